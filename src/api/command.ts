@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { App } from '../app.js';
+import type { Principal } from './auth.js';
+import { DomainError } from '../domain/errors.js';
+import { eventById } from '../store/repos/events.js';
+
+/**
+ * An API command is an event like any other: it is taken in through the intake (source `api`,
+ * idempotency from the `Idempotency-Key` header when given), processed by the same handler, and the
+ * caller waits (briefly) for its outcome. One path for every write keeps the log the single truth.
+ */
+export async function runCommand(
+  app: App,
+  req: FastifyRequest,
+  principal: Principal,
+  type: string,
+  payload: Record<string, unknown>,
+  waitMs = 10_000,
+): Promise<{ eventId: string; status: 'processed' | 'pending' | 'duplicate' }> {
+  const key = req.headers['idempotency-key'];
+  if (key !== undefined && (typeof key !== 'string' || !/^[A-Za-z0-9._:-]{1,100}$/.test(key))) {
+    throw new DomainError('E_SCHEMA', 'Idempotency-Key: 1–100 letters, digits and . _ : -', { issues: [{ path: 'headers.idempotency-key', message: 'invalid' }] });
+  }
+  const sourceEventId = key ? `${principal.name}:${key}` : `${principal.name}:${randomUUID()}`;
+  const r = await app.intake.submit(
+    { source: 'api', sourceEventId, type, occurredAt: new Date(app.clock()).toISOString(), payload },
+    { actor: principal.name, actorRole: principal.role },
+  );
+  if (!r.ok) throw r.error;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const e = await eventById(app.store.read, r.eventId);
+    if (!e) throw new DomainError('E_INTERNAL', 'accepted event vanished');
+    if (e.status === 'processed') return { eventId: e.id, status: r.status === 'duplicate' ? 'duplicate' : 'processed' };
+    if (e.status === 'dead') throw new DomainError('E_INVALID_STATE', `the command failed: ${e.lastError ?? 'unknown error'}`, { detail: { eventId: e.id } });
+    if (Date.now() >= deadline) return { eventId: e.id, status: 'pending' };
+    await app.waiters.wait(e.id, Math.min(250, deadline - Date.now()));
+  }
+}

@@ -1,0 +1,102 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Access, Authenticator, Principal } from './auth.js';
+import { schemaError } from '../engine/intake/intake.js';
+
+/**
+ * One declaration per route: access, schemas and handler. The same declaration registers the
+ * Fastify route, validates the request with zod, and feeds the OpenAPI document — so what we
+ * validate and what we document can never drift apart.
+ */
+export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Documented responses: status → description. */
+  responses?: Record<number, string>;
+  handler(input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>; principal: Principal | null; req: FastifyRequest; reply: FastifyReply }): Promise<unknown>;
+}
+
+export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(spec: RouteSpec<P, Q, B>): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+export function registerRoutes(app: FastifyInstance, auth: Authenticator, routes: readonly RouteSpec[]): void {
+  for (const r of routes) {
+    app.route({
+      method: r.method,
+      url: r.url.replace(/\{(\w+)\}/g, ':$1'),
+      handler: async (req, reply) => {
+        const principal = await auth.require(req, r.access);
+        const params = parse(r.params, req.params, 'params.');
+        const query = parse(r.query, req.query, 'query.');
+        const body = parse(r.body, req.body, '');
+        const result = await r.handler({ params, query, body, principal, req, reply });
+        return reply.sent ? reply : result;
+      },
+    });
+  }
+}
+
+function parse(schema: z.ZodType | undefined, value: unknown, prefix: string): never {
+  if (!schema) return value as never;
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw schemaError(r.error, prefix);
+  return r.data as never;
+}
+
+/** Builds the OpenAPI 3.1 document from the route declarations. */
+export function openApiDocument(routes: readonly RouteSpec[], info: { title: string; version: string }): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const op: Record<string, unknown> = {
+      summary: r.summary,
+      tags: [r.tag],
+      security: r.access === 'public' ? [] : [{ bearer: [] }],
+      'x-roles': r.access,
+      responses: Object.fromEntries(
+        Object.entries({ ...(r.responses ?? { 200: 'OK' }), ...(r.access === 'public' ? {} : { 401: 'E_AUTH', 403: 'E_ROLE' }) }).map(([code, description]) => [
+          code,
+          Number(code) >= 400 ? { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } } : { description },
+        ]),
+      ),
+    };
+    const parameters: unknown[] = [];
+    for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
+      if (!schema) continue;
+      const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, s] of Object.entries(js.properties ?? {})) {
+        parameters.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: s });
+      }
+    }
+    if (parameters.length) op.parameters = parameters;
+    if (r.body) {
+      op.requestBody = { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } };
+    }
+    paths[r.url] = { ...(paths[r.url] ?? {}), [r.method.toLowerCase()]: op };
+  }
+  return {
+    openapi: '3.1.0',
+    info,
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, signature: { type: 'apiKey', in: 'header', name: 'omniops-signature' } },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'code'],
+          properties: {
+            type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' },
+            detail: { type: 'string' }, instance: { type: 'string' },
+            errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+          },
+        },
+      },
+    },
+  };
+}

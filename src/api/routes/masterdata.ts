@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { App } from '../../app.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { DomainError } from '../../domain/errors.js';
+import { productSchema, skuSchema } from '../../domain/masterdata/product.js';
+import { locationIdSchema, locationSchema } from '../../domain/masterdata/location.js';
+import { sourceIdSchema, sourceSchema } from '../../domain/masterdata/source.js';
+import { getLocation, getProduct, getSource, listLocations, listProducts, listSources } from '../../store/repos/masterdata.js';
+import { runCommand } from '../command.js';
+import type { Role } from '../../domain/roles.js';
+
+const EDITORS: Role[] = ['admin', 'operations_manager', 'category_manager'];
+const LOCATION_EDITORS: Role[] = ['admin', 'operations_manager'];
+const SOURCE_EDITORS: Role[] = ['admin', 'integrator'];
+
+function notFound(what: string, id: string): never {
+  throw new DomainError('E_NOT_FOUND', `no ${what} ${id}`);
+}
+
+export function masterdataRoutes(app: App): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'PUT', url: '/v1/products/{sku}', tag: 'master data', summary: 'Create or replace a product.',
+      access: EDITORS, params: z.object({ sku: skuSchema }), body: productSchema,
+      responses: { 200: 'the product as stored', 202: 'accepted, still processing', 422: 'E_SCHEMA' },
+      async handler({ params, body, principal, req, reply }) {
+        const r = await runCommand(app, req, principal!, 'product.upserted', { ...body, sku: params.sku });
+        if (r.status === 'pending') return reply.code(202).send({ eventId: r.eventId, status: 'pending' });
+        return { ...(await getProduct(app.store.read, params.sku)), eventId: r.eventId };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/products/{sku}', tag: 'master data', summary: 'One product.', access: 'authenticated',
+      params: z.object({ sku: skuSchema }), responses: { 200: 'product', 404: 'E_NOT_FOUND' },
+      async handler({ params }) {
+        return (await getProduct(app.store.read, params.sku)) ?? notFound('product', params.sku);
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/products', tag: 'master data', summary: 'Products, ordered by sku, paged by ?after=<sku>.', access: 'authenticated',
+      query: z.object({ after: z.string().max(64).default(''), limit: z.coerce.number().int().min(1).max(1000).default(100), category: z.string().max(100).optional() }),
+      async handler({ query }) {
+        const items = await listProducts(app.store.read, query.after, query.limit, query.category);
+        return { items, next: items.length === query.limit ? items[items.length - 1]!.sku : null };
+      },
+    }),
+    defineRoute({
+      method: 'PUT', url: '/v1/locations/{id}', tag: 'master data', summary: 'Create or replace a location.',
+      access: LOCATION_EDITORS, params: z.object({ id: locationIdSchema }), body: locationSchema,
+      responses: { 200: 'the location as stored', 202: 'accepted, still processing', 422: 'E_SCHEMA' },
+      async handler({ params, body, principal, req, reply }) {
+        const r = await runCommand(app, req, principal!, 'location.upserted', { ...body, id: params.id });
+        if (r.status === 'pending') return reply.code(202).send({ eventId: r.eventId, status: 'pending' });
+        return { ...(await getLocation(app.store.read, params.id)), eventId: r.eventId };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/locations/{id}', tag: 'master data', summary: 'One location.', access: 'authenticated',
+      params: z.object({ id: locationIdSchema }), responses: { 200: 'location', 404: 'E_NOT_FOUND' },
+      async handler({ params }) {
+        return (await getLocation(app.store.read, params.id)) ?? notFound('location', params.id);
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/locations', tag: 'master data', summary: 'All locations.', access: 'authenticated',
+      async handler() {
+        return { items: await listLocations(app.store.read) };
+      },
+    }),
+    defineRoute({
+      method: 'PUT', url: '/v1/sources/{id}', tag: 'master data', summary: 'Create or replace a source (channel or system); its secret is issued with `omniops sources add`.',
+      access: SOURCE_EDITORS, params: z.object({ id: sourceIdSchema }), body: sourceSchema,
+      responses: { 200: 'the source as stored', 202: 'accepted, still processing', 422: 'E_SCHEMA' },
+      async handler({ params, body, principal, req, reply }) {
+        const r = await runCommand(app, req, principal!, 'source.upserted', { ...body, id: params.id });
+        if (r.status === 'pending') return reply.code(202).send({ eventId: r.eventId, status: 'pending' });
+        return { ...(await getSource(app.store.read, params.id)), eventId: r.eventId };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/sources/{id}', tag: 'master data', summary: 'One source (never its secrets).', access: 'authenticated',
+      params: z.object({ id: sourceIdSchema }), responses: { 200: 'source', 404: 'E_NOT_FOUND' },
+      async handler({ params }) {
+        return (await getSource(app.store.read, params.id)) ?? notFound('source', params.id);
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/sources', tag: 'master data', summary: 'All sources.', access: 'authenticated',
+      async handler() {
+        return { items: await listSources(app.store.read) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,79 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { App } from '../app.js';
+import { DomainError } from '../domain/errors.js';
+import { sendProblem } from './problem.js';
+import { parseJsonBody } from './json-body.js';
+import { openApiDocument, registerRoutes, type RouteSpec } from './route.js';
+import { eventRoutes } from './routes/events.js';
+import { masterdataRoutes } from './routes/masterdata.js';
+import { stockRoutes } from './routes/stock.js';
+import { auditRoutes } from './routes/audit.js';
+import { inboundEnvelopeSchema } from '../domain/events/envelope.js';
+import { z } from 'zod';
+
+/** Every route of the HTTP API. Capabilities add their route lists here. */
+export function allRoutes(app: App): RouteSpec[] {
+  return [...eventRoutes(app), ...masterdataRoutes(app), ...stockRoutes(app), ...auditRoutes(app)];
+}
+
+export async function buildHttpServer(app: App): Promise<FastifyInstance> {
+  const http = Fastify({
+    logger: false,
+    bodyLimit: app.config.intake.maxBodyBytes,
+    // Our own ids in logs and problem documents; clients may pass theirs for correlation.
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+    keepAliveTimeout: 65_000,
+  });
+
+  http.removeAllContentTypeParsers();
+  http.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer | string, done) => {
+    try {
+      const raw = typeof body === 'string' ? Buffer.from(body) : body;
+      (req as FastifyRequest & { rawBody?: Buffer }).rawBody = raw;
+      done(null, parseJsonBody(raw, app.config.intake.maxDepth));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+
+  http.setErrorHandler((error: FastifyError | DomainError, req, reply) => {
+    if (error instanceof DomainError) {
+      app.metrics.httpRequests.inc({ route: req.routeOptions.url ?? 'unknown', status: String(error.status) });
+      return sendProblem(reply, error);
+    }
+    const status = (error as FastifyError).statusCode;
+    if (status === 413) return sendProblem(reply, new DomainError('E_TOO_LARGE', `body larger than ${app.config.intake.maxBodyBytes} bytes`));
+    if (status === 415) return sendProblem(reply, new DomainError('E_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json'));
+    if (status === 400 && (error as FastifyError).code?.startsWith('FST_ERR_CTP')) {
+      return sendProblem(reply, new DomainError('E_MALFORMED_JSON', error.message));
+    }
+    if (status && status >= 400 && status < 500) return sendProblem(reply, new DomainError('E_SCHEMA', error.message));
+    app.logger.error({ err: { message: error.message, stack: error.stack }, reqId: req.id, url: req.url }, 'request failed');
+    return sendProblem(reply, new DomainError('E_INTERNAL', `internal error (request ${req.id})`));
+  });
+
+  http.setNotFoundHandler((req, reply) => sendProblem(reply, new DomainError('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)));
+
+  const routes = allRoutes(app);
+  registerRoutes(http, app.auth, routes);
+
+  const openapi = openApiDocument(routes, { title: 'omniops', version: '1' });
+  (openapi.components as { schemas: Record<string, unknown> }).schemas.EventEnvelope = z.toJSONSchema(inboundEnvelopeSchema, { unrepresentable: 'any' });
+  (openapi as Record<string, unknown>)['x-event-types'] = Object.fromEntries(
+    app.catalog.all().filter((d) => d.origin === 'inbound').map((d) => [d.type, { schemaVersion: d.schemaVersion, description: d.description, payload: z.toJSONSchema(d.payload, { io: 'input', unrepresentable: 'any' }) }]),
+  );
+  http.get('/openapi.json', async () => openapi);
+  http.get('/healthz', async (_req, reply) => {
+    try {
+      await app.store.read.get('SELECT 1 AS ok');
+      return { status: 'ok', store: app.store.dialect };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', store: app.store.dialect });
+    }
+  });
+  http.get('/metrics', async (_req, reply) => reply.type(app.metrics.registry.contentType).send(await app.metrics.registry.metrics()));
+
+  app.http = http;
+  return http;
+}

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configFrom, type StoreFlags } from '../context.js';
+import { fail } from '../output.js';
+import { onShutdown, startServer, type ServeFlags } from './serve.js';
+import { seedDemo } from '../../demo/seed.js';
+import { ChannelSimulator, stockScenarios } from '../../demo/simulator.js';
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo', { isDefault: false })
+    .description('the server with the demo retailer seeded and a channel simulator feeding it (npm start)')
+    .option('--port <port>', 'port [OMNIOPS_PORT, default 8080]')
+    .option('--host <host>', 'address [OMNIOPS_HOST, default 127.0.0.1]')
+    .option('--data <dir>', 'data directory [OMNIOPS_DATA_DIR, default ./data]')
+    .option('--store <url>', 'sqlite (default) or postgres://… [OMNIOPS_STORE]')
+    .option('--config <file>', 'JSON config file')
+    .option('--rate <n>', 'simulated events per second', '20')
+    .option('--json', 'machine-readable start line')
+    .action(async (flags: ServeFlags & { rate: string }) => {
+      try {
+        const config = configFrom(flags);
+        const { app, url } = await startServer(config);
+        const seed = await seedDemo(app);
+        if (seed.adminKey) writeFileSync(join(config.dataDir, 'demo-admin.key'), `${seed.adminKey}\n`, { mode: 0o600 });
+        const sim = new ChannelSimulator(app, url, stockScenarios(), Number(flags.rate));
+        sim.start();
+        const keyNote = seed.adminKey ? `admin API key: ${seed.adminKey} (also in ${join(config.dataDir, 'demo-admin.key')}; console login admin/admin)` : `admin API key: see ${join(config.dataDir, 'demo-admin.key')}`;
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify({ url, store: app.store.dialect, seeded: seed.seeded })}\n`
+            : `omniops demo serving on ${url} (store: ${app.store.dialect}${seed.seeded ? ', demo retailer seeded' : ''})\n${keyNote}\nsimulating ${flags.rate} channel events/s — Ctrl-C to stop\n`,
+        );
+        const report = setInterval(() => {
+          const s = sim.stats;
+          app.logger.info({ simulator: s }, 'simulator');
+        }, 10_000);
+        onShutdown(async () => {
+          clearInterval(report);
+          sim.stop();
+          await app.close();
+        });
+      } catch (e) {
+        fail(e, Boolean(flags.json));
+      }
+    });
+}

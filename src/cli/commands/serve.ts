@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import type { App } from '../../app.js';
+import { createApp } from '../../app.js';
+import { buildHttpServer } from '../../api/server.js';
+import { configFrom, addStoreOptions, type StoreFlags } from '../context.js';
+import { fail } from '../output.js';
+import type { Config } from '../../config.js';
+
+export interface ServeFlags extends StoreFlags {
+  port?: string;
+  host?: string;
+}
+
+/** Starts the HTTP server and the dispatcher; stops both cleanly on SIGINT/SIGTERM. */
+export async function startServer(config: Config): Promise<{ app: App; url: string }> {
+  const app = await createApp(config);
+  const http = await buildHttpServer(app);
+  const address = await http.listen({ port: config.port, host: config.host });
+  app.dispatcher.start();
+  return { app, url: address.replace('[::1]', 'localhost') };
+}
+
+export function onShutdown(fn: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping (finishing in-flight work)…\n`);
+    fn().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export function registerServe(program: Command): void {
+  addStoreOptions(
+    program
+      .command('serve')
+      .description('run the omniops server (no demo data, no simulator)')
+      .option('--port <port>', 'port to listen on [OMNIOPS_PORT, default 8080]')
+      .option('--host <host>', 'address to bind [OMNIOPS_HOST, default 127.0.0.1]'),
+  ).action(async (flags: ServeFlags) => {
+    try {
+      const config = configFrom(flags);
+      const { app, url } = await startServer(config);
+      app.logger.info({ url, store: app.store.dialect }, 'omniops serving');
+      process.stdout.write(flags.json ? `${JSON.stringify({ url, store: app.store.dialect })}\n` : `omniops serving on ${url} (store: ${app.store.dialect})\n`);
+      onShutdown(() => app.close());
+    } catch (e) {
+      fail(e, Boolean(flags.json));
+    }
+  });
+}

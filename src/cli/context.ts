@@ -1,0 +1,56 @@
+import { userInfo } from 'node:os';
+import { loadConfig, type Config } from '../config.js';
+import { createApp, type App } from '../app.js';
+import { createLogger } from '../observability/logger.js';
+import type { Actor } from '../engine/audit/audited.js';
+import { fail } from './output.js';
+
+/** Options every command that touches the store accepts. */
+export interface StoreFlags {
+  data?: string;
+  store?: string;
+  config?: string;
+  json?: boolean;
+  port?: string;
+  host?: string;
+  [flag: string]: unknown;
+}
+
+export function configFrom(flags: StoreFlags): Config {
+  return loadConfig({ config: flags.config, dataDir: flags.data, store: flags.store, port: flags.port, host: flags.host });
+}
+
+/** The operator at the terminal: audited as cli:<os user>, with the admin role of the machine. */
+export function cliActor(): Actor {
+  let name = 'unknown';
+  try {
+    name = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the audit still records that it came from the CLI.
+  }
+  return { id: `cli:${name}`, role: 'admin' };
+}
+
+/** Runs a command against the store without an HTTP server; errors leave as stable codes. */
+export async function withApp<T>(flags: StoreFlags, fn: (app: App) => Promise<T>): Promise<T | undefined> {
+  let app: App | undefined;
+  try {
+    const config = configFrom(flags);
+    app = await createApp(config, { logger: createLogger(process.env.OMNIOPS_LOG_LEVEL ?? 'warn', process.stderr as never) });
+    return await fn(app);
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    app = undefined;
+    return fail(e, Boolean(flags.json));
+  } finally {
+    await app?.close();
+  }
+}
+
+export function addStoreOptions<T extends { option(flags: string, description: string): T }>(cmd: T): T {
+  return cmd
+    .option('--data <dir>', 'data directory (SQLite file inside) [OMNIOPS_DATA_DIR]')
+    .option('--store <url>', 'sqlite (default) or postgres://… [OMNIOPS_STORE]')
+    .option('--config <file>', 'JSON config file [OMNIOPS_CONFIG]')
+    .option('--json', 'machine-readable output');
+}

@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * JSON with object keys sorted at every level: the same data always gives the same text, whatever
+ * order a sender (or a re-serialising proxy) put its keys in. Digests are taken over this text.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value as object).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function digestOf(value: unknown): string {
+  return sha256Hex(canonicalJson(value));
+}

@@ -1,0 +1,235 @@
+import type { Store, Tx } from '../../store/port.js';
+import type { EventCatalog } from '../../domain/events/catalog.js';
+import { canonicalJson, digestOf, sha256Hex } from '../../domain/canonical-json.js';
+import { appendEvent, markDead, markFailed, markProcessed, pendingEvents, type LoggedEvent } from '../../store/repos/events.js';
+import { appendAudit } from '../../store/repos/audit.js';
+import type { AuditEntry } from '../audit/entry.js';
+import { decisionContextFor, derivedId } from '../ids.js';
+import type { AuditNote, EmittedEvent, HandlerContext, HandlerRegistry, OutboxMessage } from './handler.js';
+import { insertOutbox } from '../../store/repos/outbox.js';
+
+export interface DispatchSettings {
+  batchSize: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  idlePollMs: number;
+}
+
+export interface DispatchObserver {
+  processed(e: LoggedEvent, latencyMs: number): void;
+  failed(e: LoggedEvent, error: unknown, willRetry: boolean): void;
+}
+
+export interface DispatcherDeps {
+  store: Store;
+  catalog: EventCatalog;
+  handlers: HandlerRegistry;
+  settings: DispatchSettings;
+  observer?: DispatchObserver;
+  onSettled?: (ids: string[]) => void;
+  clock?: () => number;
+  random?: () => number;
+  log?: (level: 'error' | 'warn', msg: string, fields: Record<string, unknown>) => void;
+}
+
+interface Outcome {
+  settled: string[];
+  emitted: number;
+}
+
+/**
+ * Takes pending events in log order, runs their handlers, and commits a whole batch in one
+ * transaction (group commit again), each event inside its own savepoint so one failing handler
+ * rolls back only its own writes. Per-subject order: while an event waits for a retry, later events
+ * of the same subject wait behind it; a dead event stops blocking its subject (it is visible in
+ * `events dead` and can be replayed, but a poison event must not stall an aggregate forever).
+ */
+export class Dispatcher {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private readonly clock: () => number;
+  private readonly random: () => number;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.clock = deps.clock ?? Date.now;
+    this.random = deps.random ?? Math.random;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    let errorDelay = 50;
+    while (this.running) {
+      try {
+        this.woken = false;
+        const n = await this.runOnce();
+        errorDelay = 50;
+        if (n > 0 || this.woken) continue;
+        await this.sleep(this.deps.settings.idlePollMs);
+      } catch (error) {
+        this.deps.log?.('error', 'dispatch batch failed', { err: String(error) });
+        await this.sleep(errorDelay);
+        errorDelay = Math.min(errorDelay * 2, 5000);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+
+  /** Processes one batch; returns how many events were attempted. */
+  async runOnce(): Promise<number> {
+    const { store } = this.deps;
+    let attempted = 0;
+    const outcome = await store.transaction(async (tx) => {
+      if (tx.dialect === 'postgres') {
+        // One dispatcher at a time per database keeps the log order; cluster mode partitions instead.
+        const lock = await tx.get<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('omniops-dispatch:' || current_schema())) AS ok`);
+        if (!lock?.ok) return { settled: [], emitted: 0 };
+      }
+      const now = this.clock();
+      const candidates = await pendingEvents(tx, this.deps.settings.batchSize);
+      const blocked = new Set<string>();
+      const audits: AuditEntry[] = [];
+      const result: Outcome = { settled: [], emitted: 0 };
+      for (const e of candidates) {
+        if (blocked.has(e.subject)) continue;
+        if (e.nextAttemptAt > now) {
+          blocked.add(e.subject);
+          continue;
+        }
+        attempted++;
+        const done = await this.processOne(tx, e, now, audits);
+        if (done.settled) result.settled.push(e.id);
+        else blocked.add(e.subject);
+        result.emitted += done.emitted;
+      }
+      await appendAudit(tx, audits);
+      return result;
+    });
+    if (outcome.settled.length > 0) this.deps.onSettled?.(outcome.settled);
+    if (outcome.emitted > 0) this.woken = true;
+    return attempted;
+  }
+
+  private async processOne(tx: Tx, e: LoggedEvent, now: number, audits: AuditEntry[]): Promise<{ settled: boolean; emitted: number }> {
+    const attempts = e.attempts + 1;
+    const emitted: EmittedEvent[] = [];
+    const outbox: OutboxMessage[] = [];
+    const notes: AuditNote[] = [];
+    const ctx: HandlerContext = {
+      tx,
+      event: e,
+      decision: decisionContextFor(e.id, e.receivedMs),
+      emit: (x) => emitted.push(x),
+      outbox: (m) => outbox.push(m),
+      audit: (n) => notes.push(n),
+    };
+    try {
+      await tx.savepoint(async () => {
+        for (const h of this.deps.handlers.for(e.type)) await h.handle(ctx);
+        await this.writeEmitted(tx, e, emitted);
+        for (let i = 0; i < outbox.length; i++) {
+          await insertOutbox(tx, { ...outbox[i]!, id: derivedId(e.id, 'outbox', i + 1), eventId: e.id, seq: e.seq * 1000 + i, createdAt: new Date(now).toISOString() });
+        }
+        await markProcessed(tx, e.id, attempts, new Date(now).toISOString());
+      });
+    } catch (error) {
+      const willRetry = attempts < this.deps.settings.maxAttempts;
+      const message = errorText(error);
+      if (willRetry) await markFailed(tx, e.id, attempts, message, now + this.backoff(attempts));
+      else await markDead(tx, e.id, attempts, message, new Date(now).toISOString());
+      this.deps.observer?.failed(e, error, willRetry);
+      this.deps.log?.(willRetry ? 'warn' : 'error', willRetry ? 'handler failed, will retry' : 'event dead-lettered', {
+        eventId: e.id, type: e.type, attempts, err: message, correlationId: e.correlationId,
+      });
+      return { settled: !willRetry, emitted: 0 };
+    }
+    const at = new Date(now).toISOString();
+    for (const n of notes) {
+      audits.push({
+        at,
+        actor: e.actor ?? `source:${e.source}`,
+        role: e.actorRole ?? 'source',
+        action: n.action,
+        subject: n.subject,
+        beforeDigest: n.before === undefined ? null : digestOf(n.before),
+        afterDigest: n.after === undefined ? null : digestOf(n.after),
+        detail: { eventId: e.id, ...(n.detail ?? {}) },
+      });
+    }
+    this.deps.observer?.processed(e, Math.max(0, now - e.receivedMs));
+    return { settled: true, emitted: emitted.length };
+  }
+
+  private async writeEmitted(tx: Tx, cause: LoggedEvent, emitted: EmittedEvent[]): Promise<void> {
+    for (let i = 0; i < emitted.length; i++) {
+      const x = emitted[i]!;
+      const def = this.deps.catalog.get(x.type);
+      if (!def) throw new Error(`handler emitted unknown event type ${x.type}`);
+      const parsed = def.payload.safeParse(x.payload);
+      if (!parsed.success) throw new Error(`handler emitted an invalid ${x.type}: ${parsed.error.message}`);
+      const payload = parsed.data as Record<string, unknown>;
+      await appendEvent(tx, {
+        id: derivedId(cause.id, 'event', i + 1),
+        source: 'omniops',
+        sourceEventId: `${cause.id}/${i + 1}`,
+        type: x.type,
+        schemaVersion: def.schemaVersion,
+        occurredAt: new Date(cause.receivedMs).toISOString(),
+        // Decided events carry the decision time of their cause, so replays see the same clock.
+        receivedAt: new Date(cause.receivedMs).toISOString(),
+        receivedMs: cause.receivedMs,
+        subject: x.subject ?? def.subject(payload),
+        payloadJson: JSON.stringify(payload),
+        payloadHash: sha256Hex(`${x.type}\n${canonicalJson(payload)}`),
+        causationId: cause.id,
+        correlationId: cause.correlationId,
+        actor: cause.actor,
+        actorRole: cause.actorRole,
+        status: 'pending',
+      });
+    }
+  }
+
+  /** Exponential backoff with full jitter, capped. */
+  private backoff(attempt: number): number {
+    const { backoffBaseMs, backoffMaxMs } = this.deps.settings;
+    const ceiling = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return `${(error as { code?: string }).code ? `${(error as { code?: string }).code}: ` : ''}${error.message}`.slice(0, 2000);
+  return String(error).slice(0, 2000);
+}

@@ -1,0 +1,51 @@
+import type { EventHandler } from '../dispatch/handler.js';
+import { inventoryAdjusted, inventorySnapshot, type InventoryAdjustedPayload, type InventorySnapshotPayload } from '../../domain/inventory/events.js';
+import { applyAdjustment } from '../../domain/inventory/stock.js';
+import { getLocation } from '../../store/repos/masterdata.js';
+import { getStock, setCounted, setOnHand } from '../../store/repos/stock.js';
+import { DomainError } from '../../domain/errors.js';
+
+/**
+ * Stock for a location we do not know yet fails the handler: it is retried (the location may be on
+ * its way) and, if it never arrives, dead-lettered where an operator sees it — never silently kept.
+ */
+async function requireLocation(tx: Parameters<EventHandler['handle']>[0]['tx'], id: string): Promise<void> {
+  if (!(await getLocation(tx, id))) throw new DomainError('E_NOT_FOUND', `unknown location ${id}`);
+}
+
+export const inventorySnapshotHandler: EventHandler = {
+  type: inventorySnapshot.type,
+  name: 'inventory.snapshot',
+  async handle({ tx, event, audit }) {
+    const p = event.payload as InventorySnapshotPayload;
+    await requireLocation(tx, p.locationId);
+    let changed = 0;
+    for (const c of p.counts) {
+      const before = await getStock(tx, c.sku, p.locationId);
+      if (before && before.onHand === c.onHand && (c.protected === undefined || c.protected === before.protected) && (c.safetyStock === undefined || c.safetyStock === before.safetyStock)) continue;
+      await setCounted(tx, { sku: c.sku, locationId: p.locationId, onHand: c.onHand, protected: c.protected, safetyStock: c.safetyStock }, event.receivedAt);
+      changed++;
+    }
+    // One entry per snapshot, not per sku: a 20,000-line count is one auditable act.
+    audit({ action: 'stock.counted', subject: `location:${p.locationId}`, after: p.counts, detail: { lines: p.counts.length, changed } });
+  },
+};
+
+export const inventoryAdjustedHandler: EventHandler = {
+  type: inventoryAdjusted.type,
+  name: 'inventory.adjusted',
+  async handle({ tx, event, audit }) {
+    const p = event.payload as InventoryAdjustedPayload;
+    await requireLocation(tx, p.locationId);
+    const before = await getStock(tx, p.sku, p.locationId);
+    const outcome = applyAdjustment(before?.onHand ?? 0, p.delta);
+    await setOnHand(tx, p.sku, p.locationId, outcome.after, event.receivedAt);
+    audit({
+      action: outcome.kind === 'clamped' ? 'stock.adjusted_clamped' : 'stock.adjusted',
+      subject: `stock:${p.locationId}:${p.sku}`,
+      before: before ?? null,
+      after: { onHand: outcome.after },
+      detail: { delta: p.delta, reason: p.reason },
+    });
+  },
+};

@@ -1,0 +1,36 @@
+/**
+ * The store port. Repositories are written once, as parameterised SQL with `?` placeholders, over
+ * this small executor interface; each adapter (SQLite, PostgreSQL) runs the same SQL on its driver.
+ * Keeping one SQL text for both backends is what makes the contract suite meaningful: a behaviour
+ * that only one backend has shows up as a failing contract test, not as a production surprise.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface RunResult {
+  changes: number;
+}
+
+export interface SqlExecutor {
+  readonly dialect: Dialect;
+  run(sql: string, params?: readonly unknown[]): Promise<RunResult>;
+  get<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
+  all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Tx extends SqlExecutor {
+  /** Runs fn inside a savepoint: if it throws, only its own writes are rolled back. */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
+  /** Registers work to run after a successful commit (never inside the transaction). */
+  afterCommit(fn: () => void): void;
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  /** Reads outside any transaction: sees committed data only. */
+  readonly read: SqlExecutor;
+  /** One transaction; PostgreSQL serialization failures and deadlocks are retried by the adapter. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Applies pending migrations; returns how many were applied. */
+  migrate(): Promise<number>;
+  close(): Promise<void>;
+}

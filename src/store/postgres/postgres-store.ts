@@ -1,0 +1,143 @@
+import pg from 'pg';
+import type { RunResult, SqlExecutor, Store, Tx } from '../port.js';
+import { MIGRATIONS_TABLE } from '../migrations.js';
+import { migrationsFor } from '../schema/index.js';
+import { toPositional } from './placeholders.js';
+
+// BIGINT columns hold epoch milliseconds and sequence numbers, all far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export interface PostgresOptions {
+  url: string;
+  /** Schema to use (created if missing); lets every test run in a fresh schema. */
+  schema?: string;
+  poolSize?: number;
+}
+
+/** Serialization failures and deadlocks are safe to retry: the transaction left no trace. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_TX_ATTEMPTS = 5;
+
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  readonly read: SqlExecutor;
+  private readonly pool: pg.Pool;
+  private readonly schema: string;
+
+  constructor(options: PostgresOptions) {
+    this.schema = options.schema ?? 'public';
+    if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new Error(`invalid schema name ${this.schema}`);
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 8,
+      options: `-c search_path=${this.schema}`,
+    });
+    this.pool.on('error', () => {
+      // An idle client lost its connection; the pool replaces it on the next checkout.
+    });
+    this.read = new PgExecutor((sql, params) => this.pool.query(sql, params as unknown[]));
+  }
+
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      const hooks: Array<() => void> = [];
+      let savepointSeq = 0;
+      const exec = new PgExecutor((sql, params) => client.query(sql, params as unknown[]));
+      const tx: Tx = {
+        dialect: 'postgres',
+        run: (sql, params) => exec.run(sql, params),
+        get: (sql, params) => exec.get(sql, params),
+        all: (sql, params) => exec.all(sql, params),
+        async savepoint<R>(inner: () => Promise<R>): Promise<R> {
+          const name = `sp${++savepointSeq}`;
+          await client.query(`SAVEPOINT ${name}`);
+          try {
+            const r = await inner();
+            await client.query(`RELEASE SAVEPOINT ${name}`);
+            return r;
+          } catch (error) {
+            await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+            await client.query(`RELEASE SAVEPOINT ${name}`);
+            throw error;
+          }
+        },
+        afterCommit: (h) => hooks.push(h),
+      };
+      try {
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        client.release();
+        for (const h of hooks) h();
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        client.release();
+        const code = (error as { code?: string }).code;
+        if (code && RETRYABLE.has(code) && attempt < MAX_TX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  async migrate(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+      // One migrator at a time across processes: several API processes may start together.
+      await client.query('BEGIN');
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('omniops-migrate:' || current_schema()))`);
+      await client.query(MIGRATIONS_TABLE);
+      const applied = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
+      let count = 0;
+      for (const m of migrationsFor('postgres')) {
+        if (applied.has(m.version)) continue;
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        ]);
+        count++;
+      }
+      await client.query('COMMIT');
+      return count;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async dropSchema(): Promise<void> {
+    await this.pool.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+type Query = (sql: string, params: readonly unknown[]) => Promise<pg.QueryResult>;
+
+class PgExecutor implements SqlExecutor {
+  readonly dialect = 'postgres' as const;
+  constructor(private readonly query: Query) {}
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<RunResult> {
+    const r = await this.query(toPositional(sql), params);
+    return { changes: r.rowCount ?? 0 };
+  }
+
+  async get<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    const r = await this.query(toPositional(sql), params);
+    return r.rows[0] as T | undefined;
+  }
+
+  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const r = await this.query(toPositional(sql), params);
+    return r.rows as T[];
+  }
+}

@@ -1,0 +1,164 @@
+import type { SqlExecutor } from '../port.js';
+import type { EventStatus, StoredEvent } from '../../domain/events/envelope.js';
+
+export interface NewEventRow {
+  id: string;
+  source: string;
+  sourceEventId: string;
+  type: string;
+  schemaVersion: number;
+  occurredAt: string;
+  receivedAt: string;
+  receivedMs: number;
+  subject: string;
+  payloadJson: string;
+  payloadHash: string;
+  causationId: string | null;
+  correlationId: string;
+  actor: string | null;
+  actorRole: string | null;
+  status: EventStatus;
+}
+
+export type AppendOutcome =
+  | { kind: 'appended'; id: string; seq: number }
+  | { kind: 'duplicate'; id: string }
+  | { kind: 'mismatch'; id: string };
+
+/**
+ * Appends an event unless (source, sourceEventId) is already in the log. The unique index is the
+ * inbox: a concurrent second delivery waits on the first's row lock and then sees the conflict.
+ */
+export async function appendEvent(db: SqlExecutor, e: NewEventRow): Promise<AppendOutcome> {
+  const inserted = await db.get<{ seq: number }>(
+    `INSERT INTO events (id, source, source_event_id, type, schema_version, occurred_at, received_at, received_ms,
+       subject, payload, payload_hash, causation_id, correlation_id, actor, actor_role, status, attempts, next_attempt_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
+     ON CONFLICT (source, source_event_id) DO NOTHING RETURNING seq`,
+    [
+      e.id, e.source, e.sourceEventId, e.type, e.schemaVersion, e.occurredAt, e.receivedAt, e.receivedMs,
+      e.subject, e.payloadJson, e.payloadHash, e.causationId, e.correlationId, e.actor, e.actorRole, e.status,
+    ],
+  );
+  if (inserted) return { kind: 'appended', id: e.id, seq: inserted.seq };
+  const existing = await db.get<{ id: string; payload_hash: string }>(
+    'SELECT id, payload_hash FROM events WHERE source = ? AND source_event_id = ?',
+    [e.source, e.sourceEventId],
+  );
+  if (!existing) throw new Error('event conflict without an existing row');
+  return existing.payload_hash === e.payloadHash ? { kind: 'duplicate', id: existing.id } : { kind: 'mismatch', id: existing.id };
+}
+
+interface EventRow {
+  seq: number;
+  id: string;
+  source: string;
+  source_event_id: string;
+  type: string;
+  schema_version: number;
+  occurred_at: string;
+  received_at: string;
+  received_ms: number;
+  subject: string;
+  payload: string;
+  causation_id: string | null;
+  correlation_id: string;
+  actor: string | null;
+  actor_role: string | null;
+  status: EventStatus;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: number;
+}
+
+const COLUMNS = `seq, id, source, source_event_id, type, schema_version, occurred_at, received_at, received_ms, subject,
+  payload, causation_id, correlation_id, actor, actor_role, status, attempts, last_error, next_attempt_at`;
+
+export function toStoredEvent(r: EventRow): StoredEvent & { nextAttemptAt: number } {
+  return {
+    seq: Number(r.seq),
+    id: r.id,
+    source: r.source,
+    sourceEventId: r.source_event_id,
+    type: r.type,
+    schemaVersion: r.schema_version,
+    occurredAt: r.occurred_at,
+    receivedAt: r.received_at,
+    receivedMs: Number(r.received_ms),
+    subject: r.subject,
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+    causationId: r.causation_id,
+    correlationId: r.correlation_id,
+    actor: r.actor,
+    actorRole: r.actor_role,
+    status: r.status,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    nextAttemptAt: Number(r.next_attempt_at),
+  };
+}
+
+export type LoggedEvent = ReturnType<typeof toStoredEvent>;
+
+export async function pendingEvents(db: SqlExecutor, limit: number): Promise<LoggedEvent[]> {
+  const rows = await db.all<EventRow>(`SELECT ${COLUMNS} FROM events WHERE status = 'pending' ORDER BY seq LIMIT ?`, [limit]);
+  return rows.map(toStoredEvent);
+}
+
+export async function eventById(db: SqlExecutor, id: string): Promise<LoggedEvent | undefined> {
+  const r = await db.get<EventRow>(`SELECT ${COLUMNS} FROM events WHERE id = ?`, [id]);
+  return r ? toStoredEvent(r) : undefined;
+}
+
+export async function eventsBySubject(db: SqlExecutor, subject: string, limit = 500): Promise<LoggedEvent[]> {
+  const rows = await db.all<EventRow>(`SELECT ${COLUMNS} FROM events WHERE subject = ? ORDER BY seq LIMIT ?`, [subject, limit]);
+  return rows.map(toStoredEvent);
+}
+
+export async function eventsInWindow(db: SqlExecutor, fromMs: number, toMs: number, afterSeq: number, limit: number): Promise<LoggedEvent[]> {
+  const rows = await db.all<EventRow>(
+    `SELECT ${COLUMNS} FROM events WHERE received_ms >= ? AND received_ms < ? AND seq > ? ORDER BY seq LIMIT ?`,
+    [fromMs, toMs, afterSeq, limit],
+  );
+  return rows.map(toStoredEvent);
+}
+
+export async function causedBy(db: SqlExecutor, id: string): Promise<string[]> {
+  const rows = await db.all<{ id: string }>('SELECT id FROM events WHERE causation_id = ? ORDER BY seq', [id]);
+  return rows.map((r) => r.id);
+}
+
+export async function deadEvents(db: SqlExecutor, limit: number, afterSeq = 0): Promise<LoggedEvent[]> {
+  const rows = await db.all<EventRow>(`SELECT ${COLUMNS} FROM events WHERE status = 'dead' AND seq > ? ORDER BY seq LIMIT ?`, [afterSeq, limit]);
+  return rows.map(toStoredEvent);
+}
+
+export async function markProcessed(db: SqlExecutor, id: string, attempts: number, at: string): Promise<void> {
+  await db.run(`UPDATE events SET status = 'processed', attempts = ?, last_error = NULL, processed_at = ? WHERE id = ?`, [attempts, at, id]);
+}
+
+export async function markFailed(db: SqlExecutor, id: string, attempts: number, error: string, nextAttemptAt: number): Promise<void> {
+  await db.run(`UPDATE events SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`, [attempts, error, nextAttemptAt, id]);
+}
+
+export async function markDead(db: SqlExecutor, id: string, attempts: number, error: string, at: string): Promise<void> {
+  await db.run(`UPDATE events SET status = 'dead', attempts = ?, last_error = ?, processed_at = ? WHERE id = ?`, [attempts, error, at, id]);
+}
+
+/** A dead event goes back to pending with a fresh attempt budget; its history stays in the audit. */
+export async function requeueDead(db: SqlExecutor, id: string): Promise<boolean> {
+  const r = await db.run(`UPDATE events SET status = 'pending', attempts = 0, next_attempt_at = 0, processed_at = NULL WHERE id = ? AND status = 'dead'`, [id]);
+  return r.changes === 1;
+}
+
+export async function backlog(db: SqlExecutor): Promise<{ count: number; oldestMs: number | null }> {
+  const r = await db.get<{ n: number; oldest: number | null }>(
+    `SELECT COUNT(*) AS n, MIN(received_ms) AS oldest FROM events WHERE status = 'pending'`,
+  );
+  return { count: Number(r?.n ?? 0), oldestMs: r?.oldest == null ? null : Number(r.oldest) };
+}
+
+export async function countByStatus(db: SqlExecutor): Promise<Record<string, number>> {
+  const rows = await db.all<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM events GROUP BY status');
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}

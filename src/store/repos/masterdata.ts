@@ -1,0 +1,65 @@
+import type { SqlExecutor } from '../port.js';
+import type { Product, ProductAttributes } from '../../domain/masterdata/product.js';
+import type { Location, LocationAttributes } from '../../domain/masterdata/location.js';
+import type { Source, SourceAttributes } from '../../domain/masterdata/source.js';
+
+export async function getProduct(db: SqlExecutor, sku: string): Promise<Product | undefined> {
+  const r = await db.get<{ sku: string; attrs: string }>('SELECT sku, attrs FROM products WHERE sku = ?', [sku]);
+  return r ? { sku: r.sku, ...(JSON.parse(r.attrs) as ProductAttributes) } : undefined;
+}
+
+export async function putProduct(db: SqlExecutor, p: Product, at: string, eventId: string): Promise<void> {
+  const { sku, ...attrs } = p;
+  await db.run(
+    `INSERT INTO products (sku, name, category, price, cost, attrs, updated_at, updated_by_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (sku) DO UPDATE SET name = excluded.name, category = excluded.category, price = excluded.price,
+       cost = excluded.cost, attrs = excluded.attrs, updated_at = excluded.updated_at, updated_by_event = excluded.updated_by_event`,
+    [sku, p.name, p.category, p.price, p.cost, JSON.stringify(attrs), at, eventId],
+  );
+}
+
+export async function listProducts(db: SqlExecutor, afterSku: string, limit: number, category?: string): Promise<Product[]> {
+  const rows = category
+    ? await db.all<{ sku: string; attrs: string }>('SELECT sku, attrs FROM products WHERE sku > ? AND category = ? ORDER BY sku LIMIT ?', [afterSku, category, limit])
+    : await db.all<{ sku: string; attrs: string }>('SELECT sku, attrs FROM products WHERE sku > ? ORDER BY sku LIMIT ?', [afterSku, limit]);
+  return rows.map((r) => ({ sku: r.sku, ...(JSON.parse(r.attrs) as ProductAttributes) }));
+}
+
+export async function getLocation(db: SqlExecutor, id: string): Promise<Location | undefined> {
+  const r = await db.get<{ id: string; attrs: string }>('SELECT id, attrs FROM locations WHERE id = ?', [id]);
+  return r ? { id: r.id, ...(JSON.parse(r.attrs) as LocationAttributes) } : undefined;
+}
+
+export async function putLocation(db: SqlExecutor, l: Location, at: string, eventId: string): Promise<void> {
+  const { id, ...attrs } = l;
+  await db.run(
+    `INSERT INTO locations (id, name, kind, attrs, updated_at, updated_by_event) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, attrs = excluded.attrs,
+       updated_at = excluded.updated_at, updated_by_event = excluded.updated_by_event`,
+    [id, l.name, l.kind, JSON.stringify(attrs), at, eventId],
+  );
+}
+
+export async function listLocations(db: SqlExecutor): Promise<Location[]> {
+  const rows = await db.all<{ id: string; attrs: string }>('SELECT id, attrs FROM locations ORDER BY id');
+  return rows.map((r) => ({ id: r.id, ...(JSON.parse(r.attrs) as LocationAttributes) }));
+}
+
+export async function getSource(db: SqlExecutor, id: string): Promise<Source | undefined> {
+  const r = await db.get<{ id: string; attrs: string }>('SELECT id, attrs FROM sources WHERE id = ?', [id]);
+  return r ? { id: r.id, ...(JSON.parse(r.attrs) as SourceAttributes) } : undefined;
+}
+
+export async function putSource(db: SqlExecutor, s: Source, at: string): Promise<void> {
+  const { id, ...attrs } = s;
+  await db.run(
+    `INSERT INTO sources (id, name, kind, attrs, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, attrs = excluded.attrs, updated_at = excluded.updated_at`,
+    [id, s.name, s.kind, JSON.stringify(attrs), at, at],
+  );
+}
+
+export async function listSources(db: SqlExecutor): Promise<Source[]> {
+  const rows = await db.all<{ id: string; attrs: string }>('SELECT id, attrs FROM sources ORDER BY id');
+  return rows.map((r) => ({ id: r.id, ...(JSON.parse(r.attrs) as SourceAttributes) }));
+}

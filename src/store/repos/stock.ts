@@ -1,0 +1,87 @@
+import type { SqlExecutor } from '../port.js';
+import type { StockLevel } from '../../domain/inventory/stock.js';
+
+interface StockRow {
+  sku: string;
+  location_id: string;
+  on_hand: number;
+  reserved: number;
+  protected: number;
+  safety_stock: number;
+}
+
+const toLevel = (r: StockRow): StockLevel => ({
+  sku: r.sku,
+  locationId: r.location_id,
+  onHand: Number(r.on_hand),
+  reserved: Number(r.reserved),
+  protected: Number(r.protected),
+  safetyStock: Number(r.safety_stock),
+});
+
+export async function getStock(db: SqlExecutor, sku: string, locationId: string): Promise<StockLevel | undefined> {
+  const r = await db.get<StockRow>('SELECT sku, location_id, on_hand, reserved, protected, safety_stock FROM stock WHERE sku = ? AND location_id = ?', [sku, locationId]);
+  return r ? toLevel(r) : undefined;
+}
+
+export interface StockQuery {
+  sku?: string;
+  locationId?: string;
+  skus?: readonly string[];
+  limit: number;
+  after?: { sku: string; locationId: string };
+}
+
+export async function queryStock(db: SqlExecutor, q: StockQuery): Promise<StockLevel[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.sku) { where.push('sku = ?'); params.push(q.sku); }
+  if (q.locationId) { where.push('location_id = ?'); params.push(q.locationId); }
+  if (q.skus && q.skus.length > 0) { where.push(`sku IN (${q.skus.map(() => '?').join(', ')})`); params.push(...q.skus); }
+  if (q.after) { where.push('(sku > ? OR (sku = ? AND location_id > ?))'); params.push(q.after.sku, q.after.sku, q.after.locationId); }
+  params.push(q.limit);
+  const rows = await db.all<StockRow>(
+    `SELECT sku, location_id, on_hand, reserved, protected, safety_stock FROM stock ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY sku, location_id LIMIT ?`,
+    params,
+  );
+  return rows.map(toLevel);
+}
+
+/** Sets counted quantities, keeping reservations: a count says what is on the shelf, not what is promised. */
+export async function setCounted(db: SqlExecutor, s: { sku: string; locationId: string; onHand: number; protected?: number; safetyStock?: number }, at: string): Promise<void> {
+  await db.run(
+    `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)
+     ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand,
+       protected = CASE WHEN ? IS NULL THEN stock.protected ELSE excluded.protected END,
+       safety_stock = CASE WHEN ? IS NULL THEN stock.safety_stock ELSE excluded.safety_stock END,
+       updated_at = excluded.updated_at`,
+    [s.sku, s.locationId, s.onHand, s.protected ?? 0, s.safetyStock ?? 0, at, s.protected ?? null, s.safetyStock ?? null],
+  );
+}
+
+export async function setOnHand(db: SqlExecutor, sku: string, locationId: string, onHand: number, at: string): Promise<void> {
+  await db.run(
+    `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at) VALUES (?, ?, ?, 0, 0, 0, ?)
+     ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at`,
+    [sku, locationId, onHand, at],
+  );
+}
+
+/**
+ * Reserves qty only if it is sellable right now, in one conditional statement: the database
+ * re-checks the condition under the row lock, so concurrent reservations can never oversell.
+ */
+export async function reserveIfSellable(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<boolean> {
+  const r = await db.run(
+    `UPDATE stock SET reserved = reserved + ?, updated_at = ? WHERE sku = ? AND location_id = ? AND on_hand - reserved - protected >= ?`,
+    [qty, at, sku, locationId, qty],
+  );
+  return r.changes === 1;
+}
+
+export async function releaseReserved(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
+  await db.run(
+    `UPDATE stock SET reserved = CASE WHEN reserved >= ? THEN reserved - ? ELSE 0 END, updated_at = ? WHERE sku = ? AND location_id = ?`,
+    [qty, qty, at, sku, locationId],
+  );
+}
