@@ -23,8 +23,11 @@ export class PostgresStore implements Store {
   readonly read: SqlExecutor;
   private readonly pool: pg.Pool;
   private readonly schema: string;
+  private readonly url: string;
+  private closed = false;
 
   constructor(options: PostgresOptions) {
+    this.url = options.url;
     this.schema = options.schema ?? 'public';
     if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new Error(`invalid schema name ${this.schema}`);
     this.pool = new pg.Pool({
@@ -111,11 +114,20 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Drops this store's schema (tests); works after close() too, on a connection of its own. */
   async dropSchema(): Promise<void> {
-    await this.pool.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+    const client = new pg.Client({ connectionString: this.url });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+    } finally {
+      await client.end();
+    }
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.end();
   }
 }

@@ -52,8 +52,8 @@ export async function setCounted(db: SqlExecutor, s: { sku: string; locationId: 
   await db.run(
     `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)
      ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand,
-       protected = CASE WHEN ? IS NULL THEN stock.protected ELSE excluded.protected END,
-       safety_stock = CASE WHEN ? IS NULL THEN stock.safety_stock ELSE excluded.safety_stock END,
+       protected = CASE WHEN CAST(? AS INTEGER) IS NULL THEN stock.protected ELSE excluded.protected END,
+       safety_stock = CASE WHEN CAST(? AS INTEGER) IS NULL THEN stock.safety_stock ELSE excluded.safety_stock END,
        updated_at = excluded.updated_at`,
     [s.sku, s.locationId, s.onHand, s.protected ?? 0, s.safetyStock ?? 0, at, s.protected ?? null, s.safetyStock ?? null],
   );

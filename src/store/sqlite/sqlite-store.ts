@@ -29,6 +29,7 @@ export class SqliteStore implements Store {
   private readonly writerExec: SqliteExecutor;
   private readonly mutex = new Mutex();
   private savepointSeq = 0;
+  private closed = false;
 
   constructor(options: SqliteOptions) {
     const memory = options.file === ':memory:';
@@ -110,6 +111,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.mutex.run(async () => {
       if (this.reader !== this.writer) this.reader.close();
       this.writer.close();

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { defineEvent } from '../events/catalog.js';
+import { locationIdSchema } from '../masterdata/location.js';
+import { skuSchema } from '../masterdata/product.js';
+
+/**
+ * Payloads of the order-side inbound events (SPEC §3), defined once: validation at ingest, the
+ * TypeScript types and the API document all come from these schemas. Unknown keys are stripped so a
+ * channel adding fields never breaks ingest; missing or malformed known fields are an E_SCHEMA.
+ */
+
+const money = z.number().finite().nonnegative();
+const instant = z.iso.datetime({ offset: true });
+
+export const SHIPPING_METHODS = ['standard', 'express', 'same_day', 'pickup'] as const;
+export const shippingMethodSchema = z.enum(SHIPPING_METHODS);
+export type ShippingMethod = z.infer<typeof shippingMethodSchema>;
+
+export const PAYMENT_STATUSES = ['pending', 'authorized', 'captured', 'failed'] as const;
+export const paymentStatusSchema = z.enum(PAYMENT_STATUSES);
+export type PaymentStatus = z.infer<typeof paymentStatusSchema>;
+
+export const orderLineSchema = z.object({
+  lineId: z.string().min(1),
+  sku: skuSchema,
+  qty: z.number().int().positive(),
+  unitPrice: money,
+  /** Amount taken off this line as a whole (not per unit), in the order currency. */
+  discount: money.optional(),
+});
+export type OrderLine = z.infer<typeof orderLineSchema>;
+
+export const shippingAddressSchema = z.object({
+  country: z.string().length(2),
+  postcode: z.string().min(1).optional(),
+  lat: z.number().min(-90).max(90).optional(),
+  lon: z.number().min(-180).max(180).optional(),
+});
+export type ShippingAddress = z.infer<typeof shippingAddressSchema>;
+
+export const orderPlacedPayloadSchema = z
+  .object({
+    externalOrderId: z.string().min(1),
+    customer: z.object({
+      id: z.string().min(1),
+      email: z.email().optional(),
+      createdAt: instant.optional(),
+    }),
+    lines: z.array(orderLineSchema).min(1),
+    currency: z.string().length(3),
+    shipping: z.object({
+      method: shippingMethodSchema,
+      address: shippingAddressSchema,
+      pickupLocationId: locationIdSchema.optional(),
+    }),
+    payment: z.object({
+      status: paymentStatusSchema,
+      method: z.string().min(1).optional(),
+      amount: money,
+    }),
+    billing: z.object({ country: z.string().length(2) }).optional(),
+    promisedBy: instant.optional(),
+  })
+  .superRefine((order, ctx) => {
+    // A pickup order without its store cannot be routed; reject it at the door rather than later.
+    if (order.shipping.method === 'pickup' && !order.shipping.pickupLocationId) {
+      ctx.addIssue({ code: 'custom', path: ['shipping', 'pickupLocationId'], message: 'required for pickup orders' });
+    }
+    // Line ids are how reservations are made exactly once per line: they must be unique.
+    const seen = new Set<string>();
+    order.lines.forEach((line, i) => {
+      if (seen.has(line.lineId)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'lineId'], message: 'duplicate lineId' });
+      seen.add(line.lineId);
+    });
+  });
+export type OrderPlacedPayload = z.infer<typeof orderPlacedPayloadSchema>;
+
+export const orderCancelRequestedPayloadSchema = z.object({
+  externalOrderId: z.string().min(1),
+  reason: z.string().optional(),
+});
+export type OrderCancelRequestedPayload = z.infer<typeof orderCancelRequestedPayloadSchema>;
+
+/** Shared by payment.authorized, payment.captured and payment.failed. */
+export const paymentEventPayloadSchema = z.object({
+  externalOrderId: z.string().min(1),
+  amount: money.optional(),
+  reference: z.string().optional(),
+});
+export type PaymentEventPayload = z.infer<typeof paymentEventPayloadSchema>;
+
+/** Shared by fulfilment.accepted, .rejected, .picked and .shipped. */
+export const fulfilmentEventPayloadSchema = z.object({
+  fulfilmentId: z.string().min(1),
+  reason: z.string().optional(),
+  carrier: z.string().optional(),
+  trackingNumber: z.string().optional(),
+});
+export type FulfilmentEventPayload = z.infer<typeof fulfilmentEventPayloadSchema>;
+
+export const shipmentDeliveredPayloadSchema = z.object({ fulfilmentId: z.string().min(1) });
+export type ShipmentDeliveredPayload = z.infer<typeof shipmentDeliveredPayloadSchema>;
+
+/** Event type → payload schema. */
+export const orderEventPayloadSchemas = {
+  'order.placed': orderPlacedPayloadSchema,
+  'order.cancel_requested': orderCancelRequestedPayloadSchema,
+  'payment.authorized': paymentEventPayloadSchema,
+  'payment.captured': paymentEventPayloadSchema,
+  'payment.failed': paymentEventPayloadSchema,
+  'fulfilment.accepted': fulfilmentEventPayloadSchema,
+  'fulfilment.rejected': fulfilmentEventPayloadSchema,
+  'fulfilment.picked': fulfilmentEventPayloadSchema,
+  'fulfilment.shipped': fulfilmentEventPayloadSchema,
+  'shipment.delivered': shipmentDeliveredPayloadSchema,
+} as const;
+export type OrderEventType = keyof typeof orderEventPayloadSchemas;
+
+/**
+ * Catalog entries for the event registry (src/domain/events/all.ts). Order events are ordered per
+ * external order id; fulfilment and shipment events per fulfilment, as their payload names no order.
+ */
+const orderSubject = (p: { externalOrderId: string }) => `order:${p.externalOrderId}`;
+const fulfilmentSubject = (p: { fulfilmentId: string }) => `fulfilment:${p.fulfilmentId}`;
+const inbound = { schemaVersion: 1, origin: 'inbound' } as const;
+
+export const orderEventDefinitions = [
+  defineEvent({ ...inbound, type: 'order.placed', payload: orderPlacedPayloadSchema, subject: orderSubject, description: 'A channel took an order.' }),
+  defineEvent({ ...inbound, type: 'order.cancel_requested', payload: orderCancelRequestedPayloadSchema, subject: orderSubject, description: 'The customer or channel asks to cancel an order.' }),
+  ...(['authorized', 'captured', 'failed'] as const).map((status) =>
+    defineEvent({ ...inbound, type: `payment.${status}`, payload: paymentEventPayloadSchema, subject: orderSubject, description: `The payment of an order was ${status}.` }),
+  ),
+  ...(['accepted', 'rejected', 'picked', 'shipped'] as const).map((step) =>
+    defineEvent({ ...inbound, type: `fulfilment.${step}`, payload: fulfilmentEventPayloadSchema, subject: fulfilmentSubject, description: `A location ${step} its fulfilment.` }),
+  ),
+  defineEvent({ ...inbound, type: 'shipment.delivered', payload: shipmentDeliveredPayloadSchema, subject: fulfilmentSubject, description: 'The carrier delivered a fulfilment.' }),
+];

@@ -1,0 +1,13 @@
+export * from './events.js';
+export { canTransition, checkTransition, isTerminal, type TransitionCheck, type TransitionTable } from './lifecycle.js';
+export { HOLD_REASONS, ORDER_STATES, ORDER_TRANSITIONS, isOrderState, type HoldReason, type OrderState } from './order-state.js';
+export { orderStateFromFulfilments } from './fulfilment-progress.js';
+export { FULFILMENT_EVENT_STATE, FULFILMENT_STATES, FULFILMENT_TRANSITIONS, type FulfilmentState } from './fulfilment-state.js';
+export { channelStatusMapSchema, externalStatus, normalizeStatus, type ChannelStatusMap, type StatusLookup } from './status-map.js';
+export { orderValue, roundMoney } from './order-value.js';
+export type { FraudRules, NotificationRules, OrdersPolicy, VelocityRule } from './policy.js';
+export { assessFraud, type CustomerHistory, type FraudAssessment, type FraudFactor, type FraudFactorName } from './fraud-score.js';
+export { validateOrder, type OrderForValidation, type ValidationDecision } from './validate-order.js';
+export { PAYMENT_EVENT_STATUS, decidePaymentUpdate, type OrderPaymentView, type PaymentEventType, type PaymentUpdateDecision } from './payment-update.js';
+export { NOTIFICATION_TRIGGERS, notificationTrigger, type NotificationTrigger } from './notification-triggers.js';
+export { decideCustomerNotifications, type OrderChange, type QueuedNotification } from './notifications.js';

@@ -1,0 +1,25 @@
+import type { HoldReason, OrderState } from './order-state.js';
+
+/** A state change the customer may be told about: the new state, or a hold with its reason. */
+export const NOTIFICATION_TRIGGERS = [
+  'received',
+  'validated',
+  'allocated',
+  'in_fulfilment',
+  'shipped',
+  'delivered',
+  'backordered',
+  'exception',
+  'cancelled',
+  'partially_returned',
+  'returned',
+  'on_hold:payment',
+  'on_hold:fraud_review',
+  'on_hold:approval',
+] as const satisfies readonly (Exclude<OrderState, 'on_hold'> | `on_hold:${HoldReason}`)[];
+export type NotificationTrigger = (typeof NOTIFICATION_TRIGGERS)[number];
+
+export function notificationTrigger(state: OrderState, holdReason?: HoldReason): NotificationTrigger | null {
+  if (state !== 'on_hold') return state;
+  return holdReason ? `on_hold:${holdReason}` : null;
+}

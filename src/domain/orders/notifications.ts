@@ -1,0 +1,65 @@
+import type { HoldReason, OrderState } from './order-state.js';
+import { notificationTrigger } from './notification-triggers.js';
+import type { NotificationRules } from './policy.js';
+
+/** What the handler knows about the change it is about to commit. */
+export interface OrderChange {
+  orderId: string;
+  externalOrderId: string;
+  customer: { id: string; email?: string };
+  from: OrderState;
+  to: OrderState;
+  holdReason?: HoldReason;
+  /** The hold reason before the change, so a hold that only changes its reason is still a change. */
+  holdReasonBefore?: HoldReason;
+  /** Promise before and after the change, epoch ms; equal or absent when the promise did not move. */
+  promiseBefore?: number;
+  promiseAfter?: number;
+  /** Extra facts the template may use (carrier, tracking number, pickup store…). */
+  facts?: Record<string, string | number>;
+}
+
+/** Payload of a `notification.queued` event. */
+export interface QueuedNotification {
+  templateId: string;
+  channel: string;
+  customerId: string;
+  recipient?: string;
+  facts: Record<string, string | number>;
+}
+
+/**
+ * Which customer messages a state change produces: one for the new state when the policy has a
+ * template for it (fraud holds have none by default: the customer is not told they are suspected),
+ * and one when the promise date moved by at least the policy's minimum. A state that does not
+ * change (a reroute inside `allocated`) only speaks through the promise rule.
+ */
+export function decideCustomerNotifications(change: OrderChange, rules: NotificationRules): QueuedNotification[] {
+  const out: QueuedNotification[] = [];
+  const base = {
+    channel: rules.channel,
+    customerId: change.customer.id,
+    ...(change.customer.email ? { recipient: change.customer.email } : {}),
+  };
+  const facts = { ...(change.facts ?? {}), orderId: change.orderId, externalOrderId: change.externalOrderId, state: change.to };
+
+  const stateChanged = change.from !== change.to || (change.to === 'on_hold' && change.holdReason !== change.holdReasonBefore);
+  const trigger = stateChanged ? notificationTrigger(change.to, change.holdReason) : null;
+  const templateId = trigger ? rules.templates[trigger] : undefined;
+  if (templateId) out.push({ ...base, templateId, facts });
+
+  const moved = promiseShiftMinutes(change);
+  if (moved !== null && Math.abs(moved) >= rules.promiseMoved.minShiftMinutes) {
+    out.push({
+      ...base,
+      templateId: rules.promiseMoved.templateId,
+      facts: { ...facts, promiseBefore: change.promiseBefore!, promiseAfter: change.promiseAfter!, shiftMinutes: moved },
+    });
+  }
+  return out;
+}
+
+function promiseShiftMinutes(change: OrderChange): number | null {
+  if (change.promiseBefore === undefined || change.promiseAfter === undefined) return null;
+  return Math.round((change.promiseAfter - change.promiseBefore) / 60_000);
+}

@@ -1,0 +1,48 @@
+import type { TransitionTable } from './lifecycle.js';
+
+/** Normalized order states (SPEC §4): one model for every channel. */
+export const ORDER_STATES = [
+  'received',
+  'validated',
+  'allocated',
+  'in_fulfilment',
+  'shipped',
+  'delivered',
+  'on_hold',
+  'backordered',
+  'exception',
+  'cancelled',
+  'partially_returned',
+  'returned',
+] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+export const HOLD_REASONS = ['payment', 'fraud_review', 'approval'] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
+
+/**
+ * Why each side path exists:
+ * - on_hold → on_hold: a hold can change reason (payment clears, then the fraud check holds it).
+ * - on_hold → allocated / backordered: an approval hold for protected stock ends in either.
+ * - allocated → allocated: a reroute replaces the plan without leaving the state.
+ * - in_fulfilment → allocated: a location that accepted can still fail before picking; reroute.
+ * - shipped/delivered are past cancellation: from there only returns or an exception.
+ */
+export const ORDER_TRANSITIONS: TransitionTable<OrderState> = {
+  received: ['validated', 'on_hold', 'cancelled', 'exception'],
+  validated: ['allocated', 'on_hold', 'backordered', 'cancelled', 'exception'],
+  on_hold: ['validated', 'on_hold', 'allocated', 'backordered', 'cancelled', 'exception'],
+  allocated: ['in_fulfilment', 'allocated', 'on_hold', 'backordered', 'cancelled', 'exception'],
+  in_fulfilment: ['shipped', 'allocated', 'backordered', 'cancelled', 'exception'],
+  shipped: ['delivered', 'exception'],
+  delivered: ['partially_returned', 'returned'],
+  backordered: ['allocated', 'on_hold', 'cancelled', 'exception'],
+  exception: ['allocated', 'in_fulfilment', 'shipped', 'delivered', 'backordered', 'cancelled'],
+  partially_returned: ['partially_returned', 'returned'],
+  cancelled: [],
+  returned: [],
+};
+
+export function isOrderState(value: unknown): value is OrderState {
+  return typeof value === 'string' && (ORDER_STATES as readonly string[]).includes(value);
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { ROLES } from '../../domain/roles.js';
+import type { SourcingPolicy } from '../../domain/sourcing/policy.js';
+
+/** Routing (sourcing) of orders to locations (SPEC §5); the formula is in src/domain/sourcing/README.md. */
+const weight = z.number().min(0);
+
+export const sourcingPolicySchema = z.object({
+  version: z.string().min(1),
+  weights: z.object({ cost: weight, slaRisk: weight, split: weight, workload: weight }),
+  shippingCost: z.object({ base: z.number().nonnegative(), perKm: z.number().nonnegative(), reference: z.number().positive() }),
+  sameDay: z.object({ radiusKm: z.number().positive() }),
+  split: z.object({ allowed: z.boolean(), maxLocations: z.number().int().min(1) }),
+  protectedStock: z.enum(['approval', 'skip']),
+  protectedStockApprover: z.enum(ROLES),
+  whenNothingCanServe: z.enum(['backorder', 'cancel']),
+  backorderWithoutInbound: z.enum(['backorder', 'cancel']),
+});
+
+export type { SourcingPolicy };
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatchesDomain: Same<z.infer<typeof sourcingPolicySchema>, SourcingPolicy> = true;
+void schemaMatchesDomain;
+
+/** SPEC §5 defaults: cost leads, a late parcel next, one parcel preferred, busy locations spared. */
+export const defaultSourcingPolicy: SourcingPolicy = {
+  version: 'default',
+  weights: { cost: 0.4, slaRisk: 0.3, split: 0.2, workload: 0.1 },
+  shippingCost: { base: 4.5, perKm: 0.02, reference: 20 },
+  sameDay: { radiusKm: 25 },
+  split: { allowed: true, maxLocations: 3 },
+  protectedStock: 'approval',
+  protectedStockApprover: 'regional_ops',
+  whenNothingCanServe: 'backorder',
+  backorderWithoutInbound: 'cancel',
+};

@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeFactories } from '../support/stores.js';
+import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { buildHandlers } from '../../src/engine/handlers/all.js';
+import type { EventHandler } from '../../src/engine/dispatch/handler.js';
+import { eventById, eventsBySubject } from '../../src/store/repos/events.js';
+import { replayDead } from '../../src/engine/dispatch/replay.js';
+import { getStock } from '../../src/store/repos/stock.js';
+import { verifyAuditChain } from '../../src/engine/audit/verify.js';
+
+const location = (id: string) => envelope({ type: 'location.upserted', payload: { id, name: id, kind: 'store', lat: 52, lon: 5 } });
+const adjust = (locationId: string, delta: number, sku = 'SKU-1') => envelope({ type: 'inventory.adjusted', payload: { locationId, sku, delta, reason: 'receipt' } });
+
+async function settled(t: TestApp, id: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const e = await eventById(t.app.store.read, id);
+    if (e && (e.status !== 'pending' || Date.now() > deadline)) return e;
+    await t.app.waiters.wait(id, 50);
+  }
+}
+
+for (const factory of storeFactories()) {
+  describe(`dispatcher: ${factory.name}`, () => {
+    let t: TestApp;
+    afterEach(async () => t?.close());
+
+    it('a handler that throws is retried, dead-lettered after the last attempt, and replayed once fixed', async () => {
+      let broken = true;
+      let calls = 0;
+      const flaky: EventHandler = {
+        type: 'inventory.adjusted',
+        name: 'test.flaky',
+        async handle() {
+          calls++;
+          if (broken) throw new Error('warehouse system unreachable');
+        },
+      };
+      t = await startTestApp(factory, {
+        handlers: buildHandlers().register(flaky),
+        config: { dispatch: { maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10, batchSize: 100 } },
+      });
+      await t.app.intake.submit(location('L1'));
+      const r = await t.app.intake.submit(adjust('L1', 5));
+      if (!r.ok) throw r.error;
+      const dead = await settled(t, r.eventId);
+      expect(dead.status).toBe('dead');
+      expect(dead.attempts).toBe(3);
+      expect(dead.lastError).toContain('warehouse system unreachable');
+      expect(calls).toBe(3);
+      // The failed attempts left no trace: the stock handler's writes were rolled back with them.
+      expect(await getStock(t.app.store.read, 'SKU-1', 'L1')).toBeUndefined();
+
+      const listed = await t.api('GET', '/v1/events?status=dead', t.adminKey);
+      expect(listed.body.items.map((e: { eventId: string }) => e.eventId)).toContain(r.eventId);
+
+      broken = false;
+      await replayDead(t.app.store, { id: 'ops', role: 'operations_manager' }, r.eventId);
+      t.app.dispatcher.wake();
+      const done = await settled(t, r.eventId);
+      expect(done.status).toBe('processed');
+      expect((await getStock(t.app.store.read, 'SKU-1', 'L1'))?.onHand).toBe(5);
+      expect(await verifyAuditChain(t.app.store.read)).toMatchObject({ ok: true });
+    });
+
+    it('while an event waits for a retry, later events of its subject wait behind it; other subjects go on', async () => {
+      let failOnce = true;
+      const order: string[] = [];
+      const tracer: EventHandler = {
+        type: 'inventory.adjusted',
+        name: 'test.tracer',
+        async handle({ event }) {
+          const p = event.payload as { locationId: string; delta: number };
+          if (p.locationId === 'A' && p.delta === 1 && failOnce) {
+            failOnce = false;
+            throw new Error('transient');
+          }
+          order.push(`${p.locationId}${p.delta}`);
+        },
+      };
+      t = await startTestApp(factory, {
+        handlers: buildHandlers().register(tracer),
+        config: { dispatch: { maxAttempts: 5, backoffBaseMs: 200, backoffMaxMs: 200, idlePollMs: 10, batchSize: 100 } },
+      });
+      await t.app.intake.submit(location('A'));
+      await t.app.intake.submit(location('B'));
+      await new Promise((r) => setTimeout(r, 100));
+      const ids: string[] = [];
+      for (const e of [adjust('A', 1), adjust('A', 2), adjust('B', 1), adjust('A', 3)]) {
+        const r = await t.app.intake.submit(e);
+        if (!r.ok) throw r.error;
+        ids.push(r.eventId);
+      }
+      for (const id of ids) expect((await settled(t, id)).status).toBe('processed');
+      expect(order.filter((x) => x.startsWith('A'))).toEqual(['A1', 'A2', 'A3']);
+      expect(order.indexOf('B1')).toBeLessThan(order.indexOf('A1'));
+      expect((await getStock(t.app.store.read, 'SKU-1', 'A'))?.onHand).toBe(6);
+    });
+
+    it('stock for an unknown location is not silently kept: it dead-letters with the reason', async () => {
+      t = await startTestApp(factory, { config: { dispatch: { maxAttempts: 2, backoffBaseMs: 5, backoffMaxMs: 10, idlePollMs: 10, batchSize: 100 } } });
+      const r = await t.app.intake.submit(adjust('NOWHERE', 3));
+      if (!r.ok) throw r.error;
+      const e = await settled(t, r.eventId);
+      expect(e.status).toBe('dead');
+      expect(e.lastError).toContain('unknown location NOWHERE');
+    });
+
+    it('events of one subject are processed in log order', async () => {
+      t = await startTestApp(factory, { config: { dispatch: { maxAttempts: 2, backoffBaseMs: 5, backoffMaxMs: 10, idlePollMs: 10, batchSize: 7 } } });
+      await t.app.intake.submit(location('L1'));
+      const results = await Promise.all(Array.from({ length: 60 }, (_, i) => t.app.intake.submit(adjust('L1', i % 2 === 0 ? 10 : -3))));
+      const last = results[results.length - 1]!;
+      if (!last.ok) throw last.error;
+      for (const r of results) if (r.ok) await settled(t, r.eventId);
+      const log = await eventsBySubject(t.app.store.read, 'location:L1');
+      expect(log.every((e) => e.status === 'processed')).toBe(true);
+      // 30 × +10 and 30 × −3 applied in order never clamp at zero: 300 − 90.
+      expect((await getStock(t.app.store.read, 'SKU-1', 'L1'))?.onHand).toBe(210);
+    });
+  });
+}

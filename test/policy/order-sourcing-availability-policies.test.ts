@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { availabilityPolicySchema, defaultAvailabilityPolicy } from '../../src/policy/kinds/availability.js';
+import { defaultOrdersPolicy, ordersPolicySchema } from '../../src/policy/kinds/orders.js';
+import { defaultSourcingPolicy, sourcingPolicySchema } from '../../src/policy/kinds/sourcing.js';
+
+describe('policy kinds: orders, sourcing, availability', () => {
+  it('parse their defaults unchanged', () => {
+    expect(ordersPolicySchema.parse(defaultOrdersPolicy)).toEqual(defaultOrdersPolicy);
+    expect(sourcingPolicySchema.parse(defaultSourcingPolicy)).toEqual(defaultSourcingPolicy);
+    expect(availabilityPolicySchema.parse(defaultAvailabilityPolicy)).toEqual(defaultAvailabilityPolicy);
+  });
+
+  it('carry the SPEC §5 defaults', () => {
+    expect(defaultOrdersPolicy.fraud.holdThreshold).toBe(0.7);
+    expect(defaultOrdersPolicy.payment.acceptedStatuses).toEqual(['authorized', 'captured']);
+    expect(defaultSourcingPolicy.protectedStockApprover).toBe('regional_ops');
+    expect(defaultAvailabilityPolicy.byChannelKind.marketplace.share).toBe(0.8);
+  });
+
+  it('reject values the deciders cannot use', () => {
+    const bad = [
+      () => ordersPolicySchema.safeParse({ ...defaultOrdersPolicy, fraud: { ...defaultOrdersPolicy.fraud, holdThreshold: 1.5 } }),
+      () => ordersPolicySchema.safeParse({ ...defaultOrdersPolicy, notifications: { ...defaultOrdersPolicy.notifications, templates: { on_hold: 'x' } } }),
+      () =>
+        ordersPolicySchema.safeParse({
+          ...defaultOrdersPolicy,
+          fraud: { ...defaultOrdersPolicy.fraud, valueVsHistory: { weight: 0.3, minPriorOrders: 2, ratioStart: 5, ratioFull: 2 } },
+        }),
+      () => sourcingPolicySchema.safeParse({ ...defaultSourcingPolicy, weights: { ...defaultSourcingPolicy.weights, cost: -1 } }),
+      () => sourcingPolicySchema.safeParse({ ...defaultSourcingPolicy, protectedStock: 'ignore' }),
+      () => sourcingPolicySchema.safeParse({ ...defaultSourcingPolicy, protectedStockApprover: 'anyone' }),
+      () => sourcingPolicySchema.safeParse({ ...defaultSourcingPolicy, split: { allowed: true, maxLocations: 0 } }),
+      () => availabilityPolicySchema.safeParse({ ...defaultAvailabilityPolicy, channels: { amazon: { share: 1.2, buffer: 0, locationKinds: ['dc'] } } }),
+      () => availabilityPolicySchema.safeParse({ ...defaultAvailabilityPolicy, channels: { amazon: { share: 1, buffer: 0.5, locationKinds: ['dc'] } } }),
+    ];
+    for (const check of bad) expect(check().success).toBe(false);
+  });
+});

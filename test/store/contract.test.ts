@@ -1,0 +1,181 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storeFactories } from '../support/stores.js';
+import type { Store } from '../../src/store/port.js';
+import { appendEvent, eventById, type NewEventRow } from '../../src/store/repos/events.js';
+import { reserveIfSellable, setCounted, getStock, releaseReserved } from '../../src/store/repos/stock.js';
+import { appendAudit } from '../../src/store/repos/audit.js';
+import { verifyAuditChain } from '../../src/engine/audit/verify.js';
+import { insertOutbox } from '../../src/store/repos/outbox.js';
+
+function row(over: Partial<NewEventRow> = {}): NewEventRow {
+  const id = over.id ?? `e-${Math.random().toString(36).slice(2)}`;
+  return {
+    id,
+    source: 'web',
+    sourceEventId: id,
+    type: 'inventory.adjusted',
+    schemaVersion: 1,
+    occurredAt: '2026-11-30T10:00:00Z',
+    receivedAt: '2026-11-30T10:00:01Z',
+    receivedMs: 1,
+    subject: 'location:a',
+    payloadJson: '{"x":1}',
+    payloadHash: 'h1',
+    causationId: null,
+    correlationId: id,
+    actor: null,
+    actorRole: null,
+    status: 'pending',
+    ...over,
+  };
+}
+
+const audit = (i: number) => ({ at: `2026-11-30T10:00:${String(i).padStart(2, '0')}Z`, actor: 'u', role: 'admin', action: 'x', subject: `s${i}`, beforeDigest: null, afterDigest: `d${i}`, detail: { i } });
+
+for (const factory of storeFactories()) {
+  describe(`store contract: ${factory.name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, dispose } = await factory.open());
+    });
+    afterEach(async () => {
+      await dispose();
+    });
+
+    it('migrations are versioned and applying them again does nothing', async () => {
+      expect(await store.migrate()).toBe(0);
+      const v = await store.read.get<{ v: number }>('SELECT MAX(version) AS v FROM schema_migrations');
+      expect(Number(v?.v)).toBeGreaterThanOrEqual(1);
+    });
+
+    it('the inbox: a second (source, sourceEventId) is a duplicate with the same payload, a mismatch with another', async () => {
+      const first = await store.transaction((tx) => appendEvent(tx, row({ id: 'a', sourceEventId: 'k1' })));
+      expect(first.kind).toBe('appended');
+      const dup = await store.transaction((tx) => appendEvent(tx, row({ id: 'b', sourceEventId: 'k1' })));
+      expect(dup).toEqual({ kind: 'duplicate', id: 'a' });
+      const mismatch = await store.transaction((tx) => appendEvent(tx, row({ id: 'c', sourceEventId: 'k1', payloadHash: 'other' })));
+      expect(mismatch).toEqual({ kind: 'mismatch', id: 'a' });
+      const n = await store.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM events');
+      expect(Number(n?.n)).toBe(1);
+    });
+
+    it('concurrent deliveries of one new event: exactly one row', async () => {
+      const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => store.transaction((tx) => appendEvent(tx, row({ id: `c${i}`, sourceEventId: 'same' })))));
+      expect(outcomes.filter((o) => o.kind === 'appended')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.kind === 'duplicate')).toHaveLength(19);
+    });
+
+    it('event content is immutable and the log is append-only', async () => {
+      await store.transaction((tx) => appendEvent(tx, row({ id: 'imm' })));
+      await expect(store.transaction((tx) => tx.run(`UPDATE events SET payload = '{}' WHERE id = 'imm'`))).rejects.toThrow(/immutable/);
+      await expect(store.transaction((tx) => tx.run(`DELETE FROM events WHERE id = 'imm'`))).rejects.toThrow(/append-only/);
+      await store.transaction((tx) => tx.run(`UPDATE events SET status = 'processed' WHERE id = 'imm'`));
+      expect((await eventById(store.read, 'imm'))?.status).toBe('processed');
+    });
+
+    it('a savepoint rolls back only its own writes', async () => {
+      await store.transaction(async (tx) => {
+        await appendEvent(tx, row({ id: 'kept' }));
+        await expect(
+          tx.savepoint(async () => {
+            await appendEvent(tx, row({ id: 'dropped' }));
+            throw new Error('handler failed');
+          }),
+        ).rejects.toThrow('handler failed');
+      });
+      expect(await eventById(store.read, 'kept')).toBeDefined();
+      expect(await eventById(store.read, 'dropped')).toBeUndefined();
+    });
+
+    it('a failed transaction leaves nothing and runs no after-commit hook', async () => {
+      let hook = false;
+      await expect(
+        store.transaction(async (tx) => {
+          tx.afterCommit(() => (hook = true));
+          await appendEvent(tx, row({ id: 'gone' }));
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(hook).toBe(false);
+      expect(await eventById(store.read, 'gone')).toBeUndefined();
+    });
+
+    it('no oversell: 1,000 concurrent one-unit reservations against 100 units reserve exactly 100', async () => {
+      await store.transaction((tx) => setCounted(tx, { sku: 'SKU-1', locationId: 'L1', onHand: 100 }, 'now'));
+      const results = await Promise.all(
+        Array.from({ length: 1000 }, () => store.transaction((tx) => reserveIfSellable(tx, 'SKU-1', 'L1', 1, 'now'))),
+      );
+      expect(results.filter(Boolean)).toHaveLength(100);
+      const s = await getStock(store.read, 'SKU-1', 'L1');
+      expect(s).toMatchObject({ onHand: 100, reserved: 100 });
+    });
+
+    it('protected stock is never reserved, and a release never goes below zero', async () => {
+      await store.transaction((tx) => setCounted(tx, { sku: 'S', locationId: 'L', onHand: 5, protected: 3 }, 'now'));
+      expect(await store.transaction((tx) => reserveIfSellable(tx, 'S', 'L', 3, 'now'))).toBe(false);
+      expect(await store.transaction((tx) => reserveIfSellable(tx, 'S', 'L', 2, 'now'))).toBe(true);
+      await store.transaction((tx) => releaseReserved(tx, 'S', 'L', 10, 'now'));
+      expect((await getStock(store.read, 'S', 'L'))?.reserved).toBe(0);
+    });
+
+    it('a count keeps reservations and protected quantity unless the count names them', async () => {
+      await store.transaction((tx) => setCounted(tx, { sku: 'S', locationId: 'L', onHand: 10, protected: 2 }, 'now'));
+      await store.transaction((tx) => reserveIfSellable(tx, 'S', 'L', 4, 'now'));
+      await store.transaction((tx) => setCounted(tx, { sku: 'S', locationId: 'L', onHand: 7 }, 'now'));
+      expect(await getStock(store.read, 'S', 'L')).toMatchObject({ onHand: 7, reserved: 4, protected: 2 });
+    });
+
+    it('outbox rows are idempotent by id', async () => {
+      const r = { id: 'o1', seq: 1, eventId: 'e', destination: 'n8n', kind: 'webhook', subject: 's', payload: { a: 1 }, createdAt: 'now' };
+      await store.transaction(async (tx) => {
+        await insertOutbox(tx, r);
+        await insertOutbox(tx, r);
+      });
+      expect(Number((await store.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox'))?.n)).toBe(1);
+    });
+
+    describe('audit chain', () => {
+      beforeEach(async () => {
+        await store.transaction((tx) => appendAudit(tx, [1, 2, 3, 4, 5].map(audit)));
+        await store.transaction((tx) => appendAudit(tx, [6, 7].map(audit)));
+      });
+
+      it('verifies an untouched chain with its count', async () => {
+        expect(await verifyAuditChain(store.read)).toMatchObject({ ok: true, count: 7 });
+      });
+
+      it('concurrent appenders keep one unbroken chain', async () => {
+        await Promise.all(Array.from({ length: 30 }, (_, i) => store.transaction((tx) => appendAudit(tx, [audit(10 + i)]))));
+        expect(await verifyAuditChain(store.read)).toMatchObject({ ok: true, count: 37 });
+      });
+
+      it('a changed row is named', async () => {
+        await store.transaction((tx) => tx.run(`UPDATE audit SET actor = 'mallory' WHERE seq = 3`));
+        expect(await verifyAuditChain(store.read)).toMatchObject({ ok: false, firstBadSeq: 3, reason: 'hash_mismatch', count: 2 });
+      });
+
+      it('a deleted row is named', async () => {
+        await store.transaction((tx) => tx.run('DELETE FROM audit WHERE seq = 4'));
+        expect(await verifyAuditChain(store.read)).toMatchObject({ ok: false, firstBadSeq: 4, reason: 'gap' });
+      });
+
+      it('a deleted last row is caught by the head', async () => {
+        await store.transaction((tx) => tx.run('DELETE FROM audit WHERE seq = 7'));
+        expect(await verifyAuditChain(store.read)).toMatchObject({ ok: false, firstBadSeq: 7, reason: 'head_mismatch' });
+      });
+
+      it('two swapped rows are named at the first', async () => {
+        await store.transaction(async (tx) => {
+          const rows = await tx.all<Record<string, unknown>>('SELECT * FROM audit WHERE seq IN (2, 5) ORDER BY seq');
+          const [a, b] = rows as [Record<string, unknown>, Record<string, unknown>];
+          const cols = ['at', 'actor', 'role', 'action', 'subject', 'before_digest', 'after_digest', 'detail', 'prev_hash', 'hash'];
+          const set = cols.map((c) => `${c} = ?`).join(', ');
+          await tx.run(`UPDATE audit SET ${set} WHERE seq = 2`, cols.map((c) => b[c]));
+          await tx.run(`UPDATE audit SET ${set} WHERE seq = 5`, cols.map((c) => a[c]));
+        });
+        expect(await verifyAuditChain(store.read)).toMatchObject({ ok: false, firstBadSeq: 2 });
+      });
+    });
+  });
+}
