@@ -11,7 +11,8 @@ export interface EventDefinition<S extends z.ZodType = z.ZodType> {
   /** inbound: senders may post it; decided: only omniops appends it. */
   origin: 'inbound' | 'decided';
   payload: S;
-  subject(payload: z.infer<S>): string;
+  /** The ordering key, from the payload and the sender (order ids are unique per channel only). */
+  subject(payload: z.infer<S>, meta: { source: string }): string;
   description: string;
 }
 

@@ -118,9 +118,9 @@ export type OrderEventType = keyof typeof orderEventPayloadSchemas;
 
 /**
  * Catalog entries for the event registry (src/domain/events/all.ts). Order events are ordered per
- * external order id; fulfilment and shipment events per fulfilment, as their payload names no order.
+ * order — (channel, external order id); fulfilment and shipment events per fulfilment, as their payload names no order.
  */
-const orderSubject = (p: { externalOrderId: string }) => `order:${p.externalOrderId}`;
+const orderSubject = (p: { externalOrderId: string }, meta: { source: string }) => `order:${meta.source}:${p.externalOrderId}`;
 const fulfilmentSubject = (p: { fulfilmentId: string }) => `fulfilment:${p.fulfilmentId}`;
 const inbound = { schemaVersion: 1, origin: 'inbound' } as const;
 

@@ -66,8 +66,8 @@ describe('catalog entries', () => {
     expect(orderEventDefinitions.map((d) => d.type).sort()).toEqual(Object.keys(orderEventPayloadSchemas).sort());
     for (const def of orderEventDefinitions) expect(def.payload).toBe(orderEventPayloadSchemas[def.type as keyof typeof orderEventPayloadSchemas]);
     const placedDef = orderEventDefinitions.find((d) => d.type === 'order.placed')!;
-    expect(placedDef.subject(placed() as never)).toBe('order:WEB-1001');
+    expect(placedDef.subject(placed() as never, { source: 'web' })).toBe('order:web:WEB-1001');
     const shipped = orderEventDefinitions.find((d) => d.type === 'fulfilment.shipped')!;
-    expect(shipped.subject({ fulfilmentId: 'f-9' } as never)).toBe('fulfilment:f-9');
+    expect(shipped.subject({ fulfilmentId: 'f-9' } as never, { source: 'store-1' })).toBe('fulfilment:f-9');
   });
 });

@@ -1,0 +1,46 @@
+import type { Role } from '../roles.js';
+
+export const EXCEPTION_CATEGORIES = [
+  'payment_hold',
+  'fraud_review',
+  'unmapped_status',
+  'sla_breach',
+  'shipment_exception',
+  'dead_letter_delivery',
+  'reconciliation_discrepancy',
+  'failed_rule',
+] as const;
+
+export type ExceptionCategory = (typeof EXCEPTION_CATEGORIES)[number];
+
+export function isExceptionCategory(value: unknown): value is ExceptionCategory {
+  return typeof value === 'string' && (EXCEPTION_CATEGORIES as readonly string[]).includes(value);
+}
+
+export interface ExceptionQueue {
+  /** Who works the queue by default (SPEC §1). */
+  ownerRole: Role;
+  /**
+   * Whether "retry" means something: re-running the failed thing (a delivery, a rule, a status mapping
+   * once a mapping exists, a payment re-check). A breached SLA or a fraud decision cannot be retried.
+   */
+  retryable: boolean;
+}
+
+/**
+ * Who owns each queue. This is an organisational constant, not a tunable threshold; a rule's
+ * `open_exception` action may still route a single item to another role.
+ */
+export const EXCEPTION_QUEUES: { readonly [C in ExceptionCategory]: ExceptionQueue } = {
+  payment_hold: { ownerRole: 'finance', retryable: true },
+  fraud_review: { ownerRole: 'fraud_review', retryable: false },
+  unmapped_status: { ownerRole: 'integrator', retryable: true },
+  sla_breach: { ownerRole: 'operations_manager', retryable: false },
+  shipment_exception: { ownerRole: 'service_agent', retryable: false },
+  dead_letter_delivery: { ownerRole: 'integrator', retryable: true },
+  reconciliation_discrepancy: { ownerRole: 'inventory_control', retryable: true },
+  failed_rule: { ownerRole: 'operations_manager', retryable: true },
+};
+
+/** SPEC §1: the operations manager watches every exception queue, so may act on any item. */
+export const EXCEPTION_SUPERVISOR: Role = 'operations_manager';

@@ -1,0 +1,3 @@
+export * from './categories.js';
+export * from './exception-item.js';
+export * from './transitions.js';

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { defineEvent } from '../events/catalog.js';
+
+/**
+ * What omniops decides about orders, appended to the same log by the handlers. Handlers pass the
+ * order's own subject when they emit; the fallback subject keys on the order id.
+ */
+const decided = { schemaVersion: 1, origin: 'decided' } as const;
+const byOrder = (p: { orderId: string }) => `order-id:${p.orderId}`;
+const allocation = z.object({ lineId: z.string(), sku: z.string(), locationId: z.string(), qty: z.number().int().positive(), fulfilmentId: z.string() });
+
+export const orderValidated = defineEvent({
+  ...decided, type: 'order.validated', subject: byOrder, description: 'Payment and fraud checks passed.',
+  payload: z.object({ orderId: z.string(), fraudScore: z.number(), policyVersion: z.string() }),
+});
+export const orderHeld = defineEvent({
+  ...decided, type: 'order.held', subject: byOrder, description: 'The order waits: payment, fraud review or an approval.',
+  payload: z.object({ orderId: z.string(), holdReason: z.enum(['payment', 'fraud_review', 'approval']), detail: z.string().optional() }),
+});
+export const orderRouted = defineEvent({
+  ...decided, type: 'order.routed', subject: byOrder, description: 'Sourcing chose where each line ships from; stock is reserved.',
+  payload: z.object({ orderId: z.string(), policyVersion: z.string(), split: z.boolean(), plan: z.array(allocation) }),
+});
+export const orderRerouted = defineEvent({
+  ...decided, type: 'order.rerouted', subject: byOrder, description: 'A location rejected or missed its SLA; its lines were routed again.',
+  payload: z.object({ orderId: z.string(), failedLocationId: z.string(), failure: z.enum(['rejected', 'expired']), released: z.array(allocation), outcome: z.string() }),
+});
+export const orderBackordered = defineEvent({
+  ...decided, type: 'order.backordered', subject: byOrder, description: 'No location can serve the order now; it waits for inbound stock.',
+  payload: z.object({ orderId: z.string(), shortSkus: z.array(z.object({ sku: z.string(), short: z.number() }).passthrough()), expectedAt: z.number().nullable() }),
+});
+export const orderCancelled = defineEvent({
+  ...decided, type: 'order.cancelled', subject: byOrder, description: 'The order was cancelled and its stock released.',
+  payload: z.object({ orderId: z.string(), reason: z.string() }),
+});
+export const orderStateChanged = defineEvent({
+  ...decided, type: 'order.state_changed', subject: byOrder, description: 'The normalized order state moved (for channels and dashboards).',
+  payload: z.object({ orderId: z.string(), from: z.string(), to: z.string(), holdReason: z.string().optional() }),
+});
+export const reservationMade = defineEvent({
+  ...decided, type: 'reservation.made', subject: byOrder, description: 'Stock reserved for an order line at a location.',
+  payload: z.object({ orderId: z.string(), reservations: z.array(allocation) }),
+});
+export const reservationReleased = defineEvent({
+  ...decided, type: 'reservation.released', subject: byOrder, description: 'Reserved stock given back (cancel, reroute, expiry).',
+  payload: z.object({ orderId: z.string(), reason: z.string(), reservations: z.array(allocation) }),
+});
+export const fulfilmentExpired = defineEvent({
+  ...decided, type: 'fulfilment.expired', subject: (p) => `fulfilment:${p.fulfilmentId}`, description: 'A location let its accept or ship deadline pass.',
+  payload: z.object({ fulfilmentId: z.string(), orderId: z.string(), deadline: z.enum(['accept', 'ship']), dueAt: z.number() }),
+});
+export const notificationQueued = defineEvent({
+  ...decided, type: 'notification.queued', subject: (p) => `customer:${p.customerId}`, description: 'A message to the customer was queued in the outbox.',
+  payload: z.object({ templateId: z.string(), channel: z.string(), customerId: z.string(), recipient: z.string().optional(), facts: z.record(z.string(), z.union([z.string(), z.number()])) }),
+});
+export const availabilityChanged = defineEvent({
+  ...decided, type: 'availability.changed', subject: (p) => `availability:${p.channel}`, description: 'What a channel may sell of a sku changed.',
+  payload: z.object({ channel: z.string(), sku: z.string(), previous: z.number().int().nullable(), quantity: z.number().int() }),
+});
+export const approvalRequested = defineEvent({
+  ...decided, type: 'approval.requested', subject: (p) => `approval:${p.approvalId}`, description: 'A person must approve before omniops goes on.',
+  payload: z.object({ approvalId: z.string(), kind: z.string(), subjectRef: z.string(), approverRole: z.string(), facts: z.record(z.string(), z.unknown()) }),
+});
+export const scheduleTick = defineEvent({
+  ...decided, type: 'schedule.tick', subject: (p) => `schedule:${p.job}`, description: 'A scheduled control fired for one slot (once across processes).',
+  payload: z.object({ job: z.string(), slotMs: z.number().int() }),
+});
+
+export const decidedOrderEvents = [
+  orderValidated, orderHeld, orderRouted, orderRerouted, orderBackordered, orderCancelled, orderStateChanged,
+  reservationMade, reservationReleased, fulfilmentExpired, notificationQueued, availabilityChanged, approvalRequested, scheduleTick,
+];
