@@ -46,8 +46,9 @@ export function registerServe(program: Command): void {
     try {
       const config = configFrom(flags);
       const { app, url } = await startServer(config);
-      app.logger.info({ url, store: app.store.dialect }, 'omniops serving');
+      // The start line first: with --json, callers read stdout's first line as {url, store}.
       process.stdout.write(flags.json ? `${JSON.stringify({ url, store: app.store.dialect })}\n` : `omniops serving on ${url} (store: ${app.store.dialect})\n`);
+      app.logger.info({ url, store: app.store.dialect }, 'omniops serving');
       onShutdown(() => app.close());
     } catch (e) {
       fail(e, Boolean(flags.json));

@@ -209,7 +209,7 @@ export class Dispatcher {
         // Decided events carry the decision time of their cause, so replays see the same clock.
         receivedAt: new Date(cause.receivedMs).toISOString(),
         receivedMs: cause.receivedMs,
-        subject: x.subject ?? def.subject(payload),
+        subject: x.subject ?? def.subject(payload, { source: cause.source }),
         payloadJson: JSON.stringify(payload),
         payloadHash: sha256Hex(`${x.type}\n${canonicalJson(payload)}`),
         causationId: cause.id,

@@ -20,6 +20,8 @@ export interface IntakeOptions {
 }
 
 export interface IntakeMeta {
+  /** omniops' own producers (the scheduler) may append decided event types; senders may not. */
+  internal?: boolean;
   actor?: string | null;
   actorRole?: string | null;
   causationId?: string | null;
@@ -60,7 +62,7 @@ export class Intake {
     if (!env.success) throw schemaError(env.error, '');
     const e: InboundEnvelope = env.data;
     const def = this.catalog.get(e.type);
-    if (!def || (def.origin === 'decided' && !meta.causationId)) {
+    if (!def || (def.origin === 'decided' && !meta.internal)) {
       throw new DomainError('E_UNKNOWN_TYPE', `unknown event type '${e.type}'`, { issues: [{ path: 'type', message: 'not an accepted event type' }] });
     }
     const version = e.schemaVersion ?? def.schemaVersion;
@@ -83,7 +85,7 @@ export class Intake {
       occurredAt: e.occurredAt,
       receivedAt: new Date(now).toISOString(),
       receivedMs: now,
-      subject: e.subject ?? def.subject(data),
+      subject: e.subject ?? def.subject(data, { source: e.source }),
       payloadJson: JSON.stringify(data),
       // The sender's payload as sent (canonicalised), so defaults we fill in never make a resend differ.
       payloadHash: sha256Hex(`${e.type}\n${canonicalJson(e.payload)}`),

@@ -1,0 +1,210 @@
+import type { SqlExecutor } from '../port.js';
+import type { OrderState, HoldReason, FulfilmentState } from '../../domain/orders/index.js';
+
+/** The order as stored: a few indexed columns plus the document the API shows. */
+export interface OrderRecord {
+  id: string;
+  source: string;
+  externalOrderId: string;
+  state: OrderState;
+  holdReason: HoldReason | null;
+  customerId: string;
+  addressKey: string;
+  total: number;
+  currency: string;
+  placedMs: number;
+  promisedByMs: number | null;
+  doc: OrderDoc;
+}
+
+/** Everything we know and decided about the order, kept with it so one read explains it. */
+export interface OrderDoc {
+  placed: Record<string, unknown>;
+  paymentStatus: string;
+  fraud?: unknown;
+  routing: unknown[];
+  excludedLocationIds: string[];
+  history: Array<{ at: number; from: string; to: string; holdReason?: string; eventId: string; note?: string }>;
+}
+
+interface Raw {
+  id: string; source: string; external_order_id: string; state: string; hold_reason: string | null; customer_id: string;
+  address_key: string; total: number; currency: string; placed_ms: number; promised_by_ms: number | null; doc: string;
+}
+
+const COLS = 'id, source, external_order_id, state, hold_reason, customer_id, address_key, total, currency, placed_ms, promised_by_ms, doc';
+const toRecord = (r: Raw): OrderRecord => ({
+  id: r.id, source: r.source, externalOrderId: r.external_order_id, state: r.state as OrderState, holdReason: r.hold_reason as HoldReason | null,
+  customerId: r.customer_id, addressKey: r.address_key, total: Number(r.total), currency: r.currency, placedMs: Number(r.placed_ms),
+  promisedByMs: r.promised_by_ms == null ? null : Number(r.promised_by_ms), doc: JSON.parse(r.doc) as OrderDoc,
+});
+
+export async function orderById(db: SqlExecutor, id: string): Promise<OrderRecord | undefined> {
+  const r = await db.get<Raw>(`SELECT ${COLS} FROM orders WHERE id = ?`, [id]);
+  return r ? toRecord(r) : undefined;
+}
+
+export async function orderByExternal(db: SqlExecutor, source: string, externalOrderId: string): Promise<OrderRecord | undefined> {
+  const r = await db.get<Raw>(`SELECT ${COLS} FROM orders WHERE source = ? AND external_order_id = ?`, [source, externalOrderId]);
+  return r ? toRecord(r) : undefined;
+}
+
+export interface OrderQuery {
+  source?: string;
+  externalId?: string;
+  state?: string;
+  beforeMs?: number;
+  limit: number;
+}
+
+export async function queryOrders(db: SqlExecutor, q: OrderQuery): Promise<OrderRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.source) { where.push('source = ?'); params.push(q.source); }
+  if (q.externalId) { where.push('external_order_id = ?'); params.push(q.externalId); }
+  if (q.state) { where.push('state = ?'); params.push(q.state); }
+  if (q.beforeMs !== undefined) { where.push('placed_ms < ?'); params.push(q.beforeMs); }
+  params.push(q.limit);
+  const rows = await db.all<Raw>(`SELECT ${COLS} FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY placed_ms DESC, id LIMIT ?`, params);
+  return rows.map(toRecord);
+}
+
+export async function insertOrder(db: SqlExecutor, o: OrderRecord, at: string): Promise<void> {
+  await db.run(
+    `INSERT INTO orders (${COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [o.id, o.source, o.externalOrderId, o.state, o.holdReason, o.customerId, o.addressKey, o.total, o.currency, o.placedMs, o.promisedByMs, JSON.stringify(o.doc), at],
+  );
+}
+
+export async function saveOrder(db: SqlExecutor, o: OrderRecord, at: string): Promise<void> {
+  await db.run(`UPDATE orders SET state = ?, hold_reason = ?, promised_by_ms = ?, doc = ?, updated_at = ? WHERE id = ?`, [
+    o.state, o.holdReason, o.promisedByMs, JSON.stringify(o.doc), at, o.id,
+  ]);
+}
+
+/** Prior orders of the customer and to the address, for the fraud score's history and velocity. */
+export async function customerHistory(db: SqlExecutor, customerId: string, addressKey: string, nowMs: number, customerWindowMs: number, addressWindowMs: number, excludeId: string) {
+  const c = await db.get<{ n: number; avg: number | null; recent: number }>(
+    `SELECT COUNT(*) AS n, AVG(total) AS avg, SUM(CASE WHEN placed_ms >= ? THEN 1 ELSE 0 END) AS recent FROM orders WHERE customer_id = ? AND id <> ?`,
+    [nowMs - customerWindowMs, customerId, excludeId],
+  );
+  const a = await db.get<{ recent: number }>(`SELECT COUNT(*) AS recent FROM orders WHERE address_key = ? AND placed_ms >= ? AND id <> ?`, [addressKey, nowMs - addressWindowMs, excludeId]);
+  return {
+    priorOrderCount: Number(c?.n ?? 0),
+    averageOrderValue: Number(c?.avg ?? 0),
+    recentOrdersByCustomer: Number(c?.recent ?? 0),
+    recentOrdersToAddress: Number(a?.recent ?? 0),
+  };
+}
+
+export interface FulfilmentRecord {
+  id: string;
+  orderId: string;
+  locationId: string;
+  state: FulfilmentState;
+  acceptByMs: number;
+  shipByMs: number;
+  createdMs: number;
+  localDay: string;
+  lines: Array<{ lineId: string; sku: string; qty: number }>;
+  carrier: string | null;
+  tracking: string | null;
+}
+
+interface RawF {
+  id: string; order_id: string; location_id: string; state: string; accept_by_ms: number; ship_by_ms: number; created_ms: number;
+  local_day: string; lines: string; carrier: string | null; tracking: string | null;
+}
+const FCOLS = 'id, order_id, location_id, state, accept_by_ms, ship_by_ms, created_ms, local_day, lines, carrier, tracking';
+const toF = (r: RawF): FulfilmentRecord => ({
+  id: r.id, orderId: r.order_id, locationId: r.location_id, state: r.state as FulfilmentState, acceptByMs: Number(r.accept_by_ms),
+  shipByMs: Number(r.ship_by_ms), createdMs: Number(r.created_ms), localDay: r.local_day, lines: JSON.parse(r.lines), carrier: r.carrier, tracking: r.tracking,
+});
+
+export async function insertFulfilment(db: SqlExecutor, f: FulfilmentRecord, at: string): Promise<void> {
+  await db.run(`INSERT INTO fulfilments (${FCOLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+    f.id, f.orderId, f.locationId, f.state, f.acceptByMs, f.shipByMs, f.createdMs, f.localDay, JSON.stringify(f.lines), f.carrier, f.tracking, at,
+  ]);
+}
+
+export async function fulfilmentById(db: SqlExecutor, id: string): Promise<FulfilmentRecord | undefined> {
+  const r = await db.get<RawF>(`SELECT ${FCOLS} FROM fulfilments WHERE id = ?`, [id]);
+  return r ? toF(r) : undefined;
+}
+
+export async function fulfilmentsOfOrder(db: SqlExecutor, orderId: string): Promise<FulfilmentRecord[]> {
+  return (await db.all<RawF>(`SELECT ${FCOLS} FROM fulfilments WHERE order_id = ? ORDER BY created_ms, id`, [orderId])).map(toF);
+}
+
+export async function queryFulfilments(db: SqlExecutor, q: { locationId?: string; state?: string; limit: number }): Promise<FulfilmentRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.locationId) { where.push('location_id = ?'); params.push(q.locationId); }
+  if (q.state) { where.push('state = ?'); params.push(q.state); }
+  params.push(q.limit);
+  return (await db.all<RawF>(`SELECT ${FCOLS} FROM fulfilments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms, id LIMIT ?`, params)).map(toF);
+}
+
+export async function setFulfilmentState(db: SqlExecutor, id: string, state: FulfilmentState, at: string, extra: { carrier?: string; tracking?: string } = {}): Promise<void> {
+  await db.run(`UPDATE fulfilments SET state = ?, carrier = COALESCE(?, carrier), tracking = COALESCE(?, tracking), updated_at = ? WHERE id = ?`, [
+    state, extra.carrier ?? null, extra.tracking ?? null, at, id,
+  ]);
+}
+
+/** Fulfilments whose accept (assigned) or ship (accepted, picked) deadline has passed. */
+export async function overdueFulfilments(db: SqlExecutor, nowMs: number, limit: number): Promise<FulfilmentRecord[]> {
+  return (
+    await db.all<RawF>(
+      `SELECT ${FCOLS} FROM fulfilments WHERE (state = 'assigned' AND accept_by_ms < ?) OR (state = 'accepted' AND ship_by_ms < ?) ORDER BY accept_by_ms LIMIT ?`,
+      [nowMs, nowMs, limit],
+    )
+  ).map(toF);
+}
+
+/** Fulfilments a location took on a local day (its capacity used), excluding failed ones. */
+export async function capacityUsed(db: SqlExecutor, localDay: string): Promise<Map<string, number>> {
+  const rows = await db.all<{ location_id: string; n: number }>(
+    `SELECT location_id, COUNT(*) AS n FROM fulfilments WHERE local_day = ? AND state NOT IN ('rejected', 'expired') GROUP BY location_id`,
+    [localDay],
+  );
+  return new Map(rows.map((r) => [r.location_id, Number(r.n)]));
+}
+
+export interface ReservationRecord {
+  id: string;
+  orderId: string;
+  lineId: string;
+  fulfilmentId: string;
+  sku: string;
+  locationId: string;
+  qty: number;
+  status: 'active' | 'released' | 'consumed';
+}
+
+export async function insertReservation(db: SqlExecutor, r: ReservationRecord, at: string): Promise<boolean> {
+  const res = await db.run(
+    `INSERT INTO reservations (id, order_id, line_id, fulfilment_id, sku, location_id, qty, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (fulfilment_id, line_id) DO NOTHING`,
+    [r.id, r.orderId, r.lineId, r.fulfilmentId, r.sku, r.locationId, r.qty, r.status, at, at],
+  );
+  return res.changes === 1;
+}
+
+export async function reservationsOfOrder(db: SqlExecutor, orderId: string): Promise<ReservationRecord[]> {
+  const rows = await db.all<{ id: string; order_id: string; line_id: string; fulfilment_id: string; sku: string; location_id: string; qty: number; status: string }>(
+    'SELECT id, order_id, line_id, fulfilment_id, sku, location_id, qty, status FROM reservations WHERE order_id = ? ORDER BY created_at, id',
+    [orderId],
+  );
+  return rows.map((r) => ({ id: r.id, orderId: r.order_id, lineId: r.line_id, fulfilmentId: r.fulfilment_id, sku: r.sku, locationId: r.location_id, qty: Number(r.qty), status: r.status as ReservationRecord['status'] }));
+}
+
+export async function setReservationStatus(db: SqlExecutor, id: string, status: ReservationRecord['status'], at: string): Promise<boolean> {
+  const r = await db.run(`UPDATE reservations SET status = ?, updated_at = ? WHERE id = ? AND status = 'active'`, [status, at, id]);
+  return r.changes === 1;
+}
+
+export async function markAvailabilityDirty(db: SqlExecutor, skus: Iterable<string>, nowMs: number): Promise<void> {
+  for (const sku of new Set(skus)) {
+    await db.run('INSERT INTO availability_dirty (sku, since_ms) VALUES (?, ?) ON CONFLICT (sku) DO NOTHING', [sku, nowMs]);
+  }
+}
