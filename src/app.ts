@@ -4,7 +4,10 @@ import type { Store } from './store/port.js';
 import { openStore } from './store/open.js';
 import { buildCatalog } from './domain/events/all.js';
 import type { EventCatalog } from './domain/events/catalog.js';
-import { buildHandlers } from './engine/handlers/all.js';
+import { buildHandlers, SCHEDULED_JOBS } from './engine/handlers/all.js';
+import { PolicyBook } from './engine/policy-book.js';
+import { Scheduler } from './engine/scheduler/scheduler.js';
+import { AvailabilityPublisher } from './engine/availability/publisher.js';
 import type { HandlerRegistry } from './engine/dispatch/handler.js';
 import { Intake } from './engine/intake/intake.js';
 import { Dispatcher } from './engine/dispatch/dispatcher.js';
@@ -25,6 +28,11 @@ export interface App {
   intake: Intake;
   dispatcher: Dispatcher;
   waiters: EventWaiters;
+  policies: PolicyBook;
+  scheduler: Scheduler;
+  availability: AvailabilityPublisher;
+  /** Starts the dispatcher, the scheduler and the availability publisher (a worker's loops). */
+  startWorkers(): void;
   box: SecretBox;
   sourceSecrets: SourceSecrets;
   auth: Authenticator;
@@ -40,8 +48,8 @@ export interface AppOptions {
   clock?: () => number;
   /** Tests pass an already-open store (e.g. a fresh PostgreSQL schema). */
   store?: Store;
-  /** Extra handlers, for tests that need a failing one. */
-  handlers?: HandlerRegistry;
+  /** Replaces the handlers (tests add a failing one: `buildHandlers({policies}).register(…)`). */
+  handlers?: (policies: PolicyBook) => HandlerRegistry;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -52,7 +60,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     openStore({ store: config.store, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, pgSchema: config.pgSchema, pgPoolSize: config.pgPoolSize });
   await store.migrate();
   const catalog = buildCatalog();
-  const handlers = options.handlers ?? buildHandlers();
+  const policies = new PolicyBook(store);
+  await policies.seedDefaults();
+  const handlers = options.handlers ? options.handlers(policies) : buildHandlers({ policies });
   const waiters = new EventWaiters();
   const metrics = new Metrics(store.read);
   const box = new SecretBox(loadSecretKey(config.secretKey, config.dataDir));
@@ -82,8 +92,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics,
     logger,
     clock,
+    policies,
+    scheduler: new Scheduler(intake, SCHEDULED_JOBS, clock, (e) => logger.error({ err: String(e) }, 'scheduler tick failed')),
+    availability: new AvailabilityPublisher(store, policies, clock, (e) => logger.error({ err: String(e) }, 'availability publish failed')),
+    startWorkers() {
+      app.dispatcher.start();
+      app.scheduler.start();
+      app.availability.start(config.availabilityIntervalMs);
+    },
     async close() {
       await app.http?.close();
+      app.scheduler.stop();
+      await app.availability.stop();
       await app.dispatcher.stop();
       await store.close();
     },

@@ -23,6 +23,8 @@ export const configSchema = z
     /** base64 32-byte key sealing stored secrets; generated into dataDir when absent (embedded use). */
     secretKey: z.string().optional(),
     environment: z.enum(['development', 'test', 'production']).default('development'),
+    /** How often channel availability deltas are computed and published (coalescing window). */
+    availabilityIntervalMs: z.coerce.number().int().min(50).max(60_000).default(500),
     intake: z
       .object({
         maxBatch: z.coerce.number().int().min(1).max(5000).default(512),

@@ -8,12 +8,13 @@ import { eventRoutes } from './routes/events.js';
 import { masterdataRoutes } from './routes/masterdata.js';
 import { stockRoutes } from './routes/stock.js';
 import { auditRoutes } from './routes/audit.js';
+import { orderRoutes } from './routes/orders.js';
 import { inboundEnvelopeSchema } from '../domain/events/envelope.js';
 import { z } from 'zod';
 
 /** Every route of the HTTP API. Capabilities add their route lists here. */
 export function allRoutes(app: App): RouteSpec[] {
-  return [...eventRoutes(app), ...masterdataRoutes(app), ...stockRoutes(app), ...auditRoutes(app)];
+  return [...eventRoutes(app), ...masterdataRoutes(app), ...stockRoutes(app), ...orderRoutes(app), ...auditRoutes(app)];
 }
 
 export async function buildHttpServer(app: App): Promise<FastifyInstance> {

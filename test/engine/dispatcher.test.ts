@@ -37,7 +37,7 @@ for (const factory of storeFactories()) {
         },
       };
       t = await startTestApp(factory, {
-        handlers: buildHandlers().register(flaky),
+        handlers: (policies) => buildHandlers({ policies }).register(flaky),
         config: { dispatch: { maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10, batchSize: 100 } },
       });
       await t.app.intake.submit(location('L1'));
@@ -79,7 +79,7 @@ for (const factory of storeFactories()) {
         },
       };
       t = await startTestApp(factory, {
-        handlers: buildHandlers().register(tracer),
+        handlers: (policies) => buildHandlers({ policies }).register(tracer),
         config: { dispatch: { maxAttempts: 5, backoffBaseMs: 200, backoffMaxMs: 200, idlePollMs: 10, batchSize: 100 } },
       });
       await t.app.intake.submit(location('A'));

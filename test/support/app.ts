@@ -40,7 +40,7 @@ export async function startTestApp(factory: StoreFactory, options: AppOptions & 
   const http = await buildHttpServer(app);
   await http.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
-  if (options.dispatcher !== false) app.dispatcher.start();
+  if (options.dispatcher !== false) app.startWorkers();
   const { secret } = await addSource(app.store, app.box, ADMIN, 'web', { name: 'Web store', kind: 'web' });
   const adminKey = (await addUser(app.store, ADMIN, 'root', 'admin')).apiKey;
   let n = 0;
@@ -58,7 +58,7 @@ export async function startTestApp(factory: StoreFactory, options: AppOptions & 
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: signBody(opts.secret ?? t.secret, raw, opts.t ?? Math.floor(Date.now() / 1000)),
+          [SIGNATURE_HEADER]: signBody(opts.secret ?? t.secret, raw, opts.t ?? Math.floor(app.clock() / 1000)),
           ...(opts.headers ?? {}),
         },
         body: raw,

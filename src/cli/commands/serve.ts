@@ -16,7 +16,7 @@ export async function startServer(config: Config): Promise<{ app: App; url: stri
   const app = await createApp(config);
   const http = await buildHttpServer(app);
   const address = await http.listen({ port: config.port, host: config.host });
-  app.dispatcher.start();
+  app.startWorkers();
   return { app, url: address.replace('[::1]', 'localhost') };
 }
 

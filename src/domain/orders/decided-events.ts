@@ -27,7 +27,11 @@ export const orderRerouted = defineEvent({
 });
 export const orderBackordered = defineEvent({
   ...decided, type: 'order.backordered', subject: byOrder, description: 'No location can serve the order now; it waits for inbound stock.',
-  payload: z.object({ orderId: z.string(), shortSkus: z.array(z.object({ sku: z.string(), short: z.number() }).passthrough()), expectedAt: z.number().nullable() }),
+  payload: z.object({
+    orderId: z.string(),
+    shortSkus: z.array(z.object({ sku: z.string(), shortQty: z.number(), expectedAt: z.number().nullable(), coveredBy: z.array(z.object({ poId: z.string(), sku: z.string(), qty: z.number(), expectedAt: z.number() })) })),
+    expectedAt: z.number().nullable(),
+  }),
 });
 export const orderCancelled = defineEvent({
   ...decided, type: 'order.cancelled', subject: byOrder, description: 'The order was cancelled and its stock released.',

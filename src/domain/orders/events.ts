@@ -77,7 +77,9 @@ export type OrderPlacedPayload = z.infer<typeof orderPlacedPayloadSchema>;
 
 export const orderCancelRequestedPayloadSchema = z.object({
   externalOrderId: z.string().min(1),
-  reason: z.string().optional(),
+  reason: z.string().max(500).optional(),
+  /** The order's channel, when the request comes from elsewhere (the API, the service desk). */
+  channel: z.string().min(1).max(64).optional(),
 });
 export type OrderCancelRequestedPayload = z.infer<typeof orderCancelRequestedPayloadSchema>;
 
@@ -120,7 +122,7 @@ export type OrderEventType = keyof typeof orderEventPayloadSchemas;
  * Catalog entries for the event registry (src/domain/events/all.ts). Order events are ordered per
  * order — (channel, external order id); fulfilment and shipment events per fulfilment, as their payload names no order.
  */
-const orderSubject = (p: { externalOrderId: string }, meta: { source: string }) => `order:${meta.source}:${p.externalOrderId}`;
+const orderSubject = (p: { externalOrderId: string; channel?: string }, meta: { source: string }) => `order:${p.channel ?? meta.source}:${p.externalOrderId}`;
 const fulfilmentSubject = (p: { fulfilmentId: string }) => `fulfilment:${p.fulfilmentId}`;
 const inbound = { schemaVersion: 1, origin: 'inbound' } as const;
 

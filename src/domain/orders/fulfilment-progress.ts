@@ -2,7 +2,7 @@ import type { FulfilmentState } from './fulfilment-state.js';
 import type { OrderState } from './order-state.js';
 
 /** Fulfilments that failed are replaced by a reroute; they no longer say anything about the order. */
-const REPLACED: readonly FulfilmentState[] = ['rejected', 'expired'];
+const REPLACED: readonly FulfilmentState[] = ['rejected', 'expired', 'cancelled'];
 
 /**
  * The order state its live fulfilments add up to, or null when they do not move the order (none live,

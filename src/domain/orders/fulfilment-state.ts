@@ -10,6 +10,7 @@ export const FULFILMENT_STATES = [
   'rejected',
   'expired',
   'exception',
+  'cancelled',
 ] as const;
 export type FulfilmentState = (typeof FULFILMENT_STATES)[number];
 
@@ -18,14 +19,15 @@ export type FulfilmentState = (typeof FULFILMENT_STATES)[number];
  * in a reroute. `rejected` only before acceptance: after that a failure is an exception.
  */
 export const FULFILMENT_TRANSITIONS: TransitionTable<FulfilmentState> = {
-  assigned: ['accepted', 'rejected', 'expired', 'exception'],
-  accepted: ['picked', 'expired', 'exception'],
-  picked: ['shipped', 'exception'],
+  assigned: ['accepted', 'rejected', 'expired', 'exception', 'cancelled'],
+  accepted: ['picked', 'expired', 'exception', 'cancelled'],
+  picked: ['shipped', 'exception', 'cancelled'],
   shipped: ['delivered', 'exception'],
   exception: ['picked', 'shipped', 'delivered'],
   delivered: [],
   rejected: [],
   expired: [],
+  cancelled: [],
 };
 
 /** The fulfilment state each inbound fulfilment/shipment event moves to. */

@@ -4,6 +4,7 @@ import { applyAdjustment } from '../../domain/inventory/stock.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import { getStock, setCounted, setOnHand } from '../../store/repos/stock.js';
 import { DomainError } from '../../domain/errors.js';
+import { markAvailabilityDirty } from '../../store/repos/orders.js';
 
 /**
  * Stock for a location we do not know yet fails the handler: it is retried (the location may be on
@@ -26,6 +27,7 @@ export const inventorySnapshotHandler: EventHandler = {
       await setCounted(tx, { sku: c.sku, locationId: p.locationId, onHand: c.onHand, protected: c.protected, safetyStock: c.safetyStock }, event.receivedAt);
       changed++;
     }
+    await markAvailabilityDirty(tx, p.counts.map((c) => c.sku), event.receivedMs);
     // One entry per snapshot, not per sku: a 20,000-line count is one auditable act.
     audit({ action: 'stock.counted', subject: `location:${p.locationId}`, after: p.counts, detail: { lines: p.counts.length, changed } });
   },
@@ -40,6 +42,7 @@ export const inventoryAdjustedHandler: EventHandler = {
     const before = await getStock(tx, p.sku, p.locationId);
     const outcome = applyAdjustment(before?.onHand ?? 0, p.delta);
     await setOnHand(tx, p.sku, p.locationId, outcome.after, event.receivedAt);
+    await markAvailabilityDirty(tx, [p.sku], event.receivedMs);
     audit({
       action: outcome.kind === 'clamped' ? 'stock.adjusted_clamped' : 'stock.adjusted',
       subject: `stock:${p.locationId}:${p.sku}`,

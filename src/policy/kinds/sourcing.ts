@@ -33,5 +33,5 @@ export const defaultSourcingPolicy: SourcingPolicy = {
   protectedStock: 'approval',
   protectedStockApprover: 'regional_ops',
   whenNothingCanServe: 'backorder',
-  backorderWithoutInbound: 'cancel',
+  backorderWithoutInbound: 'backorder',
 };

@@ -85,3 +85,12 @@ export async function releaseReserved(db: SqlExecutor, sku: string, locationId: 
     [qty, qty, at, sku, locationId],
   );
 }
+
+/** A shipment takes reserved units off the shelf: on-hand and reserved both drop by qty. */
+export async function consumeReserved(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
+  await db.run(
+    `UPDATE stock SET on_hand = CASE WHEN on_hand >= ? THEN on_hand - ? ELSE 0 END,
+       reserved = CASE WHEN reserved >= ? THEN reserved - ? ELSE 0 END, updated_at = ? WHERE sku = ? AND location_id = ?`,
+    [qty, qty, qty, qty, at, sku, locationId],
+  );
+}

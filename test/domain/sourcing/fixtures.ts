@@ -45,5 +45,5 @@ export function snapshot(locations: Location[], rows: StockLevel[], over: Partia
 }
 
 export function policy(over: Partial<SourcingPolicy> = {}): SourcingPolicy {
-  return { ...defaultSourcingPolicy, version: 'sourcing-v7', ...over };
+  return { ...defaultSourcingPolicy, backorderWithoutInbound: 'cancel', version: 'sourcing-v7', ...over };
 }

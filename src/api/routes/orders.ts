@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import type { App } from '../../app.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { DomainError } from '../../domain/errors.js';
+import type { Role } from '../../domain/roles.js';
+import { ORDER_STATES, FULFILMENT_STATES } from '../../domain/orders/index.js';
+import { fulfilmentById, fulfilmentsOfOrder, orderById, queryFulfilments, queryOrders, reservationsOfOrder, type OrderRecord } from '../../store/repos/orders.js';
+import { eventsBySubject } from '../../store/repos/events.js';
+import { orderSubject } from '../../engine/orders/identity.js';
+import { runCommand } from '../command.js';
+
+const READERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'service_agent', 'auditor', 'warehouse'];
+const CANCELLERS: Role[] = ['admin', 'operations_manager', 'service_agent'];
+const FLOOR: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'warehouse'];
+
+/** The order as an operator reads it: state, lines with where they ship from, the routing and its events. */
+async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
+  const [fulfilments, reservations] = await Promise.all([fulfilmentsOfOrder(app.store.read, o.id), reservationsOfOrder(app.store.read, o.id)]);
+  const placed = o.doc.placed as { lines: Array<{ lineId: string; sku: string; qty: number; unitPrice: number }> };
+  const live = reservations.filter((r) => r.status !== 'released');
+  const routing = o.doc.routing as Array<Record<string, unknown>>;
+  const last = routing[routing.length - 1];
+  const view: Record<string, unknown> = {
+    id: o.id,
+    source: o.source,
+    externalOrderId: o.externalOrderId,
+    state: o.state,
+    ...(o.holdReason ? { holdReason: o.holdReason } : {}),
+    customerId: o.customerId,
+    total: o.total,
+    currency: o.currency,
+    paymentStatus: o.doc.paymentStatus,
+    placedAt: new Date(o.placedMs).toISOString(),
+    ...(o.promisedByMs ? { promisedBy: new Date(o.promisedByMs).toISOString() } : {}),
+    lines: placed.lines.map((l) => ({
+      lineId: l.lineId, sku: l.sku, qty: l.qty, unitPrice: l.unitPrice,
+      allocations: live.filter((r) => r.lineId === l.lineId).map((r) => ({ locationId: r.locationId, qty: r.qty, fulfilmentId: r.fulfilmentId, reservation: r.status })),
+    })),
+    fulfilments: fulfilments.map((f) => ({ id: f.id, locationId: f.locationId, state: f.state, acceptBy: new Date(f.acceptByMs).toISOString(), shipBy: new Date(f.shipByMs).toISOString(), lines: f.lines, carrier: f.carrier, tracking: f.tracking })),
+    routing: last ? { policyVersion: last.policyVersion, outcome: last.outcome, why: last.why, candidates: last.candidates, chosen: last.plan ?? null, excluded: last.excluded } : null,
+    routingHistory: routing.map((r) => ({ why: r.why, outcome: r.outcome, policyVersion: r.policyVersion, decidedAt: new Date(Number(r.decidedAt)).toISOString() })),
+    reroutes: routing.filter((r) => String(r.why).startsWith('reroute')).length,
+    excludedLocations: o.doc.excludedLocationIds,
+    fraud: o.doc.fraud ?? null,
+    history: o.doc.history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
+  };
+  if (withEvents) {
+    const events = await eventsBySubject(app.store.read, orderSubject(o.source, o.externalOrderId), 1000);
+    view.events = events.map((e) => ({ id: e.id, type: e.type, source: e.source, status: e.status, receivedAt: e.receivedAt, causationId: e.causationId, payload: e.payload }));
+  }
+  return view;
+}
+
+export function orderRoutes(app: App): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET', url: '/v1/orders/{id}', tag: 'orders', summary: 'One order with its allocations, fulfilments, routing explanation and event history.',
+      access: READERS, params: z.object({ id: z.string().min(1).max(100) }), responses: { 200: 'order', 404: 'E_NOT_FOUND' },
+      async handler({ params }) {
+        const o = await orderById(app.store.read, params.id);
+        if (!o) throw new DomainError('E_NOT_FOUND', `no order ${params.id}`);
+        return orderView(app, o, true);
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/orders', tag: 'orders', summary: 'Orders, newest first, by source, external id and state; paged by ?before=<placedAt ms>.',
+      access: READERS,
+      query: z.object({
+        source: z.string().max(64).optional(), externalId: z.string().max(200).optional(), state: z.enum(ORDER_STATES).optional(),
+        before: z.coerce.number().int().optional(), limit: z.coerce.number().int().min(1).max(500).default(50),
+      }),
+      async handler({ query }) {
+        const rows = await queryOrders(app.store.read, { source: query.source, externalId: query.externalId, state: query.state, beforeMs: query.before, limit: query.limit });
+        const items = await Promise.all(rows.map((o) => orderView(app, o, false)));
+        return { items, next: rows.length === query.limit ? rows[rows.length - 1]!.placedMs : null };
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/orders/{id}/cancel', tag: 'orders', summary: 'Cancel what has not shipped and release its stock.',
+      access: CANCELLERS, params: z.object({ id: z.string().min(1).max(100) }), body: z.object({ reason: z.string().max(500).optional() }).strict(),
+      responses: { 200: 'the order after the request', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already shipped)' },
+      async handler({ params, body, principal, req }) {
+        const o = await orderById(app.store.read, params.id);
+        if (!o) throw new DomainError('E_NOT_FOUND', `no order ${params.id}`);
+        if (['shipped', 'delivered', 'partially_returned', 'returned'].includes(o.state)) throw new DomainError('E_INVALID_STATE', `order ${o.id} is ${o.state}: too late to cancel`);
+        await runCommand(app, req, principal!, 'order.cancel_requested', { externalOrderId: o.externalOrderId, channel: o.source, reason: body.reason ?? `cancelled by ${principal!.name}` });
+        return orderView(app, (await orderById(app.store.read, params.id))!, false);
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/fulfilments', tag: 'fulfilment', summary: 'A store or warehouse worklist: fulfilments by location and state, oldest first.',
+      access: FLOOR, query: z.object({ location: z.string().max(64).optional(), state: z.enum(FULFILMENT_STATES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      async handler({ query }) {
+        const items = await queryFulfilments(app.store.read, { locationId: query.location, state: query.state, limit: query.limit });
+        return { items: items.map((f) => ({ ...f, acceptBy: new Date(f.acceptByMs).toISOString(), shipBy: new Date(f.shipByMs).toISOString() })) };
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/fulfilments/{id}/{action}', tag: 'fulfilment', summary: 'Accept, reject, pick or ship a fulfilment (store and warehouse staff).',
+      access: FLOOR,
+      params: z.object({ id: z.string().min(1).max(100), action: z.enum(['accept', 'reject', 'pick', 'ship']) }),
+      body: z.object({ reason: z.string().max(500).optional(), carrier: z.string().max(64).optional(), trackingNumber: z.string().max(100).optional() }).strict(),
+      responses: { 200: 'the fulfilment after the action', 404: 'E_NOT_FOUND' },
+      async handler({ params, body, principal, req }) {
+        const f = await fulfilmentById(app.store.read, params.id);
+        if (!f) throw new DomainError('E_NOT_FOUND', `no fulfilment ${params.id}`);
+        const type = { accept: 'fulfilment.accepted', reject: 'fulfilment.rejected', pick: 'fulfilment.picked', ship: 'fulfilment.shipped' }[params.action];
+        const r = await runCommand(app, req, principal!, type, { fulfilmentId: f.id, ...body });
+        const after = await fulfilmentById(app.store.read, params.id);
+        return { ...after, eventId: r.eventId };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/availability', tag: 'inventory', summary: 'What each channel may sell, as last published to it.',
+      access: 'authenticated', query: z.object({ channel: z.string().max(64).optional(), sku: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) }),
+      async handler({ query }) {
+        const where: string[] = [];
+        const params: unknown[] = [];
+        if (query.channel) { where.push('channel = ?'); params.push(query.channel); }
+        if (query.sku) { where.push('sku = ?'); params.push(query.sku); }
+        params.push(query.limit);
+        const rows = await app.store.read.all<{ channel: string; sku: string; quantity: number; updated_at: string }>(
+          `SELECT channel, sku, quantity, updated_at FROM availability_published ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY channel, sku LIMIT ?`, params,
+        );
+        return { items: rows.map((r) => ({ channel: r.channel, sku: r.sku, quantity: Number(r.quantity), updatedAt: r.updated_at })) };
+      },
+    }),
+  ];
+}

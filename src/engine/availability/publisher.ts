@@ -1,0 +1,88 @@
+import type { Store } from '../../store/port.js';
+import type { PolicyBook } from '../policy-book.js';
+import { channelAvailability, CHANNEL_KINDS, type ChannelKind, type SalesChannel } from '../../domain/availability/index.js';
+import { listLocations, listSources } from '../../store/repos/masterdata.js';
+import { queryStock } from '../../store/repos/stock.js';
+import { appendEvent } from '../../store/repos/events.js';
+import { insertOutbox } from '../../store/repos/outbox.js';
+import { toSourcingLocation } from '../orders/snapshot.js';
+import { canonicalJson, sha256Hex } from '../../domain/canonical-json.js';
+import { derivedId } from '../ids.js';
+
+/**
+ * Publishes what each channel may sell. Handlers only mark a sku dirty (one upsert, in their own
+ * transaction); this loop, every `intervalMs`, takes the dirty skus, computes each channel's
+ * quantity, and for the ones that changed since the last publication writes the new figure, an
+ * `availability.changed` event and an outbox message to the channel — in one transaction. Many
+ * changes of one sku within an interval are coalesced into one delta.
+ */
+export class AvailabilityPublisher {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly policies: PolicyBook,
+    private readonly clock: () => number = Date.now,
+    private readonly onError: (e: unknown) => void = () => undefined,
+    private readonly onPublished: (n: number) => void = () => undefined,
+  ) {}
+
+  start(intervalMs: number): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.publishOnce().catch((e) => (this.onError(e), 0)).finally(() => (this.running = null));
+    }, intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One round; returns how many (channel, sku) deltas were published. */
+  async publishOnce(maxSkus = 2000): Promise<number> {
+    const published = await this.store.transaction(async (tx) => {
+      const dirty = await tx.all<{ sku: string }>('SELECT sku FROM availability_dirty ORDER BY since_ms LIMIT ?', [maxSkus]);
+      if (dirty.length === 0) return 0;
+      const skus = dirty.map((d) => d.sku);
+      const channels: SalesChannel[] = (await listSources(tx))
+        .filter((s) => (CHANNEL_KINDS as readonly string[]).includes(s.kind))
+        .map((s) => ({ id: s.id, kind: s.kind as ChannelKind }));
+      const locations = (await listLocations(tx)).map((l) => toSourcingLocation(l, 0));
+      const stock = await queryStock(tx, { skus, limit: 1_000_000 });
+      const policy = await this.policies.get('availability', tx);
+      // A sku with no stock row anywhere still gets a 0 so channels hear that it ran out.
+      const rows = channelAvailability(channels, locations, [...stock, ...skus.map((sku) => ({ sku, locationId: '', onHand: 0, reserved: 0, protected: 0, safetyStock: 0 }))], policy);
+      const now = this.clock();
+      const at = new Date(now).toISOString();
+      let n = 0;
+      for (const r of rows) {
+        const prev = await tx.get<{ quantity: number }>('SELECT quantity FROM availability_published WHERE channel = ? AND sku = ?', [r.channelId, r.sku]);
+        const previous = prev ? Number(prev.quantity) : null;
+        if (previous === r.quantity) continue;
+        await tx.run(
+          `INSERT INTO availability_published (channel, sku, quantity, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (channel, sku) DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at`,
+          [r.channelId, r.sku, r.quantity, at],
+        );
+        const payload = { channel: r.channelId, sku: r.sku, previous, quantity: r.quantity };
+        const key = `${r.channelId}:${r.sku}:${now}`;
+        const id = derivedId(key, 'availability', 1);
+        await appendEvent(tx, {
+          id, source: 'omniops', sourceEventId: `availability:${key}`, type: 'availability.changed', schemaVersion: 1, occurredAt: at, receivedAt: at, receivedMs: now,
+          subject: `availability:${r.channelId}`, payloadJson: JSON.stringify(payload), payloadHash: sha256Hex(`availability.changed\n${canonicalJson(payload)}`),
+          causationId: null, correlationId: id, actor: 'availability-publisher', actorRole: 'system', status: 'processed',
+        });
+        await insertOutbox(tx, { id: derivedId(key, 'outbox', 1), seq: now, eventId: id, destination: `channel:${r.channelId}`, kind: 'availability.changed', subject: `availability:${r.channelId}:${r.sku}`, payload: { ...payload, policyVersion: policy.version }, createdAt: at });
+        n++;
+      }
+      await tx.run(`DELETE FROM availability_dirty WHERE sku IN (${skus.map(() => '?').join(', ')})`, skus);
+      return n;
+    });
+    if (published > 0) this.onPublished(published);
+    return published;
+  }
+}

@@ -1,0 +1,122 @@
+import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
+import type { PolicyBook } from '../policy-book.js';
+import { DomainError } from '../../domain/errors.js';
+import { orderStateFromFulfilments, type FulfilmentEventPayload, type FulfilmentState } from '../../domain/orders/index.js';
+import { fulfilmentById, fulfilmentsOfOrder, orderById, reservationsOfOrder, setFulfilmentState, setReservationStatus, markAvailabilityDirty, type FulfilmentRecord, type OrderRecord } from '../../store/repos/orders.js';
+import { consumeReserved } from '../../store/repos/stock.js';
+import { moveOrder, persistOrder } from './transition.js';
+import { orderSubject } from './identity.js';
+import { releaseReservations } from './release.js';
+import { routeAndReserve } from './routing.js';
+
+/** Forward order of a fulfilment's normal path; a step may be skipped (a till that ships at once). */
+const RANK: Partial<Record<FulfilmentState, number>> = { assigned: 0, accepted: 1, picked: 2, shipped: 3, delivered: 4 };
+
+async function load(h: HandlerContext, fulfilmentId: string): Promise<{ f: FulfilmentRecord; order: OrderRecord }> {
+  const f = await fulfilmentById(h.tx, fulfilmentId);
+  if (!f) throw new DomainError('E_NOT_FOUND', `no fulfilment ${fulfilmentId}`);
+  const order = await orderById(h.tx, f.orderId);
+  if (!order) throw new DomainError('E_NOT_FOUND', `no order ${f.orderId}`);
+  return { f, order };
+}
+
+/** The order follows its live fulfilments (a split order ships when its last parcel does). */
+async function followFulfilments(h: HandlerContext, policies: PolicyBook, order: OrderRecord, facts: Record<string, string | number> = {}): Promise<void> {
+  const states = (await fulfilmentsOfOrder(h.tx, order.id)).map((x) => x.state);
+  const next = orderStateFromFulfilments(states);
+  if (next && next !== order.state && !['cancelled', 'on_hold', 'backordered'].includes(order.state)) {
+    moveOrder(h, order, next, await policies.get('orders', h.tx), { facts });
+  }
+}
+
+/**
+ * A location that rejects, or lets its deadline pass, is dropped: its reservations are released and
+ * its lines routed again, never back to a location that already failed this order.
+ */
+async function reroute(h: HandlerContext, policies: PolicyBook, order: OrderRecord, f: FulfilmentRecord, failure: 'rejected' | 'expired'): Promise<void> {
+  const released = await releaseReservations(h, order, `fulfilment ${failure}`, (r) => r.fulfilmentId === f.id);
+  order.doc.excludedLocationIds = [...new Set([...order.doc.excludedLocationIds, f.locationId])].sort();
+  if (['cancelled', 'shipped', 'delivered'].includes(order.state)) return;
+  // Only the failed location's lines move; the order's other fulfilments go on untouched.
+  const lines = f.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty }));
+  if (lines.length === 0) return;
+  const routing = await routeAndReserve(h, policies, order, `reroute after ${f.locationId} ${failure}`, lines);
+  h.emit({
+    type: 'order.rerouted',
+    subject: orderSubject(order.source, order.externalOrderId),
+    payload: { orderId: order.id, failedLocationId: f.locationId, failure, released: released.map((r) => ({ lineId: r.lineId, sku: r.sku, locationId: r.locationId, qty: r.qty, fulfilmentId: r.fulfilmentId })), outcome: routing.outcome },
+  });
+  h.audit({ action: 'order.rerouted', subject: orderSubject(order.source, order.externalOrderId), detail: { failedLocationId: f.locationId, failure, outcome: routing.outcome } });
+}
+
+export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
+  const progress = (type: string, to: FulfilmentState): EventHandler => ({
+    type,
+    name: `fulfilment.${to}`,
+    async handle(h) {
+      const p = h.event.payload as unknown as FulfilmentEventPayload;
+      const { f, order } = await load(h, p.fulfilmentId);
+      const at = new Date(h.decision.now).toISOString();
+      if ((RANK[f.state] ?? -1) >= RANK[to]! || RANK[f.state] === undefined) {
+        // Late, repeated or out-of-order report for a fulfilment already past it (or failed): noted only.
+        order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `${type} ignored: fulfilment ${f.id} is ${f.state}` });
+        await persistOrder(h, order);
+        return;
+      }
+      await setFulfilmentState(h.tx, f.id, to, at, { carrier: p.carrier, tracking: p.trackingNumber });
+      if (to === 'shipped') {
+        for (const r of await reservationsOfOrder(h.tx, order.id)) {
+          if (r.fulfilmentId !== f.id || r.status !== 'active') continue;
+          await setReservationStatus(h.tx, r.id, 'consumed', at);
+          await consumeReserved(h.tx, r.sku, r.locationId, r.qty, at);
+        }
+        await markAvailabilityDirty(h.tx, f.lines.map((l) => l.sku), h.decision.now);
+      }
+      h.audit({ action: `fulfilment.${to}`, subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: to } });
+      await followFulfilments(h, policies, order, { ...(p.carrier ? { carrier: p.carrier } : {}), ...(p.trackingNumber ? { trackingNumber: p.trackingNumber } : {}) });
+      await persistOrder(h, order);
+    },
+  });
+
+  const rejected: EventHandler = {
+    type: 'fulfilment.rejected',
+    name: 'fulfilment.rejected',
+    async handle(h) {
+      const p = h.event.payload as unknown as FulfilmentEventPayload;
+      const { f, order } = await load(h, p.fulfilmentId);
+      if (!['assigned', 'accepted', 'picked'].includes(f.state)) {
+        order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `rejection ignored: fulfilment ${f.id} is ${f.state}` });
+        await persistOrder(h, order);
+        return;
+      }
+      await setFulfilmentState(h.tx, f.id, 'rejected', new Date(h.decision.now).toISOString());
+      h.audit({ action: 'fulfilment.rejected', subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: 'rejected' }, detail: { reason: p.reason ?? null } });
+      await reroute(h, policies, order, f, 'rejected');
+      await persistOrder(h, order);
+    },
+  };
+
+  const expired: EventHandler = {
+    type: 'fulfilment.expired',
+    name: 'fulfilment.expired',
+    async handle(h) {
+      const p = h.event.payload as { fulfilmentId: string; deadline: 'accept' | 'ship' };
+      const { f, order } = await load(h, p.fulfilmentId);
+      const stillOpen = p.deadline === 'accept' ? f.state === 'assigned' : f.state === 'accepted';
+      if (!stillOpen) return;
+      await setFulfilmentState(h.tx, f.id, 'expired', new Date(h.decision.now).toISOString());
+      h.audit({ action: 'fulfilment.expired', subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: 'expired' }, detail: { deadline: p.deadline } });
+      await reroute(h, policies, order, f, 'expired');
+      await persistOrder(h, order);
+    },
+  };
+
+  return [
+    progress('fulfilment.accepted', 'accepted'),
+    progress('fulfilment.picked', 'picked'),
+    progress('fulfilment.shipped', 'shipped'),
+    progress('shipment.delivered', 'delivered'),
+    rejected,
+    expired,
+  ];
+}

@@ -1,0 +1,127 @@
+import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
+import type { PolicyBook } from '../policy-book.js';
+import { DomainError } from '../../domain/errors.js';
+import {
+  decidePaymentUpdate, orderValue, validateOrder,
+  type OrderPlacedPayload, type OrderCancelRequestedPayload, type PaymentEventPayload, type PaymentEventType, type OrdersPolicy,
+} from '../../domain/orders/index.js';
+import { customerHistory, insertOrder, orderByExternal, fulfilmentsOfOrder, setFulfilmentState, type OrderRecord } from '../../store/repos/orders.js';
+import { addressKey, orderIdFor, orderSubject } from './identity.js';
+import { moveOrder, persistOrder } from './transition.js';
+import { routeAndReserve } from './routing.js';
+import { releaseReservations } from './release.js';
+
+async function historyFor(h: HandlerContext, order: OrderRecord, policy: OrdersPolicy) {
+  return customerHistory(
+    h.tx, order.customerId, order.addressKey, h.decision.now,
+    policy.fraud.customerVelocity.windowMinutes * 60_000, policy.fraud.addressVelocity.windowMinutes * 60_000, order.id,
+  );
+}
+
+/** Validation, then (when it passes) routing: the path of a new order and of a cleared hold. */
+async function validateAndRoute(h: HandlerContext, policies: PolicyBook, order: OrderRecord): Promise<void> {
+  const policy = await policies.get('orders', h.tx);
+  const p = order.doc.placed as unknown as OrderPlacedPayload;
+  const decision = validateOrder({ ...p, payment: { ...p.payment, status: order.doc.paymentStatus as never } }, await historyFor(h, order, policy), policy, h.decision);
+  order.doc.fraud = decision.fraud;
+  const subject = orderSubject(order.source, order.externalOrderId);
+  if (decision.outcome === 'on_hold') {
+    h.emit({ type: 'order.held', subject, payload: { orderId: order.id, holdReason: decision.holdReason } });
+    moveOrder(h, order, 'on_hold', policy, { holdReason: decision.holdReason, note: decision.holdReason === 'payment' ? `payment ${order.doc.paymentStatus}` : `fraud score ${decision.fraud.score}` });
+    return;
+  }
+  h.emit({ type: 'order.validated', subject, payload: { orderId: order.id, fraudScore: decision.fraud.score, policyVersion: decision.policyVersion } });
+  moveOrder(h, order, 'validated', policy);
+  await routeAndReserve(h, policies, order, 'new order');
+}
+
+export function orderHandlers(policies: PolicyBook): EventHandler[] {
+  const placed: EventHandler = {
+    type: 'order.placed',
+    name: 'orders.placed',
+    async handle(h) {
+      const p = h.event.payload as unknown as OrderPlacedPayload;
+      // The order's identity is (channel, external id): a resend under a new event id is the same order.
+      if (await orderByExternal(h.tx, h.event.source, p.externalOrderId)) return;
+      const order: OrderRecord = {
+        id: orderIdFor(h.event.source, p.externalOrderId),
+        source: h.event.source,
+        externalOrderId: p.externalOrderId,
+        state: 'received',
+        holdReason: null,
+        customerId: p.customer.id,
+        addressKey: addressKey(p.shipping.address),
+        total: orderValue(p.lines),
+        currency: p.currency,
+        placedMs: h.decision.now,
+        promisedByMs: p.promisedBy ? Date.parse(p.promisedBy) : null,
+        doc: { placed: p as unknown as Record<string, unknown>, paymentStatus: p.payment.status, routing: [], excludedLocationIds: [], history: [{ at: h.decision.now, from: 'none', to: 'received', eventId: h.event.id }] },
+      };
+      await insertOrder(h.tx, order, new Date(h.decision.now).toISOString());
+      h.audit({ action: 'order.received', subject: orderSubject(order.source, order.externalOrderId), after: { state: 'received', total: order.total } });
+      await validateAndRoute(h, policies, order);
+      await persistOrder(h, order);
+    },
+  };
+
+  const payment = (type: PaymentEventType): EventHandler => ({
+    type,
+    name: `orders.${type}`,
+    async handle(h) {
+      const p = h.event.payload as unknown as PaymentEventPayload;
+      const order = await orderByExternal(h.tx, h.event.source, p.externalOrderId);
+      if (!order) throw new DomainError('E_NOT_FOUND', `no order ${p.externalOrderId} from ${h.event.source} (payment before the order: retried)`);
+      const policy = await policies.get('orders', h.tx);
+      const placedPayload = order.doc.placed as unknown as OrderPlacedPayload;
+      const d = decidePaymentUpdate({ state: order.state, holdReason: order.holdReason ?? undefined, order: placedPayload }, type, await historyFor(h, order, policy), policy, h.decision);
+      order.doc.paymentStatus = d.paymentStatus;
+      if (d.action === 'revalidate') {
+        await validateAndRoute(h, policies, order);
+      } else if (d.action === 'hold') {
+        await releaseReservations(h, order, 'payment failed');
+        h.emit({ type: 'order.held', subject: orderSubject(order.source, order.externalOrderId), payload: { orderId: order.id, holdReason: 'payment', detail: 'payment failed' } });
+        moveOrder(h, order, 'on_hold', policy, { holdReason: 'payment', note: 'payment failed' });
+      } else {
+        order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `payment ${d.paymentStatus}: ${d.why}` });
+      }
+      await persistOrder(h, order);
+    },
+  });
+
+  const cancel: EventHandler = {
+    type: 'order.cancel_requested',
+    name: 'orders.cancel',
+    async handle(h) {
+      const p = h.event.payload as unknown as OrderCancelRequestedPayload;
+      const channel = p.channel ?? h.event.source;
+      const order = await orderByExternal(h.tx, channel, p.externalOrderId);
+      if (!order) throw new DomainError('E_NOT_FOUND', `no order ${p.externalOrderId} from ${channel}`);
+      await cancelOrder(h, policies, order, p.reason ?? 'cancel requested');
+    },
+  };
+
+  return [placed, payment('payment.authorized'), payment('payment.captured'), payment('payment.failed'), cancel];
+}
+
+/** Cancels what has not shipped: releases stock, stops open fulfilments. Shipped orders refuse. */
+export async function cancelOrder(h: HandlerContext, policies: PolicyBook, order: OrderRecord, reason: string): Promise<void> {
+  if (order.state === 'cancelled') return;
+  const policy = await policies.get('orders', h.tx);
+  if (['shipped', 'delivered', 'partially_returned', 'returned'].includes(order.state)) {
+    order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `cancel refused: already ${order.state}` });
+    h.audit({ action: 'order.cancel_refused', subject: orderSubject(order.source, order.externalOrderId), detail: { state: order.state, reason } });
+    await persistOrder(h, order);
+    return;
+  }
+  const at = new Date(h.decision.now).toISOString();
+  for (const f of await fulfilmentsOfOrder(h.tx, order.id)) {
+    if (['assigned', 'accepted', 'picked'].includes(f.state)) {
+      await setFulfilmentState(h.tx, f.id, 'cancelled', at);
+      h.outbox({ destination: `location:${f.locationId}`, kind: 'fulfilment.cancelled', subject: orderSubject(order.source, order.externalOrderId), payload: { fulfilmentId: f.id, orderId: order.id } });
+    }
+  }
+  await releaseReservations(h, order, 'order cancelled');
+  h.emit({ type: 'order.cancelled', subject: orderSubject(order.source, order.externalOrderId), payload: { orderId: order.id, reason } });
+  moveOrder(h, order, 'cancelled', policy, { note: reason });
+  await persistOrder(h, order);
+}

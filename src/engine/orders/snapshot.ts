@@ -1,0 +1,35 @@
+import type { SqlExecutor } from '../../store/port.js';
+import type { Location as SourcingLocation, SourcingSnapshot } from '../../domain/sourcing/index.js';
+import { listLocations } from '../../store/repos/masterdata.js';
+import { queryStock } from '../../store/repos/stock.js';
+import { capacityUsed } from '../../store/repos/orders.js';
+import type { Location } from '../../domain/masterdata/location.js';
+
+/** A location's local calendar day at `nowMs` (capacity is counted per local day). */
+export function localDay(nowMs: number, utcOffsetMinutes: number): string {
+  return new Date(nowMs + utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
+}
+
+export function toSourcingLocation(l: Location, usedToday: number): SourcingLocation {
+  return {
+    id: l.id, kind: l.kind, lat: l.lat, lon: l.lon, capabilities: l.capabilities, dailyCapacity: l.dailyCapacity, usedCapacityToday: usedToday,
+    cutoff: l.cutoff, utcOffsetMinutes: l.utcOffsetMinutes, timeToShipMinutes: l.shipSlaMinutes, acceptSlaMinutes: l.acceptSlaMinutes, active: l.active,
+  };
+}
+
+/** Everything the router may look at, read in the handler's transaction. */
+export async function loadSourcingSnapshot(db: SqlExecutor, skus: readonly string[], excludedLocationIds: readonly string[], nowMs: number): Promise<SourcingSnapshot> {
+  const locations = await listLocations(db);
+  const days = new Map<string, Map<string, number>>();
+  for (const l of locations) {
+    const day = localDay(nowMs, l.utcOffsetMinutes);
+    if (!days.has(day)) days.set(day, await capacityUsed(db, day));
+  }
+  const stock = await queryStock(db, { skus: [...new Set(skus)], limit: 100_000 });
+  return {
+    locations: locations.map((l) => toSourcingLocation(l, days.get(localDay(nowMs, l.utcOffsetMinutes))?.get(l.id) ?? 0)),
+    stock,
+    excludedLocationIds,
+    inbound: [],
+  };
+}

@@ -1,0 +1,55 @@
+import type { HandlerContext } from '../dispatch/handler.js';
+import type { OrderRecord } from '../../store/repos/orders.js';
+import { saveOrder } from '../../store/repos/orders.js';
+import { checkTransition, ORDER_TRANSITIONS, decideCustomerNotifications, type HoldReason, type OrderState, type OrdersPolicy } from '../../domain/orders/index.js';
+import { orderSubject } from './identity.js';
+
+/**
+ * Moves an order to a new state: checks the lifecycle table, records the step in the order's
+ * history, announces it (`order.state_changed`), queues the customer messages the policy asks for,
+ * and audits it. A refused transition throws: the event is retried and then dead-lettered, where an
+ * operator sees it — a state is never forced.
+ */
+export function moveOrder(
+  h: HandlerContext,
+  order: OrderRecord,
+  to: OrderState,
+  policy: OrdersPolicy,
+  opts: { holdReason?: HoldReason | null; note?: string; promiseAfter?: number | null; facts?: Record<string, string | number> } = {},
+): void {
+  const from = order.state;
+  const holdReason = to === 'on_hold' ? (opts.holdReason ?? null) : null;
+  const promiseBefore = order.promisedByMs ?? undefined;
+  if (from === to && holdReason === order.holdReason && opts.promiseAfter === undefined) return;
+  if (from !== to) {
+    const check = checkTransition(ORDER_TRANSITIONS, from, to);
+    if (!check.ok) throw new Error(`order ${order.id}: ${from} → ${to} is not allowed (${check.allowed.join(', ') || 'final state'})`);
+  }
+  const before = { state: from, holdReason: order.holdReason };
+  order.state = to;
+  order.holdReason = holdReason;
+  if (opts.promiseAfter !== undefined && opts.promiseAfter !== null) order.promisedByMs = opts.promiseAfter;
+  order.doc.history.push({ at: h.decision.now, from, to, ...(holdReason ? { holdReason } : {}), eventId: h.event.id, ...(opts.note ? { note: opts.note } : {}) });
+  const subject = orderSubject(order.source, order.externalOrderId);
+  if (from !== to || holdReason !== before.holdReason) {
+    h.emit({ type: 'order.state_changed', subject, payload: { orderId: order.id, from, to, ...(holdReason ? { holdReason } : {}) } });
+    h.audit({ action: 'order.state_changed', subject, before, after: { state: to, holdReason }, detail: opts.note ? { note: opts.note } : undefined });
+  }
+  const placed = order.doc.placed as { customer: { id: string; email?: string } };
+  const messages = decideCustomerNotifications(
+    {
+      orderId: order.id, externalOrderId: order.externalOrderId, customer: placed.customer, from, to,
+      holdReason: holdReason ?? undefined, holdReasonBefore: before.holdReason ?? undefined,
+      promiseBefore, promiseAfter: order.promisedByMs ?? undefined, facts: opts.facts,
+    },
+    policy.notifications,
+  );
+  for (const m of messages) {
+    h.emit({ type: 'notification.queued', payload: { ...m } });
+    h.outbox({ destination: `notify:${m.channel}`, kind: 'notification', subject: `customer:${m.customerId}`, payload: { ...m, orderId: order.id } });
+  }
+}
+
+export async function persistOrder(h: HandlerContext, order: OrderRecord): Promise<void> {
+  await saveOrder(h.tx, order, new Date(h.decision.now).toISOString());
+}
