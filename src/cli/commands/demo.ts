@@ -6,6 +6,8 @@ import { fail } from '../output.js';
 import { onShutdown, startServer, type ServeFlags } from './serve.js';
 import { seedDemo } from '../../demo/seed.js';
 import { ChannelSimulator, stockScenarios } from '../../demo/simulator.js';
+import { orderScenarios } from '../../demo/order-scenarios.js';
+import { FloorSimulator } from '../../demo/floor.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -24,8 +26,10 @@ export function registerDemo(program: Command): void {
         const { app, url } = await startServer(config);
         const seed = await seedDemo(app);
         if (seed.adminKey) writeFileSync(join(config.dataDir, 'demo-admin.key'), `${seed.adminKey}\n`, { mode: 0o600 });
-        const sim = new ChannelSimulator(app, url, stockScenarios(), Number(flags.rate));
+        const sim = new ChannelSimulator(app, url, [...stockScenarios(), ...orderScenarios()], Number(flags.rate));
+        const floor = new FloorSimulator(app, url);
         sim.start();
+        floor.start();
         const keyNote = seed.adminKey ? `admin API key: ${seed.adminKey} (also in ${join(config.dataDir, 'demo-admin.key')}; console login admin/admin)` : `admin API key: see ${join(config.dataDir, 'demo-admin.key')}`;
         process.stdout.write(
           flags.json
@@ -39,6 +43,7 @@ export function registerDemo(program: Command): void {
         onShutdown(async () => {
           clearInterval(report);
           sim.stop();
+          floor.stop();
           await app.close();
         });
       } catch (e) {
