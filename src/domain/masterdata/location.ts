@@ -34,6 +34,7 @@ export const locationUpserted = defineEvent({
   schemaVersion: 1,
   origin: 'inbound',
   payload: locationSchema.extend({ id: locationIdSchema }).strict(),
-  subject: (p) => `location:${p.id}`,
+  // Not `location:<id>`: stock events use that subject, and one waiting for its location must not hold the location back.
+  subject: (p) => `master:location:${p.id}`,
   description: 'A store, dark store, distribution centre or 3PL was created or changed.',
 });

@@ -59,7 +59,7 @@ describe('fulfilment state machine', () => {
     expect(checkTransition(FULFILMENT_TRANSITIONS, 'assigned', 'shipped').ok).toBe(false);
     expect(checkTransition(FULFILMENT_TRANSITIONS, 'rejected', 'accepted').ok).toBe(false);
     expect(checkTransition(FULFILMENT_TRANSITIONS, 'picked', 'rejected').ok).toBe(false);
-    expect(FULFILMENT_STATES.filter((s) => isTerminal(FULFILMENT_TRANSITIONS, s))).toEqual(['delivered', 'rejected', 'expired']);
+    expect(FULFILMENT_STATES.filter((s) => isTerminal(FULFILMENT_TRANSITIONS, s))).toEqual(['delivered', 'rejected', 'expired', 'cancelled']);
   });
 });
 
