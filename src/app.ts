@@ -7,7 +7,12 @@ import type { EventCatalog } from './domain/events/catalog.js';
 import { buildHandlers, SCHEDULED_JOBS } from './engine/handlers/all.js';
 import { PolicyBook } from './engine/policy-book.js';
 import { Scheduler } from './engine/scheduler/scheduler.js';
+import { RuleRuntime } from './engine/rules/runtime.js';
 import { AvailabilityPublisher } from './engine/availability/publisher.js';
+import { AiWorker } from './engine/ai/worker.js';
+import { DeliveryWorker } from './engine/delivery/worker.js';
+import { DeliveryMetrics } from './engine/delivery/metrics.js';
+import { aiFromConfig, type ConfiguredAi } from './engine/ai/provider.js';
 import type { HandlerRegistry } from './engine/dispatch/handler.js';
 import { Intake } from './engine/intake/intake.js';
 import { Dispatcher } from './engine/dispatch/dispatcher.js';
@@ -16,6 +21,7 @@ import { SecretBox } from './domain/security/secret-box.js';
 import { SourceSecrets } from './engine/identity/sources.js';
 import { loadSecretKey } from './engine/identity/secret-key.js';
 import { Metrics } from './observability/metrics.js';
+import { deadLetterException } from './engine/exceptions/open.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Authenticator } from './api/auth.js';
 
@@ -31,8 +37,18 @@ export interface App {
   policies: PolicyBook;
   scheduler: Scheduler;
   availability: AvailabilityPublisher;
+  /** Asks the AI port outside transactions and appends its answers as events. */
+  aiWorker: AiWorker;
+  /** Delivers outbox rows to registered destinations (webhooks, Odoo, carriers…). */
+  delivery: DeliveryWorker;
   /** Starts the dispatcher, the scheduler and the availability publisher (a worker's loops). */
   startWorkers(): void;
+  /** Called with the ids of newly accepted events after each intake commit (cluster mode publishes them). */
+  acceptedListeners: Array<(ids: string[]) => void>;
+  /** Cluster mode replaces the in-process dispatcher loop with partition-owning consumers. */
+  clusterWorker?: { start(): Promise<void>; stop(): Promise<void> };
+  /** Extra resources to release on close (NATS connections…), in order. */
+  closeHooks: Array<() => Promise<void>>;
   box: SecretBox;
   sourceSecrets: SourceSecrets;
   auth: Authenticator;
@@ -50,6 +66,8 @@ export interface AppOptions {
   store?: Store;
   /** Replaces the handlers (tests add a failing one: `buildHandlers({policies}).register(…)`). */
   handlers?: (policies: PolicyBook) => HandlerRegistry;
+  /** The AI the worker asks (tests pass fakes); from `config.ai` otherwise. */
+  ai?: ConfiguredAi;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -62,12 +80,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const catalog = buildCatalog();
   const policies = new PolicyBook(store);
   await policies.seedDefaults();
-  const handlers = options.handlers ? options.handlers(policies) : buildHandlers({ policies });
+  const rules = new RuleRuntime(policies, catalog, { ruleRun: (rule, outcome) => metrics.ruleRuns.inc({ rule, outcome }) });
+  const handlers = options.handlers ? options.handlers(policies) : buildHandlers({ policies, rules });
   const waiters = new EventWaiters();
   const metrics = new Metrics(store.read);
   const box = new SecretBox(loadSecretKey(config.secretKey, config.dataDir));
   let dispatcher: Dispatcher | undefined;
-  const intake = new Intake(store, catalog, { maxBatch: config.intake.maxBatch, clock, onAccepted: () => dispatcher?.wake() });
+  const acceptedListeners: Array<(ids: string[]) => void> = [];
+  const intake = new Intake(store, catalog, {
+    maxBatch: config.intake.maxBatch,
+    clock,
+    onAccepted: (ids) => {
+      dispatcher?.wake();
+      for (const listener of acceptedListeners) listener(ids);
+    },
+  });
   dispatcher = new Dispatcher({
     store,
     catalog,
@@ -77,6 +104,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     onSettled: (ids) => waiters.notify(ids),
     log: (level, msg, fields) => logger[level](fields, msg),
+    afterHandlers: (ctx) => rules.afterEvent(ctx),
+    onDeadLetter: deadLetterException,
   });
   const app: App = {
     config,
@@ -88,23 +117,37 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     waiters,
     box,
     sourceSecrets: new SourceSecrets(store, box),
-    auth: new Authenticator(store),
+    auth: new Authenticator(store, 3000, clock),
     metrics,
     logger,
     clock,
     policies,
-    scheduler: new Scheduler(intake, SCHEDULED_JOBS, clock, (e) => logger.error({ err: String(e) }, 'scheduler tick failed')),
+    scheduler: new Scheduler(intake, SCHEDULED_JOBS, clock, (e) => logger.error({ err: String(e) }, 'scheduler tick failed'), { dueSlots: (now) => rules.dueSlots(store.read, now) }),
     availability: new AvailabilityPublisher(store, policies, clock, (e) => logger.error({ err: String(e) }, 'availability publish failed')),
+    delivery: new DeliveryWorker({
+      store, intake, box, settings: config.delivery, environment: config.environment, metrics: new DeliveryMetrics(metrics.registry, store.read), clock,
+      log: (level, msg, fields) => logger[level](fields, msg),
+    }),
+    aiWorker: new AiWorker(store, intake, options.ai ?? aiFromConfig(config.ai), config.ai, clock, (e) => logger.warn({ err: String(e) }, 'ai work failed')),
+    acceptedListeners,
+    closeHooks: [],
     startWorkers() {
-      app.dispatcher.start();
+      if (app.clusterWorker) void app.clusterWorker.start().catch((e) => logger.error({ err: String(e) }, 'cluster worker failed to start'));
+      else app.dispatcher.start();
       app.scheduler.start();
       app.availability.start(config.availabilityIntervalMs);
+      app.aiWorker.start();
+      app.delivery.start();
     },
     async close() {
       await app.http?.close();
       app.scheduler.stop();
       await app.availability.stop();
+      await app.aiWorker.stop();
+      await app.delivery.stop();
+      await app.clusterWorker?.stop();
       await app.dispatcher.stop();
+      for (const hook of app.closeHooks) await hook().catch(() => undefined);
       await store.close();
     },
   };

@@ -23,6 +23,22 @@ export const configSchema = z
     /** base64 32-byte key sealing stored secrets; generated into dataDir when absent (embedded use). */
     secretKey: z.string().optional(),
     environment: z.enum(['development', 'test', 'production']).default('development'),
+    /** all: HTTP + workers in one process (the default); api: HTTP intake only; worker: processing only. */
+    role: z.enum(['all', 'api', 'worker']).default('all'),
+    /** inprocess (the default) or nats://host:port[,nats://…] — cluster mode, PostgreSQL store required. */
+    transport: z.string().refine((s) => s === 'inprocess' || s.startsWith('nats://'), 'inprocess or nats://host:port').default('inprocess'),
+    cluster: z
+      .object({
+        partitions: z.coerce.number().int().min(1).max(1024).default(16),
+        leaseTtlMs: z.coerce.number().int().min(1000).max(120_000).default(9000),
+        sweepMs: z.coerce.number().int().min(100).max(60_000).default(1000),
+        fetchBatch: z.coerce.number().int().min(1).max(5000).default(256),
+        stream: z.string().regex(/^[A-Za-z0-9_-]+$/).default('OMNIOPS_EVENTS'),
+        subjectPrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('omniops.events'),
+        replicas: z.coerce.number().int().min(1).max(5).default(1),
+        workerId: z.string().min(1).max(100).optional(),
+      })
+      .default({ partitions: 16, leaseTtlMs: 9000, sweepMs: 1000, fetchBatch: 256, stream: 'OMNIOPS_EVENTS', subjectPrefix: 'omniops.events', replicas: 1 }),
     /** How often channel availability deltas are computed and published (coalescing window). */
     availabilityIntervalMs: z.coerce.number().int().min(50).max(60_000).default(500),
     intake: z
@@ -43,6 +59,51 @@ export const configSchema = z
         idlePollMs: z.coerce.number().int().min(5).max(60_000).default(250),
       })
       .default({ batchSize: 512, maxAttempts: 5, backoffBaseMs: 500, backoffMaxMs: 60_000, idlePollMs: 250 }),
+    /** The AI port: built-in offline classifiers, or an OpenAI-compatible endpoint (built-in when it fails). */
+    ai: z
+      .object({
+        provider: z.enum(['builtin', 'openai']).default('builtin'),
+        baseUrl: z.string().url().optional(),
+        apiKey: z.string().optional(),
+        model: z.string().min(1).optional(),
+        /** A model call slower than this counts as "AI unavailable": the rules decide. */
+        timeoutMs: z.coerce.number().int().min(10).max(120_000).default(5000),
+        /** How often the AI worker looks for cases and tickets to classify. */
+        pollMs: z.coerce.number().int().min(5).max(60_000).default(200),
+        maxAttempts: z.coerce.number().int().min(1).max(100).default(5),
+      })
+      .strict()
+      .refine((a) => a.provider !== 'openai' || (a.baseUrl !== undefined && a.model !== undefined), 'the openai provider needs baseUrl and model')
+      .default({ provider: 'builtin', timeoutMs: 5000, pollMs: 200, maxAttempts: 5 }),
+    /** Outbound delivery of outbox rows to registered destinations (issue 7). */
+    delivery: z
+      .object({
+        /** Host names, addresses or CIDRs that may be called although private/loopback (a LAN n8n, tests). */
+        allowList: z.array(z.string().min(1)).default([]),
+        pollMs: z.coerce.number().int().min(5).max(60_000).default(200),
+        batchSize: z.coerce.number().int().min(1).max(1000).default(64),
+        timeoutMs: z.coerce.number().int().min(50).max(120_000).default(10_000),
+        maxAttempts: z.coerce.number().int().min(1).max(1000).default(12),
+        backoffBaseMs: z.coerce.number().int().min(1).max(600_000).default(1000),
+        backoffMaxMs: z.coerce.number().int().min(1).max(86_400_000).default(600_000),
+        maxRetryAfterMs: z.coerce.number().int().min(1).max(86_400_000).default(3_600_000),
+        breakerFailureThreshold: z.coerce.number().int().min(1).max(1000).default(5),
+        breakerCooldownMs: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+        /** How long a rotated-out destination secret still signs alongside the new one. */
+        secretGraceSeconds: z.coerce.number().int().min(0).max(30 * 86400).default(86400),
+      })
+      .strict()
+      .prefault({}),
+    /** The operations console's sign-in sessions. */
+    console: z
+      .object({
+        /** A session ends this long after sign-in, whatever happens in between. */
+        sessionTtlMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(480),
+        /** Behind a TLS-terminating proxy: believe its X-Forwarded-Proto (Secure cookies over https). */
+        trustForwardedProto: z.boolean().default(false),
+      })
+      .strict()
+      .default({ sessionTtlMinutes: 480, trustForwardedProto: false }),
   })
   .strict();
 
@@ -58,6 +119,17 @@ const ENV: Record<string, string> = {
   OMNIOPS_SECRET_KEY: 'secretKey',
   OMNIOPS_ENVIRONMENT: 'environment',
   OMNIOPS_SQLITE_SYNCHRONOUS: 'sqliteSynchronous',
+  OMNIOPS_ROLE: 'role',
+  OMNIOPS_TRANSPORT: 'transport',
+};
+
+/** Settings of the `ai` block from the environment (the key never needs to sit in a file). */
+const AI_ENV: Record<string, string> = {
+  OMNIOPS_AI_PROVIDER: 'provider',
+  OMNIOPS_AI_BASE_URL: 'baseUrl',
+  OMNIOPS_AI_API_KEY: 'apiKey',
+  OMNIOPS_AI_MODEL: 'model',
+  OMNIOPS_AI_TIMEOUT_MS: 'timeoutMs',
 };
 
 export function loadConfig(flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -74,8 +146,20 @@ export function loadConfig(flags: Record<string, unknown> = {}, env: NodeJS.Proc
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') fromEnv[key] = env[name];
   const fromFlags = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && k !== 'config' && k !== 'json'));
-  const merged = { ...fromFile, ...fromEnv, ...fromFlags };
+  const aiEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(AI_ENV)) if (env[name] !== undefined && env[name] !== '') aiEnv[key] = env[name];
+  const merged: Record<string, unknown> = { ...fromFile, ...fromEnv, ...fromFlags };
+  if (Object.keys(aiEnv).length > 0 || fromFlags.ai !== undefined) {
+    merged.ai = { ...(fromFile.ai as object | undefined), ...aiEnv, ...(fromFlags.ai as object | undefined) };
+  }
   const parsed = configSchema.safeParse(merged);
+  if (parsed.success && parsed.data.transport !== 'inprocess' && !/^postgres(ql)?:\/\//.test(parsed.data.store)) {
+    throw new DomainError('E_CONFIG', "invalid setting 'transport' (OMNIOPS_TRANSPORT / --transport): cluster mode over NATS needs a postgres:// store");
+  }
+  if (parsed.success && parsed.data.transport !== 'inprocess' && !parsed.data.secretKey) {
+    // Every node must open the same sealed secrets: a key generated per node would not.
+    throw new DomainError('E_CONFIG', "invalid setting 'secretKey' (OMNIOPS_SECRET_KEY): cluster mode needs the same key on every node");
+  }
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
     const path = first.path.join('.') || '(root)';

@@ -24,6 +24,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   E_SOURCE_MISMATCH: 'The event names another source than the one that signed it',
   E_AUTH: 'Authentication required',
   E_ROLE: 'Your role may not do this',
+  E_CSRF: 'Missing or wrong CSRF token',
   E_SOD: 'Segregation of duties forbids this',
   E_NOT_FOUND: 'Not found',
   E_CONFLICT: 'Conflict with the current state',

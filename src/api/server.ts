@@ -9,12 +9,22 @@ import { masterdataRoutes } from './routes/masterdata.js';
 import { stockRoutes } from './routes/stock.js';
 import { auditRoutes } from './routes/audit.js';
 import { orderRoutes } from './routes/orders.js';
+import { policyRoutes } from './routes/policies.js';
+import { returnRoutes } from './routes/returns.js';
+import { sessionRoutes } from './routes/session.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { approvalRoutes } from './routes/approvals.js';
+import { exceptionRoutes } from './routes/exceptions.js';
+import { integrationRoutes } from './routes/integrations.js';
+import { adapterRoutes } from './routes/adapters.js';
+import { replenishmentRoutes } from './routes/replenishment.js';
+import { registerConsole } from '../console/serve.js';
 import { inboundEnvelopeSchema } from '../domain/events/envelope.js';
 import { z } from 'zod';
 
 /** Every route of the HTTP API. Capabilities add their route lists here. */
 export function allRoutes(app: App): RouteSpec[] {
-  return [...eventRoutes(app), ...masterdataRoutes(app), ...stockRoutes(app), ...orderRoutes(app), ...auditRoutes(app)];
+  return [...eventRoutes(app), ...masterdataRoutes(app), ...stockRoutes(app), ...orderRoutes(app), ...policyRoutes(app), ...returnRoutes(app), ...approvalRoutes(app), ...exceptionRoutes(app), ...auditRoutes(app), ...dashboardRoutes(app), ...integrationRoutes(app), ...adapterRoutes(app), ...replenishmentRoutes(app), ...sessionRoutes(app, () => allRoutes(app))];
 }
 
 export async function buildHttpServer(app: App): Promise<FastifyInstance> {
@@ -74,6 +84,7 @@ export async function buildHttpServer(app: App): Promise<FastifyInstance> {
     }
   });
   http.get('/metrics', async (_req, reply) => reply.type(app.metrics.registry.contentType).send(await app.metrics.registry.metrics()));
+  registerConsole(http);
 
   app.http = http;
   return http;

@@ -16,8 +16,9 @@ export interface StoreFlags {
   [flag: string]: unknown;
 }
 
-export function configFrom(flags: StoreFlags): Config {
-  return loadConfig({ config: flags.config, dataDir: flags.data, store: flags.store, port: flags.port, host: flags.host });
+/** `extra`: settings only some commands take as flags (serve's --role and --transport). */
+export function configFrom(flags: StoreFlags, extra: Record<string, unknown> = {}): Config {
+  return loadConfig({ config: flags.config, dataDir: flags.data, store: flags.store, port: flags.port, host: flags.host, ...extra });
 }
 
 /** The operator at the terminal: audited as cli:<os user>, with the admin role of the machine. */

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'E_SIGNATURE'
   | 'E_AUTH'
   | 'E_ROLE'
+  | 'E_CSRF'
   | 'E_SOD'
   | 'E_NOT_FOUND'
   | 'E_CONFLICT'
@@ -39,6 +40,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   E_SIGNATURE: 401,
   E_AUTH: 401,
   E_ROLE: 403,
+  E_CSRF: 403,
   E_SOD: 403,
   E_NOT_FOUND: 404,
   E_CONFLICT: 409,

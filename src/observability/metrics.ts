@@ -3,6 +3,9 @@ import type { DispatchObserver } from '../engine/dispatch/dispatcher.js';
 import type { LoggedEvent } from '../store/repos/events.js';
 import type { SqlExecutor } from '../store/port.js';
 import { backlog } from '../store/repos/events.js';
+import { registerReplenishmentGauges } from './replenishment-metrics.js';
+import { approvalCounts } from '../store/repos/approvals.js';
+import { exceptionQueueSizes } from '../store/repos/exceptions.js';
 
 /** One registry per app instance, so tests can run several apps in one process. */
 export class Metrics implements DispatchObserver {
@@ -13,6 +16,11 @@ export class Metrics implements DispatchObserver {
   readonly retries: client.Counter<'type'>;
   readonly deadLetters: client.Counter<'type'>;
   readonly httpRequests: client.Counter<'route' | 'status'>;
+  readonly ruleRuns: client.Counter<'rule' | 'outcome'>;
+  /** Approval request → outcome, by subject and outcome (approved, rejected, expired). */
+  readonly approvalCycleSeconds: client.Histogram<'subject' | 'outcome'>;
+  /** Decisions refused for segregation of duties (own request, same person twice, distinct roles). */
+  readonly sodRefusals: client.Counter<'subject' | 'reason'>;
 
   constructor(read: SqlExecutor) {
     const registers = [this.registry];
@@ -33,6 +41,43 @@ export class Metrics implements DispatchObserver {
     this.handlerFailures = new client.Counter({ name: 'omniops_handler_failures_total', help: 'Handler attempts that threw', labelNames: ['type'], registers });
     this.retries = new client.Counter({ name: 'omniops_event_retries_total', help: 'Events scheduled for another attempt', labelNames: ['type'], registers });
     this.deadLetters = new client.Counter({ name: 'omniops_dead_letters_total', help: 'Events dead-lettered after their last attempt', labelNames: ['type'], registers });
+    this.ruleRuns = new client.Counter({ name: 'omniops_rule_runs_total', help: 'Automation rule runs by rule and outcome (fired, failed)', labelNames: ['rule', 'outcome'], registers });
+    this.approvalCycleSeconds = new client.Histogram({
+      name: 'omniops_approval_cycle_seconds',
+      help: 'Time from an approval request to its outcome, by subject and outcome',
+      labelNames: ['subject', 'outcome'],
+      buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400, 172_800],
+      registers,
+    });
+    this.sodRefusals = new client.Counter({ name: 'omniops_approval_sod_refusals_total', help: 'Approval decisions refused for segregation of duties', labelNames: ['subject', 'reason'], registers });
+    new client.Gauge({
+      name: 'omniops_approvals_pending', help: 'Approval requests waiting for a decision, by subject', labelNames: ['subject'], registers,
+      async collect() {
+        this.reset();
+        for (const c of await approvalCounts(read)) this.set({ subject: c.subject }, c.pending);
+      },
+    });
+    new client.Gauge({
+      name: 'omniops_approvals_escalated', help: 'Pending approval requests escalated past their first level, by subject', labelNames: ['subject'], registers,
+      async collect() {
+        this.reset();
+        for (const c of await approvalCounts(read)) this.set({ subject: c.subject }, c.escalated);
+      },
+    });
+    new client.Gauge({
+      name: 'omniops_exception_queue_size', help: 'Unresolved exception items by queue', labelNames: ['queue'], registers,
+      async collect() {
+        this.reset();
+        for (const q of await exceptionQueueSizes(read)) this.set({ queue: q.queue }, q.open);
+      },
+    });
+    new client.Gauge({
+      name: 'omniops_exception_oldest_age_seconds', help: 'Age of the oldest unresolved exception item by queue', labelNames: ['queue'], registers,
+      async collect() {
+        this.reset();
+        for (const q of await exceptionQueueSizes(read)) this.set({ queue: q.queue }, q.oldestMs === null ? 0 : Math.max(0, (Date.now() - q.oldestMs) / 1000));
+      },
+    });
     this.httpRequests = new client.Counter({ name: 'omniops_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers });
     new client.Gauge({
       name: 'omniops_backlog_events',
@@ -51,10 +96,20 @@ export class Metrics implements DispatchObserver {
         this.set(b.oldestMs === null ? 0 : Math.max(0, (Date.now() - b.oldestMs) / 1000));
       },
     });
+    registerReplenishmentGauges(registers, read);
   }
 
   processed(e: LoggedEvent, latencyMs: number): void {
     this.processingSeconds.observe({ type: e.type }, latencyMs / 1000);
+    if (e.type === 'approval.decided') {
+      const p = e.payload as { subject?: string; outcome?: string; requestedAt?: number; closedAt?: number };
+      if (typeof p.requestedAt === 'number' && typeof p.closedAt === 'number') {
+        this.approvalCycleSeconds.observe({ subject: String(p.subject), outcome: String(p.outcome) }, Math.max(0, p.closedAt - p.requestedAt) / 1000);
+      }
+    } else if (e.type === 'approval.decision_refused') {
+      const p = e.payload as { subject?: string | null; code?: string; reason?: string };
+      if (p.code === 'E_SOD') this.sodRefusals.inc({ subject: String(p.subject ?? 'unknown'), reason: String(p.reason) });
+    }
   }
 
   failed(e: LoggedEvent, _error: unknown, willRetry: boolean): void {

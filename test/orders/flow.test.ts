@@ -40,7 +40,7 @@ for (const factory of storeFactories()) {
 
     async function setup(stock: Record<string, Array<{ sku: string; onHand: number; protected?: number }>>) {
       now = T0;
-      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 50 } });
+      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } }); // the tests publish availability themselves
       await addSource(t.app.store, t.app.box, { id: 'test', role: 'admin' }, 'mkt-a', { kind: 'marketplace' });
       for (const l of LOCATIONS) await send(envelope({ type: 'location.upserted', payload: l }));
       for (const [locationId, counts] of Object.entries(stock)) await send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));

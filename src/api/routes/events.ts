@@ -8,6 +8,7 @@ import { eventById, causedBy, deadEvents } from '../../store/repos/events.js';
 import type { IntakeResult } from '../../engine/intake/intake.js';
 import { replayDead } from '../../engine/dispatch/replay.js';
 import { problemOf } from '../problem.js';
+import { bearerSource } from '../source-token-auth.js';
 
 export const MAX_BATCH_EVENTS = 500;
 const OPS: RouteSpec['access'] = ['admin', 'operations_manager', 'integrator', 'auditor'];
@@ -25,6 +26,8 @@ function claimedSource(req: FastifyRequest): string | undefined {
 }
 
 async function authenticateSource(app: App, req: FastifyRequest): Promise<string> {
+  const viaToken = await bearerSource(app, req); // n8n: a per-source bearer token instead of a signature
+  if (viaToken) return viaToken;
   const header = req.headers[SIGNATURE_HEADER];
   const reason = (r: string, msg: string) => new DomainError('E_SIGNATURE', msg, { detail: { reason: r } });
   if (typeof header !== 'string' || !header) throw reason('missing', `missing ${SIGNATURE_HEADER} header`);

@@ -7,6 +7,7 @@ import { onShutdown, startServer, type ServeFlags } from './serve.js';
 import { seedDemo } from '../../demo/seed.js';
 import { ChannelSimulator, stockScenarios } from '../../demo/simulator.js';
 import { orderScenarios } from '../../demo/order-scenarios.js';
+import { procurementScenarios, seedProcurementDemo } from '../../demo/procurement-scenarios.js';
 import { FloorSimulator } from '../../demo/floor.js';
 
 export function registerDemo(program: Command): void {
@@ -25,8 +26,9 @@ export function registerDemo(program: Command): void {
         const config = configFrom(flags);
         const { app, url } = await startServer(config);
         const seed = await seedDemo(app);
+        await seedProcurementDemo(app);
         if (seed.adminKey) writeFileSync(join(config.dataDir, 'demo-admin.key'), `${seed.adminKey}\n`, { mode: 0o600 });
-        const sim = new ChannelSimulator(app, url, [...stockScenarios(), ...orderScenarios()], Number(flags.rate));
+        const sim = new ChannelSimulator(app, url, [...stockScenarios(), ...orderScenarios(), ...procurementScenarios()], Number(flags.rate));
         const floor = new FloorSimulator(app, url);
         sim.start();
         floor.start();

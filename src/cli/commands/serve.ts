@@ -5,6 +5,7 @@ import { buildHttpServer } from '../../api/server.js';
 import { configFrom, addStoreOptions, type StoreFlags } from '../context.js';
 import { fail } from '../output.js';
 import type { Config } from '../../config.js';
+import { joinCluster } from '../../transport/cluster.js';
 
 export interface ServeFlags extends StoreFlags {
   port?: string;
@@ -14,9 +15,11 @@ export interface ServeFlags extends StoreFlags {
 /** Starts the HTTP server and the dispatcher; stops both cleanly on SIGINT/SIGTERM. */
 export async function startServer(config: Config): Promise<{ app: App; url: string }> {
   const app = await createApp(config);
+  if (config.transport !== 'inprocess') await joinCluster(app);
   const http = await buildHttpServer(app);
   const address = await http.listen({ port: config.port, host: config.host });
-  app.startWorkers();
+  // An API process only takes events in; workers (and the all-in-one default) process them.
+  if (config.role !== 'api') app.startWorkers();
   return { app, url: address.replace('[::1]', 'localhost') };
 }
 
@@ -41,10 +44,12 @@ export function registerServe(program: Command): void {
       .command('serve')
       .description('run the omniops server (no demo data, no simulator)')
       .option('--port <port>', 'port to listen on [OMNIOPS_PORT, default 8080]')
-      .option('--host <host>', 'address to bind [OMNIOPS_HOST, default 127.0.0.1]'),
+      .option('--host <host>', 'address to bind [OMNIOPS_HOST, default 127.0.0.1]')
+      .option('--role <role>', 'all (default) | api | worker [OMNIOPS_ROLE]')
+      .option('--transport <url>', 'inprocess (default) or nats://host:port[,…] for cluster mode [OMNIOPS_TRANSPORT]'),
   ).action(async (flags: ServeFlags) => {
     try {
-      const config = configFrom(flags);
+      const config = configFrom(flags, { role: flags.role, transport: flags.transport });
       const { app, url } = await startServer(config);
       // The start line first: with --json, callers read stdout's first line as {url, store}.
       process.stdout.write(flags.json ? `${JSON.stringify({ url, store: app.store.dialect })}\n` : `omniops serving on ${url} (store: ${app.store.dialect})\n`);

@@ -61,10 +61,6 @@ export const availabilityChanged = defineEvent({
   ...decided, type: 'availability.changed', subject: (p) => `availability:${p.channel}`, description: 'What a channel may sell of a sku changed.',
   payload: z.object({ channel: z.string(), sku: z.string(), previous: z.number().int().nullable(), quantity: z.number().int() }),
 });
-export const approvalRequested = defineEvent({
-  ...decided, type: 'approval.requested', subject: (p) => `approval:${p.approvalId}`, description: 'A person must approve before omniops goes on.',
-  payload: z.object({ approvalId: z.string(), kind: z.string(), subjectRef: z.string(), approverRole: z.string(), facts: z.record(z.string(), z.unknown()) }),
-});
 export const scheduleTick = defineEvent({
   ...decided, type: 'schedule.tick', subject: (p) => `schedule:${p.job}`, description: 'A scheduled control fired for one slot (once across processes).',
   payload: z.object({ job: z.string(), slotMs: z.number().int() }),
@@ -72,5 +68,5 @@ export const scheduleTick = defineEvent({
 
 export const decidedOrderEvents = [
   orderValidated, orderHeld, orderRouted, orderRerouted, orderBackordered, orderCancelled, orderStateChanged,
-  reservationMade, reservationReleased, fulfilmentExpired, notificationQueued, availabilityChanged, approvalRequested, scheduleTick,
+  reservationMade, reservationReleased, fulfilmentExpired, notificationQueued, availabilityChanged, scheduleTick,
 ];

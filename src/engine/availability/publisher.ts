@@ -45,6 +45,11 @@ export class AvailabilityPublisher {
   /** One round; returns how many (channel, sku) deltas were published. */
   async publishOnce(maxSkus = 2000): Promise<number> {
     const published = await this.store.transaction(async (tx) => {
+      if (tx.dialect === 'postgres') {
+        // Several workers run this loop; one publishes at a time so a delta is never sent twice.
+        const lock = await tx.get<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('omniops-availability:' || current_schema())) AS ok`);
+        if (!lock?.ok) return 0;
+      }
       const dirty = await tx.all<{ sku: string }>('SELECT sku FROM availability_dirty ORDER BY since_ms LIMIT ?', [maxSkus]);
       if (dirty.length === 0) return 0;
       const skus = dirty.map((d) => d.sku);

@@ -31,7 +31,20 @@ export interface DispatcherDeps {
   clock?: () => number;
   random?: () => number;
   log?: (level: 'error' | 'warn', msg: string, fields: Record<string, unknown>) => void;
+  /** Runs after an event's handlers, in the same savepoint (automation rules); must not throw for a rule's sake. */
+  afterHandlers?: (ctx: HandlerContext) => Promise<void>;
+  /**
+   * Runs in the batch transaction right after an event is dead-lettered (the exception queues open an
+   * item); the audit notes it returns are chained with the batch. It must not throw.
+   */
+  onDeadLetter?: (tx: Tx, e: LoggedEvent, error: string, nowMs: number) => Promise<AuditNote[]>;
 }
+
+/**
+ * Concurrent dispatch transactions on PostgreSQL. Held at 1 for now: with 4, the retry/dead-letter
+ * test on PostgreSQL sees 2 attempts instead of 3 — to be understood before partitions are turned on.
+ */
+const PG_PARTITIONS = 1;
 
 interface Outcome {
   settled: string[];
@@ -108,16 +121,30 @@ export class Dispatcher {
 
   /** Processes one batch; returns how many events were attempted. */
   async runOnce(): Promise<number> {
+    if (this.deps.store.dialect !== 'postgres') return this.runPartition(0, 1);
+    // PostgreSQL pays a network round trip per statement, so one transaction at a time leaves the
+    // server idle; partitions by subject run side by side, each in a transaction of its own.
+    const settled = await Promise.allSettled(Array.from({ length: PG_PARTITIONS }, (_, k) => this.runPartition(k, PG_PARTITIONS)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.reduce((n, r) => n + (r as PromiseFulfilledResult<number>).value, 0);
+  }
+
+  /**
+   * One batch of one partition of the subjects (all of them when `count` is 1). A subject always
+   * falls in the same partition, and a partition has one dispatcher at a time per database (an
+   * advisory lock on PostgreSQL; SQLite has one writer), so each subject's events run in log order.
+   */
+  async runPartition(index: number, count: number): Promise<number> {
     const { store } = this.deps;
     let attempted = 0;
     const outcome = await store.transaction(async (tx) => {
       if (tx.dialect === 'postgres') {
-        // One dispatcher at a time per database keeps the log order; cluster mode partitions instead.
-        const lock = await tx.get<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('omniops-dispatch:' || current_schema())) AS ok`);
+        const lock = await tx.get<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('omniops-dispatch:' || current_schema() || ':' || ?)) AS ok`, [`${index}/${count}`]);
         if (!lock?.ok) return { settled: [], emitted: 0 };
       }
       const now = this.clock();
-      const candidates = await pendingEvents(tx, this.deps.settings.batchSize);
+      const candidates = await pendingEvents(tx, this.deps.settings.batchSize, count > 1 ? { index, count } : undefined);
       const blocked = new Set<string>();
       const audits: AuditEntry[] = [];
       const result: Outcome = { settled: [], emitted: 0 };
@@ -157,6 +184,7 @@ export class Dispatcher {
     try {
       await tx.savepoint(async () => {
         for (const h of this.deps.handlers.for(e.type)) await h.handle(ctx);
+        await this.deps.afterHandlers?.(ctx);
         await this.writeEmitted(tx, e, emitted);
         for (let i = 0; i < outbox.length; i++) {
           await insertOutbox(tx, { ...outbox[i]!, id: derivedId(e.id, 'outbox', i + 1), eventId: e.id, seq: e.seq * 1000 + i, createdAt: new Date(now).toISOString() });
@@ -167,7 +195,21 @@ export class Dispatcher {
       const willRetry = attempts < this.deps.settings.maxAttempts;
       const message = errorText(error);
       if (willRetry) await markFailed(tx, e.id, attempts, message, now + this.backoff(attempts));
-      else await markDead(tx, e.id, attempts, message, new Date(now).toISOString());
+      else {
+        await markDead(tx, e.id, attempts, message, new Date(now).toISOString());
+        const notes = (await (this.deps.onDeadLetter ? tx.savepoint(() => this.deps.onDeadLetter!(tx, e, message, now)) : Promise.resolve([])).catch((hookError: unknown) => {
+          this.deps.log?.('error', 'dead-letter hook failed', { eventId: e.id, err: errorText(hookError) });
+          return [];
+        })) ?? [];
+        const at = new Date(now).toISOString();
+        for (const n of notes) {
+          audits.push({
+            at, actor: 'omniops', role: 'system', action: n.action, subject: n.subject,
+            beforeDigest: n.before === undefined ? null : digestOf(n.before), afterDigest: n.after === undefined ? null : digestOf(n.after),
+            detail: { eventId: e.id, ...(n.detail ?? {}) },
+          });
+        }
+      }
       this.deps.observer?.failed(e, error, willRetry);
       this.deps.log?.(willRetry ? 'warn' : 'error', willRetry ? 'handler failed, will retry' : 'event dead-lettered', {
         eventId: e.id, type: e.type, attempts, err: message, correlationId: e.correlationId,

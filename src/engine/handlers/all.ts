@@ -5,14 +5,30 @@ import { inventoryAdjustedHandler, inventorySnapshotHandler } from './inventory.
 import { orderHandlers } from '../orders/handlers.js';
 import { fulfilmentHandlers } from '../orders/fulfilment-handlers.js';
 import { backorderRetry, fulfilmentSlaWatch, scheduleTickHandler } from '../orders/scheduled.js';
+import { returnHandlers } from '../returns/handlers.js';
+import { approvalDecisionHandler, approvalEscalation } from '../approvals/handlers.js';
+import { governedRequestHandlers } from '../approvals/governed.js';
+import { exceptionHandlers } from '../exceptions/handlers.js';
+import { protectedStockDecidedHandler } from '../orders/protected-stock.js';
+import { ticketHandlers } from '../triage/handlers.js';
+import { anomalyScan } from '../anomaly/scan.js';
+import { erpReconciliation, integrationHandlers } from '../integrations/handlers.js';
+import { RuleRuntime } from '../rules/runtime.js';
+import { policyChangeHandler } from '../policies/change-control.js';
+import { replenishmentHandlers } from '../replenishment/handlers.js';
+import { replenishmentCheck } from '../replenishment/check.js';
 
 export interface HandlerDeps {
   policies: PolicyBook;
+  /** The automation rules runtime (the app passes its own; tests that build handlers get a fresh one). */
+  rules?: RuleRuntime;
 }
 
 /** Every handler. Capabilities register theirs here, one line each. */
 export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
+  const rules = deps.rules ?? new RuleRuntime(deps.policies);
   return new HandlerRegistry().register(
+    policyChangeHandler(deps.policies),
     productUpsertHandler,
     locationUpsertHandler,
     sourceUpsertHandler,
@@ -20,9 +36,23 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
     inventoryAdjustedHandler,
     ...orderHandlers(deps.policies),
     ...fulfilmentHandlers(deps.policies),
+    ...returnHandlers(deps.policies),
+    approvalDecisionHandler,
+    ...governedRequestHandlers(deps.policies),
+    protectedStockDecidedHandler(deps.policies),
+    ...exceptionHandlers(),
+    ...ticketHandlers(deps.policies),
+    ...integrationHandlers(deps.policies),
+    ...replenishmentHandlers(deps.policies),
     scheduleTickHandler({
       'fulfilment-sla-watch': fulfilmentSlaWatch,
       'backorder-retry': backorderRetry(deps.policies),
+      'anomaly-scan': anomalyScan(deps.policies),
+      'erp-reconciliation': erpReconciliation,
+      'approval-escalation': approvalEscalation,
+      'replenishment-check': replenishmentCheck(deps.policies),
+      'rules-sweep': (h) => rules.sweep(h),
+      'rule:*': (h) => rules.runSlot(h),
     }),
   );
 }
@@ -31,4 +61,9 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
 export const SCHEDULED_JOBS = [
   { name: 'fulfilment-sla-watch', everyMs: 30_000 },
   { name: 'backorder-retry', everyMs: 60_000 },
+  { name: 'anomaly-scan', everyMs: 3_600_000 },
+  { name: 'erp-reconciliation', everyMs: 3_600_000 },
+  { name: 'approval-escalation', everyMs: 60_000 },
+  { name: 'replenishment-check', everyMs: 900_000 },
+  { name: 'rules-sweep', everyMs: 60_000 },
 ];

@@ -1,5 +1,3 @@
-import type { Store, Tx } from '../../store/port.js';
-
 interface Pending<I, O> {
   item: I;
   resolve(o: O): void;
@@ -11,6 +9,7 @@ interface Pending<I, O> {
  * whole group is written in ONE transaction — one fsync for many acknowledgements, without
  * weakening durability (nobody is answered before the commit that holds their write).
  * If the group's transaction fails, each item is retried alone so one bad item cannot fail others.
+ * `commit` writes a group in one transaction and resolves only once it is durably committed.
  */
 export class GroupCommit<I, O> {
   private queue: Array<Pending<I, O>> = [];
@@ -18,8 +17,7 @@ export class GroupCommit<I, O> {
   private scheduled = false;
 
   constructor(
-    private readonly store: Store,
-    private readonly apply: (tx: Tx, items: I[]) => Promise<O[]>,
+    private readonly commit: (items: I[]) => Promise<O[]>,
     private readonly maxBatch: number,
     private readonly onCommitted?: (outputs: O[]) => void,
   ) {}
@@ -50,7 +48,7 @@ export class GroupCommit<I, O> {
     this.flushing = true;
     const group = this.queue.splice(0, this.maxBatch);
     try {
-      const outputs = await this.store.transaction((tx) => this.apply(tx, group.map((p) => p.item)));
+      const outputs = await this.commit(group.map((p) => p.item));
       group.forEach((p, i) => p.resolve(outputs[i]!));
       this.onCommitted?.(outputs);
     } catch (groupError) {
@@ -65,7 +63,7 @@ export class GroupCommit<I, O> {
   private async oneByOne(group: Array<Pending<I, O>>): Promise<void> {
     for (const p of group) {
       try {
-        const [o] = await this.store.transaction((tx) => this.apply(tx, [p.item]));
+        const [o] = await this.commit([p.item]);
         p.resolve(o!);
         this.onCommitted?.([o!]);
       } catch (e) {

@@ -3,8 +3,8 @@ import { inboundEnvelopeSchema, type InboundEnvelope } from '../../domain/events
 import type { EventCatalog } from '../../domain/events/catalog.js';
 import { DomainError, type FieldIssue } from '../../domain/errors.js';
 import { canonicalJson, sha256Hex } from '../../domain/canonical-json.js';
-import type { Store, Tx } from '../../store/port.js';
-import { appendEvent, type AppendOutcome, type NewEventRow } from '../../store/repos/events.js';
+import type { Store } from '../../store/port.js';
+import { appendEvents, isEventAppender, type AppendOutcome, type NewEventRow } from '../../store/repos/events.js';
 import { GroupCommit } from './group-commit.js';
 import { newEventId } from '../ids.js';
 
@@ -41,13 +41,13 @@ export class Intake {
     options: IntakeOptions,
   ) {
     this.clock = options.clock ?? Date.now;
+    // A store with an append path of its own (SQLite's worker thread, which keeps the commit's
+    // fsync off the event loop) takes the group directly; others append in a transaction.
+    const commit = isEventAppender(store)
+      ? (rows: NewEventRow[]) => store.appendEvents(rows)
+      : (rows: NewEventRow[]) => store.transaction((tx) => appendEvents(tx, rows));
     this.committer = new GroupCommit<NewEventRow, AppendOutcome>(
-      store,
-      async (tx: Tx, rows) => {
-        const out: AppendOutcome[] = [];
-        for (const r of rows) out.push(await appendEvent(tx, r));
-        return out;
-      },
+      commit,
       options.maxBatch,
       (outs) => {
         const ids = outs.filter((o) => o.kind === 'appended').map((o) => o.id);

@@ -2,7 +2,8 @@ import type { HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { OrderRecord } from '../../store/repos/orders.js';
 import { insertFulfilment, insertReservation } from '../../store/repos/orders.js';
-import { reserveIfSellable } from '../../store/repos/stock.js';
+import { reserveIfSellable, reserveIncludingProtected } from '../../store/repos/stock.js';
+import { requestApproval } from '../approvals/request.js';
 import { markAvailabilityDirty } from '../../store/repos/orders.js';
 import { routeOrder, type LineToSource, type OrderToSource, type RoutingDecision } from '../../domain/sourcing/index.js';
 import type { OrderPlacedPayload } from '../../domain/orders/index.js';
@@ -35,8 +36,13 @@ function routingRecord(d: RoutingDecision, why: string): Record<string, unknown>
  * if stock moved since the snapshot the handler throws and the event is retried on fresh data),
  * the state change, and the decided events.
  */
-export async function routeAndReserve(h: HandlerContext, policies: PolicyBook, order: OrderRecord, why: string, lines?: readonly LineToSource[]): Promise<RoutingDecision> {
-  const sourcing = await policies.get('sourcing', h.tx);
+export async function routeAndReserve(
+  h: HandlerContext, policies: PolicyBook, order: OrderRecord, why: string, lines?: readonly LineToSource[],
+  /** After the protected-stock approval: `approved` may take protected stock, `refused` may not ask again. */
+  protectedStock?: { approvalId: string; outcome: 'approved' | 'refused' },
+): Promise<RoutingDecision> {
+  const active = await policies.get('sourcing', h.tx);
+  const sourcing = protectedStock?.outcome === 'refused' ? { ...active, protectedStock: 'skip' as const } : active;
   const orders = await policies.get('orders', h.tx);
   const request = orderToSource(order, lines);
   const snapshot = await loadSourcingSnapshot(h.tx, request.lines.map((l) => l.sku), order.doc.excludedLocationIds, h.decision.now);
@@ -45,9 +51,13 @@ export async function routeAndReserve(h: HandlerContext, policies: PolicyBook, o
   const subject = orderSubject(order.source, order.externalOrderId);
   const at = new Date(h.decision.now).toISOString();
 
-  if (decision.outcome === 'allocated') {
+  // Protected stock that regional ops released for this order: carried out like any plan, each
+  // protected part taken from the protected quantity under the same conditional update.
+  const takesProtected = decision.outcome === 'needs_approval' && protectedStock?.outcome === 'approved';
+  if (decision.outcome === 'allocated' || takesProtected) {
+    const routed = decision as Extract<RoutingDecision, { outcome: 'allocated' | 'needs_approval' }>;
     const made: Array<{ lineId: string; sku: string; locationId: string; qty: number; fulfilmentId: string }> = [];
-    for (const f of decision.fulfilments) {
+    for (const f of routed.fulfilments) {
       const loc = await getLocation(h.tx, f.locationId);
       await insertFulfilment(h.tx, {
         id: f.fulfilmentId, orderId: order.id, locationId: f.locationId, state: 'assigned', acceptByMs: f.acceptBy, shipByMs: f.shipBy,
@@ -55,7 +65,10 @@ export async function routeAndReserve(h: HandlerContext, policies: PolicyBook, o
         carrier: null, tracking: null,
       }, at);
       for (const a of f.allocations) {
-        if (!(await reserveIfSellable(h.tx, a.sku, a.locationId, a.qty, at))) {
+        const reserved = a.protectedQty > 0
+          ? await reserveIncludingProtected(h.tx, a.sku, a.locationId, a.qty, a.protectedQty, at)
+          : await reserveIfSellable(h.tx, a.sku, a.locationId, a.qty, at);
+        if (!reserved) {
           throw new Error(`stock of ${a.sku} at ${a.locationId} changed while routing; retrying on fresh stock`);
         }
         await insertReservation(h.tx, { id: h.decision.newId('reservation'), orderId: order.id, lineId: a.lineId, fulfilmentId: f.fulfilmentId, sku: a.sku, locationId: a.locationId, qty: a.qty, status: 'active' }, at);
@@ -65,16 +78,33 @@ export async function routeAndReserve(h: HandlerContext, policies: PolicyBook, o
     }
     await markAvailabilityDirty(h.tx, made.map((m) => m.sku), h.decision.now);
     h.emit({ type: 'reservation.made', subject, payload: { orderId: order.id, reservations: made } });
-    h.emit({ type: 'order.routed', subject, payload: { orderId: order.id, policyVersion: decision.policyVersion, split: decision.split, plan: made } });
+    h.emit({ type: 'order.routed', subject, payload: { orderId: order.id, policyVersion: routed.policyVersion, split: routed.split, plan: made } });
+    if (takesProtected) {
+      const protectedParts = routed.plan.filter((a) => a.protectedQty > 0).map((a) => ({ sku: a.sku, locationId: a.locationId, protectedQty: a.protectedQty }));
+      h.audit({ action: 'stock.protected_reallocated', subject, detail: { approvalId: protectedStock!.approvalId, parts: protectedParts } });
+    }
     const promise = order.promisedByMs ?? undefined;
     // The promise moves only if the plan now ships after it: the customer is told then, not before.
-    const promiseAfter = promise !== undefined && decision.estimatedShipAt > promise ? decision.estimatedShipAt : undefined;
-    moveOrder(h, order, 'allocated', orders, { note: why, promiseAfter, facts: { locations: decision.locationIds.join(',') } });
+    const promiseAfter = promise !== undefined && routed.estimatedShipAt > promise ? routed.estimatedShipAt : undefined;
+    moveOrder(h, order, 'allocated', orders, { note: why, promiseAfter, facts: { locations: routed.locationIds.join(',') } });
   } else if (decision.outcome === 'needs_approval') {
-    const approvalId = h.decision.newId('approval');
-    h.emit({ type: 'approval.requested', payload: { approvalId, kind: 'protected_stock_reallocation', subjectRef: order.id, approverRole: decision.approverRole, facts: { plan: decision.plan, orderId: order.id } } });
-    h.emit({ type: 'order.held', subject, payload: { orderId: order.id, holdReason: 'approval', detail: 'only protected store stock can serve' } });
-    moveOrder(h, order, 'on_hold', orders, { holdReason: 'approval', note: 'only protected store stock can serve' });
+    // Only protected store stock can serve: regional ops decide (approval engine); the order waits.
+    const quantity = decision.plan.reduce((n, a) => n + a.protectedQty, 0);
+    const asked = await requestApproval(h, policies, {
+      subject: 'protected_stock_reallocation', subjectRef: order.id, facts: { quantity }, requestedBy: 'omniops:sourcing',
+    });
+    if (asked.required === false) {
+      // The approvals policy does not ask for anyone's yes at this quantity: take it now.
+      order.doc.routing.pop();
+      return routeAndReserve(h, policies, order, `${why} (protected stock, no approval required)`, lines, { approvalId: 'none', outcome: 'approved' });
+    }
+    const last = order.doc.routing[order.doc.routing.length - 1] as Record<string, unknown>;
+    last.protectedApproval = asked.required === true
+      ? { approvalId: asked.approvalId, lines: request.lines }
+      : { approvalId: null, undecidable: asked.reason, lines: request.lines };
+    const detail = asked.required === true ? 'only protected store stock can serve' : `only protected store stock can serve; approval rules cannot judge: ${asked.reason}`;
+    h.emit({ type: 'order.held', subject, payload: { orderId: order.id, holdReason: 'approval', detail } });
+    moveOrder(h, order, 'on_hold', orders, { holdReason: 'approval', note: detail });
   } else if (decision.outcome === 'backorder') {
     h.emit({ type: 'order.backordered', subject, payload: { orderId: order.id, shortSkus: decision.shortSkus, expectedAt: decision.expectedAt } });
     moveOrder(h, order, 'backordered', orders, { note: why, promiseAfter: decision.expectedAt ?? undefined });

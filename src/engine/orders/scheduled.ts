@@ -41,7 +41,8 @@ export function scheduleTickHandler(controls: Record<string, ScheduledControl>):
     name: 'scheduler.tick',
     async handle(h) {
       const { job } = h.event.payload as { job: string };
-      const control = controls[job];
+      // `rule:<id>` jobs (cron slots of automation rules) share one control registered as `rule:*`.
+      const control = controls[job] ?? (job.includes(':') ? controls[`${job.slice(0, job.indexOf(':'))}:*`] : undefined);
       if (!control) throw new Error(`no scheduled control named ${job}`);
       await control(h);
     },

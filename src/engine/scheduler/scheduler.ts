@@ -5,6 +5,11 @@ export interface ScheduledJob {
   everyMs: number;
 }
 
+/** Cron jobs (automation rules with a schedule trigger): the slot each one should fire now, if any. */
+export interface CronSource {
+  dueSlots(now: number): Promise<Array<{ job: string; slotMs: number }>>;
+}
+
 /**
  * Fires each job once per slot by appending a `schedule.tick` whose source event id is
  * `<job>@<slot>`: the event log's unique index is the cluster-wide lease, so with several
@@ -20,6 +25,7 @@ export class Scheduler {
     private readonly jobs: readonly ScheduledJob[],
     private readonly clock: () => number = Date.now,
     private readonly onError: (e: unknown) => void = () => undefined,
+    private readonly cron?: CronSource,
   ) {}
 
   start(pollMs = 1000): void {
@@ -37,16 +43,25 @@ export class Scheduler {
   async tick(): Promise<Array<{ job: string; slotMs: number; status: string }>> {
     const now = this.clock();
     const offered: Array<{ job: string; slotMs: number; status: string }> = [];
-    for (const job of this.jobs) {
-      const slotMs = Math.floor(now / job.everyMs) * job.everyMs;
-      if (this.lastOffered.get(job.name) === slotMs) continue;
+    const slots = this.jobs.map((job) => ({ job: job.name, slotMs: Math.floor(now / job.everyMs) * job.everyMs }));
+    if (this.cron) {
+      try {
+        // Cron slots come from the store (the last slot each job fired), so a restarted or second
+        // process offers the same single slot: after downtime the latest missed slot fires once.
+        slots.push(...(await this.cron.dueSlots(now)));
+      } catch (e) {
+        this.onError(e);
+      }
+    }
+    for (const { job, slotMs } of slots) {
+      if (this.lastOffered.get(job) === slotMs) continue;
       try {
         const r = await this.intake.submit(
-          { source: 'scheduler', sourceEventId: `${job.name}@${new Date(slotMs).toISOString()}`, type: 'schedule.tick', occurredAt: new Date(slotMs).toISOString(), payload: { job: job.name, slotMs } },
+          { source: 'scheduler', sourceEventId: `${job}@${new Date(slotMs).toISOString()}`, type: 'schedule.tick', occurredAt: new Date(slotMs).toISOString(), payload: { job, slotMs } },
           { internal: true, actor: 'scheduler', actorRole: 'system' },
         );
-        this.lastOffered.set(job.name, slotMs);
-        offered.push({ job: job.name, slotMs, status: r.ok ? r.status : r.error.code });
+        this.lastOffered.set(job, slotMs);
+        offered.push({ job, slotMs, status: r.ok ? r.status : r.error.code });
       } catch (e) {
         this.onError(e);
       }

@@ -38,7 +38,7 @@ export class PostgresStore implements Store {
     this.pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it on the next checkout.
     });
-    this.read = new PgExecutor((sql, params) => this.pool.query(sql, params as unknown[]));
+    this.read = new PgExecutor((q) => this.pool.query(q as pg.QueryConfig));
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -46,7 +46,7 @@ export class PostgresStore implements Store {
       const client = await this.pool.connect();
       const hooks: Array<() => void> = [];
       let savepointSeq = 0;
-      const exec = new PgExecutor((sql, params) => client.query(sql, params as unknown[]));
+      const exec = new PgExecutor((q) => client.query(q as pg.QueryConfig));
       const tx: Tx = {
         dialect: 'postgres',
         run: (sql, params) => exec.run(sql, params),
@@ -132,24 +132,43 @@ export class PostgresStore implements Store {
   }
 }
 
-type Query = (sql: string, params: readonly unknown[]) => Promise<pg.QueryResult>;
+type Query = (sql: string | pg.QueryConfig, params: readonly unknown[]) => Promise<pg.QueryResult>;
+
+/**
+ * Repository SQL runs as named prepared statements: each connection parses and plans a statement
+ * once instead of on every call (most of the server's work for the short keyed statements of the
+ * hot path). Names map one-to-one to SQL texts for the life of the process; past the cap (texts
+ * built per call) statements go unnamed as before.
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 2000;
+
+function statement(sql: string, params: readonly unknown[]): pg.QueryConfig {
+  const text = toPositional(sql);
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `omniops_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name === undefined ? { text, values: params as unknown[] } : { name, text, values: params as unknown[] };
+}
 
 class PgExecutor implements SqlExecutor {
   readonly dialect = 'postgres' as const;
   constructor(private readonly query: Query) {}
 
   async run(sql: string, params: readonly unknown[] = []): Promise<RunResult> {
-    const r = await this.query(toPositional(sql), params);
+    const r = await this.query(statement(sql, params), params);
     return { changes: r.rowCount ?? 0 };
   }
 
   async get<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
-    const r = await this.query(toPositional(sql), params);
+    const r = await this.query(statement(sql, params), params);
     return r.rows[0] as T | undefined;
   }
 
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const r = await this.query(toPositional(sql), params);
+    const r = await this.query(statement(sql, params), params);
     return r.rows as T[];
   }
 }

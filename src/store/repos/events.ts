@@ -25,28 +25,77 @@ export type AppendOutcome =
   | { kind: 'duplicate'; id: string }
   | { kind: 'mismatch'; id: string };
 
+/** The inbox insert: shared by the in-thread path and the SQLite append worker (one SQL text). */
+export const INSERT_EVENT_SQL = `INSERT INTO events (id, source, source_event_id, type, schema_version, occurred_at, received_at, received_ms,
+       subject, payload, payload_hash, causation_id, correlation_id, actor, actor_role, status, attempts, next_attempt_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
+     ON CONFLICT (source, source_event_id) DO NOTHING RETURNING seq`;
+export const EXISTING_EVENT_SQL = 'SELECT id, payload_hash FROM events WHERE source = ? AND source_event_id = ?';
+
+export function eventParams(e: NewEventRow): unknown[] {
+  return [
+    e.id, e.source, e.sourceEventId, e.type, e.schemaVersion, e.occurredAt, e.receivedAt, e.receivedMs,
+    e.subject, e.payloadJson, e.payloadHash, e.causationId, e.correlationId, e.actor, e.actorRole, e.status,
+  ];
+}
+
 /**
  * Appends an event unless (source, sourceEventId) is already in the log. The unique index is the
  * inbox: a concurrent second delivery waits on the first's row lock and then sees the conflict.
  */
 export async function appendEvent(db: SqlExecutor, e: NewEventRow): Promise<AppendOutcome> {
-  const inserted = await db.get<{ seq: number }>(
-    `INSERT INTO events (id, source, source_event_id, type, schema_version, occurred_at, received_at, received_ms,
-       subject, payload, payload_hash, causation_id, correlation_id, actor, actor_role, status, attempts, next_attempt_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
-     ON CONFLICT (source, source_event_id) DO NOTHING RETURNING seq`,
-    [
-      e.id, e.source, e.sourceEventId, e.type, e.schemaVersion, e.occurredAt, e.receivedAt, e.receivedMs,
-      e.subject, e.payloadJson, e.payloadHash, e.causationId, e.correlationId, e.actor, e.actorRole, e.status,
-    ],
-  );
+  const inserted = await db.get<{ seq: number }>(INSERT_EVENT_SQL, eventParams(e));
   if (inserted) return { kind: 'appended', id: e.id, seq: inserted.seq };
-  const existing = await db.get<{ id: string; payload_hash: string }>(
-    'SELECT id, payload_hash FROM events WHERE source = ? AND source_event_id = ?',
-    [e.source, e.sourceEventId],
-  );
+  return existingOutcome(db, e);
+}
+
+async function existingOutcome(db: SqlExecutor, e: NewEventRow): Promise<AppendOutcome> {
+  const existing = await db.get<{ id: string; payload_hash: string }>(EXISTING_EVENT_SQL, [e.source, e.sourceEventId]);
   if (!existing) throw new Error('event conflict without an existing row');
   return existing.payload_hash === e.payloadHash ? { kind: 'duplicate', id: existing.id } : { kind: 'mismatch', id: existing.id };
+}
+
+/** Rows per multi-row INSERT on PostgreSQL: 16 parameters each, far below its 65,535 limit. */
+const PG_ROWS_PER_INSERT = 256;
+
+/**
+ * Appends a group of events, outcomes in the order given. On PostgreSQL the group is ONE multi-row
+ * INSERT … ON CONFLICT DO NOTHING per chunk (a round trip per chunk, not per event); a row it did
+ * not insert — already in the log, or repeated within the group — then gets the same duplicate /
+ * mismatch check as a single append. SQLite runs in-process, where a statement per event is cheap.
+ */
+export async function appendEvents(db: SqlExecutor, rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
+  const out: AppendOutcome[] = [];
+  if (db.dialect !== 'postgres' || rows.length === 1) {
+    for (const r of rows) out.push(await appendEvent(db, r));
+    return out;
+  }
+  for (let start = 0; start < rows.length; start += PG_ROWS_PER_INSERT) {
+    const chunk = rows.slice(start, start + PG_ROWS_PER_INSERT);
+    const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)').join(', ');
+    const inserted = await db.all<{ id: string; seq: number }>(
+      `INSERT INTO events (id, source, source_event_id, type, schema_version, occurred_at, received_at, received_ms,
+         subject, payload, payload_hash, causation_id, correlation_id, actor, actor_role, status, attempts, next_attempt_at)
+       VALUES ${values}
+       ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id, seq`,
+      chunk.flatMap(eventParams),
+    );
+    const seqById = new Map(inserted.map((r) => [r.id, Number(r.seq)]));
+    for (const r of chunk) {
+      const seq = seqById.get(r.id);
+      out.push(seq !== undefined ? { kind: 'appended', id: r.id, seq } : await existingOutcome(db, r));
+    }
+  }
+  return out;
+}
+
+/** A store that appends intake groups on a path of its own (the SQLite append worker). */
+export interface EventAppender {
+  appendEvents(rows: readonly NewEventRow[]): Promise<AppendOutcome[]>;
+}
+
+export function isEventAppender(x: unknown): x is EventAppender {
+  return typeof (x as Partial<EventAppender> | null)?.appendEvents === 'function';
 }
 
 interface EventRow {
@@ -100,7 +149,18 @@ export function toStoredEvent(r: EventRow): StoredEvent & { nextAttemptAt: numbe
 
 export type LoggedEvent = ReturnType<typeof toStoredEvent>;
 
-export async function pendingEvents(db: SqlExecutor, limit: number): Promise<LoggedEvent[]> {
+/**
+ * The oldest pending events, optionally of one partition of the subjects (PostgreSQL only: its
+ * `hashtext` puts a subject in the same partition every time, whichever process asks).
+ */
+export async function pendingEvents(db: SqlExecutor, limit: number, partition?: { index: number; count: number }): Promise<LoggedEvent[]> {
+  if (partition && db.dialect === 'postgres') {
+    const rows = await db.all<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE status = 'pending' AND (hashtext(subject) & 2147483647) % ? = ? ORDER BY seq LIMIT ?`,
+      [partition.count, partition.index, limit],
+    );
+    return rows.map(toStoredEvent);
+  }
   const rows = await db.all<EventRow>(`SELECT ${COLUMNS} FROM events WHERE status = 'pending' ORDER BY seq LIMIT ?`, [limit]);
   return rows.map(toStoredEvent);
 }

@@ -79,6 +79,34 @@ export async function reserveIfSellable(db: SqlExecutor, sku: string, locationId
   return r.changes === 1;
 }
 
+/**
+ * Reserves qty of which `protectedQty` comes out of the protected quantity (released by an approval):
+ * one conditional statement, like reserveIfSellable — the protected part must still be protected and
+ * the rest still sellable, re-checked under the row lock.
+ */
+export async function reserveIncludingProtected(db: SqlExecutor, sku: string, locationId: string, qty: number, protectedQty: number, at: string): Promise<boolean> {
+  const r = await db.run(
+    `UPDATE stock SET reserved = reserved + ?, protected = protected - ?, updated_at = ?
+     WHERE sku = ? AND location_id = ? AND protected >= ? AND on_hand - reserved - protected >= ?`,
+    [qty, protectedQty, at, sku, locationId, protectedQty, qty - protectedQty],
+  );
+  return r.changes === 1;
+}
+
+/**
+ * Takes written-off units off the shelf, only if they are not promised to an order: on_hand − reserved
+ * stays ≥ 0 (one conditional statement). False: not enough unreserved stock, nothing changed.
+ */
+export async function writeOffStock(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<boolean> {
+  const r = await db.run(
+    // protected never exceeds what is left (on_hand − qty ≥ reserved ≥ 0 by the condition).
+    `UPDATE stock SET on_hand = on_hand - ?, protected = CASE WHEN protected > on_hand - ? THEN on_hand - ? ELSE protected END, updated_at = ?
+     WHERE sku = ? AND location_id = ? AND on_hand - reserved >= ?`,
+    [qty, qty, qty, at, sku, locationId, qty],
+  );
+  return r.changes === 1;
+}
+
 export async function releaseReserved(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
   await db.run(
     `UPDATE stock SET reserved = CASE WHEN reserved >= ? THEN reserved - ? ELSE 0 END, updated_at = ? WHERE sku = ? AND location_id = ?`,

@@ -2,11 +2,25 @@ import type { Dialect } from '../port.js';
 import type { Migration } from '../migrations.js';
 import { spineSchema } from './001-spine.js';
 import { ordersSchema } from './002-orders.js';
+import { approvalsSchema } from './003-approvals.js';
+import { returnsSchema } from './004-returns.js';
+import { governanceSchema } from './005-governance.js';
+import { integrationsSchema } from './006-integrations.js';
+import { sessionsSchema } from './007-sessions.js';
+import { clusterSchema } from './008-cluster.js';
+import { replenishmentSchema } from './009-replenishment.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
   return [
     { version: 1, name: 'spine', sql: spineSchema(dialect) },
     { version: 2, name: 'orders', sql: ordersSchema(dialect) },
+    { version: 3, name: 'approvals', sql: approvalsSchema(dialect) },
+    { version: 4, name: 'returns', sql: returnsSchema(dialect) },
+    { version: 5, name: 'governance', sql: governanceSchema(dialect) },
+    { version: 6, name: 'integrations', sql: integrationsSchema(dialect) },
+    { version: 7, name: 'sessions', sql: sessionsSchema(dialect) },
+    { version: 8, name: 'cluster', sql: clusterSchema(dialect) },
+    { version: 9, name: 'replenishment', sql: replenishmentSchema(dialect) },
   ];
 }

@@ -1,10 +1,13 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type { RunResult, SqlExecutor, Store, Tx } from '../port.js';
 import { MIGRATIONS_TABLE } from '../migrations.js';
 import { migrationsFor } from '../schema/index.js';
 import { Mutex } from '../mutex.js';
+import { appendEvent, EXISTING_EVENT_SQL, eventParams, INSERT_EVENT_SQL, type AppendOutcome, type EventAppender, type NewEventRow } from '../repos/events.js';
 
 export interface SqliteOptions {
   /** File path, or ':memory:' for tests. */
@@ -21,18 +24,25 @@ type Statement = Database.Statement<unknown[], unknown>;
  * another process (the CLI beside a running server) wait for the file lock. Reads outside a
  * transaction use their own connection so they never see uncommitted work.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, EventAppender {
   readonly dialect = 'sqlite' as const;
   readonly read: SqlExecutor;
   private readonly writer: Database.Database;
   private readonly reader: Database.Database;
   private readonly writerExec: SqliteExecutor;
   private readonly mutex = new Mutex();
-  private savepointSeq = 0;
+  private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', Statement>;
+  private readonly file: string;
+  private readonly synchronous: 'FULL' | 'NORMAL';
+  private appender: AppendWorker | null | undefined;
   private closed = false;
 
   constructor(options: SqliteOptions) {
     const memory = options.file === ':memory:';
+    this.file = options.file;
+    this.synchronous = options.synchronous ?? 'FULL';
+    // A file database appends intake groups on a worker thread (created on first use, after migrate).
+    this.appender = memory ? null : undefined;
     if (!memory) mkdirSync(dirname(options.file), { recursive: true });
     this.writer = new Database(options.file);
     this.writer.pragma('journal_mode = WAL');
@@ -44,24 +54,73 @@ export class SqliteStore implements Store {
     if (!memory) this.reader.pragma('busy_timeout = 10000');
     this.writerExec = new SqliteExecutor(this.writer);
     this.read = memory ? this.writerExec : new SqliteExecutor(this.reader);
+    // Prepared once: a transaction's own statements are on the hot path too. Savepoints share one
+    // name — SQLite resolves a name to the innermost savepoint, so nesting stays LIFO-correct.
+    this.control = {
+      begin: this.writer.prepare('BEGIN IMMEDIATE'),
+      commit: this.writer.prepare('COMMIT'),
+      rollback: this.writer.prepare('ROLLBACK'),
+      savepoint: this.writer.prepare('SAVEPOINT omniops_sp'),
+      release: this.writer.prepare('RELEASE omniops_sp'),
+      rollbackTo: this.writer.prepare('ROLLBACK TO omniops_sp'),
+    };
+  }
+
+  /**
+   * Appends an intake group in one transaction on the append worker's own connection, under the
+   * same mutex as every other write transaction. The worker answers after COMMIT returned — with
+   * synchronous=FULL after the WAL fsync — so the acknowledgement rule is unchanged; what changes is
+   * that the fsync blocks the worker thread, not the event loop that parses the next requests.
+   */
+  async appendEvents(rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
+    return this.mutex.run(async () => {
+      const worker = this.appendWorker();
+      if (worker) {
+        try {
+          return await worker.append(rows);
+        } catch (error) {
+          if (!(error instanceof WorkerGone)) throw error;
+          this.appender = null; // the worker died (not a database error): append in-thread from now on
+        }
+      }
+      return this.inTransaction(async (tx) => {
+        const out: AppendOutcome[] = [];
+        for (const r of rows) out.push(await appendEvent(tx, r));
+        return out;
+      });
+    });
+  }
+
+  private appendWorker(): AppendWorker | null {
+    if (this.appender === undefined) {
+      try {
+        this.appender = new AppendWorker(this.file, this.synchronous);
+      } catch {
+        this.appender = null;
+      }
+    }
+    return this.appender;
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
-      const hooks: Array<() => void> = [];
-      const tx = this.makeTx(hooks);
-      this.writer.prepare('BEGIN IMMEDIATE').run();
-      let result: T;
-      try {
-        result = await fn(tx);
-        this.writer.prepare('COMMIT').run();
-      } catch (error) {
-        if (this.writer.inTransaction) this.writer.prepare('ROLLBACK').run();
-        throw error;
-      }
-      for (const hook of hooks) hook();
-      return result;
-    });
+    return this.mutex.run(() => this.inTransaction(fn));
+  }
+
+  /** One write transaction on the writer connection; the caller holds the mutex. */
+  private async inTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const hooks: Array<() => void> = [];
+    const tx = this.makeTx(hooks);
+    this.control.begin.run();
+    let result: T;
+    try {
+      result = await fn(tx);
+      this.control.commit.run();
+    } catch (error) {
+      if (this.writer.inTransaction) this.control.rollback.run();
+      throw error;
+    }
+    for (const hook of hooks) hook();
+    return result;
   }
 
   private makeTx(hooks: Array<() => void>): Tx {
@@ -73,15 +132,14 @@ export class SqliteStore implements Store {
       get: (sql, params) => exec.get(sql, params),
       all: (sql, params) => exec.all(sql, params),
       async savepoint<T>(fn: () => Promise<T>): Promise<T> {
-        const name = `sp${++store.savepointSeq}`;
-        store.writer.exec(`SAVEPOINT ${name}`);
+        store.control.savepoint.run();
         try {
           const result = await fn();
-          store.writer.exec(`RELEASE ${name}`);
+          store.control.release.run();
           return result;
         } catch (error) {
-          store.writer.exec(`ROLLBACK TO ${name}`);
-          store.writer.exec(`RELEASE ${name}`);
+          store.control.rollbackTo.run();
+          store.control.release.run();
           throw error;
         }
       },
@@ -114,6 +172,8 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.mutex.run(async () => {
+      await this.appender?.close();
+      this.appender = null;
       if (this.reader !== this.writer) this.reader.close();
       this.writer.close();
     });
@@ -146,5 +206,115 @@ class SqliteExecutor implements SqlExecutor {
 
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return this.stmt(sql).all(...(params as unknown[])) as T[];
+  }
+}
+
+class WorkerGone extends Error {}
+
+/**
+ * The append worker: its own connection to the same file (same pragmas), running the inbox insert
+ * of a whole group as BEGIN IMMEDIATE … COMMIT. Plain CommonJS source, so it runs the same from
+ * compiled output and from the TypeScript sources under test.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = ' + workerData.synchronous);
+db.pragma('busy_timeout = 10000');
+db.pragma('foreign_keys = ON');
+const insert = db.prepare(workerData.insertSql);
+const existing = db.prepare(workerData.existingSql);
+const begin = db.prepare('BEGIN IMMEDIATE');
+const commit = db.prepare('COMMIT');
+const rollback = db.prepare('ROLLBACK');
+parentPort.on('message', (m) => {
+  if (m.close) { db.close(); parentPort.postMessage({ id: m.id, closed: true }); return; }
+  try {
+    begin.run();
+    const out = [];
+    for (const p of m.rows) {
+      const r = insert.get(...p.params);
+      if (r) { out.push({ kind: 'appended', id: p.id, seq: r.seq }); continue; }
+      const e = existing.get(p.source, p.sourceEventId);
+      if (!e) throw new Error('event conflict without an existing row');
+      out.push({ kind: e.payload_hash === p.payloadHash ? 'duplicate' : 'mismatch', id: e.id });
+    }
+    commit.run();
+    parentPort.postMessage({ id: m.id, out });
+  } catch (error) {
+    try { if (db.inTransaction) rollback.run(); } catch {}
+    parentPort.postMessage({ id: m.id, error: { message: String(error && error.message || error), code: error && error.code } });
+  }
+});
+`;
+
+interface WorkerReply {
+  id: number;
+  out?: AppendOutcome[];
+  closed?: boolean;
+  error?: { message: string; code?: string };
+}
+
+class AppendWorker {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { resolve(r: WorkerReply): void; reject(e: unknown): void }>();
+  private nextId = 0;
+  private gone = false;
+
+  constructor(file: string, synchronous: 'FULL' | 'NORMAL') {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file, synchronous, driver, insertSql: INSERT_EVENT_SQL, existingSql: EXISTING_EVENT_SQL },
+    });
+    this.worker.unref();
+    this.worker.on('message', (m: WorkerReply) => {
+      const w = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      w?.resolve(m);
+    });
+    const fail = (e: unknown) => {
+      this.gone = true;
+      for (const w of this.waiting.values()) w.reject(new WorkerGone(`append worker stopped: ${String(e)}`));
+      this.waiting.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(`exit ${code}`));
+  }
+
+  private call(msg: Record<string, unknown>): Promise<WorkerReply> {
+    if (this.gone) return Promise.reject(new WorkerGone('append worker stopped'));
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...msg, id });
+    });
+  }
+
+  async append(rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
+    // Statements run while the call is out, so the worker keeps the event loop alive meanwhile.
+    this.worker.ref();
+    try {
+      const reply = await this.call({
+        rows: rows.map((r) => ({ id: r.id, source: r.source, sourceEventId: r.sourceEventId, payloadHash: r.payloadHash, params: eventParams(r) })),
+      });
+      if (reply.error) throw Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {});
+      return reply.out!;
+    } finally {
+      this.worker.unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.gone) return;
+    this.worker.ref();
+    try {
+      await this.call({ close: true });
+    } catch {
+      // already gone
+    }
+    await this.worker.terminate();
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isSealed, seal, SecretBoxError, unseal } from '../../../src/connectors/delivery/secret-box.js';
+import { isSealed, seal, SecretBoxError, unseal } from '../../../src/domain/security/secret-box.js';
 import { redactFields, redactSecret, redactUrl } from '../../../src/connectors/delivery/redact.js';
 
 const key = randomBytes(32);

@@ -1,0 +1,77 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { App } from '../../app.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { DomainError } from '../../domain/errors.js';
+import { SIGNATURE_HEADER, verifySignature } from '../../domain/security/signature.js';
+import { getSource } from '../../store/repos/masterdata.js';
+import { mapShopify, verifyShopifyHmac } from '../../connectors/channels/shopify.js';
+import { mapMarketplace } from '../../connectors/channels/marketplace.js';
+import { mapPosBatch } from '../../connectors/channels/pos.js';
+import { mapCarrierTracking } from '../../connectors/channels/carrier.js';
+import type { CanonicalEvent } from '../../connectors/channels/native.js';
+import { sourceTokens } from '../source-token-auth.js';
+
+export const ADAPTER_KINDS = ['shopify', 'marketplace', 'pos', 'carrier'] as const;
+
+const unauthorized = (reason: string, msg: string) => new DomainError('E_SIGNATURE', msg, { detail: { reason } });
+
+/** Shopify signs its own way; everyone else signs like any omniops sender, or uses the source's bearer token. */
+async function authenticate(app: App, kind: string, sourceId: string, req: FastifyRequest, raw: Buffer): Promise<void> {
+  const secrets = await app.sourceSecrets.secretsFor(sourceId);
+  if (kind === 'shopify') {
+    const h = req.headers['x-shopify-hmac-sha256'];
+    if (typeof h !== 'string' || !h) throw unauthorized('missing', 'missing X-Shopify-Hmac-Sha256 header');
+    if (!verifyShopifyHmac(raw, h, secrets)) throw unauthorized('mismatch', 'X-Shopify-Hmac-Sha256 does not match the body');
+    return;
+  }
+  const sig = req.headers[SIGNATURE_HEADER];
+  if (typeof sig === 'string' && sig) {
+    const check = verifySignature(sig, raw, secrets, Math.floor(app.clock() / 1000), app.config.intake.signatureToleranceSeconds);
+    if (!check.ok) throw unauthorized(check.reason, `signature ${check.reason}`);
+    return;
+  }
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (m && (await sourceTokens(app).sourceOf(m[1]!, 'bearer')) === sourceId) return;
+  throw unauthorized(m ? 'bad_token' : 'missing', m ? 'unknown source token' : `send ${SIGNATURE_HEADER} or Authorization: Bearer <source token>`);
+}
+
+function headerText(req: FastifyRequest, name: string): string {
+  const v = req.headers[name];
+  if (typeof v !== 'string' || !v) throw new DomainError('E_SCHEMA', `required header ${name} is missing`, { issues: [{ path: `headers.${name}`, message: 'required' }] });
+  return v;
+}
+
+export function adapterRoutes(app: App): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'POST', url: '/v1/adapters/{kind}/{sourceId}', tag: 'integrations',
+      summary: 'Native channel / carrier payloads mapped to canonical events: shopify (X-Shopify-Topic, X-Shopify-Hmac-Sha256, X-Shopify-Webhook-Id), marketplace (Amazon-style notifications), pos (a batch of sales and returns), carrier (tracking webhook).',
+      access: 'public',
+      params: z.object({ kind: z.enum(ADAPTER_KINDS), sourceId: z.string().min(1).max(64) }),
+      responses: { 202: '{results:[{type, eventId, status}]}', 200: 'nothing new (duplicates, or a status that changes nothing)', 401: 'E_SIGNATURE', 422: 'E_SCHEMA naming the missing field / E_UNKNOWN_STATUS' },
+      async handler({ params, body, req, reply }) {
+        const source = await getSource(app.store.read, params.sourceId);
+        if (!source) throw new DomainError('E_UNKNOWN_SOURCE', `no source ${params.sourceId}`);
+        const raw = (req as FastifyRequest & { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
+        await authenticate(app, params.kind, source.id, req, raw);
+        const now = app.clock();
+        let events: CanonicalEvent[];
+        if (params.kind === 'shopify') events = mapShopify(headerText(req, 'x-shopify-topic'), headerText(req, 'x-shopify-webhook-id'), body, source.statusMap, now);
+        else if (params.kind === 'marketplace') events = mapMarketplace(body, source.statusMap, now);
+        else if (params.kind === 'pos') events = mapPosBatch(body, now);
+        else events = mapCarrierTracking(body, source.statusMap, now);
+        // Validate every event before taking any in: a batch is all or nothing at the door.
+        const rows = events.map((e) => app.intake.prepare({ source: source.id, sourceEventId: e.sourceEventId, type: e.type, occurredAt: e.occurredAt, payload: e.payload }));
+        const results: Array<Record<string, unknown>> = [];
+        for (const row of rows) {
+          const r = await app.intake.submitPrepared(row);
+          app.metrics.received.inc({ source: source.id, type: row.type, result: r.ok ? r.status : 'rejected' });
+          if (!r.ok) throw r.error;
+          results.push({ type: row.type, sourceEventId: row.sourceEventId, eventId: r.eventId, status: r.status });
+        }
+        return reply.code(results.some((r) => r.status === 'accepted') ? 202 : 200).send({ results });
+      },
+    }),
+  ];
+}

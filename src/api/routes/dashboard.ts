@@ -1,0 +1,182 @@
+import type { App } from '../../app.js';
+import type { SqlExecutor } from '../../store/port.js';
+import type { Role } from '../../domain/roles.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { backlog } from '../../store/repos/events.js';
+import { replenishmentKpis } from '../../engine/replenishment/kpi.js';
+
+const VIEWERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'category_manager', 'procurement', 'auditor', 'integrator', 'inventory_control'];
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+type Counts = Record<string, number>;
+
+async function countsBy(db: SqlExecutor, sql: string, params: unknown[] = []): Promise<Counts> {
+  const rows = await db.all<{ k: string; n: number }>(sql, params);
+  return Object.fromEntries(rows.map((r) => [r.k, Number(r.n)]));
+}
+
+/** A table another capability owns may not exist in this version: its figures are then null, not an error. */
+async function optional<T>(fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch {
+    return null;
+  }
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
+
+/**
+ * The operations overview (SPEC §7), computed from the store on each call: event throughput per
+ * minute over the last hour, backlog and its age, orders by state, cycle time placed → shipped per
+ * hour over the last day, SLA breaches, open exceptions by queue, reservations, availability sync.
+ */
+async function dashboard(app: App) {
+  const db = app.store.read;
+  const now = app.clock();
+  const hourAgo = now - HOUR;
+  const firstMinute = Math.floor(hourAgo / MINUTE) + 1;
+
+  // One range scan of the received index for the hour; processed = of the events received that minute.
+  const [minutes, mix, dead, pending, orders, fulfilments, reservations, exceptions, published, dirty, returns] = await Promise.all([
+    db.all<{ m: number; n: number; p: number }>(
+      `SELECT received_ms / 60000 AS m, COUNT(*) AS n, SUM(CASE WHEN status = 'processed' THEN 1 ELSE 0 END) AS p FROM events WHERE received_ms >= ? GROUP BY received_ms / 60000`,
+      [firstMinute * MINUTE],
+    ),
+    db.all<{ type: string; source: string; n: number }>('SELECT type, source, COUNT(*) AS n FROM events WHERE received_ms >= ? GROUP BY type, source', [now - MIX_WINDOW]),
+    db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'dead'`),
+    backlog(db),
+    countsBy(db, 'SELECT state AS k, COUNT(*) AS n FROM orders GROUP BY state'),
+    countsBy(db, 'SELECT state AS k, COUNT(*) AS n FROM fulfilments GROUP BY state'),
+    countsBy(db, 'SELECT status AS k, COUNT(*) AS n FROM reservations GROUP BY status'),
+    db.all<{ queue: string; n: number; oldest: number | null; unassigned: number }>(
+      `SELECT queue, COUNT(*) AS n, MIN(opened_ms) AS oldest, SUM(CASE WHEN assignee IS NULL THEN 1 ELSE 0 END) AS unassigned FROM exceptions WHERE state <> 'resolved' GROUP BY queue ORDER BY queue`,
+    ),
+    db.get<{ n: number; last: string | null }>('SELECT COUNT(*) AS n, MAX(updated_at) AS last FROM availability_published'),
+    db.get<{ n: number; oldest: number | null }>('SELECT COUNT(*) AS n, MIN(since_ms) AS oldest FROM availability_dirty'),
+    optional(() => countsBy(db, 'SELECT state AS k, COUNT(*) AS n FROM return_cases GROUP BY state')),
+  ]);
+  const daily = await dailyFigures(app, now);
+
+  const byMinute = new Map(minutes.map((r) => [Number(r.m), r]));
+  const perMinute = Array.from({ length: 60 }, (_, i) => {
+    const m = firstMinute + i;
+    const r = byMinute.get(m);
+    return { t: new Date(m * MINUTE).toISOString(), received: Number(r?.n ?? 0), processed: Number(r?.p ?? 0) };
+  });
+  const byType: Counts = {};
+  const bySource: Counts = {};
+  for (const r of mix) {
+    byType[r.type] = (byType[r.type] ?? 0) + Number(r.n);
+    bySource[r.source] = (bySource[r.source] ?? 0) + Number(r.n);
+  }
+
+  return {
+    at: new Date(now).toISOString(),
+    events: {
+      dead: Number(dead?.n ?? 0),
+      perMinute,
+      lastHour: { received: perMinute.reduce((a, p) => a + p.received, 0), processed: perMinute.reduce((a, p) => a + p.processed, 0) },
+      /** The event mix of the last few minutes (a longer window costs a scan of every event in it). */
+      mix: { windowMinutes: MIX_WINDOW / MINUTE, byType, bySource },
+      backlog: { count: pending.count, oldestAgeSeconds: pending.oldestMs === null ? null : Math.max(0, Math.round((now - pending.oldestMs) / 1000)) },
+    },
+    orders: { total: Object.values(orders).reduce((a, b) => a + b, 0), byState: orders, cycleTime: daily.cycleTime },
+    fulfilments: { byState: fulfilments, slaBreaches: { total: fulfilments.expired ?? 0, ...daily.slaBreaches } },
+    reservations: { byStatus: reservations },
+    exceptions: {
+      open: exceptions.map((e) => ({ queue: e.queue, count: Number(e.n), unassigned: Number(e.unassigned ?? 0), oldestAgeSeconds: e.oldest == null ? null : Math.max(0, Math.round((now - Number(e.oldest)) / 1000)) })),
+    },
+    availability: {
+      published: Number(published?.n ?? 0),
+      lastPublishedAt: published?.last ?? null,
+      pendingSkus: Number(dirty?.n ?? 0),
+      oldestPendingAgeSeconds: dirty?.oldest == null ? null : Math.max(0, Math.round((now - Number(dirty.oldest)) / 1000)),
+    },
+    returns: returns === null ? null : { byState: returns },
+    /** Outbound deliveries per destination by status (delivered, pending, dead, unrouted). */
+    deliveries: { byDestination: daily.deliveries, asOf: daily.asOf },
+    /** Stockout prevention rate, forecast WAPE by demand class, open risks and recommendations, POs by state. */
+    replenishment: await optional(() => replenishmentKpis(db, now)),
+  };
+}
+
+const MIX_WINDOW = 5 * MINUTE;
+/** The day-long figures scan a day of rows: computed at most this often per process, shared by every viewer. */
+const DAILY_TTL_MS = 30_000;
+const dailyCache = new WeakMap<App, { at: number; value: Promise<DailyFigures> }>();
+
+type DailyFigures = Awaited<ReturnType<typeof computeDaily>>;
+
+function dailyFigures(app: App, now: number): Promise<DailyFigures> {
+  const hit = dailyCache.get(app);
+  if (hit && Math.abs(now - hit.at) < DAILY_TTL_MS) return hit.value;
+  const value = computeDaily(app, now);
+  dailyCache.set(app, { at: now, value });
+  value.catch(() => dailyCache.delete(app));
+  return value;
+}
+
+/** Cycle time placed → shipped and SLA breaches per hour over the last day; deliveries per destination. */
+async function computeDaily(app: App, now: number) {
+  const db = app.store.read;
+  const dayAgo = now - 24 * HOUR;
+  const firstHour = Math.floor(dayAgo / HOUR) + 1;
+  const [shippedRows, expiredRows, deliveryRows] = await Promise.all([
+    db.all<{ received_ms: number; payload: string }>(
+      `SELECT received_ms, payload FROM events WHERE received_ms >= ? AND type = 'order.state_changed' AND payload LIKE ? ORDER BY seq DESC LIMIT 5000`,
+      [dayAgo, '%"to":"shipped"%'],
+    ),
+    db.all<{ updated_at: string }>(`SELECT updated_at FROM fulfilments WHERE state = 'expired' AND updated_at >= ?`, [new Date(dayAgo).toISOString()]),
+    db.all<{ destination: string; status: string; n: number; last: string | null }>('SELECT destination, status, COUNT(*) AS n, MAX(delivered_at) AS last FROM outbox GROUP BY destination, status'),
+  ]);
+
+  const shipped = shippedRows.map((r) => ({ at: Number(r.received_ms), orderId: (JSON.parse(r.payload) as { orderId: string }).orderId }));
+  const placedOf = new Map<string, number>();
+  const ids = [...new Set(shipped.map((x) => x.orderId))];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = await db.all<{ id: string; placed_ms: number }>(`SELECT id, placed_ms FROM orders WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk);
+    for (const r of rows) placedOf.set(r.id, Number(r.placed_ms));
+  }
+  const cycles = shipped.filter((x) => placedOf.has(x.orderId)).map((x) => ({ at: x.at, minutes: (x.at - placedOf.get(x.orderId)!) / MINUTE }));
+  const hours = Array.from({ length: 24 }, (_, i) => (firstHour + i) * HOUR);
+  const hourly = hours.map((h) => {
+    const xs = cycles.filter((c) => c.at >= h && c.at < h + HOUR).map((c) => c.minutes).sort((a, b) => a - b);
+    return { t: new Date(h).toISOString(), count: xs.length, medianMinutes: round1(percentile(xs, 0.5)), p90Minutes: round1(percentile(xs, 0.9)) };
+  });
+  const all = cycles.map((c) => c.minutes).sort((a, b) => a - b);
+  const expired = expiredRows.map((r) => Date.parse(r.updated_at));
+
+  const deliveries: Record<string, Record<string, number | string | null>> = {};
+  for (const r of deliveryRows) {
+    const d = (deliveries[r.destination] ??= {});
+    d[r.status] = Number(r.n);
+    if (r.status === 'delivered') d.lastDeliveredAt = r.last;
+  }
+  return {
+    asOf: new Date(now).toISOString(),
+    cycleTime: { samples: all.length, medianMinutes: round1(percentile(all, 0.5)), p90Minutes: round1(percentile(all, 0.9)), hourly },
+    slaBreaches: { last24h: expired.length, hourly: hours.map((h) => ({ t: new Date(h).toISOString(), count: expired.filter((x) => x >= h && x < h + HOUR).length })) },
+    deliveries,
+  };
+}
+
+export function dashboardRoutes(app: App): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET', url: '/v1/dashboard', tag: 'dashboard',
+      summary: 'Operations overview (SPEC §7): event throughput per minute (last hour), backlog and age, orders by state, cycle time placed→shipped, SLA breaches, open exceptions by queue, reservations, availability sync.',
+      access: VIEWERS,
+      async handler() {
+        return dashboard(app);
+      },
+    }),
+  ];
+}

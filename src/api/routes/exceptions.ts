@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { App } from '../../app.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { DomainError } from '../../domain/errors.js';
+import { ROLES, type Role } from '../../domain/roles.js';
+import { EXCEPTION_CATEGORIES, EXCEPTION_QUEUES, assignException, resolveException, retryException, type ExceptionResult } from '../../domain/exceptions/index.js';
+import { exceptionById, queryExceptions, type StoredException } from '../../store/repos/exceptions.js';
+import { userByName } from '../../store/repos/identity.js';
+import { runCommand } from '../command.js';
+
+/** Roles that see every queue; everyone else sees the queues (and routed items) their role owns. */
+const SEE_ALL: Role[] = ['admin', 'operations_manager', 'auditor'];
+const OWNERS: Role[] = [...new Set(Object.values(EXCEPTION_QUEUES).map((q) => q.ownerRole))];
+const READERS: Role[] = [...new Set([...SEE_ALL, ...OWNERS])];
+const WORKERS: Role[] = [...new Set<Role>(['operations_manager', ...OWNERS])];
+
+export function exceptionView(x: StoredException, now: number) {
+  return {
+    id: x.id, queue: x.category, ownerRole: x.ownerRole, subjectRef: x.subjectRef, summary: x.summary, detail: x.detail, state: x.state,
+    assignee: x.assignee, openedAt: new Date(x.openedAt).toISOString(), ageSeconds: Math.max(0, Math.round((now - x.openedAt) / 1000)),
+    retryable: EXCEPTION_QUEUES[x.category]?.retryable ?? false, retries: x.retries, lastRetryAt: x.lastRetryAt === null ? null : new Date(x.lastRetryAt).toISOString(),
+    resolution: x.resolution ? { ...x.resolution, at: new Date(x.resolution.at).toISOString() } : null,
+    history: x.history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
+  };
+}
+
+const cursor = z.string().regex(/^\d+\.[A-Za-z0-9-]+$/).optional();
+
+export function exceptionRoutes(app: App): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET', url: '/v1/exceptions', tag: 'exceptions', summary: 'Exception items, oldest first, by queue and state (owners see their queues; operations managers all).',
+      access: READERS,
+      query: z.object({
+        queue: z.enum(EXCEPTION_CATEGORIES).optional(), state: z.enum(['open', 'assigned', 'resolved']).default('open'),
+        after: cursor, limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      async handler({ query, principal }) {
+        const me = principal!;
+        const after = query.after ? { ms: Number(query.after.slice(0, query.after.indexOf('.'))), id: query.after.slice(query.after.indexOf('.') + 1) } : undefined;
+        const rows = await queryExceptions(app.store.read, {
+          queues: query.queue ? [query.queue] : undefined, state: query.state,
+          ownerRoles: SEE_ALL.includes(me.role) ? undefined : [me.role], after, limit: query.limit,
+        });
+        const now = app.clock();
+        const last = rows[rows.length - 1];
+        return { items: rows.map((x) => exceptionView(x, now)), next: rows.length === query.limit && last ? `${last.openedAt}.${last.id}` : null };
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/exceptions/{id}/{action}', tag: 'exceptions', summary: 'Resolve (with a reason), retry or assign an exception item (audited).',
+      access: WORKERS,
+      params: z.object({ id: z.string().min(1).max(100), action: z.enum(['resolve', 'retry', 'assign']) }),
+      body: z.object({ reason: z.string().max(2000).optional(), assignee: z.string().min(1).max(200).optional() }).strict(),
+      responses: { 200: 'the item after the action', 403: 'E_ROLE', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE', 422: 'E_SCHEMA (no reason)' },
+      async handler({ params, body, principal, req }) {
+        const me = principal!;
+        const item = await exceptionById(app.store.read, params.id);
+        if (!item) throw new DomainError('E_NOT_FOUND', `no exception ${params.id}`);
+        const actor = { actorId: me.name, actorRoles: [me.role] };
+        const ctx = { now: app.clock(), newId: () => 'precheck' };
+        let check: ExceptionResult;
+        if (params.action === 'resolve') check = resolveException(item, actor, body.reason ?? '', ctx);
+        else if (params.action === 'retry') check = retryException(item, actor, ctx);
+        else {
+          const who = body.assignee ?? me.name;
+          const user = who === me.name ? { role: me.role } : await userByName(app.store.read, who);
+          if (!user) throw new DomainError('E_NOT_FOUND', `no user ${who}`);
+          check = assignException(item, actor, { id: who, roles: ROLES.includes(user.role) ? [user.role] : [] }, ctx);
+        }
+        if (!check.ok) throw new DomainError(check.refusal.code, check.refusal.message);
+        const r = await runCommand(app, req, me, 'exception.action_requested', { exceptionId: item.id, action: params.action, ...(body.reason ? { reason: body.reason } : {}), ...(body.assignee ? { assignee: body.assignee } : {}) });
+        return { ...exceptionView((await exceptionById(app.store.read, item.id))!, app.clock()), eventId: r.eventId };
+      },
+    }),
+  ];
+}

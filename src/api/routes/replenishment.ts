@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import type { App } from '../../app.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { DomainError } from '../../domain/errors.js';
+import type { Role } from '../../domain/roles.js';
+import { PURCHASE_ORDER_STATES } from '../../domain/procurement/purchase-order.js';
+import { supplierIdSchema } from '../../domain/procurement/supplier.js';
+import {
+  getSupplier, listSuppliers, purchaseOrderById, queryPurchaseOrders, queryRecommendations, queryRisks, queryTransfers, recommendationById, transferById,
+  type PurchaseOrderRecord, type RecommendationRecord, type RiskRecord,
+} from '../../store/repos/replenishment.js';
+import { acceptRefusal, REPLENISHMENT_DECIDERS } from '../../engine/replenishment/recommendations.js';
+import { runCommand } from '../command.js';
+
+const READERS: Role[] = ['admin', 'operations_manager', 'category_manager', 'procurement', 'regional_ops', 'store_manager', 'finance', 'auditor', 'inventory_control'];
+const SUPPLIER_EDITORS: Role[] = ['admin', 'procurement', 'category_manager'];
+const RECEIVERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'warehouse'];
+const id = z.string().min(1).max(100);
+
+const riskView = (r: RiskRecord) => ({
+  id: r.id, sku: r.sku, locationId: r.locationId, state: r.state, detectedAt: new Date(r.detectedMs).toISOString(), breachDate: r.breachDate,
+  daysOfCover: r.daysOfCover, revision: r.revision, watchedUntil: r.watchTo, reachedZeroDate: r.reachedZeroDate, ...r.doc,
+});
+
+const recommendationView = (r: RecommendationRecord) => ({
+  id: r.id, sku: r.sku, locationId: r.locationId, riskId: r.riskId, state: r.state, expedite: r.expedite, createdAt: new Date(r.createdMs).toISOString(),
+  decidedBy: r.decidedBy, poId: r.poId, transferId: r.transferId, ...r.doc,
+});
+
+const poView = (p: PurchaseOrderRecord) => ({
+  id: p.id, supplierId: p.supplierId, locationId: p.locationId, state: p.state, expedite: p.expedite, value: p.value,
+  expectedDate: p.expectedDate, plannedDate: p.plannedDate, promisedDate: p.promisedDate, receivedDate: p.receivedDate, recommendationId: p.recommendationId,
+  createdAt: new Date(p.createdMs).toISOString(), lines: p.lines.map((l) => ({ ...l, unitCost: p.unitCosts[l.sku] ?? null })),
+  approvals: p.doc.approvals, delays: p.doc.delays, requestedBy: p.doc.requestedBy, history: p.doc.history.map((x) => ({ ...x, at: new Date(x.at).toISOString() })),
+});
+
+export function replenishmentRoutes(app: App): RouteSpec[] {
+  const recommendationOr404 = async (rid: string) => (await recommendationById(app.store.read, rid)) ?? notFound('recommendation', rid);
+  return [
+    defineRoute({
+      method: 'GET', url: '/v1/replenishment/risks', tag: 'replenishment', summary: 'Stockout risks of the replenishment check, nearest breach first, with the projection behind each.',
+      access: READERS,
+      query: z.object({ state: z.enum(['open', 'resolved']).optional(), sku: z.string().max(64).optional(), location: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      async handler({ query }) {
+        return { items: (await queryRisks(app.store.read, { state: query.state, sku: query.sku, locationId: query.location, limit: query.limit })).map(riskView) };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/replenishment/recommendations', tag: 'replenishment', summary: 'Recommendations (purchase, transfer, alternatives), newest first.',
+      access: READERS,
+      query: z.object({ state: z.enum(['open', 'accepted', 'dismissed', 'converted']).optional(), sku: z.string().max(64).optional(), location: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      async handler({ query }) {
+        return { items: (await queryRecommendations(app.store.read, { state: query.state, sku: query.sku, locationId: query.location, limit: query.limit })).map(recommendationView) };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/replenishment/recommendations/{id}', tag: 'replenishment', summary: 'One recommendation.', access: READERS,
+      params: z.object({ id }), responses: { 200: 'recommendation', 404: 'E_NOT_FOUND' },
+      async handler({ params }) {
+        return recommendationView(await recommendationOr404(params.id));
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/replenishment/recommendations/{id}/{action}', tag: 'replenishment',
+      summary: 'Accept (purchase → PO draft through approval, transfer → transfer order) or dismiss a recommendation.',
+      access: REPLENISHMENT_DECIDERS,
+      params: z.object({ id, action: z.enum(['accept', 'dismiss']) }),
+      body: z.object({ note: z.string().max(1000).optional(), reason: z.string().max(1000).optional() }).strict(),
+      responses: { 200: 'the recommendation after the decision, with its purchase order', 403: 'E_ROLE (above value)', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already decided)' },
+      async handler({ params, body, principal, req, reply }) {
+        const rec = await recommendationOr404(params.id);
+        if (rec.state !== 'open') throw new DomainError('E_INVALID_STATE', `recommendation ${rec.id} is already ${rec.state}`, { detail: { poId: rec.poId, transferId: rec.transferId } });
+        if (params.action === 'accept') {
+          const refusal = acceptRefusal(rec, principal!.role, (await app.policies.get('replenishment')).purchaseApprovals);
+          if (refusal) throw new DomainError('E_ROLE', refusal);
+        }
+        const r = params.action === 'accept'
+          ? await runCommand(app, req, principal!, 'replenishment.accept_requested', { recommendationId: rec.id, ...(body.note ? { note: body.note } : {}) })
+          : await runCommand(app, req, principal!, 'replenishment.dismiss_requested', { recommendationId: rec.id, ...(body.reason ? { reason: body.reason } : {}) });
+        if (r.status === 'pending') return reply.code(202).send({ eventId: r.eventId, status: 'pending' });
+        const after = await recommendationOr404(rec.id);
+        const po = after.poId ? await purchaseOrderById(app.store.read, after.poId) : undefined;
+        return { ...recommendationView(after), purchaseOrder: po ? poView(po) : null, eventId: r.eventId };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/purchase-orders', tag: 'procurement', summary: 'Purchase orders, newest first, by state, supplier or sku.', access: READERS,
+      query: z.object({ state: z.enum(PURCHASE_ORDER_STATES).optional(), supplier: z.string().max(64).optional(), sku: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      async handler({ query }) {
+        return { items: (await queryPurchaseOrders(app.store.read, { state: query.state, supplierId: query.supplier, sku: query.sku, limit: query.limit })).map(poView) };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/purchase-orders/{id}', tag: 'procurement', summary: 'One purchase order with its lines, approvals, delays and history.', access: READERS,
+      params: z.object({ id }), responses: { 200: 'purchase order', 404: 'E_NOT_FOUND' },
+      async handler({ params }) {
+        const po = await purchaseOrderById(app.store.read, params.id);
+        return po ? poView(po) : notFound('purchase order', params.id);
+      },
+    }),
+    defineRoute({
+      method: 'PUT', url: '/v1/suppliers/{id}', tag: 'procurement', summary: 'Create or replace a supplier and its terms per sku (lead time, unit cost, MOQ, pack size, primary).',
+      access: SUPPLIER_EDITORS, params: z.object({ id: supplierIdSchema }), // Validated as the event's payload (supplier schema), so the route and the log cannot disagree.
+      body: z.record(z.string(), z.unknown()),
+      responses: { 200: 'the supplier as stored', 202: 'accepted, still processing', 422: 'E_SCHEMA' },
+      async handler({ params, body, principal, req, reply }) {
+        const r = await runCommand(app, req, principal!, 'supplier.upserted', { ...body, id: params.id });
+        if (r.status === 'pending') return reply.code(202).send({ eventId: r.eventId, status: 'pending' });
+        return { ...(await getSupplier(app.store.read, params.id)), eventId: r.eventId };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/suppliers/{id}', tag: 'procurement', summary: 'One supplier.', access: READERS,
+      params: z.object({ id: supplierIdSchema }), responses: { 200: 'supplier', 404: 'E_NOT_FOUND' },
+      async handler({ params }) {
+        return (await getSupplier(app.store.read, params.id)) ?? notFound('supplier', params.id);
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/suppliers', tag: 'procurement', summary: 'Suppliers by id, paged by ?after=<id>.', access: READERS,
+      query: z.object({ after: z.string().max(64).default(''), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      async handler({ query }) {
+        const items = await listSuppliers(app.store.read, query.after, query.limit);
+        return { items, next: items.length === query.limit ? items[items.length - 1]!.id : null };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/transfers', tag: 'replenishment', summary: 'Transfer orders between locations, newest first.', access: [...READERS, 'warehouse'],
+      query: z.object({ state: z.enum(['in_transit', 'received', 'cancelled']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      async handler({ query }) {
+        return { items: await queryTransfers(app.store.read, { state: query.state, limit: query.limit }) };
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/transfers/{id}/receive', tag: 'replenishment', summary: 'The destination received a transfer: stock moves from the source to it.',
+      access: RECEIVERS, params: z.object({ id }), body: z.object({ qty: z.number().int().positive().optional() }).strict(),
+      responses: { 200: 'the transfer after the receipt', 404: 'E_NOT_FOUND' },
+      async handler({ params, body, principal, req }) {
+        const t = (await transferById(app.store.read, params.id)) ?? notFound('transfer', params.id);
+        const r = await runCommand(app, req, principal!, 'transfer.received', { transferId: t.id, locationId: t.toLocationId, ...(body.qty ? { qty: body.qty } : {}) });
+        return { ...(await transferById(app.store.read, t.id)), eventId: r.eventId };
+      },
+    }),
+  ];
+}
+
+function notFound(what: string, key: string): never {
+  throw new DomainError('E_NOT_FOUND', `no ${what} ${key}`);
+}

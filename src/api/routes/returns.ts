@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { App } from '../../app.js';
+import { defineRoute, type RouteSpec } from '../route.js';
+import { DomainError } from '../../domain/errors.js';
+import type { Role } from '../../domain/roles.js';
+import { RETURN_CASE_STATES, ITEM_CONDITIONS } from '../../domain/returns/case-state.js';
+import { TICKET_CATEGORIES, TICKET_PRIORITIES } from '../../domain/ai/labels.js';
+import { ANOMALY_KINDS } from '../../domain/anomaly/events.js';
+import { queryAnomalies, queryReturnCases, queryTickets, refundOfCase, returnCaseById, supplierClaimOfCase, ticketById, type ReturnCaseRecord, type TicketRecord } from '../../store/repos/returns.js';
+import { eventsBySubject } from '../../store/repos/events.js';
+import { caseSubject } from '../../engine/returns/case.js';
+import { runCommand } from '../command.js';
+
+const CASE_READERS: Role[] = ['admin', 'operations_manager', 'finance', 'service_agent', 'warehouse', 'auditor', 'store_manager', 'regional_ops'];
+const RECEIVERS: Role[] = ['admin', 'warehouse', 'store_manager'];
+const TICKET_READERS: Role[] = ['admin', 'operations_manager', 'service_agent', 'auditor'];
+const ANOMALY_READERS: Role[] = ['admin', 'operations_manager', 'finance', 'category_manager', 'fraud_review', 'auditor', 'inventory_control'];
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+/** The case as everyone who works it reads it: state, lines, what the AI said, who decided and why, the refund. */
+async function caseView(app: App, c: ReturnCaseRecord, withEvents: boolean) {
+  const [refund, claim] = await Promise.all([refundOfCase(app.store.read, c.id), supplierClaimOfCase(app.store.read, c.id)]);
+  const view: Record<string, unknown> = {
+    id: c.id,
+    state: c.state,
+    orderId: c.orderId,
+    order: c.doc.orderRef,
+    customerId: c.customerId,
+    externalReturnId: c.doc.externalReturnId,
+    reason: c.doc.reason,
+    reasonCode: c.doc.reasonCode,
+    category: c.category,
+    disposition: c.disposition,
+    lines: c.doc.lines,
+    value: c.doc.value,
+    currency: c.doc.currency,
+    deliveredAt: iso(c.doc.deliveredAt),
+    requestedAt: iso(c.doc.requestedAt),
+    problems: c.doc.problems ?? [],
+    classification: c.doc.classification ?? null,
+    recommendation: c.doc.recommendation ?? null,
+    facts: c.doc.facts ?? null,
+    decision: c.doc.decision ?? null,
+    approvals: c.doc.approvals,
+    refund: refund ? { id: refund.id, state: refund.state, amount: refund.amount, currency: refund.currency, approvalId: refund.approvalId, lines: refund.doc.lines, history: refund.doc.history.map((x) => ({ ...x, at: iso(x.at) })) } : null,
+    replacementOrderId: c.doc.replacementOrderId ?? null,
+    supplierClaim: claim ?? null,
+    history: c.doc.history.map((x) => ({ ...x, at: iso(x.at) })),
+  };
+  if (withEvents) {
+    const events = await eventsBySubject(app.store.read, caseSubject(c.id), 500);
+    view.events = events.map((e) => ({ id: e.id, type: e.type, source: e.source, status: e.status, receivedAt: e.receivedAt, causationId: e.causationId }));
+  }
+  return view;
+}
+
+function ticketView(t: TicketRecord) {
+  const triage = t.doc.triage as Record<string, unknown> | undefined;
+  return {
+    id: t.id,
+    source: t.source,
+    externalTicketId: t.externalTicketId,
+    state: t.state,
+    category: t.category,
+    priority: t.priority,
+    customerId: t.customerId,
+    orderId: t.orderId,
+    caseId: t.caseId,
+    subject: t.doc.subject ?? null,
+    text: t.doc.text,
+    triage: triage ?? null,
+    suggestedReply: triage?.reply ?? null,
+    link: t.doc.link ?? null,
+    openedAt: iso(t.createdMs),
+    history: t.doc.history.map((x) => ({ ...x, at: iso(x.at) })),
+  };
+}
+
+export function returnRoutes(app: App): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET', url: '/v1/returns/{id}', tag: 'returns', summary: 'One return case: state, lines, classification, disposition and who decided it, approvals, refund.',
+      access: CASE_READERS, params: z.object({ id: z.string().min(1).max(100) }), responses: { 200: 'return case', 404: 'E_NOT_FOUND' },
+      async handler({ params }) {
+        const c = await returnCaseById(app.store.read, params.id);
+        if (!c) throw new DomainError('E_NOT_FOUND', `no return case ${params.id}`);
+        return caseView(app, c, true);
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/returns', tag: 'returns', summary: 'Return cases, newest first, by state and order; paged by ?before=<requested ms>.',
+      access: CASE_READERS,
+      query: z.object({ state: z.enum(RETURN_CASE_STATES).optional(), orderId: z.string().max(100).optional(), before: z.coerce.number().int().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
+      async handler({ query }) {
+        const rows = await queryReturnCases(app.store.read, { state: query.state, orderId: query.orderId, beforeMs: query.before, limit: query.limit });
+        return { items: await Promise.all(rows.map((c) => caseView(app, c, false))), next: rows.length === query.limit ? rows[rows.length - 1]!.createdMs : null };
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/returns/{id}/receive', tag: 'returns', summary: 'The warehouse received returned items: condition per line; resellable items go back to stock.',
+      access: RECEIVERS, params: z.object({ id: z.string().min(1).max(100) }),
+      body: z.object({ lines: z.array(z.object({ lineId: z.string().min(1).max(100), condition: z.enum(ITEM_CONDITIONS) }).strict()).min(1).max(500), locationId: z.string().min(1).max(64).optional() }).strict(),
+      responses: { 200: 'the case after receipt', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (not awaiting the item)', 422: 'E_SCHEMA (a line not on the case)' },
+      async handler({ params, body, principal, req }) {
+        const c = await returnCaseById(app.store.read, params.id);
+        if (!c) throw new DomainError('E_NOT_FOUND', `no return case ${params.id}`);
+        const unknown = body.lines.filter((l) => !c.doc.lines.some((x) => x.lineId === l.lineId));
+        if (unknown.length > 0) throw new DomainError('E_SCHEMA', `line(s) ${unknown.map((l) => l.lineId).join(', ')} are not on return case ${c.id}`, { issues: unknown.map((l) => ({ path: 'lines.lineId', message: `${l.lineId} is not on the case` })) });
+        if (c.state !== 'awaiting_item') throw new DomainError('E_INVALID_STATE', `return case ${c.id} is ${c.state}, not awaiting the item`);
+        const r = await runCommand(app, req, principal!, 'return.received', { caseId: c.id, ...body });
+        return { ...(await caseView(app, (await returnCaseById(app.store.read, c.id))!, false)), eventId: r.eventId };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/tickets/{id}', tag: 'support', summary: 'One support ticket with its triage, linked order and case, and the suggested reply (a draft).',
+      access: TICKET_READERS, params: z.object({ id: z.string().min(1).max(100) }), responses: { 200: 'ticket', 404: 'E_NOT_FOUND' },
+      async handler({ params }) {
+        const t = await ticketById(app.store.read, params.id);
+        if (!t) throw new DomainError('E_NOT_FOUND', `no ticket ${params.id}`);
+        return ticketView(t);
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/tickets', tag: 'support', summary: 'Support tickets, newest first, by category and priority (the agent worklist).',
+      access: TICKET_READERS,
+      query: z.object({ category: z.enum(TICKET_CATEGORIES).optional(), priority: z.enum(TICKET_PRIORITIES).optional(), state: z.enum(['open', 'triaged']).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
+      async handler({ query }) {
+        return { items: (await queryTickets(app.store.read, query)).map(ticketView) };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/anomalies', tag: 'anomalies', summary: 'Anomalies the scheduled scan found (demand, order velocity, value outliers), newest first.',
+      access: ANOMALY_READERS,
+      query: z.object({ kind: z.enum(ANOMALY_KINDS).optional(), key: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      async handler({ query }) {
+        const rows = await queryAnomalies(app.store.read, query);
+        return { items: rows.map((a) => ({ id: a.id, kind: a.kind, key: a.key, day: a.day, score: a.score, explanation: a.explanation, detectedAt: iso(a.detectedMs), detail: a.doc })) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,144 @@
+import type { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { App } from '../../app.js';
+import { addStoreOptions, cliActor, withApp, type StoreFlags } from '../context.js';
+import { print, table } from '../output.js';
+import { settle } from '../settle.js';
+import { DomainError } from '../../domain/errors.js';
+import { diffPolicies } from '../../domain/policies/index.js';
+import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
+import { changeOutcome, findVersion, policySummaries, requireKind, versionView } from '../../engine/policies/views.js';
+import { candidatePolicy, runBacktest, type BacktestReport } from '../../engine/policies/backtest.js';
+
+function readJson(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new DomainError('E_NOT_FOUND', `cannot read ${file}`);
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch {
+    throw new DomainError('E_MALFORMED_JSON', `${file} is not a JSON object`);
+  }
+}
+
+/** A change request from the terminal: an event like the API's (actor cli:<os user>), processed here, its outcome read back. */
+async function requestChange(app: App, payload: Record<string, unknown>) {
+  const actor = cliActor();
+  const r = await app.intake.submit(
+    { source: 'api', sourceEventId: `${actor.id}:${randomUUID()}`, type: 'policy.change_requested', occurredAt: new Date(app.clock()).toISOString(), payload },
+    { actor: actor.id, actorRole: actor.role },
+  );
+  if (!r.ok) throw r.error;
+  await settle(app, [r.eventId]);
+  return changeOutcome(app.store.read, r.eventId);
+}
+
+const parseTime = (s: string, what: string): number => {
+  const n = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+  if (Number.isNaN(n)) throw new DomainError('E_SCHEMA', `${what}: not a time (ISO-8601 or epoch ms)`, { issues: [{ path: what, message: 'invalid time' }] });
+  return n;
+};
+
+function progressBar(enabled: boolean): ((done: number, total: number) => void) | undefined {
+  if (!enabled) return undefined;
+  return (done, total) => {
+    const width = 30;
+    const filled = total === 0 ? width : Math.round((done / total) * width);
+    process.stderr.write(`\rreplaying [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} events${done === total ? '\n' : ''}`);
+  };
+}
+
+function reportText(r: BacktestReport): string {
+  const d = r.differences;
+  return [
+    `backtest of ${r.kind} version ${r.candidateVersion}, ${r.window.from} → ${r.window.to}`,
+    `replayed ${r.eventsReplayed} events in ${r.elapsedMs} ms (${r.eventsPerSecond}/s); ${r.decisionsCompared} decisions compared`,
+    `recorded decisions reproduced with the versions live at the time: ${r.reproduced.matched}/${r.reproduced.total}`,
+    `would differ: ${d.decisions} decisions — routed elsewhere ${d.routedElsewhere}, routing outcome changed ${d.routingOutcomeChanged}, holds +${d.holdsAdded} −${d.holdsRemoved}`,
+    `estimated shipping cost delta ${d.estimatedCostDelta}; ship time delta ${d.shipTimeDeltaMinutes} min; promises missed ${d.promiseMissesBefore} → ${d.promiseMissesAfter}`,
+    '',
+    table(r.orders.map((o) => ({ at: o.at, order: o.orderId, what: o.what.join('; ') })), ['at', 'order', 'what']),
+  ].join('\n');
+}
+
+export function registerPolicies(program: Command): void {
+  const policies = program.command('policies').description('versioned policies: list, show, draft, approve (four eyes), activate, diff');
+  addStoreOptions(policies.command('list').description('every kind with its active version')).action(async (flags: StoreFlags) => {
+    await withApp(flags, async (app) => {
+      const items = await policySummaries(app.store.read);
+      print(Boolean(flags.json), items, () => table(items.map((i) => ({ ...i, drafts: (i.drafts as number[]).join(','), approved: (i.approved as number[]).join(',') })), ['kind', 'activeVersion', 'versions', 'drafts', 'approved', 'description']));
+    });
+  });
+  addStoreOptions(policies.command('show <kind> [version]').description('the versions of a kind, or one version with its body')).action(async (kind: string, version: string | undefined, flags: StoreFlags) => {
+    await withApp(flags, async (app) => {
+      const doc = await loadPolicyDocument(app.store.read, requireKind(kind));
+      if (version === undefined) {
+        const items = doc.versions.map((v) => versionView(v, false));
+        print(Boolean(flags.json), { kind, activeVersion: doc.activeVersion, pendingRollback: doc.pendingRollback, items }, () => table(items, ['version', 'status', 'author', 'reviewedBy', 'activatedAt', 'note']));
+      } else {
+        const v = versionView(findVersion(doc, Number(version)), true);
+        print(Boolean(flags.json), v, () => JSON.stringify(v, null, 2));
+      }
+    });
+  });
+  addStoreOptions(policies.command('draft <kind> <file>').description('write a draft from a JSON file (validated by the kind\'s schema)').option('--note <text>', 'why this change')).action(
+    async (kind: string, file: string, flags: StoreFlags & { note?: string }) => {
+      await withApp(flags, async (app) => {
+        const out = await requestChange(app, { kind: requireKind(kind), action: 'draft', body: readJson(file), note: flags.note });
+        print(Boolean(flags.json), out, () => `drafted ${kind} version ${out.version}; a second person approves it`);
+      });
+    },
+  );
+  for (const action of ['approve', 'reject', 'activate'] as const) {
+    addStoreOptions(
+      policies
+        .command(`${action} <kind> <version>`)
+        .description({ approve: 'approve a draft or a waiting rollback (not your own)', reject: 'reject a draft', activate: 'put an approved version live; on a retired version: request a rollback' }[action])
+        .option('--comment <text>', 'review comment')
+        .option('--reason <text>', 'reason (recorded in the audit trail)'),
+    ).action(async (kind: string, version: string, flags: StoreFlags & { comment?: string; reason?: string }) => {
+      await withApp(flags, async (app) => {
+        const out = await requestChange(app, { kind: requireKind(kind), action, version: Number(version), comment: flags.comment, reason: flags.reason });
+        print(Boolean(flags.json), out, () => `${kind} version ${out.version}: ${out.change}${out.decision ? ` (${String(out.decision)})` : ''}`);
+      });
+    });
+  }
+  addStoreOptions(policies.command('diff <kind> <from> <to>').description('what changed between two versions')).action(async (kind: string, from: string, to: string, flags: StoreFlags) => {
+    await withApp(flags, async (app) => {
+      const doc = await loadPolicyDocument(app.store.read, requireKind(kind));
+      const strip = (b: Record<string, unknown>) => Object.fromEntries(Object.entries(b).filter(([k]) => k !== 'version'));
+      const changes = diffPolicies(strip(findVersion(doc, Number(from)).body), strip(findVersion(doc, Number(to)).body));
+      print(Boolean(flags.json), { kind, from: Number(from), to: Number(to), changes }, () =>
+        table(changes.map((c) => ({ ...c, before: JSON.stringify(c.before), after: JSON.stringify(c.after) })), ['path', 'kind', 'before', 'after']));
+    });
+  });
+
+  addStoreOptions(
+    program
+      .command('simulate')
+      .description('backtest a policy on recorded events without touching state')
+      .requiredOption('--policy <ref>', 'a JSON file (needs --kind) or <kind>@<version>')
+      .option('--kind <kind>', 'the policy kind of a file')
+      .requiredOption('--from <time>', 'window start (ISO-8601 or epoch ms)')
+      .requiredOption('--to <time>', 'window end (ISO-8601 or epoch ms)')
+      .option('--limit <n>', 'differences listed in full', '50')
+      .option('--progress', 'show a progress bar on stderr even when it is not a terminal'),
+  ).action(async (flags: StoreFlags & { policy: string; kind?: string; from: string; to: string; limit: string; progress?: boolean }) => {
+    await withApp(flags, async (app) => {
+      const ref = /^([a-z_]+)@(\d+)$/.exec(flags.policy);
+      const kind = requireKind(ref ? ref[1]! : (flags.kind ?? ''));
+      const candidate = await candidatePolicy(app.store.read, kind, ref ? { version: Number(ref[2]) } : { body: readJson(flags.policy) });
+      const report = await runBacktest(app.store.read, {
+        kind, candidate, fromMs: parseTime(flags.from, 'from'), toMs: parseTime(flags.to, 'to'), listLimit: Number(flags.limit),
+        onProgress: progressBar(Boolean(flags.progress) || Boolean(process.stderr.isTTY)),
+      });
+      print(Boolean(flags.json), report, () => reportText(report));
+    });
+  });
+}

@@ -1,0 +1,47 @@
+import { iso, list, num, optStr, str, type CanonicalEvent } from './native.js';
+
+/**
+ * A store till's batch of sales and returns. A sale is an order taken and handed over at the store:
+ * a pickup order at that store, paid (the store's stock is reserved and the store fulfils it). A
+ * return refers to the original receipt. Dedup per receipt: a batch resent after a timeout adds nothing.
+ */
+export function mapPosBatch(body: unknown, now: number): CanonicalEvent[] {
+  const storeId = str(body, 'storeId');
+  const currency = str(body, 'currency');
+  const out: CanonicalEvent[] = [];
+  const sales = (body as { sales?: unknown[] }).sales ?? [];
+  const returns = (body as { returns?: unknown[] }).returns ?? [];
+  if (sales.length === 0 && returns.length === 0) list(body, 'sales');
+  sales.forEach((_, i) => {
+    const p = `sales[${i}]`;
+    const receiptId = str(body, `${p}.receiptId`);
+    const lines = list(body, `${p}.lines`).map((__, j) => ({
+      lineId: optStr(body, `${p}.lines[${j}].lineId`) ?? String(j + 1),
+      sku: str(body, `${p}.lines[${j}].sku`), qty: num(body, `${p}.lines[${j}].qty`), unitPrice: num(body, `${p}.lines[${j}].unitPrice`),
+    }));
+    out.push({
+      sourceEventId: `sale:${storeId}:${receiptId}`, type: 'order.placed', occurredAt: iso((body as { sales: Array<{ at?: unknown }> }).sales[i]!.at, now),
+      payload: {
+        externalOrderId: `${storeId}-${receiptId}`,
+        customer: { id: optStr(body, `${p}.customerId`) ?? `walk-in:${storeId}` },
+        lines, currency,
+        shipping: { method: 'pickup', pickupLocationId: storeId, address: { country: str(body, 'country') } },
+        payment: { status: 'captured', amount: Math.round(lines.reduce((s, l) => s + l.qty * l.unitPrice, 0) * 100) / 100, method: optStr(body, `${p}.tender`) ?? 'pos' },
+      },
+    });
+  });
+  returns.forEach((_, i) => {
+    const p = `returns[${i}]`;
+    const receiptId = str(body, `${p}.receiptId`);
+    out.push({
+      sourceEventId: `return:${storeId}:${receiptId}`, type: 'return.requested', occurredAt: iso((body as { returns: Array<{ at?: unknown }> }).returns[i]!.at, now),
+      payload: {
+        externalReturnId: `${storeId}-${receiptId}`,
+        externalOrderId: `${storeId}-${str(body, `${p}.originalReceiptId`)}`,
+        lines: list(body, `${p}.lines`).map((__, j) => ({ lineId: str(body, `${p}.lines[${j}].lineId`), qty: num(body, `${p}.lines[${j}].qty`) })),
+        reason: optStr(body, `${p}.reason`) ?? 'returned at the till',
+      },
+    });
+  });
+  return out;
+}

@@ -1,0 +1,69 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DomainError } from '../../domain/errors.js';
+import { field, iso, list, mapStatus, num, optNum, optStr, str, type CanonicalEvent } from './native.js';
+
+/** Shopify's webhook signature: base64 HMAC-SHA256 of the raw body with the app's secret. */
+export function verifyShopifyHmac(rawBody: Buffer, header: string | undefined, secrets: readonly string[]): boolean {
+  if (!header) return false;
+  const sent = Buffer.from(header, 'base64');
+  return secrets.some((s) => {
+    const expected = createHmac('sha256', s).update(rawBody).digest();
+    return expected.length === sent.length && timingSafeEqual(expected, sent);
+  });
+}
+
+/** financial_status → our payment status; '-' means "nothing to tell the order flow". */
+export const SHOPIFY_FINANCIAL_STATUS: Record<string, string> = {
+  pending: 'pending', authorized: 'authorized', paid: 'captured', partially_paid: 'captured', partially_refunded: 'captured', refunded: 'captured', voided: 'failed', expired: 'failed',
+};
+/** shipping_lines[0].code → our shipping method. */
+export const SHOPIFY_SHIPPING: Record<string, string> = { standard: 'standard', express: 'express', same_day: 'same_day', pickup: 'pickup', 'Standard': 'standard', 'Express': 'express' };
+
+export const SHOPIFY_TOPICS = ['orders/create', 'orders/updated', 'orders/cancelled'] as const;
+
+/** A Shopify-style order webhook (topic from X-Shopify-Topic, dedup key from X-Shopify-Webhook-Id) → canonical events. */
+export function mapShopify(topic: string, webhookId: string, body: unknown, statusMap: Record<string, string>, now: number): CanonicalEvent[] {
+  const externalOrderId = str(body, 'id');
+  const at = iso(field(body, 'updated_at') ?? field(body, 'created_at'), now);
+  if (topic === 'orders/create') {
+    const lines = list(body, 'line_items').map((_, i) => ({
+      lineId: str(body, `line_items[${i}].id`),
+      sku: str(body, `line_items[${i}].sku`),
+      qty: num(body, `line_items[${i}].quantity`),
+      unitPrice: num(body, `line_items[${i}].price`),
+      ...(optNum(body, `line_items[${i}].total_discount`) ? { discount: optNum(body, `line_items[${i}].total_discount`) } : {}),
+    }));
+    const shippingCode = optStr(body, 'shipping_lines[0].code') ?? 'standard';
+    const method = mapStatus(shippingCode, 'shipping_lines[0].code', SHOPIFY_SHIPPING, statusMap);
+    const customerId = optStr(body, 'customer.id') ?? optStr(body, 'email');
+    if (!customerId) throw new DomainError('E_SCHEMA', 'required field customer.id is missing', { issues: [{ path: 'customer.id', message: 'required (or email)' }] });
+    const lat = optNum(body, 'shipping_address.latitude');
+    const lon = optNum(body, 'shipping_address.longitude');
+    return [{
+      sourceEventId: webhookId, type: 'order.placed', occurredAt: iso(field(body, 'created_at'), now),
+      payload: {
+        externalOrderId,
+        customer: { id: customerId, ...(optStr(body, 'email') ? { email: optStr(body, 'email') } : {}), ...(optStr(body, 'customer.created_at') ? { createdAt: iso(field(body, 'customer.created_at'), now) } : {}) },
+        lines,
+        currency: str(body, 'currency'),
+        shipping: {
+          method,
+          address: { country: str(body, 'shipping_address.country_code'), ...(optStr(body, 'shipping_address.zip') ? { postcode: optStr(body, 'shipping_address.zip') } : {}), ...(lat !== undefined && lon !== undefined ? { lat, lon } : {}) },
+          ...(optStr(body, 'note_attributes_pickup_location') ? { pickupLocationId: optStr(body, 'note_attributes_pickup_location') } : {}),
+        },
+        payment: { status: mapStatus(str(body, 'financial_status'), 'financial_status', SHOPIFY_FINANCIAL_STATUS, statusMap), amount: num(body, 'total_price'), ...(optStr(body, 'gateway') ? { method: optStr(body, 'gateway') } : {}) },
+        ...(optStr(body, 'billing_address.country_code') ? { billing: { country: optStr(body, 'billing_address.country_code') } } : {}),
+      },
+    }];
+  }
+  if (topic === 'orders/updated') {
+    const status = mapStatus(str(body, 'financial_status'), 'financial_status', SHOPIFY_FINANCIAL_STATUS, statusMap);
+    const type = { authorized: 'payment.authorized', captured: 'payment.captured', failed: 'payment.failed' }[status];
+    if (!type) return [];
+    return [{ sourceEventId: webhookId, type, occurredAt: at, payload: { externalOrderId, ...(optNum(body, 'total_price') !== undefined ? { amount: optNum(body, 'total_price') } : {}) } }];
+  }
+  if (topic === 'orders/cancelled') {
+    return [{ sourceEventId: webhookId, type: 'order.cancel_requested', occurredAt: iso(field(body, 'cancelled_at'), now), payload: { externalOrderId, ...(optStr(body, 'cancel_reason') ? { reason: optStr(body, 'cancel_reason') } : {}) } }];
+  }
+  throw new DomainError('E_UNKNOWN_TYPE', `unsupported Shopify topic '${topic}'`, { issues: [{ path: 'headers.x-shopify-topic', message: `one of ${SHOPIFY_TOPICS.join(', ')}` }] });
+}

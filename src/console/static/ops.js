@@ -1,0 +1,279 @@
+import { h, fill, fmt, panel, table, pill, facts, empty, errorToast, toast, notAvailable, notPermitted, problemBanner } from './lib.js';
+import { get, api, session, serverNow } from './api.js';
+
+const items = (r) => (Array.isArray(r) ? r : r?.items ?? []);
+
+// ── Inventory ────────────────────────────────────────────────────────────────────────────────────
+
+export async function inventory(ctx) {
+  if (ctx.availability === 'missing') return fill(ctx.content, notAvailable('Inventory', 'GET /v1/stock'));
+  if (ctx.availability === 'forbidden') return fill(ctx.content, notPermitted('inventory'));
+  ctx.sub.textContent = 'Stock per sku × location and what each channel may sell';
+  const sku = h('input', { name: 'sku', placeholder: 'sku, e.g. NW-00001', value: ctx.query.get('sku') ?? '' });
+  const loc = h('select', { name: 'location' }, h('option', { value: '' }, 'every location'));
+  const stockBox = h('div');
+  const availBox = h('div');
+  const risksBox = h('section.panel');
+  get('/v1/locations').then((r) => {
+    for (const l of items(r)) loc.append(h('option', { value: l.id, selected: ctx.query.get('location') === l.id }, `${l.name} (${l.kind})`));
+  }).catch(() => undefined);
+  const load = async () => {
+    const q = new URLSearchParams({ limit: '300' });
+    if (sku.value.trim()) q.set('sku', sku.value.trim());
+    if (loc.value) q.set('location', loc.value);
+    const [stock, avail] = await Promise.all([get(`/v1/stock?${q}`), get(`/v1/availability?limit=5000${sku.value.trim() ? `&sku=${encodeURIComponent(sku.value.trim())}` : ''}`)]);
+    fill(stockBox, table([
+      { label: 'Sku', value: (s) => h('a', { href: `#/inventory?sku=${encodeURIComponent(s.sku)}` }, h('span.mono', s.sku)) },
+      { label: 'Location', value: (s) => h('span.nowrap', s.locationId) },
+      { label: 'On hand', num: true, value: (s) => fmt.n(s.onHand) },
+      { label: 'Reserved', num: true, value: (s) => fmt.n(s.reserved) },
+      { label: 'Protected', num: true, value: (s) => fmt.n(s.protected) },
+      { label: 'Safety', num: true, value: (s) => fmt.n(s.safetyStock) },
+      { label: 'Sellable', num: true, value: (s) => (s.sellable <= 0 ? pill('bad', String(s.sellable)) : s.sellable <= s.safetyStock ? pill('warn', String(s.sellable)) : fmt.n(s.sellable)) },
+    ], items(stock), { empty: 'No stock records', emptyDetail: 'Import stock or send inventory.snapshot events.' }));
+    // What each channel may sell, one row per sku and a column per channel.
+    const channels = [...new Set(items(avail).map((a) => a.channel))].sort();
+    const shown = new Set(items(stock).map((x) => x.sku));
+    const bySku = new Map();
+    for (const a of items(avail)) {
+      if (shown.size && !shown.has(a.sku)) continue;
+      if (!bySku.has(a.sku)) bySku.set(a.sku, { sku: a.sku, q: {}, at: a.updatedAt });
+      const row = bySku.get(a.sku);
+      row.q[a.channel] = a.quantity;
+      if (a.updatedAt > row.at) row.at = a.updatedAt;
+    }
+    fill(availBox, table([
+      { label: 'Sku', value: (r) => h('span.mono', r.sku) },
+      ...channels.map((c) => ({ label: c, num: true, value: (r) => (r.q[c] === undefined ? '—' : r.q[c] <= 0 ? pill('bad', '0') : fmt.n(r.q[c])) })),
+      { label: 'Published', value: (r) => h('span.nowrap', fmt.short(r.at)) },
+    ], [...bySku.values()], { empty: 'Nothing published yet' }));
+  };
+  fill(ctx.content, 
+    h('div.panel', h('form.row', { onsubmit: (e) => { e.preventDefault(); load().catch((err) => errorToast(err)); } }, sku, loc, h('button.primary', { type: 'submit' }, 'Show'))),
+    h('div.grid.g-inv', h('section.panel', h('h2', 'Stock per sku × location'), stockBox), h('section.panel', h('h2', 'What each channel may sell (as last published)'), availBox)),
+    risksBox,
+  );
+  if (session.can('GET /v1/replenishment/risks')) {
+    get('/v1/replenishment/risks?state=open&limit=50').then((r) => fill(risksBox, h('h2', 'Replenishment risks (open, nearest breach first)'), table([
+      { label: 'Sku', value: (x) => h('a', { href: `#/inventory?sku=${encodeURIComponent(x.sku)}` }, h('span.mono', x.sku)) },
+      { label: 'Location', value: (x) => x.locationId },
+      { label: 'Days of cover', num: true, value: (x) => (x.daysOfCover === null || x.daysOfCover === undefined ? '—' : Number(x.daysOfCover).toFixed(1)) },
+      { label: 'Stockout by', value: (x) => (x.breachDate ? pill('warn', x.breachDate) : '—') },
+      { label: 'Level', value: (x) => (x.level ? pill(x.level === 'high' || x.level === 'critical' ? 'bad' : 'warn', x.level) : '—') },
+      { label: 'Detected', value: (x) => h('span.nowrap', fmt.short(x.detectedAt)) },
+    ], items(r), { empty: 'No open stockout risks' }))).catch((err) => fill(risksBox, problemBanner(err)));
+  } else if (!session.exists('GET /v1/replenishment/risks')) fill(risksBox, h('h2', 'Replenishment risks'), notAvailable('Replenishment risks', 'GET /v1/replenishment/risks'));
+  await load();
+}
+
+// ── Integrations ─────────────────────────────────────────────────────────────────────────────────
+
+export async function integrations(ctx) {
+  ctx.sub.textContent = 'Destinations, deliveries and dead letters';
+  const sections = [];
+  // Dead-lettered inbound/decided events: a handler kept failing.
+  if (session.can('GET /v1/events')) {
+    const dead = await get('/v1/events?status=dead&limit=200');
+    const canReplay = session.can('POST /v1/events/{id}/replay');
+    sections.push(h('section.panel.flush.dead-events', h('h2', `Dead-lettered events · ${items(dead).length}`), table([
+      { label: 'Event', value: (e) => h('span.mono', e.eventId) },
+      { label: 'Type', value: (e) => h('span.mono', e.type) },
+      { label: 'Source', value: (e) => e.source },
+      { label: 'Subject', value: (e) => h('span.mono', e.subject) },
+      { label: 'Attempts', num: true, value: (e) => e.attempts },
+      { label: 'Last error', value: (e) => h('span.error-text', e.error ?? '') },
+      { label: '', value: (e) => (canReplay ? h('button.small.primary.replay', {
+        async onclick(ev) {
+          ev.currentTarget.disabled = true;
+          try {
+            await api('POST', `/v1/events/${encodeURIComponent(e.eventId)}/replay`, {});
+            toast('success', `Replayed ${e.type}`, `${e.eventId} is queued again with a fresh attempt budget.`);
+            ctx.rerender();
+          } catch (err) { errorToast(err, 'Replay refused'); ctx.rerender(); }
+        },
+      }, 'Replay') : null) },
+    ], items(dead), { empty: 'No dead letters', emptyDetail: 'Every event was processed.', key: (e) => e.eventId })));
+  } else if (!session.exists('GET /v1/events')) sections.push(notAvailable('Dead-lettered events', 'GET /v1/events?status=dead'));
+
+  if (session.can('GET /v1/destinations')) {
+    const [d, dash] = await Promise.all([get('/v1/destinations'), session.can('GET /v1/dashboard') ? get('/v1/dashboard') : null]);
+    const stats = dash?.deliveries?.byDestination ?? {};
+    sections.push(h('section.panel.flush', h('h2', 'Destinations'), table([
+      { label: 'Destination', value: (x) => h('span.mono', x.id ?? x.name) },
+      { label: 'Kind', value: (x) => x.kind ?? '—' },
+      { label: 'Target', value: (x) => h('span.mono', x.url ?? x.target ?? '') },
+      { label: 'Circuit', value: (x) => { const c = x.circuit?.state ?? x.circuitState ?? x.circuit ?? 'closed'; return pill(c === 'open' ? 'open_circuit' : c === 'closed' ? 'closed_circuit' : c, `circuit ${c}`); } },
+      { label: 'Enabled', value: (x) => (x.enabled === false ? pill('bad', 'disabled') : pill('ok', 'enabled')) },
+      { label: 'Delivered', num: true, value: (x) => fmt.n(stats[x.id]?.delivered ?? 0) },
+      { label: 'Pending', num: true, value: (x) => fmt.n(stats[x.id]?.pending ?? 0) },
+      { label: 'Dead', num: true, value: (x) => ((stats[x.id]?.dead ?? 0) > 0 ? pill('bad', String(stats[x.id].dead)) : '0') },
+      { label: 'Last delivered', value: (x) => h('span.nowrap', fmt.short(stats[x.id]?.lastDeliveredAt)) },
+    ], items(d), { empty: 'No destinations configured' })));
+  } else if (!session.exists('GET /v1/destinations')) sections.push(h('section.panel', h('h2', 'Destinations'), notAvailable('Destinations', 'GET /v1/destinations')));
+
+  if (session.can('GET /v1/deliveries')) {
+    const d = await get('/v1/deliveries?status=dead');
+    const canReplay = session.can('POST /v1/deliveries/{id}/replay');
+    sections.push(h('section.panel.flush', h('h2', 'Dead-lettered deliveries'), table([
+      { label: 'Delivery', value: (x) => h('span.mono', x.id) },
+      { label: 'Destination', value: (x) => x.destination ?? x.destinationId },
+      { label: 'Kind', value: (x) => x.kind ?? x.type ?? '' },
+      { label: 'Attempts', num: true, value: (x) => x.attempts },
+      { label: 'Last error', value: (x) => x.lastError ?? x.error ?? '' },
+      { label: '', value: (x) => (canReplay ? h('button.small.primary', {
+        async onclick() {
+          try { await api('POST', `/v1/deliveries/${encodeURIComponent(x.id)}/replay`, {}); toast('success', 'Delivery queued again'); ctx.rerender(); } catch (err) { errorToast(err, 'Replay refused'); }
+        },
+      }, 'Replay') : null) },
+    ], items(d), { empty: 'No dead-lettered deliveries' })));
+  } else if (!session.exists('GET /v1/deliveries')) sections.push(h('section.panel', h('h2', 'Deliveries'), notAvailable('Outbound deliveries', 'GET /v1/deliveries')));
+
+  if (!ctx.live()) return;
+  fill(ctx.actions, h('button', { onclick: () => ctx.rerender() }, 'Refresh'));
+  fill(ctx.content, ...(sections.length ? sections : [notPermitted('integrations')]));
+}
+
+// ── Policies ─────────────────────────────────────────────────────────────────────────────────────
+
+function changesTable(changes) {
+  const show = (x) => (x === undefined ? '' : h('span.mono', JSON.stringify(x).slice(0, 120)));
+  return table([
+    { label: 'Path', value: (c) => h('span.mono', c.path) },
+    { label: 'Change', value: (c) => pill(c.kind === 'added' ? 'ok' : c.kind === 'removed' ? 'bad' : 'warn', c.kind) },
+    { label: 'Before', value: (c) => show(c.before) },
+    { label: 'After', value: (c) => show(c.after) },
+  ], changes, { empty: 'No differences' });
+}
+
+function backtestView(b) {
+  const d = b.differences ?? {};
+  return h('div.backtest',
+    facts([
+      ['Window', `${fmt.time(b.window?.from)} → ${fmt.time(b.window?.to)}`], ['Events replayed', fmt.n(b.eventsReplayed)], ['Decisions compared', fmt.n(b.decisionsCompared)],
+      ['Reproduced (fidelity)', `${fmt.n(b.reproduced?.matched)} / ${fmt.n(b.reproduced?.total)}`],
+      ['Decisions that differ', fmt.n(d.decisions)], ['Routed elsewhere', fmt.n(d.routedElsewhere)], ['Holds added / removed', `${fmt.n(d.holdsAdded)} / ${fmt.n(d.holdsRemoved)}`],
+      ['Est. shipping cost Δ', fmt.money(d.estimatedCostDelta)], ['Ship time Δ', `${fmt.n(d.shipTimeDeltaMinutes)} min`], ['Promise misses', `${fmt.n(d.promiseMissesBefore)} → ${fmt.n(d.promiseMissesAfter)}`],
+    ]),
+    (b.orders ?? []).length ? [h('h3', 'Orders decided differently'), table([
+      { label: 'Order', value: (o) => h('a', { href: `#/orders/${encodeURIComponent(o.orderId)}` }, h('span.mono', o.orderId)) },
+      { label: 'Event', value: (o) => h('span.mono', o.eventType) }, { label: 'What', value: (o) => (o.what ?? []).join(', ') },
+    ], b.orders.slice(0, 50))] : null);
+}
+
+export async function policies(ctx) {
+  if (ctx.availability === 'missing') return fill(ctx.content, notAvailable('Policy change control', 'GET /v1/policies'));
+  if (ctx.availability === 'forbidden') return fill(ctx.content, notPermitted('policies'));
+  const kind = ctx.args[0];
+  if (!kind) {
+    ctx.sub.textContent = 'Every policy kind, its live version, drafts waiting for a second pair of eyes';
+    const r = await get('/v1/policies');
+    if (!ctx.live()) return;
+    fill(ctx.content, h('section.panel.flush', table([
+      { label: 'Kind', value: (p) => h('a', { href: `#/policies/${encodeURIComponent(p.kind)}` }, h('strong', p.kind)) },
+      { label: 'What it decides', value: (p) => h('span.muted', p.description ?? '') },
+      { label: 'Live', num: true, value: (p) => (p.activeVersion ? `v${p.activeVersion}` : '—') },
+      { label: 'Versions', num: true, value: (p) => p.versions },
+      { label: 'Waiting', value: (p) => [
+        (p.drafts ?? []).length ? pill('warn', `${p.drafts.length} draft${p.drafts.length > 1 ? 's' : ''} to review`) : null, ' ',
+        (p.approved ?? []).length ? pill('info', `${p.approved.length} approved, not live`) : null, ' ',
+        p.pendingRollback ? pill('warn', `rollback to v${p.pendingRollback.toVersion}`) : null] },
+    ], items(r), { empty: 'No policies', onRow: (p) => (location.hash = `#/policies/${encodeURIComponent(p.kind)}`) })));
+    return;
+  }
+  ctx.title.textContent = `Policy · ${kind}`;
+  fill(ctx.actions, h('a', { href: '#/policies' }, '← all policies'));
+  const r = await get(`/v1/policies/${encodeURIComponent(kind)}/versions`);
+  const versions = items(r);
+  const active = r.activeVersion ? await get(`/v1/policies/${encodeURIComponent(kind)}/versions/${r.activeVersion}`) : null;
+  const candidate = [...versions].reverse().find((v) => v.status === 'draft' || v.status === 'approved');
+  const diff = active && candidate ? await get(`/v1/policies/${encodeURIComponent(kind)}/diff?from=${active.version}&to=${candidate.version}`) : null;
+  if (!ctx.live()) return;
+  ctx.sub.textContent = `Live version v${r.activeVersion ?? '—'} · changes need a second person (four eyes)`;
+  const result = h('div');
+  const report = h('div');
+  const act = async (v, action) => {
+    const comment = action === 'activate' ? undefined : prompt(`${action} v${v.version}: comment for the audit trail`) ?? undefined;
+    try {
+      await api('POST', `/v1/policies/${encodeURIComponent(kind)}/versions/${v.version}/${action}`, comment ? { comment } : {});
+      toast('success', `v${v.version}: ${action} done`);
+      ctx.rerender();
+    } catch (err) {
+      fill(result, err.code === 'E_SOD' ? h('div.banner.bad.sod', { role: 'alert' }, h('span.code', err.code), h('strong', 'Four eyes: '), err.detail, h('div', 'Segregation of duties: another person with an approver role must review this version.')) : problemBanner(err));
+      if (err.code !== 'E_SOD') errorToast(err, `${action} refused`);
+    }
+  };
+  const may = (a) => session.can(`POST /v1/policies/{kind}/versions/{v}/${a}`);
+  const backtest = async (v) => {
+    fill(report, h('div.loading', `Backtesting v${v.version} over the last 24 hours…`));
+    try {
+      const to = serverNow();
+      const b = await api('POST', `/v1/policies/${encodeURIComponent(kind)}/versions/${v.version}/simulate`, { from: to - 86_400_000, to, limit: 50 });
+      fill(report, panel(`Backtest of v${v.version} against the recorded events · last 24 h`, backtestView(b)));
+    } catch (err) { fill(report, problemBanner(err)); }
+  };
+  fill(ctx.content,
+    result,
+    h('section.panel.flush', h('h2', 'Versions'), table([
+      { label: 'Version', num: true, value: (v) => `v${v.version}` },
+      { label: 'Status', value: (v) => pill(v.status === 'active' ? 'ok' : v.status === 'draft' ? 'warn' : v.status === 'rejected' ? 'bad' : 'info', v.status) },
+      { label: 'Author', value: (v) => v.author },
+      { label: 'Reviewed by', value: (v) => (v.reviewedBy ? [v.reviewedBy, v.reviewComment ? h('div.faint', v.reviewComment) : null] : '—') },
+      { label: 'Note', value: (v) => v.note ?? '' },
+      { label: 'Created', value: (v) => h('span.nowrap', fmt.short(v.createdAt)) },
+      { label: '', value: (v) => h('div.row',
+        v.status === 'draft' && may('approve') ? h('button.small.good', { onclick: () => act(v, 'approve') }, 'Approve') : null,
+        v.status === 'draft' && may('reject') ? h('button.small.danger', { onclick: () => act(v, 'reject') }, 'Reject') : null,
+        (v.status === 'approved' || v.status === 'retired') && may('activate') ? h('button.small', { onclick: () => act(v, 'activate') }, v.status === 'retired' ? 'Roll back to' : 'Put live') : null,
+        may('simulate') ? h('button.small', { onclick: () => backtest(v) }, 'Backtest') : null) },
+    ], versions, { empty: 'No versions' })),
+    report,
+    h('div.grid.g2',
+      panel(candidate ? `Diff v${active?.version ?? '—'} → v${candidate.version} (${candidate.status})` : 'Diff', diff ? changesTable(diff.changes ?? []) : empty('No draft to compare', 'Write a draft with POST /v1/policies/{kind}/versions or the CLI.')),
+      panel(`Live document${active ? ` · v${active.version}` : ''}`, h('pre', JSON.stringify(active?.body ?? {}, null, 2))),
+    ),
+  );
+}
+
+// ── Audit ────────────────────────────────────────────────────────────────────────────────────────
+
+export async function audit(ctx) {
+  if (ctx.availability === 'missing') return fill(ctx.content, notAvailable('Audit', 'GET /v1/audit'));
+  if (ctx.availability === 'forbidden') return fill(ctx.content, notPermitted('the audit trail'));
+  ctx.sub.textContent = 'Every state change and privileged action, hash-chained';
+  const subject = h('input', { name: 'subject', placeholder: 'subject, e.g. user:admin', value: ctx.query.get('subject') ?? '' });
+  const actor = h('input', { name: 'actor', placeholder: 'actor', value: ctx.query.get('actor') ?? '' });
+  const action = h('input', { name: 'action', placeholder: 'action, e.g. session.started', value: ctx.query.get('action') ?? '' });
+  const list = h('div');
+  const verdict = h('div');
+  let after = 0;
+  const load = async (more = false) => {
+    const q = new URLSearchParams({ limit: '100', after: String(more ? after : 0) });
+    for (const [k, el] of [['subject', subject], ['actor', actor], ['action', action]]) if (el.value.trim()) q.set(k, el.value.trim());
+    const r = await get(`/v1/audit?${q}`);
+    after = r.next ?? after;
+    const t = table([
+      { label: 'Seq', num: true, value: (e) => e.seq },
+      { label: 'When', value: (e) => h('span.nowrap', fmt.time(e.at)) },
+      { label: 'Actor', value: (e) => [e.actor, h('div.faint', e.role)] },
+      { label: 'Action', value: (e) => h('span.mono', e.action) },
+      { label: 'Subject', value: (e) => h('span.mono', e.subject) },
+      { label: 'Detail', value: (e) => (e.detail ? h('span.mono.faint', JSON.stringify(e.detail).slice(0, 90)) : '') },
+      { label: 'Hash', value: (e) => h('span.mono.faint', String(e.hash ?? '').slice(0, 10)) },
+    ], items(r), { empty: 'No audit entries match' });
+    fill(list, t, r.next ? h('div.row', h('button', { onclick: () => load(true).catch((err) => errorToast(err)) }, 'Next page')) : null);
+  };
+  const verify = async () => {
+    fill(verdict, h('span.faint', 'Verifying the chain…'));
+    try {
+      const v = await get('/v1/audit/verify');
+      fill(verdict, v.ok ? h('div.banner.ok.verify', `Chain intact: ${fmt.n(v.count ?? v.entries ?? v.checked)} entries verified, head ${String(v.head?.hash ?? v.headHash ?? '').slice(0, 12)}`) : h('div.banner.bad.verify', `Chain broken at entry ${v.firstBadSeq ?? v.seq ?? "?"}: ${v.reason ?? v.detail ?? JSON.stringify(v)}`));
+    } catch (err) { fill(verdict, problemBanner(err)); }
+  };
+  fill(ctx.actions, session.can('GET /v1/audit/verify') ? h('button.primary', { onclick: verify }, 'Verify chain') : null);
+  fill(ctx.content, 
+    verdict,
+    h('div.panel', h('form.row', { onsubmit: (e) => { e.preventDefault(); load().catch((err) => errorToast(err)); } }, subject, actor, action, h('button.primary', { type: 'submit' }, 'Search'))),
+    h('section.panel.flush', list),
+  );
+  await load();
+}

@@ -1,0 +1,155 @@
+import { h, fill, fmt, panel, table, pill, facts, empty, errorToast, toast, notAvailable, notPermitted } from './lib.js';
+import { get, post, session } from './api.js';
+
+const STATES = ['received', 'validated', 'allocated', 'in_fulfilment', 'shipped', 'delivered', 'on_hold', 'backordered', 'exception', 'cancelled', 'partially_returned', 'returned'];
+
+export async function orders(ctx) {
+  if (ctx.availability === 'missing') return fill(ctx.content, notAvailable('Orders', 'GET /v1/orders'));
+  if (ctx.availability === 'forbidden') return fill(ctx.content, notPermitted('orders'));
+  if (ctx.args[0]) return orderDetail(ctx, ctx.args[0]);
+  ctx.sub.textContent = 'Newest first; open one to see its timeline and routing explanation';
+  const state = h('select', { name: 'state' }, h('option', { value: '' }, 'any state'), STATES.map((s) => h('option', { value: s, selected: ctx.query.get('state') === s }, s.replace(/_/g, ' '))));
+  const ext = h('input', { name: 'externalId', placeholder: 'channel order number', value: ctx.query.get('externalId') ?? '' });
+  const go = h('input', { name: 'orderId', placeholder: 'omniops order id…' });
+  const list = h('div');
+  const load = async () => {
+    const q = new URLSearchParams({ limit: '100' });
+    if (state.value) q.set('state', state.value);
+    if (ext.value.trim()) q.set('externalId', ext.value.trim());
+    const r = await get(`/v1/orders?${q}`);
+    fill(list, table([
+      { label: 'Order', value: (o) => h('a', { href: `#/orders/${encodeURIComponent(o.id)}` }, h('span.mono', o.externalOrderId)) },
+      { label: 'Channel', value: (o) => o.source },
+      { label: 'State', value: (o) => [pill(o.state), o.holdReason ? h('span.faint', ` ${o.holdReason.replace(/_/g, ' ')}`) : null] },
+      { label: 'Placed', value: (o) => h('span.nowrap', fmt.short(o.placedAt)) },
+      { label: 'Promised by', value: (o) => h('span.nowrap', fmt.short(o.promisedBy)) },
+      { label: 'Lines', num: true, value: (o) => o.lines.length },
+      { label: 'Total', num: true, value: (o) => fmt.money(o.total, o.currency) },
+      { label: 'Ships from', value: (o) => [...new Set(o.fulfilments.filter((f) => !['rejected', 'expired'].includes(f.state)).map((f) => f.locationId))].join(', ') || '—' },
+      { label: 'Reroutes', num: true, value: (o) => (o.reroutes ? pill('warn', String(o.reroutes)) : '0') },
+    ], r.items, { empty: 'No orders match', emptyDetail: 'Orders appear here as the channels send them.', onRow: (o) => (location.hash = `#/orders/${encodeURIComponent(o.id)}`) }));
+  };
+  fill(ctx.content, 
+    h('div.panel', h('form.row', { onsubmit: (e) => { e.preventDefault(); load().catch((err) => errorToast(err)); } }, state, ext, h('button.primary', { type: 'submit' }, 'Filter'), h('span.spacer'),
+      h('span.muted', 'Open by id'), go, h('button', { type: 'button', onclick: () => go.value.trim() && (location.hash = `#/orders/${encodeURIComponent(go.value.trim())}`) }, 'Open'))),
+    h('section.panel.flush', list),
+  );
+  await load();
+}
+
+/** One line of explanation for each event of an order. */
+function summarize(e) {
+  const p = e.payload ?? {};
+  switch (e.type) {
+    case 'order.placed': return `${(p.lines ?? []).length} line(s), ${p.shipping?.method ?? ''} shipping, payment ${p.payment?.status ?? '?'}`;
+    case 'order.validated': return `fraud score ${p.fraudScore} · policy v${p.policyVersion}`;
+    case 'order.held': return `held: ${String(p.holdReason).replace(/_/g, ' ')}${p.detail ? ` — ${p.detail}` : ''}`;
+    case 'order.routed': return `routed (policy v${p.policyVersion}${p.split ? ', split' : ''}): ${(p.plan ?? []).map((a) => `${a.qty}× ${a.sku} @ ${a.locationId}`).join(', ')}`;
+    case 'order.rerouted': return `${p.failedLocationId} ${p.failure} → ${String(p.outcome).replace(/_/g, ' ')}; released ${(p.released ?? []).map((a) => `${a.qty}× ${a.sku}`).join(', ')}`;
+    case 'reservation.made': return `reserved ${(p.reservations ?? []).map((a) => `${a.qty}× ${a.sku} @ ${a.locationId}`).join(', ')}`;
+    case 'reservation.released': return `released (${p.reason}) ${(p.reservations ?? []).map((a) => `${a.qty}× ${a.sku} @ ${a.locationId}`).join(', ')}`;
+    case 'order.state_changed': return `${String(p.from).replace(/_/g, ' ')} → ${String(p.to).replace(/_/g, ' ')}${p.holdReason ? ` (${p.holdReason})` : ''}`;
+    case 'notification.queued': return `${p.channel ?? p.kind ?? 'message'} to customer: ${p.template ?? p.reason ?? p.kind ?? ''}`;
+    case 'fulfilment.rejected': return `fulfilment ${p.fulfilmentId} rejected${p.reason ? `: ${p.reason}` : ''}`;
+    case 'fulfilment.accepted': case 'fulfilment.picked': return `fulfilment ${p.fulfilmentId}`;
+    case 'fulfilment.shipped': return `fulfilment ${p.fulfilmentId}${p.carrier ? ` via ${p.carrier}` : ''}${p.trackingNumber ? ` (${p.trackingNumber})` : ''}`;
+    case 'order.backordered': case 'order.cancelled': return p.reason ?? '';
+    case 'payment.authorized': case 'payment.captured': case 'payment.failed': return p.amount !== undefined ? `amount ${p.amount}` : '';
+    default: return '';
+  }
+}
+
+function toneOf(type) {
+  if (/rerouted|held|backordered|expired/.test(type)) return 'warnish';
+  if (/cancelled|failed|rejected|exception/.test(type)) return 'badish';
+  if (/shipped|delivered|captured/.test(type)) return 'goodish';
+  return '';
+}
+
+function timeline(o) {
+  const events = o.events ?? [];
+  if (!events.length) return empty('No events recorded');
+  return h('ol.timeline', events.map((e) => h('li', { class: [e.source === 'omniops' || e.causationId ? 'decided' : '', toneOf(e.type)].join(' ').trim() || undefined, dataset: { type: e.type } },
+    h('div.when', h('div', fmt.hms(e.receivedAt)), h('div.faint', fmt.day(e.receivedAt))),
+    h('div.dot'),
+    h('div.what',
+      h('div', h('span.type', e.type), ' ', h('span.faint', e.causationId ? 'decided by omniops' : `from ${e.source}`), e.status !== 'processed' ? [' ', pill(e.status)] : null),
+      h('div.summary', summarize(e)),
+      h('details', h('summary', 'payload'), h('pre', JSON.stringify(e.payload, null, 2))),
+    ))));
+}
+
+function routing(o) {
+  const r = o.routing;
+  if (!r) return empty('Not routed yet', o.state === 'on_hold' ? `The order is on hold (${o.holdReason}).` : '');
+  const chosen = new Set((r.chosen ?? []).map((a) => a.locationId));
+  return h('div',
+    facts([['Outcome', pill(r.outcome === 'routed' ? 'allocated' : r.outcome, String(r.outcome).replace(/_/g, ' '))], ['Why', r.why], ['Policy version', h('span.mono', `sourcing v${r.policyVersion}`)]]),
+    h('h3', 'Candidates (lower score ranks first)'),
+    table([
+      { label: 'Location', value: (c) => [h('span.mono', c.locationId), chosen.has(c.locationId) ? [' ', pill('ok', 'chosen')] : null] },
+      { label: 'Score', num: true, value: (c) => Number(c.score).toFixed(3) },
+      { label: 'Cost', num: true, value: (c) => c.components?.cost?.toFixed?.(3) ?? '—' },
+      { label: 'SLA risk', num: true, value: (c) => c.components?.slaRisk?.toFixed?.(3) ?? '—' },
+      { label: 'Split', num: true, value: (c) => c.components?.split?.toFixed?.(3) ?? '—' },
+      { label: 'Workload', num: true, value: (c) => c.components?.workload?.toFixed?.(3) ?? '—' },
+      { label: 'Distance', num: true, value: (c) => (c.distanceKm === null || c.distanceKm === undefined ? '—' : `${Math.round(c.distanceKm)} km`) },
+    ], r.candidates ?? [], { empty: 'No eligible location', class: 'compact' }),
+    h('h3', 'Excluded locations'),
+    table([
+      { label: 'Location', value: (x) => h('span.mono', x.locationId) },
+      { label: 'Reasons', value: (x) => x.reasons.map((why) => [pill('warn', why.replace(/_/g, ' ')), ' ']) },
+    ], r.excluded ?? [], { empty: 'None excluded' }),
+    o.routingHistory?.length > 1 ? [h('h3', 'Routing history'), table([
+      { label: 'Decided', value: (x) => fmt.time(x.decidedAt) },
+      { label: 'Why', value: (x) => x.why },
+      { label: 'Outcome', value: (x) => pill(x.outcome === 'routed' ? 'allocated' : x.outcome, String(x.outcome).replace(/_/g, ' ')) },
+      { label: 'Policy', value: (x) => `v${x.policyVersion}` },
+    ], o.routingHistory)] : null,
+  );
+}
+
+async function orderDetail(ctx, id) {
+  const o = await get(`/v1/orders/${encodeURIComponent(id)}`);
+  if (!ctx.live()) return;
+  ctx.title.textContent = `Order ${o.externalOrderId}`;
+  fill(ctx.sub, h('span', `${o.source} · `), pill(o.state), o.holdReason ? ` ${o.holdReason.replace(/_/g, ' ')}` : '', h('span.faint', ` · ${o.id}`));
+  const canCancel = session.can('POST /v1/orders/{id}/cancel') && !['shipped', 'delivered', 'partially_returned', 'returned', 'cancelled'].includes(o.state);
+  fill(ctx.actions, 
+    h('a', { href: '#/orders' }, '← all orders'),
+    canCancel ? h('button.danger', {
+      async onclick() {
+        const reason = prompt('Why cancel this order? (sent to the channel)');
+        if (reason === null) return;
+        try {
+          await post(`/v1/orders/${encodeURIComponent(o.id)}/cancel`, reason ? { reason } : {});
+          toast('success', 'Cancellation requested');
+          ctx.rerender();
+        } catch (err) { errorToast(err, 'Cancel refused'); }
+      },
+    }, 'Cancel order') : null,
+  );
+  const reroutes = (o.events ?? []).filter((e) => e.type === 'order.rerouted').length;
+  fill(ctx.content, 
+    h('div.grid.g-order',
+      panel('Order', facts([
+        ['Channel order', h('span.mono', o.externalOrderId)], ['Customer', o.customerId], ['Placed', fmt.time(o.placedAt)], ['Promised by', fmt.time(o.promisedBy)],
+        ['Payment', pill(o.paymentStatus === 'authorized' || o.paymentStatus === 'captured' ? 'ok' : 'warn', o.paymentStatus)], ['Total', fmt.money(o.total, o.currency)],
+        ['Fraud score', o.fraud ? String(o.fraud.score) : '—'], ['Reroutes', reroutes ? pill('warn', `${reroutes} reroute${reroutes > 1 ? 's' : ''}`) : '0'],
+      ])),
+      panel('Lines and allocations', table([
+        { label: 'Line', value: (l) => l.lineId }, { label: 'Sku', value: (l) => h('span.mono', l.sku) }, { label: 'Qty', num: true, value: (l) => l.qty },
+        { label: 'Allocated at', value: (l) => l.allocations.map((a) => `${a.qty}× ${a.locationId} (${a.reservation})`).join(', ') || '—' },
+      ], o.lines)),
+      panel('Fulfilments', table([
+        { label: 'Location', value: (f) => h('span.mono', f.locationId) }, { label: 'State', value: (f) => pill(f.state) },
+        { label: 'Accept by', value: (f) => h('span.nowrap', fmt.short(f.acceptBy)) }, { label: 'Ship by', value: (f) => h('span.nowrap', fmt.short(f.shipBy)) },
+        o.fulfilments.some((f) => f.carrier) ? { label: 'Carrier', value: (f) => (f.carrier ? `${f.carrier} ${f.tracking ?? ''}` : '—') } : null,
+      ].filter(Boolean), o.fulfilments, { empty: 'No fulfilment yet', class: 'compact' })),
+    ),
+    h('div.grid.g-detail',
+      h('section.panel.routing', h('h2', 'Routing explanation'), routing(o)),
+      h('section.panel', h('h2', `Timeline · ${(o.events ?? []).length} events and decisions`), timeline(o)),
+    ),
+  );
+}

@@ -1,0 +1,18 @@
+// The screen registry: name (hash route), sidebar group, the API route a screen needs (what the
+// role may call decides whether it shows; whether the server has it decides "not available").
+import { overview } from './overview.js';
+import { approvals, exceptions, returnsList } from './work.js';
+import { orders } from './orders.js';
+import { inventory, integrations, policies, audit } from './ops.js';
+
+export const SCREENS = [
+  { name: 'overview', title: 'Overview', group: 'Monitor', requires: 'GET /v1/dashboard', render: overview },
+  { name: 'approvals', title: 'Approvals', group: 'Work', requires: 'GET /v1/approvals', render: approvals },
+  { name: 'exceptions', title: 'Exception queues', group: 'Work', requires: 'GET /v1/exceptions', render: exceptions },
+  { name: 'orders', title: 'Orders', group: 'Work', requires: 'GET /v1/orders', render: orders },
+  { name: 'returns', title: 'Returns', group: 'Work', requires: 'GET /v1/returns', render: returnsList },
+  { name: 'inventory', title: 'Inventory', group: 'Monitor', requires: 'GET /v1/stock', render: inventory },
+  { name: 'integrations', title: 'Integrations', group: 'Monitor', requires: 'GET /v1/events', render: integrations },
+  { name: 'policies', title: 'Policies', group: 'Govern', requires: 'GET /v1/policies', render: policies },
+  { name: 'audit', title: 'Audit', group: 'Govern', requires: 'GET /v1/audit', render: audit },
+];

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { defineEvent } from '../events/catalog.js';
+import { RETURN_DISPOSITIONS, RETURN_REASON_CATEGORIES } from '../ai/labels.js';
+import { ITEM_CONDITIONS } from './case-state.js';
+
+/**
+ * Returns and refunds (SPEC §3). Inbound: the return request, the warehouse's receipt, the ERP's
+ * settlement. Decided: the recorded AI answers (the model is asked outside any transaction and its
+ * answer enters the log, so a replay reads it instead of asking again), the disposition and the refund.
+ */
+const decided = { schemaVersion: 1, origin: 'decided' } as const;
+const byCase = (p: { caseId: string }) => `return:${p.caseId}`;
+
+export const returnRequested = defineEvent({
+  type: 'return.requested',
+  schemaVersion: 1,
+  origin: 'inbound',
+  description: 'A customer asked to return lines of an order (any channel, marketplaces included).',
+  payload: z
+    .object({
+      /** The channel's own return reference; a resend with the same reference is the same case. */
+      externalReturnId: z.string().min(1).max(200).optional(),
+      /** The order's channel when it differs from the sender (a service desk returning a web order). */
+      channel: z.string().min(1).max(64).optional(),
+      externalOrderId: z.string().min(1).max(200).optional(),
+      orderId: z.string().min(1).max(100).optional(),
+      lines: z.array(z.object({ lineId: z.string().min(1).max(100), qty: z.number().int().positive().max(100_000) })).min(1).max(500),
+      reason: z.string().max(5000),
+      reasonCode: z.string().max(200).optional(),
+    })
+    .refine((p) => p.orderId !== undefined || p.externalOrderId !== undefined, { message: 'orderId or externalOrderId is required', path: ['externalOrderId'] }),
+  subject: (p, meta) => (p.orderId ? `order-id:${p.orderId}` : `order:${p.channel ?? meta.source}:${p.externalOrderId}`),
+});
+
+export const returnReceived = defineEvent({
+  type: 'return.received',
+  schemaVersion: 1,
+  origin: 'inbound',
+  description: 'The warehouse received returned items and recorded their condition.',
+  payload: z.object({
+    caseId: z.string().min(1).max(100),
+    lines: z.array(z.object({ lineId: z.string().min(1).max(100), condition: z.enum(ITEM_CONDITIONS) })).min(1).max(500),
+    /** Where the items were received; defaults to the location each line shipped from. */
+    locationId: z.string().min(1).max(64).optional(),
+  }),
+  subject: byCase,
+});
+
+export const refundSettled = defineEvent({
+  type: 'refund.settled',
+  schemaVersion: 1,
+  origin: 'inbound',
+  description: 'The ERP or payment provider paid the refund out.',
+  payload: z.object({ refundId: z.string().min(1).max(100), reference: z.string().max(200).optional() }),
+  subject: (p) => `refund:${p.refundId}`,
+});
+
+/** One stored AI answer (or why there is none): enough to explain it later and to replay without asking again. */
+export const aiRecordSchema = z.object({
+  status: z.enum(['answered', 'unavailable']),
+  label: z.string().optional(),
+  confidence: z.number().min(0).max(1).optional(),
+  rationale: z.string().optional(),
+  reason: z.enum(['timeout', 'invalid_output', 'error']).optional(),
+  detail: z.string().optional(),
+  model: z.object({ id: z.string(), version: z.string() }),
+  inputDigest: z.string(),
+  promptVersion: z.string().optional(),
+  raw: z.unknown().optional(),
+  /** Set when the configured provider failed and the built-in classifier answered instead. */
+  fallbackFrom: z.object({ reason: z.string(), detail: z.string(), model: z.object({ id: z.string(), version: z.string() }) }).optional(),
+});
+export type AiRecord = z.infer<typeof aiRecordSchema>;
+
+export const returnCaseFactsSchema = z.object({
+  reasonText: z.string(),
+  category: z.enum(RETURN_REASON_CATEGORIES),
+  returnValue: z.number(),
+  deliveredAt: z.number().nullable(),
+  requestedAt: z.number(),
+  replacementInStock: z.boolean(),
+  supplierWarrantyActive: z.boolean(),
+  customerOrderCount: z.number().int(),
+  customerReturnCount: z.number().int(),
+  customerAccountAgeDays: z.number(),
+});
+
+export const returnClassified = defineEvent({
+  ...decided,
+  type: 'return.classified',
+  description: 'The reason was classified and a disposition recommended (AI answers as recorded, or why there were none).',
+  payload: z.object({ caseId: z.string(), classification: aiRecordSchema, recommendation: aiRecordSchema, facts: returnCaseFactsSchema }),
+  subject: byCase,
+});
+
+export const returnDispositionDecided = defineEvent({
+  ...decided,
+  type: 'return.disposition_decided',
+  description: 'Which disposition applies, decided by the AI or the rules, and why.',
+  payload: z.object({
+    caseId: z.string(),
+    disposition: z.enum(RETURN_DISPOSITIONS),
+    decidedBy: z.enum(['ai', 'rules']),
+    why: z.string(),
+    confidence: z.number(),
+    rationale: z.string(),
+    needsApproval: z.boolean(),
+    approvalReasons: z.array(z.string()),
+    rule: z.string(),
+    policyVersion: z.string(),
+  }),
+  subject: byCase,
+});
+
+export const refundRequested = defineEvent({
+  ...decided,
+  type: 'refund.requested',
+  description: 'A refund was approved (or needed no approval) and sent to the ERP.',
+  payload: z.object({
+    refundId: z.string(),
+    caseId: z.string(),
+    orderId: z.string(),
+    amount: z.number(),
+    currency: z.string(),
+    lines: z.array(z.object({ lineId: z.string(), qty: z.number().int(), amount: z.number() })),
+  }),
+  subject: (p) => `refund:${p.refundId}`,
+});
+
+export const returnEventDefinitions = [returnRequested, returnReceived, refundSettled, returnClassified, returnDispositionDecided, refundRequested];
+
+export type ReturnRequestedPayload = z.infer<typeof returnRequested.payload>;
+export type ReturnReceivedPayload = z.infer<typeof returnReceived.payload>;
+export type ReturnClassifiedPayload = z.infer<typeof returnClassified.payload>;
+export type ReturnDispositionDecidedPayload = z.infer<typeof returnDispositionDecided.payload>;

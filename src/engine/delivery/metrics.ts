@@ -1,0 +1,43 @@
+import client from 'prom-client';
+import type { SqlExecutor } from '../../store/port.js';
+
+/** Delivery measures (issue 7): by destination and result, retries, circuits, dead letters, latency, reconciliation. */
+export class DeliveryMetrics {
+  readonly deliveries: client.Counter<'destination' | 'result'>;
+  readonly retries: client.Counter<'destination'>;
+  readonly deadLetters: client.Counter<'destination'>;
+  readonly latency: client.Histogram<'destination'>;
+  readonly circuit: client.Gauge<'destination'>;
+
+  constructor(registry: client.Registry, read: SqlExecutor) {
+    const registers = [registry];
+    this.deliveries = new client.Counter({ name: 'omniops_deliveries_total', help: 'Delivery attempts by destination and result (delivered, retry, dead, refused)', labelNames: ['destination', 'result'], registers });
+    this.retries = new client.Counter({ name: 'omniops_delivery_retries_total', help: 'Deliveries scheduled for another attempt', labelNames: ['destination'], registers });
+    this.deadLetters = new client.Counter({ name: 'omniops_delivery_dead_letters_total', help: 'Deliveries dead-lettered', labelNames: ['destination'], registers });
+    this.latency = new client.Histogram({
+      name: 'omniops_delivery_latency_seconds', help: 'Time from outbox row creation to delivered', labelNames: ['destination'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600], registers,
+    });
+    this.circuit = new client.Gauge({ name: 'omniops_delivery_circuit_state', help: 'Circuit per destination: 0 closed, 1 half-open, 2 open', labelNames: ['destination'], registers });
+    new client.Gauge({
+      name: 'omniops_outbox_rows', help: 'Outbox rows by status (pending, delivered, dead, unrouted)', labelNames: ['status'], registers,
+      async collect() {
+        const rows = await read.all<{ status: string; n: number | string }>('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status');
+        this.reset();
+        for (const r of rows) this.set({ status: r.status }, Number(r.n));
+      },
+    });
+    new client.Gauge({
+      name: 'omniops_stock_discrepancy_rate', help: 'Share of sku × location lines that disagreed with the ERP in the last reconciliation', labelNames: ['destination'], registers,
+      async collect() {
+        const rows = await read.all<{ payload: string }>(
+          `SELECT e.payload FROM events e WHERE e.type = 'reconciliation.completed' AND e.seq = (SELECT MAX(x.seq) FROM events x WHERE x.type = 'reconciliation.completed' AND x.subject = e.subject)`);
+        this.reset();
+        for (const r of rows) {
+          const p = JSON.parse(r.payload) as { destinationId: string; compared: number; discrepancies: number };
+          this.set({ destination: p.destinationId }, p.compared === 0 ? 0 : p.discrepancies / p.compared);
+        }
+      },
+    });
+  }
+}

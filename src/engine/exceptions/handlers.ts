@@ -1,0 +1,89 @@
+import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
+import { assignException, resolveException, retryException, type ExceptionResult } from '../../domain/exceptions/index.js';
+import { isRole } from '../../domain/roles.js';
+import { exceptionById, openExceptionFor, saveExceptionItem, type StoredException } from '../../store/repos/exceptions.js';
+import { requeueDead } from '../../store/repos/events.js';
+import { userByName } from '../../store/repos/identity.js';
+import { openException } from './open.js';
+
+interface ActionRequested { exceptionId: string; action: 'resolve' | 'retry' | 'assign'; reason?: string; assignee?: string }
+
+/** Resolves or notes the open item of a queue for a subject (the cause went away by itself). */
+async function closeIfOpen(h: HandlerContext, queue: StoredException['category'], subjectRef: string, reason: string): Promise<void> {
+  const item = await openExceptionFor(h.tx, queue, subjectRef);
+  if (!item) return;
+  const next: StoredException = { ...item, state: 'resolved', resolution: { reason, by: 'omniops', at: h.decision.now }, history: [...item.history, { at: h.decision.now, action: 'resolve', by: 'omniops', note: reason }] };
+  if (await saveExceptionItem(h.tx, next, item.state, h.decision.now)) {
+    h.emit({ type: 'exception.updated', subject: `exception:${item.id}`, payload: { exceptionId: item.id, category: item.category, action: 'resolve', by: 'omniops', state: 'resolved', assignee: item.assignee, reason } });
+    h.audit({ action: 'exception.resolved', subject: `exception:${item.id}`, before: { state: item.state }, after: { state: 'resolved' }, detail: { reason, automatic: true } });
+  }
+}
+
+export function exceptionHandlers(): EventHandler[] {
+  /** Payment and fraud holds are worked from their queues; the hold clearing resolves the item. */
+  const held: EventHandler = {
+    type: 'order.held', name: 'exceptions.order_held',
+    async handle(h) {
+      const p = h.event.payload as { orderId: string; holdReason: string; detail?: string };
+      if (p.holdReason === 'payment') {
+        await openException(h, { category: 'payment_hold', subjectRef: `order:${p.orderId}`, summary: `order ${p.orderId} held: payment not authorised`, detail: { orderId: p.orderId } });
+      } else if (p.holdReason === 'fraud_review') {
+        await openException(h, { category: 'fraud_review', subjectRef: `order:${p.orderId}`, summary: `order ${p.orderId} held for fraud review`, detail: { orderId: p.orderId } });
+      }
+    },
+  };
+  const stateChanged: EventHandler = {
+    type: 'order.state_changed', name: 'exceptions.order_state_changed',
+    async handle(h) {
+      const p = h.event.payload as { orderId: string; from: string; to: string; holdReason?: string };
+      if (p.from !== 'on_hold' || (p.to === 'on_hold' && p.holdReason === undefined)) return;
+      const ref = `order:${p.orderId}`;
+      if (p.holdReason !== 'payment') await closeIfOpen(h, 'payment_hold', ref, `order moved on: ${p.to}`);
+      if (p.holdReason !== 'fraud_review') await closeIfOpen(h, 'fraud_review', ref, `order moved on: ${p.to}`);
+    },
+  };
+  const slaBreach: EventHandler = {
+    type: 'fulfilment.expired', name: 'exceptions.sla_breach',
+    async handle(h) {
+      const p = h.event.payload as { fulfilmentId: string; orderId: string; deadline: string; dueAt: number };
+      await openException(h, {
+        category: 'sla_breach', subjectRef: `fulfilment:${p.fulfilmentId}`,
+        summary: `fulfilment ${p.fulfilmentId} of order ${p.orderId} missed its ${p.deadline} deadline`, detail: { ...p },
+      });
+    },
+  };
+  const action: EventHandler = {
+    type: 'exception.action_requested', name: 'exceptions.action',
+    async handle(h) {
+      const p = h.event.payload as unknown as ActionRequested;
+      const item = await exceptionById(h.tx, p.exceptionId);
+      const actorId = h.event.actor ?? `source:${h.event.source}`;
+      const actor = { actorId, actorRoles: isRole(h.event.actorRole) ? [h.event.actorRole] : [] };
+      if (!item) {
+        h.audit({ action: 'exception.action_refused', subject: `exception:${p.exceptionId}`, detail: { code: 'E_NOT_FOUND', action: p.action } });
+        return;
+      }
+      let result: ExceptionResult;
+      if (p.action === 'resolve') result = resolveException(item, actor, p.reason ?? '', h.decision);
+      else if (p.action === 'retry') result = retryException(item, actor, h.decision);
+      else {
+        const who = p.assignee ?? actorId;
+        const user = who === actorId ? { role: h.event.actorRole } : await userByName(h.tx, who);
+        result = assignException(item, actor, { id: who, roles: user && isRole(user.role) ? [user.role] : [] }, h.decision);
+      }
+      if (!result.ok) {
+        h.audit({ action: 'exception.action_refused', subject: `exception:${item.id}`, detail: { code: result.refusal.code, message: result.refusal.message, action: p.action } });
+        return;
+      }
+      const next: StoredException = { ...result.item, history: [...item.history, { at: h.decision.now, action: p.action, by: actorId, ...(p.reason ? { note: p.reason } : {}) }] };
+      if (!(await saveExceptionItem(h.tx, next, item.state, h.decision.now))) throw new Error(`exception ${item.id} changed concurrently; retrying`);
+      if (p.action === 'retry' && typeof item.detail.eventId === 'string') {
+        // A dead-lettered event is replayed; if it fails again, its new dead letter notes itself here.
+        await requeueDead(h.tx, item.detail.eventId);
+      }
+      h.emit({ type: 'exception.updated', subject: `exception:${item.id}`, payload: { exceptionId: item.id, category: item.category, action: p.action, by: actorId, state: next.state, assignee: next.assignee, reason: p.reason ?? null } });
+      h.audit({ action: `exception.${p.action === 'resolve' ? 'resolved' : p.action === 'retry' ? 'retried' : 'assigned'}`, subject: `exception:${item.id}`, before: { state: item.state, assignee: item.assignee }, after: { state: next.state, assignee: next.assignee }, detail: { reason: p.reason ?? null, queue: item.category } });
+    },
+  };
+  return [held, stateChanged, slaBreach, action];
+}

@@ -1,0 +1,35 @@
+import type { EventHandler } from '../dispatch/handler.js';
+import type { PolicyBook } from '../policy-book.js';
+import type { LineToSource } from '../../domain/sourcing/index.js';
+import { orderById } from '../../store/repos/orders.js';
+import { routeAndReserve } from './routing.js';
+import { persistOrder } from './transition.js';
+
+interface Decided { approvalId: string; subject: string; subjectRef: string; outcome: 'approved' | 'rejected' | 'expired'; decidedBy: string[] }
+
+/**
+ * Regional ops decided on protected store stock for an order on hold: approved → routed again, now
+ * allowed to take the protected quantity; rejected or expired → routed without it (another node,
+ * backorder or cancel by policy). Only the approval the order is waiting for counts, and only while
+ * the order still waits (a cancelled order, or a second outcome, changes nothing).
+ */
+export function protectedStockDecidedHandler(policies: PolicyBook): EventHandler {
+  return {
+    type: 'approval.decided',
+    name: 'orders.protected_stock_decided',
+    async handle(h) {
+      const p = h.event.payload as unknown as Decided;
+      if (p.subject !== 'protected_stock_reallocation') return;
+      const order = await orderById(h.tx, p.subjectRef);
+      if (!order || order.state !== 'on_hold' || order.holdReason !== 'approval') return;
+      const waiting = [...order.doc.routing].reverse().find((r) => (r as { protectedApproval?: unknown }).protectedApproval !== undefined) as
+        | { protectedApproval: { approvalId: string | null; lines: LineToSource[] } }
+        | undefined;
+      if (!waiting || waiting.protectedApproval.approvalId !== p.approvalId) return;
+      const approved = p.outcome === 'approved';
+      const why = approved ? `protected stock released by ${p.decidedBy.join(', ')}` : `protected stock ${p.outcome}: routing without it`;
+      await routeAndReserve(h, policies, order, why, waiting.protectedApproval.lines, { approvalId: p.approvalId, outcome: approved ? 'approved' : 'refused' });
+      await persistOrder(h, order);
+    },
+  };
+}

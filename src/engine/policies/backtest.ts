@@ -1,0 +1,401 @@
+import type { SqlExecutor } from '../../store/port.js';
+import { DomainError } from '../../domain/errors.js';
+import { decisionContextFor } from '../ids.js';
+import { POLICY_KINDS } from '../../policy/registry.js';
+import { decidePaymentUpdate, orderValue, validateOrder, type OrderPlacedPayload, type OrdersPolicy, type PaymentEventType } from '../../domain/orders/index.js';
+import { routeOrder, type RoutingDecision, type SourcingPolicy } from '../../domain/sourcing/index.js';
+import type { CustomerHistory } from '../../domain/orders/fraud-score.js';
+import type { Location } from '../../domain/masterdata/location.js';
+import type { StockLevel } from '../../domain/inventory/stock.js';
+import { addressKey, orderIdFor } from '../orders/identity.js';
+import { localDay, toSourcingLocation } from '../orders/snapshot.js';
+
+/**
+ * Backtest: replays the recorded log through the PURE deciders (validateOrder, routeOrder) with a
+ * candidate policy and reports what would have been decided differently — without touching state.
+ *
+ * The inputs each decision saw are rebuilt from the log itself, from its very first event: locations
+ * (location.upserted), stock (inventory.snapshot / .adjusted, reservations made and released, shipments
+ * consuming them), capacity used per location and local day, and customer/address history for fraud
+ * velocity. Each event's recorded consequences (the decided events it caused) are applied at the
+ * event's own position, i.e. when it was processed.
+ *
+ * Approximations, stated: events are taken in log order (exact on SQLite; PostgreSQL's subject
+ * partitions may have processed two subjects' events in the other order); every decision is judged on
+ * the state as it really was, so a different earlier decision does not change later orders' stock
+ * (no knock-on effects); protected stock released by an approval is not modelled; orders routed again
+ * by a scheduled control (backorder retry) are not re-decided; the other kinds' policies are the ones
+ * that were active at the time.
+ */
+export const BACKTEST_KINDS = ['orders', 'sourcing'] as const;
+export type BacktestKind = (typeof BACKTEST_KINDS)[number];
+
+export interface BacktestOptions {
+  kind: string;
+  /** The candidate policy body (already validated); its `version` labels the report. */
+  candidate: Record<string, unknown>;
+  fromMs: number;
+  toMs: number;
+  /** Differences listed in full (all are counted). */
+  listLimit?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+interface Decision {
+  validation: string | null;
+  routing: { outcome: string; locations: string[]; cost: number | null; shipAt: number | null } | null;
+}
+
+export interface OrderDifference {
+  eventId: string;
+  eventType: string;
+  orderId: string;
+  at: string;
+  recorded: Decision;
+  candidate: Decision;
+  what: string[];
+}
+
+export interface BacktestReport {
+  kind: string;
+  candidateVersion: string;
+  window: { from: string; to: string };
+  eventsReplayed: number;
+  decisionsCompared: number;
+  /** The recorded decisions re-decided with the versions live at the time: how faithful the rebuilt inputs are. */
+  reproduced: { matched: number; total: number; mismatches: Array<{ eventId: string; orderId: string; logged: Decision; redecided: Decision }> };
+  differences: {
+    decisions: number;
+    routedElsewhere: number;
+    routingOutcomeChanged: number;
+    holdsAdded: number;
+    holdsRemoved: number;
+    estimatedCostDelta: number;
+    shipTimeDeltaMinutes: number;
+    promiseMissesBefore: number;
+    promiseMissesAfter: number;
+  };
+  orders: OrderDifference[];
+  elapsedMs: number;
+  /** Of elapsedMs, reading and parsing the log. */
+  loadMs: number;
+  eventsPerSecond: number;
+}
+
+const TYPES = [
+  'location.upserted', 'inventory.snapshot', 'inventory.adjusted', 'order.placed', 'payment.authorized', 'payment.captured', 'payment.failed',
+  'order.cancel_requested', 'fulfilment.rejected', 'fulfilment.expired', 'fulfilment.shipped', 'schedule.tick', 'reservation.made',
+  'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.backordered', 'order.cancelled', 'policy.changed',
+];
+const CHILD_TYPES = new Set(['reservation.made', 'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.backordered', 'order.cancelled', 'policy.changed']);
+
+interface LogRow { seq: number; id: string; source: string; type: string; receivedMs: number; payload: Record<string, unknown>; causationId: string | null }
+interface SimOrder { id: string; source: string; placed: OrderPlacedPayload; state: string; holdReason: string | null; paymentStatus: string; customerId: string; addressKey: string; total: number; placedMs: number; promisedByMs: number | null; excluded: string[] }
+interface Alloc { lineId: string; sku: string; locationId: string; qty: number; fulfilmentId: string }
+
+async function loadLog(db: SqlExecutor, toMs: number): Promise<LogRow[]> {
+  const rows: LogRow[] = [];
+  const inList = TYPES.map(() => '?').join(', ');
+  let after = 0;
+  for (;;) {
+    const page = await db.all<{ seq: number; id: string; source: string; type: string; received_ms: number; payload: string; causation_id: string | null }>(
+      `SELECT seq, id, source, type, received_ms, payload, causation_id FROM events
+       WHERE seq > ? AND status = 'processed' AND received_ms <= ? AND type IN (${inList}) ORDER BY seq LIMIT 20000`,
+      [after, toMs, ...TYPES],
+    );
+    for (const r of page) rows.push({ seq: Number(r.seq), id: r.id, source: r.source, type: r.type, receivedMs: Number(r.received_ms), payload: JSON.parse(r.payload) as Record<string, unknown>, causationId: r.causation_id });
+    if (page.length < 20000) return rows;
+    after = Number(page[page.length - 1]!.seq);
+  }
+}
+
+/** A candidate from a stored version (`kind@version`) or a document; validated by the kind's schema. */
+export async function candidatePolicy(db: SqlExecutor, kind: string, ref: { version?: number; body?: unknown }): Promise<Record<string, unknown>> {
+  if (!(BACKTEST_KINDS as readonly string[]).includes(kind)) {
+    throw new DomainError('E_INVALID_STATE', `backtest replays the ${BACKTEST_KINDS.join(' and ')} deciders; ${kind} is not backtestable yet`);
+  }
+  if (ref.version !== undefined) {
+    const row = await db.get<{ doc: string }>('SELECT doc FROM policy_versions WHERE kind = ? AND version = ?', [kind, ref.version]);
+    if (!row) throw new DomainError('E_NOT_FOUND', `${kind} has no version ${ref.version}`);
+    return { ...(JSON.parse(row.doc) as Record<string, unknown>), version: String(ref.version) };
+  }
+  const body = { version: 'candidate', ...(ref.body as Record<string, unknown>) };
+  const parsed = POLICY_KINDS[kind as BacktestKind].schema.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+    throw new DomainError('E_SCHEMA', `the ${kind} policy is invalid: ${issues.map((i) => i.path).join(', ')}`, { issues });
+  }
+  return parsed.data as unknown as Record<string, unknown>;
+}
+
+export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promise<BacktestReport> {
+  const started = performance.now();
+  if (!(BACKTEST_KINDS as readonly string[]).includes(opts.kind)) throw new DomainError('E_INVALID_STATE', `${opts.kind} is not backtestable yet`);
+  const kind = opts.kind as BacktestKind;
+  const listLimit = opts.listLimit ?? 100;
+  const log = await loadLog(db, opts.toMs);
+  const loadMs = Math.round(performance.now() - started);
+
+  // Policy versions as they were live: version 1 (the seed) until the log says another was activated.
+  const bodies = new Map<string, Record<string, unknown>>();
+  for (const r of await db.all<{ kind: string; version: number; doc: string }>(`SELECT kind, version, doc FROM policy_versions WHERE kind IN ('orders', 'sourcing')`)) {
+    bodies.set(`${r.kind}@${Number(r.version)}`, { ...(JSON.parse(r.doc) as Record<string, unknown>), version: String(r.version) });
+  }
+  const live: Record<BacktestKind, Record<string, unknown>> = {
+    orders: bodies.get('orders@1') ?? { ...POLICY_KINDS.orders.defaults, version: 'default' },
+    sourcing: bodies.get('sourcing@1') ?? { ...POLICY_KINDS.sourcing.defaults, version: 'default' },
+  };
+
+  const children = new Map<string, LogRow[]>();
+  for (const e of log) {
+    if (e.causationId && CHILD_TYPES.has(e.type)) {
+      const list = children.get(e.causationId);
+      if (list) list.push(e);
+      else children.set(e.causationId, [e]);
+    }
+  }
+
+  // The rebuilt world.
+  const locations = new Map<string, Location>();
+  const stock = new Map<string, StockLevel>();
+  const stockBySku = new Map<string, StockLevel[]>();
+  const capacity = new Map<string, number>();
+  const fulfilments = new Map<string, { locationId: string; day: string; counted: boolean; orderId: string }>();
+  const reservations = new Map<string, Alloc[]>();
+  const orders = new Map<string, SimOrder>();
+  const byCustomer = new Map<string, Array<{ id: string; placedMs: number; total: number }>>();
+  const byAddress = new Map<string, Array<{ id: string; placedMs: number }>>();
+
+  const stockRow = (sku: string, locationId: string): StockLevel => {
+    const k = `${sku}\u0000${locationId}`;
+    let s = stock.get(k);
+    if (!s) {
+      s = { sku, locationId, onHand: 0, reserved: 0, protected: 0, safetyStock: 0 } as StockLevel;
+      stock.set(k, s);
+      const list = stockBySku.get(sku) ?? [];
+      list.push(s);
+      stockBySku.set(sku, list);
+    }
+    return s;
+  };
+
+  const history = (o: SimOrder, now: number, policy: OrdersPolicy): CustomerHistory => {
+    const cWin = now - policy.fraud.customerVelocity.windowMinutes * 60_000;
+    const aWin = now - policy.fraud.addressVelocity.windowMinutes * 60_000;
+    let n = 0, sum = 0, recent = 0, recentAddr = 0;
+    for (const x of byCustomer.get(o.customerId) ?? []) {
+      if (x.id === o.id) continue;
+      n++; sum += x.total;
+      if (x.placedMs >= cWin) recent++;
+    }
+    for (const x of byAddress.get(o.addressKey) ?? []) if (x.id !== o.id && x.placedMs >= aWin) recentAddr++;
+    return { priorOrderCount: n, averageOrderValue: n ? sum / n : 0, recentOrdersByCustomer: recent, recentOrdersToAddress: recentAddr };
+  };
+
+  const route = (o: SimOrder, e: LogRow, sourcing: SourcingPolicy): Decision['routing'] => {
+    const skus = [...new Set(o.placed.lines.map((l) => l.sku))];
+    const snapshotStock = skus.flatMap((s) => (stockBySku.get(s) ?? []).map((r) => ({ ...r })));
+    const locs = [...locations.values()].map((l) => toSourcingLocation(l, capacity.get(`${l.id}|${localDay(e.receivedMs, l.utcOffsetMinutes)}`) ?? 0));
+    const request = {
+      orderId: o.id,
+      lines: o.placed.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty })),
+      shipping: { method: o.placed.shipping.method, address: { lat: o.placed.shipping.address.lat, lon: o.placed.shipping.address.lon }, pickupLocationId: o.placed.shipping.pickupLocationId },
+      promisedBy: o.promisedByMs ?? undefined,
+    };
+    const d: RoutingDecision = routeOrder(request, { locations: locs, stock: snapshotStock, excludedLocationIds: o.excluded, inbound: [] }, sourcing, decisionContextFor(e.id, e.receivedMs));
+    if (d.outcome === 'allocated' || d.outcome === 'needs_approval') {
+      const ids = [...d.locationIds].sort();
+      const cost = d.candidates.filter((c) => ids.includes(c.locationId)).reduce((s, c) => s + c.estimatedShippingCost, 0);
+      return { outcome: d.outcome, locations: ids, cost: Math.round(cost * 100) / 100, shipAt: d.estimatedShipAt };
+    }
+    return { outcome: d.outcome, locations: [], cost: null, shipAt: null };
+  };
+
+  const decide = (e: LogRow, o: SimOrder, policies: Record<BacktestKind, Record<string, unknown>>): Decision => {
+    const ordersPolicy = policies.orders as unknown as OrdersPolicy;
+    const ctx = decisionContextFor(e.id, e.receivedMs);
+    let paymentStatus = o.paymentStatus;
+    if (e.type !== 'order.placed') {
+      const d = decidePaymentUpdate({ state: o.state as never, holdReason: (o.holdReason ?? undefined) as never, order: o.placed }, e.type as PaymentEventType, history(o, e.receivedMs, ordersPolicy), ordersPolicy, ctx);
+      paymentStatus = d.paymentStatus;
+      if (d.action === 'hold') return { validation: 'held:payment', routing: null };
+      if (d.action !== 'revalidate') return { validation: null, routing: null };
+    }
+    const v = validateOrder({ ...o.placed, payment: { ...o.placed.payment, status: paymentStatus as never } }, history(o, e.receivedMs, ordersPolicy), ordersPolicy, ctx);
+    if (v.outcome === 'on_hold') return { validation: `held:${v.holdReason}`, routing: null };
+    return { validation: 'validated', routing: route(o, e, policies.sourcing as unknown as SourcingPolicy) };
+  };
+
+  const logged = (e: LogRow): Decision => {
+    const kids = children.get(e.id) ?? [];
+    const d: Decision = { validation: null, routing: null };
+    for (const k of kids) {
+      if (k.type === 'order.validated') d.validation = 'validated';
+      else if (k.type === 'order.held') {
+        const reason = String(k.payload.holdReason);
+        if (reason === 'approval') d.routing = { outcome: 'needs_approval', locations: d.routing?.locations ?? [], cost: null, shipAt: null };
+        else d.validation = `held:${reason}`;
+      } else if (k.type === 'order.routed') d.routing = { outcome: 'allocated', locations: [...new Set((k.payload.plan as Alloc[]).map((a) => a.locationId))].sort(), cost: null, shipAt: null };
+      else if (k.type === 'order.backordered') d.routing = { outcome: 'backorder', locations: [], cost: null, shipAt: null };
+      else if (k.type === 'order.cancelled' && d.validation === 'validated') d.routing = { outcome: 'cancel', locations: [], cost: null, shipAt: null };
+    }
+    return d;
+  };
+
+  const sameOutcome = (a: Decision, b: Decision) =>
+    a.validation === b.validation && (a.routing?.outcome ?? null) === (b.routing?.outcome ?? null) &&
+    (a.routing?.outcome === 'needs_approval' || (a.routing?.locations ?? []).join(',') === (b.routing?.locations ?? []).join(','));
+
+  const report: BacktestReport = {
+    kind,
+    candidateVersion: String(opts.candidate.version ?? 'candidate'),
+    window: { from: new Date(opts.fromMs).toISOString(), to: new Date(opts.toMs).toISOString() },
+    eventsReplayed: log.length,
+    decisionsCompared: 0,
+    reproduced: { matched: 0, total: 0, mismatches: [] },
+    differences: { decisions: 0, routedElsewhere: 0, routingOutcomeChanged: 0, holdsAdded: 0, holdsRemoved: 0, estimatedCostDelta: 0, shipTimeDeltaMinutes: 0, promiseMissesBefore: 0, promiseMissesAfter: 0 },
+    orders: [],
+    elapsedMs: 0,
+    loadMs,
+    eventsPerSecond: 0,
+  };
+
+  const applyChildren = (e: LogRow) => {
+    for (const k of children.get(e.id) ?? []) {
+      if (k.type === 'reservation.made') {
+        for (const a of k.payload.reservations as Alloc[]) {
+          stockRow(a.sku, a.locationId).reserved += a.qty;
+          const list = reservations.get(a.fulfilmentId) ?? [];
+          list.push(a);
+          reservations.set(a.fulfilmentId, list);
+          if (!fulfilments.has(a.fulfilmentId)) {
+            const loc = locations.get(a.locationId);
+            const day = localDay(k.receivedMs, loc?.utcOffsetMinutes ?? 0);
+            fulfilments.set(a.fulfilmentId, { locationId: a.locationId, day, counted: true, orderId: String(k.payload.orderId) });
+            capacity.set(`${a.locationId}|${day}`, (capacity.get(`${a.locationId}|${day}`) ?? 0) + 1);
+          }
+        }
+      } else if (k.type === 'reservation.released') {
+        for (const a of k.payload.reservations as Alloc[]) {
+          const s = stockRow(a.sku, a.locationId);
+          s.reserved = s.reserved >= a.qty ? s.reserved - a.qty : 0;
+          const list = reservations.get(a.fulfilmentId);
+          if (list) reservations.set(a.fulfilmentId, list.filter((x) => !(x.lineId === a.lineId && x.sku === a.sku)));
+        }
+      } else if (k.type === 'order.state_changed') {
+        const o = orders.get(String(k.payload.orderId));
+        if (o) {
+          o.state = String(k.payload.to);
+          o.holdReason = typeof k.payload.holdReason === 'string' ? k.payload.holdReason : null;
+        }
+      } else if (k.type === 'policy.changed' && k.payload.change === 'activated') {
+        const pk = String(k.payload.kind);
+        const body = bodies.get(`${pk}@${Number(k.payload.version)}`);
+        if (body && (pk === 'orders' || pk === 'sourcing')) live[pk] = body;
+      }
+    }
+  };
+
+  const dropFulfilment = (fulfilmentId: string) => {
+    const f = fulfilments.get(fulfilmentId);
+    if (!f || !f.counted) return;
+    f.counted = false;
+    capacity.set(`${f.locationId}|${f.day}`, Math.max(0, (capacity.get(`${f.locationId}|${f.day}`) ?? 1) - 1));
+    const o = orders.get(f.orderId);
+    if (o && !o.excluded.includes(f.locationId)) o.excluded = [...o.excluded, f.locationId].sort();
+  };
+
+  const total = log.length;
+  let done = 0;
+  for (const e of log) {
+    done++;
+    if (opts.onProgress && done % 5000 === 0) opts.onProgress(done, total);
+    if (e.source === 'omniops' && CHILD_TYPES.has(e.type)) continue; // applied with their cause
+    const p = e.payload;
+    let order: SimOrder | undefined;
+    let fresh = false;
+    if (e.type === 'order.placed') {
+      const placed = p as unknown as OrderPlacedPayload;
+      const id = orderIdFor(e.source, placed.externalOrderId);
+      if (!orders.has(id)) {
+        order = {
+          id, source: e.source, placed, state: 'received', holdReason: null, paymentStatus: placed.payment.status, customerId: placed.customer.id,
+          addressKey: addressKey(placed.shipping.address), total: orderValue(placed.lines), placedMs: e.receivedMs,
+          promisedByMs: placed.promisedBy ? Date.parse(placed.promisedBy) : null, excluded: [],
+        };
+        orders.set(id, order);
+        fresh = true;
+        (byCustomer.get(order.customerId) ?? byCustomer.set(order.customerId, []).get(order.customerId)!).push({ id, placedMs: order.placedMs, total: order.total });
+        (byAddress.get(order.addressKey) ?? byAddress.set(order.addressKey, []).get(order.addressKey)!).push({ id, placedMs: order.placedMs });
+      }
+    } else if (e.type.startsWith('payment.')) {
+      order = orders.get(orderIdFor(e.source, String(p.externalOrderId)));
+    }
+
+    if (order && (fresh || e.type.startsWith('payment.')) && e.receivedMs >= opts.fromMs && e.receivedMs <= opts.toMs) {
+      const before = decide(e, order, live);
+      const after = decide(e, order, { ...live, [kind]: opts.candidate });
+      const rec = logged(e);
+      report.decisionsCompared++;
+      report.reproduced.total++;
+      if (sameOutcome(before, rec)) report.reproduced.matched++;
+      else if (report.reproduced.mismatches.length < listLimit) report.reproduced.mismatches.push({ eventId: e.id, orderId: order.id, logged: rec, redecided: before });
+      const what: string[] = [];
+      const held = (d: Decision) => (d.validation?.startsWith('held:') ? d.validation : d.routing?.outcome === 'needs_approval' ? 'held:approval' : null);
+      if (held(before) !== held(after)) {
+        if (held(after)) report.differences.holdsAdded++;
+        if (held(before)) report.differences.holdsRemoved++;
+        what.push(`hold ${held(before) ?? 'none'} → ${held(after) ?? 'none'}`);
+      }
+      const ro = before.routing?.outcome ?? null;
+      const rn = after.routing?.outcome ?? null;
+      if (ro !== rn) {
+        report.differences.routingOutcomeChanged++;
+        what.push(`routing ${ro ?? 'none'} → ${rn ?? 'none'}`);
+      } else if (ro && (before.routing!.locations.join(',') !== after.routing!.locations.join(','))) {
+        report.differences.routedElsewhere++;
+        what.push(`ships from ${before.routing!.locations.join('+')} → ${after.routing!.locations.join('+')}`);
+      }
+      if (before.routing?.cost != null && after.routing?.cost != null) report.differences.estimatedCostDelta += after.routing.cost - before.routing.cost;
+      if (before.routing?.shipAt != null && after.routing?.shipAt != null) report.differences.shipTimeDeltaMinutes += (after.routing.shipAt - before.routing.shipAt) / 60_000;
+      if (order.promisedByMs !== null) {
+        if (before.routing?.shipAt != null && before.routing.shipAt > order.promisedByMs) report.differences.promiseMissesBefore++;
+        if (after.routing?.shipAt != null && after.routing.shipAt > order.promisedByMs) report.differences.promiseMissesAfter++;
+      }
+      if (what.length > 0) {
+        report.differences.decisions++;
+        if (report.orders.length < listLimit) report.orders.push({ eventId: e.id, eventType: e.type, orderId: order.id, at: new Date(e.receivedMs).toISOString(), recorded: before, candidate: after, what });
+      }
+    }
+
+    // The event's own effects, then those of what it caused.
+    if (e.type === 'location.upserted') locations.set(String(p.id), p as unknown as Location);
+    else if (e.type === 'inventory.snapshot') {
+      for (const c of p.counts as Array<{ sku: string; onHand: number; protected?: number; safetyStock?: number }>) {
+        const s = stockRow(c.sku, String(p.locationId));
+        s.onHand = c.onHand;
+        if (c.protected !== undefined) s.protected = c.protected;
+        if (c.safetyStock !== undefined) s.safetyStock = c.safetyStock;
+      }
+    } else if (e.type === 'inventory.adjusted') {
+      const s = stockRow(String(p.sku), String(p.locationId));
+      s.onHand = Math.max(0, s.onHand + Number(p.delta));
+    } else if (e.type === 'fulfilment.shipped') {
+      for (const a of reservations.get(String(p.fulfilmentId)) ?? []) {
+        const s = stockRow(a.sku, a.locationId);
+        s.onHand = s.onHand >= a.qty ? s.onHand - a.qty : 0;
+        s.reserved = s.reserved >= a.qty ? s.reserved - a.qty : 0;
+      }
+      reservations.delete(String(p.fulfilmentId));
+    } else if (e.type === 'fulfilment.rejected' || e.type === 'fulfilment.expired') {
+      dropFulfilment(String(p.fulfilmentId));
+    }
+    applyChildren(e);
+  }
+  opts.onProgress?.(total, total);
+  report.differences.estimatedCostDelta = Math.round(report.differences.estimatedCostDelta * 100) / 100;
+  report.differences.shipTimeDeltaMinutes = Math.round(report.differences.shipTimeDeltaMinutes);
+  report.elapsedMs = Math.round(performance.now() - started);
+  report.eventsPerSecond = report.elapsedMs > 0 ? Math.round((log.length / report.elapsedMs) * 1000) : log.length;
+  return report;
+}

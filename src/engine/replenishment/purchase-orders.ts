@@ -1,0 +1,182 @@
+import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
+import type { PolicyBook } from '../policy-book.js';
+import { DomainError } from '../../domain/errors.js';
+import { transitionPurchaseOrder, type PurchaseOrderCommand, type PurchaseOrderState } from '../../domain/procurement/purchase-order.js';
+import { stockIncreasesOf } from '../../domain/procurement/receipt.js';
+import type { PoConfirmedPayload, PoDelayedPayload, PoReceivedPayload } from '../../domain/procurement/events.js';
+import { getLocation } from '../../store/repos/masterdata.js';
+import { markAvailabilityDirty } from '../../store/repos/orders.js';
+import { addOnHand, insertPurchaseOrder, purchaseOrderById, savePurchaseOrder, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
+import { requestApproval } from '../approvals/request.js';
+
+export const poSubject = (id: string) => `po:${id}`;
+
+/**
+ * Applies a lifecycle command to a PO: the pure transition decides, the row is saved only if it is
+ * still in the state it was read in (a replay or a racing step finds it moved and changes nothing),
+ * and the step is announced and audited. A refused transition throws: retried, then dead-lettered
+ * where an operator sees it — a state is never forced.
+ */
+export async function stepPurchaseOrder(h: HandlerContext, po: PurchaseOrderRecord, command: PurchaseOrderCommand, note?: string): Promise<PurchaseOrderRecord | null> {
+  const t = transitionPurchaseOrder(po, command);
+  if (!t.ok) throw new DomainError('E_INVALID_STATE', `purchase order ${po.id}: ${command.kind} is not allowed in state ${t.from}`);
+  const next: PurchaseOrderRecord = { ...po, ...t.po, doc: { ...po.doc, history: [...po.doc.history] } };
+  return commitStep(h, po, next, note);
+}
+
+export async function commitStep(h: HandlerContext, before: PurchaseOrderRecord, next: PurchaseOrderRecord, note?: string): Promise<PurchaseOrderRecord | null> {
+  if (before.state !== next.state) next.doc.history.push({ at: h.decision.now, from: before.state, to: next.state, eventId: h.event.id, ...(note ? { note } : {}) });
+  if (!(await savePurchaseOrder(h.tx, next, before.state, new Date(h.decision.now).toISOString()))) return null;
+  announce(h, before.state, next, note);
+  return next;
+}
+
+function announce(h: HandlerContext, from: PurchaseOrderState | 'none', po: PurchaseOrderRecord, note?: string): void {
+  h.audit({
+    action: from === po.state ? 'purchase_order.updated' : 'purchase_order.state_changed',
+    subject: poSubject(po.id),
+    before: from === 'none' ? undefined : { state: from },
+    after: { state: po.state, expectedDate: po.expectedDate, lines: po.lines },
+    ...(note ? { detail: { note } } : {}),
+  });
+  if (from !== po.state) {
+    h.emit({ type: 'po.state_changed', subject: poSubject(po.id), payload: { poId: po.id, from, to: po.state, supplierId: po.supplierId, locationId: po.locationId, expectedDate: po.expectedDate, note: note ?? null } });
+  }
+}
+
+/** The PO goes out: the ERP books it (outbox, `erp:purchase_orders`) and the supplier is told. */
+export function placementEffects(h: HandlerContext, po: PurchaseOrderRecord): void {
+  const lines = po.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitCost: po.unitCosts[l.sku] ?? null }));
+  const payload = { poId: po.id, supplierId: po.supplierId, locationId: po.locationId, expectedDate: po.expectedDate, expedite: po.expedite, value: po.value, lines };
+  h.outbox({ destination: 'erp:purchase_orders', kind: 'purchase_order.place', subject: poSubject(po.id), payload });
+  h.outbox({ destination: `supplier:${po.supplierId}`, kind: 'purchase_order.placed', subject: poSubject(po.id), payload });
+}
+
+/** A new PO row, announced (`none → state`) and audited; false when it exists already. */
+export async function createPurchaseOrder(h: HandlerContext, po: PurchaseOrderRecord, note?: string): Promise<boolean> {
+  po.doc.history.push({ at: h.decision.now, from: 'none', to: po.state, eventId: h.event.id, ...(note ? { note } : {}) });
+  if (!(await insertPurchaseOrder(h.tx, po, new Date(h.decision.now).toISOString()))) return false;
+  announce(h, 'none', po, note);
+  return true;
+}
+
+/**
+ * A draft goes out: every approval the purchase needs is requested (expedited → `emergency_purchase`,
+ * substitution → `supplier_substitution`; above value has no approvals subject and is satisfied by the
+ * accepting person's role, checked before this). No approval pending: the PO is placed at once.
+ */
+export async function submitDraft(h: HandlerContext, policies: PolicyBook, po: PurchaseOrderRecord, requestedBy: string): Promise<PurchaseOrderRecord | null> {
+  for (const a of po.doc.approvals) {
+    if (a.subject !== 'emergency_purchase' && a.subject !== 'supplier_substitution') continue;
+    const answer = await requestApproval(h, policies, { subject: a.subject, subjectRef: po.id, facts: { amount: po.value }, requestedBy });
+    if (answer.required === true) {
+      a.approvalId = answer.approvalId;
+      a.status = 'pending';
+    } else if (answer.required === false) {
+      a.status = 'approved';
+      a.note = 'the approvals policy requires no approval';
+    } else {
+      // The rules could not judge: hold, never proceed.
+      a.status = 'undecidable';
+      a.note = answer.reason;
+    }
+  }
+  const waiting = po.doc.approvals.filter((a) => a.status === 'pending' || a.status === 'undecidable').length;
+  const next = await stepPurchaseOrder(h, po, { kind: 'submit', approvalsRequired: waiting }, waiting > 0 ? `waiting for ${waiting} approval(s)` : 'no approval required');
+  if (next && next.state === 'placed') placementEffects(h, next);
+  return next;
+}
+
+export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
+  void policies;
+  const confirmed: EventHandler = {
+    type: 'po.confirmed',
+    name: 'procurement.po_confirmed',
+    async handle(h) {
+      const p = h.event.payload as PoConfirmedPayload;
+      const po = await purchaseOrderById(h.tx, p.poId);
+      if (!po) {
+        // A PO placed outside omniops (in the ERP, by phone) becomes known by its confirmation.
+        if (!(await getLocation(h.tx, p.locationId))) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId}`);
+        await createPurchaseOrder(h, {
+          id: p.poId, supplierId: p.supplierId, locationId: p.locationId, state: 'confirmed', lines: p.lines.map((l) => ({ sku: l.sku, qty: l.qty, receivedQty: 0 })),
+          expectedDate: p.expectedDate, plannedDate: p.expectedDate, promisedDate: p.expectedDate, receivedDate: null, expedite: false,
+          recommendationId: null, value: 0, createdMs: h.decision.now, unitCosts: {}, doc: { approvals: [], history: [], requestedBy: null, delays: [] },
+        }, 'confirmed by the supplier (not placed through omniops)');
+        return;
+      }
+      await stepPurchaseOrder(h, po, { kind: 'confirmed', payload: p }, `confirmed for ${p.expectedDate}`);
+    },
+  };
+
+  const delayed: EventHandler = {
+    type: 'po.delayed',
+    name: 'procurement.po_delayed',
+    async handle(h) {
+      const p = h.event.payload as PoDelayedPayload;
+      const po = await purchaseOrderById(h.tx, p.poId);
+      if (!po) throw new DomainError('E_NOT_FOUND', `no purchase order ${p.poId} (a delay before the order: retried)`);
+      const t = transitionPurchaseOrder(po, { kind: 'delayed', payload: p });
+      if (!t.ok) throw new DomainError('E_INVALID_STATE', `purchase order ${po.id}: a delay is not allowed in state ${t.from}`);
+      const next: PurchaseOrderRecord = { ...po, ...t.po, doc: { ...po.doc, history: [...po.doc.history], delays: [...po.doc.delays, { at: h.decision.now, from: po.expectedDate, to: p.newExpectedDate, ...(p.reason ? { reason: p.reason } : {}) }] } };
+      await commitStep(h, po, next, `delayed ${po.expectedDate} → ${p.newExpectedDate}${p.reason ? `: ${p.reason}` : ''}`);
+      h.outbox({ destination: 'notify:category_manager', kind: 'purchase_order.delayed', subject: poSubject(po.id), payload: { poId: po.id, supplierId: po.supplierId, locationId: po.locationId, from: po.expectedDate, to: p.newExpectedDate, reason: p.reason ?? null } });
+    },
+  };
+
+  const received: EventHandler = {
+    type: 'po.received',
+    name: 'procurement.po_received',
+    async handle(h) {
+      const p = h.event.payload as PoReceivedPayload;
+      const po = await purchaseOrderById(h.tx, p.poId);
+      if (!po) throw new DomainError('E_NOT_FOUND', `no purchase order ${p.poId} (a receipt before the order: retried)`);
+      if (!(await getLocation(h.tx, p.locationId))) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId}`);
+      const next = await stepPurchaseOrder(h, po, { kind: 'received', payload: p }, `received ${p.lines.map((l) => `${l.qty} ${l.sku}`).join(', ')} on ${p.receivedDate}`);
+      if (!next) return;
+      const at = new Date(h.decision.now).toISOString();
+      const increases = stockIncreasesOf(p);
+      for (const inc of increases) {
+        await addOnHand(h.tx, inc.sku, inc.locationId, inc.qty, at);
+        h.audit({ action: 'stock.received', subject: `stock:${inc.locationId}:${inc.sku}`, detail: { delta: inc.qty, poId: po.id, reason: 'receipt' } });
+      }
+      await markAvailabilityDirty(h.tx, increases.map((i) => i.sku), h.decision.now);
+    },
+  };
+  return [confirmed, delayed, received];
+}
+
+/** `approval.decided` for the purchase subjects: the last approval places the PO, a rejection cancels it. */
+export function purchaseApprovalDecidedHandler(): EventHandler {
+  return {
+    type: 'approval.decided',
+    name: 'procurement.approval_decided',
+    async handle(h) {
+      const p = h.event.payload as { approvalId: string; subject: string; subjectRef: string; outcome: 'approved' | 'rejected' | 'expired'; expiryOutcome?: string | null; decidedBy?: unknown };
+      if (p.subject !== 'emergency_purchase' && p.subject !== 'supplier_substitution') return;
+      const po = await purchaseOrderById(h.tx, p.subjectRef);
+      if (!po) return;
+      const entry = po.doc.approvals.find((a) => a.approvalId === p.approvalId);
+      // A replay, a second decision or one for a PO already decided finds nothing waiting.
+      if (po.state !== 'awaiting_approval' || !entry || entry.status !== 'pending') {
+        h.audit({ action: 'purchase_order.approval_ignored', subject: poSubject(po.id), detail: { approvalId: p.approvalId, state: po.state, outcome: p.outcome } });
+        return;
+      }
+      const approved = p.outcome === 'approved' || (p.outcome === 'expired' && p.expiryOutcome === 'approve');
+      const by = Array.isArray(p.decidedBy) ? p.decidedBy.join(', ') : String(p.decidedBy ?? '');
+      const doc = { ...po.doc, approvals: po.doc.approvals.map((a) => (a === entry ? { ...a, status: p.outcome } : a)) };
+      const withDecision: PurchaseOrderRecord = { ...po, doc };
+      if (!approved) {
+        await stepPurchaseOrder(h, withDecision, { kind: 'reject' }, `${p.subject} ${p.outcome}${by ? ` by ${by}` : ''}`);
+        return;
+      }
+      const stillWaiting = doc.approvals.some((a) => a.status === 'pending' || a.status === 'undecidable');
+      if (stillWaiting) {
+        await commitStep(h, po, { ...withDecision, doc: { ...doc, history: [...doc.history] } }, `${p.subject} approved${by ? ` by ${by}` : ''}; more approvals pending`);
+        return;
+      }
+      const placed = await stepPurchaseOrder(h, withDecision, { kind: 'approve' }, `${p.subject} approved${by ? ` by ${by}` : ''}`);
+      if (placed) placementEffects(h, placed);
+    },
+  };
+}

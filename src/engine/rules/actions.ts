@@ -1,0 +1,135 @@
+import type { EventCatalog } from '../../domain/events/catalog.js';
+import type { ActionIntent } from '../../domain/rules/index.js';
+import type { AuditNote, EmittedEvent, HandlerContext, OutboxMessage } from '../dispatch/handler.js';
+import type { PolicyBook } from '../policy-book.js';
+import type { OrderState } from '../../domain/orders/index.js';
+import { fulfilmentById, orderById, orderByExternal, type OrderRecord } from '../../store/repos/orders.js';
+import { insertException } from '../../store/repos/rule-runs.js';
+import { moveOrder, persistOrder } from '../orders/transition.js';
+import { requestApproval } from '../approvals/request.js';
+
+/**
+ * What a rule's actions produce, collected apart from the event's own effects: they are handed to the
+ * dispatcher only when every action of the rule succeeded, so a rule that fails halfway leaves nothing.
+ */
+export interface RuleEffects {
+  emitted: EmittedEvent[];
+  outbox: OutboxMessage[];
+  audits: AuditNote[];
+}
+
+export interface ActionDeps {
+  policies: PolicyBook;
+  catalog: EventCatalog;
+}
+
+/** The rule's view of the handler context: same transaction and clock, its own collectors. */
+export function ruleContext(h: HandlerContext, effects: RuleEffects): HandlerContext {
+  return {
+    tx: h.tx,
+    event: h.event,
+    decision: h.decision,
+    emit: (e) => effects.emitted.push(e),
+    outbox: (m) => effects.outbox.push(m),
+    audit: (n) => effects.audits.push(n),
+  };
+}
+
+/** Finds the order an intent is about: an order id, an order subject (`order:<source>:<external id>`) or the event's orderId. */
+async function targetOrder(h: HandlerContext, intent: ActionIntent): Promise<OrderRecord> {
+  const t = intent.target;
+  if (t) {
+    const byId = await orderById(h.tx, t);
+    if (byId) return byId;
+    const m = /^order:([^:]+):(.+)$/.exec(t);
+    if (m) {
+      const byExt = await orderByExternal(h.tx, m[1]!, m[2]!);
+      if (byExt) return byExt;
+    }
+  }
+  const fromPayload = (h.event.payload as { orderId?: unknown }).orderId;
+  if (typeof fromPayload === 'string') {
+    const o = await orderById(h.tx, fromPayload);
+    if (o) return o;
+  }
+  throw new Error(`no order found for target ${t ?? '(none)'}`);
+}
+
+/** Carries out one intent inside the rule's savepoint; throws when it cannot (the rule run is then failed). */
+export async function executeIntent(h: HandlerContext, intent: ActionIntent, deps: ActionDeps): Promise<void> {
+  const a = intent.action;
+  const ruleRef = { ruleId: intent.ruleId, ruleVersion: intent.ruleVersion, eventId: h.event.id };
+  const subject = intent.target ?? `rule:${intent.ruleId}`;
+  switch (a.kind) {
+    case 'set_state': {
+      if (a.object === 'order') {
+        const order = await targetOrder(h, intent);
+        // moveOrder refuses a transition the lifecycle does not allow: the rule fails, the state is never forced.
+        moveOrder(h, order, a.state as OrderState, await deps.policies.get('orders', h.tx), { note: `rule ${intent.ruleId} v${intent.ruleVersion}` });
+        await persistOrder(h, order);
+        return;
+      }
+      if (a.object === 'fulfilment' && a.state === 'expired') {
+        const f = await fulfilmentById(h.tx, intent.target ?? '');
+        if (!f) throw new Error(`no fulfilment ${intent.target ?? '(none)'}`);
+        if (!['assigned', 'accepted', 'picked'].includes(f.state)) throw new Error(`fulfilment ${f.id} is ${f.state}: cannot expire`);
+        // Expiry goes through the same event the SLA watch uses, so release and reroute happen once, in one place.
+        h.emit({ type: 'fulfilment.expired', payload: { fulfilmentId: f.id, orderId: f.orderId, deadline: f.state === 'assigned' ? 'accept' : 'ship', dueAt: f.state === 'assigned' ? f.acceptByMs : f.shipByMs } });
+        h.audit({ action: 'rule.set_state', subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: 'expired' }, detail: ruleRef });
+        return;
+      }
+      throw new Error(`set_state on ${a.object} → ${a.state} is not supported`);
+    }
+    case 'set_flag': {
+      if (a.object !== 'order') throw new Error(`set_flag on ${a.object} is not supported`);
+      const order = await targetOrder(h, intent);
+      const doc = order.doc as unknown as { flags?: Record<string, boolean> };
+      const before = { ...(doc.flags ?? {}) };
+      doc.flags = { ...before, [a.flag]: a.value };
+      await persistOrder(h, order);
+      h.audit({ action: 'order.flag_set', subject: `order-id:${order.id}`, before, after: doc.flags, detail: ruleRef });
+      return;
+    }
+    case 'open_exception': {
+      const id = h.decision.newId('exception');
+      await insertException(h.tx, { id, queue: a.queue, subject, ownerRole: a.role, summary: a.summary ?? `rule ${intent.ruleId}`, detail: ruleRef, openedMs: h.decision.now });
+      h.audit({ action: 'exception.opened', subject, after: { id, queue: a.queue, ownerRole: a.role }, detail: ruleRef });
+      return;
+    }
+    case 'request_approval': {
+      // Through the approval engine, like every other request: the approvals policy decides who
+      // must say yes; facts it needs but the rule cannot give make the rule fail visibly.
+      const facts = ((intent as { facts?: Record<string, unknown> }).facts ?? {}) as never;
+      const r = await requestApproval(h, deps.policies, { subject: a.subject, subjectRef: subject, facts, requestedBy: `rule:${intent.ruleId}` });
+      if (r.required === 'undecidable') throw new Error(`rule ${intent.ruleId}: approval for ${a.subject} cannot be decided: ${r.reason}`);
+      h.audit({ action: 'rule.approval_requested', subject, after: r.required ? { approvalId: r.approvalId, kind: a.subject } : { required: false }, detail: ruleRef });
+      return;
+    }
+    case 'queue_notification': {
+      if (a.to) {
+        h.outbox({ destination: 'notify:staff', kind: 'notification', subject, payload: { templateId: a.template, role: a.to, ...ruleRef } });
+        return;
+      }
+      const order = await targetOrder(h, intent);
+      const customer = (order.doc.placed as { customer: { id: string; email?: string } }).customer;
+      const message = { templateId: a.template, channel: 'email', customerId: customer.id, ...(customer.email ? { recipient: customer.email } : {}), facts: { orderId: order.id, rule: intent.ruleId } };
+      h.emit({ type: 'notification.queued', payload: message });
+      h.outbox({ destination: 'notify:email', kind: 'notification', subject: `customer:${customer.id}`, payload: { ...message, orderId: order.id } });
+      return;
+    }
+    case 'emit_event': {
+      const def = deps.catalog.get(a.type);
+      if (!def) throw new Error(`unknown event type ${a.type}`);
+      const parsed = def.payload.safeParse(a.payload);
+      if (!parsed.success) throw new Error(`payload of ${a.type} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      h.emit({ type: a.type, payload: parsed.data as Record<string, unknown> });
+      return;
+    }
+    case 'call_webhook':
+      h.outbox({ destination: `webhook:${a.destination}`, kind: 'rule.webhook', subject, payload: { ...(a.payload ?? {}), ...ruleRef, target: intent.target } });
+      return;
+    case 'ask_ai':
+      h.outbox({ destination: 'ai', kind: 'ai.task', subject, payload: { task: a.task, ...ruleRef, target: intent.target } });
+      return;
+  }
+}

@@ -1,0 +1,153 @@
+import type { SqlExecutor } from '../port.js';
+
+/** One outbox row as the delivery worker and the deliveries API see it. */
+export interface DeliveryRow {
+  id: string;
+  seq: number;
+  eventId: string;
+  destination: string;
+  kind: string;
+  subject: string;
+  payload: Record<string, unknown>;
+  status: 'pending' | 'delivered' | 'dead' | 'unrouted';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  lastStatus: number | null;
+  target: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  deadAt: string | null;
+}
+
+interface Raw {
+  id: string; seq: number | string; event_id: string; destination: string; kind: string; subject: string; payload: string; status: string;
+  attempts: number; next_attempt_at: number | string; last_error: string | null; last_status: number | null; target: string | null;
+  created_at: string; delivered_at: string | null; dead_at: string | null;
+}
+
+const COLS = 'id, seq, event_id, destination, kind, subject, payload, status, attempts, next_attempt_at, last_error, last_status, target, created_at, delivered_at, dead_at';
+
+function fromRaw(r: Raw): DeliveryRow {
+  return {
+    id: r.id, seq: Number(r.seq), eventId: r.event_id, destination: r.destination, kind: r.kind, subject: r.subject,
+    payload: JSON.parse(r.payload) as Record<string, unknown>, status: r.status as DeliveryRow['status'], attempts: Number(r.attempts),
+    nextAttemptAt: Number(r.next_attempt_at), lastError: r.last_error, lastStatus: r.last_status === null ? null : Number(r.last_status),
+    target: r.target, createdAt: r.created_at, deliveredAt: r.delivered_at, deadAt: r.dead_at,
+  };
+}
+
+/**
+ * Rows that may be attempted now: pending, due, not leased by a live worker, and the first pending row
+ * of their (destination, subject) — a later row of a subject waits while an earlier one is pending or
+ * retrying, so a receiver sees each aggregate's effects in order. Dead rows no longer block (a poison
+ * row must not stall an aggregate forever; it is visible in `deliveries dead` and replayable).
+ */
+export async function dueDeliveries(db: SqlExecutor, now: number, limit: number): Promise<DeliveryRow[]> {
+  const rows = await db.all<Raw>(
+    `SELECT ${COLS} FROM outbox o
+     WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.lease_until <= ?
+       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.destination = o.destination AND p.subject = o.subject AND p.status = 'pending'
+                       AND (p.seq < o.seq OR (p.seq = o.seq AND p.id < o.id)))
+     ORDER BY o.seq, o.id LIMIT ?`,
+    [now, now, limit],
+  );
+  return rows.map(fromRaw);
+}
+
+/** In-flight deliveries per registered destination (leases still live), across processes. */
+export async function inFlightByTarget(db: SqlExecutor, now: number): Promise<Map<string, number>> {
+  const rows = await db.all<{ target: string; n: number | string }>(
+    `SELECT target, COUNT(*) AS n FROM outbox WHERE status = 'pending' AND lease_until > ? AND target IS NOT NULL GROUP BY target`, [now]);
+  return new Map(rows.map((r) => [r.target, Number(r.n)]));
+}
+
+/** Takes the lease: only one worker (in any process) wins a row; the WHERE is re-checked under the row lock. */
+export async function claimDelivery(db: SqlExecutor, id: string, owner: string, target: string, now: number, leaseMs: number): Promise<boolean> {
+  const r = await db.run(
+    `UPDATE outbox SET lease_owner = ?, lease_until = ?, target = ? WHERE id = ? AND status = 'pending' AND lease_until <= ? AND next_attempt_at <= ?`,
+    [owner, now + leaseMs, target, id, now, now],
+  );
+  return r.changes === 1;
+}
+
+export async function markDelivered(db: SqlExecutor, id: string, owner: string, attempts: number, status: number | null, at: string): Promise<boolean> {
+  const r = await db.run(
+    `UPDATE outbox SET status = 'delivered', attempts = ?, last_status = CAST(? AS INTEGER), last_error = NULL, delivered_at = ?, lease_owner = NULL, lease_until = 0
+     WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
+    [attempts, status, at, id, owner],
+  );
+  return r.changes === 1;
+}
+
+export async function markRetry(db: SqlExecutor, id: string, owner: string, attempts: number, error: string, status: number | null, nextAttemptAt: number): Promise<boolean> {
+  const r = await db.run(
+    `UPDATE outbox SET attempts = ?, last_error = ?, last_status = CAST(? AS INTEGER), next_attempt_at = ?, lease_owner = NULL, lease_until = 0
+     WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
+    [attempts, error.slice(0, 2000), status, nextAttemptAt, id, owner],
+  );
+  return r.changes === 1;
+}
+
+/** Gives a claimed row back without counting an attempt (circuit open, concurrency full). */
+export async function releaseDelivery(db: SqlExecutor, id: string, owner: string, nextAttemptAt: number, note: string | null, target: string | null = null): Promise<void> {
+  await db.run(
+    `UPDATE outbox SET next_attempt_at = ?, last_error = COALESCE(?, last_error), lease_owner = NULL, lease_until = 0, target = COALESCE(?, target)
+     WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
+    [nextAttemptAt, note, target, id, owner],
+  );
+}
+
+export async function markDeliveryDead(db: SqlExecutor, id: string, owner: string | null, attempts: number, error: string, status: number | null, at: string): Promise<boolean> {
+  const r = await db.run(
+    `UPDATE outbox SET status = 'dead', attempts = ?, last_error = ?, last_status = CAST(? AS INTEGER), dead_at = ?, lease_owner = NULL, lease_until = 0
+     WHERE id = ? AND status = 'pending' AND (lease_owner = ? OR CAST(? AS TEXT) IS NULL)`,
+    [attempts, error.slice(0, 2000), status, at, id, owner, owner],
+  );
+  return r.changes === 1;
+}
+
+/** Rows no registered destination takes are parked, so they cost nothing until one is registered. */
+export async function parkUnrouted(db: SqlExecutor, id: string, owner: string, note: string): Promise<void> {
+  await db.run(`UPDATE outbox SET status = 'unrouted', last_error = ?, lease_owner = NULL, lease_until = 0 WHERE id = ? AND lease_owner = ? AND status = 'pending'`, [note, id, owner]);
+}
+
+/** Parks many unrouted rows in one statement (no lease needed: the WHERE re-checks they are still free). */
+export async function parkManyUnrouted(db: SqlExecutor, ids: readonly string[], now: number, note: string): Promise<number> {
+  if (ids.length === 0) return 0;
+  return (await db.run(`UPDATE outbox SET status = 'unrouted', last_error = ? WHERE status = 'pending' AND lease_until <= ? AND id IN (${ids.map(() => '?').join(', ')})`, [note, now, ...ids])).changes;
+}
+
+export async function unparkAll(db: SqlExecutor): Promise<number> {
+  return (await db.run(`UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE status = 'unrouted'`)).changes;
+}
+
+/** Dead → pending with a fresh attempt budget; the row id (the idempotency key) stays the same. */
+export async function requeueDead(db: SqlExecutor, id: string): Promise<boolean> {
+  const r = await db.run(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = 0, dead_at = NULL, lease_owner = NULL, lease_until = 0 WHERE id = ? AND status = 'dead'`, [id]);
+  return r.changes === 1;
+}
+
+export async function deliveryById(db: SqlExecutor, id: string): Promise<DeliveryRow | undefined> {
+  const r = await db.get<Raw>(`SELECT ${COLS} FROM outbox WHERE id = ?`, [id]);
+  return r ? fromRaw(r) : undefined;
+}
+
+export async function queryDeliveries(db: SqlExecutor, q: { status?: string; destination?: string; afterSeq?: number; limit: number }): Promise<DeliveryRow[]> {
+  const where: string[] = ['seq > ?'];
+  const params: unknown[] = [q.afterSeq ?? -1];
+  if (q.status) {
+    where.push('status = ?');
+    params.push(q.status);
+  }
+  if (q.destination) {
+    where.push('(target = ? OR destination = ?)');
+    params.push(q.destination, q.destination);
+  }
+  params.push(q.limit);
+  return (await db.all<Raw>(`SELECT ${COLS} FROM outbox WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ?`, params)).map(fromRaw);
+}
+
+export async function deliveryCounts(db: SqlExecutor): Promise<Array<{ status: string; n: number }>> {
+  return (await db.all<{ status: string; n: number | string }>('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status')).map((r) => ({ status: r.status, n: Number(r.n) }));
+}

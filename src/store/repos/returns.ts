@@ -1,0 +1,279 @@
+import type { SqlExecutor } from '../port.js';
+import type { ReturnCaseState } from '../../domain/returns/case-state.js';
+
+/** A return case as stored: a few indexed columns plus the document the API shows. */
+export interface ReturnCaseRecord {
+  id: string;
+  orderId: string;
+  customerId: string;
+  state: ReturnCaseState;
+  category: string | null;
+  disposition: string | null;
+  createdMs: number;
+  doc: ReturnCaseDoc;
+}
+
+export interface ReturnCaseLine {
+  lineId: string;
+  sku: string;
+  qty: number;
+  unitPrice: number;
+  condition?: string;
+  receivedAt?: number;
+  restockedAt?: string;
+}
+
+export interface ReturnCaseDoc {
+  source: string;
+  externalReturnId: string | null;
+  orderRef: { source: string; externalOrderId: string };
+  reason: string;
+  reasonCode: string | null;
+  lines: ReturnCaseLine[];
+  value: number;
+  currency: string;
+  deliveredAt: number | null;
+  requestedAt: number;
+  problems?: unknown[];
+  classification?: unknown;
+  recommendation?: unknown;
+  facts?: unknown;
+  decision?: Record<string, unknown>;
+  approvals: Array<{ approvalId: string | null; subject: string; required: boolean | 'undecidable'; outcome?: string; reason?: string }>;
+  refundId?: string;
+  replacementOrderId?: string;
+  claimId?: string;
+  history: Array<{ at: number; from: string; to: string; eventId: string; note?: string }>;
+}
+
+interface RawCase { id: string; order_id: string; customer_id: string; state: string; category: string | null; disposition: string | null; created_ms: number; doc: string }
+const CASE_COLS = 'id, order_id, customer_id, state, category, disposition, created_ms, doc';
+const toCase = (r: RawCase): ReturnCaseRecord => ({
+  id: r.id, orderId: r.order_id, customerId: r.customer_id, state: r.state as ReturnCaseState, category: r.category, disposition: r.disposition,
+  createdMs: Number(r.created_ms), doc: JSON.parse(r.doc) as ReturnCaseDoc,
+});
+
+export async function insertReturnCase(db: SqlExecutor, c: ReturnCaseRecord, at: string): Promise<boolean> {
+  const r = await db.run(
+    `INSERT INTO return_cases (${CASE_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    [c.id, c.orderId, c.customerId, c.state, c.category, c.disposition, c.createdMs, JSON.stringify(c.doc), at],
+  );
+  return r.changes === 1;
+}
+
+export async function saveReturnCase(db: SqlExecutor, c: ReturnCaseRecord, at: string): Promise<void> {
+  await db.run('UPDATE return_cases SET state = ?, category = ?, disposition = ?, doc = ?, updated_at = ? WHERE id = ?', [c.state, c.category, c.disposition, JSON.stringify(c.doc), at, c.id]);
+}
+
+export async function returnCaseById(db: SqlExecutor, id: string): Promise<ReturnCaseRecord | undefined> {
+  const r = await db.get<RawCase>(`SELECT ${CASE_COLS} FROM return_cases WHERE id = ?`, [id]);
+  return r ? toCase(r) : undefined;
+}
+
+export async function returnCasesOfOrder(db: SqlExecutor, orderId: string): Promise<ReturnCaseRecord[]> {
+  return (await db.all<RawCase>(`SELECT ${CASE_COLS} FROM return_cases WHERE order_id = ? ORDER BY created_ms, id`, [orderId])).map(toCase);
+}
+
+export async function queryReturnCases(db: SqlExecutor, q: { state?: string; orderId?: string; beforeMs?: number; limit: number }): Promise<ReturnCaseRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.state) { where.push('state = ?'); params.push(q.state); }
+  if (q.orderId) { where.push('order_id = ?'); params.push(q.orderId); }
+  if (q.beforeMs !== undefined) { where.push('created_ms < ?'); params.push(q.beforeMs); }
+  params.push(q.limit);
+  return (await db.all<RawCase>(`SELECT ${CASE_COLS} FROM return_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms DESC, id LIMIT ?`, params)).map(toCase);
+}
+
+/** Returns a customer made (cases not rejected), for the return rate. */
+export async function customerReturnCount(db: SqlExecutor, customerId: string, excludeCaseId: string): Promise<number> {
+  const r = await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM return_cases WHERE customer_id = ? AND state <> 'rejected' AND id <> ?`, [customerId, excludeCaseId]);
+  return Number(r?.n ?? 0);
+}
+
+// ── refunds ────────────────────────────────────────────────────────────────────────────────────
+
+export type RefundState = 'awaiting_approval' | 'sent' | 'settled' | 'rejected' | 'blocked';
+
+export interface RefundRecord {
+  id: string;
+  caseId: string;
+  orderId: string;
+  amount: number;
+  currency: string;
+  state: RefundState;
+  approvalId: string | null;
+  createdMs: number;
+  doc: { lines: Array<{ lineId: string; qty: number; amount: number }>; requestedBy: string; history: Array<{ at: number; to: string; eventId: string; note?: string }> };
+}
+
+interface RawRefund { id: string; case_id: string; order_id: string; amount: number; currency: string; state: string; approval_id: string | null; created_ms: number; doc: string }
+const REFUND_COLS = 'id, case_id, order_id, amount, currency, state, approval_id, created_ms, doc';
+const toRefund = (r: RawRefund): RefundRecord => ({
+  id: r.id, caseId: r.case_id, orderId: r.order_id, amount: Number(r.amount), currency: r.currency, state: r.state as RefundState,
+  approvalId: r.approval_id, createdMs: Number(r.created_ms), doc: JSON.parse(r.doc) as RefundRecord['doc'],
+});
+
+/**
+ * Creates the refund of a case and claims its lines. The unique case id and the (case, line) key
+ * make a second request — a duplicate, a replay, a concurrent decision — change nothing: false.
+ */
+export async function insertRefund(db: SqlExecutor, r: RefundRecord, at: string): Promise<boolean> {
+  const res = await db.run(
+    `INSERT INTO refunds (${REFUND_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING`,
+    [r.id, r.caseId, r.orderId, r.amount, r.currency, r.state, r.approvalId, r.createdMs, JSON.stringify(r.doc), at],
+  );
+  if (res.changes !== 1) return false;
+  for (const l of r.doc.lines) {
+    const line = await db.run('INSERT INTO refund_lines (case_id, line_id, refund_id, qty, amount) VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, line_id) DO NOTHING', [r.caseId, l.lineId, r.id, l.qty, l.amount]);
+    if (line.changes !== 1) throw new Error(`return line ${r.caseId}/${l.lineId} already has a refund`);
+  }
+  return true;
+}
+
+export async function refundById(db: SqlExecutor, id: string): Promise<RefundRecord | undefined> {
+  const r = await db.get<RawRefund>(`SELECT ${REFUND_COLS} FROM refunds WHERE id = ?`, [id]);
+  return r ? toRefund(r) : undefined;
+}
+
+export async function refundOfCase(db: SqlExecutor, caseId: string): Promise<RefundRecord | undefined> {
+  const r = await db.get<RawRefund>(`SELECT ${REFUND_COLS} FROM refunds WHERE case_id = ?`, [caseId]);
+  return r ? toRefund(r) : undefined;
+}
+
+/** Moves a refund only from the state the caller saw: the one who wins the row does the effect. */
+export async function moveRefund(db: SqlExecutor, r: RefundRecord, from: RefundState, to: RefundState, at: string, note: { atMs: number; eventId: string; note?: string }, approvalId?: string | null): Promise<boolean> {
+  const doc = { ...r.doc, history: [...r.doc.history, { at: note.atMs, to, eventId: note.eventId, ...(note.note ? { note: note.note } : {}) }] };
+  const res = await db.run('UPDATE refunds SET state = ?, approval_id = COALESCE(?, approval_id), doc = ?, updated_at = ? WHERE id = ? AND state = ?', [to, approvalId ?? null, JSON.stringify(doc), at, r.id, from]);
+  if (res.changes === 1) {
+    r.state = to;
+    r.doc = doc;
+    if (approvalId) r.approvalId = approvalId;
+  }
+  return res.changes === 1;
+}
+
+// ── supplier claims ───────────────────────────────────────────────────────────────────────────
+
+export async function insertSupplierClaim(db: SqlExecutor, c: { id: string; caseId: string; supplierId: string; amount: number; createdMs: number; doc: Record<string, unknown> }): Promise<boolean> {
+  const r = await db.run(`INSERT INTO supplier_claims (id, case_id, supplier_id, amount, state, created_ms, doc) VALUES (?, ?, ?, ?, 'open', ?, ?) ON CONFLICT (case_id) DO NOTHING`, [
+    c.id, c.caseId, c.supplierId, c.amount, c.createdMs, JSON.stringify(c.doc),
+  ]);
+  return r.changes === 1;
+}
+
+export async function supplierClaimOfCase(db: SqlExecutor, caseId: string): Promise<{ id: string; supplierId: string; amount: number; state: string } | undefined> {
+  const r = await db.get<{ id: string; supplier_id: string; amount: number; state: string }>('SELECT id, supplier_id, amount, state FROM supplier_claims WHERE case_id = ?', [caseId]);
+  return r ? { id: r.id, supplierId: r.supplier_id, amount: Number(r.amount), state: r.state } : undefined;
+}
+
+// ── AI work queue ─────────────────────────────────────────────────────────────────────────────
+
+export type AiTask = 'classify_return' | 'triage_ticket';
+
+export async function queueAiWork(db: SqlExecutor, w: { id: string; task: AiTask; subjectRef: string; nowMs: number }): Promise<void> {
+  await db.run(`INSERT INTO ai_work (id, task, subject_ref, state, attempts, next_attempt_ms, created_ms) VALUES (?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (task, subject_ref) DO NOTHING`, [
+    w.id, w.task, w.subjectRef, w.nowMs, w.nowMs,
+  ]);
+}
+
+export async function dueAiWork(db: SqlExecutor, nowMs: number, limit: number): Promise<Array<{ id: string; task: AiTask; subjectRef: string; attempts: number }>> {
+  const rows = await db.all<{ id: string; task: string; subject_ref: string; attempts: number }>(
+    `SELECT id, task, subject_ref, attempts FROM ai_work WHERE state = 'pending' AND next_attempt_ms <= ? ORDER BY created_ms, id LIMIT ?`,
+    [nowMs, limit],
+  );
+  return rows.map((r) => ({ id: r.id, task: r.task as AiTask, subjectRef: r.subject_ref, attempts: Number(r.attempts) }));
+}
+
+export async function finishAiWork(db: SqlExecutor, id: string): Promise<void> {
+  await db.run(`UPDATE ai_work SET state = 'done' WHERE id = ?`, [id]);
+}
+
+export async function retryAiWork(db: SqlExecutor, id: string, attempts: number, nextMs: number, error: string, dead: boolean): Promise<void> {
+  await db.run('UPDATE ai_work SET attempts = ?, next_attempt_ms = ?, last_error = ?, state = ? WHERE id = ?', [attempts, nextMs, error.slice(0, 2000), dead ? 'failed' : 'pending', id]);
+}
+
+// ── tickets ───────────────────────────────────────────────────────────────────────────────────
+
+export interface TicketRecord {
+  id: string;
+  source: string;
+  externalTicketId: string;
+  customerId: string | null;
+  orderId: string | null;
+  caseId: string | null;
+  category: string | null;
+  priority: string | null;
+  state: 'open' | 'triaged';
+  createdMs: number;
+  doc: Record<string, unknown> & { text: string; history: Array<{ at: number; to: string; eventId: string; note?: string }> };
+}
+
+interface RawTicket { id: string; source: string; external_ticket_id: string; customer_id: string | null; order_id: string | null; case_id: string | null; category: string | null; priority: string | null; state: string; created_ms: number; doc: string }
+const TICKET_COLS = 'id, source, external_ticket_id, customer_id, order_id, case_id, category, priority, state, created_ms, doc';
+const toTicket = (r: RawTicket): TicketRecord => ({
+  id: r.id, source: r.source, externalTicketId: r.external_ticket_id, customerId: r.customer_id, orderId: r.order_id, caseId: r.case_id, category: r.category,
+  priority: r.priority, state: r.state as TicketRecord['state'], createdMs: Number(r.created_ms), doc: JSON.parse(r.doc) as TicketRecord['doc'],
+});
+
+export async function insertTicket(db: SqlExecutor, t: TicketRecord, at: string): Promise<boolean> {
+  const r = await db.run(`INSERT INTO tickets (${TICKET_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, external_ticket_id) DO NOTHING`, [
+    t.id, t.source, t.externalTicketId, t.customerId, t.orderId, t.caseId, t.category, t.priority, t.state, t.createdMs, JSON.stringify(t.doc), at,
+  ]);
+  return r.changes === 1;
+}
+
+export async function saveTicket(db: SqlExecutor, t: TicketRecord, at: string): Promise<void> {
+  await db.run('UPDATE tickets SET customer_id = ?, order_id = ?, case_id = ?, category = ?, priority = ?, state = ?, doc = ?, updated_at = ? WHERE id = ?', [
+    t.customerId, t.orderId, t.caseId, t.category, t.priority, t.state, JSON.stringify(t.doc), at, t.id,
+  ]);
+}
+
+export async function ticketById(db: SqlExecutor, id: string): Promise<TicketRecord | undefined> {
+  const r = await db.get<RawTicket>(`SELECT ${TICKET_COLS} FROM tickets WHERE id = ?`, [id]);
+  return r ? toTicket(r) : undefined;
+}
+
+export async function queryTickets(db: SqlExecutor, q: { category?: string; priority?: string; state?: string; limit: number }): Promise<TicketRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.category) { where.push('category = ?'); params.push(q.category); }
+  if (q.priority) { where.push('priority = ?'); params.push(q.priority); }
+  if (q.state) { where.push('state = ?'); params.push(q.state); }
+  params.push(q.limit);
+  return (await db.all<RawTicket>(`SELECT ${TICKET_COLS} FROM tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms DESC, id LIMIT ?`, params)).map(toTicket);
+}
+
+// ── anomalies ─────────────────────────────────────────────────────────────────────────────────
+
+export interface AnomalyRecord {
+  id: string;
+  kind: string;
+  key: string;
+  day: string;
+  score: number;
+  explanation: string;
+  detectedMs: number;
+  doc: Record<string, unknown>;
+}
+
+/** One finding per (kind, key, day): a rescan of the same history reports nothing new. */
+export async function insertAnomaly(db: SqlExecutor, a: AnomalyRecord): Promise<boolean> {
+  const r = await db.run(
+    'INSERT INTO anomalies (id, kind, anomaly_key, day, score, explanation, detected_ms, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, anomaly_key, day) DO NOTHING',
+    [a.id, a.kind, a.key, a.day, a.score, a.explanation, a.detectedMs, JSON.stringify(a.doc)],
+  );
+  return r.changes === 1;
+}
+
+export async function queryAnomalies(db: SqlExecutor, q: { kind?: string; key?: string; limit: number }): Promise<AnomalyRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.kind) { where.push('kind = ?'); params.push(q.kind); }
+  if (q.key) { where.push('anomaly_key = ?'); params.push(q.key); }
+  params.push(q.limit);
+  const rows = await db.all<{ id: string; kind: string; anomaly_key: string; day: string; score: number; explanation: string; detected_ms: number; doc: string }>(
+    `SELECT id, kind, anomaly_key, day, score, explanation, detected_ms, doc FROM anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY detected_ms DESC, score DESC, id LIMIT ?`,
+    params,
+  );
+  return rows.map((r) => ({ id: r.id, kind: r.kind, key: r.anomaly_key, day: r.day, score: Number(r.score), explanation: r.explanation, detectedMs: Number(r.detected_ms), doc: JSON.parse(r.doc) }));
+}

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { NatsCluster, NATS_BIN } from '../support/nats-cluster.js';
+import { killChildren, newDataDir, runCli, jsonOf, startServe, postSigned, type Served } from '../support/cli.js';
+
+const PG_URL = process.env.OMNIOPS_TEST_PG_URL;
+const enabled = Boolean(PG_URL && process.env.OMNIOPS_TEST_NATS_URL && existsSync(NATS_BIN));
+
+/**
+ * Cluster mode as separate OS processes: one API process and two workers on PostgreSQL, over a real
+ * three-node NATS JetStream cluster on loopback. Runs when OMNIOPS_TEST_PG_URL and
+ * OMNIOPS_TEST_NATS_URL are set (CI sets both).
+ */
+describe.runIf(enabled)('cluster mode: PostgreSQL + NATS JetStream', () => {
+  const nats = new NatsCluster(26222);
+  const schema = `c_${randomBytes(5).toString('hex')}`;
+  const key = randomBytes(32).toString('base64');
+  const dir = newDataDir('omniops-cluster-');
+  const config = join(dir, 'cluster.json');
+  let env: Record<string, string>;
+  let db: pg.Client;
+  let secret: string;
+  let adminKey: string;
+  let api: Served;
+  const workers: Served[] = [];
+
+  const serve = (role: 'api' | 'worker', id: string) =>
+    startServe(newDataDir(), { env: { ...env, OMNIOPS_LOG_LEVEL: 'warn' }, args: ['--store', PG_URL!, '--role', role, '--transport', nats.url, '--config', config], timeoutMs: 90_000 }).then((s) => {
+      (s as Served & { id: string }).id = id;
+      return s;
+    });
+
+  async function send(envelope: Record<string, unknown>): Promise<{ status: number; body: any } | null> {
+    return postSigned(api.url, secret, JSON.stringify(envelope));
+  }
+
+  async function pendingCount(): Promise<number> {
+    return Number((await db.query(`SELECT COUNT(*) AS n FROM ${schema}.events WHERE status = 'pending'`)).rows[0].n);
+  }
+
+  async function waitDrained(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await pendingCount()) > 0) {
+      if (Date.now() > deadline) throw new Error(`still ${await pendingCount()} pending`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  beforeAll(async () => {
+    await nats.start();
+    env = { OMNIOPS_PG_SCHEMA: schema, OMNIOPS_SECRET_KEY: key };
+    writeFileSync(config, JSON.stringify({ cluster: { partitions: 8, leaseTtlMs: 3000, sweepMs: 500 } }));
+    db = new pg.Client({ connectionString: PG_URL });
+    await db.connect();
+    const src = await runCli(['sources', 'add', 'web', '--json', '--store', PG_URL!], { env, timeoutMs: 60_000 });
+    expect(src.code, src.stderr).toBe(0);
+    secret = jsonOf<{ secret: string }>(src).secret;
+    adminKey = jsonOf<{ apiKey: string }>(await runCli(['users', 'add', 'ops', '--role', 'admin', '--json', '--store', PG_URL!], { env })).apiKey;
+    // The stream needs the cluster to have elected a leader: the first process retries until then.
+    api = await serve('api', 'api');
+    workers.push(await serve('worker', 'w1'), await serve('worker', 'w2'));
+    for (let i = 0; i < 8; i++) {
+      const r = await send({ source: 'web', sourceEventId: `loc-${i}`, type: 'location.upserted', occurredAt: new Date().toISOString(), payload: { id: `L${i}`, name: `L${i}`, kind: 'store', lat: 52, lon: 5 } });
+      expect(r?.status).toBe(202);
+    }
+    await waitDrained(60_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    await killChildren();
+    await nats.stop();
+    await db?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await db?.end();
+  });
+
+  /** Sends n +1 adjustments spread over 8 locations, 16 at a time; returns what was acknowledged. */
+  async function load(n: number, midway: () => Promise<void>): Promise<Map<string, string>> {
+    const accepted = new Map<string, string>(); // eventId → location
+    let next = 0;
+    let fired = false;
+    const unknown: Array<Record<string, unknown>> = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < n) {
+          const i = next++;
+          if (!fired && i >= n / 3) {
+            fired = true;
+            await midway();
+          }
+          const loc = `L${i % 8}`;
+          const e = { source: 'web', sourceEventId: randomUUID(), type: 'inventory.adjusted', occurredAt: new Date().toISOString(), payload: { locationId: loc, sku: 'S1', delta: 1, reason: 'receipt' } };
+          const r = await send(e).catch(() => null);
+          if (r?.status === 202) accepted.set(r.body.eventId, loc);
+          else unknown.push(e);
+        }
+      }),
+    );
+    // Fate unknown (no answer): resend the same envelope; the inbox makes it count once.
+    for (const e of unknown) {
+      const r = await send(e);
+      if (r && (r.status === 202 || r.status === 200)) accepted.set(r.body.eventId, (e.payload as { locationId: string }).locationId);
+    }
+    return accepted;
+  }
+
+  async function expectExactlyOnce(accepted: Map<string, string>): Promise<void> {
+    const ids = [...accepted.keys()];
+    const statuses = await db.query(`SELECT status, COUNT(*) AS n FROM ${schema}.events WHERE id = ANY($1) GROUP BY status`, [ids]);
+    expect(statuses.rows.map((r) => [r.status, Number(r.n)])).toEqual([['processed', ids.length]]);
+    // Exactly one effect per event: one audit entry each, and on-hand equals the count per location.
+    const effects = await db.query(
+      `SELECT a.detail::json->>'eventId' AS id, COUNT(*) AS n FROM ${schema}.audit a WHERE a.action = 'stock.adjusted' AND a.detail::json->>'eventId' = ANY($1) GROUP BY 1`,
+      [ids],
+    );
+    expect(effects.rows.length).toBe(ids.length);
+    expect(effects.rows.every((r) => Number(r.n) === 1)).toBe(true);
+    const perLocation = new Map<string, number>();
+    for (const loc of accepted.values()) perLocation.set(loc, (perLocation.get(loc) ?? 0) + 1);
+    const stock = await db.query(`SELECT location_id, on_hand FROM ${schema}.stock WHERE sku = 'S1'`);
+    const total = await db.query(`SELECT COUNT(*) AS n FROM ${schema}.events WHERE type = 'inventory.adjusted' AND status = 'processed'`);
+    expect(stock.rows.reduce((s, r) => s + Number(r.on_hand), 0)).toBe(Number(total.rows[0].n));
+    // Per-subject order: within each location, effects were committed in log order.
+    const order = await db.query(
+      `SELECT e.subject, e.seq, a.seq AS audit_seq FROM ${schema}.events e JOIN ${schema}.audit a ON a.detail::json->>'eventId' = e.id
+       WHERE e.type = 'inventory.adjusted' ORDER BY e.subject, e.seq`,
+    );
+    const bySubject = new Map<string, number[]>();
+    for (const r of order.rows) bySubject.set(r.subject, [...(bySubject.get(r.subject) ?? []), Number(r.audit_seq)]);
+    for (const [subject, seqs] of bySubject) expect(seqs, subject).toEqual([...seqs].sort((a, b) => a - b));
+  }
+
+  it('kill -9 of a worker under load: every event processed exactly once, in per-subject order; its partitions are taken over', async () => {
+    const victim = workers[0]!;
+    const accepted = await load(2400, async () => {
+      await victim.kill('SIGKILL');
+    });
+    await waitDrained(90_000);
+    await expectExactlyOnce(accepted);
+    // The survivor holds every partition now.
+    const leases = await db.query(`SELECT DISTINCT owner FROM ${schema}.partition_leases WHERE expires_ms > $1`, [Date.now()]);
+    expect(leases.rows).toHaveLength(1);
+  }, 240_000);
+
+  it('a NATS server restart mid-load loses no acknowledged event', async () => {
+    const accepted = await load(1500, async () => {
+      await nats.restartNode(0);
+    });
+    await waitDrained(90_000);
+    await expectExactlyOnce(accepted);
+    const status = await fetch(`${api.url}/v1/events/${[...accepted.keys()][0]}`, { headers: { authorization: `Bearer ${adminKey}` } });
+    expect(((await status.json()) as { status: string }).status).toBe('processed');
+  }, 240_000);
+});

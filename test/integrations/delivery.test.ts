@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeFactories } from '../support/stores.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { insertOutbox } from '../../src/store/repos/outbox.js';
+import { deliveryById } from '../../src/store/repos/deliveries.js';
+import { verifySignature } from '../../src/domain/security/signature.js';
+import { startReceiver } from './receiver.js';
+
+const DELIVERY = { allowList: ['127.0.0.1'], pollMs: 10, timeoutMs: 400, maxAttempts: 50, backoffBaseMs: 5, backoffMaxMs: 40, breakerFailureThreshold: 3, breakerCooldownMs: 60 };
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, tries = 1500): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+for (const factory of storeFactories()) {
+  describe(`outbound delivery: ${factory.name}`, () => {
+    let t: TestApp;
+    let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+    afterEach(async () => {
+      await t?.close();
+      await receiver?.close();
+      receiver = undefined;
+    });
+
+    async function outbox(rows: Array<{ id: string; subject: string; seq: number; destination?: string; kind?: string }>) {
+      await t.app.store.transaction(async (tx) => {
+        for (const r of rows) {
+          await insertOutbox(tx, { id: r.id, seq: r.seq, eventId: `ev-${r.id}`, destination: r.destination ?? 'channel:web', kind: r.kind ?? 'availability.changed', subject: r.subject, payload: { n: r.seq }, createdAt: new Date().toISOString() });
+        }
+      });
+    }
+
+    async function register(url: string, over: Record<string, unknown> = {}) {
+      const r = await t.api('PUT', '/v1/destinations/hooks', t.adminKey, { url, kind: 'webhook', environment: 'test', routes: [{ destination: 'channel:*' }], concurrency: 4, ...over });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body;
+    }
+
+    const status = async (id: string) => (await deliveryById(t.app.store.read, id))?.status;
+
+    it('a destination down for a while, then back: everything delivered once, in per-subject order, signed', async () => {
+      t = await startTestApp(factory, { config: { environment: 'test', delivery: DELIVERY } });
+      let down = true;
+      receiver = await startReceiver(() => (down ? { status: 503 } : {}));
+      const dest = await register(receiver.url);
+      expect(dest.secret).toMatch(/^whsec_/);
+      const rows: Array<{ id: string; subject: string; seq: number }> = [];
+      for (let s = 0; s < 4; s++) for (let i = 0; i < 5; i++) rows.push({ id: `r-${s}-${i}`, subject: `order:web:${s}`, seq: 100 + i * 10 + s });
+      await outbox(rows);
+      await until('failures', async () => receiver!.requests >= 6);
+      const breaker = await t.api('GET', '/v1/destinations/hooks', t.adminKey);
+      expect(breaker.body.secret).not.toContain(dest.secret.slice(6, 20));
+      down = false;
+      await until('all delivered', async () => receiver!.effects.length === rows.length);
+      await until('rows delivered', async () => (await Promise.all(rows.map((r) => status(r.id)))).every((s) => s === 'delivered'));
+      // once each, and per subject in outbox order
+      expect(new Set(receiver.effects.map((e) => e.key)).size).toBe(rows.length);
+      for (let s = 0; s < 4; s++) expect(receiver.effects.filter((e) => e.subject === `order:web:${s}`).map((e) => e.key)).toEqual([0, 1, 2, 3, 4].map((i) => `r-${s}-${i}`));
+      const e = receiver.effects[0]!;
+      expect(verifySignature(String(e.headers['omniops-signature']), JSON.stringify(e.body), [dest.secret], Math.floor(Date.now() / 1000), 300).ok).toBe(true);
+      const metrics = (await t.api('GET', '/metrics', null)).body as string;
+      expect(metrics).toMatch(/omniops_deliveries_total\{destination="hooks",result="delivered"\} 20/);
+      expect(metrics).toMatch(/omniops_delivery_retries_total\{destination="hooks"\} [1-9]/);
+    }, 60_000);
+
+    it('429 with Retry-After waits at least that long; timeouts and connection resets are retried', async () => {
+      let clockNow = Date.parse('2026-12-01T10:00:00Z');
+      t = await startTestApp(factory, { clock: () => clockNow, config: { environment: 'test', delivery: { ...DELIVERY, breakerFailureThreshold: 100 } } });
+      let seen2 = 0;
+      let seen3 = 0;
+      receiver = await startReceiver((n, _req, body) => {
+        if (body.payload.n === 1 && n === 1) return { status: 429, headers: { 'retry-after': '120' } };
+        if (body.payload.n === 2) return seen2++ === 0 ? { hang: true } : {};
+        if (body.payload.n === 3) return seen3++ === 0 ? { reset: true } : {};
+        return {};
+      });
+      await register(receiver.url);
+      await outbox([{ id: 'paced', subject: 's1', seq: 1 }]);
+      const paced = await until('429 recorded', async () => { const d = await deliveryById(t.app.store.read, 'paced'); return d && d.attempts === 1 ? d : undefined; });
+      expect(paced.lastError).toContain('http:429');
+      expect(paced.nextAttemptAt).toBe(clockNow + 120_000);
+      expect(paced.status).toBe('pending');
+      clockNow += 121_000;
+      await until('paced delivered', async () => (await status('paced')) === 'delivered');
+      await outbox([{ id: 'slow', subject: 's2', seq: 2 }, { id: 'reset', subject: 's3', seq: 3 }]);
+      await until('both delivered in the end', async () => {
+        clockNow += 100; // the frozen clock moves on so the retries come due
+        return (await status('slow')) === 'delivered' && (await status('reset')) === 'delivered';
+      });
+      // Each failed once first (a hang past the timeout, a reset connection) and was retried.
+      expect((await deliveryById(t.app.store.read, 'slow'))!.attempts).toBeGreaterThanOrEqual(2);
+      expect((await deliveryById(t.app.store.read, 'reset'))!.attempts).toBeGreaterThanOrEqual(2);
+      const retries = (await t.api('GET', '/metrics', null)).body as string;
+      expect(retries).toMatch(/omniops_delivery_retries_total\{destination="hooks"\} [3-9]/);
+      expect(receiver.effects.map((e) => e.key).sort()).toEqual(['paced', 'reset', 'slow']);
+    }, 60_000);
+
+    it('a 4xx is dead at once with an exception; a replay keeps the idempotency key and the receiver sees no second effect', async () => {
+      t = await startTestApp(factory, { config: { environment: 'test', delivery: DELIVERY } });
+      let answer = 400;
+      receiver = await startReceiver(() => ({ status: answer }));
+      await register(receiver.url);
+      await outbox([{ id: 'bad', subject: 'x', seq: 1 }]);
+      await until('dead', async () => (await status('bad')) === 'dead');
+      const dead = await t.api('GET', '/v1/deliveries?status=dead', t.adminKey);
+      expect(dead.body.items).toEqual([expect.objectContaining({ id: 'bad', status: 'dead', attempts: 1, lastStatus: 400 })]);
+      const ex = await t.app.store.read.all<{ queue: string; subject: string }>(`SELECT queue, subject FROM exceptions WHERE queue = 'dead_letter_delivery'`);
+      expect(ex).toEqual([{ queue: 'dead_letter_delivery', subject: 'delivery:bad' }]);
+      expect((await t.api('POST', '/v1/deliveries/bad/replay', await t.keyFor('auditor'))).status).toBe(403);
+      answer = 200;
+      expect((await t.api('POST', '/v1/deliveries/bad/replay', t.adminKey)).status).toBe(202);
+      await until('delivered after replay', async () => (await status('bad')) === 'delivered');
+      // Replaying something that already arrived: the same key again, no second effect.
+      await t.app.store.transaction((tx) => tx.run(`UPDATE outbox SET status = 'dead' WHERE id = 'bad'`));
+      expect((await t.api('POST', '/v1/deliveries/bad/replay', t.adminKey)).status).toBe(202);
+      await until('delivered again', async () => (await status('bad')) === 'delivered');
+      expect(receiver.requests).toBe(3);
+      expect(receiver.effects.map((e) => e.key)).toEqual(['bad']);
+      expect((await t.api('POST', '/v1/deliveries/bad/replay', t.adminKey)).body.code).toBe('E_INVALID_STATE');
+    }, 60_000);
+
+    it('the SSRF guard refuses loopback, private, metadata, mapped and encoded addresses unless allow-listed', async () => {
+      t = await startTestApp(factory, { config: { environment: 'test', delivery: { ...DELIVERY, allowList: [] } } });
+      const cases = ['http://127.0.0.1:9/x', 'http://10.0.0.1/x', 'http://169.254.169.254/latest/meta-data', 'http://[::ffff:127.0.0.1]:9/x', 'http://2130706433:9/x', 'http://192.168.1.10/x'];
+      for (let i = 0; i < cases.length; i++) {
+        const r = await t.api('PUT', `/v1/destinations/d${i}`, t.adminKey, { url: cases[i], kind: 'webhook', environment: 'test', routes: [{ destination: `channel:c${i}` }] });
+        expect(r.status).toBe(201);
+      }
+      await outbox(cases.map((_, i) => ({ id: `ssrf-${i}`, subject: `s${i}`, seq: i + 1, destination: `channel:c${i}` })));
+      for (let i = 0; i < cases.length; i++) {
+        await until(`ssrf ${i} dead`, async () => (await status(`ssrf-${i}`)) === 'dead');
+        const d = (await deliveryById(t.app.store.read, `ssrf-${i}`))!;
+        expect(d.lastError, cases[i]).toMatch(/refused by the SSRF guard: (loopback|private|link_local)/);
+        expect(d.lastStatus).toBeNull();
+      }
+    }, 60_000);
+
+    it('a non-production instance refuses a production destination; unrouted rows wait for a destination', async () => {
+      t = await startTestApp(factory, { config: { environment: 'test', delivery: DELIVERY } });
+      receiver = await startReceiver();
+      await outbox([{ id: 'early', subject: 'a', seq: 1, destination: 'notify:sms', kind: 'notification' }]);
+      await until('parked', async () => (await status('early')) === 'unrouted');
+      const prod = await t.api('PUT', '/v1/destinations/prod', t.adminKey, { url: receiver.url, kind: 'notification', environment: 'production', routes: [{ destination: 'notify:*' }], credentials: { token: 'sk_live_0123456789abcdef' } });
+      expect(prod.body.credentials).toEqual({ token: '[redacted]…cdef' });
+      await until('refused', async () => (await status('early')) === 'dead');
+      expect((await deliveryById(t.app.store.read, 'early'))!.lastError).toContain('never delivers to the production destination');
+      expect(receiver.requests).toBe(0);
+    }, 60_000);
+  });
+}

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeFactories } from '../support/stores.js';
+import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { startFakeOdoo, type FakeOdoo } from '../fakes/odoo/server.js';
+import { makeFixtures, type Fixtures } from '../connectors/odoo/targets.js';
+import { createJson2Client } from '../../src/connectors/odoo/json2.js';
+import { omniopsMarker } from '../../src/connectors/odoo/operations/markers.js';
+import { orderIdFor } from '../../src/engine/orders/identity.js';
+
+const DELIVERY = { allowList: ['127.0.0.1'], pollMs: 10, timeoutMs: 1500, maxAttempts: 30, backoffBaseMs: 5, backoffMaxMs: 30, breakerFailureThreshold: 50, breakerCooldownMs: 50 };
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, tries = 2000): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+for (const factory of storeFactories()) {
+  describe(`Odoo as system of record: ${factory.name}`, () => {
+    let t: TestApp;
+    let fake: FakeOdoo;
+    let fx: Fixtures;
+    afterEach(async () => {
+      await t?.close();
+      await fake?.close();
+    });
+
+    async function setup() {
+      fake = await startFakeOdoo();
+      fx = await makeFixtures(createJson2Client({ url: fake.url, database: fake.db, apiKey: fake.apiKey }));
+      t = await startTestApp(factory, { config: { environment: 'test', delivery: DELIVERY } });
+      const put = await t.api('PUT', '/v1/destinations/odoo', t.adminKey, {
+        url: fake.url, kind: 'odoo', environment: 'test', credentials: { apiKey: fake.apiKey },
+        options: { transport: 'json2', database: fake.db, partnerId: fx.partnerId }, routes: [{ destination: 'erp:*' }],
+      });
+      expect(put.status, JSON.stringify(put.body)).toBe(201);
+      expect(JSON.stringify(put.body)).not.toContain(fake.apiKey);
+      for (const e of [
+        envelope({ type: 'location.upserted', payload: { id: 'dc', name: 'DC', kind: 'dc', lat: 52, lon: 5, capabilities: ['ship'], cutoff: '23:59', odooWarehouseId: fx.warehouseId } }),
+        envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: fx.sku, onHand: 9 }] } }),
+      ]) expect((await t.postEvents(e)).status).toBe(202);
+    }
+
+    const odoo = () => createJson2Client({ url: fake.url, database: fake.db, apiKey: fake.apiKey });
+    const found = (marker: string) => odoo().call<Array<{ id: number; state: string; warehouse_id: [number, string]; client_order_ref: string }>>('sale.order', 'search_read', { domain: [['origin', '=', marker]], fields: ['state', 'warehouse_id', 'client_order_ref'] });
+    const saleOrders = async (marker: string) => (await found(marker)).length;
+
+    it('a routed order becomes one confirmed sale.order in the location\'s warehouse, even when Odoo\'s answer is lost', async () => {
+      await setup();
+      // The create commits in Odoo, then the connection dies: the retry must find it, not make a second one.
+      fake.injectFault({ kind: 'drop-response', times: 1, match: { model: 'sale.order', method: 'create' } });
+      fake.injectFault({ kind: 'serialization', times: 1, match: { model: 'sale.order', method: 'action_confirm' } });
+      const r = await t.postEvents(envelope({
+        type: 'order.placed',
+        payload: { externalOrderId: 'W-9', customer: { id: 'c1' }, lines: [{ lineId: '1', sku: fx.sku, qty: 2, unitPrice: 42.5 }], currency: 'EUR', shipping: { method: 'standard', address: { country: 'NL', lat: 52, lon: 5 } }, payment: { status: 'authorized', amount: 85 } },
+      }));
+      expect(r.status).toBe(202);
+      const orderId = orderIdFor('web', 'W-9');
+      const row = await until('erp row delivered', async () => {
+        const x = await t.app.store.read.get<{ id: string; status: string; attempts: number }>(`SELECT id, status, attempts FROM outbox WHERE destination = 'erp:sale_order'`);
+        return x && x.status !== 'pending' ? x : undefined;
+      });
+      expect(row.status).toBe('delivered');
+      expect(Number(row.attempts)).toBeGreaterThanOrEqual(2);
+      expect(await saleOrders(omniopsMarker('order', orderId))).toBe(1);
+      const [so] = await found(omniopsMarker('order', orderId));
+      expect(so).toMatchObject({ state: 'sale', client_order_ref: 'W-9' });
+      expect(so!.warehouse_id[0]).toBe(fx.warehouseId);
+      // A replay of the delivered push produces no second sale.order.
+      await t.app.store.transaction((tx) => tx.run(`UPDATE outbox SET status = 'dead' WHERE id = ?`, [row.id]));
+      expect((await t.api('POST', `/v1/deliveries/${row.id}/replay`, t.adminKey)).status).toBe(202);
+      await until('delivered again', async () => (await t.app.store.read.get<{ status: string }>(`SELECT status FROM outbox WHERE id = ?`, [row.id]))?.status === 'delivered');
+      expect(await saleOrders(omniopsMarker('order', orderId))).toBe(1);
+    }, 60_000);
+
+    it('reconciliation reads stock.quant, finds the difference, and opens an exception; the rate is on /metrics', async () => {
+      await setup();
+      const tick = await t.app.intake.submit({ source: 'scheduler', sourceEventId: 'erp-reconciliation@test', type: 'schedule.tick', occurredAt: new Date().toISOString(), payload: { job: 'erp-reconciliation', slotMs: 0 } }, { internal: true });
+      expect(tick.ok).toBe(true);
+      const done = await until('reconciliation completed', async () => t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'reconciliation.completed' AND status = 'processed'`));
+      expect(JSON.parse(done.payload)).toMatchObject({ destinationId: 'odoo', compared: 1, discrepancies: 1 });
+      const d = await t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'reconciliation.discrepancy'`);
+      expect(JSON.parse(d!.payload)).toMatchObject({ kind: 'stock', sku: fx.sku, locationId: 'dc', omniops: 9, erp: 10 });
+      const ex = await t.app.store.read.all<{ subject: string }>(`SELECT subject FROM exceptions WHERE queue = 'reconciliation_discrepancy'`);
+      expect(ex).toEqual([{ subject: `stock:${fx.sku}@dc` }]);
+      expect((await t.api('GET', '/metrics', null)).body).toMatch(/omniops_stock_discrepancy_rate\{destination="odoo"\} 1/);
+    }, 60_000);
+
+    it("Odoo's unsigned webhook at the secret URL is a hint: omniops fetches the record and compares", async () => {
+      await setup();
+      await t.postEvents(envelope({
+        type: 'order.placed',
+        payload: { externalOrderId: 'W-10', customer: { id: 'c1' }, lines: [{ lineId: '1', sku: fx.sku, qty: 1, unitPrice: 42.5 }], currency: 'EUR', shipping: { method: 'standard', address: { country: 'NL', lat: 52, lon: 5 } }, payment: { status: 'authorized', amount: 42.5 } },
+      }));
+      const marker = omniopsMarker('order', orderIdFor('web', 'W-10'));
+      await until('pushed', async () => (await saleOrders(marker)) === 1);
+      const soId = (await found(marker))[0]!.id;
+      await createJson2Client({ url: fake.url, database: fake.db, apiKey: fake.apiKey }).call('sale.order', 'action_cancel', { ids: [soId] });
+      const token = (await t.api('POST', '/v1/sources/web/tokens', t.adminKey, { purpose: 'hook' })).body;
+      expect(token.url).toMatch(/^\/v1\/hooks\/odoo\/ooh_/);
+      expect((await t.api('POST', '/v1/hooks/odoo/not-a-secret', null, { _model: 'sale.order', _id: soId })).status).toBe(404);
+      const hook = await t.api('POST', token.url, null, { _action: 'SO changed(#1)', _id: soId, _model: 'sale.order', state: 'cancel', partner_id: 15 });
+      expect(hook.status).toBe(200);
+      expect((await t.api('POST', token.url, null, { _action: 'SO changed(#1)', _id: soId, _model: 'sale.order', state: 'cancel', partner_id: 15 })).status).toBe(200);
+      const seen = await until('observed', async () => t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'erp.record_observed' AND status = 'processed'`));
+      expect(JSON.parse(seen.payload)).toMatchObject({ model: 'sale.order', recordId: soId, state: 'cancel', origin: marker });
+      const d = await until('discrepancy', async () => t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'reconciliation.discrepancy' AND payload LIKE '%order_state%'`));
+      expect(JSON.parse(d.payload)).toMatchObject({ kind: 'order_state', omniops: 'allocated', erp: 'cancel' });
+      expect(Number((await t.app.store.read.get<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE type = 'erp.record_hinted'`))!.n)).toBe(1);
+    }, 60_000);
+  });
+}
