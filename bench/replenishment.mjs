@@ -41,16 +41,6 @@ const NOW = Date.UTC(2026, 10, 30, 6, 0, 0);
 const TODAY = Math.floor(NOW / DAY);
 const iso = (day) => new Date(day * DAY).toISOString().slice(0, 10);
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function poisson(rand, mean) {
   const limit = Math.exp(-mean);
   let k = 0;
@@ -71,7 +61,8 @@ const products = retailer.demoProducts();
 const locations = [...retailer.demoLocations(), { id: 'dc-venlo', name: 'Distribution centre Venlo', kind: 'dc' }];
 const db = new Database(seedFile);
 db.pragma('journal_mode = WAL');
-const rand = mulberry32(42);
+const { seededRandom } = await load('domain/random.js');
+const rand = seededRandom(42);
 const weekly = [0.7, 1.1, 0.9, 0.9, 1.0, 1.2, 1.2];
 const counts = { positions: 0, historyRows: 0, purchaseOrders: 0, suppliers: 12, promotions: 0 };
 db.transaction(() => {

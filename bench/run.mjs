@@ -17,7 +17,7 @@
  *   --pg-duration <s>  BENCH_PG_DURATION  sustained / fixed-rate phases on PostgreSQL (default 20, quick → 10)
  *   --connections <n>  BENCH_CONNECTIONS  closed-loop HTTP connections (default 64)
  *   --store <s>        BENCH_STORE        sqlite | postgres | both (default: both when a PG URL is set)
- *   --phases <list>    BENCH_PHASES       raw,inproc,http,rate (default all)
+ *   --phases <list>    BENCH_PHASES       raw,inproc,http,rate,orders (default all)
  *   --no-write         BENCH_NO_WRITE=1   do not touch docs/performance.md
  *   --cpu-prof <dir>   BENCH_CPU_PROF     run the server under node --cpu-prof, profiles into <dir>
  *   BENCH_DIST         compiled code to use (default ./dist)
@@ -56,7 +56,7 @@ const opts = {
   connections: num('connections', 'BENCH_CONNECTIONS', 64),
   inprocConcurrency: num('inproc-concurrency', 'BENCH_INPROC_CONCURRENCY', 512),
   pgUrl: process.env.OMNIOPS_BENCH_PG_URL || process.env.OMNIOPS_TEST_PG_URL || undefined,
-  phases: new Set((flag('phases') ?? process.env.BENCH_PHASES ?? 'raw,inproc,http,rate').split(',')),
+  phases: new Set((flag('phases') ?? process.env.BENCH_PHASES ?? 'raw,inproc,http,rate,orders').split(',')),
   write: !(flag('no-write') === 'true' || process.env.BENCH_NO_WRITE === '1'),
   cpuProf: flag('cpu-prof') ?? process.env.BENCH_CPU_PROF,
 };
@@ -113,6 +113,53 @@ class Workload {
       payload: {
         locationId: this.locationId(loc),
         counts: counts.map((onHand, j) => ({ sku: `SKU-${String(loc).padStart(3, '0')}-${String(j).padStart(2, '0')}-APPAREL-COTTON-TEE-XL`, onHand, protected: 2, safetyStock: 5 })),
+      },
+    };
+  }
+}
+
+/**
+ * The order workload (issue 3's bench): the demo retailer's 9 locations and 500 SKUs, stocked deep
+ * enough that every order can be routed, and signed `order.placed` events of 1–3 lines across the
+ * shipping methods that every location can serve (standard, express), each routed and reserved.
+ */
+class OrderWorkload {
+  constructor(source, retailer) {
+    this.source = source;
+    this.n = 0;
+    this.run = randomBytes(4).toString('hex');
+    this.locationsList = retailer.demoLocations();
+    this.skus = retailer.demoProducts().map((p) => ({ sku: p.sku, price: p.price }));
+  }
+  locations() {
+    const at = new Date().toISOString();
+    return [
+      ...this.locationsList.map((l) => ({ source: this.source, sourceEventId: `loc-${this.run}-${l.id}`, type: 'location.upserted', occurredAt: at, payload: { ...l, dailyCapacity: 1_000_000 } })),
+      ...this.locationsList.map((l) => ({
+        source: this.source, sourceEventId: `stock-${this.run}-${l.id}`, type: 'inventory.snapshot', occurredAt: at,
+        payload: { locationId: l.id, counts: this.skus.map((s) => ({ sku: s.sku, onHand: 1_000_000 })) },
+      })),
+    ];
+  }
+  next() {
+    const n = this.n++;
+    const lines = Array.from({ length: 1 + (n % 3) }, (_, i) => {
+      const p = this.skus[(n * 7 + i * 131) % this.skus.length];
+      return { lineId: String(i + 1), sku: p.sku, qty: 1 + ((n + i) % 2), unitPrice: p.price };
+    });
+    const city = this.locationsList[n % 6];
+    return {
+      source: this.source,
+      sourceEventId: `order-${this.run}-${n}`,
+      type: 'order.placed',
+      occurredAt: new Date().toISOString(),
+      payload: {
+        externalOrderId: `B-${this.run}-${n}`,
+        customer: { id: `cust-${n % 5000}` },
+        lines,
+        currency: 'EUR',
+        shipping: { method: n % 4 === 0 ? 'express' : 'standard', address: { country: 'NL', postcode: `${1000 + (n % 8999)}AB`, lat: city.lat + 0.01, lon: city.lon + 0.01 } },
+        payment: { status: 'authorized', amount: lines.reduce((a, l) => a + l.qty * l.unitPrice, 0) },
       },
     };
   }
@@ -533,6 +580,55 @@ async function countInLog(store, server, pgSchema) {
   }
 }
 
+/** Orders placed over HTTP → validated, routed and reserved; the rate counts until the backlog is drained. */
+async function orderPhase(store) {
+  const seconds = store === 'postgres' ? Math.min(opts.duration, opts.pgDuration) : Math.min(opts.duration, QUICK ? 10 : 30);
+  const pgSchema = store === 'postgres' ? `bench_orders_${process.pid}_${Date.now().toString(36)}` : undefined;
+  const server = await startServer(store, pgSchema);
+  try {
+    const retailer = await import(pathToFileURL(join(DIST, 'demo', 'retailer.js')).href);
+    const w = new OrderWorkload('bench', retailer);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    await seedOverHttp(server, w, agent);
+    agent.destroy();
+    log(`${store}: orders over HTTP, ${opts.connections} connections, ${seconds} s`);
+    const r = await closedLoop(server, w, seconds, opts.connections);
+    r.seconds = seconds;
+    r.states = await orderStates(store, server, pgSchema);
+    log(`${store}: orders`, JSON.stringify(round(r)), JSON.stringify(r.states));
+    return r;
+  } finally {
+    await server.stop();
+    if (pgSchema) {
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: opts.pgUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${pgSchema} CASCADE`).catch(() => undefined);
+      await c.end();
+    }
+  }
+}
+
+async function orderStates(store, server, pgSchema) {
+  const sql = 'SELECT state, COUNT(*) AS n FROM orders GROUP BY state';
+  if (store === 'sqlite') {
+    const db = new Database(join(server.dir, 'omniops.db'), { readonly: true, fileMustExist: true });
+    try {
+      return Object.fromEntries(db.prepare(sql).all().map((r) => [r.state, Number(r.n)]));
+    } finally {
+      db.close();
+    }
+  }
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ connectionString: opts.pgUrl, options: `-c search_path=${pgSchema}` });
+  await c.connect();
+  try {
+    return Object.fromEntries((await c.query(sql)).rows.map((r) => [r.state, Number(r.n)]));
+  } finally {
+    await c.end();
+  }
+}
+
 async function httpPhases(store) {
   const duration = store === 'postgres' ? Math.min(opts.duration, opts.pgDuration) : opts.duration;
   const rateDuration = store === 'postgres' ? Math.min(opts.rateDuration, opts.pgDuration) : opts.rateDuration;
@@ -615,7 +711,13 @@ function renderTable(results, hw) {
       L.push(`| ${store} | HTTP fixed rate ${opts.rate}/s, ${o.seconds} s | ${f0(o.achievedPerSec)} | – | – | ${f1(o.p50)} / ${f1(o.p95)} / ${f1(o.p99)} | ${o.errors} | ${r.closed ? '(above)' : lost} | ${f0(o.maxRssMB)} | ${f1(o.serverCpuCores)} |`);
     }
   }
+  for (const [store, r] of Object.entries(results.orders ?? {})) {
+    L.push(`| ${store} | orders over HTTP (order.placed → routed + reserved), ${opts.connections} conns, ${r.seconds} s | ${f0(r.acceptedPerSec)} orders | ${f0(r.processedDuringLoadPerSec)} | ${f0(r.processedPerSec)} orders | ${f1(r.p50)} / ${f1(r.p95)} / ${f1(r.p99)} | ${r.errors} | – | ${f0(r.maxRssMB)} | ${f1(r.serverCpuCores)} |`);
+  }
   L.push('');
+  for (const [store, r] of Object.entries(results.orders ?? {})) {
+    L.push(`- ${store} orders: end states ${JSON.stringify(r.states)}; backlog at the end of the load ${f0(r.backlogAtEnd)} events (decided events included), drained in ${f1(r.drainSecs)} s.`);
+  }
   for (const [store, r] of Object.entries(results.http)) {
     if (r.closed) L.push(`- ${store} HTTP closed loop: backlog at the end of the load ${f0(r.closed.backlogAtEnd)} events, drained in ${f1(r.closed.drainSecs)} s; load generator used ${f1(r.closed.generatorCpuCores)} cores of the same machine.`);
     if (r.loss) L.push(`- ${store} durability check: ${f0(r.loss.acknowledged)} events acknowledged with 202, ${f0(r.loss.logged)} in the log (${f0(r.loss.processed)} processed, ${r.loss.pending} pending, ${r.loss.dead} dead) → ${r.loss.lost} lost.`);
@@ -642,7 +744,7 @@ async function main() {
   const hw = hardware();
   log('hardware', JSON.stringify(hw));
   log('options', JSON.stringify({ ...opts, phases: [...opts.phases], pgUrl: opts.pgUrl ? '(set)' : undefined }));
-  const results = { raw: [], inproc: {}, http: {} };
+  const results = { raw: [], inproc: {}, http: {}, orders: {} };
   if (opts.phases.has('raw')) {
     for (const sync of ['FULL', 'NORMAL']) {
       if (!opts.stores.includes('sqlite')) break;
@@ -667,6 +769,7 @@ async function main() {
       log(`${store}: in-process`, JSON.stringify(round(results.inproc[store])));
     }
     if (opts.phases.has('http') || opts.phases.has('rate')) results.http[store] = await httpPhases(store);
+    if (opts.phases.has('orders')) results.orders[store] = await orderPhase(store);
   }
   const table = renderTable(results, hw);
   console.log(table);

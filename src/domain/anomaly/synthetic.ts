@@ -1,23 +1,13 @@
 import type { DailyDemand } from './demand.js';
 import type { OrderFact } from './orders.js';
 import type { DailyReturns } from './return-rate.js';
+import { seededRandom, type Random } from '../random.js';
 
 /**
  * Synthetic histories with anomalies injected at known places, to measure detection precision and
  * recall. Everything is driven by a seeded PRNG (mulberry32), so a seed always gives the same data.
  */
-export type Random = () => number;
-
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type Random };
 
 function gaussian(rand: Random): number {
   const u = Math.max(rand(), 1e-12);

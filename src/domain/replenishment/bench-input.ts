@@ -3,6 +3,7 @@ import { DAY_MS, isoDate } from './days.js';
 import type { DailyQuantity } from './history.js';
 import type { Promotion } from './promotion.js';
 import type { ReplenishmentInput, SkuSupply, StockPosition } from './types.js';
+import { seededRandom } from '../random.js';
 
 /**
  * A synthetic network for benchmarks and load tests of evaluateReplenishment: `skus` × `locations`
@@ -26,7 +27,7 @@ export interface BenchInput {
 
 export function buildBenchInput(options: BenchInputOptions = {}): BenchInput {
   const { seed = 42, skus = 500, locations = 10, historyDays = 90, now = Date.UTC(2025, 5, 2, 6) } = options;
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const today = Math.floor(now / DAY_MS);
   const locationIds = Array.from({ length: locations }, (_, i) => `LOC-${String(i + 1).padStart(2, '0')}`);
   const supplierIds = Array.from({ length: 40 }, (_, i) => `SUP-${String(i + 1).padStart(3, '0')}`);
@@ -108,17 +109,6 @@ export function buildBenchInput(options: BenchInputOptions = {}): BenchInput {
     }
   }
   return { input: { positions, supply, purchaseOrders, promotions }, now };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function poisson(rand: () => number, mean: number): number {

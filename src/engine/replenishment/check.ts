@@ -15,14 +15,13 @@ import {
 export async function replenishmentInput(db: SqlExecutor, now: number, policy: ReplenishmentPolicy): Promise<{ input: ReplenishmentInput; onHand: Map<string, number> }> {
   const today = dayOf(now);
   const historyStart = today - policy.forecast.historyDays;
-  const [stock, demand, terms, pos, transfers, promotions] = await Promise.all([
-    db.all<{ sku: string; location_id: string; on_hand: number; reserved: number; safety_stock: number }>('SELECT sku, location_id, on_hand, reserved, safety_stock FROM stock ORDER BY sku, location_id'),
-    dailyDemand(db, new Date(historyStart * DAY_MS).toISOString()),
-    allSupplierTerms(db),
-    planningPurchaseOrders(db, isoDate(today - 365)),
-    transfersInTransit(db),
-    promotionsSince(db, isoDate(historyStart)),
-  ]);
+  // One after the other: inside a transaction they share one connection (PostgreSQL cannot pipeline them).
+  const stock = await db.all<{ sku: string; location_id: string; on_hand: number; reserved: number; safety_stock: number }>('SELECT sku, location_id, on_hand, reserved, safety_stock FROM stock ORDER BY sku, location_id');
+  const demand = await dailyDemand(db, new Date(historyStart * DAY_MS).toISOString());
+  const terms = await allSupplierTerms(db);
+  const pos = await planningPurchaseOrders(db, isoDate(today - 365));
+  const transfers = await transfersInTransit(db);
+  const promotions = await promotionsSince(db, isoDate(historyStart));
   const onHand = new Map<string, number>();
   const positions: StockPosition[] = stock.map((s) => {
     const k = positionKey(s.sku, s.location_id);

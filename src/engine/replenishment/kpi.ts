@@ -20,12 +20,11 @@ export interface ReplenishmentKpis {
  */
 export async function replenishmentKpis(db: SqlExecutor, now: number, windowDays = 90): Promise<ReplenishmentKpis> {
   const since = isoDate(dayOf(now) - windowDays);
-  const [outcomes, wape, purchaseOrders, counts] = await Promise.all([
-    riskOutcomes(db, since),
-    latestForecastError(db),
-    countPurchaseOrdersByState(db),
-    db.get<{ risks: number; recs: number }>(`SELECT (SELECT COUNT(*) FROM replenishment_risks WHERE state = 'open') AS risks, (SELECT COUNT(*) FROM replenishment_recommendations WHERE state = 'open') AS recs`),
-  ]);
+  // Sequential: callers may pass a transaction, whose single connection cannot run queries side by side.
+  const outcomes = await riskOutcomes(db, since);
+  const wape = await latestForecastError(db);
+  const purchaseOrders = await countPurchaseOrdersByState(db);
+  const counts = await db.get<{ risks: number; recs: number }>(`SELECT (SELECT COUNT(*) FROM replenishment_risks WHERE state = 'open') AS risks, (SELECT COUNT(*) FROM replenishment_recommendations WHERE state = 'open') AS recs`);
   // The check marks the day it saw a watched position at zero; that is the stock record the KPI needs.
   const zeros: StockLevelRecord[] = outcomes.filter((o) => o.reachedZeroDate !== null).map((o) => ({ sku: o.sku, locationId: o.locationId, date: o.reachedZeroDate!, onHand: 0 }));
   const kpi = stockoutPreventionRate(outcomes.map((o) => ({ sku: o.sku, locationId: o.locationId, from: o.from, to: o.to })), zeros);
