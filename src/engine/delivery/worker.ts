@@ -7,7 +7,7 @@ import type { SecretBox } from '../../domain/security/secret-box.js';
 import { environmentAllows, resolveDestination, type Environment } from '../../domain/integrations/destination.js';
 import { listDestinations, type DestinationRow } from '../../store/repos/destinations.js';
 import {
-  claimDelivery, dueDeliveries, inFlightByTarget, markDelivered, markDeliveryDead, markRetry, parkManyUnrouted, releaseDelivery, type DeliveryRow,
+  claimDelivery, dueDeliveries, inFlightByTarget, markDelivered, markDeliveryDead, markRetry, parkUnroutedRoute, releaseDelivery, type DeliveryRow,
 } from '../../store/repos/deliveries.js';
 import { checkDestination, type Resolver } from '../../connectors/delivery/ssrf-guard.js';
 import { buildOutboundRequest } from '../../connectors/delivery/outbound-request.js';
@@ -131,11 +131,11 @@ export class DeliveryWorker {
     const busy = await inFlightByTarget(store.read, now);
     const leaseMs = settings.timeoutMs * 6 + 5000;
     let launched = 0;
-    const unrouted: string[] = [];
+    const unrouted = new Map<string, { destination: string; kind: string }>();
     for (const row of due) {
       const dest = resolveDestination(destinations, row.destination, row.kind);
       if (!dest) {
-        unrouted.push(row.id);
+        unrouted.set(`${row.destination}\u0000${row.kind}`, { destination: row.destination, kind: row.kind });
         continue;
       }
       if (!environmentAllows(this.deps.environment, dest.environment)) {
@@ -167,8 +167,13 @@ export class DeliveryWorker {
       const p: Promise<void> = this.attempt(row, target, before).catch((e) => this.deps.log?.('error', 'delivery attempt failed unexpectedly', { deliveryId: row.id, err: String(e) })).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
     }
-    // One statement for every row nobody takes: parking must not cost the single SQLite writer a transaction per row.
-    if (unrouted.length) await store.transaction((tx) => parkManyUnrouted(tx, unrouted, now, 'no registered destination takes this row'));
+    // One statement per route nobody takes, for all its pending rows at once: parking must not cost the
+    // single SQLite writer a transaction per row, nor re-read the same unroutable rows every round.
+    if (unrouted.size) {
+      await store.transaction(async (tx) => {
+        for (const r of unrouted.values()) await parkUnroutedRoute(tx, r.destination, r.kind, now, 'no registered destination takes this row');
+      });
+    }
     return launched;
   }
 

@@ -112,10 +112,10 @@ export async function parkUnrouted(db: SqlExecutor, id: string, owner: string, n
   await db.run(`UPDATE outbox SET status = 'unrouted', last_error = ?, lease_owner = NULL, lease_until = 0 WHERE id = ? AND lease_owner = ? AND status = 'pending'`, [note, id, owner]);
 }
 
-/** Parks many unrouted rows in one statement (no lease needed: the WHERE re-checks they are still free). */
-export async function parkManyUnrouted(db: SqlExecutor, ids: readonly string[], now: number, note: string): Promise<number> {
-  if (ids.length === 0) return 0;
-  return (await db.run(`UPDATE outbox SET status = 'unrouted', last_error = ? WHERE status = 'pending' AND lease_until <= ? AND id IN (${ids.map(() => '?').join(', ')})`, [note, now, ...ids])).changes;
+
+/** Parks every pending row of a (destination, kind) nobody takes, in one statement. */
+export async function parkUnroutedRoute(db: SqlExecutor, destination: string, kind: string, now: number, note: string): Promise<number> {
+  return (await db.run(`UPDATE outbox SET status = 'unrouted', last_error = ? WHERE status = 'pending' AND lease_until <= ? AND destination = ? AND kind = ?`, [note, now, destination, kind])).changes;
 }
 
 export async function unparkAll(db: SqlExecutor): Promise<number> {

@@ -125,7 +125,15 @@ export async function insertFulfilment(db: SqlExecutor, f: FulfilmentRecord, at:
   await db.run(`INSERT INTO fulfilments (${FCOLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
     f.id, f.orderId, f.locationId, f.state, f.acceptByMs, f.shipByMs, f.createdMs, f.localDay, JSON.stringify(f.lines), f.carrier, f.tracking, at,
   ]);
+  await db.run(
+    `INSERT INTO location_capacity (location_id, local_day, used) VALUES (?, ?, 1)
+     ON CONFLICT (local_day, location_id) DO UPDATE SET used = location_capacity.used + 1`,
+    [f.locationId, f.localDay],
+  );
 }
+
+/** States in which a fulfilment no longer takes a place of its location's daily capacity. */
+const RELEASES_CAPACITY = new Set<string>(['rejected', 'expired', 'cancelled']);
 
 export async function fulfilmentById(db: SqlExecutor, id: string): Promise<FulfilmentRecord | undefined> {
   const r = await db.get<RawF>(`SELECT ${FCOLS} FROM fulfilments WHERE id = ?`, [id]);
@@ -146,6 +154,12 @@ export async function queryFulfilments(db: SqlExecutor, q: { locationId?: string
 }
 
 export async function setFulfilmentState(db: SqlExecutor, id: string, state: FulfilmentState, at: string, extra: { carrier?: string; tracking?: string } = {}): Promise<void> {
+  if (RELEASES_CAPACITY.has(state)) {
+    const f = await db.get<{ location_id: string; local_day: string; state: string }>('SELECT location_id, local_day, state FROM fulfilments WHERE id = ?', [id]);
+    if (f && !RELEASES_CAPACITY.has(f.state)) {
+      await db.run('UPDATE location_capacity SET used = CASE WHEN used > 0 THEN used - 1 ELSE 0 END WHERE local_day = ? AND location_id = ?', [f.local_day, f.location_id]);
+    }
+  }
   await db.run(`UPDATE fulfilments SET state = ?, carrier = COALESCE(?, carrier), tracking = COALESCE(?, tracking), updated_at = ? WHERE id = ?`, [
     state, extra.carrier ?? null, extra.tracking ?? null, at, id,
   ]);
@@ -163,11 +177,8 @@ export async function overdueFulfilments(db: SqlExecutor, nowMs: number, limit: 
 
 /** Fulfilments a location took on a local day (its capacity used), excluding failed ones. */
 export async function capacityUsed(db: SqlExecutor, localDay: string): Promise<Map<string, number>> {
-  const rows = await db.all<{ location_id: string; n: number }>(
-    `SELECT location_id, COUNT(*) AS n FROM fulfilments WHERE local_day = ? AND state NOT IN ('rejected', 'expired') GROUP BY location_id`,
-    [localDay],
-  );
-  return new Map(rows.map((r) => [r.location_id, Number(r.n)]));
+  const rows = await db.all<{ location_id: string; used: number }>('SELECT location_id, used FROM location_capacity WHERE local_day = ?', [localDay]);
+  return new Map(rows.map((r) => [r.location_id, Number(r.used)]));
 }
 
 export interface ReservationRecord {

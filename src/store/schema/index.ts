@@ -8,6 +8,7 @@ import { governanceSchema } from './005-governance.js';
 import { integrationsSchema } from './006-integrations.js';
 import { sessionsSchema } from './007-sessions.js';
 import { clusterSchema } from './008-cluster.js';
+import { capacitySchema } from './010-capacity.js';
 import { replenishmentSchema } from './009-replenishment.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
@@ -22,5 +23,6 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 7, name: 'sessions', sql: sessionsSchema(dialect) },
     { version: 8, name: 'cluster', sql: clusterSchema(dialect) },
     { version: 9, name: 'replenishment', sql: replenishmentSchema(dialect) },
+    { version: 10, name: 'capacity', sql: capacitySchema(dialect) },
   ];
 }
