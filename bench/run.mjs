@@ -31,6 +31,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
+import { drain, latencySummary, log, ProcSampler, request, sign, sleep } from './lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = resolve(ROOT, process.env.BENCH_DIST ?? 'dist');
@@ -67,8 +68,6 @@ if (opts.stores.includes('postgres') && !opts.pgUrl) {
   opts.stores = opts.stores.filter((s) => s !== 'postgres');
 }
 
-const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const tmp = () => mkdtempSync(join(os.tmpdir(), 'omniops-bench-'));
 
 // ---------------------------------------------------------------- the workload
@@ -165,20 +164,7 @@ class OrderWorkload {
   }
 }
 
-function sign(secret, body) {
-  const t = Math.floor(Date.now() / 1000);
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex')}`;
-}
-
 // ---------------------------------------------------------------- stats
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-function latencySummary(lat) {
-  const s = Float64Array.from(lat).sort();
-  return { p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s.length ? s[s.length - 1] : NaN };
-}
 const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 
@@ -363,15 +349,6 @@ async function inProcess(store, seconds) {
   }
 }
 
-async function drain(count, timeoutMs) {
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    if ((await count()) === 0) return performance.now() - t0;
-    await sleep(50);
-  }
-  throw new Error('backlog did not drain in time');
-}
-
 // ---------------------------------------------------------------- HTTP (server in its own process)
 function cli(args, env) {
   const out = execFileSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -411,47 +388,6 @@ async function startServer(store, pgSchema) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Samples a process's resident memory and CPU time from /proc. */
-class ProcSampler {
-  constructor(pid) {
-    this.pid = pid;
-    this.maxRssMB = 0;
-    this.timer = setInterval(() => this.sample(), 250);
-    this.sample();
-    this.cpu0 = this.cpuSeconds();
-    this.t0 = performance.now();
-  }
-  sample() {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-      if (m) this.maxRssMB = Math.max(this.maxRssMB, Number(m[1]) / 1024);
-    } catch { /* exited */ }
-  }
-  cpuSeconds() {
-    try {
-      const f = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-    } catch { return NaN; }
-  }
-  stop() {
-    clearInterval(this.timer);
-    return { maxRssMB: this.maxRssMB, cpuCores: (this.cpuSeconds() - this.cpu0) / ((performance.now() - this.t0) / 1000) };
-  }
-}
-
-function request(agent, url, method, path, body, headers) {
-  return new Promise((res, rej) => {
-    const req = http.request(url + path, { agent, method, headers }, (r) => {
-      const chunks = [];
-      r.on('data', (c) => chunks.push(c));
-      r.on('end', () => res({ status: r.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-      r.on('error', rej);
-    });
-    req.on('error', rej);
-    req.end(body);
-  });
 }
 
 async function backlogOf(server, agent) {
@@ -582,7 +518,9 @@ async function countInLog(store, server, pgSchema) {
 
 /** Orders placed over HTTP → validated, routed and reserved; the rate counts until the backlog is drained. */
 async function orderPhase(store) {
-  const seconds = store === 'postgres' ? Math.min(opts.duration, opts.pgDuration) : Math.min(opts.duration, QUICK ? 10 : 30);
+  // PostgreSQL takes orders in far faster than it routes them: a short burst, then the time to route it all.
+  const seconds = store === 'postgres' ? Math.min(3, opts.pgDuration) : Math.min(opts.duration, QUICK ? 10 : 30);
+  const connections = store === 'postgres' ? 8 : opts.connections;
   const pgSchema = store === 'postgres' ? `bench_orders_${process.pid}_${Date.now().toString(36)}` : undefined;
   const server = await startServer(store, pgSchema);
   try {
@@ -591,9 +529,10 @@ async function orderPhase(store) {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
     await seedOverHttp(server, w, agent);
     agent.destroy();
-    log(`${store}: orders over HTTP, ${opts.connections} connections, ${seconds} s`);
-    const r = await closedLoop(server, w, seconds, opts.connections);
+    log(`${store}: orders over HTTP, ${connections} connections, ${seconds} s`);
+    const r = await closedLoop(server, w, seconds, connections);
     r.seconds = seconds;
+    r.connections = connections;
     r.states = await orderStates(store, server, pgSchema);
     log(`${store}: orders`, JSON.stringify(round(r)), JSON.stringify(r.states));
     return r;
@@ -712,7 +651,7 @@ function renderTable(results, hw) {
     }
   }
   for (const [store, r] of Object.entries(results.orders ?? {})) {
-    L.push(`| ${store} | orders over HTTP (order.placed → routed + reserved), ${opts.connections} conns, ${r.seconds} s | ${f0(r.acceptedPerSec)} orders | ${f0(r.processedDuringLoadPerSec)} | ${f0(r.processedPerSec)} orders | ${f1(r.p50)} / ${f1(r.p95)} / ${f1(r.p99)} | ${r.errors} | – | ${f0(r.maxRssMB)} | ${f1(r.serverCpuCores)} |`);
+    L.push(`| ${store} | orders over HTTP (order.placed → routed + reserved), ${r.connections} conns, ${r.seconds} s | ${f0(r.acceptedPerSec)} orders | ${f0(r.processedDuringLoadPerSec)} | ${f0(r.processedPerSec)} orders | ${f1(r.p50)} / ${f1(r.p95)} / ${f1(r.p99)} | ${r.errors} | – | ${f0(r.maxRssMB)} | ${f1(r.serverCpuCores)} |`);
   }
   L.push('');
   for (const [store, r] of Object.entries(results.orders ?? {})) {
