@@ -538,14 +538,16 @@ async function orderPhase(store) {
     return r;
   } finally {
     await server.stop();
-    if (pgSchema) {
-      const pg = (await import('pg')).default;
-      const c = new pg.Client({ connectionString: opts.pgUrl });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${pgSchema} CASCADE`).catch(() => undefined);
-      await c.end();
-    }
+    if (pgSchema) await dropPgSchema(pgSchema);
   }
+}
+
+async function dropPgSchema(schema) {
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ connectionString: opts.pgUrl });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+  await c.end();
 }
 
 async function orderStates(store, server, pgSchema) {
@@ -600,13 +602,7 @@ async function httpPhases(store) {
     log(`${store}: durability check`, JSON.stringify(out.loss));
   } finally {
     await server.stop();
-    if (pgSchema) {
-      const pg = (await import('pg')).default;
-      const c = new pg.Client({ connectionString: opts.pgUrl });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${pgSchema} CASCADE`).catch(() => undefined);
-      await c.end();
-    }
+    if (pgSchema) await dropPgSchema(pgSchema);
   }
   return out;
 }

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
-import { eventById } from '../../src/store/repos/events.js';
 import { getStock } from '../../src/store/repos/stock.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
@@ -42,47 +41,19 @@ for (const factory of storeFactories()) {
       now = T0;
       t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } }); // the tests publish availability themselves
       await addSource(t.app.store, t.app.box, { id: 'test', role: 'admin' }, 'mkt-a', { kind: 'marketplace' });
-      for (const l of LOCATIONS) await send(envelope({ type: 'location.upserted', payload: l }));
-      for (const [locationId, counts] of Object.entries(stock)) await send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
+      for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
+      for (const [locationId, counts] of Object.entries(stock)) await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
     }
 
-    async function send(e: Record<string, unknown>): Promise<string> {
-      const r = await t.postEvents(e);
-      expect([200, 202]).toContain(r.status);
-      await settled(r.body.eventId);
-      return r.body.eventId;
-    }
 
-    async function settled(id: string) {
-      for (let i = 0; i < 400; i++) {
-        const e = await eventById(t.app.store.read, id);
-        if (e && e.status !== 'pending') {
-          expect(e.status, e.lastError ?? '').toBe('processed');
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      const e = await eventById(t.app.store.read, id);
-      throw new Error(`event ${id} still pending: attempts ${e?.attempts} ${e?.lastError}`);
-    }
 
-    /** Waits until everything in the log (decided events too) is processed. */
-    async function drained() {
-      // Generous: 1,000 orders on PostgreSQL beside other suites on two cores take several seconds.
-      for (let i = 0; i < 6000; i++) {
-        const r = await t.app.store.read.get<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`);
-        if (Number(r?.n) === 0) return;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error('backlog did not drain');
-    }
 
     const getOrder = async (ext: string, source = 'web') => (await t.api('GET', `/v1/orders/${orderIdFor(source, ext)}`, t.adminKey)).body;
 
     it('a signed order is validated, routed to the best location, reserved, and explained', async () => {
       await setup({ dc: [{ sku: 'TENT', onHand: 10 }], 'store-ams': [{ sku: 'TENT', onHand: 3 }] });
-      await send(order('W-1'));
-      await drained();
+      await t.send(order('W-1'));
+      await t.drained();
       const o = await getOrder('W-1');
       expect(o.state).toBe('allocated');
       expect(o.lines[0].allocations).toHaveLength(1);
@@ -99,10 +70,10 @@ for (const factory of storeFactories()) {
     it('duplicates and the same order under another event id change nothing', async () => {
       await setup({ dc: [{ sku: 'TENT', onHand: 10 }] });
       const e = order('W-2');
-      await send(e);
+      await t.send(e);
       expect((await t.postEvents(e)).status).toBe(200);
-      await send({ ...e, sourceEventId: 'another-id' });
-      await drained();
+      await t.send({ ...e, sourceEventId: 'another-id' });
+      await t.drained();
       const rows = await t.app.store.read.all('SELECT id FROM orders');
       expect(rows).toHaveLength(1);
       expect((await getStock(t.app.store.read, 'TENT', 'dc'))?.reserved).toBe(1);
@@ -110,19 +81,19 @@ for (const factory of storeFactories()) {
 
     it('payment pending holds the order; the capture releases the hold and routes it', async () => {
       await setup({ dc: [{ sku: 'TENT', onHand: 10 }] });
-      await send(order('W-3', { payment: { status: 'pending', amount: 120 } }));
-      await drained();
+      await t.send(order('W-3', { payment: { status: 'pending', amount: 120 } }));
+      await t.drained();
       expect(await getOrder('W-3')).toMatchObject({ state: 'on_hold', holdReason: 'payment' });
       expect((await getStock(t.app.store.read, 'TENT', 'dc'))?.reserved).toBe(0);
-      await send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'W-3', amount: 120 } }));
-      await drained();
+      await t.send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'W-3', amount: 120 } }));
+      await t.drained();
       expect((await getOrder('W-3')).state).toBe('allocated');
     });
 
     it('a fraud-like first order is held for review, not routed', async () => {
       await setup({ dc: [{ sku: 'TV', onHand: 10 }] });
-      await send(order('W-4', { billing: { country: 'US' } }, [{ lineId: '1', sku: 'TV', qty: 1, unitPrice: 900 }]));
-      await drained();
+      await t.send(order('W-4', { billing: { country: 'US' } }, [{ lineId: '1', sku: 'TV', qty: 1, unitPrice: 900 }]));
+      await t.drained();
       const o = await getOrder('W-4');
       expect(o).toMatchObject({ state: 'on_hold', holdReason: 'fraud_review' });
       expect(o.fraud.score).toBeGreaterThanOrEqual(0.7);
@@ -130,12 +101,12 @@ for (const factory of storeFactories()) {
 
     it('a rejection reroutes to the next location; a missed accept SLA does too; the chain ends in backorder', async () => {
       await setup({ dc: [{ sku: 'TENT', onHand: 1 }], 'store-ams': [{ sku: 'TENT', onHand: 1 }], 'store-utr': [{ sku: 'TENT', onHand: 1 }] });
-      await send(order('W-5'));
-      await drained();
+      await t.send(order('W-5'));
+      await t.drained();
       let o = await getOrder('W-5');
       const first = o.fulfilments[0];
-      await send(envelope({ type: 'fulfilment.rejected', source: 'web', payload: { fulfilmentId: first.id, reason: 'cannot find it' } }));
-      await drained();
+      await t.send(envelope({ type: 'fulfilment.rejected', source: 'web', payload: { fulfilmentId: first.id, reason: 'cannot find it' } }));
+      await t.drained();
       o = await getOrder('W-5');
       expect(o.state).toBe('allocated');
       expect(o.reroutes).toBe(1);
@@ -146,15 +117,15 @@ for (const factory of storeFactories()) {
       // The second location lets its accept SLA pass: the SLA watch expires it and reroutes.
       now = Date.parse(second.acceptBy) + 1000;
       await t.app.scheduler.tick();
-      await drained();
+      await t.drained();
       o = await getOrder('W-5');
       expect(o.fulfilments.find((f: { id: string }) => f.id === second.id).state).toBe('expired');
       expect(o.reroutes).toBe(2);
       const third = o.fulfilments.find((f: { state: string }) => f.state === 'assigned');
       expect([first.locationId, second.locationId]).not.toContain(third.locationId);
 
-      await send(envelope({ type: 'fulfilment.rejected', payload: { fulfilmentId: third.id } }));
-      await drained();
+      await t.send(envelope({ type: 'fulfilment.rejected', payload: { fulfilmentId: third.id } }));
+      await t.drained();
       o = await getOrder('W-5');
       expect(o.state).toBe('backordered');
       expect(o.excludedLocations.sort()).toEqual(['dc', 'store-ams', 'store-utr']);
@@ -164,8 +135,8 @@ for (const factory of storeFactories()) {
 
     it('accept, pick and ship move the order; shipping consumes the reservation', async () => {
       await setup({ dc: [{ sku: 'TENT', onHand: 5 }] });
-      await send(order('W-6', {}, [{ lineId: '1', sku: 'TENT', qty: 2, unitPrice: 120 }]));
-      await drained();
+      await t.send(order('W-6', {}, [{ lineId: '1', sku: 'TENT', qty: 2, unitPrice: 120 }]));
+      await t.drained();
       const f = (await getOrder('W-6')).fulfilments[0];
       const staff = await t.keyFor('warehouse');
       expect((await t.api('POST', `/v1/fulfilments/${f.id}/accept`, staff, {})).body.state).toBe('accepted');
@@ -173,7 +144,7 @@ for (const factory of storeFactories()) {
       await t.api('POST', `/v1/fulfilments/${f.id}/pick`, staff, {});
       const shipped = await t.api('POST', `/v1/fulfilments/${f.id}/ship`, staff, { carrier: 'postnl', trackingNumber: '3S123' });
       expect(shipped.body).toMatchObject({ state: 'shipped', carrier: 'postnl', tracking: '3S123' });
-      await drained();
+      await t.drained();
       expect((await getOrder('W-6')).state).toBe('shipped');
       expect(await getStock(t.app.store.read, 'TENT', 'dc')).toMatchObject({ onHand: 3, reserved: 0 });
       // Too late to cancel now.
@@ -185,8 +156,8 @@ for (const factory of storeFactories()) {
 
     it('cancel releases the reservation', async () => {
       await setup({ dc: [{ sku: 'TENT', onHand: 5 }] });
-      await send(order('W-7'));
-      await drained();
+      await t.send(order('W-7'));
+      await t.drained();
       const r = await t.api('POST', `/v1/orders/${orderIdFor('web', 'W-7')}/cancel`, await t.keyFor('service_agent'), { reason: 'customer called' });
       expect(r.status).toBe(200);
       expect(r.body.state).toBe('cancelled');
@@ -200,7 +171,7 @@ for (const factory of storeFactories()) {
         Array.from({ length: 1000 }, (_, i) => t.postEvents(order(`H-${i}`, {}, [{ lineId: '1', sku: 'HOT', qty: 1, unitPrice: 10 }])).then((r) => r.body.eventId as string)),
       );
       expect(new Set(ids).size).toBe(1000);
-      await drained();
+      await t.drained();
       expect(await getStock(t.app.store.read, 'HOT', 'dc')).toMatchObject({ onHand: 100, reserved: 100 });
       const states = await t.app.store.read.all<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM orders GROUP BY state ORDER BY state');
       expect(states.map((s) => [s.state, Number(s.n)])).toEqual([['allocated', 100], ['backordered', 900]]);
@@ -208,15 +179,15 @@ for (const factory of storeFactories()) {
 
     it('channel availability: sellable × share − buffer, published as deltas', async () => {
       await setup({ dc: [{ sku: 'TENT', onHand: 10 }], 'store-ams': [{ sku: 'TENT', onHand: 5, protected: 2 }] });
-      await drained();
+      await t.drained();
       await t.app.availability.publishOnce();
       const web = await t.api('GET', '/v1/availability?channel=web&sku=TENT', t.adminKey);
       expect(web.body.items).toEqual([expect.objectContaining({ channel: 'web', sku: 'TENT', quantity: 13 })]);
       // Marketplace: DC and 3PL stock only, 80% share, minus a buffer of 1 → floor(10 × 0.8) − 1 = 7.
       const mkt = await t.api('GET', '/v1/availability?channel=mkt-a&sku=TENT', t.adminKey);
       expect(mkt.body.items[0].quantity).toBe(7);
-      await send(order('W-8', {}, [{ lineId: '1', sku: 'TENT', qty: 3, unitPrice: 10 }]));
-      await drained();
+      await t.send(order('W-8', {}, [{ lineId: '1', sku: 'TENT', qty: 3, unitPrice: 10 }]));
+      await t.drained();
       expect(await t.app.availability.publishOnce()).toBeGreaterThan(0);
       expect((await t.api('GET', '/v1/availability?channel=web&sku=TENT', t.adminKey)).body.items[0].quantity).toBe(10);
       const outbox = await t.app.store.read.all<{ destination: string }>(`SELECT destination FROM outbox WHERE kind = 'availability.changed'`);

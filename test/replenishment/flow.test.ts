@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
-import { eventById } from '../../src/store/repos/events.js';
 import { getStock } from '../../src/store/repos/stock.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 
@@ -24,38 +23,13 @@ for (const factory of storeFactories()) {
     async function setup(stock: Record<string, Array<{ sku: string; onHand: number }>>, suppliers: Array<Record<string, unknown>>) {
       now = T0;
       t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 50 } });
-      for (const l of LOCATIONS) await send(envelope({ type: 'location.upserted', payload: l }));
-      for (const [locationId, counts] of Object.entries(stock)) await send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
-      for (const s of suppliers) await send(envelope({ type: 'supplier.upserted', payload: s }));
+      for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
+      for (const [locationId, counts] of Object.entries(stock)) await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
+      for (const s of suppliers) await t.send(envelope({ type: 'supplier.upserted', payload: s }));
     }
 
-    async function send(e: Record<string, unknown>): Promise<string> {
-      const r = await t.postEvents(e);
-      expect([200, 202], JSON.stringify(r.body)).toContain(r.status);
-      await settled(r.body.eventId);
-      return r.body.eventId;
-    }
 
-    async function settled(id: string) {
-      for (let i = 0; i < 3000; i++) {
-        const e = await eventById(t.app.store.read, id);
-        if (e && e.status !== 'pending') {
-          expect(e.status, e.lastError ?? '').toBe('processed');
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error(`event ${id} still pending`);
-    }
 
-    async function drained() {
-      for (let i = 0; i < 6000; i++) {
-        const r = await t.app.store.read.get<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`);
-        if (Number(r?.n) === 0) return;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error('backlog did not drain');
-    }
 
     /** Order history as the order flow records it: reservations (not released) per location and day. */
     async function history(sku: string, locationId: string, perDay: number, days: number) {
@@ -86,7 +60,7 @@ for (const factory of storeFactories()) {
         }
         await new Promise((r) => setTimeout(r, 10));
       }
-      await drained();
+      await t.drained();
     }
 
     const risks = async (q = '') => (await t.api('GET', `/v1/replenishment/risks${q}`, t.adminKey)).body.items as any[];
@@ -121,11 +95,11 @@ for (const factory of storeFactories()) {
     it('a delay moves the risk; the receipt raises stock and resolves it', async () => {
       await setup({ 'store-ams': [{ sku: 'TENT', onHand: 20 }] }, [S1]);
       await history('TENT', 'store-ams', 5, 35);
-      await send(envelope({ type: 'po.confirmed', payload: { poId: 'PO-1', supplierId: 'S1', locationId: 'store-ams', lines: [{ sku: 'TENT', qty: 100 }], expectedDate: date(2) } }));
+      await t.send(envelope({ type: 'po.confirmed', payload: { poId: 'PO-1', supplierId: 'S1', locationId: 'store-ams', lines: [{ sku: 'TENT', qty: 100 }], expectedDate: date(2) } }));
       await check();
       expect(await risks('?state=open')).toHaveLength(0);
 
-      await send(envelope({ type: 'po.delayed', payload: { poId: 'PO-1', newExpectedDate: date(12), reason: 'port strike' } }));
+      await t.send(envelope({ type: 'po.delayed', payload: { poId: 'PO-1', newExpectedDate: date(12), reason: 'port strike' } }));
       await check();
       const [risk] = await risks('?state=open');
       expect(risk).toMatchObject({ breachDate: date(4), daysOfCover: 4 });
@@ -135,7 +109,7 @@ for (const factory of storeFactories()) {
       expect(po.delays).toHaveLength(1);
 
       // The supplier comes closer again: the same risk is revised, not duplicated.
-      await send(envelope({ type: 'po.delayed', payload: { poId: 'PO-1', newExpectedDate: date(6) } }));
+      await t.send(envelope({ type: 'po.delayed', payload: { poId: 'PO-1', newExpectedDate: date(6) } }));
       await check();
       const open = await risks('?state=open');
       expect(open).toHaveLength(1);
@@ -143,7 +117,7 @@ for (const factory of storeFactories()) {
       expect(open[0].projection.find((d: any) => d.receipts > 0)?.date).toBe(date(6));
 
       now = T0 + 3 * DAY;
-      await send(envelope({ type: 'po.received', payload: { poId: 'PO-1', locationId: 'store-ams', receivedDate: date(3), lines: [{ sku: 'TENT', qty: 100 }] } }));
+      await t.send(envelope({ type: 'po.received', payload: { poId: 'PO-1', locationId: 'store-ams', receivedDate: date(3), lines: [{ sku: 'TENT', qty: 100 }] } }));
       expect((await getStock(t.app.store.read, 'TENT', 'store-ams'))?.onHand).toBe(120);
       expect((await t.api('GET', '/v1/purchase-orders/PO-1', t.adminKey)).body.state).toBe('received');
       await check();
@@ -158,7 +132,7 @@ for (const factory of storeFactories()) {
       await history('TENT', 'store-ams', 5, 35);
       await check();
       expect(await risks()).toHaveLength(0);
-      await send(envelope({ type: 'promotion.scheduled', payload: { promotionId: 'BF', skus: ['TENT'], uplift: 2, from: date(0), to: date(10), locationIds: ['store-ams'] } }));
+      await t.send(envelope({ type: 'promotion.scheduled', payload: { promotionId: 'BF', skus: ['TENT'], uplift: 2, from: date(0), to: date(10), locationIds: ['store-ams'] } }));
       await check();
       const [risk] = await risks();
       expect(risk).toMatchObject({ breachDate: date(4), daysOfCover: 4 });
@@ -179,8 +153,8 @@ for (const factory of storeFactories()) {
 
       // Five receipts at the DC, each four days after the promised date: S1 is planned four days later.
       for (let i = 1; i <= 5; i++) {
-        await send(envelope({ type: 'po.confirmed', payload: { poId: `H-${i}`, supplierId: 'S1', locationId: 'dc', lines: [{ sku: 'PEG', qty: 10 }], expectedDate: date(-40 + i) } }));
-        await send(envelope({ type: 'po.received', payload: { poId: `H-${i}`, locationId: 'dc', receivedDate: date(-36 + i), lines: [{ sku: 'PEG', qty: 10 }] } }));
+        await t.send(envelope({ type: 'po.confirmed', payload: { poId: `H-${i}`, supplierId: 'S1', locationId: 'dc', lines: [{ sku: 'PEG', qty: 10 }], expectedDate: date(-40 + i) } }));
+        await t.send(envelope({ type: 'po.received', payload: { poId: `H-${i}`, locationId: 'dc', receivedDate: date(-36 + i), lines: [{ sku: 'PEG', qty: 10 }] } }));
       }
       await check();
       const [risk] = await risks();
@@ -236,7 +210,7 @@ for (const factory of storeFactories()) {
       expect((await t.api('POST', `/v1/approvals/${approvalId}/decision`, cm, { decision: 'approve' })).status).toBe(403);
       const ok = await t.api('POST', `/v1/approvals/${approvalId}/decision`, await t.keyFor('procurement'), { decision: 'approve' });
       expect(ok.status, JSON.stringify(ok.body)).toBe(200);
-      await drained();
+      await t.drained();
       const po = (await t.api('GET', `/v1/purchase-orders/${poId}`, t.adminKey)).body;
       expect(po.state).toBe('placed');
       expect(po.history.map((h: any) => h.to)).toEqual(['recommended', 'awaiting_approval', 'placed']);
@@ -253,7 +227,7 @@ for (const factory of storeFactories()) {
         });
       });
       t.app.dispatcher.wake();
-      await drained();
+      await t.drained();
       const erp = await outbox('erp:purchase_orders');
       expect(erp).toHaveLength(1);
       expect(JSON.parse(erp[0]!.payload)).toMatchObject({ poId, supplierId: 'S1', lines: [{ sku: 'TENT', unitCost: 50 }] });
@@ -269,9 +243,9 @@ for (const factory of storeFactories()) {
       await check();
       expect((await risks('?state=open')).map((r) => r.sku).sort()).toEqual(['MAT', 'TENT']);
       // TENT runs dry, MAT is saved by a receipt: one of two risks reached zero.
-      await send(envelope({ type: 'inventory.adjusted', payload: { locationId: 'store-ams', sku: 'TENT', delta: -20, reason: 'shrink' } }));
-      await send(envelope({ type: 'po.confirmed', payload: { poId: 'PO-M', supplierId: 'S1', locationId: 'store-ams', lines: [{ sku: 'MAT', qty: 200 }], expectedDate: date(1) } }));
-      await send(envelope({ type: 'po.received', payload: { poId: 'PO-M', locationId: 'store-ams', receivedDate: date(0), lines: [{ sku: 'MAT', qty: 200 }] } }));
+      await t.send(envelope({ type: 'inventory.adjusted', payload: { locationId: 'store-ams', sku: 'TENT', delta: -20, reason: 'shrink' } }));
+      await t.send(envelope({ type: 'po.confirmed', payload: { poId: 'PO-M', supplierId: 'S1', locationId: 'store-ams', lines: [{ sku: 'MAT', qty: 200 }], expectedDate: date(1) } }));
+      await t.send(envelope({ type: 'po.received', payload: { poId: 'PO-M', locationId: 'store-ams', receivedDate: date(0), lines: [{ sku: 'MAT', qty: 200 }] } }));
       await check();
       const byId = Object.fromEntries((await risks()).map((r) => [r.sku, r]));
       expect(byId.TENT.reachedZeroDate).toBe(date(0));
@@ -308,7 +282,7 @@ for (const factory of storeFactories()) {
         expect(r.ok).toBe(true);
       }
       t.app.dispatcher.wake();
-      await drained();
+      await t.drained();
       const pos = await t.app.store.read.all<{ id: string; state: string }>('SELECT id, state FROM purchase_orders WHERE recommendation_id = ?', [rec.id]);
       expect(pos).toHaveLength(1);
       expect(pos[0]!.state).toBe('placed');

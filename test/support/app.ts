@@ -9,6 +9,7 @@ import { addUser } from '../../src/engine/identity/users.js';
 import { signBody, SIGNATURE_HEADER } from '../../src/domain/security/signature.js';
 import type { Role } from '../../src/domain/roles.js';
 import type { StoreFactory } from './stores.js';
+import { eventById } from '../../src/store/repos/events.js';
 import { tempDir } from './stores.js';
 
 export interface TestApp {
@@ -21,6 +22,12 @@ export interface TestApp {
   /** POSTs a body to /v1/events signed as `web` (or with the given secret/time). */
   postEvents(body: unknown, opts?: { secret?: string; t?: number; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   api(method: string, path: string, key: string | null, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Waits until an event is no longer pending and fails the test unless it was processed. */
+  settled(eventId: string, timeoutMs?: number): Promise<void>;
+  /** Posts a signed event (accepted or duplicate) and waits until it is processed. */
+  send(envelope: Record<string, unknown>): Promise<string>;
+  /** Waits until nothing in the log (decided events too) is pending. */
+  drained(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,6 +86,34 @@ export async function startTestApp(factory: StoreFactory, options: AppOptions & 
         // non-JSON (metrics text)
       }
       return { status: res.status, body: parsed as any, headers: res.headers };
+    },
+    async settled(eventId, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const e = await eventById(app.store.read, eventId);
+        if (e && e.status !== 'pending') {
+          if (e.status !== 'processed') throw new Error(`event ${eventId} is ${e.status}: ${e.lastError ?? ''}`);
+          return;
+        }
+        if (Date.now() > deadline) throw new Error(`event ${eventId} still pending: attempts ${e?.attempts} ${e?.lastError ?? ''}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async send(envelope) {
+      const r = await t.postEvents(envelope);
+      if (r.status !== 202 && r.status !== 200) throw new Error(`event refused: ${r.status} ${JSON.stringify(r.body)}`);
+      await t.settled(r.body.eventId);
+      return r.body.eventId as string;
+    },
+    async drained(timeoutMs = 60_000) {
+      // Generous: 1,000 orders on PostgreSQL beside other suites on two cores take several seconds.
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const r = await app.store.read.get<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`);
+        if (Number(r?.n) === 0) return;
+        if (Date.now() > deadline) throw new Error('backlog did not drain');
+        await new Promise((r) => setTimeout(r, 10));
+      }
     },
     async close() {
       await app.close().catch(() => undefined);
