@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../port.js';
+import { whereEquals } from './filters.js';
 import type { OrderState, HoldReason, FulfilmentState } from '../../domain/orders/index.js';
 
 /** The order as stored: a few indexed columns plus the document the API shows. */
@@ -145,12 +146,8 @@ export async function fulfilmentsOfOrder(db: SqlExecutor, orderId: string): Prom
 }
 
 export async function queryFulfilments(db: SqlExecutor, q: { locationId?: string; state?: string; limit: number }): Promise<FulfilmentRecord[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (q.locationId) { where.push('location_id = ?'); params.push(q.locationId); }
-  if (q.state) { where.push('state = ?'); params.push(q.state); }
-  params.push(q.limit);
-  return (await db.all<RawF>(`SELECT ${FCOLS} FROM fulfilments ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms, id LIMIT ?`, params)).map(toF);
+  const { where, params } = whereEquals({ location_id: q.locationId, state: q.state });
+  return (await db.all<RawF>(`SELECT ${FCOLS} FROM fulfilments ${where} ORDER BY created_ms, id LIMIT ?`, [...params, q.limit])).map(toF);
 }
 
 export async function setFulfilmentState(db: SqlExecutor, id: string, state: FulfilmentState, at: string, extra: { carrier?: string; tracking?: string } = {}): Promise<void> {

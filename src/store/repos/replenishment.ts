@@ -5,6 +5,7 @@ import { termRowsOf } from '../../domain/procurement/supplier.js';
 import type { Promotion } from '../../domain/replenishment/promotion.js';
 import type { DailyQuantity } from '../../domain/replenishment/history.js';
 import type { WapeReport } from '../../domain/replenishment/wape.js';
+import { whereEquals } from './filters.js';
 
 // ---------------------------------------------------------------- suppliers
 
@@ -266,13 +267,8 @@ export async function riskById(db: SqlExecutor, id: string): Promise<RiskRecord 
 }
 
 export async function queryRisks(db: SqlExecutor, q: { state?: string; sku?: string; locationId?: string; limit: number }): Promise<RiskRecord[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (q.state) { where.push('state = ?'); params.push(q.state); }
-  if (q.sku) { where.push('sku = ?'); params.push(q.sku); }
-  if (q.locationId) { where.push('location_id = ?'); params.push(q.locationId); }
-  params.push(q.limit);
-  const rows = await db.all<RiskRow>(`SELECT ${RISK_COLUMNS} FROM replenishment_risks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY breach_date, sku, location_id LIMIT ?`, params);
+  const { where, params } = whereEquals({ state: q.state, sku: q.sku, location_id: q.locationId });
+  const rows = await db.all<RiskRow>(`SELECT ${RISK_COLUMNS} FROM replenishment_risks ${where} ORDER BY breach_date, sku, location_id LIMIT ?`, [...params, q.limit]);
   return rows.map(toRisk);
 }
 
@@ -347,13 +343,8 @@ export async function recommendationById(db: SqlExecutor, id: string): Promise<R
 }
 
 export async function queryRecommendations(db: SqlExecutor, q: { state?: string; sku?: string; locationId?: string; limit: number }): Promise<RecommendationRecord[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (q.state) { where.push('state = ?'); params.push(q.state); }
-  if (q.sku) { where.push('sku = ?'); params.push(q.sku); }
-  if (q.locationId) { where.push('location_id = ?'); params.push(q.locationId); }
-  params.push(q.limit);
-  const rows = await db.all<RecRow>(`SELECT ${REC_COLUMNS} FROM replenishment_recommendations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms DESC, id LIMIT ?`, params);
+  const { where, params } = whereEquals({ state: q.state, sku: q.sku, location_id: q.locationId });
+  const rows = await db.all<RecRow>(`SELECT ${REC_COLUMNS} FROM replenishment_recommendations ${where} ORDER BY created_ms DESC, id LIMIT ?`, [...params, q.limit]);
   return rows.map(toRec);
 }
 
