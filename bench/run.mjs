@@ -371,7 +371,7 @@ async function startServer(store, pgSchema) {
   const nodeArgs = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : [];
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', '0', '--json', '--data', dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+  child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-4000); if (process.env.BENCH_SERVER_STDERR) process.stderr.write(d); });
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise((res, rej) => {
     lines.once('line', res);
@@ -385,7 +385,7 @@ async function startServer(store, pgSchema) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGINT');
       await Promise.race([exited, sleep(20_000)]);
-      rmSync(dir, { recursive: true, force: true });
+      if (process.env.BENCH_KEEP) log(`kept the server data in ${dir}`); else rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -468,6 +468,7 @@ async function openLoop(server, w, seconds, rate) {
   const lat = [];
   let accepted = 0, errors = 0, sent = 0;
   const sampler = new ProcSampler(server.pid);
+  const b0 = await backlogOf(server, metricsAgent);
   const total = Math.round(seconds * rate);
   const t0 = performance.now();
   const inflight = new Set();
@@ -488,10 +489,14 @@ async function openLoop(server, w, seconds, rate) {
   await Promise.all(inflight);
   const loadSecs = (performance.now() - t0) / 1000;
   const proc = sampler.stop();
+  const b1 = await backlogOf(server, metricsAgent);
   const drainMs = await drain(() => backlogOf(server, metricsAgent), 600_000);
   agent.destroy();
   metricsAgent.destroy();
-  return { sent, accepted, errors, achievedPerSec: accepted / loadSecs, ...latencySummary(lat), maxRssMB: proc.maxRssMB, serverCpuCores: proc.cpuCores, drainSecs: drainMs / 1000 };
+  return {
+    sent, accepted, errors, achievedPerSec: accepted / loadSecs, processedDuringLoadPerSec: (accepted - (b1 - b0)) / loadSecs, backlogAtEnd: b1,
+    processedPerSec: accepted / (loadSecs + drainMs / 1000), ...latencySummary(lat), maxRssMB: proc.maxRssMB, serverCpuCores: proc.cpuCores, drainSecs: drainMs / 1000,
+  };
 }
 
 /** Events in the log vs acknowledged: none may be missing, and none may be left pending. */
@@ -643,7 +648,7 @@ function renderTable(results, hw) {
     }
     if (r.open) {
       const o = r.open;
-      L.push(`| ${store} | HTTP fixed rate ${opts.rate}/s, ${o.seconds} s | ${f0(o.achievedPerSec)} | – | – | ${f1(o.p50)} / ${f1(o.p95)} / ${f1(o.p99)} | ${o.errors} | ${r.closed ? '(above)' : lost} | ${f0(o.maxRssMB)} | ${f1(o.serverCpuCores)} |`);
+      L.push(`| ${store} | HTTP fixed rate ${opts.rate}/s, ${o.seconds} s | ${f0(o.achievedPerSec)} | ${f0(o.processedDuringLoadPerSec)} | ${f0(o.processedPerSec)} | ${f1(o.p50)} / ${f1(o.p95)} / ${f1(o.p99)} | ${o.errors} | ${r.closed ? '(above)' : lost} | ${f0(o.maxRssMB)} | ${f1(o.serverCpuCores)} |`);
     }
   }
   for (const [store, r] of Object.entries(results.orders ?? {})) {

@@ -105,6 +105,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onSettled: (ids) => waiters.notify(ids),
     log: (level, msg, fields) => logger[level](fields, msg),
     afterHandlers: (ctx) => rules.afterEvent(ctx),
+    actsOn: async (type, payload, tx) => handlers.for(type).some((h) => !h.wants || h.wants(payload)) || (await rules.listensTo(type, tx)),
     onDeadLetter: deadLetterException,
   });
   const app: App = {

@@ -50,32 +50,36 @@ export class Metrics implements DispatchObserver {
       registers,
     });
     this.sodRefusals = new client.Counter({ name: 'omniops_approval_sod_refusals_total', help: 'Approval decisions refused for segregation of duties', labelNames: ['subject', 'reason'], registers });
+    // Gauges that come in pairs read their numbers once per scrape, not once each.
+    const approvals = oncePerScrape(() => approvalCounts(read));
+    const queues = oncePerScrape(() => exceptionQueueSizes(read));
+    const pending = oncePerScrape(() => backlog(read));
     new client.Gauge({
       name: 'omniops_approvals_pending', help: 'Approval requests waiting for a decision, by subject', labelNames: ['subject'], registers,
       async collect() {
         this.reset();
-        for (const c of await approvalCounts(read)) this.set({ subject: c.subject }, c.pending);
+        for (const c of await approvals()) this.set({ subject: c.subject }, c.pending);
       },
     });
     new client.Gauge({
       name: 'omniops_approvals_escalated', help: 'Pending approval requests escalated past their first level, by subject', labelNames: ['subject'], registers,
       async collect() {
         this.reset();
-        for (const c of await approvalCounts(read)) this.set({ subject: c.subject }, c.escalated);
+        for (const c of await approvals()) this.set({ subject: c.subject }, c.escalated);
       },
     });
     new client.Gauge({
       name: 'omniops_exception_queue_size', help: 'Unresolved exception items by queue', labelNames: ['queue'], registers,
       async collect() {
         this.reset();
-        for (const q of await exceptionQueueSizes(read)) this.set({ queue: q.queue }, q.open);
+        for (const q of await queues()) this.set({ queue: q.queue }, q.open);
       },
     });
     new client.Gauge({
       name: 'omniops_exception_oldest_age_seconds', help: 'Age of the oldest unresolved exception item by queue', labelNames: ['queue'], registers,
       async collect() {
         this.reset();
-        for (const q of await exceptionQueueSizes(read)) this.set({ queue: q.queue }, q.oldestMs === null ? 0 : Math.max(0, (Date.now() - q.oldestMs) / 1000));
+        for (const q of await queues()) this.set({ queue: q.queue }, q.oldestMs === null ? 0 : Math.max(0, (Date.now() - q.oldestMs) / 1000));
       },
     });
     this.httpRequests = new client.Counter({ name: 'omniops_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers });
@@ -84,7 +88,7 @@ export class Metrics implements DispatchObserver {
       help: 'Events accepted and not yet processed',
       registers,
       async collect() {
-        this.set((await backlog(read)).count);
+        this.set((await pending()).count);
       },
     });
     new client.Gauge({
@@ -92,7 +96,7 @@ export class Metrics implements DispatchObserver {
       help: 'Age of the oldest unprocessed event',
       registers,
       async collect() {
-        const b = await backlog(read);
+        const b = await pending();
         this.set(b.oldestMs === null ? 0 : Math.max(0, (Date.now() - b.oldestMs) / 1000));
       },
     });
@@ -117,4 +121,18 @@ export class Metrics implements DispatchObserver {
     if (willRetry) this.retries.inc({ type: e.type });
     else this.deadLetters.inc({ type: e.type });
   }
+}
+
+/** One read shared by the gauges of one scrape: the promise is kept for a moment, then read again. */
+function oncePerScrape<T>(read: () => Promise<T>, keepMs = 200): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | null = null;
+  return () => {
+    const now = performance.now();
+    if (!last || now - last.at > keepMs) {
+      const value = read();
+      last = { at: now, value };
+      value.catch(() => { last = null; });
+    }
+    return last.value;
+  };
 }

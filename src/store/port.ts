@@ -24,12 +24,23 @@ export interface Tx extends SqlExecutor {
   afterCommit(fn: () => void): void;
 }
 
+export interface TransactionOptions {
+  /**
+   * 'relaxed': the commit returns before it is flushed to disk (SQLite synchronous=NORMAL in WAL
+   * mode, PostgreSQL synchronous_commit=off). Only for work that is recomputed from durable input
+   * when lost — the dispatcher's processing of logged events. Both logs are sequential, so the next
+   * durable commit (an intake group, a delivery mark) flushes every relaxed commit before it: a
+   * power loss can only drop a suffix of processing, which replays to the same result.
+   */
+  durability?: 'durable' | 'relaxed';
+}
+
 export interface Store {
   readonly dialect: Dialect;
   /** Reads outside any transaction: sees committed data only. */
   readonly read: SqlExecutor;
   /** One transaction; PostgreSQL serialization failures and deadlocks are retried by the adapter. */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Applies pending migrations; returns how many were applied. */
   migrate(): Promise<number>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import type { Store, Tx } from '../../store/port.js';
 import type { EventCatalog } from '../../domain/events/catalog.js';
 import { canonicalJson, digestOf, sha256Hex } from '../../domain/canonical-json.js';
-import { appendEvent, markDead, markFailed, markProcessed, pendingEvents, type LoggedEvent } from '../../store/repos/events.js';
+import { appendDecided, markDead, markFailed, markProcessed, pendingEvents, type LoggedEvent, type NewEventRow } from '../../store/repos/events.js';
 import { appendAudit } from '../../store/repos/audit.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { decisionContextFor, derivedId } from '../ids.js';
@@ -14,6 +14,12 @@ export interface DispatchSettings {
   backoffBaseMs: number;
   backoffMaxMs: number;
   idlePollMs: number;
+  /**
+   * Wall time after which a batch takes no more events (default 8 ms). The writer is single (SQLite)
+   * and a batch runs without yielding to the event loop, so a long batch would hold back every
+   * intake commit and every HTTP request behind it; short batches bound the acknowledgement latency.
+   */
+  batchBudgetMs?: number;
 }
 
 export interface DispatchObserver {
@@ -38,6 +44,11 @@ export interface DispatcherDeps {
    * item); the audit notes it returns are chained with the batch. It must not throw.
    */
   onDeadLetter?: (tx: Tx, e: LoggedEvent, error: string, nowMs: number) => Promise<AuditNote[]>;
+  /**
+   * Whether anything (a handler, an automation rule) acts on events of this type. A decided event
+   * nobody acts on is written already processed. Without this hook every decided event is pending.
+   */
+  actsOn?: (type: string, payload: Record<string, unknown>, tx: Tx) => Promise<boolean>;
 }
 
 /**
@@ -54,6 +65,22 @@ interface Outcome {
   emitted: number;
 }
 
+interface Processed {
+  processed: boolean;
+  settled: boolean;
+  emitted: number;
+}
+
+/** A handler failed on the fast path: the batch transaction is abandoned and run again carefully. */
+class FastPathAborted extends Error {
+  constructor(
+    readonly eventId: string,
+    override readonly cause: unknown,
+  ) {
+    super('handler failed on the fast path');
+  }
+}
+
 /**
  * Takes pending events in log order, runs their handlers, and commits a whole batch in one
  * transaction (group commit again), each event inside its own savepoint so one failing handler
@@ -68,6 +95,8 @@ export class Dispatcher {
   private woken = false;
   private readonly clock: () => number;
   private readonly random: () => number;
+  /** Events the last batch got through in its time budget: the next batch reads about twice that. */
+  private lastBatch = 64;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -98,7 +127,12 @@ export class Dispatcher {
         this.woken = false;
         const n = await this.runOnce();
         errorDelay = 50;
-        if (n > 0 || this.woken) continue;
+        if (n > 0 || this.woken) {
+          // Let sockets, timers and the intake's commit run between batches: a backlog must not
+          // starve the acknowledgements of new events.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          continue;
+        }
         await this.sleep(this.deps.settings.idlePollMs);
       } catch (error) {
         this.deps.log?.('error', 'dispatch batch failed', { err: String(error) });
@@ -139,6 +173,23 @@ export class Dispatcher {
    * advisory lock on PostgreSQL; SQLite has one writer), so each subject's events run in log order.
    */
   async runPartition(index: number, count: number): Promise<number> {
+    try {
+      return await this.runBatch(index, count, 'fast');
+    } catch (error) {
+      if (!(error instanceof FastPathAborted)) throw error;
+      // A handler failed with no savepoint to fall back to: the whole batch rolled back, so run it
+      // again with one savepoint per event. The events before the failed one replay to the same
+      // state, so the failed one would fail the same way: its error is recorded, not provoked again.
+      return this.runBatch(index, count, 'careful', error);
+    }
+  }
+
+  /**
+   * 'fast' runs the batch with no savepoints (on PostgreSQL each costs two round trips per event)
+   * and aborts on the first handler failure; 'careful' gives every event its own savepoint. A batch
+   * that holds a retry goes careful straight away: its event failed before and may fail again.
+   */
+  private async runBatch(index: number, count: number, mode: 'fast' | 'careful', failedFast?: FastPathAborted): Promise<number> {
     const { store } = this.deps;
     let attempted = 0;
     const outcome = await store.transaction(async (tx) => {
@@ -147,32 +198,42 @@ export class Dispatcher {
         if (!lock?.ok) return { settled: [], emitted: 0 };
       }
       const now = this.clock();
-      const candidates = await pendingEvents(tx, this.deps.settings.batchSize, count > 1 ? { index, count } : undefined);
+      // Reading (and parsing) far more rows than the time budget lets us process is wasted work.
+      const limit = Math.min(this.deps.settings.batchSize, Math.max(64, this.lastBatch * 2));
+      const candidates = await pendingEvents(tx, limit, count > 1 ? { index, count } : undefined);
+      const careful = mode === 'careful' || candidates.some((e) => e.attempts > 0);
+      const deadline = performance.now() + (this.deps.settings.batchBudgetMs ?? 8);
       const blocked = new Set<string>();
       const audits: AuditEntry[] = [];
+      const processed: string[] = [];
       const result: Outcome = { settled: [], emitted: 0 };
       for (const e of candidates) {
+        if (attempted > 0 && performance.now() > deadline) break;
         if (blocked.has(e.subject)) continue;
         if (e.nextAttemptAt > now) {
           blocked.add(e.subject);
           continue;
         }
         attempted++;
-        const done = await this.processOne(tx, e, now, audits);
+        const known = failedFast?.eventId === e.id ? failedFast : undefined;
+        const done = careful ? await this.processCarefully(tx, e, now, audits, known?.cause) : await this.processFast(tx, e, now, audits);
+        if (done.processed) processed.push(e.id);
         if (done.settled) result.settled.push(e.id);
         else blocked.add(e.subject);
         result.emitted += done.emitted;
       }
+      this.lastBatch = attempted;
+      await markProcessed(tx, processed, new Date(now).toISOString());
       await appendAudit(tx, audits);
       return result;
-    });
+    }, { durability: 'relaxed' });
     if (outcome.settled.length > 0) this.deps.onSettled?.(outcome.settled);
     if (outcome.emitted > 0) this.woken = true;
     return attempted;
   }
 
-  private async processOne(tx: Tx, e: LoggedEvent, now: number, audits: AuditEntry[]): Promise<{ settled: boolean; emitted: number }> {
-    const attempts = e.attempts + 1;
+  /** Runs an event's handlers and writes what they decided; throws what a handler threw. */
+  private async apply(tx: Tx, e: LoggedEvent, now: number): Promise<{ notes: AuditNote[]; emitted: number }> {
     const emitted: EmittedEvent[] = [];
     const outbox: OutboxMessage[] = [];
     const notes: AuditNote[] = [];
@@ -184,16 +245,31 @@ export class Dispatcher {
       outbox: (m) => outbox.push(m),
       audit: (n) => notes.push(n),
     };
+    for (const h of this.deps.handlers.for(e.type)) await h.handle(ctx);
+    await this.deps.afterHandlers?.(ctx);
+    await this.writeEmitted(tx, e, emitted, now);
+    for (let i = 0; i < outbox.length; i++) {
+      await insertOutbox(tx, { ...outbox[i]!, id: derivedId(e.id, 'outbox', i + 1), eventId: e.id, seq: e.seq * 1000 + i, createdAt: new Date(now).toISOString() });
+    }
+    return { notes, emitted: emitted.length };
+  }
+
+  private async processFast(tx: Tx, e: LoggedEvent, now: number, audits: AuditEntry[]): Promise<Processed> {
+    let applied: { notes: AuditNote[]; emitted: number };
     try {
-      await tx.savepoint(async () => {
-        for (const h of this.deps.handlers.for(e.type)) await h.handle(ctx);
-        await this.deps.afterHandlers?.(ctx);
-        await this.writeEmitted(tx, e, emitted);
-        for (let i = 0; i < outbox.length; i++) {
-          await insertOutbox(tx, { ...outbox[i]!, id: derivedId(e.id, 'outbox', i + 1), eventId: e.id, seq: e.seq * 1000 + i, createdAt: new Date(now).toISOString() });
-        }
-        await markProcessed(tx, e.id, attempts, new Date(now).toISOString());
-      });
+      applied = await this.apply(tx, e, now);
+    } catch (error) {
+      throw new FastPathAborted(e.id, error);
+    }
+    return this.succeeded(e, now, applied, audits);
+  }
+
+  private async processCarefully(tx: Tx, e: LoggedEvent, now: number, audits: AuditEntry[], knownFailure?: unknown): Promise<Processed> {
+    const attempts = e.attempts + 1;
+    let applied: { notes: AuditNote[]; emitted: number };
+    try {
+      if (knownFailure !== undefined) throw knownFailure;
+      applied = await tx.savepoint(() => this.apply(tx, e, now));
     } catch (error) {
       const willRetry = attempts < this.deps.settings.maxAttempts;
       const message = errorText(error);
@@ -217,10 +293,14 @@ export class Dispatcher {
       this.deps.log?.(willRetry ? 'warn' : 'error', willRetry ? 'handler failed, will retry' : 'event dead-lettered', {
         eventId: e.id, type: e.type, attempts, err: message, correlationId: e.correlationId,
       });
-      return { settled: !willRetry, emitted: 0 };
+      return { processed: false, settled: !willRetry, emitted: 0 };
     }
+    return this.succeeded(e, now, applied, audits);
+  }
+
+  private succeeded(e: LoggedEvent, now: number, applied: { notes: AuditNote[]; emitted: number }, audits: AuditEntry[]): Processed {
     const at = new Date(now).toISOString();
-    for (const n of notes) {
+    for (const n of applied.notes) {
       audits.push({
         at,
         actor: e.actor ?? `source:${e.source}`,
@@ -233,10 +313,12 @@ export class Dispatcher {
       });
     }
     this.deps.observer?.processed(e, Math.max(0, now - e.receivedMs));
-    return { settled: true, emitted: emitted.length };
+    return { processed: true, settled: true, emitted: applied.emitted };
   }
 
-  private async writeEmitted(tx: Tx, cause: LoggedEvent, emitted: EmittedEvent[]): Promise<void> {
+  private async writeEmitted(tx: Tx, cause: LoggedEvent, emitted: EmittedEvent[], now: number): Promise<void> {
+    if (emitted.length === 0) return;
+    const rows: NewEventRow[] = [];
     for (let i = 0; i < emitted.length; i++) {
       const x = emitted[i]!;
       const def = this.deps.catalog.get(x.type);
@@ -244,7 +326,8 @@ export class Dispatcher {
       const parsed = def.payload.safeParse(x.payload);
       if (!parsed.success) throw new Error(`handler emitted an invalid ${x.type}: ${parsed.error.message}`);
       const payload = parsed.data as Record<string, unknown>;
-      await appendEvent(tx, {
+      const pending = this.deps.actsOn ? await this.deps.actsOn(x.type, payload, tx) : true;
+      rows.push({
         id: derivedId(cause.id, 'event', i + 1),
         source: 'omniops',
         sourceEventId: `${cause.id}/${i + 1}`,
@@ -261,9 +344,10 @@ export class Dispatcher {
         correlationId: cause.correlationId,
         actor: cause.actor,
         actorRole: cause.actorRole,
-        status: 'pending',
+        status: pending ? 'pending' : 'processed',
       });
     }
+    await appendDecided(tx, rows, new Date(now).toISOString());
   }
 
   /** Exponential backoff with full jitter, capped. */

@@ -43,6 +43,12 @@ export interface EventHandler {
   readonly type: string;
   /** A short name for logs and metrics (several handlers may react to one type). */
   readonly name: string;
+  /**
+   * Optional filter on a decided event's payload: when no handler of its type wants it (and no
+   * automation rule listens), the event is written already processed instead of being dispatched.
+   * It must be exactly the condition under which `handle` would do nothing.
+   */
+  wants?(payload: Record<string, unknown>): boolean;
   handle(ctx: HandlerContext): Promise<void>;
 }
 

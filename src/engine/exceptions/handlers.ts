@@ -34,9 +34,11 @@ export function exceptionHandlers(): EventHandler[] {
   };
   const stateChanged: EventHandler = {
     type: 'order.state_changed', name: 'exceptions.order_state_changed',
+    // Only a move off a hold closes an exception; most orders never hold.
+    wants: (p) => leavesHold(p as { from: string; to: string; holdReason?: string }),
     async handle(h) {
       const p = h.event.payload as { orderId: string; from: string; to: string; holdReason?: string };
-      if (p.from !== 'on_hold' || (p.to === 'on_hold' && p.holdReason === undefined)) return;
+      if (!leavesHold(p)) return;
       const ref = `order:${p.orderId}`;
       if (p.holdReason !== 'payment') await closeIfOpen(h, 'payment_hold', ref, `order moved on: ${p.to}`);
       if (p.holdReason !== 'fraud_review') await closeIfOpen(h, 'fraud_review', ref, `order moved on: ${p.to}`);
@@ -86,4 +88,9 @@ export function exceptionHandlers(): EventHandler[] {
     },
   };
   return [held, stateChanged, slaBreach, action];
+}
+
+/** A state change that takes an order off a hold (or from one hold to another named one). */
+function leavesHold(p: { from: string; to: string; holdReason?: string }): boolean {
+  return p.from === 'on_hold' && !(p.to === 'on_hold' && p.holdReason === undefined);
 }

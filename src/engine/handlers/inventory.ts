@@ -2,7 +2,7 @@ import type { EventHandler } from '../dispatch/handler.js';
 import { inventoryAdjusted, inventorySnapshot, type InventoryAdjustedPayload, type InventorySnapshotPayload } from '../../domain/inventory/events.js';
 import { applyAdjustment } from '../../domain/inventory/stock.js';
 import { getLocation } from '../../store/repos/masterdata.js';
-import { getStock, setCounted, setOnHand } from '../../store/repos/stock.js';
+import { getStock, getStocksAt, setCounted, setOnHand } from '../../store/repos/stock.js';
 import { DomainError } from '../../domain/errors.js';
 import { markAvailabilityDirty } from '../../store/repos/orders.js';
 
@@ -20,14 +20,17 @@ export const inventorySnapshotHandler: EventHandler = {
   async handle({ tx, event, audit }) {
     const p = event.payload as InventorySnapshotPayload;
     await requireLocation(tx, p.locationId);
-    let changed = 0;
+    const current = await getStocksAt(tx, p.locationId, p.counts.map((c) => c.sku));
+    const changedSkus: string[] = [];
     for (const c of p.counts) {
-      const before = await getStock(tx, c.sku, p.locationId);
+      const before = current.get(c.sku);
       if (before && before.onHand === c.onHand && (c.protected === undefined || c.protected === before.protected) && (c.safetyStock === undefined || c.safetyStock === before.safetyStock)) continue;
       await setCounted(tx, { sku: c.sku, locationId: p.locationId, onHand: c.onHand, protected: c.protected, safetyStock: c.safetyStock }, event.receivedAt);
-      changed++;
+      changedSkus.push(c.sku);
     }
-    await markAvailabilityDirty(tx, p.counts.map((c) => c.sku), event.receivedMs);
+    // A line that matches what we hold changes no channel's availability.
+    await markAvailabilityDirty(tx, changedSkus, event.receivedMs);
+    const changed = changedSkus.length;
     // One entry per snapshot, not per sku: a 20,000-line count is one auditable act.
     audit({ action: 'stock.counted', subject: `location:${p.locationId}`, after: p.counts, detail: { lines: p.counts.length, changed } });
   },

@@ -75,7 +75,7 @@ export class Intake {
     if (!payload.success) throw schemaError(payload.error, 'payload.');
     const now = this.clock();
     const data = payload.data as Record<string, unknown>;
-    const id = newEventId();
+    const id = newEventId(now);
     return {
       id,
       source: e.source,

@@ -61,6 +61,14 @@ export class RuleRuntime {
     return idx;
   }
 
+  /** Whether any enabled rule would look at an event of this type (the dispatcher skips the rest). */
+  async listensTo(type: string, db: SqlExecutor): Promise<boolean> {
+    if (type === 'schedule.tick' || type.startsWith('policy.')) return false;
+    const idx = await this.rules(db);
+    if (idx.byEventType.has(type) || idx.wildcard.some((w) => type.startsWith(w.prefix))) return true;
+    return type.endsWith('.state_changed') && idx.stateChange.has(type.slice(0, -'.state_changed'.length));
+  }
+
   /** The dispatcher hook: event and state-change triggers for the event just handled. */
   async afterEvent(h: HandlerContext): Promise<void> {
     const e = h.event;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { RunResult, SqlExecutor, Store, Tx } from '../port.js';
+import type { RunResult, SqlExecutor, Store, TransactionOptions, Tx } from '../port.js';
 import { MIGRATIONS_TABLE } from '../migrations.js';
 import { migrationsFor } from '../schema/index.js';
 import { toPositional } from './placeholders.js';
@@ -17,6 +17,8 @@ export interface PostgresOptions {
 /** Serialization failures and deadlocks are safe to retry: the transaction left no trace. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_TX_ATTEMPTS = 5;
+/** One round trip: a multi-statement simple query. */
+const RELAXED_BEGIN = 'BEGIN; SET LOCAL synchronous_commit = off';
 
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
@@ -41,7 +43,7 @@ export class PostgresStore implements Store {
     this.read = new PgExecutor((q) => this.pool.query(q as pg.QueryConfig));
   }
 
-  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       const hooks: Array<() => void> = [];
@@ -68,7 +70,8 @@ export class PostgresStore implements Store {
         afterCommit: (h) => hooks.push(h),
       };
       try {
-        await client.query('BEGIN');
+        // WAL is flushed in order: the next synchronous commit makes a relaxed one durable too.
+        await client.query(options?.durability === 'relaxed' ? RELAXED_BEGIN : 'BEGIN');
         const result = await fn(tx);
         await client.query('COMMIT');
         client.release();

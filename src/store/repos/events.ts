@@ -89,6 +89,24 @@ export async function appendEvents(db: SqlExecutor, rows: readonly NewEventRow[]
   return out;
 }
 
+/**
+ * Writes the events a handler decided, in one multi-row INSERT per chunk. A row whose status is
+ * 'processed' (nothing handles it and no rule listens) is stamped processed now: it is in the log
+ * for the record, and no dispatcher round is spent on it.
+ */
+export async function appendDecided(db: SqlExecutor, rows: readonly NewEventRow[], at: string): Promise<void> {
+  for (let start = 0; start < rows.length; start += PG_ROWS_PER_INSERT) {
+    const chunk = rows.slice(start, start + PG_ROWS_PER_INSERT);
+    await db.run(
+      `INSERT INTO events (id, source, source_event_id, type, schema_version, occurred_at, received_at, received_ms,
+         subject, payload, payload_hash, causation_id, correlation_id, actor, actor_role, status, attempts, next_attempt_at, processed_at)
+       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)').join(', ')}
+       ON CONFLICT (source, source_event_id) DO NOTHING`,
+      chunk.flatMap((r) => [...eventParams(r), r.status === 'processed' ? at : null]),
+    );
+  }
+}
+
 /** A store that appends intake groups on a path of its own (the SQLite append worker). */
 export interface EventAppender {
   appendEvents(rows: readonly NewEventRow[]): Promise<AppendOutcome[]>;
@@ -193,8 +211,15 @@ export async function deadEvents(db: SqlExecutor, limit: number, afterSeq = 0): 
   return rows.map(toStoredEvent);
 }
 
-export async function markProcessed(db: SqlExecutor, id: string, attempts: number, at: string): Promise<void> {
-  await db.run(`UPDATE events SET status = 'processed', attempts = ?, last_error = NULL, processed_at = ? WHERE id = ?`, [attempts, at, id]);
+/** Marks a batch's processed events in one statement per 500 (each counts one more attempt). */
+export async function markProcessed(db: SqlExecutor, ids: readonly string[], at: string): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    await db.run(
+      `UPDATE events SET status = 'processed', attempts = attempts + 1, last_error = NULL, processed_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+      [at, ...chunk],
+    );
+  }
 }
 
 export async function markFailed(db: SqlExecutor, id: string, attempts: number, error: string, nextAttemptAt: number): Promise<void> {

@@ -212,7 +212,12 @@ export async function setReservationStatus(db: SqlExecutor, id: string, status: 
 }
 
 export async function markAvailabilityDirty(db: SqlExecutor, skus: Iterable<string>, nowMs: number): Promise<void> {
-  for (const sku of new Set(skus)) {
-    await db.run('INSERT INTO availability_dirty (sku, since_ms) VALUES (?, ?) ON CONFLICT (sku) DO NOTHING', [sku, nowMs]);
+  const unique = [...new Set(skus)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500);
+    await db.run(
+      `INSERT INTO availability_dirty (sku, since_ms) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ON CONFLICT (sku) DO NOTHING`,
+      chunk.flatMap((sku) => [sku, nowMs]),
+    );
   }
 }

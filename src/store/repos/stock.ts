@@ -24,6 +24,21 @@ export async function getStock(db: SqlExecutor, sku: string, locationId: string)
   return r ? toLevel(r) : undefined;
 }
 
+/** The stock rows of some skus at one location, keyed by sku: one statement per 500 skus. */
+export async function getStocksAt(db: SqlExecutor, locationId: string, skus: readonly string[]): Promise<Map<string, StockLevel>> {
+  const out = new Map<string, StockLevel>();
+  const unique = [...new Set(skus)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500);
+    const rows = await db.all<StockRow>(
+      `SELECT sku, location_id, on_hand, reserved, protected, safety_stock FROM stock WHERE location_id = ? AND sku IN (${chunk.map(() => '?').join(', ')})`,
+      [locationId, ...chunk],
+    );
+    for (const r of rows) out.set(r.sku, toLevel(r));
+  }
+  return out;
+}
+
 export interface StockQuery {
   sku?: string;
   locationId?: string;

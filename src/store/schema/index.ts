@@ -10,6 +10,7 @@ import { sessionsSchema } from './007-sessions.js';
 import { clusterSchema } from './008-cluster.js';
 import { capacitySchema } from './010-capacity.js';
 import { replenishmentSchema } from './009-replenishment.js';
+import { outboxOrderSchema } from './011-outbox-order.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
@@ -24,5 +25,6 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 8, name: 'cluster', sql: clusterSchema(dialect) },
     { version: 9, name: 'replenishment', sql: replenishmentSchema(dialect) },
     { version: 10, name: 'capacity', sql: capacitySchema(dialect) },
+    { version: 11, name: 'outbox-order', sql: outboxOrderSchema(dialect) },
   ];
 }

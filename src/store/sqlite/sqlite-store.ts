@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { RunResult, SqlExecutor, Store, Tx } from '../port.js';
+import type { RunResult, SqlExecutor, Store, TransactionOptions, Tx } from '../port.js';
 import { MIGRATIONS_TABLE } from '../migrations.js';
 import { migrationsFor } from '../schema/index.js';
 import { Mutex } from '../mutex.js';
@@ -18,6 +18,9 @@ export interface SqliteOptions {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+/** How often the WAL is checkpointed while only the dispatcher writes (intake commits checkpoint too). */
+const CHECKPOINT_EVERY_MS = 250;
+
 /**
  * better-sqlite3 is synchronous, so a transaction holds the single writer connection while its
  * (async) callback runs; a mutex serialises transactions from this process, and busy_timeout lets
@@ -31,10 +34,12 @@ export class SqliteStore implements Store, EventAppender {
   private readonly reader: Database.Database;
   private readonly writerExec: SqliteExecutor;
   private readonly mutex = new Mutex();
-  private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', Statement>;
+  private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo' | 'relaxed' | 'durable', Statement>;
   private readonly file: string;
   private readonly synchronous: 'FULL' | 'NORMAL';
   private appender: AppendWorker | null | undefined;
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  private wroteSinceCheckpoint = false;
   private closed = false;
 
   constructor(options: SqliteOptions) {
@@ -63,6 +68,8 @@ export class SqliteStore implements Store, EventAppender {
       savepoint: this.writer.prepare('SAVEPOINT omniops_sp'),
       release: this.writer.prepare('RELEASE omniops_sp'),
       rollbackTo: this.writer.prepare('ROLLBACK TO omniops_sp'),
+      relaxed: this.writer.prepare('PRAGMA synchronous = NORMAL'),
+      durable: this.writer.prepare(`PRAGMA synchronous = ${this.synchronous}`),
     };
   }
 
@@ -81,6 +88,7 @@ export class SqliteStore implements Store, EventAppender {
         } catch (error) {
           if (!(error instanceof WorkerGone)) throw error;
           this.appender = null; // the worker died (not a database error): append in-thread from now on
+          this.writer.pragma('wal_autocheckpoint = 1000');
         }
       }
       return this.inTransaction(async (tx) => {
@@ -95,6 +103,18 @@ export class SqliteStore implements Store, EventAppender {
     if (this.appender === undefined) {
       try {
         this.appender = new AppendWorker(this.file, this.synchronous);
+        // Checkpoints copy WAL pages into the database file and fsync it: the worker thread does
+        // them (after its commits, and on a timer while only the dispatcher writes), so they never
+        // stall the event loop. Both run under the write mutex: a checkpoint racing a writer never
+        // catches up, the WAL is then never restarted, and it grows without bound (every read
+        // slowing with it).
+        this.writer.pragma('wal_autocheckpoint = 0');
+        this.checkpointTimer = setInterval(() => {
+          if (!this.wroteSinceCheckpoint || this.closed) return;
+          this.wroteSinceCheckpoint = false;
+          void this.mutex.run(() => this.appender?.checkpoint() ?? Promise.resolve()).catch(() => undefined);
+        }, CHECKPOINT_EVERY_MS);
+        this.checkpointTimer.unref();
       } catch {
         this.appender = null;
       }
@@ -102,8 +122,17 @@ export class SqliteStore implements Store, EventAppender {
     return this.appender;
   }
 
-  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.mutex.run(() => this.inTransaction(fn));
+  async transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    if (options?.durability !== 'relaxed' || this.synchronous === 'NORMAL') return this.mutex.run(() => this.inTransaction(fn));
+    // WAL frames are appended in order, so the next FULL commit (an intake group) fsyncs this one too.
+    return this.mutex.run(async () => {
+      this.control.relaxed.run();
+      try {
+        return await this.inTransaction(fn);
+      } finally {
+        this.control.durable.run();
+      }
+    });
   }
 
   /** One write transaction on the writer connection; the caller holds the mutex. */
@@ -111,6 +140,7 @@ export class SqliteStore implements Store, EventAppender {
     const hooks: Array<() => void> = [];
     const tx = this.makeTx(hooks);
     this.control.begin.run();
+    this.wroteSinceCheckpoint = true;
     let result: T;
     try {
       result = await fn(tx);
@@ -171,6 +201,7 @@ export class SqliteStore implements Store, EventAppender {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     await this.mutex.run(async () => {
       await this.appender?.close();
       this.appender = null;
@@ -230,6 +261,11 @@ const begin = db.prepare('BEGIN IMMEDIATE');
 const commit = db.prepare('COMMIT');
 const rollback = db.prepare('ROLLBACK');
 parentPort.on('message', (m) => {
+  if (m.checkpoint) {
+    try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+    parentPort.postMessage({ id: m.id, out: [] });
+    return;
+  }
   if (m.close) { db.close(); parentPort.postMessage({ id: m.id, closed: true }); return; }
   try {
     begin.run();
@@ -302,6 +338,18 @@ class AppendWorker {
       });
       if (reply.error) throw Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {});
       return reply.out!;
+    } finally {
+      this.worker.unref();
+    }
+  }
+
+  /** A passive checkpoint on the worker's connection; the caller holds the write mutex. */
+  async checkpoint(): Promise<void> {
+    this.worker.ref();
+    try {
+      await this.call({ checkpoint: true });
+    } catch {
+      // a gone worker has nothing to checkpoint; the next append falls back in-thread
     } finally {
       this.worker.unref();
     }
