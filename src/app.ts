@@ -24,6 +24,7 @@ import { Metrics } from './observability/metrics.js';
 import { deadLetterException } from './engine/exceptions/open.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Authenticator } from './api/auth.js';
+import type { SharedWriteLock } from './engine/host/shared-lock.js';
 
 /** Everything one omniops process holds, wired once here (the composition root). */
 export interface App {
@@ -45,6 +46,12 @@ export interface App {
   startWorkers(): void;
   /** Called with the ids of newly accepted events after each intake commit (cluster mode publishes them). */
   acceptedListeners: Array<(ids: string[]) => void>;
+  /** Called with the ids of events the dispatcher settled (the engine thread forwards them to HTTP's waiters). */
+  settledListeners: Array<(ids: string[]) => void>;
+  /** Nudges the loops that carry work out: local ones, or the engine thread's when it runs them. */
+  wake: { dispatcher(): void; delivery(): void };
+  /** The Prometheus exposition of this process (with the engine thread's counters when it has one). */
+  metricsText(): Promise<string>;
   /** Cluster mode replaces the in-process dispatcher loop with partition-owning consumers. */
   clusterWorker?: { start(): Promise<void>; stop(): Promise<void> };
   /** Extra resources to release on close (NATS connections…), in order. */
@@ -68,6 +75,8 @@ export interface AppOptions {
   handlers?: (policies: PolicyBook) => HandlerRegistry;
   /** The AI the worker asks (tests pass fakes); from `config.ai` otherwise. */
   ai?: ConfiguredAi;
+  /** SQLite: the write lock shared with the other thread of this process (see engine/host). */
+  writeLock?: SharedWriteLock;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -75,7 +84,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? Date.now;
   const store =
     options.store ??
-    openStore({ store: config.store, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, pgSchema: config.pgSchema, pgPoolSize: config.pgPoolSize });
+    openStore({ store: config.store, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, pgSchema: config.pgSchema, pgPoolSize: config.pgPoolSize, writeLock: options.writeLock });
   await store.migrate();
   const catalog = buildCatalog();
   const policies = new PolicyBook(store);
@@ -87,6 +96,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const box = new SecretBox(loadSecretKey(config.secretKey, config.dataDir));
   let dispatcher: Dispatcher | undefined;
   const acceptedListeners: Array<(ids: string[]) => void> = [];
+  const settledListeners: Array<(ids: string[]) => void> = [];
   const intake = new Intake(store, catalog, {
     maxBatch: config.intake.maxBatch,
     clock,
@@ -102,7 +112,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     settings: config.dispatch,
     observer: metrics,
     clock,
-    onSettled: (ids) => waiters.notify(ids),
+    onSettled: (ids) => {
+      waiters.notify(ids);
+      for (const listener of settledListeners) listener(ids);
+    },
     log: (level, msg, fields) => logger[level](fields, msg),
     afterHandlers: (ctx) => rules.afterEvent(ctx),
     actsOn: async (type, payload, tx) => handlers.for(type).some((h) => !h.wants || h.wants(payload)) || (await rules.listensTo(type, tx)),
@@ -131,6 +144,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }),
     aiWorker: new AiWorker(store, intake, options.ai ?? aiFromConfig(config.ai), config.ai, clock, (e) => logger.warn({ err: String(e) }, 'ai work failed')),
     acceptedListeners,
+    settledListeners,
+    wake: {
+      dispatcher: () => app.dispatcher.wake(),
+      delivery: () => app.delivery.wake(),
+    },
+    metricsText: () => metrics.registry.metrics(),
     closeHooks: [],
     startWorkers() {
       if (app.clusterWorker) void app.clusterWorker.start().catch((e) => logger.error({ err: String(e) }, 'cluster worker failed to start'));

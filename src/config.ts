@@ -25,6 +25,12 @@ export const configSchema = z
     environment: z.enum(['development', 'test', 'production']).default('development'),
     /** all: HTTP + workers in one process (the default); api: HTTP intake only; worker: processing only. */
     role: z.enum(['all', 'api', 'worker']).default('all'),
+    /**
+     * thread (the default): a server with role all runs the engine — dispatcher, scheduler, delivery,
+     * availability, AI worker — on a worker thread of its own, so HTTP intake and processing each get
+     * a core; inline: everything on the main thread (a ':memory:' store always runs inline).
+     */
+    engine: z.enum(['thread', 'inline']).default('thread'),
     /** inprocess (the default) or nats://host:port[,nats://…] — cluster mode, PostgreSQL store required. */
     transport: z.string().refine((s) => s === 'inprocess' || s.startsWith('nats://'), 'inprocess or nats://host:port').default('inprocess'),
     cluster: z
@@ -122,6 +128,7 @@ const ENV: Record<string, string> = {
   OMNIOPS_ENVIRONMENT: 'environment',
   OMNIOPS_SQLITE_SYNCHRONOUS: 'sqliteSynchronous',
   OMNIOPS_ROLE: 'role',
+  OMNIOPS_ENGINE: 'engine',
   OMNIOPS_TRANSPORT: 'transport',
 };
 

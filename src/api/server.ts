@@ -83,7 +83,7 @@ export async function buildHttpServer(app: App): Promise<FastifyInstance> {
       return reply.code(503).send({ status: 'unavailable', store: app.store.dialect });
     }
   });
-  http.get('/metrics', async (_req, reply) => reply.type(app.metrics.registry.contentType).send(await app.metrics.registry.metrics()));
+  http.get('/metrics', async (_req, reply) => reply.type(app.metrics.registry.contentType).send(await app.metricsText()));
   registerConsole(http);
 
   app.http = http;

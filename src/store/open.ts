@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Store } from './port.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { PostgresStore } from './postgres/postgres-store.js';
+import type { SharedWriteLock } from '../engine/host/shared-lock.js';
 
 export interface StoreSettings {
   /** `sqlite` (file under dataDir) or a postgres:// URL. */
@@ -10,6 +11,8 @@ export interface StoreSettings {
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   pgSchema?: string;
   pgPoolSize?: number;
+  /** SQLite: the write lock shared with the engine thread (see SharedWriteLock). */
+  writeLock?: SharedWriteLock;
 }
 
 export function openStore(s: StoreSettings): Store {
@@ -17,5 +20,5 @@ export function openStore(s: StoreSettings): Store {
     return new PostgresStore({ url: s.store, schema: s.pgSchema, poolSize: s.pgPoolSize });
   }
   const file = s.store === 'sqlite' ? join(s.dataDir, 'omniops.db') : s.store.replace(/^sqlite:/, '');
-  return new SqliteStore({ file, synchronous: s.sqliteSynchronous });
+  return new SqliteStore({ file, synchronous: s.sqliteSynchronous, writeLock: s.writeLock });
 }

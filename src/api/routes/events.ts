@@ -134,7 +134,7 @@ export function eventRoutes(app: App): RouteSpec[] {
       responses: { 202: 'requeued', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (not dead)' },
       async handler({ params, principal, reply }) {
         await replayDead(app.store, { id: principal!.name, role: principal!.role }, params.id);
-        app.dispatcher.wake();
+        app.wake.dispatcher();
         return reply.code(202).send({ eventId: params.id, status: 'pending' });
       },
     }),

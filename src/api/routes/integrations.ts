@@ -37,7 +37,7 @@ export function integrationRoutes(app: App): RouteSpec[] {
       responses: { 200: 'updated', 201: 'created (with `secret` when one was generated)', 422: 'E_SCHEMA' },
       async handler({ params, body, principal, reply }) {
         const r = await upsertDestination(app.store, app.box, actorOf(principal), params.id, body);
-        app.delivery.wake();
+        app.wake.delivery();
         return reply.code(r.created ? 201 : 200).send({ ...destinationView(r.destination, app.box), ...(r.secret ? { secret: r.secret } : {}), circuit: circuit(params.id) });
       },
     }),
@@ -93,7 +93,7 @@ export function integrationRoutes(app: App): RouteSpec[] {
       access: REPLAYERS, params: z.object({ id: z.string().min(1).max(100) }), responses: { 202: 'requeued', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (not dead)' },
       async handler({ params, principal, reply }) {
         await replayDelivery(app.store, actorOf(principal), params.id);
-        app.delivery.wake();
+        app.wake.delivery();
         return reply.code(202).send({ id: params.id, status: 'pending' });
       },
     }),
@@ -102,7 +102,7 @@ export function integrationRoutes(app: App): RouteSpec[] {
       access: REPLAYERS, body: z.object({ destination: z.string().min(1).max(200) }).strict(),
       async handler({ body, principal, reply }) {
         const ids = await replayDestination(app.store, actorOf(principal), body.destination);
-        app.delivery.wake();
+        app.wake.delivery();
         return reply.code(202).send({ replayed: ids.length, ids });
       },
     }),

@@ -6,20 +6,25 @@ import { configFrom, addStoreOptions, type StoreFlags } from '../context.js';
 import { fail } from '../output.js';
 import type { Config } from '../../config.js';
 import { joinCluster } from '../../transport/cluster.js';
+import { engineWriteLock, startEngineThread, wantsEngineThread } from '../../engine/host/engine-thread.js';
 
 export interface ServeFlags extends StoreFlags {
   port?: string;
   host?: string;
+  engine?: string;
 }
 
 /** Starts the HTTP server and the dispatcher; stops both cleanly on SIGINT/SIGTERM. */
 export async function startServer(config: Config): Promise<{ app: App; url: string }> {
-  const app = await createApp(config);
+  const writeLock = engineWriteLock(config);
+  const app = await createApp(config, writeLock ? { writeLock } : {});
   if (config.transport !== 'inprocess') await joinCluster(app);
+  // HTTP intake on this thread, the engine on its own (see engine/host): each gets a core.
+  if (wantsEngineThread(config)) await startEngineThread(app, writeLock);
   const http = await buildHttpServer(app);
   const address = await http.listen({ port: config.port, host: config.host });
   // An API process only takes events in; workers (and the all-in-one default) process them.
-  if (config.role !== 'api') app.startWorkers();
+  if (config.role !== 'api' && !wantsEngineThread(config)) app.startWorkers();
   return { app, url: address.replace('[::1]', 'localhost') };
 }
 
@@ -46,10 +51,11 @@ export function registerServe(program: Command): void {
       .option('--port <port>', 'port to listen on [OMNIOPS_PORT, default 8080]')
       .option('--host <host>', 'address to bind [OMNIOPS_HOST, default 127.0.0.1]')
       .option('--role <role>', 'all (default) | api | worker [OMNIOPS_ROLE]')
+      .option('--engine <mode>', 'thread (default): processing on its own thread | inline [OMNIOPS_ENGINE]')
       .option('--transport <url>', 'inprocess (default) or nats://host:port[,…] for cluster mode [OMNIOPS_TRANSPORT]'),
   ).action(async (flags: ServeFlags) => {
     try {
-      const config = configFrom(flags, { role: flags.role, transport: flags.transport });
+      const config = configFrom(flags, { role: flags.role, transport: flags.transport, engine: flags.engine });
       const { app, url } = await startServer(config);
       // The start line first: with --json, callers read stdout's first line as {url, store}.
       process.stdout.write(flags.json ? `${JSON.stringify({ url, store: app.store.dialect })}\n` : `omniops serving on ${url} (store: ${app.store.dialect})\n`);

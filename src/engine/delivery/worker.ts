@@ -75,6 +75,17 @@ export class DeliveryWorker {
     return this.breakers.get(destinationId) ?? closedBreaker;
   }
 
+  /** Every destination's circuit, to show from another thread (the engine thread sends these). */
+  breakerSnapshot(): Array<[string, BreakerState]> {
+    return [...this.breakers];
+  }
+
+  /** Shows circuits kept by the worker of another thread; only for a worker that does not run. */
+  mirrorBreakers(entries: Array<[string, BreakerState]>): void {
+    this.breakers.clear();
+    for (const [id, state] of entries) this.breakers.set(id, state);
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;

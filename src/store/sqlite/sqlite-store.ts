@@ -7,6 +7,7 @@ import type { RunResult, SqlExecutor, Store, TransactionOptions, Tx } from '../p
 import { MIGRATIONS_TABLE } from '../migrations.js';
 import { migrationsFor } from '../schema/index.js';
 import { Mutex } from '../mutex.js';
+import type { SharedWriteLock } from '../../engine/host/shared-lock.js';
 import { appendEvent, EXISTING_EVENT_SQL, eventParams, INSERT_EVENT_SQL, type AppendOutcome, type EventAppender, type NewEventRow } from '../repos/events.js';
 
 export interface SqliteOptions {
@@ -14,6 +15,8 @@ export interface SqliteOptions {
   file: string;
   /** FULL (the default) fsyncs every commit: an acknowledged event survives a power loss. */
   synchronous?: 'FULL' | 'NORMAL';
+  /** Shared with the other threads of this process that write the same file (the engine thread). */
+  writeLock?: SharedWriteLock;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -33,7 +36,7 @@ export class SqliteStore implements Store, EventAppender {
   private readonly writer: Database.Database;
   private readonly reader: Database.Database;
   private readonly writerExec: SqliteExecutor;
-  private readonly mutex = new Mutex();
+  private readonly mutex: { run<T>(fn: () => Promise<T>): Promise<T> };
   private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo' | 'relaxed' | 'durable', Statement>;
   private readonly file: string;
   private readonly synchronous: 'FULL' | 'NORMAL';
@@ -44,6 +47,10 @@ export class SqliteStore implements Store, EventAppender {
 
   constructor(options: SqliteOptions) {
     const memory = options.file === ':memory:';
+    // In-thread callers queue on the mutex; with a shared lock, each then queues with the other threads.
+    const local = new Mutex();
+    const shared = options.writeLock;
+    this.mutex = shared ? { run: (fn) => local.run(() => shared.run(fn)) } : local;
     this.file = options.file;
     this.synchronous = options.synchronous ?? 'FULL';
     // A file database appends intake groups on a worker thread (created on first use, after migrate).

@@ -1,0 +1,102 @@
+import { Worker } from 'node:worker_threads';
+import client from 'prom-client';
+import type { App } from '../../app.js';
+import type { Config } from '../../config.js';
+import { SharedWriteLock } from './shared-lock.js';
+import type { EngineThreadData, FromEngine, MetricJson, ToEngine } from './messages.js';
+
+/**
+ * Whether a server runs its engine on a thread of its own: role all, in-process transport, and a
+ * store another thread can open (not ':memory:'). Cluster workers and API-only nodes stay as they are.
+ */
+export function wantsEngineThread(config: Config): boolean {
+  return config.engine === 'thread' && config.role === 'all' && config.transport === 'inprocess' && config.store !== ':memory:' && config.store !== 'sqlite::memory:';
+}
+
+/** The write lock to share with the engine thread (SQLite only: PostgreSQL locks rows itself). */
+export function engineWriteLock(config: Config): SharedWriteLock | undefined {
+  return wantsEngineThread(config) && !/^postgres(ql)?:\/\//.test(config.store) ? SharedWriteLock.create() : undefined;
+}
+
+/**
+ * Compiled, the entry is a sibling .js module. Under tsx (tests, development) it is TypeScript, and a
+ * worker does not inherit tsx's loader: a small bootstrap registers it first, then imports the entry.
+ */
+function spawnEngine(workerData: EngineThreadData): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./engine-main.js', import.meta.url), { workerData });
+  const tsx = (import.meta as unknown as { resolve(specifier: string): string }).resolve('tsx/esm/api');
+  const entry = new URL('./engine-main.ts', import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+/**
+ * Starts the engine thread beside an app that serves HTTP (and does not start its own loops), and
+ * wires the two: accepted events wake the engine's dispatcher, settled events wake HTTP long-polls,
+ * circuits are mirrored for the integrations API, and /metrics adds the engine's counters. If the
+ * engine thread dies, the process exits: a server that accepts events and never processes them
+ * must not look healthy.
+ */
+export async function startEngineThread(app: App, lock: SharedWriteLock | undefined): Promise<void> {
+  const data: EngineThreadData = { config: app.config, ...(lock ? { lockBuffer: lock.buffer } : {}) };
+  const worker = spawnEngine(data);
+  const post = (m: ToEngine) => worker.postMessage(m);
+  const pendingMetrics = new Map<number, (m: MetricJson[]) => void>();
+  let nextId = 0;
+  let stopping = false;
+  let stopped: () => void = () => undefined;
+  const stoppedPromise = new Promise<void>((resolve) => (stopped = resolve));
+
+  await new Promise<void>((resolve, reject) => {
+    worker.on('message', (m: FromEngine) => {
+      if (m.kind === 'ready') resolve();
+      else if (m.kind === 'failed') reject(new Error(`engine thread failed to start: ${m.error}`));
+      else if (m.kind === 'settled') app.waiters.notify(m.ids);
+      else if (m.kind === 'breakers') app.delivery.mirrorBreakers(m.entries);
+      else if (m.kind === 'metrics') {
+        pendingMetrics.get(m.id)?.(m.metrics);
+        pendingMetrics.delete(m.id);
+      } else if (m.kind === 'stopped') stopped();
+    });
+    worker.on('error', (e) => {
+      app.logger.fatal({ err: String(e) }, 'engine thread crashed');
+      reject(e);
+      if (!stopping) process.exit(1);
+    });
+    worker.on('exit', (code) => {
+      stopped();
+      for (const done of pendingMetrics.values()) done([]);
+      pendingMetrics.clear();
+      if (!stopping) {
+        app.logger.fatal({ code }, 'engine thread exited');
+        process.exit(1);
+      }
+    });
+  });
+
+  app.acceptedListeners.push(() => post({ kind: 'wake', loop: 'dispatcher' }));
+  app.wake = { dispatcher: () => post({ kind: 'wake', loop: 'dispatcher' }), delivery: () => post({ kind: 'wake', loop: 'delivery' }) };
+  app.metricsText = async () => {
+    const engine = await new Promise<MetricJson[]>((resolve) => {
+      const id = ++nextId;
+      const timer = setTimeout(() => {
+        pendingMetrics.delete(id);
+        resolve([]);
+      }, 2000);
+      pendingMetrics.set(id, (metrics) => {
+        clearTimeout(timer);
+        resolve(metrics);
+      });
+      post({ kind: 'metrics', id });
+    });
+    const own = (await app.metrics.registry.getMetricsAsJSON()) as unknown as MetricJson[];
+    // Each counter moves in one thread only, so adding the two sides counts everything once.
+    return client.AggregatorRegistry.aggregate([own, engine] as never).metrics();
+  };
+  app.closeHooks.unshift(async () => {
+    stopping = true;
+    post({ kind: 'stop' });
+    await Promise.race([stoppedPromise, new Promise((r) => setTimeout(r, 30_000))]);
+    await worker.terminate();
+  });
+}
