@@ -20,9 +20,11 @@ export class DeliveryMetrics {
     });
     this.circuit = new client.Gauge({ name: 'omniops_delivery_circuit_state', help: 'Circuit per destination: 0 closed, 1 half-open, 2 open', labelNames: ['destination'], registers });
     new client.Gauge({
-      name: 'omniops_outbox_rows', help: 'Outbox rows by status (pending, delivered, dead, unrouted)', labelNames: ['status'], registers,
+      // Delivered rows are counted by omniops_deliveries_total: counting them here read the whole,
+      // ever-growing outbox on every scrape.
+      name: 'omniops_outbox_rows', help: 'Outbox rows waiting or stopped, by status (pending, dead, unrouted)', labelNames: ['status'], registers,
       async collect() {
-        const rows = await read.all<{ status: string; n: number | string }>('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status');
+        const rows = await read.all<{ status: string; n: number | string }>(`SELECT status, COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'dead', 'unrouted') GROUP BY status`);
         this.reset();
         for (const r of rows) this.set({ status: r.status }, Number(r.n));
       },

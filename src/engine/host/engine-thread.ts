@@ -19,15 +19,22 @@ export function engineWriteLock(config: Config): SharedWriteLock | undefined {
 }
 
 /**
+ * The engine's young generation: V8 lets each isolate's grow to 3 × 16 MB under allocation-heavy load;
+ * two isolates at the default pushed the server past its 250 MB memory goal. A smaller nursery costs
+ * a few more (cheap) scavenges.
+ */
+const ENGINE_LIMITS = { maxYoungGenerationSizeMb: 24 };
+
+/**
  * Compiled, the entry is a sibling .js module. Under tsx (tests, development) it is TypeScript, and a
  * worker does not inherit tsx's loader: a small bootstrap registers it first, then imports the entry.
  */
 function spawnEngine(workerData: EngineThreadData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./engine-main.js', import.meta.url), { workerData });
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./engine-main.js', import.meta.url), { workerData, resourceLimits: ENGINE_LIMITS });
   const tsx = (import.meta as unknown as { resolve(specifier: string): string }).resolve('tsx/esm/api');
   const entry = new URL('./engine-main.ts', import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: ENGINE_LIMITS });
 }
 
 /**
