@@ -63,6 +63,9 @@ const PG_PARTITIONS = 1;
 interface Outcome {
   settled: string[];
   emitted: number;
+  /** Processed in this batch: observed (metrics) only once the batch has committed. */
+  processed: LoggedEvent[];
+  now: number;
 }
 
 interface Processed {
@@ -195,7 +198,7 @@ export class Dispatcher {
     const outcome = await store.transaction(async (tx) => {
       if (tx.dialect === 'postgres') {
         const lock = await tx.get<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('omniops-dispatch:' || current_schema() || ':' || ?)) AS ok`, [`${index}/${count}`]);
-        if (!lock?.ok) return { settled: [], emitted: 0 };
+        if (!lock?.ok) return { settled: [], emitted: 0, processed: [], now: 0 };
       }
       const now = this.clock();
       // Reading (and parsing) far more rows than the time budget lets us process is wasted work.
@@ -205,8 +208,7 @@ export class Dispatcher {
       const deadline = performance.now() + (this.deps.settings.batchBudgetMs ?? 8);
       const blocked = new Set<string>();
       const audits: AuditEntry[] = [];
-      const processed: string[] = [];
-      const result: Outcome = { settled: [], emitted: 0 };
+      const result: Outcome = { settled: [], emitted: 0, processed: [], now };
       for (const e of candidates) {
         if (attempted > 0 && performance.now() > deadline) break;
         if (blocked.has(e.subject)) continue;
@@ -217,16 +219,17 @@ export class Dispatcher {
         attempted++;
         const known = failedFast?.eventId === e.id ? failedFast : undefined;
         const done = careful ? await this.processCarefully(tx, e, now, audits, known?.cause) : await this.processFast(tx, e, now, audits);
-        if (done.processed) processed.push(e.id);
+        if (done.processed) result.processed.push(e);
         if (done.settled) result.settled.push(e.id);
         else blocked.add(e.subject);
         result.emitted += done.emitted;
       }
       this.lastBatch = attempted;
-      await markProcessed(tx, processed, new Date(now).toISOString());
+      await markProcessed(tx, result.processed.map((e) => e.id), new Date(now).toISOString());
       await appendAudit(tx, audits);
       return result;
     }, { durability: 'relaxed' });
+    for (const e of outcome.processed) this.deps.observer?.processed(e, Math.max(0, outcome.now - e.receivedMs));
     if (outcome.settled.length > 0) this.deps.onSettled?.(outcome.settled);
     if (outcome.emitted > 0) this.woken = true;
     return attempted;
@@ -312,7 +315,6 @@ export class Dispatcher {
         detail: { eventId: e.id, ...(n.detail ?? {}) },
       });
     }
-    this.deps.observer?.processed(e, Math.max(0, now - e.receivedMs));
     return { processed: true, settled: true, emitted: applied.emitted };
   }
 
