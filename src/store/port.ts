@@ -45,3 +45,12 @@ export interface Store {
   migrate(): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * A serialization failure or deadlock (PostgreSQL 40001 / 40P01): the transaction left no trace and
+ * is safe to run again as a whole. Not the fault of any one event in it.
+ */
+export function isRetryableConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40001' || code === '40P01';
+}

@@ -41,7 +41,12 @@ for (const factory of storeFactories()) {
       for (const e of [
         envelope({ type: 'location.upserted', payload: { id: 'dc', name: 'DC', kind: 'dc', lat: 52, lon: 5, capabilities: ['ship'], cutoff: '23:59', odooWarehouseId: fx.warehouseId } }),
         envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: fx.sku, onHand: 9 }] } }),
-      ]) expect((await t.postEvents(e)).status).toBe(202);
+      ]) {
+        const r = await t.postEvents(e);
+        expect(r.status).toBe(202);
+        // The scenarios compare against this stock: it must be applied before they start.
+        await t.settled(r.body.eventId);
+      }
     }
 
     const odoo = () => createJson2Client({ url: fake.url, database: fake.db, apiKey: fake.apiKey });
@@ -80,10 +85,15 @@ for (const factory of storeFactories()) {
       await setup();
       const tick = await t.app.intake.submit({ source: 'scheduler', sourceEventId: 'erp-reconciliation@test', type: 'schedule.tick', occurredAt: new Date().toISOString(), payload: { job: 'erp-reconciliation', slotMs: 0 } }, { internal: true });
       expect(tick.ok).toBe(true);
-      const done = await until('reconciliation completed', async () => t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'reconciliation.completed' AND status = 'processed'`));
-      expect(JSON.parse(done.payload)).toMatchObject({ destinationId: 'odoo', compared: 1, discrepancies: 1 });
-      const d = await t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'reconciliation.discrepancy'`);
-      expect(JSON.parse(d!.payload)).toMatchObject({ kind: 'stock', sku: fx.sku, locationId: 'dc', omniops: 9, erp: 10 });
+      // The scheduler offers its own hourly slot at start, and that run may compare before the setup's
+      // stock is applied: follow this test's run (slot 0) from the observation it caused.
+      const observed = await until('stock observed for slot 0', async () => {
+        const rows = await t.app.store.read.all<{ id: string; payload: string }>(`SELECT id, payload FROM events WHERE type = 'erp.stock_observed' AND status = 'processed'`);
+        return rows.find((r) => (JSON.parse(r.payload) as { slotMs: number }).slotMs === 0);
+      });
+      const caused = async (type: string) => (await t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = ? AND causation_id = ?`, [type, observed.id]))?.payload;
+      expect(JSON.parse((await caused('reconciliation.completed'))!)).toMatchObject({ destinationId: 'odoo', compared: 1, discrepancies: 1 });
+      expect(JSON.parse((await caused('reconciliation.discrepancy'))!)).toMatchObject({ kind: 'stock', sku: fx.sku, locationId: 'dc', omniops: 9, erp: 10 });
       const ex = await t.app.store.read.all<{ subject: string }>(`SELECT subject FROM exceptions WHERE queue = 'reconciliation_discrepancy'`);
       expect(ex).toEqual([{ subject: `stock:${fx.sku}@dc` }]);
       expect((await t.api('GET', '/metrics', null)).body).toMatch(/omniops_stock_discrepancy_rate\{destination="odoo"\} 1/);

@@ -1,4 +1,4 @@
-import type { Store, Tx } from '../../store/port.js';
+import { isRetryableConflict, type Store, type Tx } from '../../store/port.js';
 import type { EventCatalog } from '../../domain/events/catalog.js';
 import { canonicalJson, digestOf, sha256Hex } from '../../domain/canonical-json.js';
 import { appendDecided, markDead, markFailed, markProcessed, pendingEvents, type LoggedEvent, type NewEventRow } from '../../store/repos/events.js';
@@ -262,6 +262,9 @@ export class Dispatcher {
     try {
       applied = await this.apply(tx, e, now);
     } catch (error) {
+      // A deadlock or serialization failure is the batch's, not the event's: the store runs the
+      // whole transaction again (still on the fast path) instead of charging the event an attempt.
+      if (isRetryableConflict(error)) throw error;
       throw new FastPathAborted(e.id, error);
     }
     return this.succeeded(e, now, applied, audits);

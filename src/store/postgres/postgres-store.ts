@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { RunResult, SqlExecutor, Store, TransactionOptions, Tx } from '../port.js';
+import { isRetryableConflict, type RunResult, type SqlExecutor, type Store, type TransactionOptions, type Tx } from '../port.js';
 import { MIGRATIONS_TABLE } from '../migrations.js';
 import { migrationsFor } from '../schema/index.js';
 import { toPositional } from './placeholders.js';
@@ -14,8 +14,6 @@ export interface PostgresOptions {
   poolSize?: number;
 }
 
-/** Serialization failures and deadlocks are safe to retry: the transaction left no trace. */
-const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_TX_ATTEMPTS = 5;
 /** One round trip: a multi-statement simple query. */
 const RELAXED_BEGIN = 'BEGIN; SET LOCAL synchronous_commit = off';
@@ -80,8 +78,7 @@ export class PostgresStore implements Store {
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         client.release();
-        const code = (error as { code?: string }).code;
-        if (code && RETRYABLE.has(code) && attempt < MAX_TX_ATTEMPTS) continue;
+        if (isRetryableConflict(error) && attempt < MAX_TX_ATTEMPTS) continue;
         throw error;
       }
     }
