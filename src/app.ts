@@ -24,7 +24,7 @@ import { Metrics } from './observability/metrics.js';
 import { deadLetterException } from './engine/exceptions/open.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Authenticator } from './api/auth.js';
-import type { SharedWriteLock } from './engine/host/shared-lock.js';
+import type { SharedWriteLock } from './store/shared-lock.js';
 
 /** Everything one omniops process holds, wired once here (the composition root). */
 export interface App {

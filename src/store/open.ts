@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Store } from './port.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { PostgresStore } from './postgres/postgres-store.js';
-import type { SharedWriteLock } from '../engine/host/shared-lock.js';
+import type { SharedWriteLock } from './shared-lock.js';
 
 export interface StoreSettings {
   /** `sqlite` (file under dataDir) or a postgres:// URL. */
@@ -15,10 +15,16 @@ export interface StoreSettings {
   writeLock?: SharedWriteLock;
 }
 
+export function isPostgresUrl(store: string): boolean {
+  return store.startsWith('postgres://') || store.startsWith('postgresql://');
+}
+
+/** The SQLite file a store setting names (':memory:' for a private in-memory database). */
+export function sqliteFile(store: string, dataDir: string): string {
+  return store === 'sqlite' ? join(dataDir, 'omniops.db') : store.replace(/^sqlite:/, '');
+}
+
 export function openStore(s: StoreSettings): Store {
-  if (s.store.startsWith('postgres://') || s.store.startsWith('postgresql://')) {
-    return new PostgresStore({ url: s.store, schema: s.pgSchema, poolSize: s.pgPoolSize });
-  }
-  const file = s.store === 'sqlite' ? join(s.dataDir, 'omniops.db') : s.store.replace(/^sqlite:/, '');
-  return new SqliteStore({ file, synchronous: s.sqliteSynchronous, writeLock: s.writeLock });
+  if (isPostgresUrl(s.store)) return new PostgresStore({ url: s.store, schema: s.pgSchema, poolSize: s.pgPoolSize });
+  return new SqliteStore({ file: sqliteFile(s.store, s.dataDir), synchronous: s.sqliteSynchronous, writeLock: s.writeLock });
 }

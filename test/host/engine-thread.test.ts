@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { getJson, jsonOf, killChildren, newDataDir, newSecretKey, postSigned, removeDataDirs, runCli, startServe } from '../support/cli.js';
 import { envelope } from '../support/app.js';
-import { SharedWriteLock } from '../../src/engine/host/shared-lock.js';
+import { SharedWriteLock } from '../../src/store/shared-lock.js';
 
 /**
  * A server runs its engine (dispatcher, scheduler, delivery…) on a worker thread of its own unless

@@ -5,17 +5,9 @@ import { insertOutbox } from '../../src/store/repos/outbox.js';
 import { deliveryById } from '../../src/store/repos/deliveries.js';
 import { verifySignature } from '../../src/domain/security/signature.js';
 import { startReceiver } from './receiver.js';
+import { until } from '../support/until.js';
 
 const DELIVERY = { allowList: ['127.0.0.1'], pollMs: 10, timeoutMs: 400, maxAttempts: 50, backoffBaseMs: 5, backoffMaxMs: 40, breakerFailureThreshold: 3, breakerCooldownMs: 60 };
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, tries = 1500): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 for (const factory of storeFactories()) {
   describe(`outbound delivery: ${factory.name}`, () => {

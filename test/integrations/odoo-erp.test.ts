@@ -6,17 +6,9 @@ import { makeFixtures, type Fixtures } from '../connectors/odoo/targets.js';
 import { createJson2Client } from '../../src/connectors/odoo/json2.js';
 import { omniopsMarker } from '../../src/connectors/odoo/operations/markers.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
+import { until } from '../support/until.js';
 
 const DELIVERY = { allowList: ['127.0.0.1'], pollMs: 10, timeoutMs: 1500, maxAttempts: 30, backoffBaseMs: 5, backoffMaxMs: 30, breakerFailureThreshold: 50, breakerCooldownMs: 50 };
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, tries = 2000): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 for (const factory of storeFactories()) {
   describe(`Odoo as system of record: ${factory.name}`, () => {

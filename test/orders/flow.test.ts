@@ -67,6 +67,33 @@ for (const factory of storeFactories()) {
       expect(await verifyAuditChain(t.app.store.read)).toMatchObject({ ok: true });
     });
 
+    it('decided events nothing acts on are logged processed without a dispatcher round; those a handler wants are dispatched', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 10 }] });
+      await t.send(order('W-90'));
+      await t.send(order('W-91', { payment: { status: 'pending', amount: 120 } }));
+      await t.send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'W-91', amount: 120 } }));
+      await t.drained();
+      const rows = await t.app.store.read.all<{ type: string; status: string; attempts: number; processed_at: string | null; payload: string }>(
+        `SELECT type, status, attempts, processed_at, payload FROM events WHERE source = 'omniops' AND type IN ('order.validated', 'order.routed', 'reservation.made', 'order.state_changed')`,
+      );
+      const of = (type: string) => rows.filter((r) => r.type === type);
+      for (const r of rows) {
+        expect(r.status).toBe('processed');
+        expect(r.processed_at).not.toBeNull();
+      }
+      // Nobody handles these: written processed, never attempted.
+      for (const type of ['order.validated', 'reservation.made']) {
+        expect(of(type).length).toBeGreaterThan(0);
+        for (const r of of(type)) expect(Number(r.attempts)).toBe(0);
+      }
+      // The ERP push handles every routed order.
+      for (const r of of('order.routed')) expect(Number(r.attempts)).toBe(1);
+      // The exceptions handler wants only a move off a hold.
+      const changes = of('order.state_changed').map((r) => ({ from: (JSON.parse(r.payload) as { from: string }).from, attempts: Number(r.attempts) }));
+      expect(changes.filter((c) => c.from === 'on_hold').map((c) => c.attempts)).toEqual([1]);
+      expect(changes.filter((c) => c.from !== 'on_hold').every((c) => c.attempts === 0)).toBe(true);
+    });
+
     it('duplicates and the same order under another event id change nothing', async () => {
       await setup({ dc: [{ sku: 'TENT', onHand: 10 }] });
       const e = order('W-2');

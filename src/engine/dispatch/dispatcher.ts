@@ -196,6 +196,7 @@ export class Dispatcher {
     const { store } = this.deps;
     let attempted = 0;
     const outcome = await store.transaction(async (tx) => {
+      attempted = 0; // the adapter may run this function again after a deadlock
       if (tx.dialect === 'postgres') {
         const lock = await tx.get<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('omniops-dispatch:' || current_schema() || ':' || ?)) AS ok`, [`${index}/${count}`]);
         if (!lock?.ok) return { settled: [], emitted: 0, processed: [], now: 0 };
@@ -287,13 +288,7 @@ export class Dispatcher {
           return [];
         })) ?? [];
         const at = new Date(now).toISOString();
-        for (const n of notes) {
-          audits.push({
-            at, actor: 'omniops', role: 'system', action: n.action, subject: n.subject,
-            beforeDigest: n.before === undefined ? null : digestOf(n.before), afterDigest: n.after === undefined ? null : digestOf(n.after),
-            detail: { eventId: e.id, ...(n.detail ?? {}) },
-          });
-        }
+        for (const n of notes) audits.push(auditEntry(n, e.id, at, 'omniops', 'system'));
       }
       this.deps.observer?.failed(e, error, willRetry);
       this.deps.log?.(willRetry ? 'warn' : 'error', willRetry ? 'handler failed, will retry' : 'event dead-lettered', {
@@ -306,18 +301,7 @@ export class Dispatcher {
 
   private succeeded(e: LoggedEvent, now: number, applied: { notes: AuditNote[]; emitted: number }, audits: AuditEntry[]): Processed {
     const at = new Date(now).toISOString();
-    for (const n of applied.notes) {
-      audits.push({
-        at,
-        actor: e.actor ?? `source:${e.source}`,
-        role: e.actorRole ?? 'source',
-        action: n.action,
-        subject: n.subject,
-        beforeDigest: n.before === undefined ? null : digestOf(n.before),
-        afterDigest: n.after === undefined ? null : digestOf(n.after),
-        detail: { eventId: e.id, ...(n.detail ?? {}) },
-      });
-    }
+    for (const n of applied.notes) audits.push(auditEntry(n, e.id, at, e.actor ?? `source:${e.source}`, e.actorRole ?? 'source'));
     return { processed: true, settled: true, emitted: applied.emitted };
   }
 
@@ -361,6 +345,16 @@ export class Dispatcher {
     const ceiling = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempt - 1));
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
+}
+
+/** A handler's audit note as a chain entry, linked to the event that caused it. */
+function auditEntry(n: AuditNote, eventId: string, at: string, actor: string, role: string): AuditEntry {
+  return {
+    at, actor, role, action: n.action, subject: n.subject,
+    beforeDigest: n.before === undefined ? null : digestOf(n.before),
+    afterDigest: n.after === undefined ? null : digestOf(n.after),
+    detail: { eventId, ...(n.detail ?? {}) },
+  };
 }
 
 function errorText(error: unknown): string {

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createApp, type App } from '../../app.js';
-import { SharedWriteLock } from './shared-lock.js';
+import { SharedWriteLock } from '../../store/shared-lock.js';
 import type { EngineThreadData, FromEngine, MetricJson, ToEngine } from './messages.js';
 
 /**

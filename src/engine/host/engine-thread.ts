@@ -2,7 +2,8 @@ import { Worker } from 'node:worker_threads';
 import client from 'prom-client';
 import type { App } from '../../app.js';
 import type { Config } from '../../config.js';
-import { SharedWriteLock } from './shared-lock.js';
+import { SharedWriteLock } from '../../store/shared-lock.js';
+import { isPostgresUrl, sqliteFile } from '../../store/open.js';
 import type { EngineThreadData, FromEngine, MetricJson, ToEngine } from './messages.js';
 
 /**
@@ -10,12 +11,13 @@ import type { EngineThreadData, FromEngine, MetricJson, ToEngine } from './messa
  * store another thread can open (not ':memory:'). Cluster workers and API-only nodes stay as they are.
  */
 export function wantsEngineThread(config: Config): boolean {
-  return config.engine === 'thread' && config.role === 'all' && config.transport === 'inprocess' && config.store !== ':memory:' && config.store !== 'sqlite::memory:';
+  const shareable = isPostgresUrl(config.store) || sqliteFile(config.store, config.dataDir) !== ':memory:';
+  return config.engine === 'thread' && config.role === 'all' && config.transport === 'inprocess' && shareable;
 }
 
 /** The write lock to share with the engine thread (SQLite only: PostgreSQL locks rows itself). */
 export function engineWriteLock(config: Config): SharedWriteLock | undefined {
-  return wantsEngineThread(config) && !/^postgres(ql)?:\/\//.test(config.store) ? SharedWriteLock.create() : undefined;
+  return wantsEngineThread(config) && !isPostgresUrl(config.store) ? SharedWriteLock.create() : undefined;
 }
 
 /**

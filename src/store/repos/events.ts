@@ -26,9 +26,12 @@ export type AppendOutcome =
   | { kind: 'mismatch'; id: string };
 
 /** The inbox insert: shared by the in-thread path and the SQLite append worker (one SQL text). */
-export const INSERT_EVENT_SQL = `INSERT INTO events (id, source, source_event_id, type, schema_version, occurred_at, received_at, received_ms,
-       subject, payload, payload_hash, causation_id, correlation_id, actor, actor_role, status, attempts, next_attempt_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
+/** The columns of a new event and one row of their values (`eventParams` order; attempts start at 0). */
+const EVENT_COLUMNS = `id, source, source_event_id, type, schema_version, occurred_at, received_at, received_ms,
+  subject, payload, payload_hash, causation_id, correlation_id, actor, actor_role, status, attempts, next_attempt_at`;
+const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)';
+
+export const INSERT_EVENT_SQL = `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${EVENT_VALUES}
      ON CONFLICT (source, source_event_id) DO NOTHING RETURNING seq`;
 export const EXISTING_EVENT_SQL = 'SELECT id, payload_hash FROM events WHERE source = ? AND source_event_id = ?';
 
@@ -72,11 +75,8 @@ export async function appendEvents(db: SqlExecutor, rows: readonly NewEventRow[]
   }
   for (let start = 0; start < rows.length; start += PG_ROWS_PER_INSERT) {
     const chunk = rows.slice(start, start + PG_ROWS_PER_INSERT);
-    const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)').join(', ');
     const inserted = await db.all<{ id: string; seq: number }>(
-      `INSERT INTO events (id, source, source_event_id, type, schema_version, occurred_at, received_at, received_ms,
-         subject, payload, payload_hash, causation_id, correlation_id, actor, actor_role, status, attempts, next_attempt_at)
-       VALUES ${values}
+      `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${chunk.map(() => EVENT_VALUES).join(', ')}
        ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id, seq`,
       chunk.flatMap(eventParams),
     );
@@ -98,9 +98,7 @@ export async function appendDecided(db: SqlExecutor, rows: readonly NewEventRow[
   for (let start = 0; start < rows.length; start += PG_ROWS_PER_INSERT) {
     const chunk = rows.slice(start, start + PG_ROWS_PER_INSERT);
     await db.run(
-      `INSERT INTO events (id, source, source_event_id, type, schema_version, occurred_at, received_at, received_ms,
-         subject, payload, payload_hash, causation_id, correlation_id, actor, actor_role, status, attempts, next_attempt_at, processed_at)
-       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)').join(', ')}
+      `INSERT INTO events (${EVENT_COLUMNS}, processed_at) VALUES ${chunk.map(() => `${EVENT_VALUES.slice(0, -1)}, ?)`).join(', ')}
        ON CONFLICT (source, source_event_id) DO NOTHING`,
       chunk.flatMap((r) => [...eventParams(r), r.status === 'processed' ? at : null]),
     );

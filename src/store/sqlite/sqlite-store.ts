@@ -7,7 +7,7 @@ import type { RunResult, SqlExecutor, Store, TransactionOptions, Tx } from '../p
 import { MIGRATIONS_TABLE } from '../migrations.js';
 import { migrationsFor } from '../schema/index.js';
 import { Mutex } from '../mutex.js';
-import type { SharedWriteLock } from '../../engine/host/shared-lock.js';
+import type { SharedWriteLock } from '../shared-lock.js';
 import { appendEvent, EXISTING_EVENT_SQL, eventParams, INSERT_EVENT_SQL, type AppendOutcome, type EventAppender, type NewEventRow } from '../repos/events.js';
 
 export interface SqliteOptions {
