@@ -109,7 +109,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     catalog,
     handlers,
-    settings: config.dispatch,
+    // Long batches only where HTTP runs on another thread (the engine thread holds the shared lock):
+    // inline, a batch blocks this thread's sockets for as long as it runs, whether or not intake waits.
+    settings: options.writeLock ? config.dispatch : { ...config.dispatch, batchMaxMs: config.dispatch.batchBudgetMs },
     observer: metrics,
     clock,
     onSettled: (ids) => {

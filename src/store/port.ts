@@ -22,6 +22,12 @@ export interface Tx extends SqlExecutor {
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
   /** Registers work to run after a successful commit (never inside the transaction). */
   afterCommit(fn: () => void): void;
+  /**
+   * Whether another writer waits for this transaction to end (SQLite's single writer: intake in
+   * this or another thread). A long batch may go on while nobody waits; absent on PostgreSQL, where
+   * writers do not queue behind each other.
+   */
+  contended?(): boolean;
 }
 
 export interface TransactionOptions {

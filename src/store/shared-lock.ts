@@ -29,6 +29,11 @@ export class SharedWriteLock {
     }
   }
 
+  /** Tickets drawn behind the holder's: threads waiting for their turn. */
+  waiting(): number {
+    return Math.max(0, Atomics.load(this.cells, NEXT) - Atomics.load(this.cells, SERVING) - 1);
+  }
+
   release(): void {
     Atomics.add(this.cells, SERVING, 1);
     Atomics.notify(this.cells, SERVING);

@@ -2,7 +2,7 @@ import type { Store } from '../../store/port.js';
 import type { PolicyBook } from '../policy-book.js';
 import { channelAvailability, CHANNEL_KINDS, type ChannelKind, type SalesChannel } from '../../domain/availability/index.js';
 import { listLocations, listSources } from '../../store/repos/masterdata.js';
-import { queryStock } from '../../store/repos/stock.js';
+import { stockOfSkus } from '../../store/repos/stock.js';
 import { appendEvent } from '../../store/repos/events.js';
 import { insertOutbox } from '../../store/repos/outbox.js';
 import { toSourcingLocation } from '../orders/snapshot.js';
@@ -57,7 +57,7 @@ export class AvailabilityPublisher {
         .filter((s) => (CHANNEL_KINDS as readonly string[]).includes(s.kind))
         .map((s) => ({ id: s.id, kind: s.kind as ChannelKind }));
       const locations = (await listLocations(tx)).map((l) => toSourcingLocation(l, 0));
-      const stock = await queryStock(tx, { skus, limit: 1_000_000 });
+      const stock = await stockOfSkus(tx, skus);
       const policy = await this.policies.get('availability', tx);
       // A sku with no stock row anywhere still gets a 0 so channels hear that it ran out.
       const rows = channelAvailability(channels, locations, [...stock, ...skus.map((sku) => ({ sku, locationId: '', onHand: 0, reserved: 0, protected: 0, safetyStock: 0 }))], policy);

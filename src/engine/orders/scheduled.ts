@@ -1,7 +1,7 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { overdueFulfilments, queryOrders, type OrderRecord } from '../../store/repos/orders.js';
-import { queryStock } from '../../store/repos/stock.js';
+import { stockOfSkus } from '../../store/repos/stock.js';
 import { sellable } from '../../domain/inventory/stock.js';
 import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { routeAndReserve } from './routing.js';
@@ -20,7 +20,7 @@ export const fulfilmentSlaWatch: ScheduledControl = async (h) => {
 
 async function couldServeNow(h: HandlerContext, order: OrderRecord): Promise<boolean> {
   const lines = (order.doc.placed as unknown as OrderPlacedPayload).lines;
-  const stock = await queryStock(h.tx, { skus: lines.map((l) => l.sku), limit: 10_000 });
+  const stock = await stockOfSkus(h.tx, lines.map((l) => l.sku));
   return lines.every((l) => stock.filter((s) => s.sku === l.sku).reduce((n, s) => n + sellable(s), 0) >= l.qty);
 }
 

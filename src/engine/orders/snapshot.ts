@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../../store/port.js';
 import type { Location as SourcingLocation, SourcingSnapshot } from '../../domain/sourcing/index.js';
 import { listLocations } from '../../store/repos/masterdata.js';
-import { queryStock } from '../../store/repos/stock.js';
+import { stockOfSkus } from '../../store/repos/stock.js';
 import { capacityUsed } from '../../store/repos/orders.js';
 import type { Location } from '../../domain/masterdata/location.js';
 
@@ -25,7 +25,7 @@ export async function loadSourcingSnapshot(db: SqlExecutor, skus: readonly strin
     const day = localDay(nowMs, l.utcOffsetMinutes);
     if (!days.has(day)) days.set(day, await capacityUsed(db, day));
   }
-  const stock = await queryStock(db, { skus: [...new Set(skus)], limit: 100_000 });
+  const stock = await stockOfSkus(db, skus);
   return {
     locations: locations.map((l) => toSourcingLocation(l, days.get(localDay(nowMs, l.utcOffsetMinutes))?.get(l.id) ?? 0)),
     stock,

@@ -3,7 +3,7 @@ import type { ReturnReasonCategory } from '../../domain/ai/labels.js';
 import type { ReturnCaseFacts } from '../../domain/ai/port.js';
 import { sellable } from '../../domain/inventory/stock.js';
 import { getProduct } from '../../store/repos/masterdata.js';
-import { queryStock } from '../../store/repos/stock.js';
+import { stockOfSkus } from '../../store/repos/stock.js';
 import { customerReturnCount, type ReturnCaseRecord } from '../../store/repos/returns.js';
 
 const DAY_MS = 86_400_000;
@@ -14,7 +14,7 @@ const DAY_MS = 86_400_000;
  */
 export async function returnCaseFacts(db: SqlExecutor, c: ReturnCaseRecord, category: ReturnReasonCategory): Promise<ReturnCaseFacts> {
   const skus = [...new Set(c.doc.lines.map((l) => l.sku))];
-  const stock = await queryStock(db, { skus, limit: 10_000 });
+  const stock = await stockOfSkus(db, skus);
   const replacementInStock = c.doc.lines.every((l) => stock.filter((s) => s.sku === l.sku).reduce((n, s) => n + sellable(s), 0) >= l.qty);
   // Warranty terms per supplier are not modelled yet: a product bought from a supplier counts as covered.
   let supplierWarrantyActive = true;

@@ -1,4 +1,5 @@
 import type { SqlExecutor, Tx } from '../port.js';
+import { rowChunks, valuesList } from './row-chunks.js';
 import { GENESIS_HASH, linkHash, type AuditEntry, type ChainedAuditEntry } from '../../engine/audit/entry.js';
 
 /**
@@ -12,15 +13,19 @@ export async function appendAudit(tx: Tx, entries: readonly AuditEntry[]): Promi
   const head = await tx.get<{ seq: number; hash: string }>(`SELECT seq, hash FROM audit_head WHERE id = 1${lock}`);
   let seq = Number(head?.seq ?? 0);
   let prev = head?.hash ?? GENESIS_HASH;
+  const rows: unknown[][] = [];
   for (const e of entries) {
     seq += 1;
     const hash = linkHash(seq, prev, e);
+    rows.push([seq, e.at, e.actor, e.role, e.action, e.subject, e.beforeDigest, e.afterDigest, e.detail ? JSON.stringify(e.detail) : null, prev, hash]);
+    prev = hash;
+  }
+  for (const chunk of rowChunks(rows)) {
     await tx.run(
       `INSERT INTO audit (seq, at, actor, role, action, subject, before_digest, after_digest, detail, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [seq, e.at, e.actor, e.role, e.action, e.subject, e.beforeDigest, e.afterDigest, e.detail ? JSON.stringify(e.detail) : null, prev, hash],
+       VALUES ${valuesList(chunk.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')}`,
+      chunk.flat(),
     );
-    prev = hash;
   }
   await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [seq, prev]);
 }

@@ -1,3 +1,4 @@
+import { rowChunks, valuesList } from './row-chunks.js';
 import type { SqlExecutor } from '../port.js';
 import type { EventStatus, StoredEvent } from '../../domain/events/envelope.js';
 
@@ -95,15 +96,16 @@ export async function appendEvents(db: SqlExecutor, rows: readonly NewEventRow[]
  * for the record, and no dispatcher round is spent on it.
  */
 export async function appendDecided(db: SqlExecutor, rows: readonly NewEventRow[], at: string): Promise<void> {
-  for (let start = 0; start < rows.length; start += PG_ROWS_PER_INSERT) {
-    const chunk = rows.slice(start, start + PG_ROWS_PER_INSERT);
+  for (const chunk of rowChunks(rows)) {
     await db.run(
-      `INSERT INTO events (${EVENT_COLUMNS}, processed_at) VALUES ${chunk.map(() => `${EVENT_VALUES.slice(0, -1)}, ?)`).join(', ')}
+      `INSERT INTO events (${EVENT_COLUMNS}, processed_at) VALUES ${valuesList(chunk.length, DECIDED_VALUES)}
        ON CONFLICT (source, source_event_id) DO NOTHING`,
       chunk.flatMap((r) => [...eventParams(r), r.status === 'processed' ? at : null]),
     );
   }
 }
+
+const DECIDED_VALUES = `${EVENT_VALUES.slice(0, -1)}, ?)`;
 
 /** A store that appends intake groups on a path of its own (the SQLite append worker). */
 export interface EventAppender {

@@ -27,7 +27,31 @@ export async function listProducts(db: SqlExecutor, afterSku: string, limit: num
 
 export async function getLocation(db: SqlExecutor, id: string): Promise<Location | undefined> {
   const r = await db.get<{ id: string; attrs: string }>('SELECT id, attrs FROM locations WHERE id = ?', [id]);
-  return r ? { id: r.id, ...(JSON.parse(r.attrs) as LocationAttributes) } : undefined;
+  return r ? { id: r.id, ...locationAttrs(r.attrs) } : undefined;
+}
+
+/**
+ * Location rows are read for every order routed (a few hundred bytes of JSON each, nine or so per
+ * order): the parsed attributes are kept by their exact text, so a changed row is parsed afresh.
+ * Frozen, because callers share them.
+ */
+const parsedLocations = new Map<string, LocationAttributes>();
+function locationAttrs(text: string): LocationAttributes {
+  let attrs = parsedLocations.get(text);
+  if (!attrs) {
+    attrs = deepFreeze(JSON.parse(text) as LocationAttributes);
+    if (parsedLocations.size >= 10_000) parsedLocations.clear();
+    parsedLocations.set(text, attrs);
+  }
+  return attrs;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 export async function putLocation(db: SqlExecutor, l: Location, at: string, eventId: string): Promise<void> {
@@ -42,7 +66,7 @@ export async function putLocation(db: SqlExecutor, l: Location, at: string, even
 
 export async function listLocations(db: SqlExecutor): Promise<Location[]> {
   const rows = await db.all<{ id: string; attrs: string }>('SELECT id, attrs FROM locations ORDER BY id');
-  return rows.map((r) => ({ id: r.id, ...(JSON.parse(r.attrs) as LocationAttributes) }));
+  return rows.map((r) => ({ id: r.id, ...locationAttrs(r.attrs) }));
 }
 
 export async function getSource(db: SqlExecutor, id: string): Promise<Source | undefined> {

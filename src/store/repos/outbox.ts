@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../port.js';
+import { rowChunks, valuesList } from './row-chunks.js';
 
 export interface OutboxRow {
   id: string;
@@ -13,11 +14,18 @@ export interface OutboxRow {
 
 /** Effects on the outside world are written here in the deciding transaction, delivered later. */
 export async function insertOutbox(db: SqlExecutor, r: OutboxRow): Promise<void> {
-  await db.run(
-    `INSERT INTO outbox (id, seq, event_id, destination, kind, subject, payload, status, attempts, next_attempt_at, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?) ON CONFLICT (id) DO NOTHING`,
-    [r.id, r.seq, r.eventId, r.destination, r.kind, r.subject, JSON.stringify(r.payload), r.createdAt],
-  );
+  await insertOutboxRows(db, [r]);
+}
+
+/** Several outbox rows in multi-row INSERTs (the dispatcher writes a batch's rows together). */
+export async function insertOutboxRows(db: SqlExecutor, rows: readonly OutboxRow[]): Promise<void> {
+  for (const chunk of rowChunks(rows)) {
+    await db.run(
+      `INSERT INTO outbox (id, seq, event_id, destination, kind, subject, payload, status, attempts, next_attempt_at, created_at)
+       VALUES ${valuesList(chunk.length, "(?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?)")} ON CONFLICT (id) DO NOTHING`,
+      chunk.flatMap((r) => [r.id, r.seq, r.eventId, r.destination, r.kind, r.subject, JSON.stringify(r.payload), r.createdAt]),
+    );
+  }
 }
 
 export async function outboxByEvent(db: SqlExecutor, eventId: string): Promise<Array<{ id: string; destination: string; kind: string; status: string }>> {

@@ -39,6 +39,25 @@ export async function getStocksAt(db: SqlExecutor, locationId: string, skus: rea
   return out;
 }
 
+/**
+ * Every location's stock of some skus, ordered by sku then location. No ORDER BY in SQL: with an IN
+ * list SQLite sorts through a temporary b-tree, which costs as much as the read; the order is made
+ * here instead (the router reads this for every order).
+ */
+export async function stockOfSkus(db: SqlExecutor, skus: readonly string[]): Promise<StockLevel[]> {
+  const unique = [...new Set(skus)];
+  const out: StockLevel[] = [];
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500);
+    const rows = await db.all<StockRow>(
+      `SELECT sku, location_id, on_hand, reserved, protected, safety_stock FROM stock WHERE sku IN (${chunk.map(() => '?').join(', ')})`,
+      chunk,
+    );
+    for (const r of rows) out.push(toLevel(r));
+  }
+  return out.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0));
+}
+
 export interface StockQuery {
   sku?: string;
   locationId?: string;

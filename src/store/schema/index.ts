@@ -11,6 +11,7 @@ import { clusterSchema } from './008-cluster.js';
 import { capacitySchema } from './010-capacity.js';
 import { replenishmentSchema } from './009-replenishment.js';
 import { outboxOrderSchema } from './011-outbox-order.js';
+import { backlogAgeSchema } from './012-backlog-age.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
@@ -26,5 +27,6 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 9, name: 'replenishment', sql: replenishmentSchema(dialect) },
     { version: 10, name: 'capacity', sql: capacitySchema(dialect) },
     { version: 11, name: 'outbox-order', sql: outboxOrderSchema(dialect) },
+    { version: 12, name: 'backlog-age', sql: backlogAgeSchema(dialect) },
   ];
 }

@@ -36,7 +36,7 @@ export class SqliteStore implements Store, EventAppender {
   private readonly writer: Database.Database;
   private readonly reader: Database.Database;
   private readonly writerExec: SqliteExecutor;
-  private readonly mutex: { run<T>(fn: () => Promise<T>): Promise<T> };
+  private readonly mutex: { run<T>(fn: () => Promise<T>): Promise<T>; waiting(): number };
   private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo' | 'relaxed' | 'durable', Statement>;
   private readonly file: string;
   private readonly synchronous: 'FULL' | 'NORMAL';
@@ -50,7 +50,7 @@ export class SqliteStore implements Store, EventAppender {
     // In-thread callers queue on the mutex; with a shared lock, each then queues with the other threads.
     const local = new Mutex();
     const shared = options.writeLock;
-    this.mutex = shared ? { run: (fn) => local.run(() => shared.run(fn)) } : local;
+    this.mutex = shared ? { run: (fn) => local.run(() => shared.run(fn)), waiting: () => local.waiting() + shared.waiting() } : local;
     this.file = options.file;
     this.synchronous = options.synchronous ?? 'FULL';
     // A file database appends intake groups on a worker thread (created on first use, after migrate).
@@ -181,6 +181,7 @@ export class SqliteStore implements Store, EventAppender {
         }
       },
       afterCommit: (fn) => hooks.push(fn),
+      contended: () => store.mutex.waiting() > 0,
     };
   }
 
