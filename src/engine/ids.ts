@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { sha256Hex } from '../domain/canonical-json.js';
 import type { DecisionContext } from '../domain/decision-context.js';
 
 /**
@@ -19,7 +20,7 @@ export function newEventId(nowMs: number = Date.now()): string {
  * seed passes its time prefix on (the rest is the hash), so derived ids stay time-ordered too.
  */
 export function derivedId(seed: string, kind: string, n: number): string {
-  const h = createHash('sha256').update(`${seed}\u0000${kind}\u0000${n}`).digest('hex');
+  const h = sha256Hex(`${seed}\u0000${kind}\u0000${n}`);
   const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   if (V7.test(seed)) return `${seed.slice(0, 13)}-7${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;

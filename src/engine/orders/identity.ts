@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../domain/canonical-json.js';
 
 /**
  * An order's id is derived from its identity (channel, external order id): the same order sent
  * again under another event id finds the same row, and a replay rebuilds the same ids.
  */
 export function orderIdFor(source: string, externalOrderId: string): string {
-  return `ord_${createHash('sha256').update(`${source}\u0000${externalOrderId}`).digest('hex').slice(0, 24)}`;
+  return `ord_${sha256Hex(`${source}\u0000${externalOrderId}`).slice(0, 24)}`;
 }
 
 export function orderSubject(source: string, externalOrderId: string): string {
@@ -15,5 +15,5 @@ export function orderSubject(source: string, externalOrderId: string): string {
 /** Velocity per address: country + postcode (or coordinates), normalised, hashed. */
 export function addressKey(address: { country: string; postcode?: string; lat?: number; lon?: number }): string {
   const where = address.postcode?.replace(/\s+/g, '').toUpperCase() ?? (address.lat !== undefined ? `${address.lat.toFixed(3)},${address.lon?.toFixed(3)}` : '');
-  return createHash('sha256').update(`${address.country.toUpperCase()}|${where}`).digest('hex').slice(0, 24);
+  return sha256Hex(`${address.country.toUpperCase()}|${where}`).slice(0, 24);
 }
