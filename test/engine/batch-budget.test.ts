@@ -47,7 +47,7 @@ describe('dispatch batches: short while a writer waits, long while none does', (
     expect(seen.size).toBe(1);
   });
 
-  it('a writer queuing behind the batch ends it at the budget; the rest follows in the next batch', async () => {
+  it('a writer queuing behind the batch ends it at the budget; the rest follows in later batches', async () => {
     const seen = new Set<unknown>();
     let queued: Promise<unknown> | undefined;
     await app(true, slowHandler(seen, () => {
@@ -59,7 +59,9 @@ describe('dispatch batches: short while a writer waits, long while none does', (
     expect(first).toBeGreaterThan(0);
     expect(first).toBeLessThan(40);
     await queued;
-    expect(await t.app.dispatcher.runOnce()).toBe(40 - first);
+    let rest = 0;
+    for (let n = await t.app.dispatcher.runOnce(); n > 0; n = await t.app.dispatcher.runOnce()) rest += n;
+    expect(rest).toBe(40 - first);
   });
 
   it('inline (HTTP on the same thread) a batch keeps to its budget even when nobody waits', async () => {

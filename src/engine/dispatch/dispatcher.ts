@@ -122,8 +122,13 @@ export class Dispatcher {
   private woken = false;
   private readonly clock: () => number;
   private readonly random: () => number;
-  /** Events the last batch got through in its time budget: the next batch reads about twice that. */
-  private lastBatch = 64;
+  /**
+   * Pending events the next batch reads. Every row read is parsed, so reading far more than a batch
+   * gets through in its time is wasted work (under intake load a batch does ~6 orders): after a batch
+   * that ran out of time this is a little over what it did; after one that ran out of events, twice
+   * what it read.
+   */
+  private readAhead = 64;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -226,8 +231,7 @@ export class Dispatcher {
         if (!lock?.ok) return { settled: [], emitted: 0, processed: [], now: 0 };
       }
       const now = this.clock();
-      // Reading (and parsing) far more rows than the time budget lets us process is wasted work.
-      const limit = Math.min(this.deps.settings.batchSize, Math.max(64, this.lastBatch * 2));
+      const limit = Math.min(this.deps.settings.batchSize, this.readAhead);
       const candidates = await pendingEvents(tx, limit, count > 1 ? { index, count } : undefined);
       const careful = mode === 'careful' || candidates.some((e) => e.attempts > 0);
       const started = performance.now();
@@ -237,10 +241,12 @@ export class Dispatcher {
       const audits: AuditEntry[] = [];
       const writes = new DecidedWrites();
       const result: Outcome = { settled: [], emitted: 0, processed: [], now };
+      let outOfTime = false;
       for (const e of candidates) {
         if (attempted > 0) {
           const elapsed = performance.now() - started;
-          if (elapsed > ceiling || (elapsed > budget && (tx.contended?.() ?? true))) break;
+          outOfTime = elapsed > ceiling || (elapsed > budget && (tx.contended?.() ?? true));
+          if (outOfTime) break;
         }
         if (blocked.has(e.subject)) continue;
         if (e.nextAttemptAt > now) {
@@ -255,7 +261,7 @@ export class Dispatcher {
         else blocked.add(e.subject);
         result.emitted += done.emitted;
       }
-      this.lastBatch = attempted;
+      this.readAhead = outOfTime ? Math.max(16, Math.ceil(attempted * 1.25) + 4) : Math.min(this.deps.settings.batchSize, Math.max(16, limit * 2));
       await writes.flush(tx, now);
       await markProcessed(tx, result.processed.map((e) => e.id), new Date(now).toISOString());
       await appendAudit(tx, audits);
