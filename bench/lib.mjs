@@ -1,10 +1,22 @@
 /**
  * Pieces the benchmark scripts share: signing, latency statistics, /proc sampling, a keep-alive
- * HTTP request, and waiting for a backlog to drain.
+ * HTTP request, waiting for a backlog to drain, and the order workload (issue 3).
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import http from 'node:http';
+
+/** The compiled code a script measures: ./dist, or BENCH_DIST (another commit's build, for an A/B). */
+export const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '..', process.env.BENCH_DIST ?? 'dist');
+export const loadDist = (p) => import(pathToFileURL(join(DIST, p)).href);
+
+/** `--name value` from the command line (`'true'` for a bare flag), or the default. */
+export function arg(name, d) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? d : (process.argv[i + 1] ?? 'true');
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
@@ -72,4 +84,51 @@ export function request(agent, url, method, path, body, headers) {
     req.on('error', rej);
     req.end(body);
   });
+}
+
+/**
+ * The order workload (issue 3's bench): the demo retailer's 9 locations and 500 SKUs, stocked deep
+ * enough that every order can be routed, and signed `order.placed` events of 1–3 lines across the
+ * shipping methods that every location can serve (standard, express), each routed and reserved.
+ */
+export class OrderWorkload {
+  constructor(source, retailer) {
+    this.source = source;
+    this.n = 0;
+    this.run = randomBytes(4).toString('hex');
+    this.locationsList = retailer.demoLocations();
+    this.skus = retailer.demoProducts().map((p) => ({ sku: p.sku, price: p.price }));
+  }
+  locations() {
+    const at = new Date().toISOString();
+    return [
+      ...this.locationsList.map((l) => ({ source: this.source, sourceEventId: `loc-${this.run}-${l.id}`, type: 'location.upserted', occurredAt: at, payload: { ...l, dailyCapacity: 1_000_000 } })),
+      ...this.locationsList.map((l) => ({
+        source: this.source, sourceEventId: `stock-${this.run}-${l.id}`, type: 'inventory.snapshot', occurredAt: at,
+        payload: { locationId: l.id, counts: this.skus.map((s) => ({ sku: s.sku, onHand: 1_000_000 })) },
+      })),
+    ];
+  }
+  next() {
+    const n = this.n++;
+    const lines = Array.from({ length: 1 + (n % 3) }, (_, i) => {
+      const p = this.skus[(n * 7 + i * 131) % this.skus.length];
+      return { lineId: String(i + 1), sku: p.sku, qty: 1 + ((n + i) % 2), unitPrice: p.price };
+    });
+    const city = this.locationsList[n % 6];
+    return {
+      source: this.source,
+      sourceEventId: `order-${this.run}-${n}`,
+      type: 'order.placed',
+      occurredAt: new Date().toISOString(),
+      payload: {
+        externalOrderId: `B-${this.run}-${n}`,
+        customer: { id: `cust-${n % 5000}` },
+        lines,
+        currency: 'EUR',
+        shipping: { method: n % 4 === 0 ? 'express' : 'standard', address: { country: 'NL', postcode: `${1000 + (n % 8999)}AB`, lat: city.lat + 0.01, lon: city.lon + 0.01 } },
+        payment: { status: 'authorized', amount: lines.reduce((a, l) => a + l.qty * l.unitPrice, 0) },
+      },
+    };
+  }
 }

@@ -17,17 +17,11 @@
  */
 import { mkdtempSync, copyFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { arg, loadDist } from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = resolve(ROOT, process.env.BENCH_DIST ?? 'dist');
-const load = (p) => import(pathToFileURL(join(DIST, p)).href);
-const arg = (name, d) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? d : (process.argv[i + 1] ?? 'true');
-};
+const load = loadDist;
 const RUNS = Number(arg('runs', 3));
 const JSON_OUT = process.argv.includes('--json');
 

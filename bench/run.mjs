@@ -31,7 +31,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { drain, latencySummary, log, ProcSampler, request, sign, sleep } from './lib.mjs';
+import { drain, latencySummary, log, OrderWorkload, ProcSampler, request, sign, sleep } from './lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = resolve(ROOT, process.env.BENCH_DIST ?? 'dist');
@@ -112,53 +112,6 @@ class Workload {
       payload: {
         locationId: this.locationId(loc),
         counts: counts.map((onHand, j) => ({ sku: `SKU-${String(loc).padStart(3, '0')}-${String(j).padStart(2, '0')}-APPAREL-COTTON-TEE-XL`, onHand, protected: 2, safetyStock: 5 })),
-      },
-    };
-  }
-}
-
-/**
- * The order workload (issue 3's bench): the demo retailer's 9 locations and 500 SKUs, stocked deep
- * enough that every order can be routed, and signed `order.placed` events of 1–3 lines across the
- * shipping methods that every location can serve (standard, express), each routed and reserved.
- */
-class OrderWorkload {
-  constructor(source, retailer) {
-    this.source = source;
-    this.n = 0;
-    this.run = randomBytes(4).toString('hex');
-    this.locationsList = retailer.demoLocations();
-    this.skus = retailer.demoProducts().map((p) => ({ sku: p.sku, price: p.price }));
-  }
-  locations() {
-    const at = new Date().toISOString();
-    return [
-      ...this.locationsList.map((l) => ({ source: this.source, sourceEventId: `loc-${this.run}-${l.id}`, type: 'location.upserted', occurredAt: at, payload: { ...l, dailyCapacity: 1_000_000 } })),
-      ...this.locationsList.map((l) => ({
-        source: this.source, sourceEventId: `stock-${this.run}-${l.id}`, type: 'inventory.snapshot', occurredAt: at,
-        payload: { locationId: l.id, counts: this.skus.map((s) => ({ sku: s.sku, onHand: 1_000_000 })) },
-      })),
-    ];
-  }
-  next() {
-    const n = this.n++;
-    const lines = Array.from({ length: 1 + (n % 3) }, (_, i) => {
-      const p = this.skus[(n * 7 + i * 131) % this.skus.length];
-      return { lineId: String(i + 1), sku: p.sku, qty: 1 + ((n + i) % 2), unitPrice: p.price };
-    });
-    const city = this.locationsList[n % 6];
-    return {
-      source: this.source,
-      sourceEventId: `order-${this.run}-${n}`,
-      type: 'order.placed',
-      occurredAt: new Date().toISOString(),
-      payload: {
-        externalOrderId: `B-${this.run}-${n}`,
-        customer: { id: `cust-${n % 5000}` },
-        lines,
-        currency: 'EUR',
-        shipping: { method: n % 4 === 0 ? 'express' : 'standard', address: { country: 'NL', postcode: `${1000 + (n % 8999)}AB`, lat: city.lat + 0.01, lon: city.lon + 0.01 } },
-        payment: { status: 'authorized', amount: lines.reduce((a, l) => a + l.qty * l.unitPrice, 0) },
       },
     };
   }

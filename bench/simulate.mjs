@@ -13,17 +13,11 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { arg, loadDist } from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = resolve(ROOT, process.env.BENCH_DIST ?? 'dist');
-const load = (p) => import(pathToFileURL(join(DIST, p)).href);
-const arg = (name, d) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? d : (process.argv[i + 1] ?? 'true');
-};
+const load = loadDist;
 const ORDERS = Number(arg('orders', 5000));
 const JSON_OUT = process.argv.includes('--json');
 

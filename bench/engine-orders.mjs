@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/**
+ * The engine alone on orders: `npm run build && node bench/engine-orders.mjs`.
+ *
+ * What `npm run bench`'s order phase cannot separate: with intake and the load generator sharing two
+ * cores, "processed during the load" mixes the engine's speed with its share of the machine. Here a
+ * SQLite store gets the demo retailer's 9 locations and 500 SKUs stocked deep, then N `order.placed`
+ * (the same workload as the order phase: 1–3 lines, standard/express) are taken in with the workers
+ * stopped; then the workers start — dispatcher, scheduler, delivery, availability, AI, as on the
+ * engine thread (the app holds a shared write lock, so batches may run long while nobody waits) —
+ * and the clock runs until nothing is pending. Every order must end allocated.
+ *
+ *   --orders <n>   orders per run (default 4000)
+ *   --runs <n>     runs, each on a fresh store; the median is reported (default 3)
+ *   --inline       dispatch settings of an inline app (the batch budget is the ceiling)
+ *   --sql-stats    per statement: calls, total and mean time (better-sqlite3 wrapped), after the runs
+ *   --json         one JSON line instead of the table
+ *   BENCH_DIST     compiled code to use (default ./dist; another commit's build for an A/B)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { arg, DIST, loadDist, OrderWorkload, sleep } from './lib.mjs';
+
+const load = loadDist;
+const has = (name) => process.argv.includes(`--${name}`);
+const ORDERS = Number(arg('orders', 4000));
+const RUNS = Number(arg('runs', 3));
+
+const { createApp } = await load('app.js');
+const { loadConfig } = await load('config.js');
+const { createLogger } = await load('observability/logger.js');
+const { backlog } = await load('store/repos/events.js');
+const { SharedWriteLock } = await load('store/shared-lock.js');
+const retailer = await load('demo/retailer.js');
+
+/** Statement timings: every better-sqlite3 statement's run/get/all, keyed by its SQL. */
+const sqlStats = new Map();
+if (has('sql-stats')) {
+  const proto = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1'));
+  for (const method of ['run', 'get', 'all']) {
+    const original = proto[method];
+    proto[method] = function timed(...params) {
+      const t0 = process.hrtime.bigint();
+      try {
+        return original.apply(this, params);
+      } finally {
+        const sql = this.source.replace(/\s+/g, ' ');
+        // Statements that differ only after 100 characters (IN lists) are told apart by their length.
+        const key = `${method} ${sql.slice(0, 100)}${sql.length > 100 ? ` …(${sql.length} chars)` : ''}`;
+        const s = sqlStats.get(key) ?? { calls: 0, ns: 0n };
+        s.calls++;
+        s.ns += process.hrtime.bigint() - t0;
+        sqlStats.set(key, s);
+      }
+    };
+  }
+}
+
+async function untilDrained(app) {
+  for (;;) {
+    if ((await backlog(app.store.read)).count === 0) return;
+    await sleep(100);
+  }
+}
+
+async function run() {
+  const dir = mkdtempSync(join(os.tmpdir(), 'omniops-engine-orders-'));
+  const config = loadConfig({ dataDir: dir, store: 'sqlite', secretKey: randomBytes(32).toString('base64'), logLevel: 'silent' }, {});
+  const app = await createApp(config, { logger: createLogger('silent'), ...(has('inline') ? {} : { writeLock: SharedWriteLock.create() }) });
+  try {
+    const w = new OrderWorkload('bench', retailer);
+    for (const e of w.locations()) {
+      const r = await app.intake.submit(e);
+      if (!r.ok) throw new Error(`seed refused: ${JSON.stringify(r.error)}`);
+    }
+    app.startWorkers();
+    await untilDrained(app);
+    await app.dispatcher.stop();
+    let next = 0;
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      while (next < ORDERS) {
+        next++;
+        const r = await app.intake.submit(w.next());
+        if (!r.ok) throw new Error(`order refused: ${JSON.stringify(r.error)}`);
+      }
+    }));
+    sqlStats.clear();
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    app.dispatcher.start();
+    await untilDrained(app);
+    const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const states = Object.fromEntries((await app.store.read.all('SELECT state, COUNT(*) AS n FROM orders GROUP BY state')).map((r) => [r.state, Number(r.n)]));
+    if (states.allocated !== ORDERS) throw new Error(`expected ${ORDERS} orders allocated, found ${JSON.stringify(states)}`);
+    return { secs, ordersPerSec: ORDERS / secs, cpuCores: (cpu.user + cpu.system) / 1e6 / secs };
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const results = [];
+for (let i = 0; i < RUNS; i++) results.push(await run());
+const sorted = [...results].sort((a, b) => a.ordersPerSec - b.ordersPerSec);
+const median = sorted[Math.floor(sorted.length / 2)];
+const out = { orders: ORDERS, runs: RUNS, inline: has('inline'), dist: DIST, medianOrdersPerSec: Math.round(median.ordersPerSec), ordersPerSec: results.map((r) => Math.round(r.ordersPerSec)), cpuCores: +median.cpuCores.toFixed(2) };
+if (has('json')) console.log(JSON.stringify(out));
+else {
+  console.log(`${ORDERS} orders drained by the engine${out.inline ? ' (inline settings)' : ''}, ${RUNS} runs: median ${out.medianOrdersPerSec} orders/s (runs: ${out.ordersPerSec.join(', ')}), ${out.cpuCores} cores of CPU (the process, all threads)`);
+}
+if (has('sql-stats')) {
+  const rows = [...sqlStats].sort((a, b) => Number(b[1].ns - a[1].ns)).slice(0, 30);
+  console.log('\nSQL of the last run, by total time: calls, total ms, mean µs, statement');
+  for (const [sql, s] of rows) console.log(`${String(s.calls).padStart(7)} ${(Number(s.ns) / 1e6).toFixed(0).padStart(7)} ${(Number(s.ns) / 1e3 / s.calls).toFixed(0).padStart(6)}  ${sql}`);
+}
