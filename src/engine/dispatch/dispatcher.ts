@@ -82,15 +82,53 @@ interface Outcome {
  */
 class DecidedWrites {
   readonly events: NewEventRow[] = [];
-  readonly outbox: OutboxRow[] = [];
+  /** Outbox rows with the event they come from; their seq (the cause's seq × 1000 + n) is set on flush. */
+  readonly outbox: Array<{ row: Omit<OutboxRow, 'seq'>; cause: LoggedEvent; n: number }> = [];
+  /** Follow-ups run before they were written: each must be inserted by the flush, or the batch is wrong. */
+  readonly ranUnwritten = new Map<string, LoggedEvent>();
 
+  /** Writes what is held. */
   async flush(tx: Tx, now: number): Promise<void> {
-    if (this.events.length > 0) await appendDecided(tx, this.events, new Date(now).toISOString());
-    if (this.outbox.length > 0) await insertOutboxRows(tx, this.outbox);
+    if (this.events.length > 0) {
+      const seqs = await appendDecided(tx, this.events, new Date(now).toISOString());
+      for (const [id, e] of this.ranUnwritten) {
+        const seq = seqs.get(id);
+        // Only a cause processed twice could find its decided events already in the log; the fast
+        // path then gives up and the batch runs carefully, without follow-ups.
+        if (seq === undefined) throw new FastPathAborted(id, new Error(`follow-up ${id} was already in the log`));
+        e.seq = seq;
+      }
+    }
+    if (this.outbox.length > 0) await insertOutboxRows(tx, this.outbox.map((o) => ({ ...o.row, seq: o.cause.seq * 1000 + o.n })));
     this.events.length = 0;
     this.outbox.length = 0;
+    this.ranUnwritten.clear();
   }
 }
+
+/**
+ * What a fast batch knows for running follow-ups (events its handlers decided that a handler acts
+ * on) in the same batch. A follow-up may run at once only when nothing earlier of its subject is
+ * still pending: no candidate of the batch still ahead, no event of the subject held back, left
+ * pending or queued in this batch, and (when the batch did not read every pending event) nothing
+ * pending in the log past what it read.
+ */
+interface FollowUps {
+  /** Candidates of each subject the batch has not reached yet. */
+  ahead: Map<string, number>;
+  /** Subjects with a decided event left pending in this batch: later ones of theirs wait too. */
+  waiting: Set<string>;
+  /** Follow-ups decided and not yet run, by subject. */
+  queued: Map<string, number>;
+  /** Whether the batch read fewer pending events than there are (then the log is asked). */
+  truncated: boolean;
+  lastSeq: number;
+  /** Ids run in this batch: still 'pending' in the log until the batch marks them processed. */
+  ran: Set<string>;
+}
+
+/** Follow-ups of follow-ups, at most this deep in one batch; deeper ones wait for the next batch. */
+const MAX_FOLLOW_UP_DEPTH = 4;
 
 interface Processed {
   processed: boolean;
@@ -241,19 +279,31 @@ export class Dispatcher {
       const audits: AuditEntry[] = [];
       const writes = new DecidedWrites();
       const result: Outcome = { settled: [], emitted: 0, processed: [], now };
+      // Follow-ups run in the batch only where this transaction is the only writer (SQLite): there
+      // no event can enter the log while the batch decides what is still pending.
+      const followUps: FollowUps | undefined = careful || !tx.contended ? undefined : {
+        ahead: new Map(), waiting: new Set(), queued: new Map(), truncated: candidates.length >= limit, lastSeq: candidates.at(-1)?.seq ?? 0, ran: new Set(),
+      };
+      if (followUps) for (const e of candidates) followUps.ahead.set(e.subject, (followUps.ahead.get(e.subject) ?? 0) + 1);
       let outOfTime = false;
+      let followedUp = 0;
       for (const e of candidates) {
         if (attempted > 0) {
           const elapsed = performance.now() - started;
           outOfTime = elapsed > ceiling || (elapsed > budget && (tx.contended?.() ?? true));
           if (outOfTime) break;
         }
+        if (followUps) followUps.ahead.set(e.subject, followUps.ahead.get(e.subject)! - 1);
         if (blocked.has(e.subject)) continue;
         if (e.nextAttemptAt > now) {
           blocked.add(e.subject);
           continue;
         }
         attempted++;
+        if (followUps) {
+          followedUp += await this.processWithFollowUps(tx, e, now, audits, writes, followUps, blocked, result, 0);
+          continue;
+        }
         const known = failedFast?.eventId === e.id ? failedFast : undefined;
         const done = careful ? await this.processCarefully(tx, e, now, audits, known?.cause) : await this.processFast(tx, e, now, audits, writes);
         if (done.processed) result.processed.push(e);
@@ -263,6 +313,7 @@ export class Dispatcher {
       }
       this.readAhead = outOfTime ? Math.max(16, Math.ceil(attempted * 1.25) + 4) : Math.min(this.deps.settings.batchSize, Math.max(16, limit * 2));
       await writes.flush(tx, now);
+      attempted += followedUp;
       await markProcessed(tx, result.processed.map((e) => e.id), new Date(now).toISOString());
       await appendAudit(tx, audits);
       return result;
@@ -271,6 +322,54 @@ export class Dispatcher {
     if (outcome.settled.length > 0) this.deps.onSettled?.(outcome.settled);
     if (outcome.emitted > 0) this.woken = true;
     return attempted;
+  }
+
+  /**
+   * Runs an event on the fast path, then the follow-ups it decided that may run at once (see
+   * FollowUps), each right after its cause and before anything decided later. A follow-up that may
+   * not run is left pending for a later batch, as every decided event was before. Returns how many
+   * follow-ups ran. An order's `order.routed` (the ERP push) thus runs in the batch of its
+   * `order.placed` instead of queueing behind every order that arrived in between.
+   */
+  private async processWithFollowUps(tx: Tx, e: LoggedEvent, now: number, audits: AuditEntry[], writes: DecidedWrites, f: FollowUps, blocked: Set<string>, result: Outcome, depth: number): Promise<number> {
+    const from = writes.events.length;
+    await this.processFast(tx, e, now, audits, writes);
+    result.processed.push(e);
+    result.settled.push(e.id);
+    f.ran.add(e.id);
+    const decided = writes.events.slice(from).filter((r) => r.status === 'pending');
+    const runNow: NewEventRow[] = [];
+    for (const r of decided) {
+      if (depth < MAX_FOLLOW_UP_DEPTH && (await this.mayFollowUp(tx, r.subject, f, blocked))) {
+        runNow.push(r);
+        f.queued.set(r.subject, (f.queued.get(r.subject) ?? 0) + 1);
+      } else {
+        f.waiting.add(r.subject);
+        result.emitted++;
+      }
+    }
+    let ran = 0;
+    for (const r of runNow) {
+      f.queued.set(r.subject, f.queued.get(r.subject)! - 1);
+      // Runs before it is written (its row is among the held writes, after its cause's): its seq,
+      // needed only for the order of its outbox rows, is filled in when the batch writes them.
+      const followUp: LoggedEvent = {
+        seq: 0, id: r.id, source: r.source, sourceEventId: r.sourceEventId, type: r.type, schemaVersion: r.schemaVersion,
+        occurredAt: r.occurredAt, receivedAt: r.receivedAt, receivedMs: r.receivedMs, subject: r.subject,
+        payload: JSON.parse(r.payloadJson) as Record<string, unknown>, causationId: r.causationId, correlationId: r.correlationId,
+        actor: r.actor, actorRole: r.actorRole, status: 'pending', attempts: 0, lastError: null, nextAttemptAt: 0,
+      };
+      writes.ranUnwritten.set(followUp.id, followUp);
+      ran += 1 + (await this.processWithFollowUps(tx, followUp, now, audits, writes, f, blocked, result, depth + 1));
+    }
+    return ran;
+  }
+
+  private async mayFollowUp(tx: Tx, subject: string, f: FollowUps, blocked: Set<string>): Promise<boolean> {
+    if (blocked.has(subject) || f.waiting.has(subject) || (f.queued.get(subject) ?? 0) > 0 || (f.ahead.get(subject) ?? 0) > 0) return false;
+    if (!f.truncated) return true;
+    const later = await tx.all<{ id: string }>(`SELECT id FROM events WHERE subject = ? AND seq > ? AND status = 'pending' ORDER BY seq LIMIT 16`, [subject, f.lastSeq]);
+    return later.every((x) => f.ran.has(x.id)) && later.length < 16;
   }
 
   /** Runs an event's handlers and writes what they decided; throws what a handler threw. */
@@ -291,7 +390,7 @@ export class Dispatcher {
     await this.decide(tx, e, emitted, writes);
     const createdAt = new Date(now).toISOString();
     for (let i = 0; i < outbox.length; i++) {
-      writes.outbox.push({ ...outbox[i]!, id: derivedId(e.id, 'outbox', i + 1), eventId: e.id, seq: e.seq * 1000 + i, createdAt });
+      writes.outbox.push({ row: { ...outbox[i]!, id: derivedId(e.id, 'outbox', i + 1), eventId: e.id, createdAt }, cause: e, n: i });
     }
     return { notes, emitted: emitted.length };
   }

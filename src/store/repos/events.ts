@@ -93,16 +93,20 @@ export async function appendEvents(db: SqlExecutor, rows: readonly NewEventRow[]
 /**
  * Writes the events a handler decided, in one multi-row INSERT per chunk. A row whose status is
  * 'processed' (nothing handles it and no rule listens) is stamped processed now: it is in the log
- * for the record, and no dispatcher round is spent on it.
+ * for the record, and no dispatcher round is spent on it. Returns the seq of each row it inserted
+ * (a row already in the log — its cause processed before — is not returned).
  */
-export async function appendDecided(db: SqlExecutor, rows: readonly NewEventRow[], at: string): Promise<void> {
+export async function appendDecided(db: SqlExecutor, rows: readonly NewEventRow[], at: string): Promise<Map<string, number>> {
+  const inserted = new Map<string, number>();
   for (const chunk of rowChunks(rows)) {
-    await db.run(
+    const out = await db.all<{ id: string; seq: number }>(
       `INSERT INTO events (${EVENT_COLUMNS}, processed_at) VALUES ${valuesList(chunk.length, DECIDED_VALUES)}
-       ON CONFLICT (source, source_event_id) DO NOTHING`,
+       ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id, seq`,
       chunk.flatMap((r) => [...eventParams(r), r.status === 'processed' ? at : null]),
     );
+    for (const r of out) inserted.set(r.id, Number(r.seq));
   }
+  return inserted;
 }
 
 const DECIDED_VALUES = `${EVENT_VALUES.slice(0, -1)}, ?)`;
