@@ -1,10 +1,11 @@
 /**
- * Splits `n` rows into multi-row INSERT chunks of 64, then 32, 16 … 1. Each distinct chunk size is
+ * Splits rows into multi-row INSERT chunks of 64, then 32, 16 … 1. Each distinct chunk size is
  * a distinct SQL text, and prepared statements are cached per text: a handful of sizes keeps that
  * cache small whatever the batch sizes, while a batch of hundreds of rows still costs only a few
  * statements (each row still pays its own index updates; what is saved is the per-statement call).
  */
-export function* rowChunks<T>(rows: readonly T[], largest = 64): Generator<readonly T[]> {
+export function* rowChunks<T>(rows: readonly T[]): Generator<readonly T[]> {
+  const largest = 64;
   let start = 0;
   for (let size = largest; size >= 1; size >>= 1) {
     while (rows.length - start >= size) {
