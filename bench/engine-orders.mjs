@@ -5,7 +5,7 @@
  * What `npm run bench`'s order phase cannot separate: with intake and the load generator sharing two
  * cores, "processed during the load" mixes the engine's speed with its share of the machine. Here a
  * SQLite store gets the demo retailer's 9 locations and 500 SKUs stocked deep, then N `order.placed`
- * (the same workload as the order phase: 1–3 lines, standard/express) are taken in with the workers
+ * (the same workload as the order phase: 1–3 lines, standard/express, from a web channel) are taken in with the workers
  * stopped; then the workers start — dispatcher, scheduler, delivery, availability, AI, as on the
  * engine thread (the app holds a shared write lock, so batches may run long while nobody waits) —
  * and the clock runs until nothing is pending. Every order must end allocated.
@@ -15,6 +15,7 @@
  *   --inline       dispatch settings of an inline app (the batch budget is the ceiling)
  *   --sql-stats    per statement: calls, total and mean time (better-sqlite3 wrapped), after the runs
  *   --json         one JSON line instead of the table
+ *   --keep         keep the last run's data directory (printed) to look at its tables afterwards
  *   BENCH_DIST     compiled code to use (default ./dist; another commit's build for an A/B)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +36,7 @@ const { createLogger } = await load('observability/logger.js');
 const { backlog } = await load('store/repos/events.js');
 const { SharedWriteLock } = await load('store/shared-lock.js');
 const retailer = await load('demo/retailer.js');
+const { addSource } = await load('engine/identity/sources.js');
 
 /** Statement timings: every better-sqlite3 statement's run/get/all, keyed by its SQL. */
 const sqlStats = new Map();
@@ -71,6 +73,9 @@ async function run() {
   const config = loadConfig({ dataDir: dir, store: 'sqlite', secretKey: randomBytes(32).toString('base64'), logLevel: 'silent' }, {});
   const app = await createApp(config, { logger: createLogger('silent'), ...(has('inline') ? {} : { writeLock: SharedWriteLock.create() }) });
   try {
+    // As in the HTTP order phase: the orders' source is a web channel, so every order also changes
+    // what that channel may sell (availability deltas, written by the publisher every 500 ms).
+    await addSource(app.store, app.box, { id: 'bench', role: 'admin' }, 'bench', { kind: 'web' });
     const w = new OrderWorkload('bench', retailer);
     for (const e of w.locations()) {
       const r = await app.intake.submit(e);
@@ -99,7 +104,8 @@ async function run() {
     return { secs, ordersPerSec: ORDERS / secs, cpuCores: (cpu.user + cpu.system) / 1e6 / secs };
   } finally {
     await app.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (has('keep')) console.error(`data kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

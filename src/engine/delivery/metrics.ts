@@ -43,13 +43,18 @@ export class DeliveryMetrics {
     new client.Gauge({
       name: 'omniops_stock_discrepancy_rate', help: 'Share of sku × location lines that disagreed with the ERP in the last reconciliation', labelNames: ['destination'], registers,
       async collect() {
-        const rows = await read.all<{ payload: string }>(
-          `SELECT e.payload FROM events e WHERE e.type = 'reconciliation.completed' AND e.seq = (SELECT MAX(x.seq) FROM events x WHERE x.type = 'reconciliation.completed' AND x.subject = e.subject)`);
-        this.reset();
-        for (const r of rows) {
-          const p = JSON.parse(r.payload) as { destinationId: string; compared: number; discrepancies: number };
-          this.set({ destination: p.destinationId }, p.compared === 0 ? 0 : p.discrepancies / p.compared);
+        // The latest reconciliation of each registered destination, through the subject index: a
+        // search of the log by type alone read every event on each scrape (36 ms at 100,000 events,
+        // on the HTTP thread on SQLite, growing with the log).
+        const destinations = await read.all<{ id: string }>('SELECT id FROM destinations ORDER BY id');
+        const latest: Array<{ destinationId: string; compared: number; discrepancies: number }> = [];
+        for (const d of destinations) {
+          const r = await read.get<{ payload: string }>(
+            `SELECT payload FROM events WHERE subject = ? AND type = 'reconciliation.completed' ORDER BY seq DESC LIMIT 1`, [`erp-stock:${d.id}`]);
+          if (r) latest.push(JSON.parse(r.payload) as (typeof latest)[number]);
         }
+        this.reset();
+        for (const p of latest) this.set({ destination: p.destinationId }, p.compared === 0 ? 0 : p.discrepancies / p.compared);
       },
     });
   }

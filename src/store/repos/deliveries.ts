@@ -55,10 +55,16 @@ export async function dueDeliveries(db: SqlExecutor, now: number, limit: number)
   return rows.map(fromRaw);
 }
 
-/** In-flight deliveries per registered destination (leases still live), across processes. */
+/**
+ * In-flight deliveries per registered destination (leases still live), across processes. Only a
+ * pending row holds a lease (every move out of pending sets `lease_until` back to 0), so the status
+ * is not asked: with it the planner walked every pending row by the status index. The literal
+ * `lease_until > 0` lets it use the index of leased rows (migration 013), which a parameter alone
+ * would not prove.
+ */
 export async function inFlightByTarget(db: SqlExecutor, now: number): Promise<Map<string, number>> {
   const rows = await db.all<{ target: string; n: number | string }>(
-    `SELECT target, COUNT(*) AS n FROM outbox WHERE status = 'pending' AND lease_until > ? AND target IS NOT NULL GROUP BY target`, [now]);
+    `SELECT target, COUNT(*) AS n FROM outbox WHERE lease_until > 0 AND lease_until > ? AND target IS NOT NULL GROUP BY target`, [now]);
   return new Map(rows.map((r) => [r.target, Number(r.n)]));
 }
 

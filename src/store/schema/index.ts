@@ -12,6 +12,7 @@ import { capacitySchema } from './010-capacity.js';
 import { replenishmentSchema } from './009-replenishment.js';
 import { outboxOrderSchema } from './011-outbox-order.js';
 import { backlogAgeSchema } from './012-backlog-age.js';
+import { outboxLeasesSchema } from './013-outbox-leases.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
@@ -28,5 +29,6 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 10, name: 'capacity', sql: capacitySchema(dialect) },
     { version: 11, name: 'outbox-order', sql: outboxOrderSchema(dialect) },
     { version: 12, name: 'backlog-age', sql: backlogAgeSchema(dialect) },
+    { version: 13, name: 'outbox-leases', sql: outboxLeasesSchema(dialect) },
   ];
 }
