@@ -61,6 +61,11 @@ export class SqliteStore implements Store, EventAppender {
     this.writer.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.writer.pragma('busy_timeout = 10000');
     this.writer.pragma('foreign_keys = ON');
+    // Statement journals (kept while a multi-row statement runs inside a transaction, so it can be
+    // undone alone) and sorter spills go to memory: with the default they spilled past 64 KiB into
+    // temporary files — a dispatch batch's multi-row INSERTs opened, wrote and unlinked one such file
+    // per statement, as many page writes as the WAL itself got.
+    this.writer.pragma('temp_store = MEMORY');
     // A ':memory:' database is private to its connection, so tests read through the writer.
     this.reader = memory ? this.writer : new Database(options.file);
     if (!memory) this.reader.pragma('busy_timeout = 10000');
@@ -263,6 +268,7 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('busy_timeout = 10000');
 db.pragma('foreign_keys = ON');
+db.pragma('temp_store = MEMORY');
 // Checkpoint every ~32 MB of WAL rather than SQLite's 4 MB: pages the dispatcher rewrites over and over
 // are copied once per checkpoint, and the write lock is held for fewer, larger copies.
 db.pragma('wal_autocheckpoint = 8000');
