@@ -200,7 +200,9 @@ export async function insertReservation(db: SqlExecutor, r: ReservationRecord, a
 
 export async function reservationsOfOrder(db: SqlExecutor, orderId: string): Promise<ReservationRecord[]> {
   const rows = await db.all<{ id: string; order_id: string; line_id: string; fulfilment_id: string; sku: string; location_id: string; qty: number; status: string }>(
-    'SELECT id, order_id, line_id, fulfilment_id, sku, location_id, qty, status FROM reservations WHERE order_id = ? ORDER BY created_at, id',
+    // Through the order's fulfilments: reservations have no index by order (migration 014).
+    `SELECT r.id, r.order_id, r.line_id, r.fulfilment_id, r.sku, r.location_id, r.qty, r.status
+     FROM fulfilments f JOIN reservations r ON r.fulfilment_id = f.id WHERE f.order_id = ? ORDER BY r.created_at, r.id`,
     [orderId],
   );
   return rows.map((r) => ({ id: r.id, orderId: r.order_id, lineId: r.line_id, fulfilmentId: r.fulfilment_id, sku: r.sku, locationId: r.location_id, qty: Number(r.qty), status: r.status as ReservationRecord['status'] }));

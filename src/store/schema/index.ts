@@ -13,6 +13,7 @@ import { replenishmentSchema } from './009-replenishment.js';
 import { outboxOrderSchema } from './011-outbox-order.js';
 import { backlogAgeSchema } from './012-backlog-age.js';
 import { outboxLeasesSchema } from './013-outbox-leases.js';
+import { leanIndexesSchema } from './014-lean-indexes.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
@@ -30,5 +31,6 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 11, name: 'outbox-order', sql: outboxOrderSchema(dialect) },
     { version: 12, name: 'backlog-age', sql: backlogAgeSchema(dialect) },
     { version: 13, name: 'outbox-leases', sql: outboxLeasesSchema(dialect) },
+    { version: 14, name: 'lean-indexes', sql: leanIndexesSchema(dialect) },
   ];
 }
