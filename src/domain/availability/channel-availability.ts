@@ -37,15 +37,22 @@ export function channelAvailability(
   stock: readonly StockLevel[],
   policy: AvailabilityPolicy,
 ): ChannelAvailability[] {
-  const skus = [...new Set(stock.map((s) => s.sku))].sort();
+  // Grouped once: a publisher round asks for hundreds of skus over thousands of stock rows, and a
+  // scan of every row per sku and channel was the round's main cost.
+  const bySku = new Map<string, StockLevel[]>();
+  for (const s of stock) {
+    const rows = bySku.get(s.sku);
+    if (rows) rows.push(s);
+    else bySku.set(s.sku, [s]);
+  }
+  const skus = [...bySku.keys()].sort();
   const out: ChannelAvailability[] = [];
   for (const channel of [...channels].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     const rule = allocationRuleFor(channel, policy);
     const serving = locationsServing(rule, locations);
     for (const sku of skus) {
-      const sellableTotal = stock
-        .filter((s) => s.sku === sku && serving.has(s.locationId))
-        .reduce((sum, s) => sum + sellableFor(s, policy), 0);
+      let sellableTotal = 0;
+      for (const s of bySku.get(sku)!) if (serving.has(s.locationId)) sellableTotal += sellableFor(s, policy);
       out.push({ channelId: channel.id, sku, quantity: channelQuantity(sellableTotal, rule), sellableTotal, share: rule.share, buffer: rule.buffer });
     }
   }
