@@ -28,6 +28,12 @@ export interface Tx extends SqlExecutor {
    * writers do not queue behind each other.
    */
   contended?(): boolean;
+  /**
+   * What repositories keep for the rest of this transaction (rows read again and again, such as the
+   * locations while a batch routes orders). Cleared when a savepoint rolls back, so nothing kept
+   * outlives the writes it may have seen; each transaction starts with an empty one.
+   */
+  readonly kept: Map<string, unknown>;
 }
 
 export interface TransactionOptions {

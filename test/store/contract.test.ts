@@ -6,6 +6,10 @@ import { reserveIfSellable, setCounted, getStock, releaseReserved } from '../../
 import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutbox } from '../../src/store/repos/outbox.js';
+import { getLocation, listLocations, putLocation } from '../../src/store/repos/masterdata.js';
+import { locationSchema } from '../../src/domain/masterdata/location.js';
+
+const location = (id: string, name: string) => ({ id, ...locationSchema.parse({ name, kind: 'store', lat: 52, lon: 5 }) });
 
 function row(over: Partial<NewEventRow> = {}): NewEventRow {
   const id = over.id ?? `e-${Math.random().toString(36).slice(2)}`;
@@ -86,6 +90,28 @@ for (const factory of storeFactories()) {
       });
       expect(await eventById(store.read, 'kept')).toBeDefined();
       expect(await eventById(store.read, 'dropped')).toBeUndefined();
+    });
+
+    it('locations read in a write transaction are kept until one is written, and a rolled-back savepoint forgets what it saw', async () => {
+      await store.transaction((tx) => putLocation(tx, location('a', 'A'), 'now', 'e1'));
+      await store.transaction(async (tx) => {
+        expect((await listLocations(tx)).map((l) => l.name)).toEqual(['A']);
+        // Another connection cannot write meanwhile (SQLite's single writer; a PostgreSQL reader
+        // would see it, which is why only write transactions keep): the kept list is what it read.
+        await putLocation(tx, location('b', 'B'), 'now', 'e2');
+        expect((await listLocations(tx)).map((l) => l.name)).toEqual(['A', 'B']);
+        await expect(tx.savepoint(async () => {
+          await putLocation(tx, location('a', 'A renamed'), 'now', 'e3');
+          expect((await listLocations(tx)).map((l) => l.name)).toEqual(['A renamed', 'B']);
+          throw new Error('handler failed');
+        })).rejects.toThrow('handler failed');
+        expect((await getLocation(tx, 'a'))?.name).toBe('A');
+        expect((await listLocations(tx)).map((l) => l.name)).toEqual(['A', 'B']);
+        // Callers get their own array: changing it changes nothing kept.
+        (await listLocations(tx)).pop();
+        expect(await listLocations(tx)).toHaveLength(2);
+      });
+      expect((await listLocations(store.read)).map((l) => l.name)).toEqual(['A', 'B']);
     });
 
     it('a failed transaction leaves nothing and runs no after-commit hook', async () => {

@@ -47,8 +47,10 @@ export class PostgresStore implements Store {
       const hooks: Array<() => void> = [];
       let savepointSeq = 0;
       const exec = new PgExecutor((q) => client.query(q as pg.QueryConfig));
+      const kept = new Map<string, unknown>();
       const tx: Tx = {
         dialect: 'postgres',
+        kept,
         run: (sql, params) => exec.run(sql, params),
         get: (sql, params) => exec.get(sql, params),
         all: (sql, params) => exec.all(sql, params),
@@ -62,6 +64,7 @@ export class PostgresStore implements Store {
           } catch (error) {
             await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
             await client.query(`RELEASE SAVEPOINT ${name}`);
+            kept.clear();
             throw error;
           }
         },

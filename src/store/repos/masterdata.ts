@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../port.js';
+import type { SqlExecutor, Tx } from '../port.js';
 import type { Product, ProductAttributes } from '../../domain/masterdata/product.js';
 import type { Location, LocationAttributes } from '../../domain/masterdata/location.js';
 import type { Source, SourceAttributes } from '../../domain/masterdata/source.js';
@@ -26,8 +26,21 @@ export async function listProducts(db: SqlExecutor, afterSku: string, limit: num
 }
 
 export async function getLocation(db: SqlExecutor, id: string): Promise<Location | undefined> {
+  const listed = keptLocations(db);
+  if (listed) return listed.find((l) => l.id === id);
   const r = await db.get<{ id: string; attrs: string }>('SELECT id, attrs FROM locations WHERE id = ?', [id]);
   return r ? { id: r.id, ...locationAttrs(r.attrs) } : undefined;
+}
+
+/**
+ * In a write transaction the locations are read once and kept for the rest of it (`Tx.kept`):
+ * routing reads the list for every order and a location once or twice more, and a dispatch batch
+ * routes dozens of orders. A write through `putLocation` drops them; a reader connection (no
+ * `kept`) always reads, since it sees other writers' commits.
+ */
+const KEPT = 'locations';
+function keptLocations(db: SqlExecutor): readonly Location[] | undefined {
+  return (db as Partial<Tx>).kept?.get(KEPT) as readonly Location[] | undefined;
 }
 
 /**
@@ -62,11 +75,17 @@ export async function putLocation(db: SqlExecutor, l: Location, at: string, even
        updated_at = excluded.updated_at, updated_by_event = excluded.updated_by_event`,
     [id, l.name, l.kind, JSON.stringify(attrs), at, eventId],
   );
+  (db as Partial<Tx>).kept?.delete(KEPT);
 }
 
+/** Every location, by id (kept for the rest of a write transaction, see `keptLocations`). */
 export async function listLocations(db: SqlExecutor): Promise<Location[]> {
+  const kept = keptLocations(db);
+  if (kept) return [...kept];
   const rows = await db.all<{ id: string; attrs: string }>('SELECT id, attrs FROM locations ORDER BY id');
-  return rows.map((r) => ({ id: r.id, ...locationAttrs(r.attrs) }));
+  const list = rows.map((r) => Object.freeze({ id: r.id, ...locationAttrs(r.attrs) }));
+  (db as Partial<Tx>).kept?.set(KEPT, list);
+  return [...list];
 }
 
 export async function getSource(db: SqlExecutor, id: string): Promise<Source | undefined> {

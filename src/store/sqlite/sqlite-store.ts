@@ -168,8 +168,10 @@ export class SqliteStore implements Store, EventAppender {
   private makeTx(hooks: Array<() => void>): Tx {
     const exec = this.writerExec;
     const store = this;
+    const kept = new Map<string, unknown>();
     return {
       dialect: 'sqlite',
+      kept,
       run: (sql, params) => exec.run(sql, params),
       get: (sql, params) => exec.get(sql, params),
       all: (sql, params) => exec.all(sql, params),
@@ -182,6 +184,7 @@ export class SqliteStore implements Store, EventAppender {
         } catch (error) {
           store.control.rollbackTo.run();
           store.control.release.run();
+          kept.clear();
           throw error;
         }
       },
