@@ -7,8 +7,17 @@ import type { Location } from '../../domain/masterdata/location.js';
 
 /** A location's local calendar day at `nowMs` (capacity is counted per local day). */
 export function localDay(nowMs: number, utcOffsetMinutes: number): string {
-  return new Date(nowMs + utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
+  // Formatted once per calendar day (routing asks for every location of every order).
+  const day = Math.floor((nowMs + utcOffsetMinutes * 60_000) / 86_400_000);
+  let text = dayText.get(day);
+  if (text === undefined) {
+    text = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    if (dayText.size >= 1000) dayText.clear();
+    dayText.set(day, text);
+  }
+  return text;
 }
+const dayText = new Map<number, string>();
 
 export function toSourcingLocation(l: Location, usedToday: number): SourcingLocation {
   return {
