@@ -16,9 +16,11 @@
  *   --sql-stats    per statement: calls, total and mean time (better-sqlite3 wrapped), after the runs
  *   --json         one JSON line instead of the table
  *   --keep         keep the last run's data directory (printed) to look at its tables afterwards
+ *   --wal-sample <ms>  copy the database and its WAL that long into the drain (printed; read them
+ *                  with `node bench/wal-pages.mjs <copy>`: pages written per commit, by table/index)
  *   BENCH_DIST     compiled code to use (default ./dist; another commit's build for an A/B)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -96,6 +98,15 @@ async function run() {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     app.dispatcher.start();
+    if (arg('wal-sample', null) !== null) {
+      const sample = setTimeout(() => {
+        const to = join(os.tmpdir(), `omniops-wal-sample-${process.pid}.db`);
+        copyFileSync(join(dir, 'omniops.db-wal'), `${to}-wal`);
+        copyFileSync(join(dir, 'omniops.db'), to);
+        console.error(`database and WAL copied to ${to}(-wal) after ${arg('wal-sample')} ms of the drain`);
+      }, Number(arg('wal-sample')));
+      sample.unref();
+    }
     await untilDrained(app);
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
