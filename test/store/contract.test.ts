@@ -7,6 +7,7 @@ import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutbox } from '../../src/store/repos/outbox.js';
 import { getLocation, listLocations, putLocation } from '../../src/store/repos/masterdata.js';
+import { insertOrder, orderForErp } from '../../src/store/repos/orders.js';
 import { locationSchema } from '../../src/domain/masterdata/location.js';
 
 const location = (id: string, name: string) => ({ id, ...locationSchema.parse({ name, kind: 'store', lat: 52, lon: 5 }) });
@@ -112,6 +113,18 @@ for (const factory of storeFactories()) {
         expect(await listLocations(tx)).toHaveLength(2);
       });
       expect((await listLocations(store.read)).map((l) => l.name)).toEqual(['A', 'B']);
+    });
+
+    it('the ERP push reads an order\'s unit prices out of its document, in SQL', async () => {
+      const placed = { externalOrderId: 'X-1', lines: [{ lineId: 'a', sku: 's1', qty: 2, unitPrice: 12.5 }, { lineId: 'b', sku: 's2', qty: 1, unitPrice: 0.1 }] };
+      await store.transaction((tx) => insertOrder(tx, {
+        id: 'ord_1', source: 'web', externalOrderId: 'X-1', state: 'allocated', holdReason: null, customerId: 'c', addressKey: 'k', total: 25.1,
+        currency: 'EUR', placedMs: 1, promisedByMs: null, doc: { placed, paymentStatus: 'authorized', routing: [{ candidates: [] }], excludedLocationIds: [], history: [] },
+      }, 'now'));
+      const o = await orderForErp(store.read, 'ord_1');
+      expect(o).toMatchObject({ id: 'ord_1', source: 'web', externalOrderId: 'X-1', currency: 'EUR' });
+      expect([...o!.unitPrices]).toEqual([['a', 12.5], ['b', 0.1]]);
+      expect(await orderForErp(store.read, 'ord_2')).toBeUndefined();
     });
 
     it('a failed transaction leaves nothing and runs no after-commit hook', async () => {

@@ -1,11 +1,10 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { ScheduledControl } from '../orders/scheduled.js';
-import { orderById } from '../../store/repos/orders.js';
+import { orderById, orderForErp } from '../../store/repos/orders.js';
 import { getLocation, listLocations } from '../../store/repos/masterdata.js';
 import { queryStock } from '../../store/repos/stock.js';
 import { compareOrderState, compareStock } from '../../domain/integrations/reconcile.js';
-import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { ensureException } from '../delivery/exceptions.js';
 
 /**
@@ -22,10 +21,9 @@ function routedToErp(): EventHandler {
     name: 'erp.sale_order',
     async handle(h) {
       const p = h.event.payload as { orderId: string; plan: Plan };
-      const order = await orderById(h.tx, p.orderId);
+      const order = await orderForErp(h.tx, p.orderId);
       if (!order) throw new Error(`order ${p.orderId} not found for the ERP push`);
-      const placed = order.doc.placed as unknown as OrderPlacedPayload;
-      const price = new Map(placed.lines.map((l) => [l.lineId, l.unitPrice]));
+      const price = order.unitPrices;
       const byLocation = new Map<string, Plan>();
       for (const a of p.plan) byLocation.set(a.locationId, [...(byLocation.get(a.locationId) ?? []), a]);
       for (const [locationId, lines] of byLocation) {
