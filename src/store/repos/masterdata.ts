@@ -35,8 +35,10 @@ export async function getLocation(db: SqlExecutor, id: string): Promise<Location
 /**
  * In a write transaction the locations are read once and kept for the rest of it (`Tx.kept`):
  * routing reads the list for every order and a location once or twice more, and a dispatch batch
- * routes dozens of orders. A write through `putLocation` drops them; a reader connection (no
- * `kept`) always reads, since it sees other writers' commits.
+ * routes dozens of orders. A write through `putLocation` drops them. On SQLite nobody else can write
+ * meanwhile; on PostgreSQL (read committed) a location another process commits during the
+ * transaction is seen by its next transaction, as if the first had read a snapshot. Outside a
+ * transaction (no `kept`) every call reads.
  */
 const KEPT = 'locations';
 function keptLocations(db: SqlExecutor): readonly Location[] | undefined {
