@@ -86,6 +86,8 @@ class DecidedWrites {
   readonly outbox: Array<{ row: Omit<OutboxRow, 'seq'>; cause: LoggedEvent; n: number }> = [];
   /** Follow-ups run before they were written: each must be inserted by the flush, or the batch is wrong. */
   readonly ranUnwritten = new Map<string, LoggedEvent>();
+  /** The validated payload of each held event, so a follow-up runs on it without parsing its JSON again. */
+  readonly payloads = new Map<string, Record<string, unknown>>();
 
   /** Writes what is held. */
   async flush(tx: Tx, now: number): Promise<void> {
@@ -103,6 +105,7 @@ class DecidedWrites {
     this.events.length = 0;
     this.outbox.length = 0;
     this.ranUnwritten.clear();
+    this.payloads.clear();
   }
 }
 
@@ -356,7 +359,7 @@ export class Dispatcher {
       const followUp: LoggedEvent = {
         seq: 0, id: r.id, source: r.source, sourceEventId: r.sourceEventId, type: r.type, schemaVersion: r.schemaVersion,
         occurredAt: r.occurredAt, receivedAt: r.receivedAt, receivedMs: r.receivedMs, subject: r.subject,
-        payload: JSON.parse(r.payloadJson) as Record<string, unknown>, causationId: r.causationId, correlationId: r.correlationId,
+        payload: writes.payloads.get(r.id) ?? (JSON.parse(r.payloadJson) as Record<string, unknown>), causationId: r.causationId, correlationId: r.correlationId,
         actor: r.actor, actorRole: r.actorRole, status: 'pending', attempts: 0, lastError: null, nextAttemptAt: 0,
       };
       writes.ranUnwritten.set(followUp.id, followUp);
@@ -450,6 +453,8 @@ export class Dispatcher {
   /** Validates what the handlers emitted and adds it to the batch's decided events. */
   private async decide(tx: Tx, cause: LoggedEvent, emitted: EmittedEvent[], writes: DecidedWrites): Promise<void> {
     const rows = writes.events;
+    // Decided events carry the decision time of their cause, so replays see the same clock.
+    const causeTime = emitted.length > 0 ? new Date(cause.receivedMs).toISOString() : '';
     for (let i = 0; i < emitted.length; i++) {
       const x = emitted[i]!;
       const def = this.deps.catalog.get(x.type);
@@ -458,15 +463,16 @@ export class Dispatcher {
       if (!parsed.success) throw new Error(`handler emitted an invalid ${x.type}: ${parsed.error.message}`);
       const payload = parsed.data as Record<string, unknown>;
       const pending = this.deps.actsOn ? await this.deps.actsOn(x.type, payload, tx) : true;
+      const id = derivedId(cause.id, 'event', i + 1);
+      writes.payloads.set(id, payload);
       rows.push({
-        id: derivedId(cause.id, 'event', i + 1),
+        id,
         source: 'omniops',
         sourceEventId: `${cause.id}/${i + 1}`,
         type: x.type,
         schemaVersion: def.schemaVersion,
-        occurredAt: new Date(cause.receivedMs).toISOString(),
-        // Decided events carry the decision time of their cause, so replays see the same clock.
-        receivedAt: new Date(cause.receivedMs).toISOString(),
+        occurredAt: causeTime,
+        receivedAt: causeTime,
         receivedMs: cause.receivedMs,
         subject: x.subject ?? def.subject(payload, { source: cause.source }),
         payloadJson: JSON.stringify(payload),
