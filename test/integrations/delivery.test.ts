@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { insertOutbox } from '../../src/store/repos/outbox.js';
+import { insertOutboxRows } from '../../src/store/repos/outbox.js';
 import { deliveryById } from '../../src/store/repos/deliveries.js';
 import { verifySignature } from '../../src/domain/security/signature.js';
 import { startReceiver } from './receiver.js';
@@ -22,7 +22,7 @@ for (const factory of storeFactories()) {
     async function outbox(rows: Array<{ id: string; subject: string; seq: number; destination?: string; kind?: string }>) {
       await t.app.store.transaction(async (tx) => {
         for (const r of rows) {
-          await insertOutbox(tx, { id: r.id, seq: r.seq, eventId: `ev-${r.id}`, destination: r.destination ?? 'channel:web', kind: r.kind ?? 'availability.changed', subject: r.subject, payload: { n: r.seq }, createdAt: new Date().toISOString() });
+          await insertOutboxRows(tx, [{ id: r.id, seq: r.seq, eventId: `ev-${r.id}`, destination: r.destination ?? 'channel:web', kind: r.kind ?? 'availability.changed', subject: r.subject, payload: { n: r.seq }, createdAt: new Date().toISOString() }]);
         }
       });
     }

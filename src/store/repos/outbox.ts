@@ -12,12 +12,10 @@ export interface OutboxRow {
   createdAt: string;
 }
 
-/** Effects on the outside world are written here in the deciding transaction, delivered later. */
-export async function insertOutbox(db: SqlExecutor, r: OutboxRow): Promise<void> {
-  await insertOutboxRows(db, [r]);
-}
-
-/** Several outbox rows in multi-row INSERTs (the dispatcher writes a batch's rows together). */
+/**
+ * Effects on the outside world are written here in the deciding transaction, delivered later: in
+ * multi-row INSERTs (the dispatcher writes a batch's rows together).
+ */
 export async function insertOutboxRows(db: SqlExecutor, rows: readonly OutboxRow[]): Promise<void> {
   for (const chunk of rowChunks(rows)) {
     await db.run(
