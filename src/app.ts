@@ -25,6 +25,7 @@ import { deadLetterException } from './engine/exceptions/open.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Authenticator } from './api/auth.js';
 import type { SharedWriteLock } from './store/shared-lock.js';
+import type { SqliteOptions } from './store/sqlite/sqlite-store.js';
 
 /** Everything one omniops process holds, wired once here (the composition root). */
 export interface App {
@@ -77,6 +78,8 @@ export interface AppOptions {
   ai?: ConfiguredAi;
   /** SQLite: the write lock shared with the other thread of this process (see engine/host). */
   writeLock?: SharedWriteLock;
+  /** SQLite: where intake groups are appended (the engine thread appends them on its writer; see engine/host). */
+  sqliteAppends?: SqliteOptions['appends'];
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -84,7 +87,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? Date.now;
   const store =
     options.store ??
-    openStore({ store: config.store, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, pgSchema: config.pgSchema, pgPoolSize: config.pgPoolSize, writeLock: options.writeLock });
+    openStore({ store: config.store, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, pgSchema: config.pgSchema, pgPoolSize: config.pgPoolSize, writeLock: options.writeLock, sqliteAppends: options.sqliteAppends });
   await store.migrate();
   const catalog = buildCatalog();
   const policies = new PolicyBook(store);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Store } from './port.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
+import { SqliteStore, type SqliteOptions } from './sqlite/sqlite-store.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import type { SharedWriteLock } from './shared-lock.js';
 
@@ -13,6 +13,8 @@ export interface StoreSettings {
   pgPoolSize?: number;
   /** SQLite: the write lock shared with the engine thread (see SharedWriteLock). */
   writeLock?: SharedWriteLock;
+  /** SQLite: where intake groups are appended (SqliteOptions.appends). */
+  sqliteAppends?: SqliteOptions['appends'];
 }
 
 export function isPostgresUrl(store: string): boolean {
@@ -26,5 +28,5 @@ export function sqliteFile(store: string, dataDir: string): string {
 
 export function openStore(s: StoreSettings): Store {
   if (isPostgresUrl(s.store)) return new PostgresStore({ url: s.store, schema: s.pgSchema, poolSize: s.pgPoolSize });
-  return new SqliteStore({ file: sqliteFile(s.store, s.dataDir), synchronous: s.sqliteSynchronous, writeLock: s.writeLock });
+  return new SqliteStore({ file: sqliteFile(s.store, s.dataDir), synchronous: s.sqliteSynchronous, writeLock: s.writeLock, appends: s.sqliteAppends });
 }

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createApp, type App } from '../../app.js';
 import { SharedWriteLock } from '../../store/shared-lock.js';
+import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { EngineThreadData, FromEngine, MetricJson, ToEngine } from './messages.js';
 
 /**
@@ -19,7 +20,11 @@ async function ownMetrics(app: App): Promise<MetricJson[]> {
 }
 
 async function main(): Promise<void> {
-  const app = await createApp(data.config, data.lockBuffer ? { writeLock: new SharedWriteLock(data.lockBuffer) } : {});
+  const app = await createApp(data.config, {
+    ...(data.lockBuffer ? { writeLock: new SharedWriteLock(data.lockBuffer) } : {}),
+    ...(data.postedBuffer ? { sqliteAppends: { on: 'writer', posted: new Int32Array(data.postedBuffer, 0, 1) } as const } : {}),
+  });
+  const store = app.store instanceof SqliteStore ? app.store : undefined;
   app.settledListeners.push((ids) => send({ kind: 'settled', ids }));
   let lastBreakers = '[]';
   const breakers = setInterval(() => {
@@ -32,6 +37,18 @@ async function main(): Promise<void> {
   breakers.unref();
   port.on('message', (m: ToEngine) => {
     if (m.kind === 'wake') (m.loop === 'dispatcher' ? app.dispatcher : app.delivery).wake();
+    else if (m.kind === 'append') {
+      if (!store) send({ kind: 'appended', id: m.id, error: { message: 'the engine thread appends only to SQLite' } });
+      else {
+        void store.appendPosted(m.rows).then(
+          (out) => {
+            send({ kind: 'appended', id: m.id, out });
+            if (out.some((o) => o.kind === 'appended')) app.dispatcher.wake();
+          },
+          (e: unknown) => send({ kind: 'appended', id: m.id, error: { message: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code } }),
+        );
+      }
+    }
     else if (m.kind === 'metrics') void ownMetrics(app).then((metrics) => send({ kind: 'metrics', id: m.id, metrics }), () => send({ kind: 'metrics', id: m.id, metrics: [] }));
     else if (m.kind === 'stop') {
       clearInterval(breakers);

@@ -4,6 +4,8 @@ import type { App } from '../../app.js';
 import type { Config } from '../../config.js';
 import { SharedWriteLock } from '../../store/shared-lock.js';
 import { isPostgresUrl, sqliteFile } from '../../store/open.js';
+import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
+import type { AppendOutcome } from '../../store/repos/events.js';
 import type { EngineThreadData, FromEngine, MetricJson, ToEngine } from './messages.js';
 
 /**
@@ -49,10 +51,16 @@ function spawnEngine(workerData: EngineThreadData): Worker {
  * must not look healthy.
  */
 export async function startEngineThread(app: App, lock: SharedWriteLock | undefined): Promise<void> {
-  const data: EngineThreadData = { config: app.config, ...(lock ? { lockBuffer: lock.buffer } : {}) };
+  // SQLite: intake groups are appended by the engine thread on its writer connection (one connection
+  // writes nearly everything, so its page cache survives; see SqliteOptions.appends). `posted` counts
+  // the groups sent and not yet run, for the engine's batches to yield to.
+  const sqlite = lock && app.store instanceof SqliteStore ? app.store : undefined;
+  const postedBuffer = sqlite ? new SharedArrayBuffer(4) : undefined;
+  const data: EngineThreadData = { config: app.config, ...(lock ? { lockBuffer: lock.buffer } : {}), ...(postedBuffer ? { postedBuffer } : {}) };
   const worker = spawnEngine(data);
   const post = (m: ToEngine) => worker.postMessage(m);
   const pendingMetrics = new Map<number, (m: MetricJson[]) => void>();
+  const pendingAppends = new Map<number, { resolve(out: AppendOutcome[]): void; reject(e: unknown): void }>();
   let nextId = 0;
   let stopping = false;
   let stopped: () => void = () => undefined;
@@ -67,6 +75,11 @@ export async function startEngineThread(app: App, lock: SharedWriteLock | undefi
       else if (m.kind === 'metrics') {
         pendingMetrics.get(m.id)?.(m.metrics);
         pendingMetrics.delete(m.id);
+      } else if (m.kind === 'appended') {
+        const waiting = pendingAppends.get(m.id);
+        pendingAppends.delete(m.id);
+        if (m.error) waiting?.reject(Object.assign(new Error(m.error.message), m.error.code ? { code: m.error.code } : {}));
+        else waiting?.resolve(m.out!);
       } else if (m.kind === 'stopped') stopped();
     });
     worker.on('error', (e) => {
@@ -78,6 +91,8 @@ export async function startEngineThread(app: App, lock: SharedWriteLock | undefi
       stopped();
       for (const done of pendingMetrics.values()) done([]);
       pendingMetrics.clear();
+      for (const waiting of pendingAppends.values()) waiting.reject(new Error(`engine thread exited (${code}) before appending`));
+      pendingAppends.clear();
       if (!stopping) {
         app.logger.fatal({ code }, 'engine thread exited');
         process.exit(1);
@@ -85,6 +100,15 @@ export async function startEngineThread(app: App, lock: SharedWriteLock | undefi
     });
   });
 
+  if (sqlite && postedBuffer) {
+    const posted = new Int32Array(postedBuffer, 0, 1);
+    sqlite.appendThrough((rows) => new Promise<AppendOutcome[]>((resolve, reject) => {
+      const id = ++nextId;
+      pendingAppends.set(id, { resolve, reject });
+      Atomics.add(posted, 0, 1);
+      post({ kind: 'append', id, rows: [...rows] });
+    }));
+  }
   app.acceptedListeners.push(() => post({ kind: 'wake', loop: 'dispatcher' }));
   app.wake = { dispatcher: () => post({ kind: 'wake', loop: 'dispatcher' }), delivery: () => post({ kind: 'wake', loop: 'delivery' }) };
   app.metricsText = async () => {

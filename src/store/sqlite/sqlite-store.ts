@@ -17,7 +17,20 @@ export interface SqliteOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Shared with the other threads of this process that write the same file (the engine thread). */
   writeLock?: SharedWriteLock;
+  /**
+   * Where intake groups are appended. 'worker' (the default): on a worker thread with a connection
+   * of its own, so the commit's fsync blocks that thread, not the event loop. 'writer': on this
+   * store's writer connection — the engine thread's store, whose dispatcher batches then share one
+   * connection, and so one page cache, with intake (a commit from another connection makes SQLite
+   * drop a connection's whole cache); this connection then also checkpoints. `posted` counts groups
+   * another thread has sent this store and that have not run yet: a dispatcher batch yields to them
+   * as it yields to a writer waiting for the lock.
+   */
+  appends?: { on: 'worker' } | { on: 'writer'; posted?: Int32Array };
 }
+
+/** Appends a group somewhere else (the engine thread's store); resolves after its durable commit. */
+export type RemoteAppend = (rows: readonly NewEventRow[]) => Promise<AppendOutcome[]>;
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -41,6 +54,8 @@ export class SqliteStore implements Store, EventAppender {
   private readonly file: string;
   private readonly synchronous: 'FULL' | 'NORMAL';
   private appender: AppendWorker | null | undefined;
+  private remote: RemoteAppend | null = null;
+  private readonly posted: Int32Array | undefined;
   private checkpointTimer: NodeJS.Timeout | null = null;
   private wroteSinceCheckpoint = false;
   private closed = false;
@@ -50,11 +65,18 @@ export class SqliteStore implements Store, EventAppender {
     // In-thread callers queue on the mutex; with a shared lock, each then queues with the other threads.
     const local = new Mutex();
     const shared = options.writeLock;
-    this.mutex = shared ? { run: (fn) => local.run(() => shared.run(fn)), waiting: () => local.waiting() + shared.waiting() } : local;
+    const posted = options.appends?.on === 'writer' ? options.appends.posted : undefined;
+    this.posted = posted;
+    const waiting = shared ? () => local.waiting() + shared.waiting() : () => local.waiting();
+    this.mutex = {
+      run: shared ? (fn) => local.run(() => shared.run(fn)) : (fn) => local.run(fn),
+      waiting: posted ? () => waiting() + Atomics.load(posted, 0) : waiting,
+    };
     this.file = options.file;
     this.synchronous = options.synchronous ?? 'FULL';
-    // A file database appends intake groups on a worker thread (created on first use, after migrate).
-    this.appender = memory ? null : undefined;
+    // A file database appends intake groups on a worker thread (created on first use, after migrate),
+    // unless this store's own writer does (see SqliteOptions.appends).
+    this.appender = memory || options.appends?.on === 'writer' ? null : undefined;
     if (!memory) mkdirSync(dirname(options.file), { recursive: true });
     this.writer = new Database(options.file);
     this.writer.pragma('journal_mode = WAL');
@@ -66,6 +88,9 @@ export class SqliteStore implements Store, EventAppender {
     // temporary files — a dispatch batch's multi-row INSERTs opened, wrote and unlinked one such file
     // per statement, as many page writes as the WAL itself got.
     this.writer.pragma('temp_store = MEMORY');
+    // Appending here, this connection checkpoints at its commits, every ~32 MB of WAL (as the append
+    // worker's does): pages the dispatcher rewrites over and over are copied once per checkpoint.
+    if (options.appends?.on === 'writer' && !memory) this.writer.pragma('wal_autocheckpoint = 8000');
     // A ':memory:' database is private to its connection, so tests read through the writer.
     this.reader = memory ? this.writer : new Database(options.file);
     if (!memory) this.reader.pragma('busy_timeout = 10000');
@@ -92,6 +117,8 @@ export class SqliteStore implements Store, EventAppender {
    * that the fsync blocks the worker thread, not the event loop that parses the next requests.
    */
   async appendEvents(rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
+    // Another thread's store appends for this one (outside this mutex: that store takes the lock).
+    if (this.remote) return this.remote(rows);
     return this.mutex.run(async () => {
       const worker = this.appendWorker();
       if (worker) {
@@ -109,6 +136,28 @@ export class SqliteStore implements Store, EventAppender {
         return out;
       });
     });
+  }
+
+  /**
+   * Hands this store's intake groups to another thread's store (the engine thread's, which appends
+   * them on its writer: SqliteOptions.appends 'writer'). That connection checkpoints, so this one
+   * never does: its own commits (API commands) would otherwise checkpoint on the event loop.
+   */
+  appendThrough(remote: RemoteAppend): void {
+    this.remote = remote;
+    this.writer.pragma('wal_autocheckpoint = 0');
+  }
+
+  /**
+   * An intake group another thread posted here (it counted it in `posted` before sending): appended
+   * on the writer, durably, and uncounted once it ran, whatever the outcome.
+   */
+  async appendPosted(rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
+    try {
+      return await this.appendEvents(rows);
+    } finally {
+      if (this.posted) Atomics.sub(this.posted, 0, 1);
+    }
   }
 
   private appendWorker(): AppendWorker | null {

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { SharedWriteLock } from '../../src/store/shared-lock.js';
+import type { NewEventRow } from '../../src/store/repos/events.js';
+import { tempDir, type StoreFactory } from '../support/stores.js';
+import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { buildHandlers } from '../../src/engine/handlers/all.js';
+import type { EventHandler } from '../../src/engine/dispatch/handler.js';
+
+/**
+ * SQLite with the engine on its own thread: the HTTP thread's store hands intake groups to the
+ * engine thread's store, which appends them on its writer connection (the one its dispatcher
+ * batches use), and a batch yields to a group posted and not yet appended as it yields to a writer
+ * waiting for the lock.
+ */
+
+const open: SqliteStore[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+function row(n: number, payload = `{"n":${n}}`): NewEventRow {
+  const at = new Date(1_800_000_000_000 + n).toISOString();
+  return {
+    id: `evt-${n}`, source: 'web', sourceEventId: `e-${n}`, type: 'inventory.adjusted', schemaVersion: 1, occurredAt: at, receivedAt: at,
+    receivedMs: 1_800_000_000_000 + n, subject: 'stock:L1', payloadJson: payload, payloadHash: `hash-${payload}`, causationId: null,
+    correlationId: `evt-${n}`, actor: null, actorRole: null, status: 'pending',
+  };
+}
+
+/** An HTTP-thread store and an engine-thread store on one file, wired as engine/host wires them. */
+async function pair() {
+  const file = join(tempDir('omniops-appends-'), 'omniops.db');
+  const writeLock = SharedWriteLock.create();
+  const posted = new Int32Array(new SharedArrayBuffer(4));
+  const engine = new SqliteStore({ file, writeLock, appends: { on: 'writer', posted } });
+  await engine.migrate();
+  const http = new SqliteStore({ file, writeLock });
+  open.push(http, engine);
+  http.appendThrough((rows) => {
+    Atomics.add(posted, 0, 1);
+    return engine.appendPosted(rows);
+  });
+  return { http, engine, posted };
+}
+
+describe('intake groups appended on the engine thread\'s writer', () => {
+  it('come back with the same outcomes as the append worker gives: appended, duplicate, mismatch', async () => {
+    const { http, posted } = await pair();
+    const first = await http.appendEvents([row(1), row(2)]);
+    expect(first.map((o) => o.kind)).toEqual(['appended', 'appended']);
+    const again = await http.appendEvents([row(2), row(1, '{"n":"changed"}'), row(3)]);
+    expect(again).toEqual([{ kind: 'duplicate', id: 'evt-2' }, { kind: 'mismatch', id: 'evt-1' }, expect.objectContaining({ kind: 'appended', id: 'evt-3' })]);
+    expect(Atomics.load(posted, 0)).toBe(0);
+    // Committed where both connections see it.
+    const n = await http.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM events');
+    expect(n?.n).toBe(3);
+  });
+
+  it('a group that fails is uncounted all the same, and its error reaches the caller', async () => {
+    const { http, engine, posted } = await pair();
+    await engine.close();
+    await expect(http.appendEvents([row(1)])).rejects.toThrow();
+    expect(Atomics.load(posted, 0)).toBe(0);
+  });
+
+  it('a posted group makes the engine store contended, so a dispatch batch ends at its budget', async () => {
+    const file = join(tempDir('omniops-appends-'), 'omniops.db');
+    const posted = new Int32Array(new SharedArrayBuffer(4));
+    const factory: StoreFactory = {
+      name: 'sqlite',
+      async open() {
+        const store = new SqliteStore({ file, writeLock: SharedWriteLock.create(), appends: { on: 'writer', posted } });
+        await store.migrate();
+        return { store, dispose: () => store.close() };
+      },
+    };
+    let calls = 0;
+    const slow: EventHandler = {
+      type: 'location.upserted',
+      name: 'test.slow',
+      async handle() {
+        // The first event's handler sees a group posted from the HTTP thread (not yet arrived here).
+        if (++calls === 1) Atomics.add(posted, 0, 1);
+        const until = performance.now() + 2;
+        while (performance.now() < until);
+      },
+    };
+    let t: TestApp | undefined;
+    try {
+      t = await startTestApp(factory, {
+        dispatcher: false,
+        writeLock: SharedWriteLock.create(),
+        handlers: (policies) => buildHandlers({ policies }).register(slow),
+        config: { dispatch: { batchBudgetMs: 5, batchMaxMs: 5000, batchSize: 500 } },
+      });
+      for (let i = 0; i < 40; i++) {
+        const e = envelope({ type: 'location.upserted', payload: { id: `L-${i}`, name: `L ${i}`, kind: 'store', lat: 52, lon: 5 } });
+        expect((await t.app.intake.submit(e)).ok).toBe(true);
+      }
+      const first = await t.app.dispatcher.runOnce();
+      expect(first).toBeGreaterThan(0);
+      expect(first).toBeLessThan(40);
+      // The group runs (and is uncounted); the rest follows in later batches.
+      await (t.app.store as SqliteStore).appendPosted([]);
+      expect(Atomics.load(posted, 0)).toBe(0);
+      let rest = 0;
+      for (let n = await t.app.dispatcher.runOnce(); n > 0; n = await t.app.dispatcher.runOnce()) rest += n;
+      expect(rest).toBe(40 - first);
+    } finally {
+      await t?.close();
+    }
+  });
+});
