@@ -1,12 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { join } from 'node:path';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import * as fs from 'node:fs';
+import { SqliteStore, type PostedGroup } from '../../src/store/sqlite/sqlite-store.js';
 import { SharedWriteLock } from '../../src/store/shared-lock.js';
-import type { NewEventRow } from '../../src/store/repos/events.js';
+import { appendEvent, type AppendOutcome, type NewEventRow } from '../../src/store/repos/events.js';
 import { tempDir, type StoreFactory } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
 import { buildHandlers } from '../../src/engine/handlers/all.js';
 import type { EventHandler } from '../../src/engine/dispatch/handler.js';
+
+// Counts the WAL fsyncs the store does itself (a relaxed commit carrying intake groups).
+vi.mock('node:fs', async (original) => {
+  const real = await original<typeof import('node:fs')>();
+  return { ...real, fdatasyncSync: vi.fn(real.fdatasyncSync) };
+});
+const walSyncs = () => vi.mocked(fs.fdatasyncSync).mock.calls.length;
 
 /**
  * SQLite with the engine on its own thread: the HTTP thread's store hands intake groups to the
@@ -29,21 +37,33 @@ function row(n: number, payload = `{"n":${n}}`): NewEventRow {
   };
 }
 
-/** An HTTP-thread store and an engine-thread store on one file, wired as engine/host wires them. */
+/**
+ * An HTTP-thread store and an engine-thread store on one file, wired as engine/host wires them: a
+ * posted group waits in `queue` (the message port) until a committing transaction takes it, or, a
+ * turn of the event loop later, is appended on its own (the port's 'message' listener).
+ */
 async function pair() {
   const file = join(tempDir('omniops-appends-'), 'omniops.db');
   const writeLock = SharedWriteLock.create();
   const posted = new Int32Array(new SharedArrayBuffer(4));
-  const engine = new SqliteStore({ file, writeLock, appends: { on: 'writer', posted } });
+  const queue: PostedGroup[] = [];
+  const engine = new SqliteStore({ file, writeLock, appends: { on: 'writer', posted, take: () => queue.splice(0) } });
   await engine.migrate();
   const http = new SqliteStore({ file, writeLock });
   open.push(http, engine);
-  http.appendThrough((rows) => {
+  http.appendThrough((rows) => new Promise<AppendOutcome[]>((resolve, reject) => {
+    const group: PostedGroup = { rows, settle: (o) => (o instanceof Error ? reject(o) : resolve(o)) };
     Atomics.add(posted, 0, 1);
-    return engine.appendPosted(rows);
-  });
+    queue.push(group);
+    setImmediate(() => {
+      const i = queue.indexOf(group);
+      if (i >= 0) void engine.appendPosted(queue.splice(i, 1)[0]!).catch(() => undefined);
+    });
+  }));
   return { http, engine, posted };
 }
+
+const count = async (s: SqliteStore) => (await s.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM events'))?.n;
 
 describe('intake groups appended on the engine thread\'s writer', () => {
   it('come back with the same outcomes as the append worker gives: appended, duplicate, mismatch', async () => {
@@ -53,12 +73,53 @@ describe('intake groups appended on the engine thread\'s writer', () => {
     const again = await http.appendEvents([row(2), row(1, '{"n":"changed"}'), row(3)]);
     expect(again).toEqual([{ kind: 'duplicate', id: 'evt-2' }, { kind: 'mismatch', id: 'evt-1' }, expect.objectContaining({ kind: 'appended', id: 'evt-3' })]);
     expect(Atomics.load(posted, 0)).toBe(0);
-    // Committed where both connections see it.
-    const n = await http.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM events');
-    expect(n?.n).toBe(3);
+    expect(await count(http)).toBe(3);
   });
 
-  it('a group that fails is uncounted all the same, and its error reaches the caller', async () => {
+  it('a group posted while a transaction runs is appended in that commit, and a relaxed commit is then fsynced', async () => {
+    const { http, engine, posted } = await pair();
+    let answered: Promise<AppendOutcome[]> | undefined;
+    const before = walSyncs();
+    await engine.transaction(async (tx) => {
+      answered = http.appendEvents([row(1)]);
+      await appendEvent(tx, row(9)); // the transaction's own work
+    }, { durability: 'relaxed' });
+    // Settled by that commit: the fallback (its own transaction) would run only a turn later.
+    let settled = false;
+    void answered!.then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(true);
+    expect((await answered!).map((o) => o.kind)).toEqual(['appended']);
+    expect(Atomics.load(posted, 0)).toBe(0);
+    expect(walSyncs()).toBe(before + 1);
+    // A relaxed commit that carried nothing is not fsynced; a durable one is SQLite's own business.
+    await engine.transaction(async () => undefined, { durability: 'relaxed' });
+    await engine.transaction(async () => {
+      answered = http.appendEvents([row(2)]);
+    });
+    await answered;
+    expect(walSyncs()).toBe(before + 1);
+    expect(await count(http)).toBe(3);
+  });
+
+  it('a group that fails fails alone: the other groups and the transaction\'s own work commit', async () => {
+    const { http, engine, posted } = await pair();
+    const bad = { ...row(2), type: null as unknown as string }; // NOT NULL: the insert throws
+    let good: Promise<AppendOutcome[]> | undefined;
+    let failed: Promise<AppendOutcome[]> | undefined;
+    await engine.transaction(async (tx) => {
+      good = http.appendEvents([row(1)]);
+      failed = http.appendEvents([row(3), bad]);
+      await appendEvent(tx, row(9)); // the transaction's own work
+    }, { durability: 'relaxed' });
+    expect((await good!).map((o) => o.kind)).toEqual(['appended']);
+    await expect(failed!).rejects.toThrow(/NOT NULL/);
+    expect(Atomics.load(posted, 0)).toBe(0);
+    // row(3) was in the failed group: rolled back with it.
+    expect((await http.read.all<{ id: string }>('SELECT id FROM events ORDER BY seq')).map((r) => r.id)).toEqual(['evt-9', 'evt-1']);
+  });
+
+  it('a group the engine store cannot append gets the error, and is uncounted all the same', async () => {
     const { http, engine, posted } = await pair();
     await engine.close();
     await expect(http.appendEvents([row(1)])).rejects.toThrow();
@@ -103,7 +164,7 @@ describe('intake groups appended on the engine thread\'s writer', () => {
       expect(first).toBeGreaterThan(0);
       expect(first).toBeLessThan(40);
       // The group runs (and is uncounted); the rest follows in later batches.
-      await (t.app.store as SqliteStore).appendPosted([]);
+      await (t.app.store as SqliteStore).appendPosted({ rows: [], settle: () => undefined });
       expect(Atomics.load(posted, 0)).toBe(0);
       let rest = 0;
       for (let n = await t.app.dispatcher.runOnce(); n > 0; n = await t.app.dispatcher.runOnce()) rest += n;

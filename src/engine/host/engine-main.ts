@@ -1,8 +1,8 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { createApp, type App } from '../../app.js';
 import { SharedWriteLock } from '../../store/shared-lock.js';
-import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
-import type { EngineThreadData, FromEngine, MetricJson, ToEngine } from './messages.js';
+import { SqliteStore, type PostedGroup } from '../../store/sqlite/sqlite-store.js';
+import type { AppendReply, AppendRequest, EngineThreadData, FromEngine, MetricJson, ToEngine } from './messages.js';
 
 /**
  * The engine thread's entry: the same composition root as a whole server (createApp), minus HTTP.
@@ -20,10 +20,31 @@ async function ownMetrics(app: App): Promise<MetricJson[]> {
 }
 
 async function main(): Promise<void> {
+  // SQLite: intake groups from the HTTP thread. A write transaction about to commit takes the ones
+  // waiting (synchronously, off the port) and appends them in its commit; one that arrives while
+  // nothing is writing is appended in a transaction of its own.
+  const inbox = data.appendPort;
+  let wake: () => void = () => undefined;
+  const group = (m: AppendRequest): PostedGroup => ({
+    rows: m.rows,
+    settle(outcome) {
+      const reply: AppendReply = outcome instanceof Error
+        ? { id: m.id, error: { message: outcome.message, code: (outcome as { code?: string }).code } }
+        : { id: m.id, out: outcome };
+      inbox!.postMessage(reply);
+      if (!(outcome instanceof Error) && outcome.some((o) => o.kind === 'appended')) wake();
+    },
+  });
+  const take = (): PostedGroup[] => {
+    const groups: PostedGroup[] = [];
+    for (let m = receiveMessageOnPort(inbox!); m; m = receiveMessageOnPort(inbox!)) groups.push(group(m.message as AppendRequest));
+    return groups;
+  };
   const app = await createApp(data.config, {
     ...(data.lockBuffer ? { writeLock: new SharedWriteLock(data.lockBuffer) } : {}),
-    ...(data.postedBuffer ? { sqliteAppends: { on: 'writer', posted: new Int32Array(data.postedBuffer, 0, 1) } as const } : {}),
+    ...(data.postedBuffer && inbox ? { sqliteAppends: { on: 'writer', posted: new Int32Array(data.postedBuffer, 0, 1), take } as const } : {}),
   });
+  wake = () => app.dispatcher.wake();
   const store = app.store instanceof SqliteStore ? app.store : undefined;
   app.settledListeners.push((ids) => send({ kind: 'settled', ids }));
   let lastBreakers = '[]';
@@ -37,27 +58,17 @@ async function main(): Promise<void> {
   breakers.unref();
   port.on('message', (m: ToEngine) => {
     if (m.kind === 'wake') (m.loop === 'dispatcher' ? app.dispatcher : app.delivery).wake();
-    else if (m.kind === 'append') {
-      if (!store) send({ kind: 'appended', id: m.id, error: { message: 'the engine thread appends only to SQLite' } });
-      else {
-        void store.appendPosted(m.rows).then(
-          (out) => {
-            send({ kind: 'appended', id: m.id, out });
-            if (out.some((o) => o.kind === 'appended')) app.dispatcher.wake();
-          },
-          (e: unknown) => send({ kind: 'appended', id: m.id, error: { message: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code } }),
-        );
-      }
-    }
     else if (m.kind === 'metrics') void ownMetrics(app).then((metrics) => send({ kind: 'metrics', id: m.id, metrics }), () => send({ kind: 'metrics', id: m.id, metrics: [] }));
     else if (m.kind === 'stop') {
       clearInterval(breakers);
       void app.close().finally(() => {
+        inbox?.close();
         send({ kind: 'stopped' });
         port.close();
       });
     }
   });
+  if (inbox && store) inbox.on('message', (m: AppendRequest) => void store.appendPosted(group(m)).catch(() => undefined));
   app.startWorkers();
   send({ kind: 'ready' });
 }

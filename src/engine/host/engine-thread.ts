@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
 import client from 'prom-client';
 import type { App } from '../../app.js';
 import type { Config } from '../../config.js';
@@ -6,7 +6,7 @@ import { SharedWriteLock } from '../../store/shared-lock.js';
 import { isPostgresUrl, sqliteFile } from '../../store/open.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { AppendOutcome } from '../../store/repos/events.js';
-import type { EngineThreadData, FromEngine, MetricJson, ToEngine } from './messages.js';
+import type { AppendReply, AppendRequest, EngineThreadData, FromEngine, MetricJson, ToEngine } from './messages.js';
 
 /**
  * Whether a server runs its engine on a thread of its own: role all, in-process transport, and a
@@ -35,12 +35,12 @@ const ENGINE_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 51
  * Compiled, the entry is a sibling .js module. Under tsx (tests, development) it is TypeScript, and a
  * worker does not inherit tsx's loader: a small bootstrap registers it first, then imports the entry.
  */
-function spawnEngine(workerData: EngineThreadData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./engine-main.js', import.meta.url), { workerData, resourceLimits: ENGINE_LIMITS });
+function spawnEngine(workerData: EngineThreadData, transferList: Transferable[]): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./engine-main.js', import.meta.url), { workerData, transferList, resourceLimits: ENGINE_LIMITS });
   const tsx = (import.meta as unknown as { resolve(specifier: string): string }).resolve('tsx/esm/api');
   const entry = new URL('./engine-main.ts', import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: ENGINE_LIMITS });
+  return new Worker(bootstrap, { eval: true, workerData, transferList, resourceLimits: ENGINE_LIMITS });
 }
 
 /**
@@ -56,8 +56,13 @@ export async function startEngineThread(app: App, lock: SharedWriteLock | undefi
   // the groups sent and not yet run, for the engine's batches to yield to.
   const sqlite = lock && app.store instanceof SqliteStore ? app.store : undefined;
   const postedBuffer = sqlite ? new SharedArrayBuffer(4) : undefined;
-  const data: EngineThreadData = { config: app.config, ...(lock ? { lockBuffer: lock.buffer } : {}), ...(postedBuffer ? { postedBuffer } : {}) };
-  const worker = spawnEngine(data);
+  const appends = sqlite ? new MessageChannel() : undefined;
+  const data: EngineThreadData = {
+    config: app.config,
+    ...(lock ? { lockBuffer: lock.buffer } : {}),
+    ...(postedBuffer && appends ? { postedBuffer, appendPort: appends.port2 } : {}),
+  };
+  const worker = spawnEngine(data, appends ? [appends.port2] : []);
   const post = (m: ToEngine) => worker.postMessage(m);
   const pendingMetrics = new Map<number, (m: MetricJson[]) => void>();
   const pendingAppends = new Map<number, { resolve(out: AppendOutcome[]): void; reject(e: unknown): void }>();
@@ -75,11 +80,6 @@ export async function startEngineThread(app: App, lock: SharedWriteLock | undefi
       else if (m.kind === 'metrics') {
         pendingMetrics.get(m.id)?.(m.metrics);
         pendingMetrics.delete(m.id);
-      } else if (m.kind === 'appended') {
-        const waiting = pendingAppends.get(m.id);
-        pendingAppends.delete(m.id);
-        if (m.error) waiting?.reject(Object.assign(new Error(m.error.message), m.error.code ? { code: m.error.code } : {}));
-        else waiting?.resolve(m.out!);
       } else if (m.kind === 'stopped') stopped();
     });
     worker.on('error', (e) => {
@@ -100,14 +100,24 @@ export async function startEngineThread(app: App, lock: SharedWriteLock | undefi
     });
   });
 
-  if (sqlite && postedBuffer) {
+  if (sqlite && postedBuffer && appends) {
     const posted = new Int32Array(postedBuffer, 0, 1);
+    const port = appends.port1;
+    port.on('message', (m: AppendReply) => {
+      const waiting = pendingAppends.get(m.id);
+      pendingAppends.delete(m.id);
+      if (m.error) waiting?.reject(Object.assign(new Error(m.error.message), m.error.code ? { code: m.error.code } : {}));
+      else waiting?.resolve(m.out!);
+    });
+    // Counted before it is sent: the engine's batch yields to it before the message can be read.
     sqlite.appendThrough((rows) => new Promise<AppendOutcome[]>((resolve, reject) => {
       const id = ++nextId;
       pendingAppends.set(id, { resolve, reject });
       Atomics.add(posted, 0, 1);
-      post({ kind: 'append', id, rows: [...rows] });
+      const request: AppendRequest = { id, rows: [...rows] };
+      port.postMessage(request);
     }));
+    app.closeHooks.push(async () => port.close());
   }
   app.acceptedListeners.push(() => post({ kind: 'wake', loop: 'dispatcher' }));
   app.wake = { dispatcher: () => post({ kind: 'wake', loop: 'dispatcher' }), delivery: () => post({ kind: 'wake', loop: 'delivery' }) };

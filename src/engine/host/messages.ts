@@ -1,4 +1,5 @@
 import type { BreakerState } from '../../connectors/delivery/circuit-breaker.js';
+import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../../config.js';
 import type { AppendOutcome, NewEventRow } from '../../store/repos/events.js';
 
@@ -9,14 +10,27 @@ export interface EngineThreadData {
   lockBuffer?: SharedArrayBuffer;
   /** SQLite only: one Int32 cell, the intake groups posted to the engine thread and not yet appended. */
   postedBuffer?: SharedArrayBuffer;
+  /** SQLite only: the port intake groups come in by (AppendRequest) and are answered on (AppendReply). */
+  appendPort?: MessagePort;
+}
+
+/** An intake group for the engine's writer (SQLite). */
+export interface AppendRequest {
+  id: number;
+  rows: NewEventRow[];
+}
+
+/** Sent after the durable commit that holds the group, or with the error that kept it out. */
+export interface AppendReply {
+  id: number;
+  out?: AppendOutcome[];
+  error?: { message: string; code?: string };
 }
 
 /** Main thread → engine thread. */
 export type ToEngine =
   | { kind: 'wake'; loop: 'dispatcher' | 'delivery' }
   | { kind: 'metrics'; id: number }
-  /** An intake group to append on the engine's writer (SQLite); answered with 'appended'. */
-  | { kind: 'append'; id: number; rows: NewEventRow[] }
   | { kind: 'stop' };
 
 /** A metric as prom-client's getMetricsAsJSON gives it (the aggregator merges these). */
@@ -29,5 +43,4 @@ export type FromEngine =
   | { kind: 'settled'; ids: string[] }
   | { kind: 'breakers'; entries: Array<[string, BreakerState]> }
   | { kind: 'metrics'; id: number; metrics: MetricJson[] }
-  | { kind: 'appended'; id: number; out?: AppendOutcome[]; error?: { message: string; code?: string } }
   | { kind: 'stopped' };

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -26,7 +26,18 @@ export interface SqliteOptions {
    * another thread has sent this store and that have not run yet: a dispatcher batch yields to them
    * as it yields to a writer waiting for the lock.
    */
-  appends?: { on: 'worker' } | { on: 'writer'; posted?: Int32Array };
+  appends?: { on: 'worker' } | { on: 'writer'; posted?: Int32Array; take?: () => PostedGroup[] };
+}
+
+/**
+ * An intake group another thread posted to this store (appends 'writer'). `take` hands over, at
+ * once, the groups posted and not yet taken: a write transaction about to commit appends them in
+ * its own commit (one commit, and one WAL write of the pages both touch, instead of two).
+ */
+export interface PostedGroup {
+  rows: readonly NewEventRow[];
+  /** Called once: after the durable commit that holds the rows, or with the error that kept them out. */
+  settle(outcome: AppendOutcome[] | Error): void;
 }
 
 /** Appends a group somewhere else (the engine thread's store); resolves after its durable commit. */
@@ -56,6 +67,10 @@ export class SqliteStore implements Store, EventAppender {
   private appender: AppendWorker | null | undefined;
   private remote: RemoteAppend | null = null;
   private readonly posted: Int32Array | undefined;
+  private readonly take: (() => PostedGroup[]) | undefined;
+  /** The transaction running now commits without an fsync (see transaction()). */
+  private relaxedNow = false;
+  private walFd: number | undefined;
   private checkpointTimer: NodeJS.Timeout | null = null;
   private wroteSinceCheckpoint = false;
   private closed = false;
@@ -67,6 +82,7 @@ export class SqliteStore implements Store, EventAppender {
     const shared = options.writeLock;
     const posted = options.appends?.on === 'writer' ? options.appends.posted : undefined;
     this.posted = posted;
+    this.take = options.appends?.on === 'writer' ? options.appends.take : undefined;
     const waiting = shared ? () => local.waiting() + shared.waiting() : () => local.waiting();
     this.mutex = {
       run: shared ? (fn) => local.run(() => shared.run(fn)) : (fn) => local.run(fn),
@@ -149,15 +165,11 @@ export class SqliteStore implements Store, EventAppender {
   }
 
   /**
-   * An intake group another thread posted here (it counted it in `posted` before sending): appended
-   * on the writer, durably, and uncounted once it ran, whatever the outcome.
+   * An intake group another thread posted here (it counted it in `posted` before sending) that no
+   * transaction took on its way to commit: appended in a transaction of its own, durably.
    */
-  async appendPosted(rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
-    try {
-      return await this.appendEvents(rows);
-    } finally {
-      if (this.posted) Atomics.sub(this.posted, 0, 1);
-    }
+  async appendPosted(group: PostedGroup): Promise<void> {
+    await this.mutex.run(() => this.inTransaction(async () => undefined, [group]));
   }
 
   private appendWorker(): AppendWorker | null {
@@ -188,30 +200,66 @@ export class SqliteStore implements Store, EventAppender {
     // WAL frames are appended in order, so the next FULL commit (an intake group) fsyncs this one too.
     return this.mutex.run(async () => {
       this.control.relaxed.run();
+      this.relaxedNow = true;
       try {
         return await this.inTransaction(fn);
       } finally {
+        this.relaxedNow = false;
         this.control.durable.run();
       }
     });
   }
 
-  /** One write transaction on the writer connection; the caller holds the mutex. */
-  private async inTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * One write transaction on the writer connection; the caller holds the mutex. Intake groups
+   * posted to this store (`carried`, and any `take` hands over now) are appended just before the
+   * commit, each in a savepoint so a failing group fails alone, and settled after it.
+   */
+  private async inTransaction<T>(fn: (tx: Tx) => Promise<T>, carried: PostedGroup[] = []): Promise<T> {
     const hooks: Array<() => void> = [];
     const tx = this.makeTx(hooks);
-    this.control.begin.run();
-    this.wroteSinceCheckpoint = true;
     let result: T;
+    let groups = carried;
+    let outcomes: Array<AppendOutcome[] | Error> = [];
     try {
+      this.control.begin.run();
+      this.wroteSinceCheckpoint = true;
       result = await fn(tx);
+      const taken = this.take?.() ?? [];
+      if (taken.length > 0) groups = [...carried, ...taken];
+      if (groups.length > 0) outcomes = await appendGroups(tx, groups);
       this.control.commit.run();
     } catch (error) {
-      if (this.writer.inTransaction) this.control.rollback.run();
+      if (this.writer.open && this.writer.inTransaction) this.control.rollback.run();
+      this.settle(groups, groups.map(() => (error instanceof Error ? error : new Error(String(error)))));
       throw error;
     }
+    // A relaxed commit that carries intake groups is made durable before they are answered: the
+    // WAL's fsync (what synchronous=FULL would have done at this commit) flushes every frame. If it
+    // fails, the groups get the error (their rows may or may not survive a crash; a resend is then
+    // answered as a duplicate) — the transaction itself did commit.
+    if (groups.length > 0 && this.relaxedNow && this.synchronous === 'FULL') {
+      try {
+        this.syncWal();
+      } catch (error) {
+        outcomes = groups.map(() => (error instanceof Error ? error : new Error(String(error))));
+      }
+    }
+    this.settle(groups, outcomes);
     for (const hook of hooks) hook();
     return result;
+  }
+
+  private settle(groups: readonly PostedGroup[], outcomes: ReadonlyArray<AppendOutcome[] | Error>): void {
+    if (groups.length === 0) return;
+    groups.forEach((g, i) => g.settle(outcomes[i]!));
+    if (this.posted) Atomics.sub(this.posted, 0, groups.length);
+  }
+
+  /** fdatasync of the WAL through a descriptor of our own: the same file SQLite appends to. */
+  private syncWal(): void {
+    this.walFd ??= openSync(`${this.file}-wal`, 'r');
+    fdatasyncSync(this.walFd);
   }
 
   private makeTx(hooks: Array<() => void>): Tx {
@@ -270,6 +318,7 @@ export class SqliteStore implements Store, EventAppender {
     await this.mutex.run(async () => {
       await this.appender?.close();
       this.appender = null;
+      if (this.walFd !== undefined) closeSync(this.walFd);
       if (this.reader !== this.writer) this.reader.close();
       this.writer.close();
     });
@@ -303,6 +352,23 @@ class SqliteExecutor implements SqlExecutor {
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return this.stmt(sql).all(...(params as unknown[])) as T[];
   }
+}
+
+/** Appends each group in a savepoint of its own: a group that fails leaves the others and the transaction's work. */
+async function appendGroups(tx: Tx, groups: readonly PostedGroup[]): Promise<Array<AppendOutcome[] | Error>> {
+  const outcomes: Array<AppendOutcome[] | Error> = [];
+  for (const g of groups) {
+    try {
+      outcomes.push(await tx.savepoint(async () => {
+        const out: AppendOutcome[] = [];
+        for (const r of g.rows) out.push(await appendEvent(tx, r));
+        return out;
+      }));
+    } catch (error) {
+      outcomes.push(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+  return outcomes;
 }
 
 class WorkerGone extends Error {}
