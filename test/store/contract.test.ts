@@ -126,6 +126,26 @@ for (const factory of storeFactories()) {
       expect(await orderForErp(store.read, 'ord_2')).toBeUndefined();
     });
 
+    it('in the transaction that placed the order the ERP push reads what was kept, and a rolled-back savepoint drops it', async () => {
+      const placed = { externalOrderId: 'X-2', lines: [{ lineId: 'a', sku: 's1', qty: 1, unitPrice: 3 }] };
+      const order = (id: string) => ({
+        id, source: 'web', externalOrderId: id, state: 'allocated' as const, holdReason: null, customerId: 'c', addressKey: 'k', total: 3,
+        currency: 'EUR', placedMs: 1, promisedByMs: null, doc: { placed, paymentStatus: 'authorized', routing: [], excludedLocationIds: [], history: [] },
+      });
+      await store.transaction(async (tx) => {
+        await insertOrder(tx, order('ord_k'), 'now');
+        // Kept, not read: the row's document is changed behind the repository's back and still not seen.
+        await tx.run(`UPDATE orders SET currency = 'USD' WHERE id = 'ord_k'`);
+        expect(await orderForErp(tx, 'ord_k')).toMatchObject({ currency: 'EUR', unitPrices: new Map([['a', 3]]) });
+        await expect(tx.savepoint(async () => {
+          await insertOrder(tx, order('ord_r'), 'now');
+          throw new Error('handler failed');
+        })).rejects.toThrow('handler failed');
+        expect(await orderForErp(tx, 'ord_r')).toBeUndefined();
+      });
+      expect((await orderForErp(store.read, 'ord_k'))?.currency).toBe('USD');
+    });
+
     it('a failed transaction leaves nothing and runs no after-commit hook', async () => {
       let hook = false;
       await expect(

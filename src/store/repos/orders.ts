@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../port.js';
+import type { SqlExecutor, Tx } from '../port.js';
 import { whereEquals } from './filters.js';
 import type { OrderState, HoldReason, FulfilmentState } from '../../domain/orders/index.js';
 
@@ -65,6 +65,8 @@ export interface OrderForErp {
  * the rest of the push.
  */
 export async function orderForErp(db: SqlExecutor, id: string): Promise<OrderForErp | undefined> {
+  const kept = (db as Partial<Tx>).kept?.get(erpKey(id)) as OrderForErp | undefined;
+  if (kept) return kept;
   const lines = db.dialect === 'postgres' ? `(doc::jsonb -> 'placed' -> 'lines')::text` : `json_extract(doc, '$.placed.lines')`;
   const r = await db.get<{ id: string; source: string; external_order_id: string; currency: string; lines: string | null }>(
     `SELECT id, source, external_order_id, currency, ${lines} AS lines FROM orders WHERE id = ?`, [id]);
@@ -98,7 +100,15 @@ export async function insertOrder(db: SqlExecutor, o: OrderRecord, at: string): 
     `INSERT INTO orders (${COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [o.id, o.source, o.externalOrderId, o.state, o.holdReason, o.customerId, o.addressKey, o.total, o.currency, o.placedMs, o.promisedByMs, JSON.stringify(o.doc), at],
   );
+  // What the ERP push reads of it never changes (channel, reference, currency, placed prices): kept
+  // for the rest of the transaction, where the order's `order.routed` usually runs as a follow-up.
+  const lines = (o.doc.placed as { lines?: Array<{ lineId: string; unitPrice: number }> }).lines ?? [];
+  (db as Partial<Tx>).kept?.set(erpKey(o.id), {
+    id: o.id, source: o.source, externalOrderId: o.externalOrderId, currency: o.currency, unitPrices: new Map(lines.map((l) => [l.lineId, l.unitPrice])),
+  } satisfies OrderForErp);
 }
+
+const erpKey = (id: string) => `orders.erp:${id}`;
 
 export async function saveOrder(db: SqlExecutor, o: OrderRecord, at: string): Promise<void> {
   await db.run(`UPDATE orders SET state = ?, hold_reason = ?, promised_by_ms = ?, doc = ?, updated_at = ? WHERE id = ?`, [
