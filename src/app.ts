@@ -102,6 +102,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const settledListeners: Array<(ids: string[]) => void> = [];
   const intake = new Intake(store, catalog, {
     maxBatch: config.intake.maxBatch,
+    groupsInFlight: config.intake.groupsInFlight,
     clock,
     onAccepted: (ids) => {
       dispatcher?.wake();

@@ -50,12 +50,18 @@ export const configSchema = z
     intake: z
       .object({
         maxBatch: z.coerce.number().int().min(1).max(5000).default(512),
+        /**
+         * Intake groups out at once where the store allows it (SQLite with the engine thread: each
+         * group rides on the engine's next commit and waits for a WAL sync; while it waits, the next
+         * group can already ride on the commit after). Elsewhere one at a time.
+         */
+        groupsInFlight: z.coerce.number().int().min(1).max(64).default(4),
         maxBodyBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
         maxDepth: z.coerce.number().int().min(4).max(512).default(32),
         signatureToleranceSeconds: z.coerce.number().int().min(1).max(3600).default(300),
         secretGraceSeconds: z.coerce.number().int().min(0).max(30 * 86400).default(86400),
       })
-      .default({ maxBatch: 512, maxBodyBytes: 1024 * 1024, maxDepth: 32, signatureToleranceSeconds: 300, secretGraceSeconds: 86400 }),
+      .default({ maxBatch: 512, groupsInFlight: 4, maxBodyBytes: 1024 * 1024, maxDepth: 32, signatureToleranceSeconds: 300, secretGraceSeconds: 86400 }),
     dispatch: z
       .object({
         batchSize: z.coerce.number().int().min(1).max(5000).default(512),

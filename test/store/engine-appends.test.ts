@@ -12,9 +12,9 @@ import type { EventHandler } from '../../src/engine/dispatch/handler.js';
 // Counts the WAL fsyncs the store does itself (a relaxed commit carrying intake groups).
 vi.mock('node:fs', async (original) => {
   const real = await original<typeof import('node:fs')>();
-  return { ...real, fdatasyncSync: vi.fn(real.fdatasyncSync) };
+  return { ...real, fdatasync: vi.fn(real.fdatasync) };
 });
-const walSyncs = () => vi.mocked(fs.fdatasyncSync).mock.calls.length;
+const walSyncs = () => vi.mocked(fs.fdatasync).mock.calls.length;
 
 /**
  * SQLite with the engine on its own thread: the HTTP thread's store hands intake groups to the
@@ -51,8 +51,8 @@ async function pair() {
   await engine.migrate();
   const http = new SqliteStore({ file, writeLock });
   open.push(http, engine);
-  http.appendThrough((rows) => new Promise<AppendOutcome[]>((resolve, reject) => {
-    const group: PostedGroup = { rows, settle: (o) => (o instanceof Error ? reject(o) : resolve(o)) };
+  http.appendThrough((rows) => new Promise<{ out: AppendOutcome[]; unsynced: boolean }>((resolve, reject) => {
+    const group: PostedGroup = { rows, settle: (o, unsynced) => (o instanceof Error ? reject(o) : resolve({ out: o, unsynced: unsynced === true })) };
     Atomics.add(posted, 0, 1);
     queue.push(group);
     setImmediate(() => {
@@ -76,7 +76,7 @@ describe('intake groups appended on the engine thread\'s writer', () => {
     expect(await count(http)).toBe(3);
   });
 
-  it('a group posted while a transaction runs is appended in that commit, and a relaxed commit is then fsynced', async () => {
+  it('a group posted while a transaction runs is appended in that commit, and answered once a WAL sync covers it', async () => {
     const { http, engine, posted } = await pair();
     let answered: Promise<AppendOutcome[]> | undefined;
     const before = walSyncs();
@@ -84,15 +84,13 @@ describe('intake groups appended on the engine thread\'s writer', () => {
       answered = http.appendEvents([row(1)]);
       await appendEvent(tx, row(9)); // the transaction's own work
     }, { durability: 'relaxed' });
-    // Settled by that commit: the fallback (its own transaction) would run only a turn later.
-    let settled = false;
-    void answered!.then(() => (settled = true));
-    await Promise.resolve();
-    expect(settled).toBe(true);
-    expect((await answered!).map((o) => o.kind)).toEqual(['appended']);
+    // In that commit (the fallback, a transaction of its own, would run only a turn later), and no
+    // longer counted as waiting for the lock, but not answered before the sync.
+    expect(await count(http)).toBe(2);
     expect(Atomics.load(posted, 0)).toBe(0);
     expect(walSyncs()).toBe(before + 1);
-    // A relaxed commit that carried nothing is not fsynced; a durable one is SQLite's own business.
+    expect((await answered!).map((o) => o.kind)).toEqual(['appended']);
+    // A relaxed commit that carried nothing is not synced; a durable one is SQLite's own business.
     await engine.transaction(async () => undefined, { durability: 'relaxed' });
     await engine.transaction(async () => {
       answered = http.appendEvents([row(2)]);
@@ -102,18 +100,46 @@ describe('intake groups appended on the engine thread\'s writer', () => {
     expect(await count(http)).toBe(3);
   });
 
+  it('commits made while a WAL sync runs wait for the next one: a group is never answered by a sync that started before its commit', async () => {
+    const { http, engine } = await pair();
+    const real = await vi.importActual<typeof import('node:fs')>('node:fs');
+    // Syncs complete only when the test says so, in order.
+    const pending: Array<() => void> = [];
+    vi.mocked(fs.fdatasync).mockImplementation(((fd: number, cb: (e: Error | null) => void) => {
+      pending.push(() => real.fdatasync(fd, cb));
+    }) as typeof fs.fdatasync);
+    try {
+      const answers: string[] = [];
+      const first = http.appendEvents([row(1)]).then(() => answers.push('first'));
+      await engine.transaction(async () => undefined, { durability: 'relaxed' });
+      const second = http.appendEvents([row(2)]).then(() => answers.push('second'));
+      await engine.transaction(async () => undefined, { durability: 'relaxed' });
+      expect(pending).toHaveLength(1); // one sync in flight; the second commit waits for it to end
+      pending.shift()!();
+      await first;
+      expect(answers).toEqual(['first']);
+      await new Promise((r) => setImmediate(r));
+      expect(pending).toHaveLength(1); // …then gets a sync of its own
+      pending.shift()!();
+      await second;
+      expect(answers).toEqual(['first', 'second']);
+    } finally {
+      vi.mocked(fs.fdatasync).mockImplementation(real.fdatasync);
+    }
+  });
+
   it('a group that fails fails alone: the other groups and the transaction\'s own work commit', async () => {
     const { http, engine, posted } = await pair();
     const bad = { ...row(2), type: null as unknown as string }; // NOT NULL: the insert throws
     let good: Promise<AppendOutcome[]> | undefined;
-    let failed: Promise<AppendOutcome[]> | undefined;
+    let failed: Promise<AppendOutcome[] | Error> | undefined;
     await engine.transaction(async (tx) => {
       good = http.appendEvents([row(1)]);
-      failed = http.appendEvents([row(3), bad]);
+      failed = http.appendEvents([row(3), bad]).catch((e: Error) => e);
       await appendEvent(tx, row(9)); // the transaction's own work
     }, { durability: 'relaxed' });
     expect((await good!).map((o) => o.kind)).toEqual(['appended']);
-    await expect(failed!).rejects.toThrow(/NOT NULL/);
+    expect(String(await failed!)).toMatch(/NOT NULL/);
     expect(Atomics.load(posted, 0)).toBe(0);
     // row(3) was in the failed group: rolled back with it.
     expect((await http.read.all<{ id: string }>('SELECT id FROM events ORDER BY seq')).map((r) => r.id)).toEqual(['evt-9', 'evt-1']);

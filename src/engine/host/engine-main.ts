@@ -27,10 +27,10 @@ async function main(): Promise<void> {
   let wake: () => void = () => undefined;
   const group = (m: AppendRequest): PostedGroup => ({
     rows: m.rows,
-    settle(outcome) {
+    settle(outcome, unsynced) {
       const reply: AppendReply = outcome instanceof Error
         ? { id: m.id, error: { message: outcome.message, code: (outcome as { code?: string }).code } }
-        : { id: m.id, out: outcome };
+        : { id: m.id, out: outcome, unsynced: unsynced === true };
       inbox!.postMessage(reply);
       if (!(outcome instanceof Error) && outcome.some((o) => o.kind === 'appended')) wake();
     },

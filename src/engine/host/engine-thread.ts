@@ -65,7 +65,7 @@ export async function startEngineThread(app: App, lock: SharedWriteLock | undefi
   const worker = spawnEngine(data, appends ? [appends.port2] : []);
   const post = (m: ToEngine) => worker.postMessage(m);
   const pendingMetrics = new Map<number, (m: MetricJson[]) => void>();
-  const pendingAppends = new Map<number, { resolve(out: AppendOutcome[]): void; reject(e: unknown): void }>();
+  const pendingAppends = new Map<number, { resolve(r: { out: AppendOutcome[]; unsynced: boolean }): void; reject(e: unknown): void }>();
   let nextId = 0;
   let stopping = false;
   let stopped: () => void = () => undefined;
@@ -107,10 +107,10 @@ export async function startEngineThread(app: App, lock: SharedWriteLock | undefi
       const waiting = pendingAppends.get(m.id);
       pendingAppends.delete(m.id);
       if (m.error) waiting?.reject(Object.assign(new Error(m.error.message), m.error.code ? { code: m.error.code } : {}));
-      else waiting?.resolve(m.out!);
+      else waiting?.resolve({ out: m.out!, unsynced: m.unsynced === true });
     });
     // Counted before it is sent: the engine's batch yields to it before the message can be read.
-    sqlite.appendThrough((rows) => new Promise<AppendOutcome[]>((resolve, reject) => {
+    sqlite.appendThrough((rows) => new Promise<{ out: AppendOutcome[]; unsynced: boolean }>((resolve, reject) => {
       const id = ++nextId;
       pendingAppends.set(id, { resolve, reject });
       Atomics.add(posted, 0, 1);

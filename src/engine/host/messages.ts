@@ -20,10 +20,12 @@ export interface AppendRequest {
   rows: NewEventRow[];
 }
 
-/** Sent after the durable commit that holds the group, or with the error that kept it out. */
+/** Sent after the commit that holds the group, or with the error that kept it out. */
 export interface AppendReply {
   id: number;
   out?: AppendOutcome[];
+  /** The commit was relaxed: durable once the WAL is synced (the main thread does it). */
+  unsynced?: boolean;
   error?: { message: string; code?: string };
 }
 

@@ -13,13 +13,19 @@ interface Pending<I, O> {
  */
 export class GroupCommit<I, O> {
   private queue: Array<Pending<I, O>> = [];
-  private flushing = false;
+  private flushing = 0;
   private scheduled = false;
 
   constructor(
     private readonly commit: (items: I[]) => Promise<O[]>,
     private readonly maxBatch: number,
     private readonly onCommitted?: (outputs: O[]) => void,
+    /**
+     * Groups that may be out at once (asked at each flush). 1 where each commit waits for the disk
+     * while it holds the writer; more where the writer takes every group that waits into its next
+     * commit and answers after a WAL sync it does not hold the lock for (SQLite's engine thread).
+     */
+    private readonly inFlight: () => number = () => 1,
   ) {}
 
   submit(item: I): Promise<O> {
@@ -34,7 +40,7 @@ export class GroupCommit<I, O> {
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.flushing >= this.inFlight() || this.scheduled) return;
     this.scheduled = true;
     // setImmediate lets every request already read from the sockets join this group.
     setImmediate(() => {
@@ -44,8 +50,8 @@ export class GroupCommit<I, O> {
   }
 
   private async flush(): Promise<void> {
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = true;
+    if (this.flushing >= this.inFlight() || this.queue.length === 0) return;
+    this.flushing++;
     const group = this.queue.splice(0, this.maxBatch);
     try {
       const outputs = await this.commit(group.map((p) => p.item));
@@ -55,7 +61,7 @@ export class GroupCommit<I, O> {
       if (group.length === 1) group[0]!.reject(groupError);
       else await this.oneByOne(group);
     } finally {
-      this.flushing = false;
+      this.flushing--;
       if (this.queue.length > 0) this.schedule();
     }
   }

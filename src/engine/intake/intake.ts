@@ -14,6 +14,8 @@ export type IntakeResult =
 
 export interface IntakeOptions {
   maxBatch: number;
+  /** Groups out at once where the store's appends may overlap (config intake.groupsInFlight); default 1. */
+  groupsInFlight?: number;
   /** Called after each commit with the ids of newly accepted events (wakes the dispatcher). */
   onAccepted?: (ids: string[]) => void;
   clock?: () => number;
@@ -41,8 +43,9 @@ export class Intake {
     options: IntakeOptions,
   ) {
     this.clock = options.clock ?? Date.now;
-    // A store with an append path of its own (SQLite's worker thread, which keeps the commit's
-    // fsync off the event loop) takes the group directly; others append in a transaction.
+    // A store with an append path of its own (SQLite: the engine thread's writer, or a worker
+    // thread; either keeps the commit's fsync off this event loop) takes the group directly; others
+    // append in a transaction.
     const commit = isEventAppender(store)
       ? (rows: NewEventRow[]) => store.appendEvents(rows)
       : (rows: NewEventRow[]) => store.transaction((tx) => appendEvents(tx, rows));
@@ -53,6 +56,7 @@ export class Intake {
         const ids = outs.filter((o) => o.kind === 'appended').map((o) => o.id);
         if (ids.length > 0) options.onAccepted?.(ids);
       },
+      () => (isEventAppender(store) && store.appendsOverlap?.() ? (options.groupsInFlight ?? 1) : 1),
     );
   }
 

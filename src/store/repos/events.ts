@@ -114,6 +114,8 @@ const DECIDED_VALUES = `${EVENT_VALUES.slice(0, -1)}, ?)`;
 /** A store that appends intake groups on a path of its own (the SQLite append worker). */
 export interface EventAppender {
   appendEvents(rows: readonly NewEventRow[]): Promise<AppendOutcome[]>;
+  /** Whether several groups may be out at once (otherwise the next waits for the previous commit). */
+  appendsOverlap?(): boolean;
 }
 
 export function isEventAppender(x: unknown): x is EventAppender {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -36,12 +36,16 @@ export interface SqliteOptions {
  */
 export interface PostedGroup {
   rows: readonly NewEventRow[];
-  /** Called once: after the durable commit that holds the rows, or with the error that kept them out. */
-  settle(outcome: AppendOutcome[] | Error): void;
+  /**
+   * Called once: after the commit that holds the rows, or with the error that kept them out.
+   * `unsynced`: the commit was relaxed, so the rows are durable only once the WAL is synced — which
+   * the poster does (`SqliteStore.appendThrough`) before it answers anyone.
+   */
+  settle(outcome: AppendOutcome[] | Error, unsynced?: boolean): void;
 }
 
 /** Appends a group somewhere else (the engine thread's store); resolves after its durable commit. */
-export type RemoteAppend = (rows: readonly NewEventRow[]) => Promise<AppendOutcome[]>;
+export type RemoteAppend = (rows: readonly NewEventRow[]) => Promise<{ out: AppendOutcome[]; unsynced: boolean }>;
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -71,6 +75,9 @@ export class SqliteStore implements Store, EventAppender {
   /** The transaction running now commits without an fsync (see transaction()). */
   private relaxedNow = false;
   private walFd: number | undefined;
+  /** Settlements of groups whose commit is written and not yet covered by a started WAL sync. */
+  private awaitingSync: Array<(error?: Error) => void> = [];
+  private syncing: Promise<void> | null = null;
   private checkpointTimer: NodeJS.Timeout | null = null;
   private wroteSinceCheckpoint = false;
   private closed = false;
@@ -134,7 +141,11 @@ export class SqliteStore implements Store, EventAppender {
    */
   async appendEvents(rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
     // Another thread's store appends for this one (outside this mutex: that store takes the lock).
-    if (this.remote) return this.remote(rows);
+    if (this.remote) {
+      const { out, unsynced } = await this.remote(rows);
+      if (unsynced && this.synchronous === 'FULL') await new Promise<void>((resolve, reject) => this.afterWalSync((e) => (e ? reject(e) : resolve())));
+      return out;
+    }
     return this.mutex.run(async () => {
       const worker = this.appendWorker();
       if (worker) {
@@ -155,9 +166,22 @@ export class SqliteStore implements Store, EventAppender {
   }
 
   /**
+   * With the engine thread appending, more than one group may be out: the engine takes every group
+   * waiting into its next commit and answers after a WAL sync it does not hold the lock for, so a
+   * group posted meanwhile rides on the next commit instead of waiting for that sync.
+   */
+  appendsOverlap(): boolean {
+    return this.remote !== null;
+  }
+
+  /**
    * Hands this store's intake groups to another thread's store (the engine thread's, which appends
    * them on its writer: SqliteOptions.appends 'writer'). That connection checkpoints, so this one
-   * never does: its own commits (API commands) would otherwise checkpoint on the event loop.
+   * never does: its own commits (API commands) would otherwise checkpoint on the event loop. A
+   * group that rode on a relaxed commit (a dispatch batch) is answered here only after an
+   * fdatasync of the WAL — what synchronous=FULL would have done at that commit — run on libuv's
+   * thread pool with its callback on this (mostly idle) event loop, not the engine's, which is
+   * busy with its next batch meanwhile.
    */
   appendThrough(remote: RemoteAppend): void {
     this.remote = remote;
@@ -169,7 +193,19 @@ export class SqliteStore implements Store, EventAppender {
    * transaction took on its way to commit: appended in a transaction of its own, durably.
    */
   async appendPosted(group: PostedGroup): Promise<void> {
-    await this.mutex.run(() => this.inTransaction(async () => undefined, [group]));
+    let carried = false; // from there on the transaction settles the group, whatever happens
+    try {
+      await this.mutex.run(() => this.relaxed(() => {
+        carried = true;
+        return this.inTransaction(async () => undefined, [group]);
+      }));
+    } catch (error) {
+      if (!carried) {
+        this.uncount([group]);
+        group.settle(asError(error));
+      }
+      throw error;
+    }
   }
 
   private appendWorker(): AppendWorker | null {
@@ -198,16 +234,20 @@ export class SqliteStore implements Store, EventAppender {
   async transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (options?.durability !== 'relaxed' || this.synchronous === 'NORMAL') return this.mutex.run(() => this.inTransaction(fn));
     // WAL frames are appended in order, so the next FULL commit (an intake group) fsyncs this one too.
-    return this.mutex.run(async () => {
-      this.control.relaxed.run();
-      this.relaxedNow = true;
-      try {
-        return await this.inTransaction(fn);
-      } finally {
-        this.relaxedNow = false;
-        this.control.durable.run();
-      }
-    });
+    return this.mutex.run(() => this.relaxed(() => this.inTransaction(fn)));
+  }
+
+  /** Runs `fn` (a transaction; the caller holds the mutex) with commits that do not wait for the disk. */
+  private async relaxed<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.synchronous === 'NORMAL') return fn();
+    this.control.relaxed.run();
+    this.relaxedNow = true;
+    try {
+      return await fn();
+    } finally {
+      this.relaxedNow = false;
+      this.control.durable.run();
+    }
   }
 
   /**
@@ -231,35 +271,47 @@ export class SqliteStore implements Store, EventAppender {
       this.control.commit.run();
     } catch (error) {
       if (this.writer.open && this.writer.inTransaction) this.control.rollback.run();
-      this.settle(groups, groups.map(() => (error instanceof Error ? error : new Error(String(error)))));
+      this.uncount(groups);
+      settle(groups, groups.map(() => asError(error)));
       throw error;
     }
-    // A relaxed commit that carries intake groups is made durable before they are answered: the
-    // WAL's fsync (what synchronous=FULL would have done at this commit) flushes every frame. If it
-    // fails, the groups get the error (their rows may or may not survive a crash; a resend is then
-    // answered as a duplicate) — the transaction itself did commit.
-    if (groups.length > 0 && this.relaxedNow && this.synchronous === 'FULL') {
-      try {
-        this.syncWal();
-      } catch (error) {
-        outcomes = groups.map(() => (error instanceof Error ? error : new Error(String(error))));
-      }
-    }
-    this.settle(groups, outcomes);
+    this.uncount(groups);
+    // A relaxed commit (a dispatch batch) that carries intake groups is not durable yet: the poster
+    // syncs the WAL before answering (see appendThrough), so this thread goes on meanwhile.
+    settle(groups, outcomes, this.relaxedNow);
     for (const hook of hooks) hook();
     return result;
   }
 
-  private settle(groups: readonly PostedGroup[], outcomes: ReadonlyArray<AppendOutcome[] | Error>): void {
-    if (groups.length === 0) return;
-    groups.forEach((g, i) => g.settle(outcomes[i]!));
-    if (this.posted) Atomics.sub(this.posted, 0, groups.length);
+  /** Groups in a commit (or kept out by its failure) no longer wait for the lock: batches stop yielding to them. */
+  private uncount(groups: readonly PostedGroup[]): void {
+    if (groups.length > 0 && this.posted) Atomics.sub(this.posted, 0, groups.length);
   }
 
-  /** fdatasync of the WAL through a descriptor of our own: the same file SQLite appends to. */
-  private syncWal(): void {
-    this.walFd ??= openSync(`${this.file}-wal`, 'r');
-    fdatasyncSync(this.walFd);
+  private afterWalSync(done: (error?: Error) => void): void {
+    this.awaitingSync.push(done);
+    if (!this.syncing) this.syncing = this.syncWal();
+  }
+
+  /**
+   * fdatasync of the WAL through a descriptor of our own (the file SQLite appends to), repeated
+   * while commits keep arriving. A failed sync fails the groups it covered — their rows may or may
+   * not survive a crash; a resend is then answered as a duplicate — not the transactions.
+   */
+  private async syncWal(): Promise<void> {
+    while (this.awaitingSync.length > 0) {
+      const covered = this.awaitingSync.splice(0);
+      let failure: Error | undefined;
+      try {
+        this.walFd ??= openSync(`${this.file}-wal`, 'r');
+        const fd = this.walFd;
+        await new Promise<void>((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())));
+      } catch (error) {
+        failure = asError(error);
+      }
+      for (const done of covered) done(failure);
+    }
+    this.syncing = null;
   }
 
   private makeTx(hooks: Array<() => void>): Tx {
@@ -318,6 +370,7 @@ export class SqliteStore implements Store, EventAppender {
     await this.mutex.run(async () => {
       await this.appender?.close();
       this.appender = null;
+      while (this.syncing) await this.syncing;
       if (this.walFd !== undefined) closeSync(this.walFd);
       if (this.reader !== this.writer) this.reader.close();
       this.writer.close();
@@ -354,6 +407,12 @@ class SqliteExecutor implements SqlExecutor {
   }
 }
 
+function settle(groups: readonly PostedGroup[], outcomes: ReadonlyArray<AppendOutcome[] | Error>, unsynced = false): void {
+  groups.forEach((g, i) => g.settle(outcomes[i]!, unsynced));
+}
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
 /** Appends each group in a savepoint of its own: a group that fails leaves the others and the transaction's work. */
 async function appendGroups(tx: Tx, groups: readonly PostedGroup[]): Promise<Array<AppendOutcome[] | Error>> {
   const outcomes: Array<AppendOutcome[] | Error> = [];
@@ -365,7 +424,7 @@ async function appendGroups(tx: Tx, groups: readonly PostedGroup[]): Promise<Arr
         return out;
       }));
     } catch (error) {
-      outcomes.push(error instanceof Error ? error : new Error(String(error)));
+      outcomes.push(asError(error));
     }
   }
   return outcomes;
