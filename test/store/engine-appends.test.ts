@@ -12,7 +12,7 @@ import type { EventHandler } from '../../src/engine/dispatch/handler.js';
 // Counts the WAL fsyncs the store does itself (a relaxed commit carrying intake groups).
 vi.mock('node:fs', async (original) => {
   const real = await original<typeof import('node:fs')>();
-  return { ...real, fdatasync: vi.fn(real.fdatasync) };
+  return { ...real, fdatasync: vi.fn(real.fdatasync), openSync: vi.fn(real.openSync) };
 });
 const walSyncs = () => vi.mocked(fs.fdatasync).mock.calls.length;
 
@@ -126,6 +126,29 @@ describe('intake groups appended on the engine thread\'s writer', () => {
     } finally {
       vi.mocked(fs.fdatasync).mockImplementation(real.fdatasync);
     }
+  });
+
+  it('a failed WAL sync fails the groups it covered, not the transaction; the next group gets a sync of its own', async () => {
+    const { http, engine } = await pair();
+    // First the WAL cannot be opened, then its sync fails, then the disk is back.
+    vi.mocked(fs.openSync).mockImplementationOnce(() => {
+      throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+    });
+    const first = http.appendEvents([row(1)]).catch((e: Error) => e);
+    await engine.transaction(async () => undefined, { durability: 'relaxed' });
+    expect(String(await first)).toMatch(/EMFILE/);
+    vi.mocked(fs.fdatasync).mockImplementationOnce(((_fd: number, cb: (e: Error | null) => void) => {
+      cb(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    }) as typeof fs.fdatasync);
+    const second = http.appendEvents([row(2)]).catch((e: Error) => e);
+    await engine.transaction(async () => undefined, { durability: 'relaxed' });
+    expect(String(await second)).toMatch(/EIO/);
+    const third = http.appendEvents([row(3)]);
+    await engine.transaction(async () => undefined, { durability: 'relaxed' });
+    expect((await third).map((o) => o.kind)).toEqual(['appended']);
+    // The rows of the failed groups were committed (a resend is answered as a duplicate).
+    expect(await count(http)).toBe(3);
+    expect((await http.appendEvents([row(1)]))[0]!.kind).toBe('duplicate');
   });
 
   it('a group that fails fails alone: the other groups and the transaction\'s own work commit', async () => {

@@ -44,7 +44,10 @@ export interface PostedGroup {
   settle(outcome: AppendOutcome[] | Error, unsynced?: boolean): void;
 }
 
-/** Appends a group somewhere else (the engine thread's store); resolves after its durable commit. */
+/**
+ * Appends a group somewhere else (the engine thread's store); resolves after the commit that holds
+ * it, `unsynced` when that commit was relaxed (the caller syncs the WAL before answering).
+ */
 export type RemoteAppend = (rows: readonly NewEventRow[]) => Promise<{ out: AppendOutcome[]; unsynced: boolean }>;
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -190,7 +193,7 @@ export class SqliteStore implements Store, EventAppender {
 
   /**
    * An intake group another thread posted here (it counted it in `posted` before sending) that no
-   * transaction took on its way to commit: appended in a transaction of its own, durably.
+   * transaction took on its way to commit: appended in a (relaxed) transaction of its own.
    */
   async appendPosted(group: PostedGroup): Promise<void> {
     let carried = false; // from there on the transaction settles the group, whatever happens
@@ -299,6 +302,8 @@ export class SqliteStore implements Store, EventAppender {
    * not survive a crash; a resend is then answered as a duplicate — not the transactions.
    */
   private async syncWal(): Promise<void> {
+    // Yield first, so `this.syncing` is set before the loop can end (a failed open ends it at once).
+    await Promise.resolve();
     while (this.awaitingSync.length > 0) {
       const covered = this.awaitingSync.splice(0);
       let failure: Error | undefined;
