@@ -67,6 +67,7 @@ export async function startEngineThread(app: App, lock: SharedWriteLock | undefi
   const pendingMetrics = new Map<number, (m: MetricJson[]) => void>();
   const pendingAppends = new Map<number, { resolve(r: { out: AppendOutcome[]; unsynced: boolean }): void; reject(e: unknown): void }>();
   let nextId = 0;
+  let engineGone = false;
   let stopping = false;
   let stopped: () => void = () => undefined;
   const stoppedPromise = new Promise<void>((resolve) => (stopped = resolve));
@@ -91,6 +92,7 @@ export async function startEngineThread(app: App, lock: SharedWriteLock | undefi
       stopped();
       for (const done of pendingMetrics.values()) done([]);
       pendingMetrics.clear();
+      engineGone = true;
       for (const waiting of pendingAppends.values()) waiting.reject(new Error(`engine thread exited (${code}) before appending`));
       pendingAppends.clear();
       if (!stopping) {
@@ -111,6 +113,7 @@ export async function startEngineThread(app: App, lock: SharedWriteLock | undefi
     });
     // Counted before it is sent: the engine's batch yields to it before the message can be read.
     sqlite.appendThrough((rows) => new Promise<{ out: AppendOutcome[]; unsynced: boolean }>((resolve, reject) => {
+      if (engineGone) return reject(new Error('the engine thread has stopped: nothing can be appended'));
       const id = ++nextId;
       pendingAppends.set(id, { resolve, reject });
       Atomics.add(posted, 0, 1);
