@@ -137,10 +137,11 @@ export class SqliteStore implements Store, EventAppender {
   }
 
   /**
-   * Appends an intake group in one transaction on the append worker's own connection, under the
-   * same mutex as every other write transaction. The worker answers after COMMIT returned — with
-   * synchronous=FULL after the WAL fsync — so the acknowledgement rule is unchanged; what changes is
-   * that the fsync blocks the worker thread, not the event loop that parses the next requests.
+   * Appends an intake group and resolves once it is durable. With the engine thread (appendThrough)
+   * the group rides on the engine connection's next commit and this thread syncs the WAL. Otherwise
+   * it is one transaction on the append worker's own connection, under the same mutex as every other
+   * write transaction; the worker answers after COMMIT returned — with synchronous=FULL after the
+   * WAL fsync — so the fsync blocks the worker thread, not the event loop that parses requests.
    */
   async appendEvents(rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
     // Another thread's store appends for this one (outside this mutex: that store takes the lock).
