@@ -71,9 +71,14 @@ export async function orderForErp(db: SqlExecutor, id: string): Promise<OrderFor
   const r = await db.get<{ id: string; source: string; external_order_id: string; currency: string; lines: string | null }>(
     `SELECT id, source, external_order_id, currency, ${lines} AS lines FROM orders WHERE id = ?`, [id]);
   if (!r) return undefined;
-  const placed = JSON.parse(r.lines ?? '[]') as Array<{ lineId: string; unitPrice: number }>;
-  return { id: r.id, source: r.source, externalOrderId: r.external_order_id, currency: r.currency, unitPrices: new Map(placed.map((l) => [l.lineId, l.unitPrice])) };
+  return erpFacts(r.id, r.source, r.external_order_id, r.currency, JSON.parse(r.lines ?? '[]') as PlacedLine[]);
 }
+
+type PlacedLine = { lineId: string; unitPrice: number };
+const erpFacts = (id: string, source: string, externalOrderId: string, currency: string, lines: readonly PlacedLine[]): OrderForErp => ({
+  id, source, externalOrderId, currency, unitPrices: new Map(lines.map((l) => [l.lineId, l.unitPrice])),
+});
+const erpKey = (id: string) => `orders.erp:${id}`;
 
 export interface OrderQuery {
   source?: string;
@@ -102,13 +107,9 @@ export async function insertOrder(db: SqlExecutor, o: OrderRecord, at: string): 
   );
   // What the ERP push reads of it never changes (channel, reference, currency, placed prices): kept
   // for the rest of the transaction, where the order's `order.routed` usually runs as a follow-up.
-  const lines = (o.doc.placed as { lines?: Array<{ lineId: string; unitPrice: number }> }).lines ?? [];
-  (db as Partial<Tx>).kept?.set(erpKey(o.id), {
-    id: o.id, source: o.source, externalOrderId: o.externalOrderId, currency: o.currency, unitPrices: new Map(lines.map((l) => [l.lineId, l.unitPrice])),
-  } satisfies OrderForErp);
+  const lines = (o.doc.placed as { lines?: PlacedLine[] }).lines ?? [];
+  (db as Partial<Tx>).kept?.set(erpKey(o.id), erpFacts(o.id, o.source, o.externalOrderId, o.currency, lines));
 }
-
-const erpKey = (id: string) => `orders.erp:${id}`;
 
 export async function saveOrder(db: SqlExecutor, o: OrderRecord, at: string): Promise<void> {
   await db.run(`UPDATE orders SET state = ?, hold_reason = ?, promised_by_ms = ?, doc = ?, updated_at = ? WHERE id = ?`, [
