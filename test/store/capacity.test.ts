@@ -36,5 +36,29 @@ for (const factory of storeFactories()) {
       expect(Object.fromEntries(await capacityUsed(store.read, '2026-11-30'))).toEqual({ L1: 1, L2: 1 });
       expect((await capacityUsed(store.read, '2026-12-01')).size).toBe(0);
     });
+
+    it('within one transaction every read sees the fulfilments taken and given back before it, and none a savepoint undid', async () => {
+      const seen = await store.transaction(async (tx) => {
+        const reads: Array<Record<string, number>> = [];
+        const read = async () => reads.push(Object.fromEntries(await capacityUsed(tx, '2026-11-30')));
+        await read();
+        await insertFulfilment(tx, fulfilment('f1', 'L1'), 'now');
+        await read();
+        (await capacityUsed(tx, '2026-11-30')).set('L1', 99); // a caller's copy: changing it changes nothing
+        await insertFulfilment(tx, fulfilment('f2', 'L2'), 'now');
+        await read();
+        await tx.savepoint(async () => {
+          await insertFulfilment(tx, fulfilment('f3', 'L2'), 'now');
+          await read();
+          throw new Error('undone');
+        }).catch(() => undefined);
+        await read();
+        await setFulfilmentState(tx, 'f1', 'rejected', 'now');
+        await read();
+        return reads;
+      });
+      expect(seen).toEqual([{}, { L1: 1 }, { L1: 1, L2: 1 }, { L1: 1, L2: 2 }, { L1: 1, L2: 1 }, { L1: 0, L2: 1 }]);
+      expect(Object.fromEntries(await capacityUsed(store.read, '2026-11-30'))).toEqual({ L1: 0, L2: 1 });
+    });
   });
 }

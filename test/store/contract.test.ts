@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import type { Store } from '../../src/store/port.js';
 import { appendEvent, eventById, type NewEventRow } from '../../src/store/repos/events.js';
-import { reserveIfSellable, setCounted, getStock, releaseReserved } from '../../src/store/repos/stock.js';
+import { reserveIfSellable, setCounted, getStock, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
 import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
@@ -175,6 +175,22 @@ for (const factory of storeFactories()) {
       expect(await store.transaction((tx) => reserveIfSellable(tx, 'S', 'L', 2, 'now'))).toBe(true);
       await store.transaction((tx) => releaseReserved(tx, 'S', 'L', 10, 'now'));
       expect((await getStock(store.read, 'S', 'L'))?.reserved).toBe(0);
+    });
+
+    it('stock of some skus: every location of each, ordered by sku then location, the others left out', async () => {
+      await store.transaction(async (tx) => {
+        await setCounted(tx, { sku: 'B', locationId: 'L2', onHand: 7, protected: 2, safetyStock: 1 }, 'now');
+        await setCounted(tx, { sku: 'A', locationId: 'L2', onHand: 3 }, 'now');
+        await setCounted(tx, { sku: 'B', locationId: 'L1', onHand: 5 }, 'now');
+        await setCounted(tx, { sku: 'C', locationId: 'L1', onHand: 9 }, 'now');
+        await reserveIfSellable(tx, 'B', 'L2', 4, 'now');
+      });
+      expect(await stockOfSkus(store.read, ['B', 'A', 'B', 'Z'])).toEqual([
+        { sku: 'A', locationId: 'L2', onHand: 3, reserved: 0, protected: 0, safetyStock: 0 },
+        { sku: 'B', locationId: 'L1', onHand: 5, reserved: 0, protected: 0, safetyStock: 0 },
+        { sku: 'B', locationId: 'L2', onHand: 7, reserved: 4, protected: 2, safetyStock: 1 },
+      ]);
+      expect(await stockOfSkus(store.read, ['Z'])).toEqual([]);
     });
 
     it('a count keeps reservations and protected quantity unless the count names them', async () => {

