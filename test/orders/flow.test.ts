@@ -224,3 +224,48 @@ for (const factory of storeFactories()) {
     });
   });
 }
+
+// How a new order reaches the database (SQLite, where a trigger can count writes in a few lines).
+describe('a new order is written once', () => {
+  let t: TestApp;
+  afterEach(async () => t?.close());
+
+  it('inserted with its routing explanation, its fulfilments after it; a later state change updates it', async () => {
+    const sqlite = storeFactories().find((f) => f.name === 'sqlite')!;
+    t = await startTestApp(sqlite, { clock: () => T0, config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } });
+    for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
+    await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: 'TENT', onHand: 1 }] } }));
+    await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'store-ams', counts: [{ sku: 'MAT', onHand: 1 }] } }));
+    await t.drained();
+    await t.app.store.transaction(async (tx) => {
+      await tx.run('CREATE TABLE order_writes (kind TEXT NOT NULL, state TEXT NOT NULL, routed INTEGER NOT NULL)');
+      await tx.run(`CREATE TRIGGER order_inserted AFTER INSERT ON orders BEGIN
+        INSERT INTO order_writes VALUES ('insert', NEW.state, json_array_length(NEW.doc, '$.routing')); END`);
+      await tx.run(`CREATE TRIGGER order_updated AFTER UPDATE ON orders BEGIN
+        INSERT INTO order_writes VALUES ('update', NEW.state, json_array_length(NEW.doc, '$.routing')); END`);
+      // A fulfilment written before its order would break the foreign key; this records the order it saw.
+      await tx.run('CREATE TABLE fulfilment_writes (order_stored INTEGER NOT NULL)');
+      await tx.run(`CREATE TRIGGER fulfilment_inserted AFTER INSERT ON fulfilments BEGIN
+        INSERT INTO fulfilment_writes SELECT COUNT(*) FROM orders WHERE id = NEW.order_id; END`);
+    });
+
+    // Two lines that no single location holds: a split, so two fulfilments wait for the order row.
+    await t.send(order('W-1', {}, [{ lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 }, { lineId: '2', sku: 'MAT', qty: 1, unitPrice: 20 }]));
+    await t.send(order('W-2', { payment: { status: 'pending', amount: 120 } }));
+    await t.drained();
+    const writes = () => t.app.store.read.all<{ kind: string; state: string; routed: number }>('SELECT kind, state, routed FROM order_writes ORDER BY rowid');
+    expect(await writes()).toEqual([
+      { kind: 'insert', state: 'allocated', routed: 1 },
+      { kind: 'insert', state: 'on_hold', routed: 0 },
+    ]);
+    const f = await t.app.store.read.all<{ order_stored: number }>('SELECT order_stored FROM fulfilment_writes');
+    expect(f).toEqual([{ order_stored: 1 }, { order_stored: 1 }]);
+    const o = (await t.api('GET', `/v1/orders/${orderIdFor('web', 'W-1')}`, t.adminKey)).body;
+    expect(o.fulfilments).toHaveLength(2);
+    expect(o.lines.map((l: { allocations: unknown[] }) => l.allocations.length)).toEqual([1, 1]);
+
+    await t.send(envelope({ type: 'payment.authorized', payload: { externalOrderId: 'W-2', amount: 120 } }));
+    await t.drained();
+    expect((await writes()).slice(2)).toEqual([{ kind: 'update', state: 'backordered', routed: 1 }]);
+  });
+});

@@ -5,9 +5,9 @@ import {
   decidePaymentUpdate, orderValue, validateOrder,
   type OrderPlacedPayload, type OrderCancelRequestedPayload, type PaymentEventPayload, type PaymentEventType, type OrdersPolicy,
 } from '../../domain/orders/index.js';
-import { customerHistory, insertOrder, orderByExternal, fulfilmentsOfOrder, setFulfilmentState, type OrderRecord } from '../../store/repos/orders.js';
+import { customerHistory, orderByExternal, fulfilmentsOfOrder, setFulfilmentState, type OrderRecord } from '../../store/repos/orders.js';
 import { addressKey, orderIdFor, orderSubject } from './identity.js';
-import { moveOrder, persistOrder } from './transition.js';
+import { moveOrder, newOrder, persistOrder } from './transition.js';
 import { routeAndReserve } from './routing.js';
 import { releaseReservations } from './release.js';
 
@@ -43,7 +43,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
       const p = h.event.payload as unknown as OrderPlacedPayload;
       // The order's identity is (channel, external id): a resend under a new event id is the same order.
       if (await orderByExternal(h.tx, h.event.source, p.externalOrderId)) return;
-      const order: OrderRecord = {
+      const order: OrderRecord = newOrder({
         id: orderIdFor(h.event.source, p.externalOrderId),
         source: h.event.source,
         externalOrderId: p.externalOrderId,
@@ -56,8 +56,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
         placedMs: h.decision.now,
         promisedByMs: p.promisedBy ? Date.parse(p.promisedBy) : null,
         doc: { placed: p as unknown as Record<string, unknown>, paymentStatus: p.payment.status, routing: [], excludedLocationIds: [], history: [{ at: h.decision.now, from: 'none', to: 'received', eventId: h.event.id }] },
-      };
-      await insertOrder(h.tx, order, new Date(h.decision.now).toISOString());
+      });
       h.audit({ action: 'order.received', subject: orderSubject(order.source, order.externalOrderId), after: { state: 'received', total: order.total } });
       await validateAndRoute(h, policies, order);
       await persistOrder(h, order);

@@ -1,14 +1,14 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { OrderRecord } from '../../store/repos/orders.js';
-import { insertFulfilment, insertReservation } from '../../store/repos/orders.js';
+import { insertReservation } from '../../store/repos/orders.js';
 import { reserveIfSellable, reserveIncludingProtected } from '../../store/repos/stock.js';
 import { requestApproval } from '../approvals/request.js';
 import { markAvailabilityDirty } from '../../store/repos/orders.js';
 import { routeOrder, type LineToSource, type OrderToSource, type RoutingDecision } from '../../domain/sourcing/index.js';
 import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { loadSourcingSnapshot, localDay } from './snapshot.js';
-import { moveOrder } from './transition.js';
+import { addFulfilment, moveOrder } from './transition.js';
 import { orderSubject } from './identity.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 
@@ -59,11 +59,11 @@ export async function routeAndReserve(
     const made: Array<{ lineId: string; sku: string; locationId: string; qty: number; fulfilmentId: string }> = [];
     for (const f of routed.fulfilments) {
       const loc = await getLocation(h.tx, f.locationId);
-      await insertFulfilment(h.tx, {
+      await addFulfilment(h, order, {
         id: f.fulfilmentId, orderId: order.id, locationId: f.locationId, state: 'assigned', acceptByMs: f.acceptBy, shipByMs: f.shipBy,
         createdMs: h.decision.now, localDay: localDay(h.decision.now, loc?.utcOffsetMinutes ?? 0), lines: f.allocations.map((a) => ({ lineId: a.lineId, sku: a.sku, qty: a.qty })),
         carrier: null, tracking: null,
-      }, at);
+      });
       for (const a of f.allocations) {
         const reserved = a.protectedQty > 0
           ? await reserveIncludingProtected(h.tx, a.sku, a.locationId, a.qty, a.protectedQty, at)

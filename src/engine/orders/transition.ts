@@ -1,6 +1,6 @@
 import type { HandlerContext } from '../dispatch/handler.js';
-import type { OrderRecord } from '../../store/repos/orders.js';
-import { saveOrder } from '../../store/repos/orders.js';
+import type { FulfilmentRecord, OrderRecord } from '../../store/repos/orders.js';
+import { insertFulfilment, insertOrder, saveOrder } from '../../store/repos/orders.js';
 import { checkTransition, ORDER_TRANSITIONS, decideCustomerNotifications, type HoldReason, type OrderState, type OrdersPolicy } from '../../domain/orders/index.js';
 import { orderSubject } from './identity.js';
 
@@ -50,6 +50,31 @@ export function moveOrder(
   }
 }
 
+/**
+ * A new order's row is written once, when its handler is done deciding (persistOrder), instead of
+ * inserted first and rewritten at the end with its routing explanation (~4 KB): the fulfilments
+ * routing gives it, whose rows refer to it, wait here until then. Its reservations do not wait —
+ * each is the conditional stock update that may fail.
+ */
+const unstored = new WeakMap<OrderRecord, FulfilmentRecord[]>();
+
+/** Marks an order built in memory by this handler: its first persistOrder inserts it. */
+export function newOrder(order: OrderRecord): OrderRecord {
+  unstored.set(order, []);
+  return order;
+}
+
+export async function addFulfilment(h: HandlerContext, order: OrderRecord, f: FulfilmentRecord): Promise<void> {
+  const waiting = unstored.get(order);
+  if (waiting) waiting.push(f);
+  else await insertFulfilment(h.tx, f, new Date(h.decision.now).toISOString());
+}
+
 export async function persistOrder(h: HandlerContext, order: OrderRecord): Promise<void> {
-  await saveOrder(h.tx, order, new Date(h.decision.now).toISOString());
+  const at = new Date(h.decision.now).toISOString();
+  const waiting = unstored.get(order);
+  if (!waiting) return saveOrder(h.tx, order, at);
+  unstored.delete(order);
+  await insertOrder(h.tx, order, at);
+  for (const f of waiting) await insertFulfilment(h.tx, f, at);
 }
