@@ -5,6 +5,7 @@ import { listLocations, listSources } from '../../store/repos/masterdata.js';
 import { stockOfSkus } from '../../store/repos/stock.js';
 import { appendDecided, type NewEventRow } from '../../store/repos/events.js';
 import { insertOutboxRows, type OutboxRow } from '../../store/repos/outbox.js';
+import { parkUnrouted } from '../delivery/routes.js';
 import { publishedKey, publishedOf, putPublished } from '../../store/repos/availability.js';
 import { toSourcingLocation } from '../orders/snapshot.js';
 import { canonicalJson, sha256Hex } from '../../domain/canonical-json.js';
@@ -86,7 +87,7 @@ export class AvailabilityPublisher {
       }
       await putPublished(tx, changed, at);
       await appendDecided(tx, events, at);
-      await insertOutboxRows(tx, outbox);
+      await insertOutboxRows(tx, await parkUnrouted(tx, outbox));
       const n = changed.length;
       await tx.run(`DELETE FROM availability_dirty WHERE sku IN (${skus.map(() => '?').join(', ')})`, skus);
       return n;

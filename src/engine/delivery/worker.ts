@@ -20,6 +20,7 @@ import { auditedTransaction, type Actor } from '../audit/audited.js';
 import { destinationCredentials, signingSecrets } from './destinations.js';
 import { applyOdooRow, odooClientFor } from './odoo-effects.js';
 import { ensureException } from './exceptions.js';
+import { UNROUTED_NOTE } from './routes.js';
 import type { DeliveryMetrics } from './metrics.js';
 
 export type DeliverySettings = Config['delivery'];
@@ -182,7 +183,7 @@ export class DeliveryWorker {
     // single SQLite writer a transaction per row, nor re-read the same unroutable rows every round.
     if (unrouted.size) {
       await store.transaction(async (tx) => {
-        for (const r of unrouted.values()) await parkUnroutedRoute(tx, r.destination, r.kind, now, 'no registered destination takes this row');
+        for (const r of unrouted.values()) await parkUnroutedRoute(tx, r.destination, r.kind, now, UNROUTED_NOTE);
       });
     }
     return launched;

@@ -7,6 +7,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import { decisionContextFor, derivedId } from '../ids.js';
 import type { AuditNote, EmittedEvent, HandlerContext, HandlerRegistry, OutboxMessage } from './handler.js';
 import { insertOutboxRows, type OutboxRow } from '../../store/repos/outbox.js';
+import { parkUnrouted } from '../delivery/routes.js';
 
 export interface DispatchSettings {
   batchSize: number;
@@ -101,7 +102,7 @@ class DecidedWrites {
         e.seq = seq;
       }
     }
-    if (this.outbox.length > 0) await insertOutboxRows(tx, this.outbox.map((o) => ({ ...o.row, seq: o.cause.seq * 1000 + o.n })));
+    if (this.outbox.length > 0) await insertOutboxRows(tx, await parkUnrouted(tx, this.outbox.map((o) => ({ ...o.row, seq: o.cause.seq * 1000 + o.n }))));
     this.events.length = 0;
     this.outbox.length = 0;
     this.ranUnwritten.clear();

@@ -10,6 +10,9 @@ export interface OutboxRow {
   subject: string;
   payload: Record<string, unknown>;
   createdAt: string;
+  /** 'unrouted': no registered destination takes it yet, parked with `lastError` saying so (default 'pending'). */
+  status?: 'pending' | 'unrouted';
+  lastError?: string | null;
 }
 
 /**
@@ -19,9 +22,9 @@ export interface OutboxRow {
 export async function insertOutboxRows(db: SqlExecutor, rows: readonly OutboxRow[]): Promise<void> {
   for (const chunk of rowChunks(rows)) {
     await db.run(
-      `INSERT INTO outbox (id, seq, event_id, destination, kind, subject, payload, status, attempts, next_attempt_at, created_at)
-       VALUES ${valuesList(chunk.length, "(?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?)")} ON CONFLICT (id) DO NOTHING`,
-      chunk.flatMap((r) => [r.id, r.seq, r.eventId, r.destination, r.kind, r.subject, JSON.stringify(r.payload), r.createdAt]),
+      `INSERT INTO outbox (id, seq, event_id, destination, kind, subject, payload, status, last_error, attempts, next_attempt_at, created_at)
+       VALUES ${valuesList(chunk.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)')} ON CONFLICT (id) DO NOTHING`,
+      chunk.flatMap((r) => [r.id, r.seq, r.eventId, r.destination, r.kind, r.subject, JSON.stringify(r.payload), r.status ?? 'pending', r.lastError ?? null, r.createdAt]),
     );
   }
 }
