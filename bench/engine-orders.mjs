@@ -15,12 +15,15 @@
  *   --inline       dispatch settings of an inline app (the batch budget is the ceiling)
  *   --sql-stats    per statement: calls, total and mean time (better-sqlite3 wrapped), after the runs
  *   --json         one JSON line instead of the table
+ * Besides the rate, each run reports what the drain cost per order in units that vary less than
+ * time on a shared machine: SQL statements, bytes handed to write() (WAL frames and checkpoints, from
+ * /proc/self/io) and CPU milliseconds (all threads). Compare builds on these first.
  *   --keep         keep the last run's data directory (printed) to look at its tables afterwards
  *   --wal-sample <ms>  copy the database and its WAL that long into the drain (printed; read them
  *                  with `node bench/wal-pages.mjs <copy>`: pages written per commit, by table/index)
  *   BENCH_DIST     compiled code to use (default ./dist; another commit's build for an A/B)
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -40,8 +43,27 @@ const { SharedWriteLock } = await load('store/shared-lock.js');
 const retailer = await load('demo/retailer.js');
 const { addSource } = await load('engine/identity/sources.js');
 
-/** Statement timings: every better-sqlite3 statement's run/get/all, keyed by its SQL. */
+/** Statements run (every better-sqlite3 run/get/all), counted always; timed by SQL text with --sql-stats. */
+let statements = 0;
 const sqlStats = new Map();
+{
+  const proto = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1'));
+  for (const method of ['run', 'get', 'all']) {
+    const original = proto[method];
+    proto[method] = function counted(...params) {
+      statements++;
+      return original.apply(this, params);
+    };
+  }
+}
+/** Bytes this process handed to write() so far (all threads), or NaN where /proc is not there. */
+function bytesWritten() {
+  try {
+    return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
 if (has('sql-stats')) {
   const proto = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1'));
   for (const method of ['run', 'get', 'all']) {
@@ -97,6 +119,8 @@ async function run() {
     sqlStats.clear();
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const statements0 = statements;
+    const written0 = bytesWritten();
     app.dispatcher.start();
     if (arg('wal-sample', null) !== null) {
       const sample = setTimeout(() => {
@@ -110,9 +134,14 @@ async function run() {
     await untilDrained(app);
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const perOrder = {
+      statements: (statements - statements0) / ORDERS,
+      writtenKB: (bytesWritten() - written0) / 1024 / ORDERS,
+      cpuMs: (cpu.user + cpu.system) / 1000 / ORDERS,
+    };
     const states = Object.fromEntries((await app.store.read.all('SELECT state, COUNT(*) AS n FROM orders GROUP BY state')).map((r) => [r.state, Number(r.n)]));
     if (states.allocated !== ORDERS) throw new Error(`expected ${ORDERS} orders allocated, found ${JSON.stringify(states)}`);
-    return { secs, ordersPerSec: ORDERS / secs, cpuCores: (cpu.user + cpu.system) / 1e6 / secs };
+    return { secs, ordersPerSec: ORDERS / secs, cpuCores: (cpu.user + cpu.system) / 1e6 / secs, perOrder };
   } finally {
     await app.close();
     if (has('keep')) console.error(`data kept in ${dir}`);
@@ -124,10 +153,17 @@ const results = [];
 for (let i = 0; i < RUNS; i++) results.push(await run());
 const sorted = [...results].sort((a, b) => a.ordersPerSec - b.ordersPerSec);
 const median = sorted[Math.floor(sorted.length / 2)];
-const out = { orders: ORDERS, runs: RUNS, inline: has('inline'), dist: DIST, medianOrdersPerSec: Math.round(median.ordersPerSec), ordersPerSec: results.map((r) => Math.round(r.ordersPerSec)), cpuCores: +median.cpuCores.toFixed(2) };
+const medianOf = (f) => [...results].map(f).sort((a, b) => a - b)[Math.floor(results.length / 2)];
+const perOrder = {
+  statements: +medianOf((r) => r.perOrder.statements).toFixed(2),
+  writtenKB: +medianOf((r) => r.perOrder.writtenKB).toFixed(1),
+  cpuMs: +medianOf((r) => r.perOrder.cpuMs).toFixed(3),
+};
+const out = { orders: ORDERS, runs: RUNS, inline: has('inline'), dist: DIST, medianOrdersPerSec: Math.round(median.ordersPerSec), ordersPerSec: results.map((r) => Math.round(r.ordersPerSec)), cpuCores: +median.cpuCores.toFixed(2), perOrder };
 if (has('json')) console.log(JSON.stringify(out));
 else {
   console.log(`${ORDERS} orders drained by the engine${out.inline ? ' (inline settings)' : ''}, ${RUNS} runs: median ${out.medianOrdersPerSec} orders/s (runs: ${out.ordersPerSec.join(', ')}), ${out.cpuCores} cores of CPU (the process, all threads)`);
+  console.log(`per order (medians): ${perOrder.statements} SQL statements, ${perOrder.writtenKB} KB handed to write(), ${perOrder.cpuMs} ms of CPU`);
 }
 if (has('sql-stats')) {
   const rows = [...sqlStats].sort((a, b) => Number(b[1].ns - a[1].ns)).slice(0, 30);
