@@ -7,7 +7,7 @@ import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
 import { getLocation, listLocations, putLocation } from '../../src/store/repos/masterdata.js';
-import { insertOrder, orderForErp } from '../../src/store/repos/orders.js';
+import { customerHistory, insertOrder, orderForErp } from '../../src/store/repos/orders.js';
 import { locationSchema } from '../../src/domain/masterdata/location.js';
 
 const location = (id: string, name: string) => ({ id, ...locationSchema.parse({ name, kind: 'store', lat: 52, lon: 5 }) });
@@ -144,6 +144,26 @@ for (const factory of storeFactories()) {
         expect(await orderForErp(tx, 'ord_r')).toBeUndefined();
       });
       expect((await orderForErp(store.read, 'ord_k'))?.currency).toBe('USD');
+    });
+
+    it('an order\'s fraud history: the customer\'s other orders (count, average, recent) and recent orders to its address', async () => {
+      const T = 10_000_000;
+      const order = (id: string, customerId: string, addressKey: string, placedMs: number, total: number) => ({
+        id, source: 'web', externalOrderId: id, state: 'allocated' as const, holdReason: null, customerId, addressKey, total,
+        currency: 'EUR', placedMs, promisedByMs: null, doc: { placed: {}, paymentStatus: 'authorized', routing: [], excludedLocationIds: [], history: [] },
+      });
+      await store.transaction(async (tx) => {
+        await insertOrder(tx, order('o1', 'c-1', 'A', T - 7_200_000, 100), 'now'); // the customer's, long ago, to the address
+        await insertOrder(tx, order('o2', 'c-1', 'B', T - 60_000, 50), 'now'); // the customer's, recent, elsewhere
+        await insertOrder(tx, order('o3', 'c-2', 'A', T - 120_000, 10), 'now'); // someone else's, recent, to the address
+        await insertOrder(tx, order('o4', 'c-1', 'A', T, 999), 'now'); // the order being judged
+      });
+      expect(await customerHistory(store.read, 'c-1', 'A', T, 3_600_000, 600_000, 'o4')).toEqual({
+        priorOrderCount: 2, averageOrderValue: 75, recentOrdersByCustomer: 1, recentOrdersToAddress: 1,
+      });
+      expect(await customerHistory(store.read, 'c-9', 'Z', T, 3_600_000, 600_000, 'o4')).toEqual({
+        priorOrderCount: 0, averageOrderValue: 0, recentOrdersByCustomer: 0, recentOrdersToAddress: 0,
+      });
     });
 
     it('a failed transaction leaves nothing and runs no after-commit hook', async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { SqlExecutor } from '../../src/store/port.js';
 import { inFlightByTarget } from '../../src/store/repos/deliveries.js';
-import { reservationsOfOrder } from '../../src/store/repos/orders.js';
+import { customerHistory, reservationsOfOrder } from '../../src/store/repos/orders.js';
+import { stockOfSkus } from '../../src/store/repos/stock.js';
 import { DeliveryMetrics } from '../../src/engine/delivery/metrics.js';
 import { tempDir } from '../support/stores.js';
 
@@ -61,6 +62,16 @@ describe('query plans of hot statements (SQLite)', () => {
     const reconciliation = plans.find((p) => p.includes('events'));
     expect(reconciliation).toContain('events_subject');
     expect(reconciliation).not.toMatch(FULL_SCAN);
+  });
+
+  it('routing reads an order\'s stock by sku and the fraud history through the customer and address indexes', async () => {
+    const [stock] = await plansOf((db) => stockOfSkus(db, ['A', 'B', 'C']));
+    expect(stock).toMatch(/sqlite_autoindex_stock_1 \(sku=\?\)/);
+    expect(stock).not.toMatch(FULL_SCAN);
+    const [history] = await plansOf((db) => customerHistory(db, 'c-1', 'addr', Date.now(), 60_000, 60_000, 'ord_1'));
+    expect(history).toContain('orders_customer');
+    expect(history).toContain('orders_address');
+    expect(history).not.toMatch(FULL_SCAN);
   });
 
   it('an order\'s reservations are found through its fulfilments', async () => {

@@ -1,7 +1,7 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { OrderRecord } from '../../store/repos/orders.js';
-import { insertReservation } from '../../store/repos/orders.js';
+import { insertReservations, type ReservationRecord } from '../../store/repos/orders.js';
 import { reserveIfSellable, reserveIncludingProtected } from '../../store/repos/stock.js';
 import { requestApproval } from '../approvals/request.js';
 import { markAvailabilityDirty } from '../../store/repos/orders.js';
@@ -57,6 +57,7 @@ export async function routeAndReserve(
   if (decision.outcome === 'allocated' || takesProtected) {
     const routed = decision as Extract<RoutingDecision, { outcome: 'allocated' | 'needs_approval' }>;
     const made: Array<{ lineId: string; sku: string; locationId: string; qty: number; fulfilmentId: string }> = [];
+    const reservations: ReservationRecord[] = []; // written together once every line's stock is taken
     for (const f of routed.fulfilments) {
       const loc = await getLocation(h.tx, f.locationId);
       await addFulfilment(h, order, {
@@ -71,11 +72,12 @@ export async function routeAndReserve(
         if (!reserved) {
           throw new Error(`stock of ${a.sku} at ${a.locationId} changed while routing; retrying on fresh stock`);
         }
-        await insertReservation(h.tx, { id: h.decision.newId('reservation'), orderId: order.id, lineId: a.lineId, fulfilmentId: f.fulfilmentId, sku: a.sku, locationId: a.locationId, qty: a.qty, status: 'active' }, at);
+        reservations.push({ id: h.decision.newId('reservation'), orderId: order.id, lineId: a.lineId, fulfilmentId: f.fulfilmentId, sku: a.sku, locationId: a.locationId, qty: a.qty, status: 'active' });
         made.push({ lineId: a.lineId, sku: a.sku, locationId: a.locationId, qty: a.qty, fulfilmentId: f.fulfilmentId });
       }
       h.outbox({ destination: `location:${f.locationId}`, kind: 'fulfilment.assigned', subject, payload: { fulfilmentId: f.fulfilmentId, orderId: order.id, acceptBy: f.acceptBy, shipBy: f.shipBy, lines: f.allocations } });
     }
+    await insertReservations(h.tx, reservations, at);
     await markAvailabilityDirty(h.tx, made.map((m) => m.sku), h.decision.now);
     h.emit({ type: 'reservation.made', subject, payload: { orderId: order.id, reservations: made } });
     h.emit({ type: 'order.routed', subject, payload: { orderId: order.id, policyVersion: routed.policyVersion, split: routed.split, plan: made } });

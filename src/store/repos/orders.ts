@@ -1,5 +1,6 @@
 import type { SqlExecutor, Tx } from '../port.js';
 import { whereEquals } from './filters.js';
+import { rowChunks, valuesList } from './row-chunks.js';
 import type { OrderState, HoldReason, FulfilmentState } from '../../domain/orders/index.js';
 
 /** The order as stored: a few indexed columns plus the document the API shows. */
@@ -119,16 +120,19 @@ export async function saveOrder(db: SqlExecutor, o: OrderRecord, at: string): Pr
 
 /** Prior orders of the customer and to the address, for the fraud score's history and velocity. */
 export async function customerHistory(db: SqlExecutor, customerId: string, addressKey: string, nowMs: number, customerWindowMs: number, addressWindowMs: number, excludeId: string) {
-  const c = await db.get<{ n: number; avg: number | null; recent: number }>(
-    `SELECT COUNT(*) AS n, AVG(total) AS avg, SUM(CASE WHEN placed_ms >= ? THEN 1 ELSE 0 END) AS recent FROM orders WHERE customer_id = ? AND id <> ?`,
-    [nowMs - customerWindowMs, customerId, excludeId],
+  // One statement (each order asks): the customer's orders through orders_customer, the address's
+  // recent ones through orders_address.
+  const c = await db.get<{ n: number; avg: number | null; recent: number | null; to_address: number }>(
+    `SELECT COUNT(*) AS n, AVG(total) AS avg, SUM(CASE WHEN placed_ms >= ? THEN 1 ELSE 0 END) AS recent,
+       (SELECT COUNT(*) FROM orders a WHERE a.address_key = ? AND a.placed_ms >= ? AND a.id <> ?) AS to_address
+     FROM orders WHERE customer_id = ? AND id <> ?`,
+    [nowMs - customerWindowMs, addressKey, nowMs - addressWindowMs, excludeId, customerId, excludeId],
   );
-  const a = await db.get<{ recent: number }>(`SELECT COUNT(*) AS recent FROM orders WHERE address_key = ? AND placed_ms >= ? AND id <> ?`, [addressKey, nowMs - addressWindowMs, excludeId]);
   return {
     priorOrderCount: Number(c?.n ?? 0),
     averageOrderValue: Number(c?.avg ?? 0),
     recentOrdersByCustomer: Number(c?.recent ?? 0),
-    recentOrdersToAddress: Number(a?.recent ?? 0),
+    recentOrdersToAddress: Number(c?.to_address ?? 0),
   };
 }
 
@@ -239,13 +243,15 @@ export interface ReservationRecord {
   status: 'active' | 'released' | 'consumed';
 }
 
-export async function insertReservation(db: SqlExecutor, r: ReservationRecord, at: string): Promise<boolean> {
-  const res = await db.run(
-    `INSERT INTO reservations (id, order_id, line_id, fulfilment_id, sku, location_id, qty, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (fulfilment_id, line_id) DO NOTHING`,
-    [r.id, r.orderId, r.lineId, r.fulfilmentId, r.sku, r.locationId, r.qty, r.status, at, at],
-  );
-  return res.changes === 1;
+/** A routed order's reservations, in multi-row INSERTs; one already there (same fulfilment and line) is left as it is. */
+export async function insertReservations(db: SqlExecutor, rows: readonly ReservationRecord[], at: string): Promise<void> {
+  for (const chunk of rowChunks(rows)) {
+    await db.run(
+      `INSERT INTO reservations (id, order_id, line_id, fulfilment_id, sku, location_id, qty, status, created_at, updated_at)
+       VALUES ${valuesList(chunk.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')} ON CONFLICT (fulfilment_id, line_id) DO NOTHING`,
+      chunk.flatMap((r) => [r.id, r.orderId, r.lineId, r.fulfilmentId, r.sku, r.locationId, r.qty, r.status, at, at]),
+    );
+  }
 }
 
 export async function reservationsOfOrder(db: SqlExecutor, orderId: string): Promise<ReservationRecord[]> {
