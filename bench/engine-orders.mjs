@@ -15,13 +15,15 @@
  *   --inline       dispatch settings of an inline app (the batch budget is the ceiling)
  *   --sql-stats    per statement: calls, total and mean time (better-sqlite3 wrapped), after the runs
  *   --json         one JSON line instead of the table
- * Besides the rate, each run reports what the drain cost per order in units that vary less than
- * time on a shared machine: SQL statements, bytes handed to write() (WAL frames and checkpoints, from
- * /proc/self/io) and CPU milliseconds (all threads). Compare builds on these first.
  *   --keep         keep the last run's data directory (printed) to look at its tables afterwards
  *   --wal-sample <ms>  copy the database and its WAL that long into the drain (printed; read them
  *                  with `node bench/wal-pages.mjs <copy>`: pages written per commit, by table/index)
  *   BENCH_DIST     compiled code to use (default ./dist; another commit's build for an A/B)
+ *
+ * Besides the rate, each run reports what the drain cost per order in units that vary less than
+ * time on a shared machine: SQL statements, bytes handed to write() (WAL frames and checkpoints, from
+ * /proc/self/io) and CPU milliseconds (all threads). Compare builds on these first
+ * (`bench/engine-ab.mjs` does it for two builds).
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -47,28 +49,13 @@ const { addSource } = await load('engine/identity/sources.js');
 let statements = 0;
 const sqlStats = new Map();
 {
+  const timing = has('sql-stats');
   const proto = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1'));
   for (const method of ['run', 'get', 'all']) {
     const original = proto[method];
     proto[method] = function counted(...params) {
       statements++;
-      return original.apply(this, params);
-    };
-  }
-}
-/** Bytes this process handed to write() so far (all threads), or NaN where /proc is not there. */
-function bytesWritten() {
-  try {
-    return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN);
-  } catch {
-    return NaN;
-  }
-}
-if (has('sql-stats')) {
-  const proto = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1'));
-  for (const method of ['run', 'get', 'all']) {
-    const original = proto[method];
-    proto[method] = function timed(...params) {
+      if (!timing) return original.apply(this, params);
       const t0 = process.hrtime.bigint();
       try {
         return original.apply(this, params);
@@ -82,6 +69,15 @@ if (has('sql-stats')) {
         sqlStats.set(key, s);
       }
     };
+  }
+}
+
+/** Bytes this process handed to write() so far (all threads), or NaN where /proc is not there. */
+function bytesWritten() {
+  try {
+    return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
   }
 }
 
