@@ -70,11 +70,11 @@ export const configSchema = z
         backoffMaxMs: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
         idlePollMs: z.coerce.number().int().min(5).max(60_000).default(250),
         /** A batch stops taking events after this long, so intake commits and HTTP get their turn. */
-        batchBudgetMs: z.coerce.number().int().min(1).max(10_000).default(8),
+        batchBudgetMs: z.coerce.number().int().min(1).max(10_000).default(16),
         /** …unless nobody waits for the write lock (SQLite, engine thread): then it may run on to this. */
         batchMaxMs: z.coerce.number().int().min(1).max(10_000).default(40),
       })
-      .default({ batchSize: 512, maxAttempts: 5, backoffBaseMs: 500, backoffMaxMs: 60_000, idlePollMs: 250, batchBudgetMs: 8, batchMaxMs: 40 }),
+      .default({ batchSize: 512, maxAttempts: 5, backoffBaseMs: 500, backoffMaxMs: 60_000, idlePollMs: 250, batchBudgetMs: 16, batchMaxMs: 40 }),
     /** The AI port: built-in offline classifiers, or an OpenAI-compatible endpoint (built-in when it fails). */
     ai: z
       .object({

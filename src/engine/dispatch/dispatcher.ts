@@ -16,9 +16,12 @@ export interface DispatchSettings {
   backoffMaxMs: number;
   idlePollMs: number;
   /**
-   * Wall time after which a batch takes no more events (default 8 ms). The writer is single (SQLite)
+   * Wall time after which a batch takes no more events (default 16 ms). The writer is single (SQLite)
    * and a batch runs without yielding to the event loop, so a long batch would hold back every
    * intake commit and every HTTP request behind it; short batches bound the acknowledgement latency.
+   * Too short, and intake takes in more than the engine can route: at 8 ms an order load was
+   * accepted at ~3,500/s and routed at ~1,950/s (a backlog growing by the second); at 16 ms both
+   * ran at ~2,350/s, with ack p99 ~60 ms instead of ~46 (docs/performance.md, round 7).
    */
   batchBudgetMs?: number;
   /**
@@ -277,7 +280,7 @@ export class Dispatcher {
       const candidates = await pendingEvents(tx, limit, count > 1 ? { index, count } : undefined);
       const careful = mode === 'careful' || candidates.some((e) => e.attempts > 0);
       const started = performance.now();
-      const budget = this.deps.settings.batchBudgetMs ?? 8;
+      const budget = this.deps.settings.batchBudgetMs ?? 16;
       const ceiling = Math.max(budget, this.deps.settings.batchMaxMs ?? 40);
       const blocked = new Set<string>();
       const audits: AuditEntry[] = [];
