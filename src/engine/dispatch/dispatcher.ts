@@ -469,6 +469,8 @@ export class Dispatcher {
       const pending = this.deps.actsOn ? await this.deps.actsOn(x.type, payload, tx) : true;
       const id = derivedId(cause.id, 'event', i + 1);
       writes.payloads.set(id, payload);
+      // Stored as its canonical text (keys sorted): the same JSON, serialised once for row and digest.
+      const text = canonicalJson(payload);
       rows.push({
         id,
         source: 'omniops',
@@ -479,8 +481,8 @@ export class Dispatcher {
         receivedAt: causeTime,
         receivedMs: cause.receivedMs,
         subject: x.subject ?? def.subject(payload, { source: cause.source }),
-        payloadJson: JSON.stringify(payload),
-        payloadHash: sha256Hex(`${x.type}\n${canonicalJson(payload)}`),
+        payloadJson: text,
+        payloadHash: sha256Hex(`${x.type}\n${text}`),
         causationId: cause.id,
         correlationId: cause.correlationId,
         actor: cause.actor,

@@ -1,31 +1,37 @@
 import type { SqlExecutor, Tx } from '../port.js';
-import { rowChunks, valuesList } from './row-chunks.js';
+import { multiRowSql, rowChunks } from './row-chunks.js';
 import { GENESIS_HASH, linkHash, type AuditEntry, type ChainedAuditEntry } from '../../engine/audit/entry.js';
+
+const INSERT_AUDIT_SQL = multiRowSql(
+  'INSERT INTO audit (seq, at, actor, role, action, subject, before_digest, after_digest, detail, prev_hash, hash)',
+  '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+);
 
 /**
  * Appends entries to the chain. The head row is the chain's lock: on PostgreSQL `FOR UPDATE`
  * serialises appenders across processes; SQLite's write transaction already does. Callers append
  * once per transaction, just before commit, to hold that lock as briefly as possible.
  */
+
 export async function appendAudit(tx: Tx, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
   const head = await tx.get<{ seq: number; hash: string }>(`SELECT seq, hash FROM audit_head WHERE id = 1${lock}`);
   let seq = Number(head?.seq ?? 0);
   let prev = head?.hash ?? GENESIS_HASH;
-  const rows: unknown[][] = [];
+  const links: Array<{ seq: number; e: AuditEntry; prevHash: string; hash: string }> = [];
   for (const e of entries) {
     seq += 1;
     const hash = linkHash(seq, prev, e);
-    rows.push([seq, e.at, e.actor, e.role, e.action, e.subject, e.beforeDigest, e.afterDigest, e.detail ? JSON.stringify(e.detail) : null, prev, hash]);
+    links.push({ seq, e, prevHash: prev, hash });
     prev = hash;
   }
-  for (const chunk of rowChunks(rows)) {
-    await tx.run(
-      `INSERT INTO audit (seq, at, actor, role, action, subject, before_digest, after_digest, detail, prev_hash, hash)
-       VALUES ${valuesList(chunk.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')}`,
-      chunk.flat(),
-    );
+  for (const chunk of rowChunks(links)) {
+    const params: unknown[] = [];
+    for (const { seq: n, e, prevHash, hash } of chunk) {
+      params.push(n, e.at, e.actor, e.role, e.action, e.subject, e.beforeDigest, e.afterDigest, e.detail ? JSON.stringify(e.detail) : null, prevHash, hash);
+    }
+    await tx.run(INSERT_AUDIT_SQL(chunk.length), params);
   }
   await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [seq, prev]);
 }

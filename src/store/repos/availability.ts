@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../port.js';
-import { rowChunks, valuesList } from './row-chunks.js';
+import { multiRowSql, rowChunks } from './row-chunks.js';
 
 /** The key of a (channel, sku) figure in the maps below. */
 export const publishedKey = (channel: string, sku: string): string => `${channel}\u0000${sku}`;
@@ -19,13 +19,17 @@ export async function publishedOf(db: SqlExecutor, channels: readonly string[], 
   return out;
 }
 
+const PUT_PUBLISHED_SQL = multiRowSql(
+  'INSERT INTO availability_published (channel, sku, quantity, updated_at)',
+  '(?, ?, ?, ?)',
+  ' ON CONFLICT (channel, sku) DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at',
+);
+
 /** Records the figures just published, in multi-row upserts. */
 export async function putPublished(db: SqlExecutor, rows: ReadonlyArray<{ channelId: string; sku: string; quantity: number }>, at: string): Promise<void> {
   for (const chunk of rowChunks(rows)) {
-    await db.run(
-      `INSERT INTO availability_published (channel, sku, quantity, updated_at) VALUES ${valuesList(chunk.length, '(?, ?, ?, ?)')}
-       ON CONFLICT (channel, sku) DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at`,
-      chunk.flatMap((r) => [r.channelId, r.sku, r.quantity, at]),
-    );
+    const params: unknown[] = [];
+    for (const r of chunk) params.push(r.channelId, r.sku, r.quantity, at);
+    await db.run(PUT_PUBLISHED_SQL(chunk.length), params);
   }
 }

@@ -1,4 +1,4 @@
-import { rowChunks, valuesList } from './row-chunks.js';
+import { multiRowSql, rowChunks } from './row-chunks.js';
 import type { SqlExecutor } from '../port.js';
 import type { EventStatus, StoredEvent } from '../../domain/events/envelope.js';
 
@@ -35,12 +35,22 @@ const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)';
 export const INSERT_EVENT_SQL = `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${EVENT_VALUES}
      ON CONFLICT (source, source_event_id) DO NOTHING RETURNING seq`;
 export const EXISTING_EVENT_SQL = 'SELECT id, payload_hash FROM events WHERE source = ? AND source_event_id = ?';
+/** A group (PostgreSQL) and a batch's decided events (with their processed stamp), in multi-row INSERTs. */
+const INSERT_EVENTS_SQL = multiRowSql(`INSERT INTO events (${EVENT_COLUMNS})`, EVENT_VALUES, ' ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id, seq');
+const INSERT_DECIDED_SQL = multiRowSql(
+  `INSERT INTO events (${EVENT_COLUMNS}, processed_at)`, `${EVENT_VALUES.slice(0, -1)}, ?)`, ' ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id, seq',
+);
 
 export function eventParams(e: NewEventRow): unknown[] {
-  return [
+  return pushEventParams([], e);
+}
+
+function pushEventParams(out: unknown[], e: NewEventRow): unknown[] {
+  out.push(
     e.id, e.source, e.sourceEventId, e.type, e.schemaVersion, e.occurredAt, e.receivedAt, e.receivedMs,
     e.subject, e.payloadJson, e.payloadHash, e.causationId, e.correlationId, e.actor, e.actorRole, e.status,
-  ];
+  );
+  return out;
 }
 
 /**
@@ -76,11 +86,9 @@ export async function appendEvents(db: SqlExecutor, rows: readonly NewEventRow[]
   }
   for (let start = 0; start < rows.length; start += PG_ROWS_PER_INSERT) {
     const chunk = rows.slice(start, start + PG_ROWS_PER_INSERT);
-    const inserted = await db.all<{ id: string; seq: number }>(
-      `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${chunk.map(() => EVENT_VALUES).join(', ')}
-       ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id, seq`,
-      chunk.flatMap(eventParams),
-    );
+    const params: unknown[] = [];
+    for (const r of chunk) pushEventParams(params, r);
+    const inserted = await db.all<{ id: string; seq: number }>(INSERT_EVENTS_SQL(chunk.length), params);
     const seqById = new Map(inserted.map((r) => [r.id, Number(r.seq)]));
     for (const r of chunk) {
       const seq = seqById.get(r.id);
@@ -99,17 +107,14 @@ export async function appendEvents(db: SqlExecutor, rows: readonly NewEventRow[]
 export async function appendDecided(db: SqlExecutor, rows: readonly NewEventRow[], at: string): Promise<Map<string, number>> {
   const inserted = new Map<string, number>();
   for (const chunk of rowChunks(rows)) {
-    const out = await db.all<{ id: string; seq: number }>(
-      `INSERT INTO events (${EVENT_COLUMNS}, processed_at) VALUES ${valuesList(chunk.length, DECIDED_VALUES)}
-       ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id, seq`,
-      chunk.flatMap((r) => [...eventParams(r), r.status === 'processed' ? at : null]),
-    );
+    const params: unknown[] = [];
+    for (const r of chunk) pushEventParams(params, r).push(r.status === 'processed' ? at : null);
+    const out = await db.all<{ id: string; seq: number }>(INSERT_DECIDED_SQL(chunk.length), params);
     for (const r of out) inserted.set(r.id, Number(r.seq));
   }
   return inserted;
 }
 
-const DECIDED_VALUES = `${EVENT_VALUES.slice(0, -1)}, ?)`;
 
 /** A store that appends intake groups on a path of its own (the SQLite append worker). */
 export interface EventAppender {

@@ -1,6 +1,6 @@
 import type { SqlExecutor, Tx } from '../port.js';
 import { whereEquals } from './filters.js';
-import { rowChunks, valuesList } from './row-chunks.js';
+import { multiRowSql, rowChunks } from './row-chunks.js';
 import type { OrderState, HoldReason, FulfilmentState } from '../../domain/orders/index.js';
 
 /** The order as stored: a few indexed columns plus the document the API shows. */
@@ -246,13 +246,17 @@ export interface ReservationRecord {
 /** A routed order's reservations, in multi-row INSERTs; one already there (same fulfilment and line) is left as it is. */
 export async function insertReservations(db: SqlExecutor, rows: readonly ReservationRecord[], at: string): Promise<void> {
   for (const chunk of rowChunks(rows)) {
-    await db.run(
-      `INSERT INTO reservations (id, order_id, line_id, fulfilment_id, sku, location_id, qty, status, created_at, updated_at)
-       VALUES ${valuesList(chunk.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')} ON CONFLICT (fulfilment_id, line_id) DO NOTHING`,
-      chunk.flatMap((r) => [r.id, r.orderId, r.lineId, r.fulfilmentId, r.sku, r.locationId, r.qty, r.status, at, at]),
-    );
+    const params: unknown[] = [];
+    for (const r of chunk) params.push(r.id, r.orderId, r.lineId, r.fulfilmentId, r.sku, r.locationId, r.qty, r.status, at, at);
+    await db.run(INSERT_RESERVATIONS_SQL(chunk.length), params);
   }
 }
+
+const INSERT_RESERVATIONS_SQL = multiRowSql(
+  'INSERT INTO reservations (id, order_id, line_id, fulfilment_id, sku, location_id, qty, status, created_at, updated_at)',
+  '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ' ON CONFLICT (fulfilment_id, line_id) DO NOTHING',
+);
 
 export async function reservationsOfOrder(db: SqlExecutor, orderId: string): Promise<ReservationRecord[]> {
   const rows = await db.all<{ id: string; order_id: string; line_id: string; fulfilment_id: string; sku: string; location_id: string; qty: number; status: string }>(

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../port.js';
-import { rowChunks, valuesList } from './row-chunks.js';
+import { multiRowSql, rowChunks } from './row-chunks.js';
 
 export interface OutboxRow {
   id: string;
@@ -21,13 +21,17 @@ export interface OutboxRow {
  */
 export async function insertOutboxRows(db: SqlExecutor, rows: readonly OutboxRow[]): Promise<void> {
   for (const chunk of rowChunks(rows)) {
-    await db.run(
-      `INSERT INTO outbox (id, seq, event_id, destination, kind, subject, payload, status, last_error, attempts, next_attempt_at, created_at)
-       VALUES ${valuesList(chunk.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)')} ON CONFLICT (id) DO NOTHING`,
-      chunk.flatMap((r) => [r.id, r.seq, r.eventId, r.destination, r.kind, r.subject, JSON.stringify(r.payload), r.status ?? 'pending', r.lastError ?? null, r.createdAt]),
-    );
+    const params: unknown[] = [];
+    for (const r of chunk) params.push(r.id, r.seq, r.eventId, r.destination, r.kind, r.subject, JSON.stringify(r.payload), r.status ?? 'pending', r.lastError ?? null, r.createdAt);
+    await db.run(INSERT_OUTBOX_SQL(chunk.length), params);
   }
 }
+
+const INSERT_OUTBOX_SQL = multiRowSql(
+  'INSERT INTO outbox (id, seq, event_id, destination, kind, subject, payload, status, last_error, attempts, next_attempt_at, created_at)',
+  '(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)',
+  ' ON CONFLICT (id) DO NOTHING',
+);
 
 export async function outboxByEvent(db: SqlExecutor, eventId: string): Promise<Array<{ id: string; destination: string; kind: string; status: string }>> {
   return db.all('SELECT id, destination, kind, status FROM outbox WHERE event_id = ? ORDER BY seq', [eventId]);

@@ -20,3 +20,13 @@ export function* rowChunks<T>(rows: readonly T[]): Generator<readonly T[]> {
 export function valuesList(rows: number, row: string): string {
   return Array.from({ length: rows }, () => row).join(', ');
 }
+
+/**
+ * The text of a multi-row statement for each row count, built once. Prepared statements are cached
+ * by their text: a text rebuilt for every batch is a new string whose hash (over up to ~4 KB) is
+ * computed again at each look-up; the same string object keeps its hash.
+ */
+export function multiRowSql(head: string, row: string, tail = ''): (rows: number) => string {
+  const texts: string[] = [];
+  return (rows) => (texts[rows] ??= `${head} VALUES ${valuesList(rows, row)}${tail}`);
+}
