@@ -5,10 +5,18 @@ const DAY = 24 * 60 * MINUTE;
 
 /** "HH:MM" → minutes after local midnight; a malformed cut-off is a configuration error, not a guess. */
 export function parseCutoff(cutoff: string): number {
-  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(cutoff);
-  if (!match) throw new RangeError(`cut-off "${cutoff}" is not HH:MM`);
-  return Number(match[1]) * 60 + Number(match[2]);
+  // Asked for every location of every order, of a handful of distinct texts: parsed once each.
+  let minutes = parsedCutoffs.get(cutoff);
+  if (minutes === undefined) {
+    const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(cutoff);
+    if (!match) throw new RangeError(`cut-off "${cutoff}" is not HH:MM`);
+    minutes = Number(match[1]) * 60 + Number(match[2]);
+    if (parsedCutoffs.size >= 1000) parsedCutoffs.clear();
+    parsedCutoffs.set(cutoff, minutes);
+  }
+  return minutes;
 }
+const parsedCutoffs = new Map<string, number>();
 
 /** The instant (epoch ms) of the location's cut-off on the local day that contains `at`. */
 export function cutoffOnLocalDay(location: Pick<Location, 'cutoff' | 'utcOffsetMinutes'>, at: number): number {

@@ -11,14 +11,21 @@ export interface StockPool {
 
 const available = (pool: StockPool, sku: string) => (pool.sellable.get(sku) ?? 0) + (pool.protected.get(sku) ?? 0);
 
-function demandBySku(lines: readonly LineToSource[]): Map<string, number> {
+/** Units wanted per sku (an order may name a sku on several lines). */
+export function demandBySku(lines: readonly LineToSource[]): Map<string, number> {
   const demand = new Map<string, number>();
   for (const line of lines) demand.set(line.sku, (demand.get(line.sku) ?? 0) + line.qty);
   return demand;
 }
 
 export function coversAll(pool: StockPool, lines: readonly LineToSource[]): boolean {
-  return [...demandBySku(lines)].every(([sku, qty]) => available(pool, sku) >= qty);
+  return coversDemand(pool, demandBySku(lines));
+}
+
+/** coversAll with the demand worked out once (the router asks this of every location, several times). */
+export function coversDemand(pool: StockPool, demand: ReadonlyMap<string, number>): boolean {
+  for (const [sku, qty] of demand) if (available(pool, sku) < qty) return false;
+  return true;
 }
 
 export function coversAny(pool: StockPool, lines: readonly LineToSource[]): boolean {
@@ -27,7 +34,8 @@ export function coversAny(pool: StockPool, lines: readonly LineToSource[]): bool
 
 /** The best-ranked location that serves the whole order alone, or null. */
 export function planSingleLocation(lines: readonly LineToSource[], pools: readonly StockPool[]): Allocation[] | null {
-  const best = pools.filter((p) => coversAll(p, lines)).sort(byScoreThenId)[0];
+  const demand = demandBySku(lines);
+  const best = pools.filter((p) => coversDemand(p, demand)).sort(byScoreThenId)[0];
   return best ? take(best, lines.map((l) => ({ ...l }))) : null;
 }
 

@@ -3,7 +3,7 @@ import type { Role } from '../roles.js';
 import { decideWithoutSource, type ShortSku } from './backorder.js';
 import { fulfilmentDeadlines, type FulfilmentDeadlines } from './deadlines.js';
 import { locationExclusions } from './eligibility.js';
-import { coversAll, coversAny, planSingleLocation, planSplit, type StockPool } from './plan.js';
+import { coversAny, coversDemand, demandBySku, planSingleLocation, planSplit, type StockPool } from './plan.js';
 import type { Location } from './location.js';
 import type { SourcingPolicy } from './policy.js';
 import { byScoreThenId, scoreLocation } from './score.js';
@@ -53,7 +53,8 @@ export function routeOrder(order: OrderToSource, snapshot: SourcingSnapshot, pol
   const protectedOnly = stockIndex(snapshot.stock, (s) => quantityIncludingProtected(s) - sellableQuantity(s));
   const askForProtected = policy.protectedStock === 'approval';
   const maySplit = policy.split.allowed && policy.split.maxLocations > 1 && order.shipping.method !== 'pickup';
-  const qualifies = (pool: StockPool) => coversAll(pool, order.lines) || (maySplit && coversAny(pool, order.lines));
+  const demand = demandBySku(order.lines);
+  const qualifies = (pool: StockPool) => coversDemand(pool, demand) || (maySplit && coversAny(pool, order.lines));
 
   const candidates: Candidate[] = [];
   const excluded: Exclusion[] = [];
@@ -73,8 +74,8 @@ export function routeOrder(order: OrderToSource, snapshot: SourcingSnapshot, pol
       excluded.push({ locationId: location.id, reasons });
       continue;
     }
-    const coverage = coverageOf(sellablePool, order.lines);
-    const coverageWithProtected = askForProtected ? coverageOf(protectedPool, order.lines) : coverage;
+    const coverage = coverageOf(sellablePool, order.lines, demand);
+    const coverageWithProtected = askForProtected ? coverageOf(protectedPool, order.lines, demand) : coverage;
     // A location that can serve alone (even if only with approval) is not a split.
     const wouldSplit = coverage !== 'full' && coverageWithProtected !== 'full';
     const scored = scoreLocation(location, order, wouldSplit, policy, ctx.now);
@@ -96,8 +97,8 @@ export function routeOrder(order: OrderToSource, snapshot: SourcingSnapshot, pol
   return { ...record, ...decideWithoutSource(order.lines, usableBySku, snapshot.inbound, policy) };
 }
 
-function coverageOf(pool: StockPool, lines: OrderToSource['lines']): Coverage {
-  return coversAll(pool, lines) ? 'full' : coversAny(pool, lines) ? 'partial' : 'none';
+function coverageOf(pool: StockPool, lines: OrderToSource['lines'], demand: ReadonlyMap<string, number>): Coverage {
+  return coversDemand(pool, demand) ? 'full' : coversAny(pool, lines) ? 'partial' : 'none';
 }
 
 function findPlan(order: OrderToSource, pools: StockPool[], maySplit: boolean, maxLocations: number): Allocation[] | null {
