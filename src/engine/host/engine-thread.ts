@@ -28,23 +28,28 @@ export function engineWriteLock(config: Config): SharedWriteLock | undefined {
  * explicit ceiling V8 sizes its collection thresholds from it and the engine's heap stays ~45 MB
  * (live set ~25 MB) at the same throughput. The 512 MB ceiling leaves room for large events and
  * reconciliations; past it the engine thread dies and the process exits (see below).
- * The young generation is V8's own default size (48 MB, i.e. 16-MB semi-spaces): a dispatch batch
- * keeps everything it decided alive until its commit, so with 16 MB (5-MB semi-spaces) scavenges
- * ran mid-batch and copied those objects, ~14 % of the engine thread under an order load; 48 MB
- * routed ~9 % more orders/s for ~25 MB more RSS (220 MB in a 30-s event load; docs/performance.md).
+ * On SQLite the young generation is V8's own default size (48 MB, i.e. 16-MB semi-spaces): a
+ * dispatch batch keeps everything it decided alive until its commit, so with 16 MB (5-MB
+ * semi-spaces) scavenges ran mid-batch and copied those objects, ~14 % of the engine thread under an
+ * order load; 48 MB routed ~9 % more orders/s for ~25 MB more RSS (239 MB in a 60-s event load). On
+ * PostgreSQL the engine waits on round trips more than it collects garbage, and the same 25 MB took
+ * the server past its 250 MB goal (264 MB in a 20-s event load, 246 MB with 16): it keeps 16 MB.
  */
-const ENGINE_LIMITS = { maxYoungGenerationSizeMb: 48, maxOldGenerationSizeMb: 512 };
+function engineLimits(config: Config): { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number } {
+  return { maxYoungGenerationSizeMb: isPostgresUrl(config.store) ? 16 : 48, maxOldGenerationSizeMb: 512 };
+}
 
 /**
  * Compiled, the entry is a sibling .js module. Under tsx (tests, development) it is TypeScript, and a
  * worker does not inherit tsx's loader: a small bootstrap registers it first, then imports the entry.
  */
 function spawnEngine(workerData: EngineThreadData, transferList: Transferable[]): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./engine-main.js', import.meta.url), { workerData, transferList, resourceLimits: ENGINE_LIMITS });
+  const resourceLimits = engineLimits(workerData.config);
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./engine-main.js', import.meta.url), { workerData, transferList, resourceLimits });
   const tsx = (import.meta as unknown as { resolve(specifier: string): string }).resolve('tsx/esm/api');
   const entry = new URL('./engine-main.ts', import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData, transferList, resourceLimits: ENGINE_LIMITS });
+  return new Worker(bootstrap, { eval: true, workerData, transferList, resourceLimits });
 }
 
 /**
