@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { SharedWriteLock } from '../../src/store/shared-lock.js';
@@ -13,8 +13,10 @@ import { tempDir } from '../support/stores.js';
  */
 
 const open: SqliteStore[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); // ~40 MB each
 });
 
 /** The WAL header's checkpoint sequence number: SQLite adds one each time it starts the WAL over. */
@@ -33,7 +35,9 @@ const ROWS_PER_TX = 100;
 const TRANSACTIONS = 400; // ~40 MB of rows, never a pause between transactions
 
 async function writeWithoutPause(checkpointEveryMs: number) {
-  const file = join(tempDir('omniops-checkpoints-'), 'omniops.db');
+  const dir = tempDir('omniops-checkpoints-');
+  dirs.push(dir);
+  const file = join(dir, 'omniops.db');
   const store = new SqliteStore({ file, writeLock: SharedWriteLock.create(), appends: { on: 'writer' }, checkpointEveryMs });
   open.push(store);
   await store.migrate();
