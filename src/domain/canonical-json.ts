@@ -41,6 +41,11 @@ export function sha256Hex(text: string): string {
   return hash('sha256', text, 'hex');
 }
 
+/** An event's payload digest (the inbox's duplicate check): its type and its payload's canonical text. */
+export function payloadDigest(type: string, canonicalPayload: string): string {
+  return sha256Hex(`${type}\n${canonicalPayload}`);
+}
+
 export function digestOf(value: unknown): string {
   return sha256Hex(canonicalJson(value));
 }

@@ -8,7 +8,7 @@ import { insertOutboxRows, type OutboxRow } from '../../store/repos/outbox.js';
 import { parkUnrouted } from '../delivery/routes.js';
 import { publishedKey, publishedOf, putPublished } from '../../store/repos/availability.js';
 import { toSourcingLocation } from '../orders/snapshot.js';
-import { canonicalJson, sha256Hex } from '../../domain/canonical-json.js';
+import { canonicalJson, payloadDigest } from '../../domain/canonical-json.js';
 import { derivedId } from '../ids.js';
 
 /**
@@ -78,9 +78,10 @@ export class AvailabilityPublisher {
         const payload = { channel: r.channelId, sku: r.sku, previous: before, quantity: r.quantity };
         const key = `${r.channelId}:${r.sku}:${now}`;
         const id = derivedId(key, 'availability', 1);
+        const text = canonicalJson(payload); // stored as its canonical text, as every decided event
         events.push({
           id, source: 'omniops', sourceEventId: `availability:${key}`, type: 'availability.changed', schemaVersion: 1, occurredAt: at, receivedAt: at, receivedMs: now,
-          subject: `availability:${r.channelId}`, payloadJson: JSON.stringify(payload), payloadHash: sha256Hex(`availability.changed\n${canonicalJson(payload)}`),
+          subject: `availability:${r.channelId}`, payloadJson: text, payloadHash: payloadDigest('availability.changed', text),
           causationId: null, correlationId: id, actor: 'availability-publisher', actorRole: 'system', status: 'processed',
         });
         outbox.push({ id: derivedId(key, 'outbox', 1), seq: now, eventId: id, destination: `channel:${r.channelId}`, kind: 'availability.changed', subject: `availability:${r.channelId}:${r.sku}`, payload: { ...payload, policyVersion: policy.version }, createdAt: at });

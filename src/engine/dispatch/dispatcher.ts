@@ -1,6 +1,6 @@
 import { isRetryableConflict, type Store, type Tx } from '../../store/port.js';
 import type { EventCatalog } from '../../domain/events/catalog.js';
-import { canonicalJson, digestOf, sha256Hex } from '../../domain/canonical-json.js';
+import { canonicalJson, digestOf, payloadDigest } from '../../domain/canonical-json.js';
 import { appendDecided, markDead, markFailed, markProcessed, pendingEvents, type LoggedEvent, type NewEventRow } from '../../store/repos/events.js';
 import { appendAudit } from '../../store/repos/audit.js';
 import type { AuditEntry } from '../audit/entry.js';
@@ -482,7 +482,7 @@ export class Dispatcher {
         receivedMs: cause.receivedMs,
         subject: x.subject ?? def.subject(payload, { source: cause.source }),
         payloadJson: text,
-        payloadHash: sha256Hex(`${x.type}\n${text}`),
+        payloadHash: payloadDigest(x.type, text),
         causationId: cause.id,
         correlationId: cause.correlationId,
         actor: cause.actor,

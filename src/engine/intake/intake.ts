@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { inboundEnvelopeSchema, type InboundEnvelope } from '../../domain/events/envelope.js';
 import type { EventCatalog } from '../../domain/events/catalog.js';
 import { DomainError, type FieldIssue } from '../../domain/errors.js';
-import { canonicalJson, sha256Hex } from '../../domain/canonical-json.js';
+import { canonicalJson, payloadDigest } from '../../domain/canonical-json.js';
 import type { Store } from '../../store/port.js';
 import { appendEvents, isEventAppender, type AppendOutcome, type NewEventRow } from '../../store/repos/events.js';
 import { GroupCommit } from './group-commit.js';
@@ -92,7 +92,7 @@ export class Intake {
       subject: e.subject ?? def.subject(data, { source: e.source }),
       payloadJson: JSON.stringify(data),
       // The sender's payload as sent (canonicalised), so defaults we fill in never make a resend differ.
-      payloadHash: sha256Hex(`${e.type}\n${canonicalJson(e.payload)}`),
+      payloadHash: payloadDigest(e.type, canonicalJson(e.payload)),
       causationId: meta.causationId ?? null,
       correlationId: e.correlationId ?? id,
       actor: meta.actor ?? null,

@@ -12,7 +12,6 @@ const INSERT_AUDIT_SQL = multiRowSql(
  * serialises appenders across processes; SQLite's write transaction already does. Callers append
  * once per transaction, just before commit, to hold that lock as briefly as possible.
  */
-
 export async function appendAudit(tx: Tx, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';

@@ -115,7 +115,6 @@ export async function appendDecided(db: SqlExecutor, rows: readonly NewEventRow[
   return inserted;
 }
 
-
 /** A store that appends intake groups on a path of its own (the SQLite append worker). */
 export interface EventAppender {
   appendEvents(rows: readonly NewEventRow[]): Promise<AppendOutcome[]>;

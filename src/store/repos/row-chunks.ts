@@ -17,7 +17,7 @@ export function* rowChunks<T>(rows: readonly T[]): Generator<readonly T[]> {
 }
 
 /** `(?, ?, …)` repeated for `rows` rows of `columns` values each. */
-export function valuesList(rows: number, row: string): string {
+function valuesList(rows: number, row: string): string {
   return Array.from({ length: rows }, () => row).join(', ');
 }
 

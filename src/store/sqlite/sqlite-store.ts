@@ -124,10 +124,11 @@ export class SqliteStore implements Store, EventAppender {
     // temporary files — a dispatch batch's multi-row INSERTs opened, wrote and unlinked one such file
     // per statement, as many page writes as the WAL itself got.
     this.writer.pragma('temp_store = MEMORY');
-    // Appending here (the engine thread), the WAL is checkpointed by a worker thread's connection:
-    // copying ~30 MB into the database file and syncing it took ~5 % of this thread under an order
-    // load. With that off, this connection checkpoints at its commits, every ~32 MB of WAL (as the
-    // append worker's does): pages the dispatcher rewrites over and over are copied once per checkpoint.
+    // Appending here (the engine thread), the WAL is checkpointed by a worker thread's connection
+    // (checkpointOffThread): copying ~30 MB into the database file and syncing it took ~5 % of this
+    // thread under an order load. With checkpointEveryMs 0, or if that worker cannot run, this
+    // connection checkpoints at its commits, every ~32 MB of WAL (as the append worker's does): pages
+    // the dispatcher rewrites over and over are copied once per checkpoint.
     if (options.appends?.on === 'writer' && !memory) {
       const every = options.checkpointEveryMs ?? OFF_THREAD_CHECKPOINT_MS;
       this.writer.pragma(`wal_autocheckpoint = ${every > 0 ? 0 : 8000}`);
