@@ -319,9 +319,12 @@ export class Dispatcher {
         result.emitted += done.emitted;
       }
       this.readAhead = outOfTime ? Math.max(16, Math.ceil(attempted * 1.25) + 4) : Math.min(this.deps.settings.batchSize, Math.max(16, limit * 2));
+      // Follow-ups are written already processed (see processWithFollowUps): only events that were
+      // in the log before this batch get the processed mark.
+      const logged = followedUp > 0 ? result.processed.filter((e) => !writes.ranUnwritten.has(e.id)) : result.processed;
       await writes.flush(tx, now);
       attempted += followedUp;
-      await markProcessed(tx, result.processed.map((e) => e.id), new Date(now).toISOString());
+      await markProcessed(tx, logged.map((e) => e.id), new Date(now).toISOString());
       await appendAudit(tx, audits);
       return result;
     }, { durability: 'relaxed' });
@@ -358,6 +361,10 @@ export class Dispatcher {
     let ran = 0;
     for (const r of runNow) {
       f.queued.set(r.subject, f.queued.get(r.subject)! - 1);
+      // It runs now, before its row is written: the row goes in processed, with this one attempt
+      // (as the processed mark would have left it), and never enters the pending index.
+      r.status = 'processed';
+      r.attempts = 1;
       // Runs before it is written (its row is among the held writes, after its cause's): its seq,
       // needed only for the order of its outbox rows, is filled in when the batch writes them.
       const followUp: LoggedEvent = {
@@ -488,6 +495,7 @@ export class Dispatcher {
         actor: cause.actor,
         actorRole: cause.actorRole,
         status: pending ? 'pending' : 'processed',
+        attempts: 0,
       });
     }
   }

@@ -19,6 +19,8 @@ export interface NewEventRow {
   actor: string | null;
   actorRole: string | null;
   status: EventStatus;
+  /** Decided rows only: attempts already made — 1 for a follow-up the batch ran before writing it. */
+  attempts?: number;
 }
 
 export type AppendOutcome =
@@ -35,10 +37,12 @@ const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)';
 export const INSERT_EVENT_SQL = `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${EVENT_VALUES}
      ON CONFLICT (source, source_event_id) DO NOTHING RETURNING seq`;
 export const EXISTING_EVENT_SQL = 'SELECT id, payload_hash FROM events WHERE source = ? AND source_event_id = ?';
+/** A decided event's values: a new event's, with its attempts and processed stamp as parameters. */
+const DECIDED_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)';
 /** A group (PostgreSQL) and a batch's decided events (with their processed stamp), in multi-row INSERTs. */
 const INSERT_EVENTS_SQL = multiRowSql(`INSERT INTO events (${EVENT_COLUMNS})`, EVENT_VALUES, ' ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id, seq');
 const INSERT_DECIDED_SQL = multiRowSql(
-  `INSERT INTO events (${EVENT_COLUMNS}, processed_at)`, `${EVENT_VALUES.slice(0, -1)}, ?)`, ' ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id, seq',
+  `INSERT INTO events (${EVENT_COLUMNS}, processed_at)`, DECIDED_VALUES, ' ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id, seq',
 );
 
 export function eventParams(e: NewEventRow): unknown[] {
@@ -100,15 +104,16 @@ export async function appendEvents(db: SqlExecutor, rows: readonly NewEventRow[]
 
 /**
  * Writes the events a handler decided, in one multi-row INSERT per chunk. A row whose status is
- * 'processed' (nothing handles it and no rule listens) is stamped processed now: it is in the log
- * for the record, and no dispatcher round is spent on it. Returns the seq of each row it inserted
+ * 'processed' is stamped processed now: either nothing handles it and no rule listens (it is in the
+ * log for the record, and no dispatcher round is spent on it), or the batch already ran it as a
+ * follow-up (its `attempts` 1), so it is not inserted pending only to be updated at the commit. Returns the seq of each row it inserted
  * (a row already in the log — its cause processed before — is not returned).
  */
 export async function appendDecided(db: SqlExecutor, rows: readonly NewEventRow[], at: string): Promise<Map<string, number>> {
   const inserted = new Map<string, number>();
   for (const chunk of rowChunks(rows)) {
     const params: unknown[] = [];
-    for (const r of chunk) pushEventParams(params, r).push(r.status === 'processed' ? at : null);
+    for (const r of chunk) pushEventParams(params, r).push(r.attempts ?? 0, r.status === 'processed' ? at : null);
     const out = await db.all<{ id: string; seq: number }>(INSERT_DECIDED_SQL(chunk.length), params);
     for (const r of out) inserted.set(r.id, Number(r.seq));
   }
