@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import type { Store } from '../../src/store/port.js';
-import { appendEvent, eventById, type NewEventRow } from '../../src/store/repos/events.js';
+import { appendEvent, appendEvents, eventById, type NewEventRow } from '../../src/store/repos/events.js';
 import { reserveIfSellable, setCounted, getStock, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
 import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
@@ -63,6 +63,32 @@ for (const factory of storeFactories()) {
       expect(mismatch).toEqual({ kind: 'mismatch', id: 'a' });
       const n = await store.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM events');
       expect(Number(n?.n)).toBe(1);
+    });
+
+    it('a group is appended in order, each row checked against the log and the rows before it in the group', async () => {
+      await store.transaction((tx) => appendEvent(tx, row({ id: 'old', sourceEventId: 'g-old' })));
+      // 100 rows: more than one multi-row statement on either store (SQLite's come in 64, 32, … rows).
+      const fresh = Array.from({ length: 100 }, (_, i) => row({ id: `g${i}`, sourceEventId: `g-${i}` }));
+      const group = [
+        ...fresh.slice(0, 50),
+        row({ id: 'again-old', sourceEventId: 'g-old' }), // already in the log, same payload
+        row({ id: 'again-3', sourceEventId: 'g-3' }), // earlier in this group, same payload
+        row({ id: 'changed-4', sourceEventId: 'g-4', payloadHash: 'other' }), // earlier in this group, other payload
+        ...fresh.slice(50),
+      ];
+      const out = await store.transaction((tx) => appendEvents(tx, group));
+      expect(out).toHaveLength(group.length);
+      expect(out[50]).toEqual({ kind: 'duplicate', id: 'old' });
+      expect(out[51]).toEqual({ kind: 'duplicate', id: 'g3' });
+      expect(out[52]).toEqual({ kind: 'mismatch', id: 'g4' });
+      const appended = out.filter((o): o is Extract<typeof o, { kind: 'appended' }> => o.kind === 'appended');
+      expect(appended.map((o) => o.id)).toEqual(fresh.map((r) => r.id));
+      const seqs = appended.map((o) => o.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(new Set(seqs).size).toBe(100);
+      for (const o of [appended[0]!, appended[99]!]) expect((await eventById(store.read, o.id))?.seq).toBe(o.seq);
+      const n = await store.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM events');
+      expect(Number(n?.n)).toBe(101);
     });
 
     it('concurrent deliveries of one new event: exactly one row', async () => {

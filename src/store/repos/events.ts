@@ -77,19 +77,17 @@ async function existingOutcome(db: SqlExecutor, e: NewEventRow): Promise<AppendO
 const PG_ROWS_PER_INSERT = 256;
 
 /**
- * Appends a group of events, outcomes in the order given. On PostgreSQL the group is ONE multi-row
- * INSERT … ON CONFLICT DO NOTHING per chunk (a round trip per chunk, not per event); a row it did
- * not insert — already in the log, or repeated within the group — then gets the same duplicate /
- * mismatch check as a single append. SQLite runs in-process, where a statement per event is cheap.
+ * Appends a group of events, outcomes in the order given, in multi-row INSERT … ON CONFLICT DO
+ * NOTHING statements: on PostgreSQL one per 256 rows (a round trip per chunk, not per event), on
+ * SQLite one per rowChunks size (64, 32, … — few distinct texts for its statement cache). A row not
+ * inserted — already in the log, or repeated within the group — then gets the same duplicate /
+ * mismatch check as a single append.
  */
 export async function appendEvents(db: SqlExecutor, rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
+  if (rows.length === 1) return [await appendEvent(db, rows[0]!)];
   const out: AppendOutcome[] = [];
-  if (db.dialect !== 'postgres' || rows.length === 1) {
-    for (const r of rows) out.push(await appendEvent(db, r));
-    return out;
-  }
-  for (let start = 0; start < rows.length; start += PG_ROWS_PER_INSERT) {
-    const chunk = rows.slice(start, start + PG_ROWS_PER_INSERT);
+  const chunks = db.dialect === 'postgres' ? pgChunks(rows) : rowChunks(rows);
+  for (const chunk of chunks) {
     const params: unknown[] = [];
     for (const r of chunk) pushEventParams(params, r);
     const inserted = await db.all<{ id: string; seq: number }>(INSERT_EVENTS_SQL(chunk.length), params);
@@ -100,6 +98,10 @@ export async function appendEvents(db: SqlExecutor, rows: readonly NewEventRow[]
     }
   }
   return out;
+}
+
+function* pgChunks<T>(rows: readonly T[]): Generator<readonly T[]> {
+  for (let start = 0; start < rows.length; start += PG_ROWS_PER_INSERT) yield rows.slice(start, start + PG_ROWS_PER_INSERT);
 }
 
 /**

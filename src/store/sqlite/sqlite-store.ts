@@ -8,7 +8,7 @@ import { MIGRATIONS_TABLE } from '../migrations.js';
 import { migrationsFor } from '../schema/index.js';
 import { Mutex } from '../mutex.js';
 import type { SharedWriteLock } from '../shared-lock.js';
-import { appendEvent, EXISTING_EVENT_SQL, eventParams, INSERT_EVENT_SQL, type AppendOutcome, type EventAppender, type NewEventRow } from '../repos/events.js';
+import { appendEvents, EXISTING_EVENT_SQL, eventParams, INSERT_EVENT_SQL, type AppendOutcome, type EventAppender, type NewEventRow } from '../repos/events.js';
 
 export interface SqliteOptions {
   /** File path, or ':memory:' for tests. */
@@ -181,11 +181,7 @@ export class SqliteStore implements Store, EventAppender {
           this.writer.pragma('wal_autocheckpoint = 1000');
         }
       }
-      return this.inTransaction(async (tx) => {
-        const out: AppendOutcome[] = [];
-        for (const r of rows) out.push(await appendEvent(tx, r));
-        return out;
-      });
+      return this.inTransaction((tx) => appendEvents(tx, rows));
     });
   }
 
@@ -473,11 +469,7 @@ async function appendGroups(tx: Tx, groups: readonly PostedGroup[]): Promise<Arr
   const outcomes: Array<AppendOutcome[] | Error> = [];
   for (const g of groups) {
     try {
-      outcomes.push(await tx.savepoint(async () => {
-        const out: AppendOutcome[] = [];
-        for (const r of g.rows) out.push(await appendEvent(tx, r));
-        return out;
-      }));
+      outcomes.push(await tx.savepoint(() => appendEvents(tx, g.rows)));
     } catch (error) {
       outcomes.push(asError(error));
     }
