@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import type { Store } from '../../src/store/port.js';
 import { appendEvent, appendEvents, eventById, type NewEventRow } from '../../src/store/repos/events.js';
-import { reserveIfSellable, setCounted, getStock, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
+import { reserveIfSellable, setCounted, getStock, getStocksAt, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
 import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
@@ -237,6 +237,11 @@ for (const factory of storeFactories()) {
         { sku: 'B', locationId: 'L2', onHand: 7, reserved: 4, protected: 2, safetyStock: 1 },
       ]);
       expect(await stockOfSkus(store.read, ['Z'])).toEqual([]);
+      // One location's rows of some skus, keyed by sku (what a count reads before it writes).
+      const atL2 = await getStocksAt(store.read, 'L2', ['B', 'A', 'C', 'B']);
+      expect([...atL2.keys()].sort()).toEqual(['A', 'B']);
+      expect(atL2.get('B')).toEqual({ sku: 'B', locationId: 'L2', onHand: 7, reserved: 4, protected: 2, safetyStock: 1 });
+      expect((await getStocksAt(store.read, 'L3', ['A'])).size).toBe(0);
     });
 
     it('a count keeps reservations and protected quantity unless the count names them', async () => {

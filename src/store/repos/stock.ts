@@ -24,51 +24,56 @@ export async function getStock(db: SqlExecutor, sku: string, locationId: string)
   return r ? toLevel(r) : undefined;
 }
 
-/** The stock rows of some skus at one location, keyed by sku: one statement per 500 skus. */
+/** The stock rows of some skus at one location, keyed by sku: one statement per 500 skus (as JSON on SQLite: see stockOfSkus). */
 export async function getStocksAt(db: SqlExecutor, locationId: string, skus: readonly string[]): Promise<Map<string, StockLevel>> {
   const out = new Map<string, StockLevel>();
   const unique = [...new Set(skus)];
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
-    const rows = await db.all<StockRow>(
-      `SELECT sku, location_id, on_hand, reserved, protected, safety_stock FROM stock WHERE location_id = ? AND sku IN (${chunk.map(() => '?').join(', ')})`,
-      [locationId, ...chunk],
-    );
-    for (const r of rows) out.set(r.sku, toLevel(r));
+    const where = `location_id = ? AND sku IN (${chunk.map(() => '?').join(', ')})`;
+    for (const level of await stockRows(db, where, [locationId, ...chunk])) out.set(level.sku, level);
   }
+  return out;
+}
+
+/**
+ * Stock rows matching a WHERE clause. On SQLite they come back as one JSON text: each value
+ * better-sqlite3 hands over costs more than the read itself (27 rows of 6 columns: ~80 µs as row
+ * objects, ~17 µs as one JSON array parsed by V8).
+ */
+async function stockRows(db: SqlExecutor, where: string, params: unknown[]): Promise<StockLevel[]> {
+  const out: StockLevel[] = [];
+  if (db.dialect === 'sqlite') {
+    const packed = await db.get<{ rows: string }>(
+      `SELECT json_group_array(json_array(sku, location_id, on_hand, reserved, protected, safety_stock)) AS rows FROM stock WHERE ${where}`,
+      params,
+    );
+    for (const [sku, locationId, onHand, reserved, protectedQty, safetyStock] of JSON.parse(packed?.rows ?? '[]') as PackedStockRow[]) {
+      out.push({ sku, locationId, onHand, reserved, protected: protectedQty, safetyStock });
+    }
+    return out;
+  }
+  const rows = await db.all<StockRow>(`SELECT sku, location_id, on_hand, reserved, protected, safety_stock FROM stock WHERE ${where}`, params);
+  for (const r of rows) out.push(toLevel(r));
   return out;
 }
 
 /**
  * Every location's stock of some skus, ordered by sku then location. No ORDER BY in SQL: with an IN
  * list SQLite sorts through a temporary b-tree, which costs as much as the read; the order is made
- * here instead (the router reads this for every order). On SQLite the rows come back as one JSON
- * text: each value better-sqlite3 hands over costs more than the read itself (27 rows of 6 columns:
- * ~80 µs as row objects, ~17 µs as one JSON array parsed by V8).
+ * here instead (the router reads this for every order).
  */
 export async function stockOfSkus(db: SqlExecutor, skus: readonly string[]): Promise<StockLevel[]> {
   const unique = [...new Set(skus)];
   const out: StockLevel[] = [];
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
-    const inList = chunk.map(() => '?').join(', ');
-    if (db.dialect === 'sqlite') {
-      const packed = await db.get<{ rows: string }>(
-        `SELECT json_group_array(json_array(sku, location_id, on_hand, reserved, protected, safety_stock)) AS rows FROM stock WHERE sku IN (${inList})`,
-        chunk,
-      );
-      for (const [sku, locationId, onHand, reserved, protectedQty, safetyStock] of JSON.parse(packed?.rows ?? '[]') as PackedStockRow[]) {
-        out.push({ sku, locationId, onHand, reserved, protected: protectedQty, safetyStock });
-      }
-      continue;
-    }
-    const rows = await db.all<StockRow>(`SELECT sku, location_id, on_hand, reserved, protected, safety_stock FROM stock WHERE sku IN (${inList})`, chunk);
-    for (const r of rows) out.push(toLevel(r));
+    out.push(...(await stockRows(db, `sku IN (${chunk.map(() => '?').join(', ')})`, chunk)));
   }
   return out.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0));
 }
 
-/** A stock row as stockOfSkus packs it on SQLite: sku, location, on hand, reserved, protected, safety stock. */
+/** A stock row as stockRows packs it on SQLite: sku, location, on hand, reserved, protected, safety stock. */
 type PackedStockRow = [string, string, number, number, number, number];
 
 export interface StockQuery {
