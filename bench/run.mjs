@@ -31,7 +31,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { drain, latencySummary, log, OrderWorkload, ProcSampler, request, sign, sleep } from './lib.mjs';
+import { drain, latencySummary, log, LeanConnection, OrderWorkload, ProcSampler, request, sign, sleep } from './lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = resolve(ROOT, process.env.BENCH_DIST ?? 'dist');
@@ -349,13 +349,11 @@ async function backlogOf(server, agent) {
   return m ? Number(m[1]) : NaN;
 }
 
-function postEvent(agent, server, w) {
+/** Posts the workload's next event through an http.Agent, or a LeanConnection (the closed loops). */
+function postEvent(via, server, w) {
   const body = JSON.stringify(w.next());
-  return request(agent, server.url, 'POST', '/v1/events', body, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'omniops-signature': sign(server.secret, body),
-  });
+  const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'omniops-signature': sign(server.secret, body) };
+  return via instanceof LeanConnection ? via.request('POST', '/v1/events', body, headers) : request(via, server.url, 'POST', '/v1/events', body, headers);
 }
 
 async function seedOverHttp(server, w, agent) {
@@ -369,7 +367,7 @@ async function seedOverHttp(server, w, agent) {
 
 /** Closed loop: `connections` keep-alive connections, each sending its next event when answered. */
 async function closedLoop(server, w, seconds, connections) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const conns = Array.from({ length: connections }, () => new LeanConnection(server.url));
   const metricsAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const lat = [];
   let accepted = 0, errors = 0;
@@ -380,11 +378,11 @@ async function closedLoop(server, w, seconds, connections) {
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   let lastLog = t0;
-  await Promise.all(Array.from({ length: connections }, async () => {
+  await Promise.all(conns.map(async (conn) => {
     while (performance.now() < end) {
       const s = performance.now();
       try {
-        const r = await postEvent(agent, server, w);
+        const r = await postEvent(conn, server, w);
         lat.push(performance.now() - s);
         statuses[r.status] = (statuses[r.status] ?? 0) + 1;
         if (r.status === 202) accepted++;
@@ -403,7 +401,7 @@ async function closedLoop(server, w, seconds, connections) {
   const drainSampler = new ProcSampler(server.pid);
   const drainMs = await drain(() => backlogOf(server, metricsAgent), 600_000);
   const drainProc = drainSampler.stop();
-  agent.destroy();
+  for (const c of conns) c.close();
   metricsAgent.destroy();
   return {
     accepted, errors, statuses, acceptedPerSec: accepted / loadSecs,
