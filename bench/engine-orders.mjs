@@ -11,6 +11,8 @@
  * and the clock runs until nothing is pending. Every order must end allocated.
  *
  *   --orders <n>   orders per run (default 4000)
+ *   --events       the events phases' workload instead (`inventory.snapshot` of 10 lines, 1–3 changed,
+ *                  50 locations; `--orders` then counts events): the engine's share of an event
  *   --runs <n>     runs, each on a fresh store; the median is reported (default 3)
  *   --inline       dispatch settings of an inline app (the batch budget is the ceiling)
  *   --sql-stats    per statement: calls, total and mean time (better-sqlite3 wrapped), after the runs
@@ -30,12 +32,14 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { arg, DIST, loadDist, OrderWorkload, sleep } from './lib.mjs';
+import { arg, DIST, EventWorkload, loadDist, OrderWorkload, sleep } from './lib.mjs';
 
 const load = loadDist;
 const has = (name) => process.argv.includes(`--${name}`);
 const ORDERS = Number(arg('orders', 4000));
 const RUNS = Number(arg('runs', 3));
+const EVENTS = has('events');
+const UNIT = EVENTS ? 'events' : 'orders';
 
 const { createApp } = await load('app.js');
 const { loadConfig } = await load('config.js');
@@ -96,7 +100,7 @@ async function run() {
     // As in the HTTP order phase: the orders' source is a web channel, so every order also changes
     // what that channel may sell (availability deltas, written by the publisher every 500 ms).
     await addSource(app.store, app.box, { id: 'bench', role: 'admin' }, 'bench', { kind: 'web' });
-    const w = new OrderWorkload('bench', retailer);
+    const w = EVENTS ? new EventWorkload('bench') : new OrderWorkload('bench', retailer);
     for (const e of w.locations()) {
       const r = await app.intake.submit(e);
       if (!r.ok) throw new Error(`seed refused: ${JSON.stringify(r.error)}`);
@@ -135,8 +139,13 @@ async function run() {
       writtenKB: (bytesWritten() - written0) / 1024 / ORDERS,
       cpuMs: (cpu.user + cpu.system) / 1000 / ORDERS,
     };
-    const states = Object.fromEntries((await app.store.read.all('SELECT state, COUNT(*) AS n FROM orders GROUP BY state')).map((r) => [r.state, Number(r.n)]));
-    if (states.allocated !== ORDERS) throw new Error(`expected ${ORDERS} orders allocated, found ${JSON.stringify(states)}`);
+    if (EVENTS) {
+      const done = await app.store.read.get("SELECT COUNT(*) AS n FROM events WHERE type = 'inventory.snapshot' AND status = 'processed'");
+      if (Number(done?.n) !== ORDERS) throw new Error(`expected ${ORDERS} counts processed, found ${done?.n}`);
+    } else {
+      const states = Object.fromEntries((await app.store.read.all('SELECT state, COUNT(*) AS n FROM orders GROUP BY state')).map((r) => [r.state, Number(r.n)]));
+      if (states.allocated !== ORDERS) throw new Error(`expected ${ORDERS} orders allocated, found ${JSON.stringify(states)}`);
+    }
     return { secs, ordersPerSec: ORDERS / secs, cpuCores: (cpu.user + cpu.system) / 1e6 / secs, perOrder };
   } finally {
     await app.close();
@@ -158,8 +167,8 @@ const perOrder = {
 const out = { orders: ORDERS, runs: RUNS, inline: has('inline'), dist: DIST, medianOrdersPerSec: Math.round(median.ordersPerSec), ordersPerSec: results.map((r) => Math.round(r.ordersPerSec)), cpuCores: +median.cpuCores.toFixed(2), perOrder };
 if (has('json')) console.log(JSON.stringify(out));
 else {
-  console.log(`${ORDERS} orders drained by the engine${out.inline ? ' (inline settings)' : ''}, ${RUNS} runs: median ${out.medianOrdersPerSec} orders/s (runs: ${out.ordersPerSec.join(', ')}), ${out.cpuCores} cores of CPU (the process, all threads)`);
-  console.log(`per order (medians): ${perOrder.statements} SQL statements, ${perOrder.writtenKB} KB handed to write(), ${perOrder.cpuMs} ms of CPU`);
+  console.log(`${ORDERS} ${UNIT} drained by the engine${out.inline ? ' (inline settings)' : ''}, ${RUNS} runs: median ${out.medianOrdersPerSec} ${UNIT}/s (runs: ${out.ordersPerSec.join(', ')}), ${out.cpuCores} cores of CPU (the process, all threads)`);
+  console.log(`per ${UNIT.slice(0, -1)} (medians): ${perOrder.statements} SQL statements, ${perOrder.writtenKB} KB handed to write(), ${perOrder.cpuMs} ms of CPU`);
 }
 if (has('sql-stats')) {
   const rows = [...sqlStats].sort((a, b) => Number(b[1].ns - a[1].ns)).slice(0, 30);

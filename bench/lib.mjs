@@ -1,7 +1,7 @@
 /**
  * Pieces the benchmark scripts share: signing, latency statistics, /proc sampling, a keep-alive
  * HTTP request, a lean keep-alive connection for closed loops, waiting for a backlog to drain, and
- * the order workload (issue 3).
+ * the two workloads: inventory events and orders (issue 3).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -168,6 +168,52 @@ export class LeanConnection {
     this.waiting = null;
     if (destroy) this.close();
     w?.reject(error);
+  }
+}
+
+/**
+ * The event: `inventory.snapshot` of one location with 10 count lines (~1.1 KB of JSON), of which
+ * 1–3 lines change on-hand each time — the closest shape in today's catalog to an order (one inbox
+ * insert, ~10 keyed reads, 1–3 stock writes, an audit link): the events phases of `npm run bench`.
+ */
+const LOCATIONS = 50;
+const SKUS_PER_LOCATION = 10;
+export class EventWorkload {
+  constructor(source) {
+    this.source = source;
+    this.n = 0;
+    this.run = randomBytes(4).toString('hex');
+    this.onHand = Array.from({ length: LOCATIONS }, () => Array.from({ length: SKUS_PER_LOCATION }, (_, j) => 100 + j));
+  }
+  locationId(i) {
+    return `bench-store-${String(i).padStart(3, '0')}`;
+  }
+  locations() {
+    return Array.from({ length: LOCATIONS }, (_, i) => ({
+      source: this.source,
+      sourceEventId: `loc-${this.run}-${i}`,
+      type: 'location.upserted',
+      occurredAt: new Date().toISOString(),
+      payload: { id: this.locationId(i), name: `Bench store ${i}`, kind: 'store', lat: 52 + i / 100, lon: 4.9, capabilities: ['ship', 'pickup'] },
+    }));
+  }
+  next() {
+    const n = this.n++;
+    const loc = n % LOCATIONS;
+    const counts = this.onHand[loc];
+    const changes = 1 + (n % 3);
+    for (let k = 0; k < changes; k++) counts[(n + k * 3) % SKUS_PER_LOCATION] += 1;
+    return {
+      source: this.source,
+      sourceEventId: `snap-${this.run}-${n}`,
+      type: 'inventory.snapshot',
+      occurredAt: new Date().toISOString(),
+      correlationId: `bench-${this.run}-${n}`,
+      payload: {
+        locationId: this.locationId(loc),
+        counts: counts.map((onHand, j) => ({ sku: `SKU-${String(loc).padStart(3, '0')}-${String(j).padStart(2, '0')}-APPAREL-COTTON-TEE-XL`, onHand, protected: 2, safetyStock: 5 })),
+      },
+    };
   }
 }
 

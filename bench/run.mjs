@@ -31,7 +31,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { drain, latencySummary, log, LeanConnection, OrderWorkload, ProcSampler, request, sign, sleep } from './lib.mjs';
+import { drain, EventWorkload, latencySummary, LeanConnection, log, OrderWorkload, ProcSampler, request, sign, sleep } from './lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = resolve(ROOT, process.env.BENCH_DIST ?? 'dist');
@@ -69,53 +69,6 @@ if (opts.stores.includes('postgres') && !opts.pgUrl) {
 }
 
 const tmp = () => mkdtempSync(join(os.tmpdir(), 'omniops-bench-'));
-
-// ---------------------------------------------------------------- the workload
-/**
- * The event: `inventory.snapshot` of one location with 10 count lines (~1.1 KB of JSON), of which
- * 1–3 lines change on-hand each time — the closest shape in today's catalog to an order (one inbox
- * insert, ~10 keyed reads, 1–3 stock writes, an audit link). `order.placed` has no handler yet.
- */
-const LOCATIONS = 50;
-const SKUS_PER_LOCATION = 10;
-class Workload {
-  constructor(source) {
-    this.source = source;
-    this.n = 0;
-    this.run = randomBytes(4).toString('hex');
-    this.onHand = Array.from({ length: LOCATIONS }, () => Array.from({ length: SKUS_PER_LOCATION }, (_, j) => 100 + j));
-  }
-  locationId(i) {
-    return `bench-store-${String(i).padStart(3, '0')}`;
-  }
-  locations() {
-    return Array.from({ length: LOCATIONS }, (_, i) => ({
-      source: this.source,
-      sourceEventId: `loc-${this.run}-${i}`,
-      type: 'location.upserted',
-      occurredAt: new Date().toISOString(),
-      payload: { id: this.locationId(i), name: `Bench store ${i}`, kind: 'store', lat: 52 + i / 100, lon: 4.9, capabilities: ['ship', 'pickup'] },
-    }));
-  }
-  next() {
-    const n = this.n++;
-    const loc = n % LOCATIONS;
-    const counts = this.onHand[loc];
-    const changes = 1 + (n % 3);
-    for (let k = 0; k < changes; k++) counts[(n + k * 3) % SKUS_PER_LOCATION] += 1;
-    return {
-      source: this.source,
-      sourceEventId: `snap-${this.run}-${n}`,
-      type: 'inventory.snapshot',
-      occurredAt: new Date().toISOString(),
-      correlationId: `bench-${this.run}-${n}`,
-      payload: {
-        locationId: this.locationId(loc),
-        counts: counts.map((onHand, j) => ({ sku: `SKU-${String(loc).padStart(3, '0')}-${String(j).padStart(2, '0')}-APPAREL-COTTON-TEE-XL`, onHand, protected: 2, safetyStock: 5 })),
-      },
-    };
-  }
-}
 
 // ---------------------------------------------------------------- stats
 const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
@@ -265,7 +218,7 @@ async function inProcess(store, seconds) {
     const app = await createApp(config, { logger: createLogger('silent') });
     try {
       app.dispatcher.start();
-      const w = new Workload('bench');
+      const w = new EventWorkload('bench');
       await Promise.all(w.locations().map((e) => app.intake.submit(e)));
       await drain(() => backlog(app.store.read).then((b) => b.count), 30_000);
       let accepted = 0, rejected = 0;
@@ -533,7 +486,7 @@ async function httpPhases(store) {
   const out = {};
   const server = await startServer(store, pgSchema);
   try {
-    const w = new Workload('bench');
+    const w = new EventWorkload('bench');
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
     await seedOverHttp(server, w, agent);
     agent.destroy();
