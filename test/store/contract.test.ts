@@ -7,7 +7,7 @@ import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
 import { getLocation, listLocations, putLocation } from '../../src/store/repos/masterdata.js';
-import { customerHistory, insertOrder, orderForErp } from '../../src/store/repos/orders.js';
+import { customerHistory, insertOrder, markAvailabilityDirty, orderForErp } from '../../src/store/repos/orders.js';
 import { locationSchema } from '../../src/domain/masterdata/location.js';
 
 const location = (id: string, name: string) => ({ id, ...locationSchema.parse({ name, kind: 'store', lat: 52, lon: 5 }) });
@@ -138,6 +138,28 @@ for (const factory of storeFactories()) {
         expect(await listLocations(tx)).toHaveLength(2);
       });
       expect((await listLocations(store.read)).map((l) => l.name)).toEqual(['A', 'B']);
+    });
+
+    it('a location looked up alone is kept alone, missing or not, until it is written', async () => {
+      await store.transaction(async (tx) => {
+        expect(await getLocation(tx, 'c')).toBeUndefined();
+        await putLocation(tx, location('c', 'C'), 'now', 'e1');
+        expect((await getLocation(tx, 'c'))?.name).toBe('C');
+        await putLocation(tx, location('c', 'C renamed'), 'now', 'e2');
+        expect((await getLocation(tx, 'c'))?.name).toBe('C renamed');
+      });
+    });
+
+    it('a sku is marked for the availability publisher once per transaction, and again once the publisher took it', async () => {
+      const dirty = () => store.read.all<{ sku: string; since_ms: number }>('SELECT sku, since_ms FROM availability_dirty ORDER BY sku');
+      await store.transaction(async (tx) => {
+        await markAvailabilityDirty(tx, ['B', 'A', 'B'], 1);
+        await markAvailabilityDirty(tx, ['A', 'C'], 2);
+      });
+      expect((await dirty()).map((r) => [r.sku, Number(r.since_ms)])).toEqual([['A', 1], ['B', 1], ['C', 2]]);
+      await store.transaction((tx) => tx.run("DELETE FROM availability_dirty WHERE sku = 'A'")); // the publisher's round
+      await store.transaction((tx) => markAvailabilityDirty(tx, ['A', 'B'], 3));
+      expect((await dirty()).map((r) => [r.sku, Number(r.since_ms)])).toEqual([['A', 3], ['B', 1], ['C', 2]]);
     });
 
     it('the ERP push reads an order\'s unit prices out of its document, in SQL', async () => {

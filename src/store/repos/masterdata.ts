@@ -28,17 +28,24 @@ export async function listProducts(db: SqlExecutor, afterSku: string, limit: num
 export async function getLocation(db: SqlExecutor, id: string): Promise<Location | undefined> {
   const listed = keptLocations(db);
   if (listed) return listed.find((l) => l.id === id);
+  // One location, kept on its own (a batch of stock counts looks up each count's location).
+  const kept = (db as Partial<Tx>).kept;
+  const key = `${KEPT}:${id}`;
+  if (kept?.has(key)) return kept.get(key) as Location | undefined;
   const r = await db.get<{ id: string; attrs: string }>('SELECT id, attrs FROM locations WHERE id = ?', [id]);
-  return r ? { id: r.id, ...locationAttrs(r.attrs) } : undefined;
+  const found = r ? Object.freeze({ id: r.id, ...locationAttrs(r.attrs) }) : undefined;
+  kept?.set(key, found);
+  return found;
 }
 
 /**
  * In a write transaction the locations are read once and kept for the rest of it (`Tx.kept`):
  * routing reads the list for every order and a location once or twice more, and a dispatch batch
- * routes dozens of orders. A write through `putLocation` drops them. On SQLite nobody else can write
- * meanwhile; on PostgreSQL (read committed) a location another process commits during the
- * transaction is seen by its next transaction, as if the first had read a snapshot. Outside a
- * transaction (no `kept`) every call reads.
+ * routes dozens of orders; a location looked up alone is kept alone (`getLocation`: a batch of stock
+ * counts). A write through `putLocation` drops both. On SQLite nobody else can write meanwhile; on
+ * PostgreSQL (read committed) a location another process commits during the transaction is seen by
+ * its next transaction, as if the first had read a snapshot. Outside a transaction (no `kept`) every
+ * call reads.
  */
 const KEPT = 'locations';
 function keptLocations(db: SqlExecutor): readonly Location[] | undefined {
@@ -78,6 +85,7 @@ export async function putLocation(db: SqlExecutor, l: Location, at: string, even
     [id, l.name, l.kind, JSON.stringify(attrs), at, eventId],
   );
   (db as Partial<Tx>).kept?.delete(KEPT);
+  (db as Partial<Tx>).kept?.delete(`${KEPT}:${id}`);
 }
 
 /** Every location, by id (kept for the rest of a write transaction, see `keptLocations`). */

@@ -80,6 +80,7 @@ const erpFacts = (id: string, source: string, externalOrderId: string, currency:
   id, source, externalOrderId, currency, unitPrices: new Map(lines.map((l) => [l.lineId, l.unitPrice])),
 });
 const erpKey = (id: string) => `orders.erp:${id}`;
+const DIRTY_KEY = 'availability.dirty';
 
 export interface OrderQuery {
   source?: string;
@@ -273,8 +274,17 @@ export async function setReservationStatus(db: SqlExecutor, id: string, status: 
   return r.changes === 1;
 }
 
+/**
+ * Marks skus whose channel availability must be worked out again (the publisher's queue). A sku
+ * marked once in a write transaction is not marked again in it (`Tx.kept`): the row is there, and a
+ * dispatch batch of stock counts or orders touches the same skus over and over.
+ */
 export async function markAvailabilityDirty(db: SqlExecutor, skus: Iterable<string>, nowMs: number): Promise<void> {
-  const unique = [...new Set(skus)];
+  const kept = (db as Partial<Tx>).kept;
+  let marked = kept?.get(DIRTY_KEY) as Set<string> | undefined;
+  if (kept && !marked) kept.set(DIRTY_KEY, (marked = new Set()));
+  const unique = marked ? [...new Set(skus)].filter((sku) => !marked.has(sku)) : [...new Set(skus)];
+  for (const sku of unique) marked?.add(sku);
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
     await db.run(
