@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
-import { getStock } from '../../src/store/repos/stock.js';
+import { getStock, reserveIfSellable } from '../../src/store/repos/stock.js';
+import { markAvailabilityDirty } from '../../src/store/repos/orders.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { addSource } from '../../src/engine/identity/sources.js';
@@ -221,6 +222,27 @@ for (const factory of storeFactories()) {
       expect(outbox.map((o) => o.destination)).toEqual(expect.arrayContaining(['channel:web', 'channel:mkt-a']));
       // Nothing changed since: nothing is published.
       expect(await t.app.availability.publishOnce()).toBe(0);
+    });
+
+    it('a stock change committed while a publisher round runs is published by the next round, even if its sku was already marked', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 10 }], 'store-ams': [{ sku: 'TENT', onHand: 5, protected: 2 }] });
+      await t.drained();
+      await t.app.availability.publishOnce();
+      const web = async () => (await t.api('GET', '/v1/availability?channel=web&sku=TENT', t.adminKey)).body.items[0].quantity;
+      expect(await web()).toBe(13);
+      await t.app.store.transaction((tx) => markAvailabilityDirty(tx, ['TENT'], T0)); // dirty already, from an earlier change
+      let round: Promise<number> | undefined;
+      await t.app.store.transaction(async (tx) => {
+        // A dispatch transaction: reserves, marks the sku, and is still open when a publisher round
+        // starts (on PostgreSQL the round reads the stock as it was before this commits).
+        expect(await reserveIfSellable(tx, 'TENT', 'dc', 3, new Date(T0).toISOString())).toBe(true);
+        await markAvailabilityDirty(tx, ['TENT'], T0);
+        round = t.app.availability.publishOnce();
+        await new Promise((r) => setTimeout(r, 300));
+      });
+      await round;
+      await t.app.availability.publishOnce();
+      expect(await web()).toBe(10);
     });
   });
 }

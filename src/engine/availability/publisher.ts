@@ -52,7 +52,7 @@ export class AvailabilityPublisher {
         const lock = await tx.get<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('omniops-availability:' || current_schema())) AS ok`);
         if (!lock?.ok) return 0;
       }
-      const dirty = await tx.all<{ sku: string }>('SELECT sku FROM availability_dirty ORDER BY since_ms LIMIT ?', [maxSkus]);
+      const dirty = await tx.all<{ sku: string; generation: number }>('SELECT sku, generation FROM availability_dirty ORDER BY since_ms LIMIT ?', [maxSkus]);
       if (dirty.length === 0) return 0;
       const skus = dirty.map((d) => d.sku);
       const channels: SalesChannel[] = (await listSources(tx))
@@ -90,7 +90,12 @@ export class AvailabilityPublisher {
       await appendDecided(tx, events, at);
       await insertOutboxRows(tx, await parkUnrouted(tx, outbox));
       const n = changed.length;
-      await tx.run(`DELETE FROM availability_dirty WHERE sku IN (${skus.map(() => '?').join(', ')})`, skus);
+      // Only the marks as read: one a dispatch transaction made meanwhile (a new generation, see
+      // markAvailabilityDirty) stays for the next round, which reads the stock it committed.
+      await tx.run(
+        `DELETE FROM availability_dirty WHERE (sku, generation) IN (VALUES ${dirty.map(() => '(?, CAST(? AS BIGINT))').join(', ')})`,
+        dirty.flatMap((d) => [d.sku, Number(d.generation)]),
+      );
       return n;
     });
     if (published > 0) this.onPublished(published);

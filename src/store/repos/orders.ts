@@ -277,7 +277,10 @@ export async function setReservationStatus(db: SqlExecutor, id: string, status: 
 /**
  * Marks skus whose channel availability must be worked out again (the publisher's queue). A sku
  * marked once in a write transaction is not marked again in it (`Tx.kept`): the row is there, and a
- * dispatch batch of stock counts or orders touches the same skus over and over.
+ * dispatch batch of stock counts or orders touches the same skus over and over. On PostgreSQL a mark
+ * of a sku already dirty bumps its generation (migration 015): the row lock it takes keeps a
+ * publisher round that read the stock before this transaction commits from deleting the mark.
+ * SQLite has one writer: a publisher round never overlaps this transaction, and marks cost nothing.
  */
 export async function markAvailabilityDirty(db: SqlExecutor, skus: Iterable<string>, nowMs: number): Promise<void> {
   const kept = (db as Partial<Tx>).kept;
@@ -288,7 +291,8 @@ export async function markAvailabilityDirty(db: SqlExecutor, skus: Iterable<stri
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
     await db.run(
-      `INSERT INTO availability_dirty (sku, since_ms) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ON CONFLICT (sku) DO NOTHING`,
+      `INSERT INTO availability_dirty (sku, since_ms) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ON CONFLICT (sku) ${
+        db.dialect === 'postgres' ? 'DO UPDATE SET generation = availability_dirty.generation + 1' : 'DO NOTHING'}`,
       chunk.flatMap((sku) => [sku, nowMs]),
     );
   }

@@ -14,6 +14,7 @@ import { outboxOrderSchema } from './011-outbox-order.js';
 import { backlogAgeSchema } from './012-backlog-age.js';
 import { outboxLeasesSchema } from './013-outbox-leases.js';
 import { leanIndexesSchema } from './014-lean-indexes.js';
+import { dirtyGenerationSchema } from './015-dirty-generation.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
@@ -32,5 +33,6 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 12, name: 'backlog-age', sql: backlogAgeSchema(dialect) },
     { version: 13, name: 'outbox-leases', sql: outboxLeasesSchema(dialect) },
     { version: 14, name: 'lean-indexes', sql: leanIndexesSchema(dialect) },
+    { version: 15, name: 'dirty-generation', sql: dirtyGenerationSchema(dialect) },
   ];
 }
