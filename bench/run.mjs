@@ -403,13 +403,12 @@ async function openLoop(server, w, seconds, rate) {
   };
 }
 
-/** Events in the log vs acknowledged: none may be missing, and none may be left pending. */
-async function countInLog(store, server, pgSchema) {
+/** Counts by a key column, read straight from the server's database (SQLite file or PostgreSQL schema). */
+async function countsInServerDb(store, server, pgSchema, sql) {
   if (store === 'sqlite') {
     const db = new Database(join(server.dir, 'omniops.db'), { readonly: true, fileMustExist: true });
     try {
-      const rows = db.prepare("SELECT status, COUNT(*) AS n FROM events WHERE source = 'bench' AND type = 'inventory.snapshot' GROUP BY status").all();
-      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+      return Object.fromEntries(db.prepare(sql).all().map((r) => [r.k, Number(r.n)]));
     } finally {
       db.close();
     }
@@ -418,12 +417,17 @@ async function countInLog(store, server, pgSchema) {
   const c = new pg.Client({ connectionString: opts.pgUrl, options: `-c search_path=${pgSchema}` });
   await c.connect();
   try {
-    const r = await c.query("SELECT status, COUNT(*) AS n FROM events WHERE source = 'bench' AND type = 'inventory.snapshot' GROUP BY status");
-    return Object.fromEntries(r.rows.map((x) => [x.status, Number(x.n)]));
+    return Object.fromEntries((await c.query(sql)).rows.map((r) => [r.k, Number(r.n)]));
   } finally {
     await c.end();
   }
 }
+
+/** Events in the log vs acknowledged: none may be missing, and none may be left pending. */
+const countInLog = (store, server, pgSchema) =>
+  countsInServerDb(store, server, pgSchema, "SELECT status AS k, COUNT(*) AS n FROM events WHERE source = 'bench' AND type = 'inventory.snapshot' GROUP BY status");
+
+const orderStates = (store, server, pgSchema) => countsInServerDb(store, server, pgSchema, 'SELECT state AS k, COUNT(*) AS n FROM orders GROUP BY state');
 
 /** Orders placed over HTTP → validated, routed and reserved; the rate counts until the backlog is drained. */
 async function orderPhase(store) {
@@ -457,26 +461,6 @@ async function dropPgSchema(schema) {
   await c.connect();
   await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
   await c.end();
-}
-
-async function orderStates(store, server, pgSchema) {
-  const sql = 'SELECT state, COUNT(*) AS n FROM orders GROUP BY state';
-  if (store === 'sqlite') {
-    const db = new Database(join(server.dir, 'omniops.db'), { readonly: true, fileMustExist: true });
-    try {
-      return Object.fromEntries(db.prepare(sql).all().map((r) => [r.state, Number(r.n)]));
-    } finally {
-      db.close();
-    }
-  }
-  const pg = (await import('pg')).default;
-  const c = new pg.Client({ connectionString: opts.pgUrl, options: `-c search_path=${pgSchema}` });
-  await c.connect();
-  try {
-    return Object.fromEntries((await c.query(sql)).rows.map((r) => [r.state, Number(r.n)]));
-  } finally {
-    await c.end();
-  }
 }
 
 async function httpPhases(store) {
