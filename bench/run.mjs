@@ -15,6 +15,7 @@
  *   --rate-duration <s> BENCH_RATE_DURATION fixed-rate run length (default 30, quick → 10)
  *   --raw-duration <s> BENCH_RAW_DURATION raw-driver phases (default 10, quick → 4)
  *   --pg-duration <s>  BENCH_PG_DURATION  sustained / fixed-rate phases on PostgreSQL (default 20, quick → 10)
+ *   --order-duration <s> BENCH_ORDER_DURATION order phase on SQLite, at most --duration (default 30, quick → 10)
  *   --connections <n>  BENCH_CONNECTIONS  closed-loop HTTP connections (default 64)
  *   --store <s>        BENCH_STORE        sqlite | postgres | both (default: both when a PG URL is set)
  *   --phases <list>    BENCH_PHASES       raw,inproc,http,rate,orders (default all)
@@ -54,6 +55,7 @@ const opts = {
   rawDuration: num('raw-duration', 'BENCH_RAW_DURATION', QUICK ? 4 : 10),
   // PostgreSQL drains its backlog far slower than it accepts: shorter phases keep the run bounded.
   pgDuration: num('pg-duration', 'BENCH_PG_DURATION', QUICK ? 10 : 20),
+  orderDuration: num('order-duration', 'BENCH_ORDER_DURATION', QUICK ? 10 : 30),
   connections: num('connections', 'BENCH_CONNECTIONS', 64),
   inprocConcurrency: num('inproc-concurrency', 'BENCH_INPROC_CONCURRENCY', 512),
   pgUrl: process.env.OMNIOPS_BENCH_PG_URL || process.env.OMNIOPS_TEST_PG_URL || undefined,
@@ -432,7 +434,7 @@ const orderStates = (store, server, pgSchema) => countsInServerDb(store, server,
 /** Orders placed over HTTP → validated, routed and reserved; the rate counts until the backlog is drained. */
 async function orderPhase(store) {
   // PostgreSQL takes orders in far faster than it routes them: a short burst, then the time to route it all.
-  const seconds = store === 'postgres' ? Math.min(3, opts.pgDuration) : Math.min(opts.duration, QUICK ? 10 : 30);
+  const seconds = store === 'postgres' ? Math.min(3, opts.pgDuration) : Math.min(opts.duration, opts.orderDuration);
   const connections = store === 'postgres' ? 8 : opts.connections;
   const pgSchema = store === 'postgres' ? `bench_orders_${process.pid}_${Date.now().toString(36)}` : undefined;
   const server = await startServer(store, pgSchema);
