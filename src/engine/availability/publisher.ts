@@ -91,9 +91,15 @@ export class AvailabilityPublisher {
       await insertOutboxRows(tx, await parkUnrouted(tx, outbox));
       const n = changed.length;
       // Only the marks as read: one a dispatch transaction made meanwhile (a new generation, see
-      // markAvailabilityDirty) stays for the next round, which reads the stock it committed.
+      // markAvailabilityDirty) stays for the next round, which reads the stock it committed. On
+      // PostgreSQL a mark that transaction still holds (row-locked, not committed) is skipped, not
+      // waited for: waiting held this round open while the dispatcher, marking more skus, waited for
+      // the rows this round had deleted — a deadlock cycle, or at least stalled batches.
+      const pairs = `(VALUES ${dirty.map(() => '(?, CAST(? AS BIGINT))').join(', ')})`;
       await tx.run(
-        `DELETE FROM availability_dirty WHERE (sku, generation) IN (VALUES ${dirty.map(() => '(?, CAST(? AS BIGINT))').join(', ')})`,
+        tx.dialect === 'postgres'
+          ? `DELETE FROM availability_dirty WHERE (sku, generation) IN (SELECT sku, generation FROM availability_dirty WHERE (sku, generation) IN ${pairs} FOR UPDATE SKIP LOCKED)`
+          : `DELETE FROM availability_dirty WHERE (sku, generation) IN ${pairs}`,
         dirty.flatMap((d) => [d.sku, Number(d.generation)]),
       );
       return n;
