@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import type { Store } from '../../src/store/port.js';
 import { appendEvent, appendEvents, eventById, type NewEventRow } from '../../src/store/repos/events.js';
-import { reserveIfSellable, setCounted, getStock, getStocksAt, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
+import { putCounted, reserveIfSellable, setCounted, getStock, getStocksAt, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
 import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
@@ -271,6 +271,17 @@ for (const factory of storeFactories()) {
       await store.transaction((tx) => reserveIfSellable(tx, 'S', 'L', 4, 'now'));
       await store.transaction((tx) => setCounted(tx, { sku: 'S', locationId: 'L', onHand: 7 }, 'now'));
       expect(await getStock(store.read, 'S', 'L')).toMatchObject({ onHand: 7, reserved: 4, protected: 2 });
+    });
+
+    it('a snapshot\'s counted levels go in together: reservations kept, new rows unreserved', async () => {
+      await store.transaction((tx) => setCounted(tx, { sku: 'S', locationId: 'L', onHand: 10, protected: 2 }, 'now'));
+      await store.transaction((tx) => reserveIfSellable(tx, 'S', 'L', 4, 'now'));
+      // 70 levels: more than one multi-row statement.
+      const levels = [{ sku: 'S', onHand: 8, protected: 1, safetyStock: 3 }, ...Array.from({ length: 69 }, (_, i) => ({ sku: `N${i}`, onHand: i, protected: 0, safetyStock: 0 }))];
+      await store.transaction((tx) => putCounted(tx, 'L', levels, 'later'));
+      expect(await getStock(store.read, 'S', 'L')).toEqual({ sku: 'S', locationId: 'L', onHand: 8, reserved: 4, protected: 1, safetyStock: 3 });
+      expect(await getStock(store.read, 'N68', 'L')).toEqual({ sku: 'N68', locationId: 'L', onHand: 68, reserved: 0, protected: 0, safetyStock: 0 });
+      expect((await getStocksAt(store.read, 'L', levels.map((l) => l.sku))).size).toBe(70);
     });
 
     it('outbox rows are idempotent by id', async () => {

@@ -1,8 +1,8 @@
 import type { EventHandler } from '../dispatch/handler.js';
 import { inventoryAdjusted, inventorySnapshot, type InventoryAdjustedPayload, type InventorySnapshotPayload } from '../../domain/inventory/events.js';
-import { applyAdjustment } from '../../domain/inventory/stock.js';
+import { applyAdjustment, countedLevels } from '../../domain/inventory/stock.js';
 import { getLocation } from '../../store/repos/masterdata.js';
-import { getStock, getStocksAt, setCounted, setOnHand } from '../../store/repos/stock.js';
+import { getStock, getStocksAt, putCounted, setOnHand } from '../../store/repos/stock.js';
 import { DomainError } from '../../domain/errors.js';
 import { markAvailabilityDirty } from '../../store/repos/orders.js';
 
@@ -20,17 +20,13 @@ export const inventorySnapshotHandler: EventHandler = {
   async handle({ tx, event, audit }) {
     const p = event.payload as InventorySnapshotPayload;
     await requireLocation(tx, p.locationId);
-    const current = await getStocksAt(tx, p.locationId, p.counts.map((c) => c.sku));
-    const changedSkus: string[] = [];
-    for (const c of p.counts) {
-      const before = current.get(c.sku);
-      if (before && before.onHand === c.onHand && (c.protected === undefined || c.protected === before.protected) && (c.safetyStock === undefined || c.safetyStock === before.safetyStock)) continue;
-      await setCounted(tx, { sku: c.sku, locationId: p.locationId, onHand: c.onHand, protected: c.protected, safetyStock: c.safetyStock }, event.receivedAt);
-      changedSkus.push(c.sku);
-    }
-    // A line that matches what we hold changes no channel's availability.
-    await markAvailabilityDirty(tx, changedSkus, event.receivedMs);
-    const changed = changedSkus.length;
+    const held = await getStocksAt(tx, p.locationId, p.counts.map((c) => c.sku));
+    // Only lines that differ from what we hold are written (together), and only their skus change
+    // any channel's availability.
+    const counted = countedLevels(held, p.counts);
+    await putCounted(tx, p.locationId, counted, event.receivedAt);
+    await markAvailabilityDirty(tx, counted.map((l) => l.sku), event.receivedMs);
+    const changed = counted.length;
     // One entry per snapshot, not per sku: a 20,000-line count is one auditable act.
     audit({ action: 'stock.counted', subject: `location:${p.locationId}`, after: p.counts, detail: { lines: p.counts.length, changed } });
   },

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../port.js';
-import type { StockLevel } from '../../domain/inventory/stock.js';
+import type { CountedLevel, StockLevel } from '../../domain/inventory/stock.js';
+import { multiRowSql, rowChunks } from './row-chunks.js';
 
 interface StockRow {
   sku: string;
@@ -110,6 +111,25 @@ export async function setCounted(db: SqlExecutor, s: { sku: string; locationId: 
     [s.sku, s.locationId, s.onHand, s.protected ?? 0, s.safetyStock ?? 0, at, s.protected ?? null, s.safetyStock ?? null],
   );
 }
+
+/**
+ * Writes a snapshot's counted levels at one location (see countedLevels), in multi-row upserts:
+ * on-hand, protected and safety stock as given, reservations kept; a new row starts unreserved.
+ */
+export async function putCounted(db: SqlExecutor, locationId: string, levels: readonly CountedLevel[], at: string): Promise<void> {
+  for (const chunk of rowChunks(levels)) {
+    const params: unknown[] = [];
+    for (const l of chunk) params.push(l.sku, locationId, l.onHand, l.protected, l.safetyStock, at);
+    await db.run(PUT_COUNTED_SQL(chunk.length), params);
+  }
+}
+
+const PUT_COUNTED_SQL = multiRowSql(
+  'INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at)',
+  '(?, ?, ?, 0, ?, ?, ?)',
+  ` ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, protected = excluded.protected,
+     safety_stock = excluded.safety_stock, updated_at = excluded.updated_at`,
+);
 
 export async function setOnHand(db: SqlExecutor, sku: string, locationId: string, onHand: number, at: string): Promise<void> {
   await db.run(
