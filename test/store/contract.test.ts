@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import type { Store } from '../../src/store/port.js';
+import type { Store, Tx } from '../../src/store/port.js';
 import { appendEvent, appendEvents, eventById, type NewEventRow } from '../../src/store/repos/events.js';
-import { putCounted, reserveIfSellable, setCounted, getStock, getStocksAt, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
+import { putCounted, reserveIfSellable, getStock, getStocksAt, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
 import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
@@ -34,6 +34,10 @@ function row(over: Partial<NewEventRow> = {}): NewEventRow {
     ...over,
   };
 }
+
+/** Stock as a count sets it (quantities not given are 0), through the snapshot handler's write. */
+const counted = (tx: Tx, locationId: string, l: { sku: string; onHand: number; protected?: number; safetyStock?: number }) =>
+  putCounted(tx, locationId, [{ protected: 0, safetyStock: 0, ...l }], 'now');
 
 const audit = (i: number) => ({ at: `2026-11-30T10:00:${String(i).padStart(2, '0')}Z`, actor: 'u', role: 'admin', action: 'x', subject: `s${i}`, beforeDigest: null, afterDigest: `d${i}`, detail: { i } });
 
@@ -228,7 +232,7 @@ for (const factory of storeFactories()) {
     });
 
     it('no oversell: 1,000 concurrent one-unit reservations against 100 units reserve exactly 100', async () => {
-      await store.transaction((tx) => setCounted(tx, { sku: 'SKU-1', locationId: 'L1', onHand: 100 }, 'now'));
+      await store.transaction((tx) => counted(tx, 'L1', { sku: 'SKU-1', onHand: 100 }));
       const results = await Promise.all(
         Array.from({ length: 1000 }, () => store.transaction((tx) => reserveIfSellable(tx, 'SKU-1', 'L1', 1, 'now'))),
       );
@@ -238,7 +242,7 @@ for (const factory of storeFactories()) {
     });
 
     it('protected stock is never reserved, and a release never goes below zero', async () => {
-      await store.transaction((tx) => setCounted(tx, { sku: 'S', locationId: 'L', onHand: 5, protected: 3 }, 'now'));
+      await store.transaction((tx) => counted(tx, 'L', { sku: 'S', onHand: 5, protected: 3 }));
       expect(await store.transaction((tx) => reserveIfSellable(tx, 'S', 'L', 3, 'now'))).toBe(false);
       expect(await store.transaction((tx) => reserveIfSellable(tx, 'S', 'L', 2, 'now'))).toBe(true);
       await store.transaction((tx) => releaseReserved(tx, 'S', 'L', 10, 'now'));
@@ -247,10 +251,10 @@ for (const factory of storeFactories()) {
 
     it('stock of some skus: every location of each, ordered by sku then location, the others left out', async () => {
       await store.transaction(async (tx) => {
-        await setCounted(tx, { sku: 'B', locationId: 'L2', onHand: 7, protected: 2, safetyStock: 1 }, 'now');
-        await setCounted(tx, { sku: 'A', locationId: 'L2', onHand: 3 }, 'now');
-        await setCounted(tx, { sku: 'B', locationId: 'L1', onHand: 5 }, 'now');
-        await setCounted(tx, { sku: 'C', locationId: 'L1', onHand: 9 }, 'now');
+        await counted(tx, 'L2', { sku: 'B', onHand: 7, protected: 2, safetyStock: 1 });
+        await counted(tx, 'L2', { sku: 'A', onHand: 3 });
+        await counted(tx, 'L1', { sku: 'B', onHand: 5 });
+        await counted(tx, 'L1', { sku: 'C', onHand: 9 });
         await reserveIfSellable(tx, 'B', 'L2', 4, 'now');
       });
       expect(await stockOfSkus(store.read, ['B', 'A', 'B', 'Z'])).toEqual([
@@ -266,15 +270,8 @@ for (const factory of storeFactories()) {
       expect((await getStocksAt(store.read, 'L3', ['A'])).size).toBe(0);
     });
 
-    it('a count keeps reservations and protected quantity unless the count names them', async () => {
-      await store.transaction((tx) => setCounted(tx, { sku: 'S', locationId: 'L', onHand: 10, protected: 2 }, 'now'));
-      await store.transaction((tx) => reserveIfSellable(tx, 'S', 'L', 4, 'now'));
-      await store.transaction((tx) => setCounted(tx, { sku: 'S', locationId: 'L', onHand: 7 }, 'now'));
-      expect(await getStock(store.read, 'S', 'L')).toMatchObject({ onHand: 7, reserved: 4, protected: 2 });
-    });
-
     it('a snapshot\'s counted levels go in together: reservations kept, new rows unreserved', async () => {
-      await store.transaction((tx) => setCounted(tx, { sku: 'S', locationId: 'L', onHand: 10, protected: 2 }, 'now'));
+      await store.transaction((tx) => counted(tx, 'L', { sku: 'S', onHand: 10, protected: 2 }));
       await store.transaction((tx) => reserveIfSellable(tx, 'S', 'L', 4, 'now'));
       // 70 levels: more than one multi-row statement.
       const levels = [{ sku: 'S', onHand: 8, protected: 1, safetyStock: 3 }, ...Array.from({ length: 69 }, (_, i) => ({ sku: `N${i}`, onHand: i, protected: 0, safetyStock: 0 }))];

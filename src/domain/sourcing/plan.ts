@@ -18,11 +18,7 @@ export function demandBySku(lines: readonly LineToSource[]): Map<string, number>
   return demand;
 }
 
-export function coversAll(pool: StockPool, lines: readonly LineToSource[]): boolean {
-  return coversDemand(pool, demandBySku(lines));
-}
-
-/** coversAll with the demand worked out once (the router asks this of every location, several times). */
+/** Whether the pool holds every sku's demand (worked out once: the router asks this of every location, several times). */
 export function coversDemand(pool: StockPool, demand: ReadonlyMap<string, number>): boolean {
   for (const [sku, qty] of demand) if (available(pool, sku) < qty) return false;
   return true;

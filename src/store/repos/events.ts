@@ -108,8 +108,9 @@ function* pgChunks<T>(rows: readonly T[]): Generator<readonly T[]> {
  * Writes the events a handler decided, in one multi-row INSERT per chunk. A row whose status is
  * 'processed' is stamped processed now: either nothing handles it and no rule listens (it is in the
  * log for the record, and no dispatcher round is spent on it), or the batch already ran it as a
- * follow-up (its `attempts` 1), so it is not inserted pending only to be updated at the commit. Returns the seq of each row it inserted
- * (a row already in the log — its cause processed before — is not returned).
+ * follow-up (its `attempts` 1), so it is not inserted pending only to be updated at the commit.
+ * Returns the seq of each row it inserted (a row already in the log — its cause processed before —
+ * is not returned).
  */
 export async function appendDecided(db: SqlExecutor, rows: readonly NewEventRow[], at: string): Promise<Map<string, number>> {
   const inserted = new Map<string, number>();

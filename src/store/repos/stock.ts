@@ -100,18 +100,6 @@ export async function queryStock(db: SqlExecutor, q: StockQuery): Promise<StockL
   return rows.map(toLevel);
 }
 
-/** Sets counted quantities, keeping reservations: a count says what is on the shelf, not what is promised. */
-export async function setCounted(db: SqlExecutor, s: { sku: string; locationId: string; onHand: number; protected?: number; safetyStock?: number }, at: string): Promise<void> {
-  await db.run(
-    `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)
-     ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand,
-       protected = CASE WHEN CAST(? AS INTEGER) IS NULL THEN stock.protected ELSE excluded.protected END,
-       safety_stock = CASE WHEN CAST(? AS INTEGER) IS NULL THEN stock.safety_stock ELSE excluded.safety_stock END,
-       updated_at = excluded.updated_at`,
-    [s.sku, s.locationId, s.onHand, s.protected ?? 0, s.safetyStock ?? 0, at, s.protected ?? null, s.safetyStock ?? null],
-  );
-}
-
 /**
  * Writes a snapshot's counted levels at one location (see countedLevels), in multi-row upserts:
  * on-hand, protected and safety stock as given, reservations kept; a new row starts unreserved.
