@@ -18,6 +18,10 @@
  *   --sql-stats    per statement: calls, total and mean time (better-sqlite3 wrapped), after the runs
  *   --json         one JSON line instead of the table
  *   --keep         keep the last run's data directory (printed) to look at its tables afterwards
+ *   --pg <url>     a PostgreSQL store instead (a schema of its own per run, dropped after it): the
+ *                  statements counted are round trips to the server, `--sql-stats` times each one
+ *                  (the client's wait, the server's work included); KB written is this process's
+ *                  only, so not comparable with SQLite's
  *   --wal-sample <ms>  copy the database and its WAL that long into the drain (printed; read them
  *                  with `node bench/wal-pages.mjs <copy>`: pages written per commit, by table/index)
  *   BENCH_DIST     compiled code to use (default ./dist; another commit's build for an A/B)
@@ -39,6 +43,7 @@ const has = (name) => process.argv.includes(`--${name}`);
 const ORDERS = Number(arg('orders', 4000));
 const RUNS = Number(arg('runs', 3));
 const EVENTS = has('events');
+const PG_URL = arg('pg', null);
 const UNIT = EVENTS ? 'events' : 'orders';
 
 const { createApp } = await load('app.js');
@@ -76,6 +81,34 @@ const sqlStats = new Map();
   }
 }
 
+/** On PostgreSQL every query the store sends is a round trip: counted (and timed) the same way. */
+if (PG_URL) {
+  const { default: pg } = await import('pg');
+  const timing = has('sql-stats');
+  for (const proto of [pg.Client.prototype, pg.Pool.prototype]) {
+    const original = proto.query;
+    proto.query = function counted(config, ...rest) {
+      const text = typeof config === 'string' ? config : config?.text;
+      // A pool's query goes through one of its clients: count it there only.
+      if (proto === pg.Pool.prototype || typeof text !== 'string') return original.call(this, config, ...rest);
+      statements++;
+      if (!timing) return original.call(this, config, ...rest);
+      const t0 = process.hrtime.bigint();
+      const done = () => {
+        const sql = text.replace(/\s+/g, ' ');
+        const key = `pg ${sql.slice(0, 100)}${sql.length > 100 ? ` …(${sql.length} chars)` : ''}`;
+        const s = sqlStats.get(key) ?? { calls: 0, ns: 0n };
+        s.calls++;
+        s.ns += process.hrtime.bigint() - t0;
+        sqlStats.set(key, s);
+      };
+      const r = original.call(this, config, ...rest);
+      if (r && typeof r.then === 'function') r.then(done, done);
+      return r;
+    };
+  }
+}
+
 /** Bytes this process handed to write() so far (all threads), or NaN where /proc is not there. */
 function bytesWritten() {
   try {
@@ -94,8 +127,9 @@ async function untilDrained(app) {
 
 async function run() {
   const dir = mkdtempSync(join(os.tmpdir(), 'omniops-engine-orders-'));
-  const config = loadConfig({ dataDir: dir, store: 'sqlite', secretKey: randomBytes(32).toString('base64'), logLevel: 'silent' }, {});
-  const app = await createApp(config, { logger: createLogger('silent'), ...(has('inline') ? {} : { writeLock: SharedWriteLock.create() }) });
+  const pgSchema = `bench_engine_${process.pid}_${Date.now().toString(36)}`;
+  const config = loadConfig({ dataDir: dir, store: PG_URL ?? 'sqlite', ...(PG_URL ? { pgSchema } : {}), secretKey: randomBytes(32).toString('base64'), logLevel: 'silent' }, {});
+  const app = await createApp(config, { logger: createLogger('silent'), ...(has('inline') || PG_URL ? {} : { writeLock: SharedWriteLock.create() }) });
   try {
     // As in the HTTP order phase: the orders' source is a web channel, so every order also changes
     // what that channel may sell (availability deltas, written by the publisher every 500 ms).
@@ -149,8 +183,20 @@ async function run() {
     return { secs, ordersPerSec: ORDERS / secs, cpuCores: (cpu.user + cpu.system) / 1e6 / secs, perOrder };
   } finally {
     await app.close();
-    if (has('keep')) console.error(`data kept in ${dir}`);
+    if (PG_URL && !has('keep')) await dropSchema(pgSchema);
+    if (has('keep')) console.error(`data kept in ${dir}${PG_URL ? ` (schema ${pgSchema})` : ''}`);
     else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function dropSchema(schema) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
   }
 }
 
