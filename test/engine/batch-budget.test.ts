@@ -113,4 +113,13 @@ describe('multi-row insert chunks', () => {
       expect(new Set(small).size).toBe(small.length);
     }
   });
+
+  it('on PostgreSQL (a round trip per statement): 64-row chunks, then the rest in one', () => {
+    for (const [n, sizes] of [[0, []], [1, [1]], [7, [7]], [63, [63]], [64, [64]], [65, [64, 1]], [130, [64, 64, 2]]] as const) {
+      const rows = Array.from({ length: n }, (_, i) => i);
+      const chunks = [...rowChunks(rows, 'postgres')];
+      expect(chunks.flat()).toEqual(rows);
+      expect(chunks.map((c) => c.length)).toEqual(sizes);
+    }
+  });
 });

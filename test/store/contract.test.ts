@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import type { Store, Tx } from '../../src/store/port.js';
 import { appendEvent, appendEvents, eventById, type NewEventRow } from '../../src/store/repos/events.js';
-import { putCounted, reserveIfSellable, getStock, getStocksAt, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
+import { countedStockAt, putCounted, reserveIfSellable, getStock, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
 import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
@@ -264,10 +264,53 @@ for (const factory of storeFactories()) {
       ]);
       expect(await stockOfSkus(store.read, ['Z'])).toEqual([]);
       // One location's rows of some skus, keyed by sku (what a count reads before it writes).
-      const atL2 = await getStocksAt(store.read, 'L2', ['B', 'A', 'C', 'B']);
+      await store.transaction(async (tx) => {
+        for (const id of ['L2', 'L3']) await putLocation(tx, location(id, id), 'now', `e-${id}`);
+      });
+      const atL2 = (await countedStockAt(store.read, 'L2', ['B', 'A', 'C', 'B'])).held;
       expect([...atL2.keys()].sort()).toEqual(['A', 'B']);
       expect(atL2.get('B')).toEqual({ sku: 'B', locationId: 'L2', onHand: 7, reserved: 4, protected: 2, safetyStock: 1 });
-      expect((await getStocksAt(store.read, 'L3', ['A'])).size).toBe(0);
+      expect((await countedStockAt(store.read, 'L3', ['A'])).held.size).toBe(0);
+    });
+
+    it('a count reads whether its location is known and what is held there, in one statement', async () => {
+      await store.transaction(async (tx) => {
+        await putLocation(tx, location('L', 'Lisse'), 'now', 'e1');
+        await putLocation(tx, location('E', 'Empty'), 'now', 'e2');
+        await counted(tx, 'L', { sku: 'A', onHand: 4, protected: 1, safetyStock: 2 });
+        await counted(tx, 'L', { sku: 'B', onHand: 0 });
+        await counted(tx, 'X', { sku: 'A', onHand: 9 }); // stock rows of a location not in the master data
+      });
+      const at = await countedStockAt(store.read, 'L', ['B', 'A', 'Z', 'A']);
+      expect(at.known).toBe(true);
+      expect([...at.held.values()].sort((a, b) => a.sku.localeCompare(b.sku))).toEqual([
+        { sku: 'A', locationId: 'L', onHand: 4, reserved: 0, protected: 1, safetyStock: 2 },
+        { sku: 'B', locationId: 'L', onHand: 0, reserved: 0, protected: 0, safetyStock: 0 },
+      ]);
+      expect(await countedStockAt(store.read, 'E', ['A'])).toEqual({ known: true, held: new Map() });
+      expect(await countedStockAt(store.read, 'X', ['A'])).toEqual({ known: false, held: new Map() });
+      expect(await countedStockAt(store.read, 'nowhere', [])).toEqual({ known: false, held: new Map() });
+    });
+
+    it('counted levels written with their availability marks: each written sku marked once per transaction', async () => {
+      const dirty = () => store.read.all<{ sku: string; since_ms: number; generation: number }>('SELECT sku, since_ms, generation FROM availability_dirty ORDER BY sku');
+      await store.transaction((tx) => markAvailabilityDirty(tx, ['A'], 1));
+      const before = Number((await dirty())[0]!.generation);
+      await store.transaction(async (tx) => {
+        await putCounted(tx, 'L', [{ sku: 'A', onHand: 1, protected: 0, safetyStock: 0 }, { sku: 'B', onHand: 2, protected: 0, safetyStock: 0 }], 'now', 5);
+        // Marked already in this transaction: no second mark (on PostgreSQL no second generation bump).
+        await markAvailabilityDirty(tx, ['A', 'B'], 6);
+        await markAvailabilityDirty(tx, ['C'], 7);
+      });
+      const rows = await dirty();
+      expect(rows.map((r) => [r.sku, Number(r.since_ms)])).toEqual([['A', 1], ['B', 5], ['C', 7]]);
+      // A sku already waiting for the publisher: on PostgreSQL its generation moves once, so a
+      // publisher round that read it before this write does not delete the mark (migration 015).
+      expect(Number(rows[0]!.generation)).toBe(store.dialect === 'postgres' ? before + 1 : before);
+      expect(await getStock(store.read, 'B', 'L')).toMatchObject({ onHand: 2, reserved: 0 });
+      // Without a mark asked for, a count writes none.
+      await store.transaction((tx) => putCounted(tx, 'L', [{ sku: 'D', onHand: 3, protected: 0, safetyStock: 0 }], 'now'));
+      expect((await dirty()).map((r) => r.sku)).toEqual(['A', 'B', 'C']);
     });
 
     it('a snapshot\'s counted levels go in together: reservations kept, new rows unreserved', async () => {
@@ -278,7 +321,7 @@ for (const factory of storeFactories()) {
       await store.transaction((tx) => putCounted(tx, 'L', levels, 'later'));
       expect(await getStock(store.read, 'S', 'L')).toEqual({ sku: 'S', locationId: 'L', onHand: 8, reserved: 4, protected: 1, safetyStock: 3 });
       expect(await getStock(store.read, 'N68', 'L')).toEqual({ sku: 'N68', locationId: 'L', onHand: 68, reserved: 0, protected: 0, safetyStock: 0 });
-      expect((await getStocksAt(store.read, 'L', levels.map((l) => l.sku))).size).toBe(70);
+      expect((await stockOfSkus(store.read, levels.map((l) => l.sku))).length).toBe(70);
     });
 
     it('outbox rows are idempotent by id', async () => {

@@ -5,7 +5,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { SqlExecutor } from '../../src/store/port.js';
 import { inFlightByTarget } from '../../src/store/repos/deliveries.js';
 import { customerHistory, reservationsOfOrder } from '../../src/store/repos/orders.js';
-import { getStocksAt, stockOfSkus } from '../../src/store/repos/stock.js';
+import { countedStockAt, stockOfSkus } from '../../src/store/repos/stock.js';
 import { DeliveryMetrics } from '../../src/engine/delivery/metrics.js';
 import { tempDir } from '../support/stores.js';
 
@@ -68,8 +68,9 @@ describe('query plans of hot statements (SQLite)', () => {
     const [stock] = await plansOf((db) => stockOfSkus(db, ['A', 'B', 'C']));
     expect(stock).toMatch(/sqlite_autoindex_stock_1 \(sku=\?\)/);
     expect(stock).not.toMatch(FULL_SCAN);
-    const [count] = await plansOf((db) => getStocksAt(db, 'L1', ['A', 'B']));
+    const [count] = await plansOf((db) => countedStockAt(db, 'L1', ['A', 'B']));
     expect(count).toMatch(/sqlite_autoindex_stock_1 \(sku=\? AND location_id=\?\)/);
+    expect(count).not.toMatch(FULL_SCAN);
     const [history] = await plansOf((db) => customerHistory(db, 'c-1', 'addr', Date.now(), 60_000, 60_000, 'ord_1'));
     expect(history).toContain('orders_customer');
     expect(history).toContain('orders_address');

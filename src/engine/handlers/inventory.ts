@@ -2,7 +2,7 @@ import type { EventHandler } from '../dispatch/handler.js';
 import { inventoryAdjusted, inventorySnapshot, type InventoryAdjustedPayload, type InventorySnapshotPayload } from '../../domain/inventory/events.js';
 import { applyAdjustment, countedLevels } from '../../domain/inventory/stock.js';
 import { getLocation } from '../../store/repos/masterdata.js';
-import { getStock, getStocksAt, putCounted, setOnHand } from '../../store/repos/stock.js';
+import { countedStockAt, getStock, putCounted, setOnHand } from '../../store/repos/stock.js';
 import { DomainError } from '../../domain/errors.js';
 import { markAvailabilityDirty } from '../../store/repos/orders.js';
 
@@ -19,13 +19,12 @@ export const inventorySnapshotHandler: EventHandler = {
   name: 'inventory.snapshot',
   async handle({ tx, event, audit }) {
     const p = event.payload as InventorySnapshotPayload;
-    await requireLocation(tx, p.locationId);
-    const held = await getStocksAt(tx, p.locationId, p.counts.map((c) => c.sku));
+    const { known, held } = await countedStockAt(tx, p.locationId, p.counts.map((c) => c.sku));
+    if (!known) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId}`);
     // Only lines that differ from what we hold are written (together), and only their skus change
-    // any channel's availability.
+    // any channel's availability (marked with the write).
     const counted = countedLevels(held, p.counts);
-    await putCounted(tx, p.locationId, counted, event.receivedAt);
-    await markAvailabilityDirty(tx, counted.map((l) => l.sku), event.receivedMs);
+    await putCounted(tx, p.locationId, counted, event.receivedAt, event.receivedMs);
     const changed = counted.length;
     // One entry per snapshot, not per sku: a 20,000-line count is one auditable act.
     audit({ action: 'stock.counted', subject: `location:${p.locationId}`, after: p.counts, detail: { lines: p.counts.length, changed } });

@@ -25,7 +25,7 @@ export async function appendAudit(tx: Tx, entries: readonly AuditEntry[]): Promi
     links.push({ seq, e, prevHash: prev, hash });
     prev = hash;
   }
-  for (const chunk of rowChunks(links)) {
+  for (const chunk of rowChunks(links, tx.dialect)) {
     const params: unknown[] = [];
     for (const { seq: n, e, prevHash, hash } of chunk) {
       params.push(n, e.at, e.actor, e.role, e.action, e.subject, e.beforeDigest, e.afterDigest, e.detail ? JSON.stringify(e.detail) : null, prevHash, hash);

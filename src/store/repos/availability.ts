@@ -27,7 +27,7 @@ const PUT_PUBLISHED_SQL = multiRowSql(
 
 /** Records the figures just published, in multi-row upserts. */
 export async function putPublished(db: SqlExecutor, rows: ReadonlyArray<{ channelId: string; sku: string; quantity: number }>, at: string): Promise<void> {
-  for (const chunk of rowChunks(rows)) {
+  for (const chunk of rowChunks(rows, db.dialect)) {
     const params: unknown[] = [];
     for (const r of chunk) params.push(r.channelId, r.sku, r.quantity, at);
     await db.run(PUT_PUBLISHED_SQL(chunk.length), params);

@@ -114,7 +114,7 @@ function* pgChunks<T>(rows: readonly T[]): Generator<readonly T[]> {
  */
 export async function appendDecided(db: SqlExecutor, rows: readonly NewEventRow[], at: string): Promise<Map<string, number>> {
   const inserted = new Map<string, number>();
-  for (const chunk of rowChunks(rows)) {
+  for (const chunk of rowChunks(rows, db.dialect)) {
     const params: unknown[] = [];
     for (const r of chunk) pushEventParams(params, r).push(r.attempts ?? 0, r.status === 'processed' ? at : null);
     const out = await db.all<{ id: string; seq: number }>(INSERT_DECIDED_SQL(chunk.length), params);

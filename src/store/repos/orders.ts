@@ -246,7 +246,7 @@ export interface ReservationRecord {
 
 /** A routed order's reservations, in multi-row INSERTs; one already there (same fulfilment and line) is left as it is. */
 export async function insertReservations(db: SqlExecutor, rows: readonly ReservationRecord[], at: string): Promise<void> {
-  for (const chunk of rowChunks(rows)) {
+  for (const chunk of rowChunks(rows, db.dialect)) {
     const params: unknown[] = [];
     for (const r of chunk) params.push(r.id, r.orderId, r.lineId, r.fulfilmentId, r.sku, r.locationId, r.qty, r.status, at, at);
     await db.run(INSERT_RESERVATIONS_SQL(chunk.length), params);
@@ -269,6 +269,20 @@ export async function reservationsOfOrder(db: SqlExecutor, orderId: string): Pro
   return rows.map((r) => ({ id: r.id, orderId: r.order_id, lineId: r.line_id, fulfilmentId: r.fulfilment_id, sku: r.sku, locationId: r.location_id, qty: Number(r.qty), status: r.status as ReservationRecord['status'] }));
 }
 
+/** The skus this write transaction has marked (undefined outside a transaction). */
+function markedInTx(db: SqlExecutor): Set<string> | undefined {
+  const kept = (db as Partial<Tx>).kept;
+  let marked = kept?.get(DIRTY_KEY) as Set<string> | undefined;
+  if (kept && !marked) kept.set(DIRTY_KEY, (marked = new Set()));
+  return marked;
+}
+
+/** Records skus marked by a statement of another repository (putCounted on PostgreSQL) as marked in this transaction. */
+export function noteMarkedDirty(db: SqlExecutor, skus: Iterable<string>): void {
+  const marked = markedInTx(db);
+  if (marked) for (const sku of skus) marked.add(sku);
+}
+
 export async function setReservationStatus(db: SqlExecutor, id: string, status: ReservationRecord['status'], at: string): Promise<boolean> {
   const r = await db.run(`UPDATE reservations SET status = ?, updated_at = ? WHERE id = ? AND status = 'active'`, [status, at, id]);
   return r.changes === 1;
@@ -283,9 +297,7 @@ export async function setReservationStatus(db: SqlExecutor, id: string, status: 
  * SQLite has one writer: a publisher round never overlaps this transaction, and marks cost nothing.
  */
 export async function markAvailabilityDirty(db: SqlExecutor, skus: Iterable<string>, nowMs: number): Promise<void> {
-  const kept = (db as Partial<Tx>).kept;
-  let marked = kept?.get(DIRTY_KEY) as Set<string> | undefined;
-  if (kept && !marked) kept.set(DIRTY_KEY, (marked = new Set()));
+  const marked = markedInTx(db);
   const unique = marked ? [...new Set(skus)].filter((sku) => !marked.has(sku)) : [...new Set(skus)];
   for (const sku of unique) marked?.add(sku);
   for (let i = 0; i < unique.length; i += 500) {

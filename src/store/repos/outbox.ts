@@ -20,7 +20,7 @@ export interface OutboxRow {
  * multi-row INSERTs (the dispatcher writes a batch's rows together).
  */
 export async function insertOutboxRows(db: SqlExecutor, rows: readonly OutboxRow[]): Promise<void> {
-  for (const chunk of rowChunks(rows)) {
+  for (const chunk of rowChunks(rows, db.dialect)) {
     const params: unknown[] = [];
     for (const r of chunk) params.push(r.id, r.seq, r.eventId, r.destination, r.kind, r.subject, JSON.stringify(r.payload), r.status ?? 'pending', r.lastError ?? null, r.createdAt);
     await db.run(INSERT_OUTBOX_SQL(chunk.length), params);
