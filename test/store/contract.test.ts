@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import type { Store, Tx } from '../../src/store/port.js';
 import { appendEvent, appendEvents, eventById, type NewEventRow } from '../../src/store/repos/events.js';
-import { countedStockAt, putCounted, reserveIfSellable, getStock, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
+import { countedStockAt, putCounted, reserveAllIfSellable, reserveIfSellable, getStock, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
 import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
@@ -239,6 +239,38 @@ for (const factory of storeFactories()) {
       expect(results.filter(Boolean)).toHaveLength(100);
       const s = await getStock(store.read, 'SKU-1', 'L1');
       expect(s).toMatchObject({ onHand: 100, reserved: 100 });
+    });
+
+    it('no oversell when an order\'s lines are reserved together: 1,000 concurrent two-line orders against 100 and 150 units', async () => {
+      await store.transaction(async (tx) => {
+        await counted(tx, 'L1', { sku: 'SKU-1', onHand: 100 });
+        await counted(tx, 'L1', { sku: 'SKU-2', onHand: 150 });
+      });
+      // As a handler does: a false makes it throw, and its transaction takes back what was reserved.
+      const results = await Promise.all(Array.from({ length: 1000 }, () => store.transaction(async (tx) => {
+        if (!(await reserveAllIfSellable(tx, [{ sku: 'SKU-2', locationId: 'L1', qty: 1 }, { sku: 'SKU-1', locationId: 'L1', qty: 1 }], 'now'))) throw new Error('short');
+        return true;
+      }).catch(() => false)));
+      expect(results.filter(Boolean)).toHaveLength(100);
+      expect(await getStock(store.read, 'SKU-1', 'L1')).toMatchObject({ onHand: 100, reserved: 100 });
+      expect(await getStock(store.read, 'SKU-2', 'L1')).toMatchObject({ onHand: 150, reserved: 100 });
+    });
+
+    it('lines reserved together: the same sku and location added up, protected stock never taken', async () => {
+      await store.transaction(async (tx) => {
+        await counted(tx, 'L', { sku: 'A', onHand: 5 });
+        await counted(tx, 'L', { sku: 'B', onHand: 5, protected: 3 });
+      });
+      const reserved = async () => [(await getStock(store.read, 'A', 'L'))?.reserved, (await getStock(store.read, 'B', 'L'))?.reserved];
+      expect(await store.transaction((tx) => reserveAllIfSellable(tx, [{ sku: 'A', locationId: 'L', qty: 2 }, { sku: 'B', locationId: 'L', qty: 2 }, { sku: 'A', locationId: 'L', qty: 1 }], 'now'))).toBe(true);
+      expect(await reserved()).toEqual([3, 2]);
+      // 1 + 2 of A is more than the 2 left: the sum counts, though each alone would fit.
+      expect(await store.transaction((tx) => reserveAllIfSellable(tx, [{ sku: 'A', locationId: 'L', qty: 1 }, { sku: 'A', locationId: 'L', qty: 2 }], 'now'))).toBe(false);
+      // B has 5 on hand, 2 reserved and 3 protected: nothing sellable.
+      expect(await store.transaction((tx) => reserveAllIfSellable(tx, [{ sku: 'B', locationId: 'L', qty: 1 }], 'now'))).toBe(false);
+      expect(await store.transaction((tx) => reserveAllIfSellable(tx, [{ sku: 'Z', locationId: 'L', qty: 1 }], 'now'))).toBe(false);
+      expect(await store.transaction((tx) => reserveAllIfSellable(tx, [], 'now'))).toBe(true);
+      expect((await reserved())[1]).toBe(2);
     });
 
     it('protected stock is never reserved, and a release never goes below zero', async () => {

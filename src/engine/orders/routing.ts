@@ -2,7 +2,7 @@ import type { HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { OrderRecord } from '../../store/repos/orders.js';
 import { insertReservations, type ReservationRecord } from '../../store/repos/orders.js';
-import { reserveIfSellable, reserveIncludingProtected } from '../../store/repos/stock.js';
+import { reserveAllIfSellable, reserveIncludingProtected } from '../../store/repos/stock.js';
 import { requestApproval } from '../approvals/request.js';
 import { markAvailabilityDirty } from '../../store/repos/orders.js';
 import { routeOrder, type LineToSource, type OrderToSource, type RoutingDecision } from '../../domain/sourcing/index.js';
@@ -29,6 +29,10 @@ function routingRecord(d: RoutingDecision, why: string): Record<string, unknown>
   const short = 'shortSkus' in d ? { shortSkus: d.shortSkus } : {};
   return { why, outcome, policyVersion, decidedAt, candidates, excluded, ...plan, ...short };
 }
+
+/** A conditional reservation failed: the handler throws, and the event is retried on fresh stock. */
+const stockMoved = (lines: ReadonlyArray<{ sku: string; locationId: string }>) =>
+  new Error(`stock of ${lines.map((l) => `${l.sku} at ${l.locationId}`).join(', ')} changed while routing; retrying on fresh stock`);
 
 /**
  * Routes (part of) an order and carries the decision out in the handler's transaction: fulfilments
@@ -58,6 +62,7 @@ export async function routeAndReserve(
     const routed = decision as Extract<RoutingDecision, { outcome: 'allocated' | 'needs_approval' }>;
     const made: Array<{ lineId: string; sku: string; locationId: string; qty: number; fulfilmentId: string }> = [];
     const reservations: ReservationRecord[] = []; // written together once every line's stock is taken
+    const sellable: Array<{ sku: string; locationId: string; qty: number }> = [];
     for (const f of routed.fulfilments) {
       const loc = await getLocation(h.tx, f.locationId);
       await addFulfilment(h, order, {
@@ -66,17 +71,18 @@ export async function routeAndReserve(
         carrier: null, tracking: null,
       });
       for (const a of f.allocations) {
-        const reserved = a.protectedQty > 0
-          ? await reserveIncludingProtected(h.tx, a.sku, a.locationId, a.qty, a.protectedQty, at)
-          : await reserveIfSellable(h.tx, a.sku, a.locationId, a.qty, at);
-        if (!reserved) {
-          throw new Error(`stock of ${a.sku} at ${a.locationId} changed while routing; retrying on fresh stock`);
+        if (a.protectedQty > 0) {
+          if (!(await reserveIncludingProtected(h.tx, a.sku, a.locationId, a.qty, a.protectedQty, at))) throw stockMoved([a]);
+        } else {
+          sellable.push(a);
         }
         reservations.push({ id: h.decision.newId('reservation'), orderId: order.id, lineId: a.lineId, fulfilmentId: f.fulfilmentId, sku: a.sku, locationId: a.locationId, qty: a.qty, status: 'active' });
         made.push({ lineId: a.lineId, sku: a.sku, locationId: a.locationId, qty: a.qty, fulfilmentId: f.fulfilmentId });
       }
       h.outbox({ destination: `location:${f.locationId}`, kind: 'fulfilment.assigned', subject, payload: { fulfilmentId: f.fulfilmentId, orderId: order.id, acceptBy: f.acceptBy, shipBy: f.shipBy, lines: f.allocations } });
     }
+    // The lines from sellable stock, reserved together (one statement on PostgreSQL).
+    if (!(await reserveAllIfSellable(h.tx, sellable, at))) throw stockMoved(sellable);
     await insertReservations(h.tx, reservations, at);
     await markAvailabilityDirty(h.tx, made.map((m) => m.sku), h.decision.now);
     h.emit({ type: 'reservation.made', subject, payload: { orderId: order.id, reservations: made } });

@@ -161,18 +161,25 @@ const toF = (r: RawF): FulfilmentRecord => ({
   shipByMs: Number(r.ship_by_ms), createdMs: Number(r.created_ms), localDay: r.local_day, lines: JSON.parse(r.lines), carrier: r.carrier, tracking: r.tracking,
 });
 
+/**
+ * A new fulfilment takes a place of its location's capacity that day. On PostgreSQL both in one
+ * statement (a round trip each otherwise); on SQLite two.
+ */
 export async function insertFulfilment(db: SqlExecutor, f: FulfilmentRecord, at: string): Promise<void> {
-  await db.run(`INSERT INTO fulfilments (${FCOLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-    f.id, f.orderId, f.locationId, f.state, f.acceptByMs, f.shipByMs, f.createdMs, f.localDay, JSON.stringify(f.lines), f.carrier, f.tracking, at,
-  ]);
-  await db.run(
-    `INSERT INTO location_capacity (location_id, local_day, used) VALUES (?, ?, 1)
-     ON CONFLICT (local_day, location_id) DO UPDATE SET used = location_capacity.used + 1`,
-    [f.locationId, f.localDay],
-  );
+  const params = [f.id, f.orderId, f.locationId, f.state, f.acceptByMs, f.shipByMs, f.createdMs, f.localDay, JSON.stringify(f.lines), f.carrier, f.tracking, at];
+  if (db.dialect === 'postgres') {
+    await db.run(`WITH f AS (${INSERT_FULFILMENT_SQL} RETURNING location_id, local_day) ${TAKE_CAPACITY_SQL} SELECT location_id, local_day, 1 FROM f ${TAKE_CAPACITY_CONFLICT}`, params);
+  } else {
+    await db.run(INSERT_FULFILMENT_SQL, params);
+    await db.run(`${TAKE_CAPACITY_SQL} VALUES (?, ?, 1) ${TAKE_CAPACITY_CONFLICT}`, [f.locationId, f.localDay]);
+  }
   const kept = keptCapacity(db, f.localDay);
   if (kept) kept.set(f.locationId, (kept.get(f.locationId) ?? 0) + 1);
 }
+
+const INSERT_FULFILMENT_SQL = `INSERT INTO fulfilments (${FCOLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const TAKE_CAPACITY_SQL = 'INSERT INTO location_capacity (location_id, local_day, used)';
+const TAKE_CAPACITY_CONFLICT = 'ON CONFLICT (local_day, location_id) DO UPDATE SET used = location_capacity.used + 1';
 
 /** States in which a fulfilment no longer takes a place of its location's daily capacity. */
 const RELEASES_CAPACITY = new Set<string>(['rejected', 'expired', 'cancelled']);
@@ -217,16 +224,19 @@ export async function overdueFulfilments(db: SqlExecutor, nowMs: number, limit: 
 
 /**
  * Fulfilments a location took on a local day (its capacity used), excluding failed ones. In a
- * SQLite write transaction the day's counters are read once and then kept (`Tx.kept`), moved by
- * the two writers above: that connection is the only writer, so they stay exact — routing asks for
- * every order. On PostgreSQL every call reads (another process may have taken capacity since).
+ * write transaction the day's counters are read once and then kept (`Tx.kept`), moved by the two
+ * writers above — routing asks for every order. Every writer of the counters is a handler, and
+ * handlers run in dispatch transactions: on SQLite the only writer, on PostgreSQL one at a time
+ * per database (one dispatch partition under an advisory lock), so the kept counters stay exact.
+ * (Were partitions ever run side by side, capacity would stay what it is anyway, a soft limit: a
+ * read per order cannot stop two transactions from taking the last place either.)
  */
 export async function capacityUsed(db: SqlExecutor, localDay: string): Promise<Map<string, number>> {
   const kept = keptCapacity(db, localDay);
   if (kept) return new Map(kept);
   const rows = await db.all<{ location_id: string; used: number }>('SELECT location_id, used FROM location_capacity WHERE local_day = ?', [localDay]);
   const used = new Map(rows.map((r) => [r.location_id, Number(r.used)]));
-  if (db.dialect === 'sqlite') (db as Partial<Tx>).kept?.set(capacityKey(localDay), new Map(used));
+  (db as Partial<Tx>).kept?.set(capacityKey(localDay), new Map(used));
   return used;
 }
 

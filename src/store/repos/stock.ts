@@ -173,6 +173,43 @@ export async function reserveIfSellable(db: SqlExecutor, sku: string, locationId
 }
 
 /**
+ * Reserves several quantities, each only if it is sellable right now; true when every one was
+ * reserved. A false leaves the ones that could be reserved reserved: the caller throws, and its
+ * transaction (or savepoint) takes them back, as with reserveIfSellable line by line. Quantities of
+ * the same sku and location are added up first, so their sum is what must be sellable. On SQLite a
+ * statement per sku and location (each a few µs); on PostgreSQL one conditional UPDATE for all of
+ * them (a statement there is a round trip), re-checked under each row's lock as on SQLite.
+ */
+export async function reserveAllIfSellable(db: SqlExecutor, wants: ReadonlyArray<{ sku: string; locationId: string; qty: number }>, at: string): Promise<boolean> {
+  const byKey = new Map<string, { sku: string; locationId: string; qty: number }>();
+  for (const w of wants) {
+    const key = `${w.sku}\u0000${w.locationId}`;
+    const seen = byKey.get(key);
+    if (seen) seen.qty += w.qty;
+    else byKey.set(key, { ...w });
+  }
+  const all = [...byKey.values()];
+  if (db.dialect === 'sqlite') {
+    for (const w of all) if (!(await reserveIfSellable(db, w.sku, w.locationId, w.qty, at))) return false;
+    return true;
+  }
+  for (const chunk of rowChunks(all, db.dialect)) {
+    const params: unknown[] = [at];
+    for (const w of chunk) params.push(w.sku, w.locationId, w.qty);
+    const r = await db.run(RESERVE_ALL_SQL(chunk.length), params);
+    if (r.changes !== chunk.length) return false;
+  }
+  return true;
+}
+
+const RESERVE_ALL_SQL = multiRowSql(
+  'UPDATE stock AS s SET reserved = s.reserved + v.qty, updated_at = ? FROM (',
+  '(?, ?, CAST(? AS INTEGER))',
+  `) AS v (sku, location_id, qty)
+   WHERE s.sku = v.sku AND s.location_id = v.location_id AND s.on_hand - s.reserved - s.protected >= v.qty`,
+);
+
+/**
  * Reserves qty of which `protectedQty` comes out of the protected quantity (released by an approval):
  * one conditional statement, like reserveIfSellable — the protected part must still be protected and
  * the rest still sellable, re-checked under the row lock.
