@@ -273,6 +273,30 @@ for (const factory of storeFactories()) {
       expect((await reserved())[1]).toBe(2);
     });
 
+    it('lines reserved together with their availability marks: marked once per transaction, taken back with a refused reservation', async () => {
+      const dirty = () => store.read.all<{ sku: string; since_ms: number; generation: number }>('SELECT sku, since_ms, generation FROM availability_dirty ORDER BY sku');
+      await store.transaction(async (tx) => {
+        await counted(tx, 'L', { sku: 'A', onHand: 5 });
+        await counted(tx, 'L', { sku: 'B', onHand: 1 });
+        await markAvailabilityDirty(tx, ['A'], 1);
+      });
+      const before = Number((await dirty())[0]!.generation);
+      await store.transaction(async (tx) => {
+        expect(await reserveAllIfSellable(tx, [{ sku: 'A', locationId: 'L', qty: 2 }, { sku: 'B', locationId: 'L', qty: 1 }], 'now', 5)).toBe(true);
+        await markAvailabilityDirty(tx, ['A', 'B'], 6); // already marked in this transaction
+      });
+      let rows = await dirty();
+      expect(rows.map((r) => [r.sku, Number(r.since_ms)])).toEqual([['A', 1], ['B', 5]]);
+      expect(Number(rows[0]!.generation)).toBe(store.dialect === 'postgres' ? before + 1 : before);
+      await store.transaction((tx) => tx.run('DELETE FROM availability_dirty'));
+      // B has nothing left: refused, the handler throws, and nothing of it stays (A's reservation nor its mark).
+      await expect(store.transaction(async (tx) => {
+        if (!(await reserveAllIfSellable(tx, [{ sku: 'A', locationId: 'L', qty: 1 }, { sku: 'B', locationId: 'L', qty: 1 }], 'now', 7))) throw new Error('short');
+      })).rejects.toThrow('short');
+      expect(await dirty()).toEqual([]);
+      expect((await getStock(store.read, 'A', 'L'))?.reserved).toBe(2);
+    });
+
     it('protected stock is never reserved, and a release never goes below zero', async () => {
       await store.transaction((tx) => counted(tx, 'L', { sku: 'S', onHand: 5, protected: 3 }));
       expect(await store.transaction((tx) => reserveIfSellable(tx, 'S', 'L', 3, 'now'))).toBe(false);

@@ -81,8 +81,9 @@ export async function routeAndReserve(
       }
       h.outbox({ destination: `location:${f.locationId}`, kind: 'fulfilment.assigned', subject, payload: { fulfilmentId: f.fulfilmentId, orderId: order.id, acceptBy: f.acceptBy, shipBy: f.shipBy, lines: f.allocations } });
     }
-    // The lines from sellable stock, reserved together (one statement on PostgreSQL).
-    if (!(await reserveAllIfSellable(h.tx, sellable, at))) throw stockMoved(sellable);
+    // The lines from sellable stock, reserved (and marked for the availability publisher) together:
+    // one statement on PostgreSQL. The mark below then adds only protected-stock lines' skus.
+    if (!(await reserveAllIfSellable(h.tx, sellable, at, h.decision.now))) throw stockMoved(sellable);
     await insertReservations(h.tx, reservations, at);
     await markAvailabilityDirty(h.tx, made.map((m) => m.sku), h.decision.now);
     h.emit({ type: 'reservation.made', subject, payload: { orderId: order.id, reservations: made } });

@@ -178,9 +178,11 @@ export async function reserveIfSellable(db: SqlExecutor, sku: string, locationId
  * transaction (or savepoint) takes them back, as with reserveIfSellable line by line. Quantities of
  * the same sku and location are added up first, so their sum is what must be sellable. On SQLite a
  * statement per sku and location (each a few µs); on PostgreSQL one conditional UPDATE for all of
- * them (a statement there is a round trip), re-checked under each row's lock as on SQLite.
+ * them (a statement there is a round trip), re-checked under each row's lock as on SQLite. With
+ * `dirtySinceMs` the reserved skus are also marked for the availability publisher (on PostgreSQL in
+ * the same statement).
  */
-export async function reserveAllIfSellable(db: SqlExecutor, wants: ReadonlyArray<{ sku: string; locationId: string; qty: number }>, at: string): Promise<boolean> {
+export async function reserveAllIfSellable(db: SqlExecutor, wants: ReadonlyArray<{ sku: string; locationId: string; qty: number }>, at: string, dirtySinceMs?: number): Promise<boolean> {
   const byKey = new Map<string, { sku: string; locationId: string; qty: number }>();
   for (const w of wants) {
     const key = `${w.sku}\u0000${w.locationId}`;
@@ -191,23 +193,38 @@ export async function reserveAllIfSellable(db: SqlExecutor, wants: ReadonlyArray
   const all = [...byKey.values()];
   if (db.dialect === 'sqlite') {
     for (const w of all) if (!(await reserveIfSellable(db, w.sku, w.locationId, w.qty, at))) return false;
+    if (dirtySinceMs !== undefined) await markAvailabilityDirty(db, all.map((w) => w.sku), dirtySinceMs);
     return true;
   }
   for (const chunk of rowChunks(all, db.dialect)) {
     const params: unknown[] = [at];
     for (const w of chunk) params.push(w.sku, w.locationId, w.qty);
-    const r = await db.run(RESERVE_ALL_SQL(chunk.length), params);
-    if (r.changes !== chunk.length) return false;
+    if (dirtySinceMs === undefined) {
+      if ((await db.run(RESERVE_ALL_SQL(chunk.length), params)).changes !== chunk.length) return false;
+    } else {
+      params.push(dirtySinceMs);
+      const r = await db.get<{ reserved: number | string }>(RESERVE_ALL_AND_MARK_SQL(chunk.length), params);
+      if (Number(r?.reserved) !== chunk.length) return false;
+    }
   }
+  if (dirtySinceMs !== undefined) noteMarkedDirty(db, all.map((w) => w.sku));
   return true;
 }
 
-const RESERVE_ALL_SQL = multiRowSql(
-  'UPDATE stock AS s SET reserved = s.reserved + v.qty, updated_at = ? FROM (',
-  '(?, ?, CAST(? AS INTEGER))',
-  `) AS v (sku, location_id, qty)
-   WHERE s.sku = v.sku AND s.location_id = v.location_id AND s.on_hand - s.reserved - s.protected >= v.qty`,
-);
+const RESERVE_ALL_HEAD = 'UPDATE stock AS s SET reserved = s.reserved + v.qty, updated_at = ? FROM (';
+const RESERVE_ALL_ROW = '(?, ?, CAST(? AS INTEGER))';
+const RESERVE_ALL_TAIL = `) AS v (sku, location_id, qty)
+   WHERE s.sku = v.sku AND s.location_id = v.location_id AND s.on_hand - s.reserved - s.protected >= v.qty`;
+const RESERVE_ALL_SQL = multiRowSql(RESERVE_ALL_HEAD, RESERVE_ALL_ROW, RESERVE_ALL_TAIL);
+/**
+ * PostgreSQL: the reservations and the availability marks of their skus (markAvailabilityDirty's
+ * generation bump) in one statement; it answers how many rows were reserved. When not all were,
+ * the caller throws and its transaction takes the marks back with the reservations.
+ */
+const RESERVE_ALL_AND_MARK_SQL = multiRowSql(`WITH reserved AS (${RESERVE_ALL_HEAD}`, RESERVE_ALL_ROW, `${RESERVE_ALL_TAIL} RETURNING s.sku),
+  marked AS (INSERT INTO availability_dirty (sku, since_ms) SELECT DISTINCT sku, CAST(? AS BIGINT) FROM reserved
+    ON CONFLICT (sku) DO UPDATE SET generation = availability_dirty.generation + 1)
+  SELECT COUNT(*) AS reserved FROM reserved`);
 
 /**
  * Reserves qty of which `protectedQty` comes out of the protected quantity (released by an approval):
