@@ -7,7 +7,7 @@ import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
 import { getLocation, listLocations, putLocation } from '../../src/store/repos/masterdata.js';
-import { customerHistory, insertOrder, markAvailabilityDirty, orderForErp } from '../../src/store/repos/orders.js';
+import { customerHistory, insertOrder, markAvailabilityDirty, newOrderFacts, orderForErp } from '../../src/store/repos/orders.js';
 import { locationSchema } from '../../src/domain/masterdata/location.js';
 
 const location = (id: string, name: string) => ({ id, ...locationSchema.parse({ name, kind: 'store', lat: 52, lon: 5 }) });
@@ -216,6 +216,12 @@ for (const factory of storeFactories()) {
       expect(await customerHistory(store.read, 'c-9', 'Z', T, 3_600_000, 600_000, 'o4')).toEqual({
         priorOrderCount: 0, averageOrderValue: 0, recentOrdersByCustomer: 0, recentOrdersToAddress: 0,
       });
+      // A new order's facts: the same history, and whether the channel's order is known already.
+      const fresh = await newOrderFacts(store.read, 'web', 'o5', 'c-1', 'A', T, 3_600_000, 600_000, 'o5');
+      expect(fresh).toEqual({ known: false, history: { priorOrderCount: 3, averageOrderValue: (100 + 50 + 999) / 3, recentOrdersByCustomer: 2, recentOrdersToAddress: 2 } });
+      expect(fresh.history).toEqual(await customerHistory(store.read, 'c-1', 'A', T, 3_600_000, 600_000, 'o5'));
+      expect((await newOrderFacts(store.read, 'web', 'o2', 'c-1', 'B', T, 3_600_000, 600_000, 'o2')).known).toBe(true);
+      expect((await newOrderFacts(store.read, 'app', 'o2', 'c-1', 'B', T, 3_600_000, 600_000, 'o2')).known).toBe(false); // another channel's o2
     });
 
     it('a failed transaction leaves nothing and runs no after-commit hook', async () => {

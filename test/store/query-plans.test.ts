@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { SqlExecutor } from '../../src/store/port.js';
 import { inFlightByTarget } from '../../src/store/repos/deliveries.js';
-import { customerHistory, reservationsOfOrder } from '../../src/store/repos/orders.js';
+import { customerHistory, newOrderFacts, reservationsOfOrder } from '../../src/store/repos/orders.js';
 import { countedStockAt, stockOfSkus } from '../../src/store/repos/stock.js';
 import { DeliveryMetrics } from '../../src/engine/delivery/metrics.js';
 import { tempDir } from '../support/stores.js';
@@ -75,6 +75,11 @@ describe('query plans of hot statements (SQLite)', () => {
     expect(history).toContain('orders_customer');
     expect(history).toContain('orders_address');
     expect(history).not.toMatch(FULL_SCAN);
+    const [facts] = await plansOf((db) => newOrderFacts(db, 'web', 'A-1', 'c-1', 'addr', Date.now(), 60_000, 60_000, 'ord_1'));
+    expect(facts).toContain('orders_customer');
+    expect(facts).toContain('orders_address');
+    expect(facts).toMatch(/sqlite_autoindex_orders_\d \(source=\? AND external_order_id=\?\)/);
+    expect(facts).not.toMatch(FULL_SCAN);
   });
 
   it('an order\'s reservations are found through its fulfilments', async () => {

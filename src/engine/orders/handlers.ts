@@ -5,7 +5,7 @@ import {
   decidePaymentUpdate, orderValue, validateOrder,
   type OrderPlacedPayload, type OrderCancelRequestedPayload, type PaymentEventPayload, type PaymentEventType, type OrdersPolicy,
 } from '../../domain/orders/index.js';
-import { customerHistory, orderByExternal, fulfilmentsOfOrder, setFulfilmentState, type OrderRecord } from '../../store/repos/orders.js';
+import { customerHistory, newOrderFacts, orderByExternal, fulfilmentsOfOrder, setFulfilmentState, type CustomerHistory, type OrderRecord } from '../../store/repos/orders.js';
 import { addressKey, orderIdFor, orderSubject } from './identity.js';
 import { moveOrder, newOrder, persistOrder } from './transition.js';
 import { routeAndReserve } from './routing.js';
@@ -18,11 +18,14 @@ async function historyFor(h: HandlerContext, order: OrderRecord, policy: OrdersP
   );
 }
 
-/** Validation, then (when it passes) routing: the path of a new order and of a cleared hold. */
-async function validateAndRoute(h: HandlerContext, policies: PolicyBook, order: OrderRecord): Promise<void> {
+/**
+ * Validation, then (when it passes) routing: the path of a new order and of a cleared hold. A new
+ * order brings its history, read with the duplicate check (newOrderFacts).
+ */
+async function validateAndRoute(h: HandlerContext, policies: PolicyBook, order: OrderRecord, history?: CustomerHistory): Promise<void> {
   const policy = await policies.get('orders', h.tx);
   const p = order.doc.placed as unknown as OrderPlacedPayload;
-  const decision = validateOrder({ ...p, payment: { ...p.payment, status: order.doc.paymentStatus as never } }, await historyFor(h, order, policy), policy, h.decision);
+  const decision = validateOrder({ ...p, payment: { ...p.payment, status: order.doc.paymentStatus as never } }, history ?? (await historyFor(h, order, policy)), policy, h.decision);
   order.doc.fraud = decision.fraud;
   const subject = orderSubject(order.source, order.externalOrderId);
   if (decision.outcome === 'on_hold') {
@@ -41,16 +44,23 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
     name: 'orders.placed',
     async handle(h) {
       const p = h.event.payload as unknown as OrderPlacedPayload;
+      const id = orderIdFor(h.event.source, p.externalOrderId);
+      const address = addressKey(p.shipping.address);
+      const policy = await policies.get('orders', h.tx);
       // The order's identity is (channel, external id): a resend under a new event id is the same order.
-      if (await orderByExternal(h.tx, h.event.source, p.externalOrderId)) return;
+      const facts = await newOrderFacts(
+        h.tx, h.event.source, p.externalOrderId, p.customer.id, address, h.decision.now,
+        policy.fraud.customerVelocity.windowMinutes * 60_000, policy.fraud.addressVelocity.windowMinutes * 60_000, id,
+      );
+      if (facts.known) return;
       const order: OrderRecord = newOrder({
-        id: orderIdFor(h.event.source, p.externalOrderId),
+        id,
         source: h.event.source,
         externalOrderId: p.externalOrderId,
         state: 'received',
         holdReason: null,
         customerId: p.customer.id,
-        addressKey: addressKey(p.shipping.address),
+        addressKey: address,
         total: orderValue(p.lines),
         currency: p.currency,
         placedMs: h.decision.now,
@@ -58,7 +68,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
         doc: { placed: p as unknown as Record<string, unknown>, paymentStatus: p.payment.status, routing: [], excludedLocationIds: [], history: [{ at: h.decision.now, from: 'none', to: 'received', eventId: h.event.id }] },
       });
       h.audit({ action: 'order.received', subject: orderSubject(order.source, order.externalOrderId), after: { state: 'received', total: order.total } });
-      await validateAndRoute(h, policies, order);
+      await validateAndRoute(h, policies, order, facts.history);
       await persistOrder(h, order);
     },
   };

@@ -119,22 +119,54 @@ export async function saveOrder(db: SqlExecutor, o: OrderRecord, at: string): Pr
   ]);
 }
 
+/** What the fraud score knows of a customer's and an address's earlier orders. */
+export interface CustomerHistory {
+  priorOrderCount: number;
+  averageOrderValue: number;
+  recentOrdersByCustomer: number;
+  recentOrdersToAddress: number;
+}
+
+type HistoryRow = { n: number; avg: number | null; recent: number | null; to_address: number };
+
+/**
+ * The customer's orders through orders_customer, the address's recent ones through orders_address:
+ * one statement (each order asks), `extra` columns added to it by newOrderFacts.
+ */
+const HISTORY_SQL = (extra = '') => `SELECT COUNT(*) AS n, AVG(total) AS avg, SUM(CASE WHEN placed_ms >= ? THEN 1 ELSE 0 END) AS recent,
+       (SELECT COUNT(*) FROM orders a WHERE a.address_key = ? AND a.placed_ms >= ? AND a.id <> ?) AS to_address${extra}
+     FROM orders WHERE customer_id = ? AND id <> ?`;
+const PLAIN_HISTORY_SQL = HISTORY_SQL();
+const NEW_ORDER_FACTS_SQL = HISTORY_SQL(',\n       (SELECT COUNT(*) FROM orders k WHERE k.source = ? AND k.external_order_id = ?) AS known');
+
+const historyParams = (customerId: string, addressKey: string, nowMs: number, customerWindowMs: number, addressWindowMs: number, excludeId: string) =>
+  [nowMs - customerWindowMs, addressKey, nowMs - addressWindowMs, excludeId, customerId, excludeId];
+
+const toHistory = (c: HistoryRow | undefined): CustomerHistory => ({
+  priorOrderCount: Number(c?.n ?? 0),
+  averageOrderValue: Number(c?.avg ?? 0),
+  recentOrdersByCustomer: Number(c?.recent ?? 0),
+  recentOrdersToAddress: Number(c?.to_address ?? 0),
+});
+
 /** Prior orders of the customer and to the address, for the fraud score's history and velocity. */
-export async function customerHistory(db: SqlExecutor, customerId: string, addressKey: string, nowMs: number, customerWindowMs: number, addressWindowMs: number, excludeId: string) {
-  // One statement (each order asks): the customer's orders through orders_customer, the address's
-  // recent ones through orders_address.
-  const c = await db.get<{ n: number; avg: number | null; recent: number | null; to_address: number }>(
-    `SELECT COUNT(*) AS n, AVG(total) AS avg, SUM(CASE WHEN placed_ms >= ? THEN 1 ELSE 0 END) AS recent,
-       (SELECT COUNT(*) FROM orders a WHERE a.address_key = ? AND a.placed_ms >= ? AND a.id <> ?) AS to_address
-     FROM orders WHERE customer_id = ? AND id <> ?`,
-    [nowMs - customerWindowMs, addressKey, nowMs - addressWindowMs, excludeId, customerId, excludeId],
-  );
-  return {
-    priorOrderCount: Number(c?.n ?? 0),
-    averageOrderValue: Number(c?.avg ?? 0),
-    recentOrdersByCustomer: Number(c?.recent ?? 0),
-    recentOrdersToAddress: Number(c?.to_address ?? 0),
-  };
+export async function customerHistory(db: SqlExecutor, customerId: string, addressKey: string, nowMs: number, customerWindowMs: number, addressWindowMs: number, excludeId: string): Promise<CustomerHistory> {
+  return toHistory(await db.get<HistoryRow>(PLAIN_HISTORY_SQL, historyParams(customerId, addressKey, nowMs, customerWindowMs, addressWindowMs, excludeId)));
+}
+
+/**
+ * What a newly placed order needs before it is decided, in one statement (on PostgreSQL a statement
+ * is a round trip): whether the channel's order is known already (a resend under a new event id),
+ * and the customer's and address's history as customerHistory gives it.
+ */
+export async function newOrderFacts(
+  db: SqlExecutor, source: string, externalOrderId: string, customerId: string, addressKey: string,
+  nowMs: number, customerWindowMs: number, addressWindowMs: number, orderId: string,
+): Promise<{ known: boolean; history: CustomerHistory }> {
+  const r = await db.get<HistoryRow & { known: number }>(NEW_ORDER_FACTS_SQL, [
+    ...historyParams(customerId, addressKey, nowMs, customerWindowMs, addressWindowMs, orderId).slice(0, 4), source, externalOrderId, customerId, orderId,
+  ]);
+  return { known: Number(r?.known ?? 0) > 0, history: toHistory(r) };
 }
 
 export interface FulfilmentRecord {
