@@ -164,7 +164,9 @@ export async function newOrderFacts(
   nowMs: number, customerWindowMs: number, addressWindowMs: number, orderId: string,
 ): Promise<{ known: boolean; history: CustomerHistory }> {
   const r = await db.get<HistoryRow & { known: number }>(NEW_ORDER_FACTS_SQL, [
-    ...historyParams(customerId, addressKey, nowMs, customerWindowMs, addressWindowMs, orderId).slice(0, 4), source, externalOrderId, customerId, orderId,
+    nowMs - customerWindowMs, addressKey, nowMs - addressWindowMs, orderId, // as in customerHistory
+    source, externalOrderId, // the known order, if any
+    customerId, orderId,
   ]);
   return { known: Number(r?.known ?? 0) > 0, history: toHistory(r) };
 }
@@ -200,7 +202,7 @@ const toF = (r: RawF): FulfilmentRecord => ({
 export async function insertFulfilment(db: SqlExecutor, f: FulfilmentRecord, at: string): Promise<void> {
   const params = [f.id, f.orderId, f.locationId, f.state, f.acceptByMs, f.shipByMs, f.createdMs, f.localDay, JSON.stringify(f.lines), f.carrier, f.tracking, at];
   if (db.dialect === 'postgres') {
-    await db.run(`WITH f AS (${INSERT_FULFILMENT_SQL} RETURNING location_id, local_day) ${TAKE_CAPACITY_SQL} SELECT location_id, local_day, 1 FROM f ${TAKE_CAPACITY_CONFLICT}`, params);
+    await db.run(INSERT_FULFILMENT_TAKING_CAPACITY_SQL, params);
   } else {
     await db.run(INSERT_FULFILMENT_SQL, params);
     await db.run(`${TAKE_CAPACITY_SQL} VALUES (?, ?, 1) ${TAKE_CAPACITY_CONFLICT}`, [f.locationId, f.localDay]);
@@ -212,6 +214,8 @@ export async function insertFulfilment(db: SqlExecutor, f: FulfilmentRecord, at:
 const INSERT_FULFILMENT_SQL = `INSERT INTO fulfilments (${FCOLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const TAKE_CAPACITY_SQL = 'INSERT INTO location_capacity (location_id, local_day, used)';
 const TAKE_CAPACITY_CONFLICT = 'ON CONFLICT (local_day, location_id) DO UPDATE SET used = location_capacity.used + 1';
+const INSERT_FULFILMENT_TAKING_CAPACITY_SQL = `WITH f AS (${INSERT_FULFILMENT_SQL} RETURNING location_id, local_day)
+  ${TAKE_CAPACITY_SQL} SELECT location_id, local_day, 1 FROM f ${TAKE_CAPACITY_CONFLICT}`;
 
 /** States in which a fulfilment no longer takes a place of its location's daily capacity. */
 const RELEASES_CAPACITY = new Set<string>(['rejected', 'expired', 'cancelled']);
