@@ -30,9 +30,14 @@ function routingRecord(d: RoutingDecision, why: string): Record<string, unknown>
   return { why, outcome, policyVersion, decidedAt, candidates, excluded, ...plan, ...short };
 }
 
-/** A conditional reservation failed: the handler throws, and the event is retried on fresh stock. */
-const stockMoved = (lines: ReadonlyArray<{ sku: string; locationId: string }>) =>
-  new Error(`stock of ${lines.map((l) => `${l.sku} at ${l.locationId}`).join(', ')} changed while routing; retrying on fresh stock`);
+/**
+ * A conditional reservation failed: the handler throws, and the event is retried on fresh stock.
+ * Lines reserved together do not say which of them failed, so the message names them all.
+ */
+const stockMoved = (lines: ReadonlyArray<{ sku: string; locationId: string }>) => {
+  const named = lines.map((l) => `${l.sku} at ${l.locationId}`).join(', ');
+  return new Error(`stock of ${lines.length > 1 ? `one of ${named}` : named} changed while routing; retrying on fresh stock`);
+};
 
 /**
  * Routes (part of) an order and carries the decision out in the handler's transaction: fulfilments
