@@ -28,7 +28,7 @@ export async function listProducts(db: SqlExecutor, afterSku: string, limit: num
 export async function getLocation(db: SqlExecutor, id: string): Promise<Location | undefined> {
   const listed = keptLocations(db);
   if (listed) return listed.find((l) => l.id === id);
-  // One location, kept on its own (a batch of stock counts looks up each count's location).
+  // One location, kept on its own (a batch of stock adjustments looks up each one's location).
   const kept = (db as Partial<Tx>).kept;
   const key = `${KEPT}:${id}`;
   if (kept?.has(key)) return kept.get(key) as Location | undefined;
@@ -42,7 +42,7 @@ export async function getLocation(db: SqlExecutor, id: string): Promise<Location
  * In a write transaction the locations are read once and kept for the rest of it (`Tx.kept`):
  * routing reads the list for every order and a location once or twice more, and a dispatch batch
  * routes dozens of orders; a location looked up alone is kept alone (`getLocation`: a batch of stock
- * counts). A write through `putLocation` drops both. On SQLite nobody else can write meanwhile; on
+ * adjustments). A write through `putLocation` drops both. On SQLite nobody else can write meanwhile; on
  * PostgreSQL (read committed) a location another process commits during the transaction is seen by
  * its next transaction, as if the first had read a snapshot. Outside a transaction (no `kept`) every
  * call reads.

@@ -139,9 +139,6 @@ const HISTORY_SQL = (extra = '') => `SELECT COUNT(*) AS n, AVG(total) AS avg, SU
 const PLAIN_HISTORY_SQL = HISTORY_SQL();
 const NEW_ORDER_FACTS_SQL = HISTORY_SQL(',\n       (SELECT COUNT(*) FROM orders k WHERE k.source = ? AND k.external_order_id = ?) AS known');
 
-const historyParams = (customerId: string, addressKey: string, nowMs: number, customerWindowMs: number, addressWindowMs: number, excludeId: string) =>
-  [nowMs - customerWindowMs, addressKey, nowMs - addressWindowMs, excludeId, customerId, excludeId];
-
 const toHistory = (c: HistoryRow | undefined): CustomerHistory => ({
   priorOrderCount: Number(c?.n ?? 0),
   averageOrderValue: Number(c?.avg ?? 0),
@@ -151,7 +148,7 @@ const toHistory = (c: HistoryRow | undefined): CustomerHistory => ({
 
 /** Prior orders of the customer and to the address, for the fraud score's history and velocity. */
 export async function customerHistory(db: SqlExecutor, customerId: string, addressKey: string, nowMs: number, customerWindowMs: number, addressWindowMs: number, excludeId: string): Promise<CustomerHistory> {
-  return toHistory(await db.get<HistoryRow>(PLAIN_HISTORY_SQL, historyParams(customerId, addressKey, nowMs, customerWindowMs, addressWindowMs, excludeId)));
+  return toHistory(await db.get<HistoryRow>(PLAIN_HISTORY_SQL, [nowMs - customerWindowMs, addressKey, nowMs - addressWindowMs, excludeId, customerId, excludeId]));
 }
 
 /**
@@ -205,7 +202,7 @@ export async function insertFulfilment(db: SqlExecutor, f: FulfilmentRecord, at:
     await db.run(INSERT_FULFILMENT_TAKING_CAPACITY_SQL, params);
   } else {
     await db.run(INSERT_FULFILMENT_SQL, params);
-    await db.run(`${TAKE_CAPACITY_SQL} VALUES (?, ?, 1) ${TAKE_CAPACITY_CONFLICT}`, [f.locationId, f.localDay]);
+    await db.run(TAKE_CAPACITY_PLACE_SQL, [f.locationId, f.localDay]);
   }
   const kept = keptCapacity(db, f.localDay);
   if (kept) kept.set(f.locationId, (kept.get(f.locationId) ?? 0) + 1);
@@ -214,6 +211,7 @@ export async function insertFulfilment(db: SqlExecutor, f: FulfilmentRecord, at:
 const INSERT_FULFILMENT_SQL = `INSERT INTO fulfilments (${FCOLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const TAKE_CAPACITY_SQL = 'INSERT INTO location_capacity (location_id, local_day, used)';
 const TAKE_CAPACITY_CONFLICT = 'ON CONFLICT (local_day, location_id) DO UPDATE SET used = location_capacity.used + 1';
+const TAKE_CAPACITY_PLACE_SQL = `${TAKE_CAPACITY_SQL} VALUES (?, ?, 1) ${TAKE_CAPACITY_CONFLICT}`;
 const INSERT_FULFILMENT_TAKING_CAPACITY_SQL = `WITH f AS (${INSERT_FULFILMENT_SQL} RETURNING location_id, local_day)
   ${TAKE_CAPACITY_SQL} SELECT location_id, local_day, 1 FROM f ${TAKE_CAPACITY_CONFLICT}`;
 
@@ -315,6 +313,12 @@ export async function reservationsOfOrder(db: SqlExecutor, orderId: string): Pro
   return rows.map((r) => ({ id: r.id, orderId: r.order_id, lineId: r.line_id, fulfilmentId: r.fulfilment_id, sku: r.sku, locationId: r.location_id, qty: Number(r.qty), status: r.status as ReservationRecord['status'] }));
 }
 
+/**
+ * How a mark of a sku already dirty is written on PostgreSQL (see markAvailabilityDirty); repositories
+ * that mark in a statement of their own (stock counts, reservations) end it with this too.
+ */
+export const PG_REMARK_DIRTY = 'ON CONFLICT (sku) DO UPDATE SET generation = availability_dirty.generation + 1';
+
 /** The skus this write transaction has marked (undefined outside a transaction). */
 function markedInTx(db: SqlExecutor): Set<string> | undefined {
   const kept = (db as Partial<Tx>).kept;
@@ -323,7 +327,7 @@ function markedInTx(db: SqlExecutor): Set<string> | undefined {
   return marked;
 }
 
-/** Records skus marked by a statement of another repository (putCounted on PostgreSQL) as marked in this transaction. */
+/** Records skus marked by another repository's statement (putCounted, reserveAllIfSellable on PostgreSQL) as marked in this transaction. */
 export function noteMarkedDirty(db: SqlExecutor, skus: Iterable<string>): void {
   const marked = markedInTx(db);
   if (marked) for (const sku of skus) marked.add(sku);
@@ -349,8 +353,8 @@ export async function markAvailabilityDirty(db: SqlExecutor, skus: Iterable<stri
   for (let i = 0; i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
     await db.run(
-      `INSERT INTO availability_dirty (sku, since_ms) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ON CONFLICT (sku) ${
-        db.dialect === 'postgres' ? 'DO UPDATE SET generation = availability_dirty.generation + 1' : 'DO NOTHING'}`,
+      `INSERT INTO availability_dirty (sku, since_ms) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ${
+        db.dialect === 'postgres' ? PG_REMARK_DIRTY : 'ON CONFLICT (sku) DO NOTHING'}`,
       chunk.flatMap((sku) => [sku, nowMs]),
     );
   }

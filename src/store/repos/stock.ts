@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../port.js';
 import type { CountedLevel, StockLevel } from '../../domain/inventory/stock.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
-import { markAvailabilityDirty, noteMarkedDirty } from './orders.js';
+import { markAvailabilityDirty, noteMarkedDirty, PG_REMARK_DIRTY } from './orders.js';
 
 interface StockRow {
   sku: string;
@@ -149,8 +149,7 @@ const PUT_COUNTED_TAIL = ` ON CONFLICT (sku, location_id) DO UPDATE SET on_hand 
 const PUT_COUNTED_SQL = multiRowSql(PUT_COUNTED_HEAD, PUT_COUNTED_ROW, PUT_COUNTED_TAIL);
 /** PostgreSQL: the upsert and the publisher's marks (with markAvailabilityDirty's generation bump) in one statement. */
 const PUT_COUNTED_AND_MARK_SQL = multiRowSql(`WITH written AS (${PUT_COUNTED_HEAD}`, PUT_COUNTED_ROW, `${PUT_COUNTED_TAIL} RETURNING sku)
-  INSERT INTO availability_dirty (sku, since_ms) SELECT sku, ? FROM written
-  ON CONFLICT (sku) DO UPDATE SET generation = availability_dirty.generation + 1`);
+  INSERT INTO availability_dirty (sku, since_ms) SELECT sku, ? FROM written ${PG_REMARK_DIRTY}`);
 
 export async function setOnHand(db: SqlExecutor, sku: string, locationId: string, onHand: number, at: string): Promise<void> {
   await db.run(
@@ -222,8 +221,7 @@ const RESERVE_ALL_SQL = multiRowSql(RESERVE_ALL_HEAD, RESERVE_ALL_ROW, RESERVE_A
  * the caller throws and its transaction takes the marks back with the reservations.
  */
 const RESERVE_ALL_AND_MARK_SQL = multiRowSql(`WITH reserved AS (${RESERVE_ALL_HEAD}`, RESERVE_ALL_ROW, `${RESERVE_ALL_TAIL} RETURNING s.sku),
-  marked AS (INSERT INTO availability_dirty (sku, since_ms) SELECT DISTINCT sku, CAST(? AS BIGINT) FROM reserved
-    ON CONFLICT (sku) DO UPDATE SET generation = availability_dirty.generation + 1)
+  marked AS (INSERT INTO availability_dirty (sku, since_ms) SELECT DISTINCT sku, CAST(? AS BIGINT) FROM reserved ${PG_REMARK_DIRTY})
   SELECT COUNT(*) AS reserved FROM reserved`);
 
 /**
