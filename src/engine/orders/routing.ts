@@ -1,14 +1,14 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { OrderRecord } from '../../store/repos/orders.js';
-import { insertReservations, type ReservationRecord } from '../../store/repos/orders.js';
+import type { ReservationRecord } from '../../store/repos/orders.js';
 import { reserveAllIfSellable, reserveIncludingProtected } from '../../store/repos/stock.js';
 import { requestApproval } from '../approvals/request.js';
 import { markAvailabilityDirty } from '../../store/repos/orders.js';
 import { routeOrder, type LineToSource, type OrderToSource, type RoutingDecision } from '../../domain/sourcing/index.js';
 import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { loadSourcingSnapshot, localDay } from './snapshot.js';
-import { addFulfilment, moveOrder } from './transition.js';
+import { addFulfilment, addReservations, moveOrder } from './transition.js';
 import { orderSubject } from './identity.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 
@@ -89,7 +89,7 @@ export async function routeAndReserve(
     // The lines from sellable stock, reserved (and marked for the availability publisher) together:
     // one statement on PostgreSQL. The mark below then adds only protected-stock lines' skus.
     if (!(await reserveAllIfSellable(h.tx, sellable, at, h.decision.now))) throw stockMoved(sellable);
-    await insertReservations(h.tx, reservations, at);
+    await addReservations(h, order, reservations);
     await markAvailabilityDirty(h.tx, made.map((m) => m.sku), h.decision.now);
     h.emit({ type: 'reservation.made', subject, payload: { orderId: order.id, reservations: made } });
     h.emit({ type: 'order.routed', subject, payload: { orderId: order.id, policyVersion: routed.policyVersion, split: routed.split, plan: made } });

@@ -1,6 +1,6 @@
 import type { HandlerContext } from '../dispatch/handler.js';
-import type { FulfilmentRecord, OrderRecord } from '../../store/repos/orders.js';
-import { insertFulfilment, insertOrder, saveOrder } from '../../store/repos/orders.js';
+import type { FulfilmentRecord, OrderRecord, ReservationRecord } from '../../store/repos/orders.js';
+import { insertFulfilment, insertNewOrder, insertReservations, saveOrder } from '../../store/repos/orders.js';
 import { checkTransition, ORDER_TRANSITIONS, decideCustomerNotifications, type HoldReason, type OrderState, type OrdersPolicy } from '../../domain/orders/index.js';
 import { orderSubject } from './identity.js';
 
@@ -52,22 +52,29 @@ export function moveOrder(
 
 /**
  * A new order's row is written once, when its handler is done deciding (persistOrder), instead of
- * inserted first and rewritten at the end with its routing explanation (~4 KB): the fulfilments
- * routing gives it, whose rows refer to it, wait here until then. Its reservations do not wait —
- * each is the conditional stock update that may fail.
+ * inserted first and rewritten at the end with its routing explanation (~4 KB): the fulfilments and
+ * reservations routing gives it, whose rows refer to it, wait here until then and go in with it (one
+ * statement on PostgreSQL). The stock updates behind the reservations do not wait — each is the
+ * conditional update that may fail.
  */
-const unstored = new WeakMap<OrderRecord, FulfilmentRecord[]>();
+const unstored = new WeakMap<OrderRecord, { fulfilments: FulfilmentRecord[]; reservations: ReservationRecord[] }>();
 
 /** Marks an order built in memory by this handler: its first persistOrder inserts it. */
 export function newOrder(order: OrderRecord): OrderRecord {
-  unstored.set(order, []);
+  unstored.set(order, { fulfilments: [], reservations: [] });
   return order;
 }
 
 export async function addFulfilment(h: HandlerContext, order: OrderRecord, f: FulfilmentRecord): Promise<void> {
   const waiting = unstored.get(order);
-  if (waiting) waiting.push(f);
+  if (waiting) waiting.fulfilments.push(f);
   else await insertFulfilment(h.tx, f, new Date(h.decision.now).toISOString());
+}
+
+export async function addReservations(h: HandlerContext, order: OrderRecord, rows: readonly ReservationRecord[]): Promise<void> {
+  const waiting = unstored.get(order);
+  if (waiting) waiting.reservations.push(...rows);
+  else await insertReservations(h.tx, rows, new Date(h.decision.now).toISOString());
 }
 
 export async function persistOrder(h: HandlerContext, order: OrderRecord): Promise<void> {
@@ -75,6 +82,5 @@ export async function persistOrder(h: HandlerContext, order: OrderRecord): Promi
   const waiting = unstored.get(order);
   if (!waiting) return saveOrder(h.tx, order, at);
   unstored.delete(order);
-  await insertOrder(h.tx, order, at);
-  for (const f of waiting) await insertFulfilment(h.tx, f, at);
+  await insertNewOrder(h.tx, order, waiting.fulfilments, waiting.reservations, at);
 }

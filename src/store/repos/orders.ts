@@ -102,16 +102,67 @@ export async function queryOrders(db: SqlExecutor, q: OrderQuery): Promise<Order
   return rows.map(toRecord);
 }
 
+const INSERT_ORDER_SQL = `INSERT INTO orders (${COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const orderParams = (o: OrderRecord, at: string): unknown[] => [
+  o.id, o.source, o.externalOrderId, o.state, o.holdReason, o.customerId, o.addressKey, o.total, o.currency, o.placedMs, o.promisedByMs, JSON.stringify(o.doc), at,
+];
+
 export async function insertOrder(db: SqlExecutor, o: OrderRecord, at: string): Promise<void> {
-  await db.run(
-    `INSERT INTO orders (${COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [o.id, o.source, o.externalOrderId, o.state, o.holdReason, o.customerId, o.addressKey, o.total, o.currency, o.placedMs, o.promisedByMs, JSON.stringify(o.doc), at],
-  );
-  // What the ERP push reads of it never changes (channel, reference, currency, placed prices): kept
-  // for the rest of the transaction, where the order's `order.routed` usually runs as a follow-up.
+  await db.run(INSERT_ORDER_SQL, orderParams(o, at));
+  keepErpFacts(db, o);
+}
+
+/**
+ * What the ERP push reads of an order never changes (channel, reference, currency, placed prices):
+ * kept for the rest of the transaction, where the order's `order.routed` usually runs as a follow-up.
+ */
+function keepErpFacts(db: SqlExecutor, o: OrderRecord): void {
   const lines = (o.doc.placed as { lines?: PlacedLine[] }).lines ?? [];
   (db as Partial<Tx>).kept?.set(erpKey(o.id), erpFacts(o.id, o.source, o.externalOrderId, o.currency, lines));
 }
+
+/**
+ * A new order with what its routing decided: the order row, its fulfilments (each taking a place of
+ * its location's capacity that day) and its reservations. On PostgreSQL all of it is one statement —
+ * a data-modifying WITH, a round trip instead of one per table (the fulfilments' reference to the
+ * order is checked at the statement's end, when the order row is there); on SQLite the plain
+ * statements.
+ */
+export async function insertNewOrder(
+  db: SqlExecutor, o: OrderRecord, fulfilments: readonly FulfilmentRecord[], reservations: readonly ReservationRecord[], at: string,
+): Promise<void> {
+  if (db.dialect !== 'postgres') {
+    await insertOrder(db, o, at);
+    for (const f of fulfilments) await insertFulfilment(db, f, at);
+    await insertReservations(db, reservations, at);
+    return;
+  }
+  const params = orderParams(o, at);
+  for (const f of fulfilments) params.push(...fulfilmentParams(f, at));
+  for (const r of reservations) params.push(...reservationParams(r, at));
+  await db.run(newOrderSql(fulfilments.length, reservations.length), params);
+  keepErpFacts(db, o);
+  for (const f of fulfilments) keepCapacityPlace(db, f);
+}
+
+/** The PostgreSQL text of insertNewOrder for so many fulfilments and reservations, built once per shape. */
+function newOrderSql(fulfilments: number, reservations: number): string {
+  const key = `${fulfilments}:${reservations}`;
+  let sql = NEW_ORDER_SQL.get(key);
+  if (sql) return sql;
+  const parts = [`o AS (${INSERT_ORDER_SQL} RETURNING id)`];
+  if (fulfilments > 0) {
+    parts.push(`f AS (${INSERT_FULFILMENTS_SQL(fulfilments)} RETURNING location_id, local_day)`);
+    // Grouped: one statement may not move the same counter row twice.
+    parts.push(`c AS (${TAKE_CAPACITY_SQL} SELECT location_id, local_day, COUNT(*) FROM f GROUP BY location_id, local_day
+      ON CONFLICT (local_day, location_id) DO UPDATE SET used = location_capacity.used + EXCLUDED.used RETURNING 1)`);
+  }
+  if (reservations > 0) parts.push(`r AS (${INSERT_RESERVATIONS_SQL(reservations)} RETURNING 1)`);
+  sql = `WITH ${parts.join(',\n')}\nSELECT 1`;
+  NEW_ORDER_SQL.set(key, sql);
+  return sql;
+}
+const NEW_ORDER_SQL = new Map<string, string>();
 
 export async function saveOrder(db: SqlExecutor, o: OrderRecord, at: string): Promise<void> {
   await db.run(`UPDATE orders SET state = ?, hold_reason = ?, promised_by_ms = ?, doc = ?, updated_at = ? WHERE id = ?`, [
@@ -197,18 +248,28 @@ const toF = (r: RawF): FulfilmentRecord => ({
  * statement (a round trip each otherwise); on SQLite two.
  */
 export async function insertFulfilment(db: SqlExecutor, f: FulfilmentRecord, at: string): Promise<void> {
-  const params = [f.id, f.orderId, f.locationId, f.state, f.acceptByMs, f.shipByMs, f.createdMs, f.localDay, JSON.stringify(f.lines), f.carrier, f.tracking, at];
+  const params = fulfilmentParams(f, at);
   if (db.dialect === 'postgres') {
     await db.run(INSERT_FULFILMENT_TAKING_CAPACITY_SQL, params);
   } else {
     await db.run(INSERT_FULFILMENT_SQL, params);
     await db.run(TAKE_CAPACITY_PLACE_SQL, [f.locationId, f.localDay]);
   }
+  keepCapacityPlace(db, f);
+}
+
+const fulfilmentParams = (f: FulfilmentRecord, at: string): unknown[] => [
+  f.id, f.orderId, f.locationId, f.state, f.acceptByMs, f.shipByMs, f.createdMs, f.localDay, JSON.stringify(f.lines), f.carrier, f.tracking, at,
+];
+
+/** The day's counters kept in this transaction (capacityUsed) move with a fulfilment written. */
+function keepCapacityPlace(db: SqlExecutor, f: FulfilmentRecord): void {
   const kept = keptCapacity(db, f.localDay);
   if (kept) kept.set(f.locationId, (kept.get(f.locationId) ?? 0) + 1);
 }
 
-const INSERT_FULFILMENT_SQL = `INSERT INTO fulfilments (${FCOLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_FULFILMENTS_SQL = multiRowSql(`INSERT INTO fulfilments (${FCOLS}, updated_at)`, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+const INSERT_FULFILMENT_SQL = INSERT_FULFILMENTS_SQL(1);
 const TAKE_CAPACITY_SQL = 'INSERT INTO location_capacity (location_id, local_day, used)';
 const TAKE_CAPACITY_CONFLICT = 'ON CONFLICT (local_day, location_id) DO UPDATE SET used = location_capacity.used + 1';
 const TAKE_CAPACITY_PLACE_SQL = `${TAKE_CAPACITY_SQL} VALUES (?, ?, 1) ${TAKE_CAPACITY_CONFLICT}`;
@@ -292,10 +353,12 @@ export interface ReservationRecord {
 export async function insertReservations(db: SqlExecutor, rows: readonly ReservationRecord[], at: string): Promise<void> {
   for (const chunk of rowChunks(rows, db.dialect)) {
     const params: unknown[] = [];
-    for (const r of chunk) params.push(r.id, r.orderId, r.lineId, r.fulfilmentId, r.sku, r.locationId, r.qty, r.status, at, at);
+    for (const r of chunk) params.push(...reservationParams(r, at));
     await db.run(INSERT_RESERVATIONS_SQL(chunk.length), params);
   }
 }
+
+const reservationParams = (r: ReservationRecord, at: string): unknown[] => [r.id, r.orderId, r.lineId, r.fulfilmentId, r.sku, r.locationId, r.qty, r.status, at, at];
 
 const INSERT_RESERVATIONS_SQL = multiRowSql(
   'INSERT INTO reservations (id, order_id, line_id, fulfilment_id, sku, location_id, qty, status, created_at, updated_at)',
