@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
 import { getStock, reserveIfSellable } from '../../src/store/repos/stock.js';
-import { markAvailabilityDirty } from '../../src/store/repos/orders.js';
+import { markAvailabilityDirty } from '../../src/store/repos/availability.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { addSource } from '../../src/engine/identity/sources.js';

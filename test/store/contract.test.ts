@@ -7,7 +7,8 @@ import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
 import { getLocation, listLocations, putLocation } from '../../src/store/repos/masterdata.js';
-import { customerHistory, insertOrder, markAvailabilityDirty, newOrderFacts, orderForErp } from '../../src/store/repos/orders.js';
+import { customerHistory, insertOrder, newOrderFacts, orderForErp } from '../../src/store/repos/orders.js';
+import { markAvailabilityDirty } from '../../src/store/repos/availability.js';
 import { locationSchema } from '../../src/domain/masterdata/location.js';
 
 const location = (id: string, name: string) => ({ id, ...locationSchema.parse({ name, kind: 'store', lat: 52, lon: 5 }) });

@@ -4,7 +4,7 @@ import type { SubjectFacts } from '../../domain/approvals/index.js';
 import { DomainError } from '../../domain/errors.js';
 import { getProduct, putProduct } from '../../store/repos/masterdata.js';
 import { getStock, writeOffStock } from '../../store/repos/stock.js';
-import { markAvailabilityDirty } from '../../store/repos/orders.js';
+import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import {
   governedRequestById, insertGovernedRequest, moveGovernedRequest, type GovernedRequest,
 } from '../../store/repos/approvals.js';

@@ -4,7 +4,7 @@ import { applyAdjustment, countedLevels } from '../../domain/inventory/stock.js'
 import { getLocation } from '../../store/repos/masterdata.js';
 import { countedStockAt, getStock, putCounted, setOnHand } from '../../store/repos/stock.js';
 import { DomainError } from '../../domain/errors.js';
-import { markAvailabilityDirty } from '../../store/repos/orders.js';
+import { markAvailabilityDirty } from '../../store/repos/availability.js';
 
 /**
  * Stock for a location we do not know yet fails the handler: it is retried (the location may be on

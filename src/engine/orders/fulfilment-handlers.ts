@@ -2,12 +2,13 @@ import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { DomainError } from '../../domain/errors.js';
 import { orderStateFromFulfilments, type FulfilmentEventPayload, type FulfilmentState } from '../../domain/orders/index.js';
-import { fulfilmentById, fulfilmentsOfOrder, orderById, reservationsOfOrder, setFulfilmentState, setReservationStatus, markAvailabilityDirty, type FulfilmentRecord, type OrderRecord } from '../../store/repos/orders.js';
+import { fulfilmentById, fulfilmentsOfOrder, orderById, reservationsOfOrder, setFulfilmentState, setReservationStatus, type FulfilmentRecord, type OrderRecord } from '../../store/repos/orders.js';
 import { consumeReserved } from '../../store/repos/stock.js';
 import { moveOrder, persistOrder } from './transition.js';
 import { orderSubject } from './identity.js';
 import { releaseReservations } from './release.js';
 import { routeAndReserve } from './routing.js';
+import { markAvailabilityDirty } from '../../store/repos/availability.js';
 
 /** Forward order of a fulfilment's normal path; a step may be skipped (a till that ships at once). */
 const RANK: Partial<Record<FulfilmentState, number>> = { assigned: 0, accepted: 1, picked: 2, shipped: 3, delivered: 4 };

@@ -1,7 +1,8 @@
 import type { HandlerContext } from '../dispatch/handler.js';
-import { reservationsOfOrder, setReservationStatus, markAvailabilityDirty, type ReservationRecord } from '../../store/repos/orders.js';
+import { reservationsOfOrder, setReservationStatus, type ReservationRecord } from '../../store/repos/orders.js';
 import { releaseReserved } from '../../store/repos/stock.js';
 import { orderSubject } from './identity.js';
+import { markAvailabilityDirty } from '../../store/repos/availability.js';
 
 /** Gives back the active reservations that match, announcing what was released and why. */
 export async function releaseReservations(

@@ -4,7 +4,7 @@ import type { OrderRecord } from '../../store/repos/orders.js';
 import type { ReservationRecord } from '../../store/repos/orders.js';
 import { reserveAllIfSellable, reserveIncludingProtected } from '../../store/repos/stock.js';
 import { requestApproval } from '../approvals/request.js';
-import { markAvailabilityDirty } from '../../store/repos/orders.js';
+import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import { routeOrder, type LineToSource, type OrderToSource, type RoutingDecision } from '../../domain/sourcing/index.js';
 import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { loadSourcingSnapshot, localDay } from './snapshot.js';

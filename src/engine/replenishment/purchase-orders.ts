@@ -5,7 +5,7 @@ import { transitionPurchaseOrder, type PurchaseOrderCommand, type PurchaseOrderS
 import { stockIncreasesOf } from '../../domain/procurement/receipt.js';
 import type { PoConfirmedPayload, PoDelayedPayload, PoReceivedPayload } from '../../domain/procurement/events.js';
 import { getLocation } from '../../store/repos/masterdata.js';
-import { markAvailabilityDirty } from '../../store/repos/orders.js';
+import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import { addOnHand, insertPurchaseOrder, purchaseOrderById, savePurchaseOrder, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
 import { requestApproval } from '../approvals/request.js';
 

@@ -4,7 +4,7 @@ import { isRole, type Role } from '../../domain/roles.js';
 import { requiredPurchaseApprovals } from '../../domain/procurement/approvals.js';
 import type { PurchaseRecommendation, TransferRecommendation } from '../../domain/replenishment/types.js';
 import { reserveIfSellable, consumeReserved } from '../../store/repos/stock.js';
-import { markAvailabilityDirty } from '../../store/repos/orders.js';
+import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import {
   addOnHand, insertTransfer, moveRecommendation, moveTransfer, recommendationById, supplierTermsOf, transferById,
   type PurchaseOrderApproval, type PurchaseOrderRecord, type RecommendationRecord,

@@ -80,7 +80,6 @@ const erpFacts = (id: string, source: string, externalOrderId: string, currency:
   id, source, externalOrderId, currency, unitPrices: new Map(lines.map((l) => [l.lineId, l.unitPrice])),
 });
 const erpKey = (id: string) => `orders.erp:${id}`;
-const DIRTY_KEY = 'availability.dirty';
 
 export interface OrderQuery {
   source?: string;
@@ -376,49 +375,7 @@ export async function reservationsOfOrder(db: SqlExecutor, orderId: string): Pro
   return rows.map((r) => ({ id: r.id, orderId: r.order_id, lineId: r.line_id, fulfilmentId: r.fulfilment_id, sku: r.sku, locationId: r.location_id, qty: Number(r.qty), status: r.status as ReservationRecord['status'] }));
 }
 
-/**
- * How a mark of a sku already dirty is written on PostgreSQL (see markAvailabilityDirty); repositories
- * that mark in a statement of their own (stock counts, reservations) end it with this too.
- */
-export const PG_REMARK_DIRTY = 'ON CONFLICT (sku) DO UPDATE SET generation = availability_dirty.generation + 1';
-
-/** The skus this write transaction has marked (undefined outside a transaction). */
-function markedInTx(db: SqlExecutor): Set<string> | undefined {
-  const kept = (db as Partial<Tx>).kept;
-  let marked = kept?.get(DIRTY_KEY) as Set<string> | undefined;
-  if (kept && !marked) kept.set(DIRTY_KEY, (marked = new Set()));
-  return marked;
-}
-
-/** Records skus marked by another repository's statement (putCounted, reserveAllIfSellable on PostgreSQL) as marked in this transaction. */
-export function noteMarkedDirty(db: SqlExecutor, skus: Iterable<string>): void {
-  const marked = markedInTx(db);
-  if (marked) for (const sku of skus) marked.add(sku);
-}
-
 export async function setReservationStatus(db: SqlExecutor, id: string, status: ReservationRecord['status'], at: string): Promise<boolean> {
   const r = await db.run(`UPDATE reservations SET status = ?, updated_at = ? WHERE id = ? AND status = 'active'`, [status, at, id]);
   return r.changes === 1;
-}
-
-/**
- * Marks skus whose channel availability must be worked out again (the publisher's queue). A sku
- * marked once in a write transaction is not marked again in it (`Tx.kept`): the row is there, and a
- * dispatch batch of stock counts or orders touches the same skus over and over. On PostgreSQL a mark
- * of a sku already dirty bumps its generation (migration 015): the row lock it takes keeps a
- * publisher round that read the stock before this transaction commits from deleting the mark.
- * SQLite has one writer: a publisher round never overlaps this transaction, and marks cost nothing.
- */
-export async function markAvailabilityDirty(db: SqlExecutor, skus: Iterable<string>, nowMs: number): Promise<void> {
-  const marked = markedInTx(db);
-  const unique = marked ? [...new Set(skus)].filter((sku) => !marked.has(sku)) : [...new Set(skus)];
-  for (const sku of unique) marked?.add(sku);
-  for (let i = 0; i < unique.length; i += 500) {
-    const chunk = unique.slice(i, i + 500);
-    await db.run(
-      `INSERT INTO availability_dirty (sku, since_ms) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ${
-        db.dialect === 'postgres' ? PG_REMARK_DIRTY : 'ON CONFLICT (sku) DO NOTHING'}`,
-      chunk.flatMap((sku) => [sku, nowMs]),
-    );
-  }
 }

@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../port.js';
 import type { CountedLevel, StockLevel } from '../../domain/inventory/stock.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
-import { markAvailabilityDirty, noteMarkedDirty, PG_REMARK_DIRTY } from './orders.js';
+import { markAvailabilityDirty, noteMarkedDirty, PG_REMARK_DIRTY } from './availability.js';
 
 interface StockRow {
   sku: string;
