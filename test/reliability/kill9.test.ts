@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getJson, jsonOf, killChildren, newDataDir, newSecretKey, postSigned, removeDataDirs, runCli, startServe, withDb, type Served } from '../support/cli.js';
 import { envelope } from '../support/app.js';
+import { pool, range, waitFor } from '../support/load.js';
 
 /**
  * The foundation's promise under `kill -9`: an event the server acknowledged (202) is never lost and
@@ -54,28 +55,6 @@ async function createLocation(s: Served, t: Setup, id = LOCATION): Promise<void>
   expect(r?.status).toBe(202);
   const st = await getJson(s.url, `/v1/events/${r!.body.eventId}?wait=10000`, t.adminKey);
   expect(st.body.status).toBe('processed');
-}
-
-/** Runs `fn` over the items with a fixed number of concurrent workers; `stop()` ends the pulling early. */
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (!stop() && next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-/** Polls until `done` holds (state reached), at most ~30 s; not a timing assertion. */
-async function waitFor<T>(get: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-  let v = await get();
-  for (let i = 0; i < 300 && !done(v); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await get();
-  }
-  return v;
 }
 
 /**
