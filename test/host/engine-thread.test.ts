@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
+import pg from 'pg';
 import { getJson, jsonOf, killChildren, newDataDir, newSecretKey, postSigned, removeDataDirs, runCli, startServe } from '../support/cli.js';
 import { envelope } from '../support/app.js';
 import { SharedWriteLock } from '../../src/store/shared-lock.js';
@@ -10,12 +11,19 @@ import { SharedWriteLock } from '../../src/store/shared-lock.js';
  * woken, the processing counters in /metrics, a clean stop.
  */
 
+const pgUrl = process.env.OMNIOPS_TEST_PG_URL;
+/** PostgreSQL schemas the servers of a test made, dropped after it. */
+const schemas: string[] = [];
+
 afterEach(async () => {
   await killChildren();
   removeDataDirs();
+  if (schemas.length === 0) return;
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  for (const schema of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
 });
-
-const pgUrl = process.env.OMNIOPS_TEST_PG_URL;
 
 async function served(mode: 'thread' | 'inline', store?: string) {
   const data = newDataDir('omniops-engine-');
@@ -23,6 +31,7 @@ async function served(mode: 'thread' | 'inline', store?: string) {
   if (store) {
     env.OMNIOPS_STORE = store;
     env.OMNIOPS_PG_SCHEMA = `engine_${mode}_${process.pid}_${Date.now().toString(36)}`;
+    schemas.push(env.OMNIOPS_PG_SCHEMA);
   }
   const cli = async (...args: string[]) => jsonOf((await runCli([...args, '--data', data, '--json'], { env })));
   const secret = (await cli('sources', 'add', 'web')).secret as string;
