@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import type { Store, Tx } from '../../src/store/port.js';
-import { appendEvent, appendEvents, eventById, type NewEventRow } from '../../src/store/repos/events.js';
+import { appendEvent, appendEvents, eventById, isEventAppender, type NewEventRow } from '../../src/store/repos/events.js';
 import { countedStockAt, putCounted, reserveAllIfSellable, reserveIfSellable, getStock, releaseReserved, stockOfSkus } from '../../src/store/repos/stock.js';
 import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
@@ -94,6 +94,25 @@ for (const factory of storeFactories()) {
       for (const o of [appended[0]!, appended[99]!]) expect((await eventById(store.read, o.id))?.seq).toBe(o.seq);
       const n = await store.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM events');
       expect(Number(n?.n)).toBe(101);
+    });
+
+    it('intake\'s own append path (on PostgreSQL one statement without a transaction): the same outcomes; a group is appended whole or not at all', async () => {
+      const intake = store;
+      if (!isEventAppender(intake)) throw new Error('every store appends intake groups itself');
+      const count = async () => Number((await store.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM events'))?.n);
+      const out = await intake.appendEvents([row({ id: 'i1', sourceEventId: 'i-1' }), row({ id: 'i2', sourceEventId: 'i-2' }), row({ id: 'i1b', sourceEventId: 'i-1' })]);
+      expect(out.map((o) => o.kind)).toEqual(['appended', 'appended', 'duplicate']);
+      expect(await intake.appendEvents([row({ id: 'i2c', sourceEventId: 'i-2', payloadHash: 'other' })])).toEqual([{ kind: 'mismatch', id: 'i2' }]);
+      const same = await Promise.all(Array.from({ length: 10 }, (_, i) => intake.appendEvents([row({ id: `s${i}`, sourceEventId: 'i-same' })])));
+      expect(same.flat().filter((o) => o.kind === 'appended')).toHaveLength(1);
+      expect(await count()).toBe(3);
+      // A bad row fails its group — in one statement, or in a later statement of a group too big for one.
+      for (const size of [10, 300]) {
+        const group = Array.from({ length: size }, (_, i) => row({ id: `b${size}-${i}`, sourceEventId: `b${size}-${i}` }));
+        group[size - 5] = row({ id: `b${size}-bad`, sourceEventId: `b${size}-bad`, type: null as unknown as string });
+        await expect(intake.appendEvents(group)).rejects.toThrow();
+        expect(await count()).toBe(3);
+      }
     });
 
     it('concurrent deliveries of one new event: exactly one row', async () => {

@@ -3,6 +3,7 @@ import { isRetryableConflict, type RunResult, type SqlExecutor, type Store, type
 import { MIGRATIONS_TABLE } from '../migrations.js';
 import { migrationsFor } from '../schema/index.js';
 import { toPositional } from './placeholders.js';
+import { appendEvents, PG_ROWS_PER_INSERT, type AppendOutcome, type EventAppender, type NewEventRow } from '../repos/events.js';
 
 // BIGINT columns hold epoch milliseconds and sequence numbers, all far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -18,7 +19,7 @@ const MAX_TX_ATTEMPTS = 5;
 /** One round trip: a multi-statement simple query. */
 const RELAXED_BEGIN = 'BEGIN; SET LOCAL synchronous_commit = off';
 
-export class PostgresStore implements Store {
+export class PostgresStore implements Store, EventAppender {
   readonly dialect = 'postgres' as const;
   readonly read: SqlExecutor;
   private readonly pool: pg.Pool;
@@ -85,6 +86,18 @@ export class PostgresStore implements Store {
         throw error;
       }
     }
+  }
+
+  /**
+   * Intake's group commit. A group that fits one multi-row INSERT is that statement alone, outside
+   * a transaction: one statement is atomic by itself, so BEGIN and COMMIT would only add two round
+   * trips; its commit still waits for the WAL flush (synchronous_commit stays on), so nothing is
+   * acknowledged before it is durable. A larger group keeps its transaction: appended whole or not
+   * at all. Duplicates are looked up after the insert either way (committed rows, on any connection).
+   */
+  async appendEvents(rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
+    if (rows.length <= PG_ROWS_PER_INSERT) return appendEvents(this.read, rows);
+    return this.transaction((tx) => appendEvents(tx, rows));
   }
 
   async migrate(): Promise<number> {

@@ -74,7 +74,7 @@ async function existingOutcome(db: SqlExecutor, e: NewEventRow): Promise<AppendO
 }
 
 /** Rows per multi-row INSERT on PostgreSQL: 16 parameters each, far below its 65,535 limit. */
-const PG_ROWS_PER_INSERT = 256;
+export const PG_ROWS_PER_INSERT = 256;
 
 /**
  * Appends a group of events, outcomes in the order given, in multi-row INSERT … ON CONFLICT DO
