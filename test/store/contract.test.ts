@@ -115,6 +115,30 @@ for (const factory of storeFactories()) {
       }
     });
 
+    it('intake\'s append survives a deadlock with another writer of the same keys (PostgreSQL: the statement runs again)', async () => {
+      if (store.dialect !== 'postgres') return; // one writer on SQLite: nothing to deadlock with
+      const intake = store;
+      if (!isEventAppender(intake)) throw new Error('every store appends intake groups itself');
+      // Another process's transaction holds k2 and will ask for k1 while the group holds k1 and waits for k2.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const other = store.transaction(async (tx) => {
+        await appendEvent(tx, row({ id: 'o2', sourceEventId: 'dl-2' }));
+        await held;
+        await appendEvent(tx, row({ id: 'o1', sourceEventId: 'dl-1' }));
+      }).then(() => 'committed', () => 'aborted');
+      await new Promise((r) => setTimeout(r, 100));
+      const group = intake.appendEvents([row({ id: 'g1', sourceEventId: 'dl-1' }), row({ id: 'g2', sourceEventId: 'dl-2' })]);
+      await new Promise((r) => setTimeout(r, 100));
+      release(); // now each waits for the other: PostgreSQL aborts one of them
+      const out = await group;
+      await other;
+      // Whoever lost ran again: both keys are in the log once, and the group was answered for each.
+      expect(out).toHaveLength(2);
+      const n = await store.read.get<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE source_event_id IN ('dl-1', 'dl-2')");
+      expect(Number(n?.n)).toBe(2);
+    });
+
     it('concurrent deliveries of one new event: exactly one row', async () => {
       const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => store.transaction((tx) => appendEvent(tx, row({ id: `c${i}`, sourceEventId: 'same' })))));
       expect(outcomes.filter((o) => o.kind === 'appended')).toHaveLength(1);

@@ -99,8 +99,16 @@ export class PostgresStore implements Store, EventAppender {
    * earlier one of the same subject commits.
    */
   async appendEvents(rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
-    if (rows.length <= PG_ROWS_PER_INSERT) return appendEvents(this.read, rows);
-    return this.transaction((tx) => appendEvents(tx, rows));
+    if (rows.length > PG_ROWS_PER_INSERT) return this.transaction((tx) => appendEvents(tx, rows));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await appendEvents(this.read, rows);
+      } catch (error) {
+        // As transaction() does: two groups inserting the same keys in another order (other
+        // processes) may deadlock; the failed statement left nothing, so it simply runs again.
+        if (!isRetryableConflict(error) || attempt >= MAX_TX_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async migrate(): Promise<number> {
