@@ -59,7 +59,6 @@ export async function countedStockAt(db: SqlExecutor, locationId: string, skus: 
  * objects, ~17 µs as one JSON array parsed by V8).
  */
 async function stockRows(db: SqlExecutor, where: string, params: unknown[]): Promise<StockLevel[]> {
-  const out: StockLevel[] = [];
   if (db.dialect === 'sqlite') {
     const packed = await db.get<{ rows: string }>(
       `SELECT json_group_array(json_array(sku, location_id, on_hand, reserved, protected, safety_stock)) AS rows FROM stock WHERE ${where}`,
@@ -68,8 +67,7 @@ async function stockRows(db: SqlExecutor, where: string, params: unknown[]): Pro
     return unpack(packed?.rows);
   }
   const rows = await db.all<StockRow>(`SELECT sku, location_id, on_hand, reserved, protected, safety_stock FROM stock WHERE ${where}`, params);
-  for (const r of rows) out.push(toLevel(r));
-  return out;
+  return rows.map(toLevel);
 }
 
 /**
