@@ -17,6 +17,8 @@
  *   --pg-duration <s>  BENCH_PG_DURATION  sustained / fixed-rate phases on PostgreSQL (default 20, quick → 10)
  *   --order-duration <s> BENCH_ORDER_DURATION order phase on SQLite, at most --duration (default 30, quick → 10)
  *   --connections <n>  BENCH_CONNECTIONS  closed-loop HTTP connections (default 64)
+ *   --order-batch <n>  BENCH_ORDER_BATCH  orders per request in the order phase, as {events:[…]} (default 1:
+ *                                         one order per request, as a web store's webhooks send them)
  *   --store <s>        BENCH_STORE        sqlite | postgres | both (default: both when a PG URL is set)
  *   --phases <list>    BENCH_PHASES       raw,inproc,http,rate,orders (default all)
  *   --no-write         BENCH_NO_WRITE=1   do not touch docs/performance.md
@@ -57,6 +59,7 @@ const opts = {
   pgDuration: num('pg-duration', 'BENCH_PG_DURATION', QUICK ? 10 : 20),
   orderDuration: num('order-duration', 'BENCH_ORDER_DURATION', QUICK ? 10 : 30),
   connections: num('connections', 'BENCH_CONNECTIONS', 64),
+  orderBatch: num('order-batch', 'BENCH_ORDER_BATCH', 1),
   inprocConcurrency: num('inproc-concurrency', 'BENCH_INPROC_CONCURRENCY', 512),
   pgUrl: process.env.OMNIOPS_BENCH_PG_URL || process.env.OMNIOPS_TEST_PG_URL || undefined,
   phases: new Set((flag('phases') ?? process.env.BENCH_PHASES ?? 'raw,inproc,http,rate,orders').split(',')),
@@ -305,8 +308,8 @@ async function backlogOf(server, agent) {
 }
 
 /** Posts the workload's next event through an http.Agent, or a LeanConnection (the closed loops). */
-function postEvent(via, server, w) {
-  const body = JSON.stringify(w.next());
+function postEvent(via, server, w, batch = 1) {
+  const body = JSON.stringify(batch > 1 ? { events: Array.from({ length: batch }, () => w.next()) } : w.next());
   const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'omniops-signature': sign(server.secret, body) };
   return via instanceof LeanConnection ? via.request('POST', '/v1/events', body, headers) : request(via, server.url, 'POST', '/v1/events', body, headers);
 }
@@ -321,7 +324,7 @@ async function seedOverHttp(server, w, agent) {
 }
 
 /** Closed loop: `connections` keep-alive connections, each sending its next event when answered. */
-async function closedLoop(server, w, seconds, connections) {
+async function closedLoop(server, w, seconds, connections, batch = 1) {
   const conns = Array.from({ length: connections }, () => new LeanConnection(server.url));
   const metricsAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const lat = [];
@@ -337,11 +340,19 @@ async function closedLoop(server, w, seconds, connections) {
     while (performance.now() < end) {
       const s = performance.now();
       try {
-        const r = await postEvent(conn, server, w);
+        const r = await postEvent(conn, server, w, batch);
         lat.push(performance.now() - s);
         statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-        if (r.status === 202) accepted++;
-        else errors++;
+        if (batch === 1) {
+          if (r.status === 202) accepted++;
+          else errors++;
+        } else {
+          // A batch answers 202 when any of its events was taken in: count each event's own result.
+          const results = r.status === 202 ? JSON.parse(r.text).results : [];
+          const taken = results.filter((x) => x.status === 'accepted').length;
+          accepted += taken;
+          errors += batch - taken;
+        }
       } catch {
         errors++;
       }
@@ -405,12 +416,12 @@ async function openLoop(server, w, seconds, rate) {
   };
 }
 
-/** Counts by a key column, read straight from the server's database (SQLite file or PostgreSQL schema). */
-async function countsInServerDb(store, server, pgSchema, sql) {
+/** Rows read straight from the server's database (SQLite file or PostgreSQL schema); `?` placeholders. */
+async function rowsInServerDb(store, server, pgSchema, sql, params = []) {
   if (store === 'sqlite') {
     const db = new Database(join(server.dir, 'omniops.db'), { readonly: true, fileMustExist: true });
     try {
-      return Object.fromEntries(db.prepare(sql).all().map((r) => [r.k, Number(r.n)]));
+      return db.prepare(sql).all(...params);
     } finally {
       db.close();
     }
@@ -419,10 +430,28 @@ async function countsInServerDb(store, server, pgSchema, sql) {
   const c = new pg.Client({ connectionString: opts.pgUrl, options: `-c search_path=${pgSchema}` });
   await c.connect();
   try {
-    return Object.fromEntries((await c.query(sql)).rows.map((r) => [r.k, Number(r.n)]));
+    let n = 0;
+    return (await c.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
   } finally {
     await c.end();
   }
+}
+
+/** Counts by a key column (`k`, `n`). */
+const countsInServerDb = async (store, server, pgSchema, sql) =>
+  Object.fromEntries((await rowsInServerDb(store, server, pgSchema, sql)).map((r) => [r.k, Number(r.n)]));
+
+/**
+ * Accepted → processed, per event taken in since `sinceMs` (the fixed-rate phase): the time an event
+ * waited in the log plus its batch's. `processed_at` is the batch's clock when it started deciding,
+ * so this is a lower bound by up to one batch (≤ 16–40 ms).
+ */
+async function processingLatency(store, server, pgSchema, sinceMs) {
+  const rows = await rowsInServerDb(store, server, pgSchema,
+    "SELECT received_ms AS r, processed_at AS p FROM events WHERE source = 'bench' AND type = 'inventory.snapshot' AND status = 'processed' AND received_ms >= ?", [sinceMs]);
+  const ms = rows.map((x) => Date.parse(x.p) - Number(x.r)).sort((a, b) => a - b);
+  const q = (f) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(f * ms.length))] : NaN);
+  return { n: ms.length, p50: q(0.5), p99: q(0.99), max: ms.at(-1) ?? NaN };
 }
 
 /** Events in the log vs acknowledged: none may be missing, and none may be left pending. */
@@ -444,10 +473,12 @@ async function orderPhase(store) {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
     await seedOverHttp(server, w, agent);
     agent.destroy();
-    log(`${store}: orders over HTTP, ${connections} connections, ${seconds} s`);
-    const r = await closedLoop(server, w, seconds, connections);
+    const batch = opts.orderBatch;
+    log(`${store}: orders over HTTP, ${connections} connections, ${seconds} s${batch > 1 ? `, ${batch} orders per request` : ''}`);
+    const r = await closedLoop(server, w, seconds, connections, batch);
     r.seconds = seconds;
     r.connections = connections;
+    r.batch = batch;
     r.states = await orderStates(store, server, pgSchema);
     log(`${store}: orders`, JSON.stringify(round(r)), JSON.stringify(r.states));
     return r;
@@ -486,8 +517,10 @@ async function httpPhases(store) {
     }
     if (opts.phases.has('rate')) {
       log(`${store}: HTTP open loop, ${opts.rate}/s, ${rateDuration} s`);
+      const since = Date.now();
       out.open = await openLoop(server, w, rateDuration, opts.rate);
       out.open.seconds = rateDuration;
+      out.open.processing = await processingLatency(store, server, pgSchema, since);
       acknowledged += out.open.accepted;
       log(`${store}: HTTP open loop`, JSON.stringify(round(out.open)));
     }
@@ -542,7 +575,7 @@ function renderTable(results, hw) {
     }
   }
   for (const [store, r] of Object.entries(results.orders ?? {})) {
-    L.push(`| ${store} | orders over HTTP (order.placed → routed + reserved), ${r.connections} conns, ${r.seconds} s | ${f0(r.acceptedPerSec)} orders | ${f0(r.processedDuringLoadPerSec)} | ${f0(r.processedPerSec)} orders | ${f1(r.p50)} / ${f1(r.p95)} / ${f1(r.p99)} | ${r.errors} | – | ${f0(r.maxRssMB)} | ${f1(r.serverCpuCores)} |`);
+    L.push(`| ${store} | orders over HTTP (order.placed → routed + reserved), ${r.connections} conns${r.batch > 1 ? `, ${r.batch} per request` : ''}, ${r.seconds} s | ${f0(r.acceptedPerSec)} orders | ${f0(r.processedDuringLoadPerSec)} | ${f0(r.processedPerSec)} orders | ${f1(r.p50)} / ${f1(r.p95)} / ${f1(r.p99)} | ${r.errors} | – | ${f0(r.maxRssMB)} | ${f1(r.serverCpuCores)} |`);
   }
   L.push('');
   for (const [store, r] of Object.entries(results.orders ?? {})) {
@@ -550,6 +583,7 @@ function renderTable(results, hw) {
   }
   for (const [store, r] of Object.entries(results.http)) {
     if (r.closed) L.push(`- ${store} HTTP closed loop: backlog at the end of the load ${f0(r.closed.backlogAtEnd)} events, drained in ${f1(r.closed.drainSecs)} s; load generator used ${f1(r.closed.generatorCpuCores)} cores of the same machine.`);
+    if (r.open?.processing) L.push(`- ${store} HTTP fixed rate: accepted → processed (the batch's start) p50 ${f1(r.open.processing.p50)} / p99 ${f1(r.open.processing.p99)} / max ${f1(r.open.processing.max)} ms over ${f0(r.open.processing.n)} events.`);
     if (r.loss) L.push(`- ${store} durability check: ${f0(r.loss.acknowledged)} events acknowledged with 202, ${f0(r.loss.logged)} in the log (${f0(r.loss.processed)} processed, ${r.loss.pending} pending, ${r.loss.dead} dead) → ${r.loss.lost} lost.`);
   }
   for (const [store, r] of Object.entries(results.inproc)) {

@@ -73,8 +73,12 @@ export const configSchema = z
         batchBudgetMs: z.coerce.number().int().min(1).max(10_000).default(16),
         /** …unless nobody waits for the write lock (SQLite, engine thread): then it may run on to this. */
         batchMaxMs: z.coerce.number().int().min(1).max(10_000).default(40),
+        /** PostgreSQL: how long dispatch waits, in log order, for a transaction still writing to the log. */
+        logHorizonMaxWaitMs: z.coerce.number().int().min(0).max(600_000).default(2000),
+        /** PostgreSQL: how soon dispatch looks again while visible events wait for such a writer. */
+        logHorizonPollMs: z.coerce.number().int().min(1).max(1000).default(2),
       })
-      .default({ batchSize: 512, maxAttempts: 5, backoffBaseMs: 500, backoffMaxMs: 60_000, idlePollMs: 250, batchBudgetMs: 16, batchMaxMs: 40 }),
+      .default({ batchSize: 512, maxAttempts: 5, backoffBaseMs: 500, backoffMaxMs: 60_000, idlePollMs: 250, batchBudgetMs: 16, batchMaxMs: 40, logHorizonMaxWaitMs: 2000, logHorizonPollMs: 2 }),
     /** The AI port: built-in offline classifiers, or an OpenAI-compatible endpoint (built-in when it fails). */
     ai: z
       .object({

@@ -21,6 +21,8 @@ export class Metrics implements DispatchObserver {
   readonly approvalCycleSeconds: client.Histogram<'subject' | 'outcome'>;
   /** Decisions refused for segregation of duties (own request, same person twice, distinct roles). */
   readonly sodRefusals: client.Counter<'subject' | 'reason'>;
+  /** PostgreSQL: dispatch went on past a transaction still writing to the log (LogHorizon's bound). */
+  readonly logOrderWaitsGivenUp: client.Counter;
 
   constructor(read: SqlExecutor) {
     const registers = [this.registry];
@@ -50,6 +52,11 @@ export class Metrics implements DispatchObserver {
       registers,
     });
     this.sodRefusals = new client.Counter({ name: 'omniops_approval_sod_refusals_total', help: 'Approval decisions refused for segregation of duties', labelNames: ['subject', 'reason'], registers });
+    this.logOrderWaitsGivenUp = new client.Counter({
+      name: 'omniops_dispatch_log_order_waits_given_up_total',
+      help: 'PostgreSQL: times dispatch stopped waiting for a transaction still writing to the event log (events may then run in commit order)',
+      registers,
+    });
     // Gauges that come in pairs read their numbers once per scrape, not once each.
     const approvals = oncePerScrape(() => approvalCounts(read));
     const queues = oncePerScrape(() => exceptionQueueSizes(read));
@@ -114,6 +121,10 @@ export class Metrics implements DispatchObserver {
       const p = e.payload as { subject?: string | null; code?: string; reason?: string };
       if (p.code === 'E_SOD') this.sodRefusals.inc({ subject: String(p.subject ?? 'unknown'), reason: String(p.reason) });
     }
+  }
+
+  horizonForced(): void {
+    this.logOrderWaitsGivenUp.inc();
   }
 
   failed(e: LoggedEvent, _error: unknown, willRetry: boolean): void {

@@ -1,7 +1,8 @@
 import { isRetryableConflict, type Store, type Tx } from '../../store/port.js';
 import type { EventCatalog } from '../../domain/events/catalog.js';
 import { canonicalJson, digestOf, payloadDigest } from '../../domain/canonical-json.js';
-import { appendDecided, markDead, markFailed, markProcessed, pendingEvents, type LoggedEvent, type NewEventRow } from '../../store/repos/events.js';
+import { appendDecided, logWriters, markDead, markFailed, markProcessed, pendingEvents, type LoggedEvent, type NewEventRow } from '../../store/repos/events.js';
+import { LogHorizon } from './log-horizon.js';
 import { appendAudit } from '../../store/repos/audit.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { decisionContextFor, derivedId } from '../ids.js';
@@ -30,11 +31,20 @@ export interface DispatchSettings {
    * it, a longer batch spends that once for many events. Never less than `batchBudgetMs`.
    */
   batchMaxMs?: number;
+  /**
+   * PostgreSQL: how long dispatch waits for a transaction still writing to the log below events
+   * already visible (default 2000 ms; see LogHorizon). Past it, events run in commit order.
+   */
+  logHorizonMaxWaitMs?: number;
+  /** PostgreSQL: how soon to look again while visible events wait for such a writer (default 2 ms). */
+  logHorizonPollMs?: number;
 }
 
 export interface DispatchObserver {
   processed(e: LoggedEvent, latencyMs: number): void;
   failed(e: LoggedEvent, error: unknown, willRetry: boolean): void;
+  /** PostgreSQL: dispatch stopped waiting for a writer of the log (LogHorizon's bound). */
+  horizonForced?(): void;
 }
 
 export interface DispatcherDeps {
@@ -174,10 +184,15 @@ export class Dispatcher {
    * what it read.
    */
   private readAhead = 64;
+  /** PostgreSQL: how far the log is visible in seq order (see LogHorizon); SQLite has one writer. */
+  private readonly horizon: LogHorizon;
+  /** The last batch left events that wait only for another writer to commit. */
+  private holding = false;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.clock = deps.clock ?? Date.now;
     this.random = deps.random ?? Math.random;
+    this.horizon = new LogHorizon(deps.settings.logHorizonMaxWaitMs ?? 2000);
   }
 
   start(): void {
@@ -210,7 +225,7 @@ export class Dispatcher {
           await new Promise<void>((resolve) => setImmediate(resolve));
           continue;
         }
-        await this.sleep(this.deps.settings.idlePollMs);
+        await this.sleep(this.holding ? (this.deps.settings.logHorizonPollMs ?? 2) : this.deps.settings.idlePollMs);
       } catch (error) {
         this.deps.log?.('error', 'dispatch batch failed', { err: String(error) });
         await this.sleep(errorDelay);
@@ -277,7 +292,8 @@ export class Dispatcher {
       }
       const now = this.clock();
       const limit = Math.min(this.deps.settings.batchSize, this.readAhead);
-      const candidates = await pendingEvents(tx, limit, count > 1 ? { index, count } : undefined);
+      const upTo = tx.dialect === 'postgres' ? await this.visibleInOrder(tx) : undefined;
+      const candidates = await pendingEvents(tx, limit, count > 1 ? { index, count } : undefined, upTo);
       const careful = mode === 'careful' || candidates.some((e) => e.attempts > 0);
       const started = performance.now();
       const budget = this.deps.settings.batchBudgetMs ?? 16;
@@ -332,6 +348,29 @@ export class Dispatcher {
     if (outcome.settled.length > 0) this.deps.onSettled?.(outcome.settled);
     if (outcome.emitted > 0) this.woken = true;
     return attempted;
+  }
+
+  /** PostgreSQL: the last batch left events that wait only for another transaction writing to the log to commit. */
+  get waitsForLogWriters(): boolean {
+    return this.holding;
+  }
+
+  /** Waits as long as the loop does before it looks at the log's writers again. */
+  pauseForLogWriters(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, this.deps.settings.logHorizonPollMs ?? 2));
+  }
+
+  /** PostgreSQL: the highest seq below which every row that will ever commit is visible (LogHorizon). */
+  private async visibleInOrder(tx: Tx): Promise<number> {
+    const step = this.horizon.advance(await logWriters(tx), performance.now());
+    this.holding = step.holding;
+    if (step.forced) {
+      this.deps.log?.('warn', 'dispatch stopped waiting for a transaction still writing to the event log; events may run in commit order, not log order', {
+        waitedMs: Math.round(step.forced.waitedMs), writers: step.forced.writers, upToSeq: step.forced.upTo,
+      });
+      this.deps.observer?.horizonForced?.();
+    }
+    return step.safe;
   }
 
   /**

@@ -189,16 +189,34 @@ export type LoggedEvent = ReturnType<typeof toStoredEvent>;
  * The oldest pending events, optionally of one partition of the subjects (PostgreSQL only: its
  * `hashtext` puts a subject in the same partition every time, whichever process asks).
  */
-export async function pendingEvents(db: SqlExecutor, limit: number, partition?: { index: number; count: number }): Promise<LoggedEvent[]> {
+export async function pendingEvents(db: SqlExecutor, limit: number, partition?: { index: number; count: number }, upToSeq?: number): Promise<LoggedEvent[]> {
+  const upTo = upToSeq === undefined ? '' : ' AND seq <= ?';
+  const bound = upToSeq === undefined ? [] : [upToSeq];
   if (partition && db.dialect === 'postgres') {
     const rows = await db.all<EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE status = 'pending' AND (hashtext(subject) & 2147483647) % ? = ? ORDER BY seq LIMIT ?`,
-      [partition.count, partition.index, limit],
+      `SELECT ${COLUMNS} FROM events WHERE status = 'pending' AND (hashtext(subject) & 2147483647) % ? = ?${upTo} ORDER BY seq LIMIT ?`,
+      [partition.count, partition.index, ...bound, limit],
     );
     return rows.map(toStoredEvent);
   }
-  const rows = await db.all<EventRow>(`SELECT ${COLUMNS} FROM events WHERE status = 'pending' ORDER BY seq LIMIT ?`, [limit]);
+  const rows = await db.all<EventRow>(`SELECT ${COLUMNS} FROM events WHERE status = 'pending'${upTo} ORDER BY seq LIMIT ?`, [...bound, limit]);
   return rows.map(toStoredEvent);
+}
+
+/**
+ * PostgreSQL: the other transactions holding a write lock on the log, and the highest seq visible,
+ * for the dispatcher's `LogHorizon`. One statement, so its snapshot (the highest seq) is taken
+ * before `pg_locks` is read: a row at or below that seq was inserted by a transaction that had
+ * committed by the snapshot or still held its lock when the locks were read. The relation lock is
+ * taken before a statement allocates any seq, and released only after its commit is visible.
+ */
+export async function logWriters(db: SqlExecutor): Promise<{ writers: string[]; maxSeq: number }> {
+  const r = await db.get<{ max_seq: string | number | null; writers: string[] | null }>(
+    `SELECT (SELECT MAX(seq) FROM events) AS max_seq,
+       (SELECT array_agg(virtualtransaction) FROM pg_locks
+         WHERE locktype = 'relation' AND relation = 'events'::regclass AND mode = 'RowExclusiveLock' AND granted AND pid <> pg_backend_pid()) AS writers`,
+  );
+  return { writers: r?.writers ?? [], maxSeq: Number(r?.max_seq ?? 0) };
 }
 
 export async function eventById(db: SqlExecutor, id: string): Promise<LoggedEvent | undefined> {

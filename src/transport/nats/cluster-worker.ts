@@ -151,7 +151,11 @@ export class ClusterWorker {
    */
   private async drainPartition(p: number): Promise<void> {
     for (let round = 0; round < 100; round++) {
-      if ((await this.dispatcher.runPartition(p, this.s.partitions)) === 0) return;
+      if ((await this.dispatcher.runPartition(p, this.s.partitions)) > 0) continue;
+      // Visible events may wait for another transaction still writing to the log below them (see
+      // LogHorizon): look again in a moment rather than nak them for a redelivery much later.
+      if (!this.dispatcher.waitsForLogWriters) return;
+      await this.dispatcher.pauseForLogWriters();
     }
   }
 
