@@ -94,9 +94,9 @@ export class PostgresStore implements Store, EventAppender {
    * trips; its commit still waits for the WAL flush (synchronous_commit stays on), so nothing is
    * acknowledged before it is durable. A larger group keeps its transaction: appended whole or not
    * at all. Duplicates are looked up after the insert either way (committed rows, on any connection).
-   * No `appendsOverlap`: one group at a time per process, because rows take their seq at insert and
-   * become visible at commit — two groups in flight could let a later seq be dispatched before an
-   * earlier one of the same subject commits.
+   * No `appendsOverlap`: one group at a time per process. Overlapping groups would be safe for log
+   * order (the dispatcher's log horizon), but on two shared cores they took in no more and processed
+   * less (docs/performance.md, round 11).
    */
   async appendEvents(rows: readonly NewEventRow[]): Promise<AppendOutcome[]> {
     if (rows.length > PG_ROWS_PER_INSERT) return this.transaction((tx) => appendEvents(tx, rows));
