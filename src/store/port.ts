@@ -34,6 +34,8 @@ export interface Tx extends SqlExecutor {
    * outlives the writes it may have seen; each transaction starts with an empty one.
    */
   readonly kept: Map<string, unknown>;
+  /** PostgreSQL: the rows of `TransactionOptions.opening`'s statements, one array per statement. */
+  readonly opened?: ReadonlyArray<ReadonlyArray<Record<string, unknown>>>;
 }
 
 export interface TransactionOptions {
@@ -45,6 +47,12 @@ export interface TransactionOptions {
    * power loss can only drop a suffix of processing, which replays to the same result.
    */
   durability?: 'durable' | 'relaxed';
+  /**
+   * PostgreSQL only: statements without parameters (values inlined by the caller, integers only)
+   * sent with BEGIN as one multi-statement query — one round trip for what would be one each. Their
+   * rows are `tx.opened`. SQLite has no round trips to save and ignores them.
+   */
+  opening?: readonly string[];
 }
 
 export interface Store {

@@ -281,6 +281,28 @@ for (const factory of storeFactories()) {
       expect(await eventById(store.read, 'gone')).toBeUndefined();
     });
 
+    it('statements sent with BEGIN (PostgreSQL): their rows in order, inside the transaction; SQLite ignores them', async () => {
+      await appendEvent(store.read, row({ id: 'before' }));
+      const opening = ["SELECT 1 AS one, 'x' AS x", "SELECT COUNT(*) AS n FROM events WHERE id = 'before'", 'SELECT pg_current_xact_id()::text AS xid'];
+      const seen = await store.transaction(async (tx) => {
+        await appendEvent(tx, row({ id: 'inside' }));
+        return { opened: tx.opened, xid: store.dialect === 'postgres' ? (await tx.get<{ xid: string }>('SELECT txid_current_if_assigned()::text AS xid'))?.xid : undefined };
+      }, { durability: 'relaxed', opening: store.dialect === 'postgres' ? opening : [] });
+      if (store.dialect === 'sqlite') {
+        expect(seen.opened).toBeUndefined();
+        return;
+      }
+      const xid = (seen.opened?.[2]?.[0] as { xid: string }).xid;
+      expect(seen.opened).toEqual([[{ one: 1, x: 'x' }], [{ n: 1 }], [{ xid }]]);
+      // The xid the opening took is the one the transaction's own statements see: the opening ran inside it.
+      expect(xid).toMatch(/^\d+$/);
+      expect(seen.xid).toBe(xid);
+      expect(await eventById(store.read, 'inside')).toBeDefined();
+      // A failing opening fails the transaction, and nothing of it stays.
+      await expect(store.transaction(async (tx) => appendEvent(tx, row({ id: 'never' })), { opening: ['SELECT 1/0'] })).rejects.toThrow();
+      expect(await eventById(store.read, 'never')).toBeUndefined();
+    });
+
     it('no oversell: 1,000 concurrent one-unit reservations against 100 units reserve exactly 100', async () => {
       await store.transaction((tx) => counted(tx, 'L1', { sku: 'SKU-1', onHand: 100 }));
       const results = await Promise.all(

@@ -49,9 +49,13 @@ export class PostgresStore implements Store, EventAppender {
       let savepointSeq = 0;
       const exec = new PgExecutor((q) => client.query(q as pg.QueryConfig));
       const kept = new Map<string, unknown>();
+      let opened: Array<Array<Record<string, unknown>>> | undefined;
       const tx: Tx = {
         dialect: 'postgres',
         kept,
+        get opened() {
+          return opened;
+        },
         run: (sql, params) => exec.run(sql, params),
         get: (sql, params) => exec.get(sql, params),
         all: (sql, params) => exec.all(sql, params),
@@ -73,7 +77,14 @@ export class PostgresStore implements Store, EventAppender {
       };
       try {
         // WAL is flushed in order: the next synchronous commit makes a relaxed one durable too.
-        await client.query(options?.durability === 'relaxed' ? RELAXED_BEGIN : 'BEGIN');
+        const begin = options?.durability === 'relaxed' ? RELAXED_BEGIN : 'BEGIN';
+        if (options?.opening?.length) {
+          // A multi-statement simple query answers one result per statement: BEGIN's (and SET's) first.
+          const results = (await client.query([begin, ...options.opening].join(';\n'))) as unknown as pg.QueryResult[];
+          opened = results.slice(results.length - options.opening.length).map((r) => r.rows);
+        } else {
+          await client.query(begin);
+        }
         const result = await fn(tx);
         await client.query('COMMIT');
         client.release();

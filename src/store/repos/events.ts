@@ -189,34 +189,50 @@ export type LoggedEvent = ReturnType<typeof toStoredEvent>;
  * The oldest pending events, optionally of one partition of the subjects (PostgreSQL only: its
  * `hashtext` puts a subject in the same partition every time, whichever process asks).
  */
-export async function pendingEvents(db: SqlExecutor, limit: number, partition?: { index: number; count: number }, upToSeq?: number): Promise<LoggedEvent[]> {
-  const upTo = upToSeq === undefined ? '' : ' AND seq <= ?';
-  const bound = upToSeq === undefined ? [] : [upToSeq];
+export async function pendingEvents(db: SqlExecutor, limit: number, partition?: { index: number; count: number }): Promise<LoggedEvent[]> {
   if (partition && db.dialect === 'postgres') {
     const rows = await db.all<EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE status = 'pending' AND (hashtext(subject) & 2147483647) % ? = ?${upTo} ORDER BY seq LIMIT ?`,
-      [partition.count, partition.index, ...bound, limit],
+      `SELECT ${COLUMNS} FROM events WHERE status = 'pending' AND (hashtext(subject) & 2147483647) % ? = ? ORDER BY seq LIMIT ?`,
+      [partition.count, partition.index, limit],
     );
     return rows.map(toStoredEvent);
   }
-  const rows = await db.all<EventRow>(`SELECT ${COLUMNS} FROM events WHERE status = 'pending'${upTo} ORDER BY seq LIMIT ?`, [...bound, limit]);
+  const rows = await db.all<EventRow>(`SELECT ${COLUMNS} FROM events WHERE status = 'pending' ORDER BY seq LIMIT ?`, [limit]);
   return rows.map(toStoredEvent);
 }
 
+const int = (n: number): number => {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return n;
+};
+
+/**
+ * PostgreSQL: `pendingEvents` as a statement without parameters (its integers inlined), to be sent
+ * with other statements in one round trip (`TransactionOptions.opening`); read its rows with
+ * `pendingFromRows`.
+ */
+export function pendingEventsStatement(limit: number, partition?: { index: number; count: number }): string {
+  const part = partition ? ` AND (hashtext(subject) & 2147483647) % ${int(partition.count)} = ${int(partition.index)}` : '';
+  return `SELECT ${COLUMNS} FROM events WHERE status = 'pending'${part} ORDER BY seq LIMIT ${int(limit)}`;
+}
+
+export const pendingFromRows = (rows: ReadonlyArray<Record<string, unknown>>): LoggedEvent[] => rows.map((r) => toStoredEvent(r as unknown as EventRow));
+
 /**
  * PostgreSQL: the other transactions holding a write lock on the log, and the highest seq visible,
- * for the dispatcher's `LogHorizon`. One statement, so its snapshot (the highest seq) is taken
- * before `pg_locks` is read: a row at or below that seq was inserted by a transaction that had
- * committed by the snapshot or still held its lock when the locks were read. The relation lock is
- * taken before a statement allocates any seq, and released only after its commit is visible.
+ * for the dispatcher's `LogHorizon` (read it with `logWritersFromRow`). One statement, so its
+ * snapshot (the highest seq) is taken before `pg_locks` is read: a row at or below that seq was
+ * inserted by a transaction that had committed by the snapshot or still held its lock when the locks
+ * were read. The relation lock is taken before a statement allocates any seq, and released only
+ * after its commit is visible. A statement of its own, so a read of pending events after it sees
+ * every commit of a writer it no longer lists.
  */
-export async function logWriters(db: SqlExecutor): Promise<{ writers: string[]; maxSeq: number }> {
-  const r = await db.get<{ max_seq: string | number | null; writers: string[] | null }>(
-    `SELECT (SELECT MAX(seq) FROM events) AS max_seq,
+export const LOG_WRITERS_STATEMENT = `SELECT (SELECT MAX(seq) FROM events) AS max_seq,
        (SELECT array_agg(virtualtransaction) FROM pg_locks
-         WHERE locktype = 'relation' AND relation = 'events'::regclass AND mode = 'RowExclusiveLock' AND granted AND pid <> pg_backend_pid()) AS writers`,
-  );
-  return { writers: r?.writers ?? [], maxSeq: Number(r?.max_seq ?? 0) };
+         WHERE locktype = 'relation' AND relation = 'events'::regclass AND mode = 'RowExclusiveLock' AND granted AND pid <> pg_backend_pid()) AS writers`;
+
+export function logWritersFromRow(r: Record<string, unknown> | undefined): { writers: string[]; maxSeq: number } {
+  return { writers: (r?.writers as string[] | null) ?? [], maxSeq: Number(r?.max_seq ?? 0) };
 }
 
 export async function eventById(db: SqlExecutor, id: string): Promise<LoggedEvent | undefined> {
