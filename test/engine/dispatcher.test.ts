@@ -124,5 +124,27 @@ for (const factory of storeFactories()) {
       // 30 × +10 and 30 × −3 applied in order never clamp at zero: 300 − 90.
       expect((await getStock(t.app.store.read, 'SKU-1', 'L1'))?.onHand).toBe(210);
     });
+
+    it('a handler reads ahead once per batch for all its events there, before it handles the first', async () => {
+      const calls: string[] = [];
+      const ahead: EventHandler = {
+        type: 'inventory.adjusted',
+        name: 'test.read-ahead',
+        async prefetch(tx, events) {
+          calls.push(`prefetch ${events.map((e) => (e.payload as { delta: number }).delta).join(',')}`);
+          tx.kept.set('test.read-ahead', true);
+        },
+        async handle({ event, tx }) {
+          calls.push(`handle ${(event.payload as { delta: number }).delta} ${tx.kept.get('test.read-ahead') === true ? 'with' : 'without'}`);
+        },
+      };
+      t = await startTestApp(factory, { handlers: (policies) => buildHandlers({ policies }).register(ahead), dispatcher: false });
+      for (const e of [location('L1'), adjust('L1', 1), adjust('L1', 2), adjust('L1', 3)]) {
+        const r = await t.app.intake.submit(e);
+        if (!r.ok) throw r.error;
+      }
+      while ((await t.app.dispatcher.runOnce()) > 0);
+      expect(calls).toEqual(['prefetch 1,2,3', 'handle 1 with', 'handle 2 with', 'handle 3 with']);
+    });
   });
 }

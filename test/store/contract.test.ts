@@ -7,7 +7,7 @@ import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
 import { getLocation, listLocations, putLocation } from '../../src/store/repos/masterdata.js';
-import { customerHistory, insertOrder, newOrderFacts, orderForErp } from '../../src/store/repos/orders.js';
+import { customerHistory, insertOrder, keepOrdersForErp, newOrderFacts, orderForErp } from '../../src/store/repos/orders.js';
 import { markAvailabilityDirty } from '../../src/store/repos/availability.js';
 import { locationSchema } from '../../src/domain/masterdata/location.js';
 
@@ -240,6 +240,32 @@ for (const factory of storeFactories()) {
         expect(await orderForErp(tx, 'ord_r')).toBeUndefined();
       });
       expect((await orderForErp(store.read, 'ord_k'))?.currency).toBe('USD');
+    });
+
+    it('a batch reads ahead what the ERP push needs of several orders, in one statement, and the push then reads nothing', async () => {
+      const order = (id: string, unitPrice: number) => ({
+        id, source: 'web', externalOrderId: `X-${id}`, state: 'allocated' as const, holdReason: null, customerId: 'c', addressKey: 'k', total: unitPrice,
+        currency: 'EUR', placedMs: 1, promisedByMs: null,
+        doc: { placed: { lines: [{ lineId: '1', sku: 's', qty: 1, unitPrice }] }, paymentStatus: 'authorized', routing: [], excludedLocationIds: [], history: [] },
+      });
+      await store.transaction(async (tx) => {
+        await insertOrder(tx, order('ord_a', 5), 'now');
+        await insertOrder(tx, order('ord_b', 7), 'now');
+      });
+      await store.transaction(async (tx) => {
+        const statements: string[] = [];
+        const counting: Tx = { ...tx, kept: tx.kept, all: (sql, p) => (statements.push(sql), tx.all(sql, p)), get: (sql, p) => (statements.push(sql), tx.get(sql, p)) };
+        await keepOrdersForErp(counting, ['ord_a', 'ord_b', 'ord_a', 'ord_missing']);
+        expect(statements).toHaveLength(1);
+        expect(await orderForErp(counting, 'ord_a')).toMatchObject({ externalOrderId: 'X-ord_a', unitPrices: new Map([['1', 5]]) });
+        expect(await orderForErp(counting, 'ord_b')).toMatchObject({ externalOrderId: 'X-ord_b', unitPrices: new Map([['1', 7]]) });
+        expect(statements).toHaveLength(1);
+        // What is kept already is not read again; an unknown order is read (and found missing) by the push itself.
+        await keepOrdersForErp(counting, ['ord_b']);
+        expect(statements).toHaveLength(1);
+        expect(await orderForErp(counting, 'ord_missing')).toBeUndefined();
+        expect(statements).toHaveLength(2);
+      });
     });
 
     it('an order\'s fraud history: the customer\'s other orders (count, average, recent) and recent orders to its address', async () => {

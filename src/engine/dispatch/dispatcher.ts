@@ -310,6 +310,7 @@ export class Dispatcher {
         candidates = await pendingEvents(tx, limit, partition);
       }
       const now = this.clock();
+      await this.prefetch(tx, candidates);
       const careful = mode === 'careful' || candidates.some((e) => e.attempts > 0);
       const started = performance.now();
       const budget = this.deps.settings.batchBudgetMs ?? 16;
@@ -364,6 +365,19 @@ export class Dispatcher {
     if (outcome.settled.length > 0) this.deps.onSettled?.(outcome.settled);
     if (outcome.emitted > 0) this.woken = true;
     return attempted;
+  }
+
+  /** Lets each handler read ahead, in one statement, what the batch's events of its type will need. */
+  private async prefetch(tx: Tx, events: readonly LoggedEvent[]): Promise<void> {
+    const byType = new Map<string, LoggedEvent[]>();
+    for (const e of events) {
+      const list = byType.get(e.type);
+      if (list) list.push(e);
+      else byType.set(e.type, [e]);
+    }
+    for (const [type, list] of byType) {
+      for (const h of this.deps.handlers.for(type)) if (h.prefetch) await h.prefetch(tx, list);
+    }
   }
 
   /** PostgreSQL: the last batch left events that wait only for another transaction writing to the log to commit. */

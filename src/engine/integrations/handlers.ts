@@ -1,7 +1,7 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { ScheduledControl } from '../orders/scheduled.js';
-import { orderById, orderForErp } from '../../store/repos/orders.js';
+import { keepOrdersForErp, orderById, orderForErp } from '../../store/repos/orders.js';
 import { getLocation, listLocations } from '../../store/repos/masterdata.js';
 import { queryStock } from '../../store/repos/stock.js';
 import { compareOrderState, compareStock } from '../../domain/integrations/reconcile.js';
@@ -19,6 +19,10 @@ function routedToErp(): EventHandler {
   return {
     type: 'order.routed',
     name: 'erp.sale_order',
+    async prefetch(tx, events) {
+      const ids = events.map((e) => (e.payload as { orderId?: unknown }).orderId).filter((id): id is string => typeof id === 'string');
+      await keepOrdersForErp(tx, ids);
+    },
     async handle(h) {
       const p = h.event.payload as { orderId: string; plan: Plan };
       const order = await orderForErp(h.tx, p.orderId);

@@ -68,12 +68,29 @@ export interface OrderForErp {
 export async function orderForErp(db: SqlExecutor, id: string): Promise<OrderForErp | undefined> {
   const kept = (db as Partial<Tx>).kept?.get(erpKey(id)) as OrderForErp | undefined;
   if (kept) return kept;
-  const lines = db.dialect === 'postgres' ? `(doc::jsonb -> 'placed' -> 'lines')::text` : `json_extract(doc, '$.placed.lines')`;
-  const r = await db.get<{ id: string; source: string; external_order_id: string; currency: string; lines: string | null }>(
-    `SELECT id, source, external_order_id, currency, ${lines} AS lines FROM orders WHERE id = ?`, [id]);
-  if (!r) return undefined;
-  return erpFacts(r.id, r.source, r.external_order_id, r.currency, JSON.parse(r.lines ?? '[]') as PlacedLine[]);
+  const r = await db.get<ErpRow>(`SELECT ${erpColumns(db)} FROM orders WHERE id = ?`, [id]);
+  return r ? fromErpRow(r) : undefined;
 }
+
+/**
+ * What the ERP push will read of these orders, read in one statement and kept for the transaction
+ * (a dispatch batch on PostgreSQL, where each order's `order.routed` runs in a later batch than
+ * its `order.placed`: one round trip per batch instead of one per order). The facts never change,
+ * so reading them ahead of the events that use them sees what those would have read.
+ */
+export async function keepOrdersForErp(tx: Tx, ids: readonly string[]): Promise<void> {
+  const missing = [...new Set(ids)].filter((id) => !tx.kept.has(erpKey(id)));
+  for (let i = 0; i < missing.length; i += 500) {
+    const chunk = missing.slice(i, i + 500);
+    const rows = await tx.all<ErpRow>(`SELECT ${erpColumns(tx)} FROM orders WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk);
+    for (const r of rows) tx.kept.set(erpKey(r.id), fromErpRow(r));
+  }
+}
+
+type ErpRow = { id: string; source: string; external_order_id: string; currency: string; lines: string | null };
+const erpColumns = (db: SqlExecutor) =>
+  `id, source, external_order_id, currency, ${db.dialect === 'postgres' ? `(doc::jsonb -> 'placed' -> 'lines')::text` : `json_extract(doc, '$.placed.lines')`} AS lines`;
+const fromErpRow = (r: ErpRow): OrderForErp => erpFacts(r.id, r.source, r.external_order_id, r.currency, JSON.parse(r.lines ?? '[]') as PlacedLine[]);
 
 type PlacedLine = { lineId: string; unitPrice: number };
 const erpFacts = (id: string, source: string, externalOrderId: string, currency: string, lines: readonly PlacedLine[]): OrderForErp => ({
