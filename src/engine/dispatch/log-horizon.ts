@@ -8,8 +8,8 @@
  * commit order, and a replay of the log, in seq order, could decide them the other way round.
  *
  * The dispatcher therefore looks, before each read of pending events, at which other transactions
- * hold a write lock on `events` (`logWriters`: their virtual transaction ids, read after the
- * statement's snapshot) and at the highest seq visible in that snapshot. Every row at or below that
+ * hold a write lock on `events` (`LOG_WRITERS_STATEMENT`: their virtual transaction ids, read after
+ * the statement's snapshot) and at the highest seq visible in that snapshot. Every row at or below that
  * seq was inserted before the snapshot, by a transaction that had committed by then (visible) or was
  * holding its lock then (a writer in the list). So:
  *   - no writer in the list: everything up to that seq is visible to any later statement;
