@@ -294,6 +294,27 @@ for (const factory of storeFactories()) {
       expect((await newOrderFacts(store.read, 'app', 'o2', 'c-1', 'B', T, 3_600_000, 600_000, 'o2')).known).toBe(false); // another channel's o2
     });
 
+    it('a new order\'s facts bring the stock of its skus, as stockOfSkus reads it, in the same statement', async () => {
+      await store.transaction(async (tx) => {
+        await counted(tx, 'L2', { sku: 'B', onHand: 4, protected: 1 });
+        await counted(tx, 'L1', { sku: 'B', onHand: 2, safetyStock: 1 });
+        await counted(tx, 'L1', { sku: 'A', onHand: 7 });
+        await counted(tx, 'L1', { sku: 'Z', onHand: 9 }); // not asked for
+        expect(await reserveIfSellable(tx, 'A', 'L1', 3, 'now')).toBe(true);
+      });
+      const statements: string[] = [];
+      const read = store.read;
+      const counting = { dialect: read.dialect, run: read.run.bind(read), all: read.all.bind(read), get: (sql: string, p?: readonly unknown[]) => (statements.push(sql), read.get(sql, p)) } as typeof read;
+      const facts = await newOrderFacts(counting, 'web', 'o9', 'c-1', 'A', 1, 60_000, 60_000, 'o9', ['B', 'A', 'B', 'none']);
+      expect(statements).toHaveLength(1);
+      expect(facts.known).toBe(false);
+      expect(facts.stock).toEqual(await stockOfSkus(store.read, ['B', 'A', 'none']));
+      expect(facts.stock?.map((l) => `${l.sku}@${l.locationId}:${l.onHand}/${l.reserved}/${l.protected}/${l.safetyStock}`)).toEqual(['A@L1:7/3/0/0', 'B@L1:2/0/0/1', 'B@L2:4/0/1/0']);
+      // Skus with no stock anywhere: an empty list, not a missing one; no skus asked: no stock read.
+      expect((await newOrderFacts(store.read, 'web', 'o9', 'c-1', 'A', 1, 60_000, 60_000, 'o9', ['none'])).stock).toEqual([]);
+      expect((await newOrderFacts(store.read, 'web', 'o9', 'c-1', 'A', 1, 60_000, 60_000, 'o9')).stock).toBeUndefined();
+    });
+
     it('a failed transaction leaves nothing and runs no after-commit hook', async () => {
       let hook = false;
       await expect(

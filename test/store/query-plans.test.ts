@@ -75,10 +75,11 @@ describe('query plans of hot statements (SQLite)', () => {
     expect(history).toContain('orders_customer');
     expect(history).toContain('orders_address');
     expect(history).not.toMatch(FULL_SCAN);
-    const [facts] = await plansOf((db) => newOrderFacts(db, 'web', 'A-1', 'c-1', 'addr', Date.now(), 60_000, 60_000, 'ord_1'));
+    const [facts] = await plansOf((db) => newOrderFacts(db, 'web', 'A-1', 'c-1', 'addr', Date.now(), 60_000, 60_000, 'ord_1', ['A', 'B']));
     expect(facts).toContain('orders_customer');
     expect(facts).toContain('orders_address');
     expect(facts).toMatch(/sqlite_autoindex_orders_\d \(source=\? AND external_order_id=\?\)/);
+    expect(facts).toMatch(/sqlite_autoindex_stock_1 \(sku=\?\)/);
     expect(facts).not.toMatch(FULL_SCAN);
   });
 

@@ -9,6 +9,7 @@ import { customerHistory, newOrderFacts, orderByExternal, fulfilmentsOfOrder, se
 import { addressKey, orderIdFor, orderSubject } from './identity.js';
 import { moveOrder, newOrder, persistOrder } from './transition.js';
 import { routeAndReserve } from './routing.js';
+import type { StockLevel } from '../../domain/inventory/stock.js';
 import { releaseReservations } from './release.js';
 
 async function historyFor(h: HandlerContext, order: OrderRecord, policy: OrdersPolicy) {
@@ -22,7 +23,7 @@ async function historyFor(h: HandlerContext, order: OrderRecord, policy: OrdersP
  * Validation, then (when it passes) routing: the path of a new order and of a cleared hold. A new
  * order brings its history, read with the duplicate check (newOrderFacts).
  */
-async function validateAndRoute(h: HandlerContext, policies: PolicyBook, order: OrderRecord, history?: CustomerHistory): Promise<void> {
+async function validateAndRoute(h: HandlerContext, policies: PolicyBook, order: OrderRecord, history?: CustomerHistory, stock?: readonly StockLevel[]): Promise<void> {
   const policy = await policies.get('orders', h.tx);
   const p = order.doc.placed as unknown as OrderPlacedPayload;
   const decision = validateOrder({ ...p, payment: { ...p.payment, status: order.doc.paymentStatus as never } }, history ?? (await historyFor(h, order, policy)), policy, h.decision);
@@ -35,7 +36,7 @@ async function validateAndRoute(h: HandlerContext, policies: PolicyBook, order: 
   }
   h.emit({ type: 'order.validated', subject, payload: { orderId: order.id, fraudScore: decision.fraud.score, policyVersion: decision.policyVersion } });
   moveOrder(h, order, 'validated', policy);
-  await routeAndReserve(h, policies, order, 'new order');
+  await routeAndReserve(h, policies, order, 'new order', undefined, undefined, stock);
 }
 
 export function orderHandlers(policies: PolicyBook): EventHandler[] {
@@ -51,6 +52,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
       const facts = await newOrderFacts(
         h.tx, h.event.source, p.externalOrderId, p.customer.id, address, h.decision.now,
         policy.fraud.customerVelocity.windowMinutes * 60_000, policy.fraud.addressVelocity.windowMinutes * 60_000, id,
+        p.lines.map((l) => l.sku), // the stock routing will read, in the same statement
       );
       if (facts.known) return;
       const order: OrderRecord = newOrder({
@@ -68,7 +70,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
         doc: { placed: p as unknown as Record<string, unknown>, paymentStatus: p.payment.status, routing: [], excludedLocationIds: [], history: [{ at: h.decision.now, from: 'none', to: 'received', eventId: h.event.id }] },
       });
       h.audit({ action: 'order.received', subject: orderSubject(order.source, order.externalOrderId), after: { state: 'received', total: order.total } });
-      await validateAndRoute(h, policies, order, facts.history);
+      await validateAndRoute(h, policies, order, facts.history, facts.stock);
       await persistOrder(h, order);
     },
   };

@@ -11,6 +11,7 @@ import { loadSourcingSnapshot, localDay } from './snapshot.js';
 import { addFulfilment, addReservations, moveOrder } from './transition.js';
 import { orderSubject } from './identity.js';
 import { getLocation } from '../../store/repos/masterdata.js';
+import type { StockLevel } from '../../domain/inventory/stock.js';
 
 export function orderToSource(order: OrderRecord, lines?: readonly LineToSource[]): OrderToSource {
   const p = order.doc.placed as unknown as OrderPlacedPayload;
@@ -49,12 +50,14 @@ export async function routeAndReserve(
   h: HandlerContext, policies: PolicyBook, order: OrderRecord, why: string, lines?: readonly LineToSource[],
   /** After the protected-stock approval: `approved` may take protected stock, `refused` may not ask again. */
   protectedStock?: { approvalId: string; outcome: 'approved' | 'refused' },
+  /** The lines' stock as read in this transaction with nothing written since (a new order's facts). */
+  stock?: readonly StockLevel[],
 ): Promise<RoutingDecision> {
   const active = await policies.get('sourcing', h.tx);
   const sourcing = protectedStock?.outcome === 'refused' ? { ...active, protectedStock: 'skip' as const } : active;
   const orders = await policies.get('orders', h.tx);
   const request = orderToSource(order, lines);
-  const snapshot = await loadSourcingSnapshot(h.tx, request.lines.map((l) => l.sku), order.doc.excludedLocationIds, h.decision.now);
+  const snapshot = await loadSourcingSnapshot(h.tx, request.lines.map((l) => l.sku), order.doc.excludedLocationIds, h.decision.now, stock);
   const decision = routeOrder(request, snapshot, sourcing, h.decision);
   order.doc.routing.push(routingRecord(decision, why));
   const subject = orderSubject(order.source, order.externalOrderId);

@@ -4,6 +4,7 @@ import { listLocations } from '../../store/repos/masterdata.js';
 import { stockOfSkus } from '../../store/repos/stock.js';
 import { capacityUsed } from '../../store/repos/orders.js';
 import type { Location } from '../../domain/masterdata/location.js';
+import type { StockLevel } from '../../domain/inventory/stock.js';
 
 /** A location's local calendar day at `nowMs` (capacity is counted per local day). */
 export function localDay(nowMs: number, utcOffsetMinutes: number): string {
@@ -26,18 +27,22 @@ export function toSourcingLocation(l: Location, usedToday: number): SourcingLoca
   };
 }
 
-/** Everything the router may look at, read in the handler's transaction. */
-export async function loadSourcingSnapshot(db: SqlExecutor, skus: readonly string[], excludedLocationIds: readonly string[], nowMs: number): Promise<SourcingSnapshot> {
+/**
+ * Everything the router may look at, read in the handler's transaction; `stock`, when given, is the
+ * skus' stock read already in it (as stockOfSkus, nothing written since).
+ */
+export async function loadSourcingSnapshot(
+  db: SqlExecutor, skus: readonly string[], excludedLocationIds: readonly string[], nowMs: number, stock?: readonly StockLevel[],
+): Promise<SourcingSnapshot> {
   const locations = await listLocations(db);
   const days = new Map<string, Map<string, number>>();
   for (const l of locations) {
     const day = localDay(nowMs, l.utcOffsetMinutes);
     if (!days.has(day)) days.set(day, await capacityUsed(db, day));
   }
-  const stock = await stockOfSkus(db, skus);
   return {
     locations: locations.map((l) => toSourcingLocation(l, days.get(localDay(nowMs, l.utcOffsetMinutes))?.get(l.id) ?? 0)),
-    stock,
+    stock: stock ?? (await stockOfSkus(db, skus)),
     excludedLocationIds,
     inbound: [],
   };

@@ -1,6 +1,8 @@
 import type { SqlExecutor, Tx } from '../port.js';
 import { whereEquals } from './filters.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
+import { stockOfSkusColumn, stockOfSkusFrom } from './stock.js';
+import type { StockLevel } from '../../domain/inventory/stock.js';
 import type { OrderState, HoldReason, FulfilmentState } from '../../domain/orders/index.js';
 
 /** The order as stored: a few indexed columns plus the document the API shows. */
@@ -204,7 +206,8 @@ const HISTORY_SQL = (extra = '') => `SELECT COUNT(*) AS n, AVG(total) AS avg, SU
        (SELECT COUNT(*) FROM orders a WHERE a.address_key = ? AND a.placed_ms >= ? AND a.id <> ?) AS to_address${extra}
      FROM orders WHERE customer_id = ? AND id <> ?`;
 const PLAIN_HISTORY_SQL = HISTORY_SQL();
-const NEW_ORDER_FACTS_SQL = HISTORY_SQL(',\n       (SELECT COUNT(*) FROM orders k WHERE k.source = ? AND k.external_order_id = ?) AS known');
+const KNOWN_COLUMN = ',\n       (SELECT COUNT(*) FROM orders k WHERE k.source = ? AND k.external_order_id = ?) AS known';
+const NEW_ORDER_FACTS_SQL = HISTORY_SQL(KNOWN_COLUMN);
 
 const toHistory = (c: HistoryRow | undefined): CustomerHistory => ({
   priorOrderCount: Number(c?.n ?? 0),
@@ -221,18 +224,22 @@ export async function customerHistory(db: SqlExecutor, customerId: string, addre
 /**
  * What a newly placed order needs before it is decided, in one statement (on PostgreSQL a statement
  * is a round trip): whether the channel's order is known already (a resend under a new event id),
- * and the customer's and address's history as customerHistory gives it.
+ * the customer's and address's history as customerHistory gives it, and — given its skus — the
+ * stock the router will read (as stockOfSkus; absent when not asked or over 500 skus). Nothing the
+ * handler does before routing writes stock, so routing on it sees what it would have read itself.
  */
 export async function newOrderFacts(
   db: SqlExecutor, source: string, externalOrderId: string, customerId: string, addressKey: string,
-  nowMs: number, customerWindowMs: number, addressWindowMs: number, orderId: string,
-): Promise<{ known: boolean; history: CustomerHistory }> {
-  const r = await db.get<HistoryRow & { known: number }>(NEW_ORDER_FACTS_SQL, [
+  nowMs: number, customerWindowMs: number, addressWindowMs: number, orderId: string, skus?: readonly string[],
+): Promise<{ known: boolean; history: CustomerHistory; stock?: StockLevel[] }> {
+  const stock = skus ? stockOfSkusColumn(db, skus) : null;
+  const r = await db.get<HistoryRow & { known: number; stock?: string | null }>(stock ? HISTORY_SQL(`${KNOWN_COLUMN},\n       ${stock.sql} AS stock`) : NEW_ORDER_FACTS_SQL, [
     nowMs - customerWindowMs, addressKey, nowMs - addressWindowMs, orderId, // as in customerHistory
     source, externalOrderId, // the known order, if any
+    ...(stock?.params ?? []), // the stock of its skus
     customerId, orderId,
   ]);
-  return { known: Number(r?.known ?? 0) > 0, history: toHistory(r) };
+  return { known: Number(r?.known ?? 0) > 0, history: toHistory(r), ...(stock ? { stock: stockOfSkusFrom(r?.stock) } : {}) };
 }
 
 export interface FulfilmentRecord {
