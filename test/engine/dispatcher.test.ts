@@ -144,7 +144,14 @@ for (const factory of storeFactories()) {
         if (!r.ok) throw r.error;
       }
       while ((await t.app.dispatcher.runOnce()) > 0);
-      expect(calls).toEqual(['prefetch 1,2,3', 'handle 1 with', 'handle 2 with', 'handle 3 with']);
+      expect(calls[0]).toBe('prefetch 1,2,3');
+      expect(calls.filter((c) => c.startsWith('handle'))).toEqual(['handle 1 with', 'handle 2 with', 'handle 3 with']);
+      // A batch that ran out of time before all three reads ahead again, for exactly those it left.
+      const handled: string[] = [];
+      for (const c of calls) {
+        if (c.startsWith('handle')) handled.push(c.split(' ')[1]!);
+        else expect(c).toBe(`prefetch ${['1', '2', '3'].filter((d) => !handled.includes(d)).join(',')}`);
+      }
     });
   });
 }
