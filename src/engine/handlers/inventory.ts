@@ -2,7 +2,7 @@ import type { EventHandler } from '../dispatch/handler.js';
 import { inventoryAdjusted, inventorySnapshot, type InventoryAdjustedPayload, type InventorySnapshotPayload } from '../../domain/inventory/events.js';
 import { applyAdjustment, countedLevels } from '../../domain/inventory/stock.js';
 import { getLocation } from '../../store/repos/masterdata.js';
-import { countedStockAt, getStock, putCounted, setOnHand } from '../../store/repos/stock.js';
+import { countedStockAt, getStock, keepCountedStock, putCounted, setOnHand } from '../../store/repos/stock.js';
 import { DomainError } from '../../domain/errors.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 
@@ -17,6 +17,17 @@ async function requireLocation(tx: Parameters<EventHandler['handle']>[0]['tx'], 
 export const inventorySnapshotHandler: EventHandler = {
   type: inventorySnapshot.type,
   name: 'inventory.snapshot',
+  async prefetch(tx, events) {
+    // The batch's counts read what they hold in one statement (PostgreSQL; see keepCountedStock).
+    // Payloads were checked at intake; anything unexpected is left for its own handler to refuse.
+    const counts: Array<{ locationId: string; skus: string[] }> = [];
+    for (const e of events) {
+      const p = e.payload as Partial<InventorySnapshotPayload> | null;
+      if (typeof p?.locationId !== 'string' || !Array.isArray(p.counts)) continue;
+      counts.push({ locationId: p.locationId, skus: p.counts.map((c) => c.sku).filter((sku): sku is string => typeof sku === 'string') });
+    }
+    await keepCountedStock(tx, counts);
+  },
   async handle({ tx, event, audit }) {
     const p = event.payload as InventorySnapshotPayload;
     const { known, held } = await countedStockAt(tx, p.locationId, p.counts.map((c) => c.sku));

@@ -3,10 +3,11 @@ import type { PolicyBook } from '../policy-book.js';
 import { DomainError } from '../../domain/errors.js';
 import { transitionPurchaseOrder, type PurchaseOrderCommand, type PurchaseOrderState } from '../../domain/procurement/purchase-order.js';
 import { stockIncreasesOf } from '../../domain/procurement/receipt.js';
+import { addOnHand } from '../../store/repos/stock.js';
 import type { PoConfirmedPayload, PoDelayedPayload, PoReceivedPayload } from '../../domain/procurement/events.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
-import { addOnHand, insertPurchaseOrder, purchaseOrderById, savePurchaseOrder, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
+import { insertPurchaseOrder, purchaseOrderById, savePurchaseOrder, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
 import { requestApproval } from '../approvals/request.js';
 
 export const poSubject = (id: string) => `po:${id}`;

@@ -3,10 +3,10 @@ import type { PolicyBook } from '../policy-book.js';
 import { isRole, type Role } from '../../domain/roles.js';
 import { requiredPurchaseApprovals } from '../../domain/procurement/approvals.js';
 import type { PurchaseRecommendation, TransferRecommendation } from '../../domain/replenishment/types.js';
-import { reserveIfSellable, consumeReserved } from '../../store/repos/stock.js';
+import { addOnHand, reserveIfSellable, consumeReserved } from '../../store/repos/stock.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import {
-  addOnHand, insertTransfer, moveRecommendation, moveTransfer, recommendationById, supplierTermsOf, transferById,
+  insertTransfer, moveRecommendation, moveTransfer, recommendationById, supplierTermsOf, transferById,
   type PurchaseOrderApproval, type PurchaseOrderRecord, type RecommendationRecord,
 } from '../../store/repos/replenishment.js';
 import { createPurchaseOrder, submitDraft } from './purchase-orders.js';

@@ -418,17 +418,6 @@ export async function moveTransfer(db: SqlExecutor, id: string, from: TransferRe
   return r.changes === 1;
 }
 
-// ---------------------------------------------------------------- stock
-
-/** Receipts add to on-hand in one statement (no read-modify-write across concurrent receipts). */
-export async function addOnHand(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
-  await db.run(
-    `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at) VALUES (?, ?, ?, 0, 0, 0, ?)
-     ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = stock.on_hand + excluded.on_hand, updated_at = excluded.updated_at`,
-    [sku, locationId, qty, at],
-  );
-}
-
 // ---------------------------------------------------------------- forecast error
 
 /** The number of series the day's backtest covered; undefined when it has not run that day. */

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../port.js';
+import type { SqlExecutor, Tx } from '../port.js';
 import type { CountedLevel, StockLevel } from '../../domain/inventory/stock.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
 import { markAvailabilityDirty, noteMarkedDirty, PG_REMARK_DIRTY } from './availability.js';
@@ -35,6 +35,14 @@ export async function getStock(db: SqlExecutor, sku: string, locationId: string)
 export async function countedStockAt(db: SqlExecutor, locationId: string, skus: readonly string[]): Promise<{ known: boolean; held: Map<string, StockLevel> }> {
   const unique = [...new Set(skus)];
   const held = new Map<string, StockLevel>();
+  const ahead = keptCounts(db, locationId);
+  if (ahead && unique.every((sku) => ahead.skus.has(sku))) {
+    for (const sku of unique) {
+      const level = ahead.held.get(sku);
+      if (level) held.set(sku, level);
+    }
+    return { known: true, held };
+  }
   let known = false;
   for (let i = 0; i === 0 || i < unique.length; i += 500) {
     const chunk = unique.slice(i, i + 500);
@@ -48,6 +56,65 @@ export async function countedStockAt(db: SqlExecutor, locationId: string, skus: 
     for (const level of unpack(r?.rows)) held.set(level.sku, level);
   }
   return { known, held };
+}
+
+/**
+ * What a batch's stock counts will read (countedStockAt), read ahead in one statement and kept for
+ * the transaction: on PostgreSQL each count's own read was one of its two round trips. Only known
+ * locations are kept (an unknown one is read, and refused, by its own count: it may be created by an
+ * event earlier in the batch). Every write to a location's stock in the transaction drops what is
+ * kept of that location (forgetCountedAt, called by each writer below), so a count reads what an
+ * earlier event of the batch wrote; a savepoint's rollback drops everything kept. SQLite has no round
+ * trip to save: nothing is read ahead there. Past `KEEP_COUNTED_PAIRS` skus × locations the rest
+ * read for themselves (a full count of a large store is one event of its own).
+ */
+export async function keepCountedStock(tx: Tx, counts: ReadonlyArray<{ locationId: string; skus: readonly string[] }>): Promise<void> {
+  if (tx.dialect !== 'postgres') return;
+  const wanted = new Map<string, Set<string>>();
+  let pairs = 0;
+  for (const { locationId, skus } of counts) {
+    if (tx.kept.has(COUNTED + locationId)) continue;
+    const set = wanted.get(locationId) ?? new Set<string>();
+    const before = set.size;
+    for (const sku of skus) set.add(sku);
+    if (pairs + set.size - before > KEEP_COUNTED_PAIRS) break;
+    pairs += set.size - before;
+    wanted.set(locationId, set);
+  }
+  if (wanted.size === 0) return;
+  const pairLocations: string[] = [];
+  const pairSkus: string[] = [];
+  for (const [locationId, skus] of wanted) {
+    for (const sku of skus) {
+      pairLocations.push(locationId);
+      pairSkus.push(sku);
+    }
+  }
+  const r = await tx.get<{ known: string; rows: string }>(KEEP_COUNTED_SQL, [[...wanted.keys()], pairLocations, pairSkus]);
+  const known = new Set(JSON.parse(r?.known ?? '[]') as string[]);
+  for (const [locationId, skus] of wanted) {
+    if (known.has(locationId)) tx.kept.set(COUNTED + locationId, { skus, held: new Map() } satisfies KeptCounts);
+  }
+  for (const level of unpack(r?.rows)) keptCounts(tx, level.locationId)?.held.set(level.sku, level);
+}
+
+const KEEP_COUNTED_PAIRS = 10_000;
+const KEEP_COUNTED_SQL = `SELECT
+  (SELECT COALESCE(json_agg(id), '[]'::json)::text FROM locations WHERE id = ANY(?::text[])) AS known,
+  (SELECT COALESCE(json_agg(json_build_array(s.sku, s.location_id, s.on_hand, s.reserved, s.protected, s.safety_stock)), '[]'::json)::text
+     FROM unnest(?::text[], ?::text[]) AS w (location_id, sku) JOIN stock s ON s.location_id = w.location_id AND s.sku = w.sku) AS rows`;
+
+/** A location's counted skus as read ahead: which skus were asked for, and the rows of those that exist. */
+interface KeptCounts {
+  skus: ReadonlySet<string>;
+  held: Map<string, StockLevel>;
+}
+const COUNTED = 'counted-stock:';
+const keptCounts = (db: SqlExecutor, locationId: string) => (db as Partial<Tx>).kept?.get(COUNTED + locationId) as KeptCounts | undefined;
+
+/** Called by every writer of a location's stock: what was read ahead of it is no longer what is held. */
+function forgetCountedAt(db: SqlExecutor, locationId: string): void {
+  (db as Partial<Tx>).kept?.delete(COUNTED + locationId);
 }
 
 /**
@@ -144,6 +211,7 @@ export async function queryStock(db: SqlExecutor, q: StockQuery): Promise<StockL
  * mark: one round trip instead of two), on SQLite as a statement of its own (no round trip to save).
  */
 export async function putCounted(db: SqlExecutor, locationId: string, levels: readonly CountedLevel[], at: string, dirtySinceMs?: number): Promise<void> {
+  forgetCountedAt(db, locationId);
   const markTogether = dirtySinceMs !== undefined && db.dialect === 'postgres';
   for (const chunk of rowChunks(levels, db.dialect)) {
     const params: unknown[] = [];
@@ -167,6 +235,7 @@ const PUT_COUNTED_AND_MARK_SQL = multiRowSql(`WITH written AS (${PUT_COUNTED_HEA
   INSERT INTO availability_dirty (sku, since_ms) SELECT sku, ? FROM written ${PG_REMARK_DIRTY}`);
 
 export async function setOnHand(db: SqlExecutor, sku: string, locationId: string, onHand: number, at: string): Promise<void> {
+  forgetCountedAt(db, locationId);
   await db.run(
     `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at) VALUES (?, ?, ?, 0, 0, 0, ?)
      ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at`,
@@ -179,6 +248,7 @@ export async function setOnHand(db: SqlExecutor, sku: string, locationId: string
  * re-checks the condition under the row lock, so concurrent reservations can never oversell.
  */
 export async function reserveIfSellable(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<boolean> {
+  forgetCountedAt(db, locationId);
   const r = await db.run(
     `UPDATE stock SET reserved = reserved + ?, updated_at = ? WHERE sku = ? AND location_id = ? AND on_hand - reserved - protected >= ?`,
     [qty, at, sku, locationId, qty],
@@ -205,6 +275,7 @@ export async function reserveAllIfSellable(db: SqlExecutor, wants: ReadonlyArray
     else byKey.set(key, { ...w });
   }
   const all = [...byKey.values()];
+  for (const w of all) forgetCountedAt(db, w.locationId);
   if (db.dialect === 'sqlite') {
     for (const w of all) if (!(await reserveIfSellable(db, w.sku, w.locationId, w.qty, at))) return false;
     if (dirtySinceMs !== undefined) await markAvailabilityDirty(db, all.map((w) => w.sku), dirtySinceMs);
@@ -245,6 +316,7 @@ const RESERVE_ALL_AND_MARK_SQL = multiRowSql(`WITH reserved AS (${RESERVE_ALL_HE
  * the rest still sellable, re-checked under the row lock.
  */
 export async function reserveIncludingProtected(db: SqlExecutor, sku: string, locationId: string, qty: number, protectedQty: number, at: string): Promise<boolean> {
+  forgetCountedAt(db, locationId);
   const r = await db.run(
     `UPDATE stock SET reserved = reserved + ?, protected = protected - ?, updated_at = ?
      WHERE sku = ? AND location_id = ? AND protected >= ? AND on_hand - reserved - protected >= ?`,
@@ -258,6 +330,7 @@ export async function reserveIncludingProtected(db: SqlExecutor, sku: string, lo
  * stays ≥ 0 (one conditional statement). False: not enough unreserved stock, nothing changed.
  */
 export async function writeOffStock(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<boolean> {
+  forgetCountedAt(db, locationId);
   const r = await db.run(
     // protected never exceeds what is left (on_hand − qty ≥ reserved ≥ 0 by the condition).
     `UPDATE stock SET on_hand = on_hand - ?, protected = CASE WHEN protected > on_hand - ? THEN on_hand - ? ELSE protected END, updated_at = ?
@@ -268,6 +341,7 @@ export async function writeOffStock(db: SqlExecutor, sku: string, locationId: st
 }
 
 export async function releaseReserved(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
+  forgetCountedAt(db, locationId);
   await db.run(
     `UPDATE stock SET reserved = CASE WHEN reserved >= ? THEN reserved - ? ELSE 0 END, updated_at = ? WHERE sku = ? AND location_id = ?`,
     [qty, qty, at, sku, locationId],
@@ -276,9 +350,20 @@ export async function releaseReserved(db: SqlExecutor, sku: string, locationId: 
 
 /** A shipment takes reserved units off the shelf: on-hand and reserved both drop by qty. */
 export async function consumeReserved(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
+  forgetCountedAt(db, locationId);
   await db.run(
     `UPDATE stock SET on_hand = CASE WHEN on_hand >= ? THEN on_hand - ? ELSE 0 END,
        reserved = CASE WHEN reserved >= ? THEN reserved - ? ELSE 0 END, updated_at = ? WHERE sku = ? AND location_id = ?`,
     [qty, qty, qty, qty, at, sku, locationId],
+  );
+}
+
+/** Receipts add to on-hand in one statement (no read-modify-write across concurrent receipts). */
+export async function addOnHand(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
+  forgetCountedAt(db, locationId);
+  await db.run(
+    `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at) VALUES (?, ?, ?, 0, 0, 0, ?)
+     ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = stock.on_hand + excluded.on_hand, updated_at = excluded.updated_at`,
+    [sku, locationId, qty, at],
   );
 }
