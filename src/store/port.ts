@@ -36,6 +36,22 @@ export interface Tx extends SqlExecutor {
   readonly kept: Map<string, unknown>;
   /** PostgreSQL: the rows of `TransactionOptions.opening`'s statements, one array per statement. */
   readonly opened?: ReadonlyArray<ReadonlyArray<Record<string, unknown>>>;
+  /**
+   * PostgreSQL: runs `flush` just before this transaction's next statement, savepoint or commit — a
+   * write held back so that several go out as one statement (a batch's stock counts, one round trip
+   * instead of one each). Every later statement of the transaction still sees it; a savepoint rolled
+   * back drops what was held in it. If the flush fails, the statement that set it off fails with
+   * HeldWriteFailed (the transaction is lost, and that statement is not at fault). Absent on SQLite,
+   * where a statement is no round trip.
+   */
+  beforeNextStatement?(flush: () => Promise<void>): void;
+}
+
+/** A write held back by `Tx.beforeNextStatement` failed when it went out. */
+export class HeldWriteFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`a held-back write failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
 }
 
 export interface TransactionOptions {

@@ -125,6 +125,44 @@ for (const factory of storeFactories()) {
       expect((await getStock(t.app.store.read, 'SKU-1', 'L1'))?.onHand).toBe(210);
     });
 
+    it('a held-back write that fails is charged to the event that held it, not to the one whose statement sent it', async () => {
+      // On PostgreSQL the handler holds a write back (Tx.beforeNextStatement) that fails when it goes
+      // out — with the next event's first statement, or at the batch's end; SQLite holds nothing back,
+      // so there the handler fails at once. Either way the same event must end dead, the others not.
+      const holding: EventHandler = {
+        type: 'inventory.adjusted',
+        name: 'test.held-write',
+        async handle({ event, tx }) {
+          if ((event.payload as { delta: number }).delta !== 13) return;
+          if (!tx.beforeNextStatement) throw new Error('unlucky count');
+          tx.beforeNextStatement(async () => {
+            await tx.run('SELECT 1 / (SELECT COUNT(*) - COUNT(*) FROM locations) AS x');
+          });
+        },
+      };
+      t = await startTestApp(factory, {
+        handlers: (policies) => buildHandlers({ policies }).register(holding), dispatcher: false,
+        config: { dispatch: { maxAttempts: 1, batchSize: 100, batchBudgetMs: 10_000 } },
+      });
+      const submit = async (e: Record<string, unknown>) => {
+        const r = await t.app.intake.submit(e);
+        if (!r.ok) throw r.error;
+        return r.eventId;
+      };
+      for (const id of ['L1', 'L2', 'L3', 'L4', 'L5', 'L6']) await submit(location(id));
+      while ((await t.app.dispatcher.runOnce()) > 0);
+      // The failing event in the middle of the batch (sent by the next event's read), then last (sent at its end).
+      const ids = [await submit(adjust('L1', 1)), await submit(adjust('L2', 13)), await submit(adjust('L3', 2))];
+      while ((await t.app.dispatcher.runOnce()) > 0);
+      ids.push(await submit(adjust('L4', 3)), await submit(adjust('L5', 4)), await submit(adjust('L6', 13)));
+      while ((await t.app.dispatcher.runOnce()) > 0);
+      const events = await Promise.all(ids.map((id) => eventById(t.app.store.read, id)));
+      expect(events.map((e) => e?.status)).toEqual(['processed', 'dead', 'processed', 'processed', 'processed', 'dead']);
+      expect(events[1]?.lastError).toMatch(factory.name === 'sqlite' ? /unlucky count/ : /held-back write failed: division by zero/);
+      const onHand = async (l: string) => (await getStock(t.app.store.read, 'SKU-1', l))?.onHand;
+      expect([await onHand('L1'), await onHand('L2'), await onHand('L3'), await onHand('L4'), await onHand('L5'), await onHand('L6')]).toEqual([1, undefined, 2, 3, 4, undefined]);
+    });
+
     it('a handler reads ahead once per batch for all its events there, before it handles the first', async () => {
       const calls: string[] = [];
       const ahead: EventHandler = {

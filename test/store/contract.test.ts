@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import type { Store, Tx } from '../../src/store/port.js';
+import { HeldWriteFailed, type Store, type Tx } from '../../src/store/port.js';
 import { appendEvent, appendEvents, eventById, isEventAppender, type NewEventRow } from '../../src/store/repos/events.js';
 import {
   addOnHand, consumeReserved, countedStockAt, getStock, keepCountedStock, putCounted, releaseReserved, reserveAllIfSellable, reserveIfSellable,
@@ -293,6 +293,49 @@ for (const factory of storeFactories()) {
           if ((error as Error).message !== 'roll back') throw error;
         });
       }
+    });
+
+    it('counts\' writes on PostgreSQL wait for the transaction\'s next statement and go out together; the result is that of writing each at once', async () => {
+      await store.transaction(async (tx) => {
+        await putLocation(tx, location('L1', 'One'), 'now', 'e1');
+        await putLocation(tx, location('L2', 'Two'), 'now', 'e2');
+        await counted(tx, 'L1', { sku: 'A', onHand: 1 });
+        expect(await reserveIfSellable(tx, 'A', 'L1', 1, 'now')).toBe(true);
+      });
+      const pg = store.dialect === 'postgres';
+      const dirty = () => store.read.all<{ sku: string; since_ms: number }>('SELECT sku, since_ms FROM availability_dirty ORDER BY sku');
+      const before = await dirty();
+      await store.transaction(async (tx) => {
+        const statements: string[] = [];
+        const counting: Tx = { ...tx, kept: tx.kept, run: (sql, p) => (statements.push(sql), tx.run(sql, p)), get: (sql, p) => (statements.push(sql), tx.get(sql, p)), all: (sql, p) => (statements.push(sql), tx.all(sql, p)) };
+        await putCounted(counting, 'L1', [{ sku: 'A', onHand: 5, protected: 1, safetyStock: 0 }], 'now', 100);
+        await putCounted(counting, 'L2', [{ sku: 'A', onHand: 6, protected: 0, safetyStock: 0 }, { sku: 'B', onHand: 2, protected: 0, safetyStock: 1 }], 'now', 50);
+        await putCounted(counting, 'L1', [{ sku: 'A', onHand: 7, protected: 2, safetyStock: 0 }], 'now', 40); // the same row again
+        expect(statements).toHaveLength(pg ? 0 : 5); // SQLite: three upserts and two marks (A is marked already)
+        // Any statement sends them first, all in one: this read sees them.
+        expect(await getStock(counting, 'A', 'L1')).toMatchObject({ onHand: 7, reserved: 1, protected: 2 });
+        expect(statements).toHaveLength(pg ? 2 : 6);
+        // A savepoint rolled back takes what was held in it along.
+        await tx.savepoint(async () => {
+          await putCounted(counting, 'L2', [{ sku: 'C', onHand: 9, protected: 0, safetyStock: 0 }], 'now', 60);
+          throw new Error('changed my mind');
+        }).catch(() => undefined);
+        expect(await getStock(tx, 'C', 'L2')).toBeUndefined();
+        // Held last, sent with the commit.
+        await putCounted(counting, 'L2', [{ sku: 'D', onHand: 4, protected: 0, safetyStock: 0 }], 'now', 70);
+      });
+      expect(await getStock(store.read, 'A', 'L2')).toMatchObject({ onHand: 6, reserved: 0 });
+      expect(await getStock(store.read, 'B', 'L2')).toMatchObject({ onHand: 2, safetyStock: 1 });
+      expect(await getStock(store.read, 'D', 'L2')).toMatchObject({ onHand: 4 });
+      // Marked at the time of the first count that marked each sku, as marks written one by one are.
+      expect((await dirty()).filter((d) => !before.some((b) => b.sku === d.sku)).map((d) => [d.sku, Number(d.since_ms)])).toEqual([['A', 100], ['B', 50], ['D', 70]]);
+      if (!pg) return;
+      // A held write that fails fails the statement that sends it, as HeldWriteFailed.
+      await expect(store.transaction(async (tx) => {
+        await putCounted(tx, 'L1', [{ sku: 'E', onHand: 3_000_000_000, protected: 0, safetyStock: 0 }], 'now');
+        await getStock(tx, 'A', 'L1');
+      })).rejects.toBeInstanceOf(HeldWriteFailed);
+      expect(await getStock(store.read, 'E', 'L1')).toBeUndefined();
     });
 
     it('a batch reads ahead what the ERP push needs of several orders, in one statement, and the push then reads nothing', async () => {

@@ -1,4 +1,4 @@
-import { isRetryableConflict, type Store, type Tx } from '../../store/port.js';
+import { HeldWriteFailed, isRetryableConflict, type Store, type Tx } from '../../store/port.js';
 import type { EventCatalog } from '../../domain/events/catalog.js';
 import { canonicalJson, digestOf, payloadDigest } from '../../domain/canonical-json.js';
 import {
@@ -277,10 +277,14 @@ export class Dispatcher {
     try {
       return await this.runBatch(index, count, 'fast');
     } catch (error) {
+      // A held-back write (Tx.beforeNextStatement) that failed as the commit sent it: no event is
+      // known to be at fault, so the careful run below provokes it again, inside its own event's savepoint.
+      if (error instanceof HeldWriteFailed) return this.runBatch(index, count, 'careful', new FastPathAborted('', error.cause));
       if (!(error instanceof FastPathAborted)) throw error;
       // A handler failed with no savepoint to fall back to: the whole batch rolled back, so run it
       // again with one savepoint per event. The events before the failed one replay to the same
-      // state, so the failed one would fail the same way: its error is recorded, not provoked again.
+      // state, so the failed one would fail the same way: its error is recorded, not provoked again
+      // (unless it is no event's: a held-back write that failed when a later statement sent it).
       return this.runBatch(index, count, 'careful', error);
     }
   }
@@ -355,10 +359,15 @@ export class Dispatcher {
       // Follow-ups are written already processed (see processWithFollowUps): only events that were
       // in the log before this batch get the processed mark.
       const logged = followedUp > 0 ? result.processed.filter((e) => !writes.ranUnwritten.has(e.id)) : result.processed;
-      await writes.flush(tx, now);
+      try {
+        await writes.flush(tx, now);
+        await markProcessed(tx, logged.map((e) => e.id), new Date(now).toISOString());
+        await appendAudit(tx, audits);
+      } catch (error) {
+        if (error instanceof HeldWriteFailed) throw new FastPathAborted('', error.cause);
+        throw error;
+      }
       attempted += followedUp;
-      await markProcessed(tx, logged.map((e) => e.id), new Date(now).toISOString());
-      await appendAudit(tx, audits);
       return result;
     }, { durability: 'relaxed', ...(opening ? { opening } : {}) });
     for (const e of outcome.processed) this.deps.observer?.processed(e, Math.max(0, outcome.now - e.receivedMs));
@@ -486,6 +495,8 @@ export class Dispatcher {
       // A deadlock or serialization failure is the batch's, not the event's: the store runs the
       // whole transaction again (still on the fast path) instead of charging the event an attempt.
       if (isRetryableConflict(error)) throw error;
+      // A write an earlier event held back failed when this one's statement sent it: not this event's.
+      if (error instanceof HeldWriteFailed) throw new FastPathAborted('', error.cause);
       throw new FastPathAborted(e.id, error);
     }
     return this.succeeded(e, now, applied, audits);

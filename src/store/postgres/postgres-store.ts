@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { isRetryableConflict, type RunResult, type SqlExecutor, type Store, type TransactionOptions, type Tx } from '../port.js';
+import { HeldWriteFailed, isRetryableConflict, type RunResult, type SqlExecutor, type Store, type TransactionOptions, type Tx } from '../port.js';
 import { MIGRATIONS_TABLE } from '../migrations.js';
 import { migrationsFor } from '../schema/index.js';
 import { toPositional } from './placeholders.js';
@@ -50,23 +50,48 @@ export class PostgresStore implements Store, EventAppender {
       const exec = new PgExecutor((q) => client.query(q as pg.QueryConfig));
       const kept = new Map<string, unknown>();
       let opened: Array<Array<Record<string, unknown>>> | undefined;
+      // Writes held back (Tx.beforeNextStatement), sent before anything else reaches the server.
+      const held: Array<() => Promise<void>> = [];
+      const release = async (): Promise<void> => {
+        for (const flush of held.splice(0)) {
+          try {
+            await flush();
+          } catch (error) {
+            held.length = 0;
+            if (isRetryableConflict(error)) throw error; // the whole transaction runs again
+            throw new HeldWriteFailed(error);
+          }
+        }
+      };
       const tx: Tx = {
         dialect: 'postgres',
         kept,
         get opened() {
           return opened;
         },
-        run: (sql, params) => exec.run(sql, params),
-        get: (sql, params) => exec.get(sql, params),
-        all: (sql, params) => exec.all(sql, params),
+        run: async (sql, params) => {
+          if (held.length > 0) await release();
+          return exec.run(sql, params);
+        },
+        get: async (sql, params) => {
+          if (held.length > 0) await release();
+          return exec.get(sql, params);
+        },
+        all: async (sql, params) => {
+          if (held.length > 0) await release();
+          return exec.all(sql, params);
+        },
         async savepoint<R>(inner: () => Promise<R>): Promise<R> {
           const name = `sp${++savepointSeq}`;
+          if (held.length > 0) await release();
           await client.query(`SAVEPOINT ${name}`);
           try {
             const r = await inner();
+            if (held.length > 0) await release();
             await client.query(`RELEASE SAVEPOINT ${name}`);
             return r;
           } catch (error) {
+            held.length = 0; // held inside the savepoint: rolled back with it
             await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
             await client.query(`RELEASE SAVEPOINT ${name}`);
             kept.clear();
@@ -74,6 +99,9 @@ export class PostgresStore implements Store, EventAppender {
           }
         },
         afterCommit: (h) => hooks.push(h),
+        beforeNextStatement: (flush) => {
+          held.push(flush);
+        },
       };
       try {
         // WAL is flushed in order: the next synchronous commit makes a relaxed one durable too.
@@ -86,6 +114,7 @@ export class PostgresStore implements Store, EventAppender {
           await client.query(begin);
         }
         const result = await fn(tx);
+        if (held.length > 0) await release();
         await client.query('COMMIT');
         client.release();
         for (const h of hooks) h();

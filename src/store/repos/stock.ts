@@ -112,7 +112,21 @@ interface KeptCounts {
 const COUNTED = 'counted-stock:';
 const keptCounts = (db: SqlExecutor, locationId: string) => (db as Partial<Tx>).kept?.get(COUNTED + locationId) as KeptCounts | undefined;
 
-/** Called by every writer of a location's stock: what was read ahead of it is no longer what is held. */
+/**
+ * A count's write, applied to what was read ahead of its location (so the next count there needs no
+ * read): on-hand, protected and safety stock as written, reservations as they were (0 for a new row).
+ */
+function keepWrittenCounts(db: SqlExecutor, locationId: string, levels: readonly CountedLevel[]): void {
+  const ahead = keptCounts(db, locationId);
+  if (!ahead) return;
+  for (const l of levels) {
+    if (!ahead.skus.has(l.sku)) continue;
+    const before = ahead.held.get(l.sku);
+    ahead.held.set(l.sku, { sku: l.sku, locationId, onHand: l.onHand, reserved: before?.reserved ?? 0, protected: l.protected, safetyStock: l.safetyStock });
+  }
+}
+
+/** Called by every other writer of a location's stock: what was read ahead of it is no longer what is held. */
 function forgetCountedAt(db: SqlExecutor, locationId: string): void {
   (db as Partial<Tx>).kept?.delete(COUNTED + locationId);
 }
@@ -204,35 +218,92 @@ export async function queryStock(db: SqlExecutor, q: StockQuery): Promise<StockL
 }
 
 /**
- * Writes a snapshot's counted levels at one location (see countedLevels), in multi-row upserts:
- * on-hand, protected and safety stock as given, reservations kept; a new row starts unreserved.
- * With `dirtySinceMs` the written skus are also marked for the availability publisher
- * (markAvailabilityDirty): on PostgreSQL in the same statement (the upsert's RETURNING feeds the
- * mark: one round trip instead of two), on SQLite as a statement of its own (no round trip to save).
+ * Writes a snapshot's counted levels at one location: on-hand, protected and safety stock as given,
+ * reservations kept; a new row starts unreserved. With `dirtySinceMs` the written skus are also
+ * marked for the availability publisher (markAvailabilityDirty). On SQLite as multi-row upserts and
+ * a statement for the marks. On PostgreSQL one statement does both (the upsert's RETURNING feeds the
+ * marks, with markAvailabilityDirty's generation bump), and in a transaction it is held back
+ * (`Tx.beforeNextStatement`) and goes out with the counts written after it: a batch of counts at
+ * different locations costs one round trip for all their writes instead of one each. Anything the
+ * transaction sends next — a read, another write, the commit — sends them first, so nothing reads
+ * around them.
  */
 export async function putCounted(db: SqlExecutor, locationId: string, levels: readonly CountedLevel[], at: string, dirtySinceMs?: number): Promise<void> {
-  forgetCountedAt(db, locationId);
-  const markTogether = dirtySinceMs !== undefined && db.dialect === 'postgres';
+  if (levels.length === 0) return;
+  keepWrittenCounts(db, locationId, levels);
+  if (db.dialect === 'postgres') {
+    const rows = levels.map((l): HeldCount => ({ ...l, locationId, at, since: dirtySinceMs ?? null }));
+    const tx = db as Partial<Tx>;
+    if (tx.beforeNextStatement && tx.kept) {
+      let queue = tx.kept.get(HELD_COUNTS) as HeldCount[] | undefined;
+      if (!queue) {
+        tx.kept.set(HELD_COUNTS, (queue = []));
+        const sending = queue;
+        tx.beforeNextStatement(() => {
+          if (tx.kept?.get(HELD_COUNTS) === sending) tx.kept.delete(HELD_COUNTS);
+          return writeCounted(db, sending);
+        });
+      }
+      queue.push(...rows);
+    } else {
+      await writeCounted(db, rows);
+    }
+    // Marked by the time any later statement runs (see above), so later marks of these skus may skip.
+    if (dirtySinceMs !== undefined) noteMarkedDirty(db, levels.map((l) => l.sku));
+    return;
+  }
   for (const chunk of rowChunks(levels, db.dialect)) {
     const params: unknown[] = [];
     for (const l of chunk) params.push(l.sku, locationId, l.onHand, l.protected, l.safetyStock, at);
-    if (markTogether) params.push(dirtySinceMs);
-    await db.run((markTogether ? PUT_COUNTED_AND_MARK_SQL : PUT_COUNTED_SQL)(chunk.length), params);
+    await db.run(PUT_COUNTED_SQL(chunk.length), params);
   }
-  if (dirtySinceMs === undefined) return;
-  const skus = levels.map((l) => l.sku);
-  if (markTogether) noteMarkedDirty(db, skus);
-  else await markAvailabilityDirty(db, skus, dirtySinceMs);
+  if (dirtySinceMs !== undefined) await markAvailabilityDirty(db, levels.map((l) => l.sku), dirtySinceMs);
 }
 
-const PUT_COUNTED_HEAD = 'INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at)';
-const PUT_COUNTED_ROW = '(?, ?, ?, 0, ?, ?, ?)';
-const PUT_COUNTED_TAIL = ` ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, protected = excluded.protected,
-     safety_stock = excluded.safety_stock, updated_at = excluded.updated_at`;
-const PUT_COUNTED_SQL = multiRowSql(PUT_COUNTED_HEAD, PUT_COUNTED_ROW, PUT_COUNTED_TAIL);
-/** PostgreSQL: the upsert and the publisher's marks (with markAvailabilityDirty's generation bump) in one statement. */
-const PUT_COUNTED_AND_MARK_SQL = multiRowSql(`WITH written AS (${PUT_COUNTED_HEAD}`, PUT_COUNTED_ROW, `${PUT_COUNTED_TAIL} RETURNING sku)
-  INSERT INTO availability_dirty (sku, since_ms) SELECT sku, ? FROM written ${PG_REMARK_DIRTY}`);
+/** A counted level waiting to be written (PostgreSQL), with its location, time and availability mark time (null: no mark). */
+type HeldCount = CountedLevel & { locationId: string; at: string; since: number | null };
+const HELD_COUNTS = 'held-counts';
+
+/**
+ * PostgreSQL: counted levels, of any number of locations, in one statement, with the result the
+ * same writes one after the other would have had: a sku counted twice at one location keeps its last
+ * count (one statement may not write a row twice), and a sku's availability mark the time of the
+ * first count that marked it (a later mark of a marked sku only bumps its generation).
+ */
+async function writeCounted(db: SqlExecutor, rows: readonly HeldCount[]): Promise<void> {
+  const last = new Map<string, HeldCount>();
+  const since = new Map<string, number>();
+  for (const r of rows) {
+    last.set(`${r.sku}\u0000${r.locationId}`, r);
+    if (r.since !== null && !since.has(r.sku)) since.set(r.sku, r.since);
+  }
+  const columns: unknown[][] = [[], [], [], [], [], [], []];
+  for (const r of last.values()) {
+    const values = [r.sku, r.locationId, r.onHand, r.protected, r.safetyStock, r.at, since.get(r.sku) ?? null];
+    for (let i = 0; i < values.length; i++) columns[i]!.push(values[i]);
+  }
+  await db.run(WRITE_COUNTED_SQL, columns);
+}
+
+const WRITE_COUNTED_SQL = `WITH v AS (
+    SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::int[], ?::int[], ?::text[], ?::bigint[])
+      AS v (sku, location_id, on_hand, protected, safety_stock, updated_at, since)),
+  written AS (
+    INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at)
+    SELECT sku, location_id, on_hand, 0, protected, safety_stock, updated_at FROM v
+    ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, protected = excluded.protected,
+      safety_stock = excluded.safety_stock, updated_at = excluded.updated_at
+    RETURNING sku)
+  INSERT INTO availability_dirty (sku, since_ms)
+    SELECT v.sku, MIN(v.since) FROM v WHERE v.since IS NOT NULL AND v.sku IN (SELECT sku FROM written) GROUP BY v.sku
+    ${PG_REMARK_DIRTY}`;
+
+const PUT_COUNTED_SQL = multiRowSql(
+  'INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at)',
+  '(?, ?, ?, 0, ?, ?, ?)',
+  ` ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, protected = excluded.protected,
+     safety_stock = excluded.safety_stock, updated_at = excluded.updated_at`,
+);
 
 export async function setOnHand(db: SqlExecutor, sku: string, locationId: string, onHand: number, at: string): Promise<void> {
   forgetCountedAt(db, locationId);
