@@ -3,7 +3,7 @@ import { buildCatalog } from '../../domain/events/all.js';
 import { dueSlots, evaluateRule, type AutomationRule, type TriggerInput } from '../../domain/rules/index.js';
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
-import type { SqlExecutor } from '../../store/port.js';
+import { HeldWriteFailed, type SqlExecutor } from '../../store/port.js';
 import { insertException, insertRuleRun, lastSlots, recordSlot } from '../../store/repos/rule-runs.js';
 import { orderById, queryFulfilments, queryOrders, type OrderRecord } from '../../store/repos/orders.js';
 import { executeIntent, ruleContext, type RuleEffects } from './actions.js';
@@ -157,6 +157,9 @@ export class RuleRuntime {
         this.observer?.ruleRun(rule.id, 'fired');
         return;
       } catch (e) {
+        // Not the rule's failure: an earlier event's held-back write failed as this savepoint began,
+        // and the transaction is lost — the dispatcher must see it (Tx.beforeNextStatement).
+        if (e instanceof HeldWriteFailed) throw e;
         error = e instanceof Error ? e.message : String(e);
       }
     } else {
