@@ -13,6 +13,7 @@
  *   --orders <n>   orders per run (default 4000)
  *   --events       the events phases' workload instead (`inventory.snapshot` of 10 lines, 1–3 changed,
  *                  50 locations; `--orders` then counts events): the engine's share of an event
+ *   --adjustments  with --events: `inventory.adjusted` (one sku, ±1–3, 50 locations) instead of counts
  *   --runs <n>     runs, each on a fresh store; the median is reported (default 3)
  *   --inline       dispatch settings of an inline app (the batch budget is the ceiling)
  *   --sql-stats    per statement: calls, total and mean time (better-sqlite3 wrapped), after the runs
@@ -134,7 +135,7 @@ async function run() {
     // As in the HTTP order phase: the orders' source is a web channel, so every order also changes
     // what that channel may sell (availability deltas, written by the publisher every 500 ms).
     await addSource(app.store, app.box, { id: 'bench', role: 'admin' }, 'bench', { kind: 'web' });
-    const w = EVENTS ? new EventWorkload('bench') : new OrderWorkload('bench', retailer);
+    const w = EVENTS ? new EventWorkload('bench', { adjustments: has('adjustments') }) : new OrderWorkload('bench', retailer);
     for (const e of w.locations()) {
       const r = await app.intake.submit(e);
       if (!r.ok) throw new Error(`seed refused: ${JSON.stringify(r.error)}`);
@@ -174,8 +175,9 @@ async function run() {
       cpuMs: (cpu.user + cpu.system) / 1000 / ORDERS,
     };
     if (EVENTS) {
-      const done = await app.store.read.get("SELECT COUNT(*) AS n FROM events WHERE type = 'inventory.snapshot' AND status = 'processed'");
-      if (Number(done?.n) !== ORDERS) throw new Error(`expected ${ORDERS} counts processed, found ${done?.n}`);
+      const type = has('adjustments') ? 'inventory.adjusted' : 'inventory.snapshot';
+      const done = await app.store.read.get(`SELECT COUNT(*) AS n FROM events WHERE type = '${type}' AND status = 'processed'`);
+      if (Number(done?.n) !== ORDERS) throw new Error(`expected ${ORDERS} ${type} processed, found ${done?.n}`);
     } else {
       const states = Object.fromEntries((await app.store.read.all('SELECT state, COUNT(*) AS n FROM orders GROUP BY state')).map((r) => [r.state, Number(r.n)]));
       if (states.allocated !== ORDERS) throw new Error(`expected ${ORDERS} orders allocated, found ${JSON.stringify(states)}`);

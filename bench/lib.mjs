@@ -179,8 +179,10 @@ export class LeanConnection {
 const LOCATIONS = 50;
 const SKUS_PER_LOCATION = 10;
 export class EventWorkload {
-  constructor(source) {
+  /** `adjustments`: `inventory.adjusted` events (one sku, ±1–3) instead of counts. */
+  constructor(source, { adjustments = false } = {}) {
     this.source = source;
+    this.adjustments = adjustments;
     this.n = 0;
     this.run = randomBytes(4).toString('hex');
     this.onHand = Array.from({ length: LOCATIONS }, () => Array.from({ length: SKUS_PER_LOCATION }, (_, j) => 100 + j));
@@ -197,23 +199,26 @@ export class EventWorkload {
       payload: { id: this.locationId(i), name: `Bench store ${i}`, kind: 'store', lat: 52 + i / 100, lon: 4.9, capabilities: ['ship', 'pickup'] },
     }));
   }
+  sku(loc, j) {
+    return `SKU-${String(loc).padStart(3, '0')}-${String(j).padStart(2, '0')}-APPAREL-COTTON-TEE-XL`;
+  }
   next() {
     const n = this.n++;
     const loc = n % LOCATIONS;
+    const event = (prefix, type, payload) => ({
+      source: this.source, sourceEventId: `${prefix}-${this.run}-${n}`, type, occurredAt: new Date().toISOString(), correlationId: `bench-${this.run}-${n}`, payload,
+    });
+    if (this.adjustments) {
+      const sku = this.sku(loc, (n * 7) % SKUS_PER_LOCATION);
+      return event('adj', 'inventory.adjusted', { locationId: this.locationId(loc), sku, delta: n % 4 === 3 ? -1 : 1 + (n % 3), reason: 'correction' });
+    }
     const counts = this.onHand[loc];
     const changes = 1 + (n % 3);
     for (let k = 0; k < changes; k++) counts[(n + k * 3) % SKUS_PER_LOCATION] += 1;
-    return {
-      source: this.source,
-      sourceEventId: `snap-${this.run}-${n}`,
-      type: 'inventory.snapshot',
-      occurredAt: new Date().toISOString(),
-      correlationId: `bench-${this.run}-${n}`,
-      payload: {
-        locationId: this.locationId(loc),
-        counts: counts.map((onHand, j) => ({ sku: `SKU-${String(loc).padStart(3, '0')}-${String(j).padStart(2, '0')}-APPAREL-COTTON-TEE-XL`, onHand, protected: 2, safetyStock: 5 })),
-      },
-    };
+    return event('snap', 'inventory.snapshot', {
+      locationId: this.locationId(loc),
+      counts: counts.map((onHand, j) => ({ sku: this.sku(loc, j), onHand, protected: 2, safetyStock: 5 })),
+    });
   }
 }
 

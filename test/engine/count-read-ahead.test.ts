@@ -54,5 +54,36 @@ for (const factory of storeFactories()) {
       expect(refused?.status).not.toBe('processed');
       expect(refused?.last_error).toContain('unknown location nowhere');
     });
+
+    it('adjustments in a batch each start from what the one before left, and a count after them compares with it', async () => {
+      t = await startTestApp(factory, { dispatcher: false, clock: () => T0, config: { dispatch: { batchSize: 256, batchBudgetMs: 10_000 } } });
+      await submit(envelope({ type: 'location.upserted', payload: place('dc', 'dc') }));
+      await submit(count('dc', [{ sku: 'TENT', onHand: 10 }, { sku: 'MAT', onHand: 4 }]));
+      while ((await t.app.dispatcher.runOnce()) > 0);
+
+      await submit(adjust('dc', 'MAT', 5)); // 9
+      await submit(adjust('dc', 'MAT', -7)); // 2 (from what was read ahead, 4, it would clamp at 0)
+      await submit(adjust('dc', 'MAT', 1)); // 3
+      await submit(adjust('dc', 'TENT', -1)); // 9
+      await submit(count('dc', [{ sku: 'TENT', onHand: 9 }])); // no change
+      await submit(adjust('dc', 'TENT', 1)); // 10
+      await submit(adjust('dc', 'ROPE', 2)); // a new row
+      await submit(adjust('nowhere', 'TENT', 1)); // refused by its own read
+      expect(await t.app.dispatcher.runOnce()).toBe(8);
+
+      expect(await onHand('MAT', 'dc')).toBe(3);
+      expect(await onHand('TENT', 'dc')).toBe(10);
+      expect(await onHand('ROPE', 'dc')).toBe(2);
+      const actions = await t.app.store.read.all<{ action: string; subject: string; detail: string }>(`SELECT action, subject, detail FROM audit WHERE action LIKE 'stock.%' ORDER BY seq`);
+      expect(actions.slice(1).map((a) => (a.action === 'stock.counted' ? `counted ${(JSON.parse(a.detail) as { changed: number }).changed}` : `${a.action} ${a.subject}`))).toEqual([
+        'stock.adjusted stock:dc:MAT', 'stock.adjusted stock:dc:MAT', 'stock.adjusted stock:dc:MAT', 'stock.adjusted stock:dc:TENT', 'counted 0',
+        'stock.adjusted stock:dc:TENT', 'stock.adjusted stock:dc:ROPE',
+      ]);
+      const dirty = await t.app.store.read.all<{ sku: string }>('SELECT sku FROM availability_dirty ORDER BY sku');
+      expect(dirty.map((d) => d.sku)).toEqual(expect.arrayContaining(['MAT', 'ROPE', 'TENT']));
+      const refused = await t.app.store.read.get<{ status: string; last_error: string }>(`SELECT status, last_error FROM events WHERE type = 'inventory.adjusted' AND subject = 'location:nowhere'`);
+      expect(refused?.status).not.toBe('processed');
+      expect(refused?.last_error).toContain('unknown location nowhere');
+    });
   });
 }

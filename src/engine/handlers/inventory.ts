@@ -1,18 +1,11 @@
 import type { EventHandler } from '../dispatch/handler.js';
 import { inventoryAdjusted, inventorySnapshot, type InventoryAdjustedPayload, type InventorySnapshotPayload } from '../../domain/inventory/events.js';
 import { applyAdjustment, countedLevels } from '../../domain/inventory/stock.js';
-import { getLocation } from '../../store/repos/masterdata.js';
-import { countedStockAt, getStock, keepCountedStock, putCounted, setOnHand } from '../../store/repos/stock.js';
+import { adjustedStockAt, countedStockAt, keepCountedStock, putCounted, setOnHand } from '../../store/repos/stock.js';
 import { DomainError } from '../../domain/errors.js';
-import { markAvailabilityDirty } from '../../store/repos/availability.js';
 
-/**
- * Stock for a location we do not know yet fails the handler: it is retried (the location may be on
- * its way) and, if it never arrives, dead-lettered where an operator sees it — never silently kept.
- */
-async function requireLocation(tx: Parameters<EventHandler['handle']>[0]['tx'], id: string): Promise<void> {
-  if (!(await getLocation(tx, id))) throw new DomainError('E_NOT_FOUND', `unknown location ${id}`);
-}
+// Stock for a location we do not know yet fails the handler: it is retried (the location may be on
+// its way) and, if it never arrives, dead-lettered where an operator sees it — never silently kept.
 
 export const inventorySnapshotHandler: EventHandler = {
   type: inventorySnapshot.type,
@@ -45,13 +38,21 @@ export const inventorySnapshotHandler: EventHandler = {
 export const inventoryAdjustedHandler: EventHandler = {
   type: inventoryAdjusted.type,
   name: 'inventory.adjusted',
+  async prefetch(tx, events) {
+    // As for counts: the batch's adjusted rows in one statement (PostgreSQL; see keepCountedStock).
+    const wants: Array<{ locationId: string; skus: string[] }> = [];
+    for (const e of events) {
+      const p = e.payload as Partial<InventoryAdjustedPayload> | null;
+      if (typeof p?.locationId === 'string' && typeof p.sku === 'string') wants.push({ locationId: p.locationId, skus: [p.sku] });
+    }
+    await keepCountedStock(tx, wants);
+  },
   async handle({ tx, event, audit }) {
     const p = event.payload as InventoryAdjustedPayload;
-    await requireLocation(tx, p.locationId);
-    const before = await getStock(tx, p.sku, p.locationId);
+    const { known, level: before } = await adjustedStockAt(tx, p.locationId, p.sku);
+    if (!known) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId}`);
     const outcome = applyAdjustment(before?.onHand ?? 0, p.delta);
-    await setOnHand(tx, p.sku, p.locationId, outcome.after, event.receivedAt);
-    await markAvailabilityDirty(tx, [p.sku], event.receivedMs);
+    await setOnHand(tx, p.sku, p.locationId, outcome.after, event.receivedAt, event.receivedMs);
     audit({
       action: outcome.kind === 'clamped' ? 'stock.adjusted_clamped' : 'stock.adjusted',
       subject: `stock:${p.locationId}:${p.sku}`,

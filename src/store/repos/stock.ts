@@ -2,6 +2,7 @@ import type { SqlExecutor, Tx } from '../port.js';
 import type { CountedLevel, StockLevel } from '../../domain/inventory/stock.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
 import { markAvailabilityDirty, noteMarkedDirty, PG_REMARK_DIRTY } from './availability.js';
+import { getLocation } from './masterdata.js';
 
 interface StockRow {
   sku: string;
@@ -129,6 +130,21 @@ function keepWrittenCounts(db: SqlExecutor, locationId: string, levels: readonly
 /** Called by every other writer of a location's stock: what was read ahead of it is no longer what is held. */
 function forgetCountedAt(db: SqlExecutor, locationId: string): void {
   (db as Partial<Tx>).kept?.delete(COUNTED + locationId);
+}
+
+/**
+ * What an adjustment needs before it writes: whether the location is known, and its row of the sku
+ * (undefined: none yet). From what the batch read ahead when it covers the sku; else on PostgreSQL in
+ * one statement (countedStockAt), on SQLite as the location kept for the transaction and a keyed read
+ * of the row (cheaper there than the packed read).
+ */
+export async function adjustedStockAt(db: SqlExecutor, locationId: string, sku: string): Promise<{ known: boolean; level: StockLevel | undefined }> {
+  if (db.dialect === 'postgres' || keptCounts(db, locationId)?.skus.has(sku)) {
+    const { known, held } = await countedStockAt(db, locationId, [sku]);
+    return { known, level: held.get(sku) };
+  }
+  if (!(await getLocation(db, locationId))) return { known: false, level: undefined };
+  return { known: true, level: await getStock(db, sku, locationId) };
 }
 
 /**
@@ -305,13 +321,28 @@ const PUT_COUNTED_SQL = multiRowSql(
      safety_stock = excluded.safety_stock, updated_at = excluded.updated_at`,
 );
 
-export async function setOnHand(db: SqlExecutor, sku: string, locationId: string, onHand: number, at: string): Promise<void> {
+/**
+ * Sets on-hand at one location (an adjustment's result): protected and safety stock kept, a new row
+ * starts with 0 of each and unreserved. With `dirtySinceMs` the sku is also marked for the
+ * availability publisher. On PostgreSQL, when the batch read the row ahead (keepCountedStock), it is
+ * written as a count of it would be — held back and merged with the batch's other counted writes
+ * (putCounted) — and what was read ahead moves with it, so the next adjustment of the sku there reads
+ * nothing either.
+ */
+export async function setOnHand(db: SqlExecutor, sku: string, locationId: string, onHand: number, at: string, dirtySinceMs?: number): Promise<void> {
+  const ahead = keptCounts(db, locationId);
+  if (db.dialect === 'postgres' && ahead?.skus.has(sku) && (db as Partial<Tx>).beforeNextStatement) {
+    const before = ahead.held.get(sku);
+    await putCounted(db, locationId, [{ sku, onHand, protected: before?.protected ?? 0, safetyStock: before?.safetyStock ?? 0 }], at, dirtySinceMs);
+    return;
+  }
   forgetCountedAt(db, locationId);
   await db.run(
     `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at) VALUES (?, ?, ?, 0, 0, 0, ?)
      ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at`,
     [sku, locationId, onHand, at],
   );
+  if (dirtySinceMs !== undefined) await markAvailabilityDirty(db, [sku], dirtySinceMs);
 }
 
 /**
