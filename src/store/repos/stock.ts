@@ -63,9 +63,11 @@ export async function countedStockAt(db: SqlExecutor, locationId: string, skus: 
  * What a batch's stock counts will read (countedStockAt), read ahead in one statement and kept for
  * the transaction: on PostgreSQL each count's own read was one of its two round trips. Only known
  * locations are kept (an unknown one is read, and refused, by its own count: it may be created by an
- * event earlier in the batch). Every write to a location's stock in the transaction drops what is
- * kept of that location (forgetCountedAt, called by each writer below), so a count reads what an
- * earlier event of the batch wrote; a savepoint's rollback drops everything kept. SQLite has no round
+ * event earlier in the batch). A count's own write (putCounted; setOnHand through it) updates what is
+ * kept of its location (keepWrittenCounts); every other write to a location's stock drops it
+ * (forgetCountedAt, called by each writer below), so a count reads what an earlier event of the
+ * batch wrote; a savepoint's rollback drops everything kept. Adjustments read the same rows
+ * (adjustedStockAt). SQLite has no round
  * trip to save: nothing is read ahead there. Past `KEEP_COUNTED_PAIRS` skus × locations the rest
  * read for themselves (a full count of a large store is one event of its own).
  */
