@@ -51,8 +51,9 @@ export interface EventHandler {
   wants?(payload: Record<string, unknown>): boolean;
   /**
    * Optional: reads what a batch's events of this type will need, in one statement, into `tx.kept`
-   * before the batch runs them (on PostgreSQL every statement is a round trip). Only reads, and only
-   * of facts no event of the batch can change; `handle` must work the same without it.
+   * before the batch runs them (on PostgreSQL every statement is a round trip). Only reads: of facts
+   * no event of the batch can change, or of rows every writer of them keeps up to date in `tx.kept`
+   * (stock: see keepCountedStock). `handle` must work the same without it.
    */
   prefetch?(tx: Tx, events: readonly StoredEvent[]): Promise<void>;
   handle(ctx: HandlerContext): Promise<void>;

@@ -1,4 +1,6 @@
 import type { EventHandler } from '../dispatch/handler.js';
+import type { Tx } from '../../store/port.js';
+import type { StoredEvent } from '../../domain/events/envelope.js';
 import { inventoryAdjusted, inventorySnapshot, type InventoryAdjustedPayload, type InventorySnapshotPayload } from '../../domain/inventory/events.js';
 import { applyAdjustment, countedLevels } from '../../domain/inventory/stock.js';
 import { adjustedStockAt, countedStockAt, keepCountedStock, putCounted, setOnHand } from '../../store/repos/stock.js';
@@ -7,20 +9,25 @@ import { DomainError } from '../../domain/errors.js';
 // Stock for a location we do not know yet fails the handler: it is retried (the location may be on
 // its way) and, if it never arrives, dead-lettered where an operator sees it — never silently kept.
 
+/**
+ * The rows of stock a batch's counts or adjustments will read, in one statement (PostgreSQL; see
+ * keepCountedStock). Payloads were checked at intake; anything unexpected is left out, for its own
+ * handler to refuse.
+ */
+function readAhead<P>(tx: Tx, events: readonly StoredEvent[], skusOf: (payload: Partial<P>) => unknown[]): Promise<void> {
+  const wants: Array<{ locationId: string; skus: string[] }> = [];
+  for (const e of events) {
+    const p = e.payload as Partial<P> & { locationId?: unknown } | null;
+    if (typeof p?.locationId !== 'string') continue;
+    wants.push({ locationId: p.locationId, skus: skusOf(p).filter((sku): sku is string => typeof sku === 'string') });
+  }
+  return keepCountedStock(tx, wants);
+}
+
 export const inventorySnapshotHandler: EventHandler = {
   type: inventorySnapshot.type,
   name: 'inventory.snapshot',
-  async prefetch(tx, events) {
-    // The batch's counts read what they hold in one statement (PostgreSQL; see keepCountedStock).
-    // Payloads were checked at intake; anything unexpected is left for its own handler to refuse.
-    const counts: Array<{ locationId: string; skus: string[] }> = [];
-    for (const e of events) {
-      const p = e.payload as Partial<InventorySnapshotPayload> | null;
-      if (typeof p?.locationId !== 'string' || !Array.isArray(p.counts)) continue;
-      counts.push({ locationId: p.locationId, skus: p.counts.map((c) => c.sku).filter((sku): sku is string => typeof sku === 'string') });
-    }
-    await keepCountedStock(tx, counts);
-  },
+  prefetch: (tx, events) => readAhead(tx, events, (p: Partial<InventorySnapshotPayload>) => (Array.isArray(p.counts) ? p.counts.map((c) => c?.sku) : [])),
   async handle({ tx, event, audit }) {
     const p = event.payload as InventorySnapshotPayload;
     const { known, held } = await countedStockAt(tx, p.locationId, p.counts.map((c) => c.sku));
@@ -38,15 +45,7 @@ export const inventorySnapshotHandler: EventHandler = {
 export const inventoryAdjustedHandler: EventHandler = {
   type: inventoryAdjusted.type,
   name: 'inventory.adjusted',
-  async prefetch(tx, events) {
-    // As for counts: the batch's adjusted rows in one statement (PostgreSQL; see keepCountedStock).
-    const wants: Array<{ locationId: string; skus: string[] }> = [];
-    for (const e of events) {
-      const p = e.payload as Partial<InventoryAdjustedPayload> | null;
-      if (typeof p?.locationId === 'string' && typeof p.sku === 'string') wants.push({ locationId: p.locationId, skus: [p.sku] });
-    }
-    await keepCountedStock(tx, wants);
-  },
+  prefetch: (tx, events) => readAhead(tx, events, (p: Partial<InventoryAdjustedPayload>) => [p.sku]),
   async handle({ tx, event, audit }) {
     const p = event.payload as InventoryAdjustedPayload;
     const { known, level: before } = await adjustedStockAt(tx, p.locationId, p.sku);

@@ -63,31 +63,23 @@ export class PostgresStore implements Store, EventAppender {
           }
         }
       };
+      const released = (): Promise<void> | undefined => (held.length > 0 ? release() : undefined);
       const tx: Tx = {
         dialect: 'postgres',
         kept,
         get opened() {
           return opened;
         },
-        run: async (sql, params) => {
-          if (held.length > 0) await release();
-          return exec.run(sql, params);
-        },
-        get: async (sql, params) => {
-          if (held.length > 0) await release();
-          return exec.get(sql, params);
-        },
-        all: async (sql, params) => {
-          if (held.length > 0) await release();
-          return exec.all(sql, params);
-        },
+        run: async (sql, params) => (await released(), exec.run(sql, params)),
+        get: async (sql, params) => (await released(), exec.get(sql, params)),
+        all: async (sql, params) => (await released(), exec.all(sql, params)),
         async savepoint<R>(inner: () => Promise<R>): Promise<R> {
           const name = `sp${++savepointSeq}`;
-          if (held.length > 0) await release();
+          await released();
           await client.query(`SAVEPOINT ${name}`);
           try {
             const r = await inner();
-            if (held.length > 0) await release();
+            await released();
             await client.query(`RELEASE SAVEPOINT ${name}`);
             return r;
           } catch (error) {
@@ -114,7 +106,7 @@ export class PostgresStore implements Store, EventAppender {
           await client.query(begin);
         }
         const result = await fn(tx);
-        if (held.length > 0) await release();
+        await released();
         await client.query('COMMIT');
         client.release();
         for (const h of hooks) h();
