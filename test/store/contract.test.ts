@@ -10,7 +10,9 @@ import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { insertOutboxRows } from '../../src/store/repos/outbox.js';
 import { getLocation, listLocations, putLocation } from '../../src/store/repos/masterdata.js';
-import { customerHistory, insertOrder, keepOrdersForErp, newOrderFacts, orderForErp } from '../../src/store/repos/orders.js';
+import {
+  customerHistory, insertNewOrder, insertOrder, keepNewOrderFacts, keepOrdersForErp, keptNewOrderFacts, newOrderFacts, orderForErp, type NewOrderAsk,
+} from '../../src/store/repos/orders.js';
 import { markAvailabilityDirty } from '../../src/store/repos/availability.js';
 import { locationSchema } from '../../src/domain/masterdata/location.js';
 
@@ -362,6 +364,73 @@ for (const factory of storeFactories()) {
         expect(await orderForErp(counting, 'ord_missing')).toBeUndefined();
         expect(statements).toHaveLength(2);
       });
+    });
+
+    it('a batch\'s new orders read their facts and stock ahead in one statement, and their reservations wait for the next statement (PostgreSQL)', async () => {
+      const T = 10_000_000;
+      const row = (id: string, customerId: string, addressKey: string, total: number) => ({
+        id, source: 'web', externalOrderId: `X-${id}`, state: 'allocated' as const, holdReason: null, customerId, addressKey, total,
+        currency: 'EUR', placedMs: T - 60_000, promisedByMs: null, doc: { placed: {}, paymentStatus: 'authorized', routing: [], excludedLocationIds: [], history: [] },
+      });
+      await store.transaction(async (tx) => {
+        await putLocation(tx, location('L1', 'One'), 'now', 'e1');
+        await putLocation(tx, location('L2', 'Two'), 'now', 'e2');
+        await counted(tx, 'L1', { sku: 'A', onHand: 5 });
+        await counted(tx, 'L2', { sku: 'A', onHand: 1 });
+        await counted(tx, 'L1', { sku: 'B', onHand: 2 });
+        await insertOrder(tx, row('o0', 'c1', 'a1', 30), 'now');
+        await insertOrder(tx, row('o9', 'c2', 'a1', 10), 'now');
+      });
+      const pg = store.dialect === 'postgres';
+      const ask = (id: string, customerId: string, addressKey: string, skus: string[]): NewOrderAsk => ({
+        orderId: id, source: 'web', externalOrderId: `X-${id}`, customerId, addressKey, nowMs: T, skus,
+      });
+      const asks = [ask('o1', 'c1', 'a1', ['A']), ask('o2', 'c2', 'a2', ['A', 'B']), ask('o3', 'c1', 'a3', ['B']), ask('o0', 'c3', 'a3', ['B'])];
+      const args = (a: NewOrderAsk, windowMs = 3_600_000) =>
+        [a.source, a.externalOrderId, a.customerId, a.addressKey, a.nowMs, windowMs, windowMs, a.orderId, a.skus] as const;
+      await store.transaction(async (tx) => {
+        const statements: string[] = [];
+        const counting: Tx = { ...tx, kept: tx.kept, run: (sql, p) => (statements.push(sql), tx.run(sql, p)), get: (sql, p) => (statements.push(sql), tx.get(sql, p)), all: (sql, p) => (statements.push(sql), tx.all(sql, p)) };
+        const kept = (a: NewOrderAsk, windowMs?: number) => keptNewOrderFacts(counting, ...args(a, windowMs));
+        await keepNewOrderFacts(counting, asks, 3_600_000, 3_600_000);
+        expect(statements).toHaveLength(pg ? 1 : 0);
+        if (!pg) {
+          expect(kept(asks[0]!)).toBeUndefined(); // SQLite: each order reads its own
+          return;
+        }
+        // The same answers as each order's own read; the known order (o0's identity) too.
+        for (const a of asks) expect(kept(a), a.orderId).toEqual(await newOrderFacts(tx, ...args(a)));
+        expect(kept(asks[3]!)?.known).toBe(true);
+        expect(kept(asks[0]!)?.history).toMatchObject({ priorOrderCount: 1, averageOrderValue: 30, recentOrdersToAddress: 2 });
+        expect(kept(asks[0]!, 60_000)).toBeUndefined(); // asked over other windows (the policy changed): read
+        statements.length = 0;
+        // Reservations on what was read ahead wait, and what is kept moves with them.
+        expect(await reserveAllIfSellable(counting, [{ sku: 'A', locationId: 'L1', qty: 2 }], 'now', 1)).toBe(true);
+        expect(await reserveAllIfSellable(counting, [{ sku: 'A', locationId: 'L1', qty: 3 }, { sku: 'B', locationId: 'L1', qty: 1 }], 'now', 2)).toBe(true);
+        await insertNewOrder(counting, row('o1', 'c1', 'a1', 20), [], [], 'now');
+        expect(statements).toHaveLength(0);
+        expect(kept(asks[1]!)?.stock.map((l) => [l.sku, l.locationId, l.reserved])).toEqual([['A', 'L1', 5], ['A', 'L2', 0], ['B', 'L1', 1]]);
+        // An order written since: later orders of its customer or address read their own facts.
+        expect(kept(asks[2]!)).toBeUndefined();
+        expect(kept(asks[1]!)).toBeDefined();
+        // Not sellable by what is kept: sent at once (after what waits), refused as the database refuses it.
+        expect(await reserveAllIfSellable(counting, [{ sku: 'A', locationId: 'L1', qty: 1 }], 'now', 3)).toBe(false);
+        expect(statements).toHaveLength(3); // the held reservations in one, the held order, the refused one
+        expect(await getStock(tx, 'A', 'L1')).toMatchObject({ reserved: 5 });
+        expect(await getStock(tx, 'B', 'L1')).toMatchObject({ reserved: 1 });
+        expect(kept(asks[1]!)).toBeUndefined(); // a write that was not held drops what was read ahead
+      });
+      if (!pg) return;
+      const dirty = await store.read.all<{ sku: string; since_ms: number }>('SELECT sku, since_ms FROM availability_dirty WHERE sku IN (?, ?) ORDER BY sku', ['A', 'B']);
+      expect(dirty.map((d) => Number(d.since_ms))).toHaveLength(2);
+      // Stock moved by another transaction before the held reservation went out: it fails whole.
+      await expect(store.transaction(async (tx) => {
+        await keepNewOrderFacts(tx, [ask('o4', 'c4', 'a4', ['B'])], 3_600_000, 3_600_000);
+        expect(await reserveAllIfSellable(tx, [{ sku: 'B', locationId: 'L1', qty: 1 }], 'now', 4)).toBe(true);
+        await store.transaction((other) => reserveIfSellable(other, 'B', 'L1', 1, 'now'));
+        await getStock(tx, 'B', 'L1');
+      })).rejects.toBeInstanceOf(HeldWriteFailed);
+      expect(await getStock(store.read, 'B', 'L1')).toMatchObject({ onHand: 2, reserved: 2 });
     });
 
     it('an order\'s fraud history: the customer\'s other orders (count, average, recent) and recent orders to its address', async () => {

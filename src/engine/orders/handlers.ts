@@ -5,7 +5,7 @@ import {
   decidePaymentUpdate, orderValue, validateOrder,
   type OrderPlacedPayload, type OrderCancelRequestedPayload, type PaymentEventPayload, type PaymentEventType, type OrdersPolicy,
 } from '../../domain/orders/index.js';
-import { customerHistory, newOrderFacts, orderByExternal, fulfilmentsOfOrder, setFulfilmentState, type CustomerHistory, type OrderRecord } from '../../store/repos/orders.js';
+import { customerHistory, keepNewOrderFacts, keptNewOrderFacts, newOrderFacts, orderByExternal, fulfilmentsOfOrder, setFulfilmentState, type CustomerHistory, type OrderRecord } from '../../store/repos/orders.js';
 import { addressKey, orderIdFor, orderSubject } from './identity.js';
 import { moveOrder, newOrder, persistOrder } from './transition.js';
 import { routeAndReserve } from './routing.js';
@@ -43,17 +43,33 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
   const placed: EventHandler = {
     type: 'order.placed',
     name: 'orders.placed',
+    /** PostgreSQL: the batch's new orders' facts and stock in one statement (keepNewOrderFacts). */
+    async prefetch(tx, events) {
+      if (tx.dialect !== 'postgres') return;
+      const policy = await policies.get('orders', tx);
+      const asks = events.flatMap((e) => {
+        const p = e.payload as unknown as OrderPlacedPayload;
+        try {
+          const skus = p.lines.map((l) => l.sku);
+          return [{ orderId: orderIdFor(e.source, p.externalOrderId), source: e.source, externalOrderId: p.externalOrderId, customerId: p.customer.id, addressKey: addressKey(p.shipping.address), nowMs: e.receivedMs, skus }];
+        } catch {
+          return []; // not an order's shape: its handler says why
+        }
+      });
+      await keepNewOrderFacts(tx, asks, policy.fraud.customerVelocity.windowMinutes * 60_000, policy.fraud.addressVelocity.windowMinutes * 60_000);
+    },
     async handle(h) {
       const p = h.event.payload as unknown as OrderPlacedPayload;
       const id = orderIdFor(h.event.source, p.externalOrderId);
       const address = addressKey(p.shipping.address);
       const policy = await policies.get('orders', h.tx);
       // The order's identity is (channel, external id): a resend under a new event id is the same order.
-      const facts = await newOrderFacts(
+      const ask = [
         h.tx, h.event.source, p.externalOrderId, p.customer.id, address, h.decision.now,
         policy.fraud.customerVelocity.windowMinutes * 60_000, policy.fraud.addressVelocity.windowMinutes * 60_000, id,
         p.lines.map((l) => l.sku), // the stock routing will read, in the same statement
-      );
+      ] as const;
+      const facts = keptNewOrderFacts(...ask) ?? (await newOrderFacts(...ask));
       if (facts.known) return;
       const order: OrderRecord = newOrder({
         id,

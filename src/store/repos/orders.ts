@@ -1,7 +1,7 @@
 import type { SqlExecutor, Tx } from '../port.js';
 import { whereEquals } from './filters.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
-import { stockOfSkusColumn, stockOfSkusFrom } from './stock.js';
+import { keepOrderStock, orderStockAhead, stockOfSkusColumn, stockOfSkusFrom } from './stock.js';
 import type { StockLevel } from '../../domain/inventory/stock.js';
 import type { OrderState, HoldReason, FulfilmentState } from '../../domain/orders/index.js';
 
@@ -37,6 +37,7 @@ interface Raw {
 }
 
 const COLS = 'id, source, external_order_id, state, hold_reason, customer_id, address_key, total, currency, placed_ms, promised_by_ms, doc';
+const FCOLS = 'id, order_id, location_id, state, accept_by_ms, ship_by_ms, created_ms, local_day, lines, carrier, tracking';
 const toRecord = (r: Raw): OrderRecord => ({
   id: r.id, source: r.source, externalOrderId: r.external_order_id, state: r.state as OrderState, holdReason: r.hold_reason as HoldReason | null,
   customerId: r.customer_id, addressKey: r.address_key, total: Number(r.total), currency: r.currency, placedMs: Number(r.placed_ms),
@@ -126,6 +127,7 @@ const orderParams = (o: OrderRecord, at: string): unknown[] => [
 ];
 
 export async function insertOrder(db: SqlExecutor, o: OrderRecord, at: string): Promise<void> {
+  noteOrderWritten(db, o);
   await db.run(INSERT_ORDER_SQL, orderParams(o, at));
   keepErpFacts(db, o);
 }
@@ -141,10 +143,13 @@ function keepErpFacts(db: SqlExecutor, o: OrderRecord): void {
 
 /**
  * A new order with what its routing decided: the order row, its fulfilments (each taking a place of
- * its location's capacity that day) and its reservations. On PostgreSQL all of it is one statement —
- * a data-modifying WITH, a round trip instead of one per table (the fulfilments' reference to the
- * order is checked at the statement's end, when the order row is there); on SQLite the plain
- * statements.
+ * its location's capacity that day) and its reservations. On SQLite the plain statements. On
+ * PostgreSQL one data-modifying WITH (a round trip instead of one per table; the fulfilments'
+ * reference to the order is checked at the statement's end, when the order row is there), and in a
+ * transaction it is held back (`Tx.beforeNextStatement`) and goes out with the new orders written
+ * after it: a batch of orders costs one round trip for all their rows instead of one each. Anything
+ * the transaction sends next — a read, another write, a savepoint, the commit — sends them first, so
+ * nothing reads around them. The rows are taken as they are now (the document's text included).
  */
 export async function insertNewOrder(
   db: SqlExecutor, o: OrderRecord, fulfilments: readonly FulfilmentRecord[], reservations: readonly ReservationRecord[], at: string,
@@ -155,32 +160,76 @@ export async function insertNewOrder(
     await insertReservations(db, reservations, at);
     return;
   }
-  const params = orderParams(o, at);
-  for (const f of fulfilments) params.push(...fulfilmentParams(f, at));
-  for (const r of reservations) params.push(...reservationParams(r, at));
-  await db.run(newOrderSql(fulfilments.length, reservations.length), params);
+  noteOrderWritten(db, o);
+  const rows: NewOrderRows = {
+    order: orderParams(o, at), fulfilments: fulfilments.map((f) => fulfilmentParams(f, at)), reservations: reservations.map((r) => reservationParams(r, at)),
+  };
+  const tx = db as Partial<Tx>;
+  if (tx.beforeNextStatement && tx.kept) {
+    let queue = tx.kept.get(HELD_NEW_ORDERS) as NewOrderRows[] | undefined;
+    if (!queue) {
+      tx.kept.set(HELD_NEW_ORDERS, (queue = []));
+      const sending = queue;
+      tx.beforeNextStatement(() => {
+        if (tx.kept?.get(HELD_NEW_ORDERS) === sending) tx.kept.delete(HELD_NEW_ORDERS);
+        return writeNewOrders(db, sending);
+      });
+    }
+    queue.push(rows);
+  } else {
+    await writeNewOrders(db, [rows]);
+  }
   keepErpFacts(db, o);
   for (const f of fulfilments) keepCapacityPlace(db, f);
 }
 
-/** The PostgreSQL text of insertNewOrder for so many fulfilments and reservations, built once per shape. */
-function newOrderSql(fulfilments: number, reservations: number): string {
-  const key = `${fulfilments}:${reservations}`;
-  let sql = NEW_ORDER_SQL.get(key);
-  if (sql) return sql;
-  const parts = [`o AS (${INSERT_ORDER_SQL} RETURNING id)`];
-  if (fulfilments > 0) {
-    parts.push(`f AS (${INSERT_FULFILMENTS_SQL(fulfilments)} RETURNING location_id, local_day)`);
-    // Grouped: one statement may not move the same counter row twice.
-    parts.push(`c AS (${TAKE_CAPACITY_SQL} SELECT location_id, local_day, COUNT(*) FROM f GROUP BY location_id, local_day
-      ON CONFLICT (local_day, location_id) DO UPDATE SET used = location_capacity.used + EXCLUDED.used RETURNING 1)`);
-  }
-  if (reservations > 0) parts.push(`r AS (${INSERT_RESERVATIONS_SQL(reservations)} RETURNING 1)`);
-  sql = `WITH ${parts.join(',\n')}\nSELECT 1`;
-  NEW_ORDER_SQL.set(key, sql);
-  return sql;
+/** A new order's rows as statement parameters (orderParams, fulfilmentParams, reservationParams). */
+interface NewOrderRows {
+  order: unknown[];
+  fulfilments: unknown[][];
+  reservations: unknown[][];
 }
-const NEW_ORDER_SQL = new Map<string, string>();
+const HELD_NEW_ORDERS = 'held-new-orders';
+
+/**
+ * PostgreSQL: new orders' rows, of any number of orders, in one statement of fixed text (each
+ * column an array, unnested): the orders, their fulfilments, the capacity places grouped per
+ * location and day (one statement may not move a counter row twice) and the reservations (one
+ * already there, same fulfilment and line, left as it is — as insertReservations does).
+ */
+async function writeNewOrders(db: SqlExecutor, held: readonly NewOrderRows[]): Promise<void> {
+  const orders = columnsOf(held.map((h) => h.order), 13);
+  const fulfilments = columnsOf(held.flatMap((h) => h.fulfilments), 12);
+  const reservations = columnsOf(held.flatMap((h) => h.reservations), 10);
+  await db.run(WRITE_NEW_ORDERS_SQL, [...orders, ...fulfilments, ...reservations]);
+}
+
+/** Rows of `width` values as `width` arrays, one per column. */
+function columnsOf(rows: readonly unknown[][], width: number): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: width }, () => []);
+  for (const row of rows) for (let i = 0; i < width; i++) columns[i]!.push(row[i]);
+  return columns;
+}
+
+const WRITE_NEW_ORDERS_SQL = `WITH o AS (
+    INSERT INTO orders (${COLS}, updated_at)
+    SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[])
+    RETURNING id),
+  f AS (
+    INSERT INTO fulfilments (${FCOLS}, updated_at)
+    SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+    RETURNING location_id, local_day),
+  c AS (
+    INSERT INTO location_capacity (location_id, local_day, used)
+    SELECT location_id, local_day, COUNT(*) FROM f GROUP BY location_id, local_day
+    ON CONFLICT (local_day, location_id) DO UPDATE SET used = location_capacity.used + EXCLUDED.used
+    RETURNING 1),
+  r AS (
+    INSERT INTO reservations (id, order_id, line_id, fulfilment_id, sku, location_id, qty, status, created_at, updated_at)
+    SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[])
+    ON CONFLICT (fulfilment_id, line_id) DO NOTHING
+    RETURNING 1)
+  SELECT 1`;
 
 export async function saveOrder(db: SqlExecutor, o: OrderRecord, at: string): Promise<void> {
   await db.run(`UPDATE orders SET state = ?, hold_reason = ?, promised_by_ms = ?, doc = ?, updated_at = ? WHERE id = ?`, [
@@ -242,6 +291,89 @@ export async function newOrderFacts(
   return { known: Number(r?.known ?? 0) > 0, history: toHistory(r), ...(stock ? { stock: stockOfSkusFrom(r?.stock) } : {}) };
 }
 
+/** A new order a batch will place, as keepNewOrderFacts asks about it. */
+export interface NewOrderAsk {
+  orderId: string;
+  source: string;
+  externalOrderId: string;
+  customerId: string;
+  addressKey: string;
+  nowMs: number;
+  skus: readonly string[];
+}
+
+/**
+ * What a batch's new orders will read (newOrderFacts), read ahead in one statement and kept for the
+ * transaction (PostgreSQL: each order's own read was one of its round trips): for each order
+ * whether it is known, its customer's and address's history, with the same SQL as newOrderFacts;
+ * and every location's stock of all their skus (keepOrderStock, kept up to date by the stock
+ * writers). An order placed earlier in the batch changes the facts of later orders of its customer,
+ * address or identity: those read their own (keptNewOrderFacts answers only for orders no order
+ * written since shares any of the three with). SQLite has no round trip to save: nothing is read
+ * ahead there.
+ */
+export async function keepNewOrderFacts(tx: Tx, asks: readonly NewOrderAsk[], customerWindowMs: number, addressWindowMs: number): Promise<void> {
+  if (tx.dialect !== 'postgres' || asks.length === 0) return;
+  const skus = new Set(asks.flatMap((a) => a.skus));
+  if (skus.size > KEEP_ORDER_SKUS) return;
+  const columns: unknown[][] = [[], [], [], [], [], [], []];
+  for (const a of asks) {
+    const values = [a.source, a.externalOrderId, a.customerId, a.addressKey, a.nowMs - customerWindowMs, a.nowMs - addressWindowMs, a.orderId];
+    for (let i = 0; i < values.length; i++) columns[i]!.push(values[i]);
+  }
+  const r = await tx.get<{ facts: string; stock: string }>(KEEP_NEW_ORDER_FACTS_SQL, [...columns, [...skus]]);
+  const facts = JSON.parse(r?.facts ?? '[]') as Array<[number, number, number | null, number | null, number, number]>;
+  const byOrder = new Map<string, { known: boolean; history: CustomerHistory; nowMs: number }>();
+  for (const [n, count, avg, recent, toAddress, known] of facts) {
+    const a = asks[n - 1]!;
+    byOrder.set(a.orderId, { known: Number(known) > 0, history: toHistory({ n: count, avg, recent, to_address: toAddress }), nowMs: a.nowMs });
+  }
+  keepOrderStock(tx, skus, stockOfSkusFrom(r?.stock));
+  tx.kept.set(NEW_ORDER_FACTS, { customerWindowMs, addressWindowMs, byOrder, written: new Set<string>() } satisfies KeptNewOrderFacts);
+}
+
+/** An order's facts from what the batch read ahead (keepNewOrderFacts), or undefined: read them (newOrderFacts). */
+export function keptNewOrderFacts(
+  db: SqlExecutor, source: string, externalOrderId: string, customerId: string, addressKey: string,
+  nowMs: number, customerWindowMs: number, addressWindowMs: number, orderId: string, skus: readonly string[],
+): { known: boolean; history: CustomerHistory; stock: StockLevel[] } | undefined {
+  const kept = (db as Partial<Tx>).kept?.get(NEW_ORDER_FACTS) as KeptNewOrderFacts | undefined;
+  if (!kept || kept.customerWindowMs !== customerWindowMs || kept.addressWindowMs !== addressWindowMs) return undefined;
+  const facts = kept.byOrder.get(orderId);
+  if (!facts || facts.nowMs !== nowMs) return undefined;
+  if (kept.written.has(`c:${customerId}`) || kept.written.has(`a:${addressKey}`) || kept.written.has(`i:${source}\u0000${externalOrderId}`)) return undefined;
+  const stock = orderStockAhead(db, skus);
+  return stock ? { known: facts.known, history: { ...facts.history }, stock } : undefined;
+}
+
+/** An order written: later orders of its customer, address or identity no longer match what was read ahead. */
+function noteOrderWritten(db: SqlExecutor, o: OrderRecord): void {
+  const kept = (db as Partial<Tx>).kept?.get(NEW_ORDER_FACTS) as KeptNewOrderFacts | undefined;
+  if (!kept) return;
+  kept.written.add(`c:${o.customerId}`).add(`a:${o.addressKey}`).add(`i:${o.source}\u0000${o.externalOrderId}`);
+}
+
+interface KeptNewOrderFacts {
+  customerWindowMs: number;
+  addressWindowMs: number;
+  byOrder: Map<string, { known: boolean; history: CustomerHistory; nowMs: number }>;
+  /** Customers (c:), addresses (a:) and identities (i:) of orders written since the read. */
+  written: Set<string>;
+}
+const NEW_ORDER_FACTS = 'new-order-facts';
+/** Past this many skus in one batch's orders, each order reads its own facts. */
+const KEEP_ORDER_SKUS = 2_000;
+const KEEP_NEW_ORDER_FACTS_SQL = `SELECT
+  (SELECT COALESCE(json_agg(json_build_array(w.n, h.n, h.avg, h.recent, a.to_address, k.known) ORDER BY w.n), '[]'::json)::text
+     FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[]) WITH ORDINALITY
+       AS w (source, external_order_id, customer_id, address_key, customer_from, address_from, id, n)
+     CROSS JOIN LATERAL (SELECT COUNT(*) AS n, AVG(total) AS avg, SUM(CASE WHEN placed_ms >= w.customer_from THEN 1 ELSE 0 END) AS recent
+       FROM orders WHERE customer_id = w.customer_id AND id <> w.id) h
+     CROSS JOIN LATERAL (SELECT COUNT(*) AS to_address FROM orders a WHERE a.address_key = w.address_key AND a.placed_ms >= w.address_from AND a.id <> w.id) a
+     CROSS JOIN LATERAL (SELECT COUNT(*) AS known FROM orders k WHERE k.source = w.source AND k.external_order_id = w.external_order_id) k) AS facts,
+  (SELECT COALESCE(json_agg(json_build_array(sku, location_id, on_hand, reserved, protected, safety_stock)), '[]'::json)::text
+     FROM stock WHERE sku = ANY(?::text[])) AS stock`;
+
 export interface FulfilmentRecord {
   id: string;
   orderId: string;
@@ -260,7 +392,6 @@ interface RawF {
   id: string; order_id: string; location_id: string; state: string; accept_by_ms: number; ship_by_ms: number; created_ms: number;
   local_day: string; lines: string; carrier: string | null; tracking: string | null;
 }
-const FCOLS = 'id, order_id, location_id, state, accept_by_ms, ship_by_ms, created_ms, local_day, lines, carrier, tracking';
 const toF = (r: RawF): FulfilmentRecord => ({
   id: r.id, orderId: r.order_id, locationId: r.location_id, state: r.state as FulfilmentState, acceptByMs: Number(r.accept_by_ms),
   shipByMs: Number(r.ship_by_ms), createdMs: Number(r.created_ms), localDay: r.local_day, lines: JSON.parse(r.lines), carrier: r.carrier, tracking: r.tracking,

@@ -129,10 +129,65 @@ function keepWrittenCounts(db: SqlExecutor, locationId: string, levels: readonly
   }
 }
 
-/** Called by every other writer of a location's stock: what was read ahead of it is no longer what is held. */
+/**
+ * Called by every other writer of a location's stock: what was read ahead of it is no longer what is
+ * held — for counts there, and for the batch's new orders (keepOrderStock) anywhere.
+ */
 function forgetCountedAt(db: SqlExecutor, locationId: string): void {
-  (db as Partial<Tx>).kept?.delete(COUNTED + locationId);
+  const kept = (db as Partial<Tx>).kept;
+  kept?.delete(COUNTED + locationId);
+  kept?.delete(ORDER_STOCK);
 }
+
+/**
+ * A batch's new orders' stock, read ahead with their facts (keepNewOrderFacts, PostgreSQL): every
+ * location's row of each sku of the batch's orders, so routing an order reads nothing. A
+ * reservation held back on it (reserveAllIfSellable) moves what is kept; every other writer of stock
+ * drops it all (forgetCountedAt, putCounted), and orders then read their stock as before. A
+ * savepoint's rollback drops it with everything kept.
+ */
+export function keepOrderStock(tx: Tx, skus: Iterable<string>, levels: readonly StockLevel[]): void {
+  const bySku = new Map<string, StockLevel[]>();
+  for (const sku of skus) bySku.set(sku, []);
+  for (const l of levels) bySku.get(l.sku)?.push({ ...l });
+  tx.kept.set(ORDER_STOCK, bySku);
+}
+
+/** Every location's stock of these skus as stockOfSkus reads it, from what the batch read ahead; undefined when it does not cover them all. */
+export function orderStockAhead(db: SqlExecutor, skus: readonly string[]): StockLevel[] | undefined {
+  const kept = keptOrderStock(db);
+  if (!kept) return undefined;
+  const out: StockLevel[] = [];
+  for (const sku of new Set(skus)) {
+    const rows = kept.get(sku);
+    if (!rows) return undefined;
+    for (const l of rows) out.push({ ...l });
+  }
+  return sortStock(out);
+}
+
+const ORDER_STOCK = 'order-stock';
+const keptOrderStock = (db: SqlExecutor) => (db as Partial<Tx>).kept?.get(ORDER_STOCK) as Map<string, StockLevel[]> | undefined;
+
+/**
+ * Stock writes held back in a transaction (PostgreSQL) go out in the order they were made: a write
+ * joins the queue held last if it is of its kind, else it starts a new one, sent after it. Counts
+ * and reservations of one row then reach the database in the order the batch decided them.
+ */
+function holdStockWrite<T>(tx: Tx, kind: 'counts' | 'reservations', rows: readonly T[], write: (rows: readonly T[]) => Promise<void>): void {
+  const last = tx.kept.get(HELD_STOCK) as { kind: string; rows: T[] } | undefined;
+  if (last?.kind === kind) {
+    last.rows.push(...rows);
+    return;
+  }
+  const queue = { kind, rows: [...rows] };
+  tx.kept.set(HELD_STOCK, queue);
+  tx.beforeNextStatement!(() => {
+    if (tx.kept.get(HELD_STOCK) === queue) tx.kept.delete(HELD_STOCK);
+    return write(queue.rows);
+  });
+}
+const HELD_STOCK = 'held-stock';
 
 /**
  * What an adjustment needs before it writes: whether the location is known, and its row of the sku
@@ -249,23 +304,12 @@ export async function queryStock(db: SqlExecutor, q: StockQuery): Promise<StockL
 export async function putCounted(db: SqlExecutor, locationId: string, levels: readonly CountedLevel[], at: string, dirtySinceMs?: number): Promise<void> {
   if (levels.length === 0) return;
   keepWrittenCounts(db, locationId, levels);
+  (db as Partial<Tx>).kept?.delete(ORDER_STOCK);
   if (db.dialect === 'postgres') {
     const rows = levels.map((l): HeldCount => ({ ...l, locationId, at, since: dirtySinceMs ?? null }));
     const tx = db as Partial<Tx>;
-    if (tx.beforeNextStatement && tx.kept) {
-      let queue = tx.kept.get(HELD_COUNTS) as HeldCount[] | undefined;
-      if (!queue) {
-        tx.kept.set(HELD_COUNTS, (queue = []));
-        const sending = queue;
-        tx.beforeNextStatement(() => {
-          if (tx.kept?.get(HELD_COUNTS) === sending) tx.kept.delete(HELD_COUNTS);
-          return writeCounted(db, sending);
-        });
-      }
-      queue.push(...rows);
-    } else {
-      await writeCounted(db, rows);
-    }
+    if (tx.beforeNextStatement && tx.kept) holdStockWrite(tx as Tx, 'counts', rows, (held) => writeCounted(db, held));
+    else await writeCounted(db, rows);
     // Marked by the time any later statement runs (see above), so later marks of these skus may skip.
     if (dirtySinceMs !== undefined) noteMarkedDirty(db, levels.map((l) => l.sku));
     return;
@@ -280,7 +324,6 @@ export async function putCounted(db: SqlExecutor, locationId: string, levels: re
 
 /** A counted level waiting to be written (PostgreSQL), with its location, time and availability mark time (null: no mark). */
 type HeldCount = CountedLevel & { locationId: string; at: string; since: number | null };
-const HELD_COUNTS = 'held-counts';
 
 /**
  * PostgreSQL: counted levels, of any number of locations, in one statement, with the result the
@@ -379,6 +422,7 @@ export async function reserveAllIfSellable(db: SqlExecutor, wants: ReadonlyArray
     else byKey.set(key, { ...w });
   }
   const all = [...byKey.values()];
+  if (dirtySinceMs !== undefined && holdReservations(db, all, at, dirtySinceMs)) return true;
   for (const w of all) forgetCountedAt(db, w.locationId);
   if (db.dialect === 'sqlite') {
     for (const w of all) if (!(await reserveIfSellable(db, w.sku, w.locationId, w.qty, at))) return false;
@@ -399,6 +443,74 @@ export async function reserveAllIfSellable(db: SqlExecutor, wants: ReadonlyArray
   if (dirtySinceMs !== undefined) noteMarkedDirty(db, all.map((w) => w.sku));
   return true;
 }
+
+/**
+ * PostgreSQL, in a transaction, when the batch read ahead the stock routing decided on
+ * (keepOrderStock) and it shows every quantity sellable: the reservations are held back
+ * (`Tx.beforeNextStatement`) and go out with the batch's other held reservations in one conditional
+ * statement, and what is kept moves with them — a batch of orders costs one round trip for all their
+ * reservations instead of one each. The database still re-checks every row under its lock when they
+ * go out: if stock moved meanwhile (another transaction's reservation), that statement fails as
+ * HeldWriteFailed and the dispatcher runs the batch again event by event, where the order whose
+ * stock moved is retried on fresh stock as before. False: not held (written at once by the caller).
+ */
+function holdReservations(db: SqlExecutor, wants: ReadonlyArray<{ sku: string; locationId: string; qty: number }>, at: string, dirtySinceMs: number): boolean {
+  const tx = db as Partial<Tx>;
+  const kept = keptOrderStock(db);
+  if (db.dialect !== 'postgres' || !kept || !tx.beforeNextStatement || !tx.kept) return false;
+  const levels: StockLevel[] = [];
+  for (const w of wants) {
+    const level = kept.get(w.sku)?.find((l) => l.locationId === w.locationId);
+    if (!level || level.onHand - level.reserved - level.protected < w.qty) return false;
+    levels.push(level);
+  }
+  for (let i = 0; i < wants.length; i++) levels[i]!.reserved += wants[i]!.qty;
+  for (const w of wants) tx.kept.delete(COUNTED + w.locationId);
+  holdStockWrite(tx as Tx, 'reservations', wants.map((w): HeldReservation => ({ ...w, at, since: dirtySinceMs })), (held) => writeReservations(db, held));
+  noteMarkedDirty(db, wants.map((w) => w.sku));
+  return true;
+}
+
+type HeldReservation = { sku: string; locationId: string; qty: number; at: string; since: number };
+
+/**
+ * Held reservations in one statement, with the result the same reservations made one after the
+ * other would have had: quantities of one row added up (one statement may not update a row twice)
+ * and the sum re-checked as sellable, the row's time the last one's, a sku's availability mark the
+ * time of the first reservation that marked it. Throws when any row was not reserved — the
+ * transaction is then rolled back (HeldWriteFailed).
+ */
+async function writeReservations(db: SqlExecutor, rows: readonly HeldReservation[]): Promise<void> {
+  const byRow = new Map<string, HeldReservation>();
+  const since = new Map<string, number>();
+  for (const r of rows) {
+    const key = `${r.sku}\u0000${r.locationId}`;
+    const seen = byRow.get(key);
+    byRow.set(key, seen ? { ...r, qty: seen.qty + r.qty } : { ...r });
+    if (!since.has(r.sku)) since.set(r.sku, r.since);
+  }
+  const columns: unknown[][] = [[], [], [], []];
+  for (const r of byRow.values()) {
+    columns[0]!.push(r.sku);
+    columns[1]!.push(r.locationId);
+    columns[2]!.push(r.qty);
+    columns[3]!.push(r.at);
+  }
+  const got = await db.get<{ reserved: number | string }>(WRITE_RESERVATIONS_SQL, [...columns, [...since.keys()], [...since.values()]]);
+  if (Number(got?.reserved) !== byRow.size) throw new Error(`stock of ${byRow.size - Number(got?.reserved)} of ${byRow.size} held reservations changed before they were written`);
+}
+
+const WRITE_RESERVATIONS_SQL = `WITH v AS (
+    SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::text[]) AS v (sku, location_id, qty, updated_at)),
+  reserved AS (
+    UPDATE stock AS s SET reserved = s.reserved + v.qty, updated_at = v.updated_at FROM v
+    WHERE s.sku = v.sku AND s.location_id = v.location_id AND s.on_hand - s.reserved - s.protected >= v.qty
+    RETURNING s.sku),
+  marked AS (
+    INSERT INTO availability_dirty (sku, since_ms)
+    SELECT m.sku, m.since FROM unnest(?::text[], ?::bigint[]) AS m (sku, since) WHERE m.sku IN (SELECT sku FROM reserved)
+    ${PG_REMARK_DIRTY})
+  SELECT COUNT(*) AS reserved FROM reserved`;
 
 const RESERVE_ALL_HEAD = 'UPDATE stock AS s SET reserved = s.reserved + v.qty, updated_at = ? FROM (';
 const RESERVE_ALL_ROW = '(?, ?, CAST(? AS INTEGER))';
