@@ -23,6 +23,7 @@ export class Metrics implements DispatchObserver {
   readonly sodRefusals: client.Counter<'subject' | 'reason'>;
   /** PostgreSQL: dispatch went on past a transaction still writing to the log (LogHorizon's bound). */
   readonly logOrderWaitsGivenUp: client.Counter;
+  readonly carefulReruns: client.Counter;
 
   constructor(read: SqlExecutor) {
     const registers = [this.registry];
@@ -55,6 +56,12 @@ export class Metrics implements DispatchObserver {
     this.logOrderWaitsGivenUp = new client.Counter({
       name: 'omniops_dispatch_log_order_waits_given_up_total',
       help: 'PostgreSQL: times dispatch stopped waiting for a transaction still writing to the event log (events may then run in commit order)',
+      registers,
+    });
+    this.carefulReruns = new client.Counter({
+      name: 'omniops_dispatch_careful_reruns_total',
+      help: 'Batches run again event by event after their fast run was abandoned (reason: handler_failed, or held_write_failed — on PostgreSQL mostly stock taken by another transaction before a held reservation reached it)',
+      labelNames: ['reason'],
       registers,
     });
     // Gauges that come in pairs read their numbers once per scrape, not once each.
@@ -125,6 +132,10 @@ export class Metrics implements DispatchObserver {
 
   horizonForced(): void {
     this.logOrderWaitsGivenUp.inc();
+  }
+
+  rerunCarefully(reason: 'handler_failed' | 'held_write_failed'): void {
+    this.carefulReruns.inc({ reason });
   }
 
   failed(e: LoggedEvent, _error: unknown, willRetry: boolean): void {

@@ -161,6 +161,9 @@ for (const factory of storeFactories()) {
       expect(events[1]?.lastError).toMatch(factory.name === 'sqlite' ? /unlucky count/ : /held-back write failed: division by zero/);
       const onHand = async (l: string) => (await getStock(t.app.store.read, 'SKU-1', l))?.onHand;
       expect([await onHand('L1'), await onHand('L2'), await onHand('L3'), await onHand('L4'), await onHand('L5'), await onHand('L6')]).toEqual([1, undefined, 2, 3, 4, undefined]);
+      // Each of the two batches ran again event by event, and operators can see why.
+      const reason = factory.name === 'sqlite' ? 'handler_failed' : 'held_write_failed';
+      expect(await t.app.metricsText()).toMatch(new RegExp(`omniops_dispatch_careful_reruns_total\\{reason="${reason}"\\} 2\n`));
     });
 
     it('a handler reads ahead once per batch for all its events there, before it handles the first', async () => {

@@ -48,6 +48,12 @@ export interface DispatchObserver {
   failed(e: LoggedEvent, error: unknown, willRetry: boolean): void;
   /** PostgreSQL: dispatch stopped waiting for a writer of the log (LogHorizon's bound). */
   horizonForced?(): void;
+  /**
+   * A batch's fast run was abandoned and the batch runs again event by event: a handler failed, or a
+   * write held back (a batch's counts, new orders, reservations) failed when it went out — on
+   * PostgreSQL mostly stock another transaction took before a held reservation reached it.
+   */
+  rerunCarefully?(reason: 'handler_failed' | 'held_write_failed'): void;
 }
 
 export interface DispatcherDeps {
@@ -279,8 +285,12 @@ export class Dispatcher {
     } catch (error) {
       // A held-back write (Tx.beforeNextStatement) that failed as the commit sent it: no event is
       // known to be at fault, so the careful run below provokes it again, inside its own event's savepoint.
-      if (error instanceof HeldWriteFailed) return this.runBatch(index, count, 'careful', new FastPathAborted('', error.cause));
+      if (error instanceof HeldWriteFailed) {
+        this.deps.observer?.rerunCarefully?.('held_write_failed');
+        return this.runBatch(index, count, 'careful', new FastPathAborted('', error.cause));
+      }
       if (!(error instanceof FastPathAborted)) throw error;
+      this.deps.observer?.rerunCarefully?.(error.eventId === '' ? 'held_write_failed' : 'handler_failed');
       // A handler failed with no savepoint to fall back to: the whole batch rolled back, so run it
       // again with one savepoint per event. The events before the failed one replay to the same
       // state, so the failed one would fail the same way: its error is recorded, not provoked again
