@@ -132,6 +132,40 @@ describe.runIf(enabled)('cluster mode: PostgreSQL + NATS JetStream', () => {
     for (const [subject, seqs] of bySubject) expect(seqs, subject).toEqual([...seqs].sort((a, b) => a - b));
   }
 
+  it('orders for one sku from every partition at once: exactly the stock is reserved, the rest backordered', async () => {
+    // Each batch reserves on the stock it read at its start and sends its reservations at its end;
+    // batches of other partitions, on both workers, take the same stock meanwhile. The database's
+    // re-check of each held reservation is what keeps this exact.
+    const at = () => new Date().toISOString();
+    const dc = { id: 'DC', name: 'DC', kind: 'dc', lat: 51.5, lon: 5.1, capabilities: ['ship'], dailyCapacity: 100_000, cutoff: '23:59', utcOffsetMinutes: 0 };
+    expect((await send({ source: 'web', sourceEventId: 'loc-dc', type: 'location.upserted', occurredAt: at(), payload: dc }))?.status).toBe(202);
+    await waitDrained(60_000);
+    expect((await send({ source: 'web', sourceEventId: 'count-dc', type: 'inventory.snapshot', occurredAt: at(), payload: { locationId: 'DC', counts: [{ sku: 'S9', onHand: 100 }] } }))?.status).toBe(202);
+    await waitDrained(60_000);
+    const orders = 400;
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < orders) {
+        const i = next++;
+        const payload = {
+          externalOrderId: `R-${i}`, customer: { id: `c-${i}` }, lines: [{ lineId: '1', sku: 'S9', qty: 1, unitPrice: 20 }], currency: 'EUR',
+          shipping: { method: 'standard', address: { country: 'NL', postcode: `${1000 + i}AB`, lat: 52.1, lon: 5.1 } }, payment: { status: 'authorized', amount: 20 },
+        };
+        const r = await send({ source: 'web', sourceEventId: `order-${i}`, type: 'order.placed', occurredAt: at(), payload });
+        expect(r?.status).toBe(202);
+      }
+    }));
+    await waitDrained(120_000);
+    const states = await db.query(`SELECT state, COUNT(*) AS n FROM ${schema}.orders WHERE external_order_id LIKE 'R-%' GROUP BY state ORDER BY state`);
+    expect(states.rows.map((r) => [r.state, Number(r.n)])).toEqual([['allocated', 100], ['backordered', 300]]);
+    const stock = await db.query(`SELECT on_hand, reserved FROM ${schema}.stock WHERE sku = 'S9'`);
+    expect(stock.rows.map((r) => [Number(r.on_hand), Number(r.reserved)])).toEqual([[100, 100]]);
+    const reserved = await db.query(`SELECT COUNT(*) AS n, SUM(qty) AS qty FROM ${schema}.reservations WHERE sku = 'S9' AND status = 'active'`);
+    expect([Number(reserved.rows[0].n), Number(reserved.rows[0].qty)]).toEqual([100, 100]);
+    const unsettled = await db.query(`SELECT COUNT(*) AS n FROM ${schema}.events WHERE type = 'order.placed' AND status <> 'processed'`);
+    expect(Number(unsettled.rows[0].n)).toBe(0);
+  }, 240_000);
+
   it('kill -9 of a worker under load: every event processed exactly once, in per-subject order; its partitions are taken over', async () => {
     const victim = workers[0]!;
     const accepted = await load(2400, async () => {
