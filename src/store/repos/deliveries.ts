@@ -1,21 +1,14 @@
 import type { SqlExecutor } from '../port.js';
+import type { OutboxRow } from './outbox.js';
 
 /** One outbox row as the delivery worker and the deliveries API see it. */
-export interface DeliveryRow {
-  id: string;
-  seq: number;
-  eventId: string;
-  destination: string;
-  kind: string;
-  subject: string;
-  payload: Record<string, unknown>;
+export interface DeliveryRow extends Omit<OutboxRow, 'status' | 'lastError'> {
   status: 'pending' | 'delivered' | 'dead' | 'unrouted';
   attempts: number;
   nextAttemptAt: number;
   lastError: string | null;
   lastStatus: number | null;
   target: string | null;
-  createdAt: string;
   deliveredAt: string | null;
   deadAt: string | null;
 }

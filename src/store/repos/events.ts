@@ -2,23 +2,10 @@ import { multiRowSql, rowChunks } from './row-chunks.js';
 import type { SqlExecutor } from '../port.js';
 import type { EventStatus, StoredEvent } from '../../domain/events/envelope.js';
 
-export interface NewEventRow {
-  id: string;
-  source: string;
-  sourceEventId: string;
-  type: string;
-  schemaVersion: number;
-  occurredAt: string;
-  receivedAt: string;
-  receivedMs: number;
-  subject: string;
+/** A row to append: a stored event's fields but its seq and processing state, the payload as its stored text and digest. */
+export interface NewEventRow extends Omit<StoredEvent, 'seq' | 'payload' | 'attempts' | 'lastError'> {
   payloadJson: string;
   payloadHash: string;
-  causationId: string | null;
-  correlationId: string;
-  actor: string | null;
-  actorRole: string | null;
-  status: EventStatus;
   /** Decided rows only: attempts already made — 1 for a follow-up the batch ran before writing it. */
   attempts?: number;
 }
