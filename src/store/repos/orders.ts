@@ -1,5 +1,6 @@
 import type { SqlExecutor, Tx } from '../port.js';
 import { whereEquals } from './filters.js';
+import { holdRows } from './held-writes.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
 import { keepOrderStock, orderStockAhead, stockOfSkusColumn, stockOfSkusFrom } from './stock.js';
 import type { StockLevel } from '../../domain/inventory/stock.js';
@@ -164,21 +165,7 @@ export async function insertNewOrder(
   const rows: NewOrderRows = {
     order: orderParams(o, at), fulfilments: fulfilments.map((f) => fulfilmentParams(f, at)), reservations: reservations.map((r) => reservationParams(r, at)),
   };
-  const tx = db as Partial<Tx>;
-  if (tx.beforeNextStatement && tx.kept) {
-    let queue = tx.kept.get(HELD_NEW_ORDERS) as NewOrderRows[] | undefined;
-    if (!queue) {
-      tx.kept.set(HELD_NEW_ORDERS, (queue = []));
-      const sending = queue;
-      tx.beforeNextStatement(() => {
-        if (tx.kept?.get(HELD_NEW_ORDERS) === sending) tx.kept.delete(HELD_NEW_ORDERS);
-        return writeNewOrders(db, sending);
-      });
-    }
-    queue.push(rows);
-  } else {
-    await writeNewOrders(db, [rows]);
-  }
+  if (!holdRows(db, 'new-orders', 'new-orders', [rows], (held) => writeNewOrders(db, held))) await writeNewOrders(db, [rows]);
   keepErpFacts(db, o);
   for (const f of fulfilments) keepCapacityPlace(db, f);
 }
@@ -189,7 +176,6 @@ interface NewOrderRows {
   fulfilments: unknown[][];
   reservations: unknown[][];
 }
-const HELD_NEW_ORDERS = 'held-new-orders';
 
 /**
  * PostgreSQL: new orders' rows, of any number of orders, in one statement of fixed text (each

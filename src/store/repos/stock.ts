@@ -3,6 +3,7 @@ import type { CountedLevel, StockLevel } from '../../domain/inventory/stock.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
 import { markAvailabilityDirty, noteMarkedDirty, PG_REMARK_DIRTY } from './availability.js';
 import { getLocation } from './masterdata.js';
+import { holdRows } from './held-writes.js';
 
 interface StockRow {
   sku: string;
@@ -169,25 +170,6 @@ export function orderStockAhead(db: SqlExecutor, skus: readonly string[]): Stock
 const ORDER_STOCK = 'order-stock';
 const keptOrderStock = (db: SqlExecutor) => (db as Partial<Tx>).kept?.get(ORDER_STOCK) as Map<string, StockLevel[]> | undefined;
 
-/**
- * Stock writes held back in a transaction (PostgreSQL) go out in the order they were made: a write
- * joins the queue held last if it is of its kind, else it starts a new one, sent after it. Counts
- * and reservations of one row then reach the database in the order the batch decided them.
- */
-function holdStockWrite<T>(tx: Tx, kind: 'counts' | 'reservations', rows: readonly T[], write: (rows: readonly T[]) => Promise<void>): void {
-  const last = tx.kept.get(HELD_STOCK) as { kind: string; rows: T[] } | undefined;
-  if (last?.kind === kind) {
-    last.rows.push(...rows);
-    return;
-  }
-  const queue = { kind, rows: [...rows] };
-  tx.kept.set(HELD_STOCK, queue);
-  tx.beforeNextStatement!(() => {
-    if (tx.kept.get(HELD_STOCK) === queue) tx.kept.delete(HELD_STOCK);
-    return write(queue.rows);
-  });
-}
-const HELD_STOCK = 'held-stock';
 
 /**
  * What an adjustment needs before it writes: whether the location is known, and its row of the sku
@@ -307,9 +289,7 @@ export async function putCounted(db: SqlExecutor, locationId: string, levels: re
   (db as Partial<Tx>).kept?.delete(ORDER_STOCK);
   if (db.dialect === 'postgres') {
     const rows = levels.map((l): HeldCount => ({ ...l, locationId, at, since: dirtySinceMs ?? null }));
-    const tx = db as Partial<Tx>;
-    if (tx.beforeNextStatement && tx.kept) holdStockWrite(tx as Tx, 'counts', rows, (held) => writeCounted(db, held));
-    else await writeCounted(db, rows);
+    if (!holdRows(db, 'stock', 'counts', rows, (held) => writeCounted(db, held))) await writeCounted(db, rows);
     // Marked by the time any later statement runs (see above), so later marks of these skus may skip.
     if (dirtySinceMs !== undefined) noteMarkedDirty(db, levels.map((l) => l.sku));
     return;
@@ -466,7 +446,7 @@ function holdReservations(db: SqlExecutor, wants: ReadonlyArray<{ sku: string; l
   }
   for (let i = 0; i < wants.length; i++) levels[i]!.reserved += wants[i]!.qty;
   for (const w of wants) tx.kept.delete(COUNTED + w.locationId);
-  holdStockWrite(tx as Tx, 'reservations', wants.map((w): HeldReservation => ({ ...w, at, since: dirtySinceMs })), (held) => writeReservations(db, held));
+  holdRows(db, 'stock', 'reservations', wants.map((w): HeldReservation => ({ ...w, at, since: dirtySinceMs })), (held) => writeReservations(db, held));
   noteMarkedDirty(db, wants.map((w) => w.sku));
   return true;
 }
