@@ -21,25 +21,21 @@ for (const factory of storeFactories()) {
     let t: TestApp;
     afterEach(async () => t?.close());
 
-    const submit = async (e: Record<string, unknown>) => {
-      const r = await t.app.intake.submit(e);
-      if (!r.ok) throw r.error;
-    };
     const onHand = async (sku: string, locationId: string) => (await getStock(t.app.store.read, sku, locationId))?.onHand;
 
     it('each count in a batch reads what the events before it wrote', async () => {
       t = await startTestApp(factory, { dispatcher: false, clock: () => T0, config: { dispatch: { batchSize: 256, batchBudgetMs: 10_000 } } }); // one batch for all
-      await submit(envelope({ type: 'location.upserted', payload: place('dc', 'dc') }));
-      await submit(envelope({ type: 'location.upserted', payload: place('store', 'store') }));
-      await submit(count('dc', [{ sku: 'TENT', onHand: 10 }, { sku: 'MAT', onHand: 4 }]));
+      await t.take(envelope({ type: 'location.upserted', payload: place('dc', 'dc') }));
+      await t.take(envelope({ type: 'location.upserted', payload: place('store', 'store') }));
+      await t.take(count('dc', [{ sku: 'TENT', onHand: 10 }, { sku: 'MAT', onHand: 4 }]));
       while ((await t.app.dispatcher.runOnce()) > 0);
 
-      await submit(count('dc', [{ sku: 'TENT', onHand: 7 }]));
-      await submit(count('dc', [{ sku: 'TENT', onHand: 10 }])); // back to what the batch read ahead
-      await submit(adjust('dc', 'MAT', 5));
-      await submit(count('dc', [{ sku: 'MAT', onHand: 4 }])); // what the batch read ahead, but not what the adjustment left
-      await submit(count('store', [{ sku: 'TENT', onHand: 3 }, { sku: 'MAT', onHand: 0 }])); // another location, rows still to create
-      await submit(count('nowhere', [{ sku: 'TENT', onHand: 1 }])); // an unknown location: refused by its own read
+      await t.take(count('dc', [{ sku: 'TENT', onHand: 7 }]));
+      await t.take(count('dc', [{ sku: 'TENT', onHand: 10 }])); // back to what the batch read ahead
+      await t.take(adjust('dc', 'MAT', 5));
+      await t.take(count('dc', [{ sku: 'MAT', onHand: 4 }])); // what the batch read ahead, but not what the adjustment left
+      await t.take(count('store', [{ sku: 'TENT', onHand: 3 }, { sku: 'MAT', onHand: 0 }])); // another location, rows still to create
+      await t.take(count('nowhere', [{ sku: 'TENT', onHand: 1 }])); // an unknown location: refused by its own read
       expect(await t.app.dispatcher.runOnce()).toBe(6);
 
       expect(await onHand('TENT', 'dc')).toBe(10);
@@ -57,18 +53,18 @@ for (const factory of storeFactories()) {
 
     it('adjustments in a batch each start from what the one before left, and a count after them compares with it', async () => {
       t = await startTestApp(factory, { dispatcher: false, clock: () => T0, config: { dispatch: { batchSize: 256, batchBudgetMs: 10_000 } } });
-      await submit(envelope({ type: 'location.upserted', payload: place('dc', 'dc') }));
-      await submit(count('dc', [{ sku: 'TENT', onHand: 10 }, { sku: 'MAT', onHand: 4 }]));
+      await t.take(envelope({ type: 'location.upserted', payload: place('dc', 'dc') }));
+      await t.take(count('dc', [{ sku: 'TENT', onHand: 10 }, { sku: 'MAT', onHand: 4 }]));
       while ((await t.app.dispatcher.runOnce()) > 0);
 
-      await submit(adjust('dc', 'MAT', 5)); // 9
-      await submit(adjust('dc', 'MAT', -7)); // 2 (from what was read ahead, 4, it would clamp at 0)
-      await submit(adjust('dc', 'MAT', 1)); // 3
-      await submit(adjust('dc', 'TENT', -1)); // 9
-      await submit(count('dc', [{ sku: 'TENT', onHand: 9 }])); // no change
-      await submit(adjust('dc', 'TENT', 1)); // 10
-      await submit(adjust('dc', 'ROPE', 2)); // a new row
-      await submit(adjust('nowhere', 'TENT', 1)); // refused by its own read
+      await t.take(adjust('dc', 'MAT', 5)); // 9
+      await t.take(adjust('dc', 'MAT', -7)); // 2 (from what was read ahead, 4, it would clamp at 0)
+      await t.take(adjust('dc', 'MAT', 1)); // 3
+      await t.take(adjust('dc', 'TENT', -1)); // 9
+      await t.take(count('dc', [{ sku: 'TENT', onHand: 9 }])); // no change
+      await t.take(adjust('dc', 'TENT', 1)); // 10
+      await t.take(adjust('dc', 'ROPE', 2)); // a new row
+      await t.take(adjust('nowhere', 'TENT', 1)); // refused by its own read
       expect(await t.app.dispatcher.runOnce()).toBe(8);
 
       expect(await onHand('MAT', 'dc')).toBe(3);

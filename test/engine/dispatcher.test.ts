@@ -91,11 +91,7 @@ for (const factory of storeFactories()) {
         if (loc.ok) await settled(t, loc.eventId);
       }
       const ids: string[] = [];
-      for (const e of [adjust('A', 1), adjust('A', 2), adjust('B', 1), adjust('A', 3)]) {
-        const r = await t.app.intake.submit(e);
-        if (!r.ok) throw r.error;
-        ids.push(r.eventId);
-      }
+      for (const e of [adjust('A', 1), adjust('A', 2), adjust('B', 1), adjust('A', 3)]) ids.push(await t.take(e));
       for (const id of ids) expect((await settled(t, id)).status).toBe('processed');
       expect(order.filter((x) => x.startsWith('A'))).toEqual(['A1', 'A2', 'A3']);
       expect(order.indexOf('B1')).toBeLessThan(order.indexOf('A1'));
@@ -144,17 +140,12 @@ for (const factory of storeFactories()) {
         handlers: (policies) => buildHandlers({ policies }).register(holding), dispatcher: false,
         config: { dispatch: { maxAttempts: 1, batchSize: 100, batchBudgetMs: 10_000 } },
       });
-      const submit = async (e: Record<string, unknown>) => {
-        const r = await t.app.intake.submit(e);
-        if (!r.ok) throw r.error;
-        return r.eventId;
-      };
-      for (const id of ['L1', 'L2', 'L3', 'L4', 'L5', 'L6']) await submit(location(id));
+      for (const id of ['L1', 'L2', 'L3', 'L4', 'L5', 'L6']) await t.take(location(id));
       while ((await t.app.dispatcher.runOnce()) > 0);
       // The failing event in the middle of the batch (sent by the next event's read), then last (sent at its end).
-      const ids = [await submit(adjust('L1', 1)), await submit(adjust('L2', 13)), await submit(adjust('L3', 2))];
+      const ids = [await t.take(adjust('L1', 1)), await t.take(adjust('L2', 13)), await t.take(adjust('L3', 2))];
       while ((await t.app.dispatcher.runOnce()) > 0);
-      ids.push(await submit(adjust('L4', 3)), await submit(adjust('L5', 4)), await submit(adjust('L6', 13)));
+      ids.push(await t.take(adjust('L4', 3)), await t.take(adjust('L5', 4)), await t.take(adjust('L6', 13)));
       while ((await t.app.dispatcher.runOnce()) > 0);
       const events = await Promise.all(ids.map((id) => eventById(t.app.store.read, id)));
       expect(events.map((e) => e?.status)).toEqual(['processed', 'dead', 'processed', 'processed', 'processed', 'dead']);
@@ -180,10 +171,7 @@ for (const factory of storeFactories()) {
         },
       };
       t = await startTestApp(factory, { handlers: (policies) => buildHandlers({ policies }).register(ahead), dispatcher: false });
-      for (const e of [location('L1'), adjust('L1', 1), adjust('L1', 2), adjust('L1', 3)]) {
-        const r = await t.app.intake.submit(e);
-        if (!r.ok) throw r.error;
-      }
+      for (const e of [location('L1'), adjust('L1', 1), adjust('L1', 2), adjust('L1', 3)]) await t.take(e);
       while ((await t.app.dispatcher.runOnce()) > 0);
       expect(calls[0]).toBe('prefetch 1,2,3');
       expect(calls.filter((c) => c.startsWith('handle'))).toEqual(['handle 1 with', 'handle 2 with', 'handle 3 with']);

@@ -32,16 +32,12 @@ for (const factory of storeFactories()) {
       }
       while ((await t.app.dispatcher.runOnce()) > 0);
     }
-    const submit = async (e: Record<string, unknown>) => {
-      const r = await t.app.intake.submit(e);
-      if (!r.ok) throw r.error;
-    };
     const history = (ext: string) => eventsBySubject(t.app.store.read, `order:web:${ext}`);
     const ofType = (events: LoggedEvent[], type: string) => events.find((e) => e.type === type)!;
 
     it(factory.name === 'sqlite' ? 'order.routed runs in the batch of order.placed, its ERP row ordered after it' : 'order.routed waits for a later batch (PostgreSQL: other writers may add to its subject meanwhile)', async () => {
       await setup();
-      await submit(order('F-1'));
+      await t.take(order('F-1'));
       await t.app.dispatcher.runOnce();
       const events = await history('F-1');
       const routed = ofType(events, 'order.routed');
@@ -64,8 +60,8 @@ for (const factory of storeFactories()) {
 
     it('a follow-up never overtakes an earlier pending event of its subject in the batch', async () => {
       await setup();
-      await submit(order('F-2'));
-      await submit(cancel('F-2'));
+      await t.take(order('F-2'));
+      await t.take(cancel('F-2'));
       await t.app.dispatcher.runOnce();
       const events = await history('F-2');
       expect(ofType(events, 'order.placed').status).toBe('processed');
@@ -78,8 +74,8 @@ for (const factory of storeFactories()) {
 
     it('nor one past what the batch read: a pending event of its subject further in the log holds it back', async () => {
       await setup(1); // the batch reads one event: the cancel request is beyond it
-      await submit(order('F-3'));
-      await submit(cancel('F-3'));
+      await t.take(order('F-3'));
+      await t.take(cancel('F-3'));
       await t.app.dispatcher.runOnce();
       const events = await history('F-3');
       expect(ofType(events, 'order.placed').status).toBe('processed');
@@ -92,8 +88,8 @@ for (const factory of storeFactories()) {
 
     it('with a batch of one read, a follow-up still runs when nothing else of its subject waits', async () => {
       await setup(1);
-      await submit(order('F-4'));
-      await submit(order('F-5')); // another subject, beyond the batch's read
+      await t.take(order('F-4'));
+      await t.take(order('F-5')); // another subject, beyond the batch's read
       await t.app.dispatcher.runOnce();
       const routed = ofType(await history('F-4'), 'order.routed');
       expect(routed.status).toBe(factory.name === 'sqlite' ? 'processed' : 'pending');

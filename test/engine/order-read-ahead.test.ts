@@ -34,10 +34,6 @@ for (const factory of storeFactories()) {
     let t: TestApp;
     afterEach(async () => t?.close());
 
-    const submit = async (e: Record<string, unknown>) => {
-      const r = await t.app.intake.submit(e);
-      if (!r.ok) throw r.error;
-    };
     const stored = (ext: string) => orderById(t.app.store.read, orderIdFor('web', ext));
     const velocity = async (ext: string) => {
       const fraud = (await stored(ext))?.doc.fraud as { factors: Array<{ factor: string; detail: string }> };
@@ -46,19 +42,19 @@ for (const factory of storeFactories()) {
 
     it('each order in a batch sees the orders, reservations and counts before it', async () => {
       t = await startTestApp(factory, { dispatcher: false, clock: () => T0, config: { dispatch: { batchSize: 256, batchBudgetMs: 10_000 } } }); // one batch for all
-      await submit(envelope({ type: 'location.upserted', payload: DC }));
-      await submit(count([{ sku: 'TENT', onHand: 5 }, { sku: 'MAT', onHand: 10 }]));
-      await submit(order('W-0', 'kim', 'MAT', 1)); // kim's earlier order
+      await t.take(envelope({ type: 'location.upserted', payload: DC }));
+      await t.take(count([{ sku: 'TENT', onHand: 5 }, { sku: 'MAT', onHand: 10 }]));
+      await t.take(order('W-0', 'kim', 'MAT', 1)); // kim's earlier order
       while ((await t.app.dispatcher.runOnce()) > 0);
 
-      await submit(order('W-1', 'kim', 'TENT', 2)); // counts W-0
-      await submit(order('W-2', 'kim', 'MAT', 1)); // counts W-0 and W-1, placed in this batch
-      await submit(order('W-3', 'sam', 'TENT', 3)); // the last 3 after W-1's 2
-      await submit(order('W-1', 'kim', 'TENT', 2)); // W-1 again under another event id: the same order
-      await submit(order('W-4', 'ada', 'TENT', 1)); // none left: backordered
-      await submit(count([{ sku: 'TENT', onHand: 6 }])); // one more
-      await submit(order('W-5', 'bo', 'TENT', 1)); // takes it
-      await submit(order('W-6', 'cy', 'TENT', 1)); // none left again
+      await t.take(order('W-1', 'kim', 'TENT', 2)); // counts W-0
+      await t.take(order('W-2', 'kim', 'MAT', 1)); // counts W-0 and W-1, placed in this batch
+      await t.take(order('W-3', 'sam', 'TENT', 3)); // the last 3 after W-1's 2
+      await t.take(order('W-1', 'kim', 'TENT', 2)); // W-1 again under another event id: the same order
+      await t.take(order('W-4', 'ada', 'TENT', 1)); // none left: backordered
+      await t.take(count([{ sku: 'TENT', onHand: 6 }])); // one more
+      await t.take(order('W-5', 'bo', 'TENT', 1)); // takes it
+      await t.take(order('W-6', 'cy', 'TENT', 1)); // none left again
       expect(await t.app.dispatcher.runOnce()).toBeGreaterThanOrEqual(8); // SQLite runs the orders' follow-ups in the same batch
       const inbound = await t.app.store.read.get<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending' AND type IN ('order.placed', 'inventory.snapshot')`);
       expect(Number(inbound?.n)).toBe(0);

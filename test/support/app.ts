@@ -26,6 +26,8 @@ export interface TestApp {
   settled(eventId: string, timeoutMs?: number): Promise<void>;
   /** Posts a signed event (accepted or duplicate) and waits until it is processed. */
   send(envelope: Record<string, unknown>): Promise<string>;
+  /** Hands an event to intake directly (no HTTP, nothing waits for processing): its id; throws if refused. */
+  take(envelope: Record<string, unknown>): Promise<string>;
   /** Waits until nothing in the log (decided events too) is pending. */
   drained(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -104,6 +106,11 @@ export async function startTestApp(factory: StoreFactory, options: AppOptions & 
       if (r.status !== 202 && r.status !== 200) throw new Error(`event refused: ${r.status} ${JSON.stringify(r.body)}`);
       await t.settled(r.body.eventId);
       return r.body.eventId as string;
+    },
+    async take(envelope) {
+      const r = await app.intake.submit(envelope);
+      if (!r.ok) throw r.error;
+      return r.eventId;
     },
     async drained(timeoutMs = 60_000) {
       // Generous: 1,000 orders on PostgreSQL beside other suites on two cores take several seconds.
