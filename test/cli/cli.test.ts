@@ -48,7 +48,7 @@ describe('omniops CLI', () => {
   it('--help lists every command, and each group lists its subcommands', async () => {
     const r = ok(await runCli(['--help'], { env: {} }));
     for (const c of ['serve', 'demo', 'migrate', 'users', 'sources', 'events', 'import', 'audit']) expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
-    const groups: Record<string, string[]> = { users: ['add', 'list', 'revoke', 'key'], sources: ['add', 'rotate', 'list'], events: ['send', 'dead', 'replay'], audit: ['verify'] };
+    const groups: Record<string, string[]> = { users: ['add', 'list', 'revoke', 'key'], sources: ['add', 'rotate', 'list'], events: ['send', 'dead', 'replay'], audit: ['verify'], deliveries: ['dead', 'expired', 'replay'] };
     for (const [group, subs] of Object.entries(groups)) {
       const g = ok(await runCli([group, '--help'], { env: {} }));
       for (const s of subs) expect(g.stdout, `${group} ${s}`).toMatch(new RegExp(`^\\s+${s}\\b`, 'm'));
@@ -266,6 +266,26 @@ describe('omniops CLI', () => {
     expect(jsonOf(ok(await c.cli('events', 'dead', '--json')))).toEqual([]);
     withDb(c.data, (db) => expect(db.prepare('SELECT status FROM events WHERE id = ?').get(dead[0].id)).toEqual({ status: 'pending' }));
     expect(jsonOf(ok(await c.cli('events', 'replay', '--all', '--json')))).toEqual({ requeued: 0 });
+  });
+
+  it('deliveries expired lists a customer message never sent because its send-by time passed; deliveries replay sends it without one', async () => {
+    const c = ctx();
+    ok(await c.cli('migrate'));
+    const sendBy = Date.parse('2026-12-01T10:00:00Z');
+    withDb(c.data, (db) => db.prepare(
+      `INSERT INTO outbox (id, seq, event_id, destination, kind, subject, payload, status, last_error, created_at, expires_at)
+       VALUES ('mail-1', 1, 'ev-1', 'notify:email', 'notification', 'customer:c-1', '{}', 'expired', 'not sent: its send-by time passed first', '2026-11-30T10:00:00.000Z', ?)`,
+    ).run(sendBy));
+    expect(jsonOf(ok(await c.cli('deliveries', 'dead', '--json')))).toEqual([]);
+    expect(jsonOf(ok(await c.cli('deliveries', 'expired', '--json')))).toEqual([
+      { id: 'mail-1', destination: 'notify:email', kind: 'notification', subject: 'customer:c-1', attempts: 0, sendBy: '2026-12-01T10:00:00.000Z', lastError: 'not sent: its send-by time passed first' },
+    ]);
+    expect(jsonOf(ok(await c.cli('deliveries', 'replay', 'mail-1', '--json')))).toEqual({ replayed: 1, ids: ['mail-1'] });
+    withDb(c.data, (db) => expect(db.prepare(`SELECT status, expires_at FROM outbox WHERE id = 'mail-1'`).get()).toEqual({ status: 'pending', expires_at: 0 }));
+    expect(jsonOf(ok(await c.cli('deliveries', 'expired', '--json')))).toEqual([]);
+    const again = await c.cli('deliveries', 'replay', 'mail-1', '--json');
+    expect(again.code).toBe(2);
+    expect(JSON.parse(again.stderr).code).toBe('E_INVALID_STATE');
   });
 
   it('events replay <id> of an event that is not dead is refused', async () => {

@@ -20,10 +20,13 @@ for (const factory of storeFactories()) {
       receiver = undefined;
     });
 
-    async function outbox(rows: Array<{ id: string; subject: string; seq: number; destination?: string; kind?: string }>) {
+    async function outbox(rows: Array<{ id: string; subject: string; seq: number; destination?: string; kind?: string; expiresAt?: number }>) {
       await t.app.store.transaction(async (tx) => {
         for (const r of rows) {
-          await insertOutboxRows(tx, [{ id: r.id, seq: r.seq, eventId: `ev-${r.id}`, destination: r.destination ?? 'channel:web', kind: r.kind ?? 'availability.changed', subject: r.subject, payload: { n: r.seq }, createdAt: new Date().toISOString() }]);
+          await insertOutboxRows(tx, [{
+            id: r.id, seq: r.seq, eventId: `ev-${r.id}`, destination: r.destination ?? 'channel:web', kind: r.kind ?? 'availability.changed', subject: r.subject,
+            payload: { n: r.seq }, createdAt: new Date().toISOString(), ...(r.expiresAt === undefined ? {} : { expiresAt: r.expiresAt }),
+          }]);
         }
       });
     }
@@ -143,6 +146,76 @@ for (const factory of storeFactories()) {
       await until('refused', async () => (await status('early')) === 'dead');
       expect((await deliveryById(t.app.store.read, 'early'))!.lastError).toContain('never delivers to the production destination');
       expect(receiver.requests).toBe(0);
+    }, 60_000);
+
+    it('a row past its send-by time is expired, never sent, and holds nothing back; a replay sends it after all', async () => {
+      let clockNow = Date.parse('2026-12-01T10:00:00Z');
+      t = await startTestApp(factory, { clock: () => clockNow, config: { environment: 'test', delivery: DELIVERY } });
+      receiver = await startReceiver();
+      await t.app.delivery.stop();
+      await outbox([
+        { id: 'late', subject: 'customer:c-1', seq: 1, expiresAt: clockNow - 1 }, // past it: expired
+        { id: 'after-late', subject: 'customer:c-1', seq: 2 }, // no send-by time, behind the expired one
+        { id: 'in-time', subject: 'customer:c-2', seq: 3, expiresAt: clockNow + 60_000 },
+        { id: 'waiting', subject: 'customer:c-3', seq: 4, expiresAt: clockNow - 1 }, // past it, but not due: waits for its next attempt
+      ]);
+      await t.app.store.transaction((tx) => tx.run(`UPDATE outbox SET next_attempt_at = ? WHERE id = 'waiting'`, [clockNow + 600_000]));
+      await register(receiver.url);
+      await t.app.delivery.start();
+      await until('sent', async () => (await status('after-late')) === 'delivered' && (await status('in-time')) === 'delivered');
+      expect(await status('late')).toBe('expired');
+      const late = (await t.api('GET', '/v1/deliveries?status=expired', t.adminKey)).body.items;
+      expect(late).toEqual(['late', 'waiting'].map((id) => expect.objectContaining({ id, status: 'expired', sendBy: new Date(clockNow - 1).toISOString(), lastError: 'not sent: its send-by time passed first' })));
+      expect(await status('waiting')).toBe('expired'); // with the due one that was found past its time
+      expect(receiver.effects.map((e) => e.key).sort()).toEqual(['after-late', 'in-time']);
+      const metrics = (await t.api('GET', '/metrics', null)).body as string;
+      expect(metrics).toMatch(/omniops_deliveries_expired_total\{destination="channel:web"\} 2/);
+      const audit = await t.app.store.read.all<{ detail: string }>(`SELECT detail FROM audit WHERE action = 'deliveries.expired' ORDER BY seq`);
+      expect(audit.map((a) => JSON.parse(a.detail) as { rows: number; byDestination: Record<string, number> })).toEqual([
+        expect.objectContaining({ rows: 2, byDestination: { 'channel:web': 2 } }),
+      ]);
+
+      const replay = await t.api('POST', '/v1/deliveries/late/replay', t.adminKey, {});
+      expect(replay.status, JSON.stringify(replay.body)).toBe(202);
+      await until('replayed', async () => (await status('late')) === 'delivered');
+      expect((await deliveryById(t.app.store.read, 'late'))!.expiresAt).toBe(0);
+      expect(receiver.effects.filter((e) => e.key === 'late')).toHaveLength(1);
+      const again = await t.api('POST', '/v1/deliveries/late/replay', t.adminKey, {});
+      expect(again.status).toBe(409);
+      expect(again.body.code).toBe('E_INVALID_STATE');
+    }, 60_000);
+
+    it("an order's customer message waits for a mail destination only as long as the orders policy says; the store's worklist row has no limit", async () => {
+      let clockNow = Date.parse('2026-12-01T10:00:00Z');
+      t = await startTestApp(factory, { clock: () => clockNow, config: { environment: 'test', delivery: DELIVERY } });
+      receiver = await startReceiver();
+      await t.send(envelope({ type: 'location.upserted', payload: DC }));
+      await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: 'TENT', onHand: 5 }] } }));
+      for (const id of ['W-1', 'W-2']) {
+        await t.send(envelope({
+          type: 'order.placed',
+          payload: {
+            externalOrderId: id, customer: { id: `c-${id}` }, lines: [{ lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 }], currency: 'EUR',
+            shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 120 },
+          },
+        }));
+        await t.drained();
+        clockNow += 1439 * 60_000; // W-1's message is a day old when the destination arrives; W-2's a minute short of it
+      }
+      const rows = await t.app.store.read.all<{ destination: string; subject: string; status: string; expires_at: number | string }>(
+        `SELECT destination, subject, status, expires_at FROM outbox WHERE destination IN ('location:dc', 'notify:email') ORDER BY seq`);
+      const placedAt = Date.parse('2026-12-01T10:00:00Z');
+      expect(rows.map((r) => ({ ...r, expires_at: Number(r.expires_at) }))).toEqual([
+        { destination: 'notify:email', subject: 'customer:c-W-1', status: 'unrouted', expires_at: placedAt + 1440 * 60_000 },
+        { destination: 'location:dc', subject: 'order:web:W-1', status: 'unrouted', expires_at: 0 },
+        { destination: 'notify:email', subject: 'customer:c-W-2', status: 'unrouted', expires_at: placedAt + 1439 * 60_000 + 1440 * 60_000 },
+        { destination: 'location:dc', subject: 'order:web:W-2', status: 'unrouted', expires_at: 0 },
+      ]);
+      const put = await t.api('PUT', '/v1/destinations/all', t.adminKey, { url: receiver.url, kind: 'webhook', environment: 'test', routes: [{ destination: 'notify:*' }, { destination: 'location:*' }] });
+      expect(put.status, JSON.stringify(put.body)).toBe(201);
+      await until('settled', async () => (await t.app.store.read.all<{ status: string }>(`SELECT status FROM outbox WHERE destination IN ('location:dc', 'notify:email')`)).every((r) => r.status !== 'pending' && r.status !== 'unrouted'));
+      expect(receiver.effects.map((e) => e.subject).sort()).toEqual(['customer:c-W-2', 'order:web:W-1', 'order:web:W-2']);
+      expect((await t.api('GET', '/v1/deliveries?status=expired', t.adminKey)).body.items.map((d: { subject: string }) => d.subject)).toEqual(['customer:c-W-1']);
     }, 60_000);
 
     it('a decided row without a destination is unrouted from its first commit; one with a destination is pending; registering one delivers the parked rows', async () => {

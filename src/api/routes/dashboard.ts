@@ -100,7 +100,7 @@ async function dashboard(app: App) {
       oldestPendingAgeSeconds: dirty?.oldest == null ? null : Math.max(0, Math.round((now - Number(dirty.oldest)) / 1000)),
     },
     returns: returns === null ? null : { byState: returns },
-    /** Outbound deliveries per destination by status (delivered, pending, dead, unrouted). */
+    /** Outbound deliveries per destination by status (delivered, pending, dead, unrouted, expired). */
     deliveries: { byDestination: daily.deliveries, asOf: daily.asOf },
     /** Stockout prevention rate, forecast WAPE by demand class, open risks and recommendations, POs by state. */
     replenishment: await optional(() => replenishmentKpis(db, now)),

@@ -7,7 +7,7 @@ import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/roles.js';
 import { destinationIdSchema } from '../../domain/integrations/destination.js';
 import { getDestination, listDestinations } from '../../store/repos/destinations.js';
-import { deliveryById, queryDeliveries, type DeliveryRow } from '../../store/repos/deliveries.js';
+import { DELIVERY_STATUSES, deliveryById, queryDeliveries, type DeliveryRow } from '../../store/repos/deliveries.js';
 import { destinationView, rotateDestinationSecret, upsertDestination } from '../../engine/delivery/destinations.js';
 import { replayDelivery, replayDestination } from '../../engine/delivery/replay.js';
 import { issueSourceToken } from '../../engine/identity/source-tokens.js';
@@ -22,6 +22,7 @@ export function deliveryView(d: DeliveryRow): Record<string, unknown> {
     id: d.id, status: d.status, destination: d.destination, target: d.target, kind: d.kind, subject: d.subject, eventId: d.eventId, attempts: d.attempts,
     nextAttemptAt: d.status === 'pending' && d.nextAttemptAt > 0 ? new Date(d.nextAttemptAt).toISOString() : null,
     lastError: d.lastError, lastStatus: d.lastStatus, createdAt: d.createdAt, deliveredAt: d.deliveredAt, deadAt: d.deadAt,
+    sendBy: d.expiresAt > 0 ? new Date(d.expiresAt).toISOString() : null,
   };
 }
 
@@ -67,10 +68,10 @@ export function integrationRoutes(app: App): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'GET', url: '/v1/deliveries', tag: 'integrations', summary: 'Outbox deliveries by status (dead, pending, delivered, unrouted) and destination, oldest first; paged by ?after=<seq>.',
+      method: 'GET', url: '/v1/deliveries', tag: 'integrations', summary: 'Outbox deliveries by status (dead, pending, delivered, unrouted, expired) and destination, oldest first; paged by ?after=<seq>.',
       access: READERS,
       query: z.object({
-        status: z.enum(['pending', 'delivered', 'dead', 'unrouted']).optional(), destination: z.string().max(200).optional(),
+        status: z.enum(DELIVERY_STATUSES).optional(), destination: z.string().max(200).optional(),
         after: z.coerce.number().int().min(-1).default(-1), limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
       async handler({ query }) {
@@ -89,8 +90,8 @@ export function integrationRoutes(app: App): RouteSpec[] {
     }),
     defineRoute({
       method: 'POST', url: '/v1/deliveries/{id}/replay', tag: 'integrations',
-      summary: 'Send a dead delivery again (same idempotency key: the receiver sees a duplicate, never a second effect).',
-      access: REPLAYERS, params: z.object({ id: z.string().min(1).max(100) }), responses: { 202: 'requeued', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (not dead)' },
+      summary: 'Send a dead or expired delivery again (same idempotency key: the receiver sees a duplicate, never a second effect; an expired one without its send-by time).',
+      access: REPLAYERS, params: z.object({ id: z.string().min(1).max(100) }), responses: { 202: 'requeued', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (not dead or expired)' },
       async handler({ params, principal, reply }) {
         await replayDelivery(app.store, actorOf(principal), params.id);
         app.wake.delivery();

@@ -20,7 +20,7 @@ const jsonArg = (name: string, v: string | undefined): Record<string, unknown> |
   }
 };
 
-/** `omniops destinations add|list|rotate` and `omniops deliveries dead|replay`. */
+/** `omniops destinations add|list|rotate` and `omniops deliveries dead|expired|replay`. */
 export function registerIntegrations(program: Command): void {
   const destinations = program.command('destinations').description('where outbox rows are delivered (webhooks, Odoo, channels, carriers, notifications)');
   addStoreOptions(
@@ -59,15 +59,22 @@ export function registerIntegrations(program: Command): void {
     });
 
   const deliveries = program.command('deliveries').description('outbound deliveries');
-  addStoreOptions(deliveries.command('dead').description('dead-lettered deliveries with their last error').option('--destination <d>', 'registered destination id or outbox destination').option('--limit <n>', 'at most', '100'))
-    .action(async (f: StoreFlags & { destination?: string; limit: string }) => {
-      await withApp(f, async (app) => {
-        const rows = await queryDeliveries(app.store.read, { status: 'dead', destination: f.destination, limit: Number(f.limit) });
-        const items = rows.map((d) => ({ id: d.id, destination: d.target ?? d.destination, kind: d.kind, subject: d.subject, attempts: d.attempts, deadAt: d.deadAt, lastError: d.lastError }));
-        print(Boolean(f.json), items, () => table(items, ['id', 'destination', 'kind', 'subject', 'attempts', 'deadAt', 'lastError']));
+  // Stopped deliveries, with why: dead-lettered (failed for good) or expired (past their send-by time, never sent).
+  const stopped = (status: 'dead' | 'expired', description: string, at: 'deadAt' | 'sendBy') =>
+    addStoreOptions(deliveries.command(status).description(description).option('--destination <d>', 'registered destination id or outbox destination').option('--limit <n>', 'at most', '100'))
+      .action(async (f: StoreFlags & { destination?: string; limit: string }) => {
+        await withApp(f, async (app) => {
+          const rows = await queryDeliveries(app.store.read, { status, destination: f.destination, limit: Number(f.limit) });
+          const items = rows.map((d) => ({
+            id: d.id, destination: d.target ?? d.destination, kind: d.kind, subject: d.subject, attempts: d.attempts,
+            [at]: at === 'deadAt' ? d.deadAt : d.expiresAt > 0 ? new Date(d.expiresAt).toISOString() : null, lastError: d.lastError,
+          }));
+          print(Boolean(f.json), items, () => table(items, ['id', 'destination', 'kind', 'subject', 'attempts', at, 'lastError']));
+        });
       });
-    });
-  addStoreOptions(deliveries.command('replay [id]').description('send a dead delivery again (same idempotency key), or every dead one of --destination').option('--destination <d>', 'all dead deliveries of this destination'))
+  stopped('dead', 'dead-lettered deliveries with their last error', 'deadAt');
+  stopped('expired', 'deliveries never sent because their send-by time passed first (customer messages)', 'sendBy');
+  addStoreOptions(deliveries.command('replay [id]').description('send a dead or expired delivery again (same idempotency key), or every dead one of --destination').option('--destination <d>', 'all dead deliveries of this destination'))
     .action(async (id: string | undefined, f: StoreFlags & { destination?: string }) => {
       await withApp(f, async (app) => {
         if (!id && !f.destination) throw new DomainError('E_SCHEMA', 'give a delivery id or --destination', { issues: [{ path: 'id', message: 'required' }] });

@@ -63,3 +63,11 @@ function promiseShiftMinutes(change: OrderChange): number | null {
   if (change.promiseBefore === undefined || change.promiseAfter === undefined) return null;
   return Math.round((change.promiseAfter - change.promiseBefore) / 60_000);
 }
+
+/**
+ * Until when a customer message decided at `decidedAt` is still worth sending (epoch ms), or
+ * undefined when the policy sets no limit. Past it the delivery worker expires it unsent.
+ */
+export function notificationSendBy(rules: Pick<NotificationRules, 'sendWithinMinutes'>, decidedAt: number): number | undefined {
+  return rules.sendWithinMinutes === undefined ? undefined : decidedAt + rules.sendWithinMinutes * 60_000;
+}

@@ -33,6 +33,12 @@ export interface NotificationRules {
   templates: Partial<Record<NotificationTrigger, string>>;
   /** When the promise moves by at least this much the customer is told, with this template. */
   promiseMoved: { templateId: string; minShiftMinutes: number };
+  /**
+   * A message not sent this long after it was decided is not sent at all (expired): no "order
+   * confirmed" a day late because the mail destination was down or not registered yet. Absent (policy
+   * versions written before it existed): no limit.
+   */
+  sendWithinMinutes?: number;
 }
 
 export interface OrdersPolicy {

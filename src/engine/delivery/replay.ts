@@ -1,20 +1,21 @@
 import type { Store } from '../../store/port.js';
 import { DomainError } from '../../domain/errors.js';
-import { deliveryById, queryDeliveries, requeueDead } from '../../store/repos/deliveries.js';
+import { deliveryById, queryDeliveries, requeueStopped } from '../../store/repos/deliveries.js';
 import { auditedTransaction, type Actor } from '../audit/audited.js';
 
 /**
- * A dead delivery back to pending with a fresh attempt budget. Its id — the idempotency key the
- * receiver dedups on, and the Odoo marker's key — does not change, so a replay of something that
- * did arrive (a lost answer) never produces a second effect.
+ * A dead or expired delivery back to pending with a fresh attempt budget. Its id — the idempotency
+ * key the receiver dedups on, and the Odoo marker's key — does not change, so a replay of something
+ * that did arrive (a lost answer) never produces a second effect. An expired one goes without its
+ * send-by time: replaying it is the operator's decision that it is still worth sending.
  */
 export async function replayDelivery(store: Store, actor: Actor, id: string): Promise<void> {
   await auditedTransaction(store, actor, async (tx, audit) => {
     const d = await deliveryById(tx, id);
     if (!d) throw new DomainError('E_NOT_FOUND', `no delivery ${id}`);
-    if (d.status !== 'dead') throw new DomainError('E_INVALID_STATE', `delivery ${id} is ${d.status}, not dead`);
-    await requeueDead(tx, id);
-    audit({ action: 'delivery.replayed', subject: `delivery:${id}`, before: { status: 'dead' }, after: { status: 'pending' }, detail: { destination: d.target ?? d.destination, kind: d.kind, lastError: d.lastError } });
+    if (d.status !== 'dead' && d.status !== 'expired') throw new DomainError('E_INVALID_STATE', `delivery ${id} is ${d.status}, not dead or expired`);
+    await requeueStopped(tx, id);
+    audit({ action: 'delivery.replayed', subject: `delivery:${id}`, before: { status: d.status }, after: { status: 'pending' }, detail: { destination: d.target ?? d.destination, kind: d.kind, lastError: d.lastError } });
   });
 }
 

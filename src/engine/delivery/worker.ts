@@ -7,7 +7,7 @@ import type { SecretBox } from '../../domain/security/secret-box.js';
 import { environmentAllows, resolveDestination, type Environment } from '../../domain/integrations/destination.js';
 import { listDestinations, type DestinationRow } from '../../store/repos/destinations.js';
 import {
-  claimDelivery, dueDeliveries, inFlightByTarget, markDelivered, markDeliveryDead, markRetry, parkUnroutedRoute, releaseDelivery, type DeliveryRow,
+  claimDelivery, dueDeliveries, expireOverdue, inFlightByTarget, markDelivered, markDeliveryDead, markRetry, parkUnroutedRoute, releaseDelivery, type DeliveryRow,
 } from '../../store/repos/deliveries.js';
 import { checkDestination, type Resolver } from '../../connectors/delivery/ssrf-guard.js';
 import { buildOutboundRequest } from '../../connectors/delivery/outbound-request.js';
@@ -40,6 +40,11 @@ export interface DeliveryWorkerDeps {
 }
 
 const WORKER: Actor = { id: 'delivery-worker', role: 'system' };
+
+/** Why an expired row was not sent: shown by `GET /v1/deliveries` as its last error. */
+export const EXPIRED_NOTE = 'not sent: its send-by time passed first';
+
+const overdue = (r: DeliveryRow, now: number) => r.expiresAt > 0 && r.expiresAt <= now;
 
 type Result =
   | { class: 'success'; status: number | null; summary?: Record<string, unknown> }
@@ -137,7 +142,11 @@ export class DeliveryWorker {
     const now = this.clock();
     const room = settings.batchSize - this.inFlight.size;
     if (room <= 0) return 0;
-    const due = await dueDeliveries(store.read, now, room);
+    let due = await dueDeliveries(store.read, now, room);
+    if (due.some((r) => overdue(r, now))) {
+      await this.expire(now);
+      due = await dueDeliveries(store.read, now, room);
+    }
     if (due.length === 0) return 0;
     const destinations = await listDestinations(store.read);
     const busy = await inFlightByTarget(store.read, now);
@@ -187,6 +196,18 @@ export class DeliveryWorker {
       });
     }
     return launched;
+  }
+
+  /** Every waiting row past its send-by time, expired at once: audited as one entry, counted per destination. */
+  private async expire(now: number): Promise<void> {
+    const byDestination = await auditedTransaction(this.deps.store, WORKER, async (tx, audit) => {
+      const by = await expireOverdue(tx, now, EXPIRED_NOTE);
+      const rows = [...by.values()].reduce((a, b) => a + b, 0);
+      if (rows > 0) audit({ action: 'deliveries.expired', subject: 'outbox', detail: { rows, byDestination: Object.fromEntries(by), at: new Date(now).toISOString() } });
+      return by;
+    });
+    for (const [destination, n] of byDestination) this.deps.metrics?.expired.inc({ destination }, n);
+    if (byDestination.size) this.deps.log?.('warn', 'deliveries expired unsent', { byDestination: Object.fromEntries(byDestination) });
   }
 
   private reopensAt(destinationId: string, now: number): number {

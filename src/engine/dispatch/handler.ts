@@ -13,6 +13,8 @@ export interface OutboxMessage {
   kind: string;
   subject: string;
   payload: Record<string, unknown>;
+  /** Send-by time (ms) for a message only worth sending soon (a customer notification); absent: no limit. */
+  expiresAt?: number;
 }
 
 export interface AuditNote {

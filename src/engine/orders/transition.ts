@@ -1,7 +1,7 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { FulfilmentRecord, OrderRecord, ReservationRecord } from '../../store/repos/orders.js';
 import { insertFulfilment, insertNewOrder, insertReservations, saveOrder } from '../../store/repos/orders.js';
-import { checkTransition, ORDER_TRANSITIONS, decideCustomerNotifications, type HoldReason, type OrderState, type OrdersPolicy } from '../../domain/orders/index.js';
+import { checkTransition, ORDER_TRANSITIONS, decideCustomerNotifications, notificationSendBy, type HoldReason, type OrderState, type OrdersPolicy } from '../../domain/orders/index.js';
 import { orderSubject } from './identity.js';
 
 /**
@@ -44,9 +44,10 @@ export function moveOrder(
     },
     policy.notifications,
   );
+  const expiresAt = notificationSendBy(policy.notifications, h.decision.now);
   for (const m of messages) {
     h.emit({ type: 'notification.queued', payload: { ...m } });
-    h.outbox({ destination: `notify:${m.channel}`, kind: 'notification', subject: `customer:${m.customerId}`, payload: { ...m, orderId: order.id } });
+    h.outbox({ destination: `notify:${m.channel}`, kind: 'notification', subject: `customer:${m.customerId}`, payload: { ...m, orderId: order.id }, ...(expiresAt === undefined ? {} : { expiresAt }) });
   }
 }
 

@@ -2,7 +2,7 @@ import type { EventCatalog } from '../../domain/events/catalog.js';
 import type { ActionIntent } from '../../domain/rules/index.js';
 import type { AuditNote, EmittedEvent, HandlerContext, OutboxMessage } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
-import type { OrderState } from '../../domain/orders/index.js';
+import { notificationSendBy, type OrderState } from '../../domain/orders/index.js';
 import { fulfilmentById, orderById, orderByExternal, type OrderRecord } from '../../store/repos/orders.js';
 import { insertException } from '../../store/repos/rule-runs.js';
 import { moveOrder, persistOrder } from '../orders/transition.js';
@@ -114,7 +114,9 @@ export async function executeIntent(h: HandlerContext, intent: ActionIntent, dep
       const customer = (order.doc.placed as { customer: { id: string; email?: string } }).customer;
       const message = { templateId: a.template, channel: 'email', customerId: customer.id, ...(customer.email ? { recipient: customer.email } : {}), facts: { orderId: order.id, rule: intent.ruleId } };
       h.emit({ type: 'notification.queued', payload: message });
-      h.outbox({ destination: 'notify:email', kind: 'notification', subject: `customer:${customer.id}`, payload: { ...message, orderId: order.id } });
+      // A customer message from a rule is worth sending as long as one from the order's own flow.
+      const expiresAt = notificationSendBy((await deps.policies.get('orders', h.tx)).notifications, h.decision.now);
+      h.outbox({ destination: 'notify:email', kind: 'notification', subject: `customer:${customer.id}`, payload: { ...message, orderId: order.id }, ...(expiresAt === undefined ? {} : { expiresAt }) });
       return;
     }
     case 'emit_event': {

@@ -28,6 +28,7 @@ export const ordersPolicySchema = z.object({
     channel: z.string().min(1),
     templates: z.partialRecord(z.enum(NOTIFICATION_TRIGGERS), z.string().min(1)),
     promiseMoved: z.object({ templateId: z.string().min(1), minShiftMinutes: z.number().nonnegative() }),
+    sendWithinMinutes: z.number().int().positive().optional(),
   }),
 });
 
@@ -64,5 +65,6 @@ export const defaultOrdersPolicy: OrdersPolicy = {
       cancelled: 'order_cancelled',
     },
     promiseMoved: { templateId: 'promise_date_changed', minShiftMinutes: 60 },
+    sendWithinMinutes: 1440,
   },
 };

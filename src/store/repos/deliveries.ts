@@ -1,9 +1,14 @@
 import type { SqlExecutor } from '../port.js';
 import type { OutboxRow } from './outbox.js';
 
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'unrouted', 'expired'] as const;
+
 /** One outbox row as the delivery worker and the deliveries API see it. */
-export interface DeliveryRow extends Omit<OutboxRow, 'status' | 'lastError'> {
-  status: 'pending' | 'delivered' | 'dead' | 'unrouted';
+export interface DeliveryRow extends Omit<OutboxRow, 'status' | 'lastError' | 'expiresAt'> {
+  /** 'expired': its send-by time passed before it was sent, so it never will be (unless replayed). */
+  status: (typeof DELIVERY_STATUSES)[number];
+  /** Send-by time (ms), 0 when none. */
+  expiresAt: number;
   attempts: number;
   nextAttemptAt: number;
   lastError: string | null;
@@ -16,17 +21,17 @@ export interface DeliveryRow extends Omit<OutboxRow, 'status' | 'lastError'> {
 interface Raw {
   id: string; seq: number | string; event_id: string; destination: string; kind: string; subject: string; payload: string; status: string;
   attempts: number; next_attempt_at: number | string; last_error: string | null; last_status: number | null; target: string | null;
-  created_at: string; delivered_at: string | null; dead_at: string | null;
+  created_at: string; delivered_at: string | null; dead_at: string | null; expires_at: number | string;
 }
 
-const COLS = 'id, seq, event_id, destination, kind, subject, payload, status, attempts, next_attempt_at, last_error, last_status, target, created_at, delivered_at, dead_at';
+const COLS = 'id, seq, event_id, destination, kind, subject, payload, status, attempts, next_attempt_at, last_error, last_status, target, created_at, delivered_at, dead_at, expires_at';
 
 function fromRaw(r: Raw): DeliveryRow {
   return {
     id: r.id, seq: Number(r.seq), eventId: r.event_id, destination: r.destination, kind: r.kind, subject: r.subject,
     payload: JSON.parse(r.payload) as Record<string, unknown>, status: r.status as DeliveryRow['status'], attempts: Number(r.attempts),
     nextAttemptAt: Number(r.next_attempt_at), lastError: r.last_error, lastStatus: r.last_status === null ? null : Number(r.last_status),
-    target: r.target, createdAt: r.created_at, deliveredAt: r.delivered_at, deadAt: r.dead_at,
+    target: r.target, createdAt: r.created_at, deliveredAt: r.delivered_at, deadAt: r.dead_at, expiresAt: Number(r.expires_at),
   };
 }
 
@@ -121,10 +126,32 @@ export async function unparkAll(db: SqlExecutor): Promise<number> {
   return (await db.run(`UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE status = 'unrouted'`)).changes;
 }
 
-/** Dead → pending with a fresh attempt budget; the row id (the idempotency key) stays the same. */
-export async function requeueDead(db: SqlExecutor, id: string): Promise<boolean> {
-  const r = await db.run(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = 0, dead_at = NULL, lease_owner = NULL, lease_until = 0 WHERE id = ? AND status = 'dead'`, [id]);
+/**
+ * Dead or expired → pending with a fresh attempt budget; the row id (the idempotency key) stays the
+ * same. An expired row loses its send-by time: whoever replays it has decided it is still worth sending.
+ */
+export async function requeueStopped(db: SqlExecutor, id: string): Promise<boolean> {
+  const r = await db.run(
+    `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = 0, dead_at = NULL, expires_at = 0, lease_owner = NULL, lease_until = 0
+     WHERE id = ? AND status IN ('dead', 'expired')`, [id]);
   return r.changes === 1;
+}
+
+/**
+ * Expires every waiting row (pending, not leased) whose send-by time has passed, in one statement,
+ * and says how many per outbox destination. Not only the due ones: a row behind another of its
+ * subject, or waiting for its next attempt, would never be sent either. Run when a due row is found
+ * expired, which is rare, so the walk over the pending rows it costs is too.
+ */
+export async function expireOverdue(db: SqlExecutor, now: number, note: string): Promise<Map<string, number>> {
+  const rows = await db.all<{ destination: string }>(
+    `UPDATE outbox SET status = 'expired', last_error = ?, lease_owner = NULL, lease_until = 0
+     WHERE status = 'pending' AND expires_at > 0 AND expires_at <= ? AND lease_until <= ? RETURNING destination`,
+    [note, now, now],
+  );
+  const byDestination = new Map<string, number>();
+  for (const r of rows) byDestination.set(r.destination, (byDestination.get(r.destination) ?? 0) + 1);
+  return byDestination;
 }
 
 export async function deliveryById(db: SqlExecutor, id: string): Promise<DeliveryRow | undefined> {

@@ -13,6 +13,8 @@ export interface OutboxRow {
   /** 'unrouted': no registered destination takes it yet, parked with `lastError` saying so (default 'pending'). */
   status?: 'pending' | 'unrouted';
   lastError?: string | null;
+  /** Send-by time (ms): past it the delivery worker expires the row instead of sending it. Absent: no limit. */
+  expiresAt?: number;
 }
 
 /**
@@ -22,14 +24,14 @@ export interface OutboxRow {
 export async function insertOutboxRows(db: SqlExecutor, rows: readonly OutboxRow[]): Promise<void> {
   for (const chunk of rowChunks(rows, db.dialect)) {
     const params: unknown[] = [];
-    for (const r of chunk) params.push(r.id, r.seq, r.eventId, r.destination, r.kind, r.subject, JSON.stringify(r.payload), r.status ?? 'pending', r.lastError ?? null, r.createdAt);
+    for (const r of chunk) params.push(r.id, r.seq, r.eventId, r.destination, r.kind, r.subject, JSON.stringify(r.payload), r.status ?? 'pending', r.lastError ?? null, r.createdAt, r.expiresAt ?? 0);
     await db.run(INSERT_OUTBOX_SQL(chunk.length), params);
   }
 }
 
 const INSERT_OUTBOX_SQL = multiRowSql(
-  'INSERT INTO outbox (id, seq, event_id, destination, kind, subject, payload, status, last_error, attempts, next_attempt_at, created_at)',
-  '(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)',
+  'INSERT INTO outbox (id, seq, event_id, destination, kind, subject, payload, status, last_error, attempts, next_attempt_at, created_at, expires_at)',
+  '(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?)',
   ' ON CONFLICT (id) DO NOTHING',
 );
 

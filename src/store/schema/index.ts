@@ -15,6 +15,7 @@ import { backlogAgeSchema } from './012-backlog-age.js';
 import { outboxLeasesSchema } from './013-outbox-leases.js';
 import { leanIndexesSchema } from './014-lean-indexes.js';
 import { dirtyGenerationSchema } from './015-dirty-generation.js';
+import { outboxExpirySchema } from './016-outbox-expiry.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
@@ -34,5 +35,6 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 13, name: 'outbox-leases', sql: outboxLeasesSchema(dialect) },
     { version: 14, name: 'lean-indexes', sql: leanIndexesSchema(dialect) },
     { version: 15, name: 'dirty-generation', sql: dirtyGenerationSchema(dialect) },
+    { version: 16, name: 'outbox-expiry', sql: outboxExpirySchema(dialect) },
   ];
 }
