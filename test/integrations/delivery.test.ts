@@ -61,6 +61,7 @@ for (const factory of storeFactories()) {
       expect(verifySignature(String(e.headers['omniops-signature']), JSON.stringify(e.body), [dest.secret], Math.floor(Date.now() / 1000), 300).ok).toBe(true);
       const metrics = (await t.api('GET', '/metrics', null)).body as string;
       expect(metrics).toMatch(/omniops_deliveries_total\{destination="hooks",result="delivered"\} 20/);
+      expect((await t.api('GET', '/v1/dashboard', t.adminKey)).body.deliveries.byDestination.hooks).toMatchObject({ delivered: 20 });
       expect(metrics).toMatch(/omniops_delivery_retries_total\{destination="hooks"\} [1-9]/);
     }, 60_000);
 
@@ -216,6 +217,9 @@ for (const factory of storeFactories()) {
       await until('settled', async () => (await t.app.store.read.all<{ status: string }>(`SELECT status FROM outbox WHERE destination IN ('location:dc', 'notify:email')`)).every((r) => r.status !== 'pending' && r.status !== 'unrouted'));
       expect(receiver.effects.map((e) => e.subject).sort()).toEqual(['customer:c-W-2', 'order:web:W-1', 'order:web:W-2']);
       expect((await t.api('GET', '/v1/deliveries?status=expired', t.adminKey)).body.items.map((d: { subject: string }) => d.subject)).toEqual(['customer:c-W-1']);
+      // The dashboard (the console's destination list) counts them under the registered destination.
+      const dash = await t.api('GET', '/v1/dashboard', t.adminKey);
+      expect(dash.body.deliveries.byDestination.all).toEqual({ delivered: 3, expired: 1, lastDeliveredAt: expect.any(String) });
     }, 60_000);
 
     it('a decided row without a destination is unrouted from its first commit; one with a destination is pending; registering one delivers the parked rows', async () => {

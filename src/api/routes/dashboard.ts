@@ -4,12 +4,33 @@ import type { Role } from '../../domain/roles.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 import { backlog } from '../../store/repos/events.js';
 import { replenishmentKpis } from '../../engine/replenishment/kpi.js';
+import { listDestinations, type DestinationRow } from '../../store/repos/destinations.js';
+import { resolveDestination } from '../../domain/integrations/destination.js';
 
 const VIEWERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'category_manager', 'procurement', 'auditor', 'integrator', 'inventory_control'];
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 type Counts = Record<string, number>;
+
+interface DeliveryGroup { destination: string; kind: string; target: string | null; status: string; n: number | string; last: string | null }
+
+/**
+ * Outbox rows per registered destination (the id the console's destination list shows) and status: a
+ * row a worker has tried counts for the destination it was sent to (`target`, an alternate carrier
+ * included), one not tried yet for the destination its route resolves to now; a row no destination
+ * takes counts under its outbox destination (`notify:email`).
+ */
+export function deliveriesByDestination(groups: readonly DeliveryGroup[], registered: readonly DestinationRow[]): Record<string, Record<string, number | string | null>> {
+  const out: Record<string, Record<string, number | string | null>> = {};
+  for (const g of groups) {
+    const key = g.target ?? resolveDestination(registered, g.destination, g.kind)?.id ?? g.destination;
+    const d = (out[key] ??= {});
+    d[g.status] = Number(d[g.status] ?? 0) + Number(g.n);
+    if (g.status === 'delivered' && g.last && (!d.lastDeliveredAt || g.last > String(d.lastDeliveredAt))) d.lastDeliveredAt = g.last;
+  }
+  return out;
+}
 
 async function countsBy(db: SqlExecutor, sql: string, params: unknown[] = []): Promise<Counts> {
   const rows = await db.all<{ k: string; n: number }>(sql, params);
@@ -100,7 +121,7 @@ async function dashboard(app: App) {
       oldestPendingAgeSeconds: dirty?.oldest == null ? null : Math.max(0, Math.round((now - Number(dirty.oldest)) / 1000)),
     },
     returns: returns === null ? null : { byState: returns },
-    /** Outbound deliveries per destination by status (delivered, pending, dead, unrouted, expired). */
+    /** Outbound deliveries per registered destination (or outbox destination, when none takes them) by status (delivered, pending, dead, unrouted, expired). */
     deliveries: { byDestination: daily.deliveries, asOf: daily.asOf },
     /** Stockout prevention rate, forecast WAPE by demand class, open risks and recommendations, POs by state. */
     replenishment: await optional(() => replenishmentKpis(db, now)),
@@ -134,8 +155,9 @@ async function computeDaily(app: App, now: number) {
       [dayAgo, '%"to":"shipped"%'],
     ),
     db.all<{ updated_at: string }>(`SELECT updated_at FROM fulfilments WHERE state = 'expired' AND updated_at >= ?`, [new Date(dayAgo).toISOString()]),
-    db.all<{ destination: string; status: string; n: number; last: string | null }>('SELECT destination, status, COUNT(*) AS n, MAX(delivered_at) AS last FROM outbox GROUP BY destination, status'),
+    db.all<DeliveryGroup>('SELECT destination, kind, target, status, COUNT(*) AS n, MAX(delivered_at) AS last FROM outbox GROUP BY destination, kind, target, status'),
   ]);
+  const registered = await listDestinations(db);
 
   const shipped = shippedRows.map((r) => ({ at: Number(r.received_ms), orderId: (JSON.parse(r.payload) as { orderId: string }).orderId }));
   const placedOf = new Map<string, number>();
@@ -154,12 +176,7 @@ async function computeDaily(app: App, now: number) {
   const all = cycles.map((c) => c.minutes).sort((a, b) => a - b);
   const expired = expiredRows.map((r) => Date.parse(r.updated_at));
 
-  const deliveries: Record<string, Record<string, number | string | null>> = {};
-  for (const r of deliveryRows) {
-    const d = (deliveries[r.destination] ??= {});
-    d[r.status] = Number(r.n);
-    if (r.status === 'delivered') d.lastDeliveredAt = r.last;
-  }
+  const deliveries = deliveriesByDestination(deliveryRows, registered);
   return {
     asOf: new Date(now).toISOString(),
     cycleTime: { samples: all.length, medianMinutes: round1(percentile(all, 0.5)), p90Minutes: round1(percentile(all, 0.9)), hourly },

@@ -107,6 +107,7 @@ export async function integrations(ctx) {
       { label: 'Delivered', num: true, value: (x) => fmt.n(stats[x.id]?.delivered ?? 0) },
       { label: 'Pending', num: true, value: (x) => fmt.n(stats[x.id]?.pending ?? 0) },
       { label: 'Dead', num: true, value: (x) => ((stats[x.id]?.dead ?? 0) > 0 ? pill('bad', String(stats[x.id].dead)) : '0') },
+      { label: 'Expired', num: true, value: (x) => fmt.n(stats[x.id]?.expired ?? 0) },
       { label: 'Last delivered', value: (x) => h('span.nowrap', fmt.short(stats[x.id]?.lastDeliveredAt)) },
     ], items(d), { empty: 'No destinations configured' })));
   } else if (!session.exists('GET /v1/destinations')) sections.push(h('section.panel', h('h2', 'Destinations'), notAvailable('Destinations', 'GET /v1/destinations')));
