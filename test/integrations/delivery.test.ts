@@ -45,8 +45,9 @@ for (const factory of storeFactories()) {
       receiver = await startReceiver(() => (down ? { status: 503 } : {}));
       const dest = await register(receiver.url);
       expect(dest.secret).toMatch(/^whsec_/);
-      const rows: Array<{ id: string; subject: string; seq: number }> = [];
-      for (let s = 0; s < 4; s++) for (let i = 0; i < 5; i++) rows.push({ id: `r-${s}-${i}`, subject: `order:web:${s}`, seq: 100 + i * 10 + s });
+      const rows: Array<{ id: string; subject: string; seq: number; kind: string }> = [];
+      // A kind where every row counts (not a latest-wins figure like channel availability).
+      for (let s = 0; s < 4; s++) for (let i = 0; i < 5; i++) rows.push({ id: `r-${s}-${i}`, subject: `order:web:${s}`, seq: 100 + i * 10 + s, kind: 'fulfilment.assigned' });
       await outbox(rows);
       await until('failures', async () => receiver!.requests >= 6);
       const breaker = await t.api('GET', '/v1/destinations/hooks', t.adminKey);
@@ -184,6 +185,33 @@ for (const factory of storeFactories()) {
       const again = await t.api('POST', '/v1/deliveries/late/replay', t.adminKey, {});
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('E_INVALID_STATE');
+    }, 60_000);
+
+    it("a channel that was away gets each sku's newest figure at once: the waiting figures in between are superseded, not sent; other kinds all go", async () => {
+      t = await startTestApp(factory, { config: { environment: 'test', delivery: DELIVERY } });
+      receiver = await startReceiver();
+      await outbox([
+        { id: 'a-1', subject: 'availability:web:A', seq: 1 },
+        { id: 'a-2', subject: 'availability:web:A', seq: 2 },
+        { id: 'b-1', subject: 'availability:web:B', seq: 3 },
+        { id: 'a-3', subject: 'availability:web:A', seq: 4 },
+        { id: 'f-1', subject: 'order:web:1', seq: 5, kind: 'fulfilment.assigned' },
+        { id: 'f-2', subject: 'order:web:1', seq: 6, kind: 'fulfilment.assigned' },
+      ]);
+      await until('parked', async () => (await status('a-1')) === 'unrouted');
+      await register(receiver.url);
+      const ids = ['a-1', 'a-2', 'b-1', 'a-3', 'f-1', 'f-2'];
+      await until('settled', async () => (await Promise.all(ids.map(status))).every((s) => s === 'delivered' || s === 'superseded'));
+      expect(Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await status(id)])))).toEqual({
+        'a-1': 'superseded', 'a-2': 'superseded', 'b-1': 'delivered', 'a-3': 'delivered', 'f-1': 'delivered', 'f-2': 'delivered',
+      });
+      expect(receiver.effects.map((e) => e.key).sort()).toEqual(['a-3', 'b-1', 'f-1', 'f-2']);
+      const superseded = (await t.api('GET', '/v1/deliveries?status=superseded', t.adminKey)).body.items;
+      expect(superseded.map((d: { id: string; lastError: string }) => [d.id, d.lastError])).toEqual([
+        ['a-1', 'not sent: a newer figure for the same subject went instead'], ['a-2', 'not sent: a newer figure for the same subject went instead'],
+      ]);
+      const metrics = (await t.api('GET', '/metrics', null)).body as string;
+      expect(metrics).toMatch(/omniops_deliveries_superseded_total\{destination="channel:web"\} 2/);
     }, 60_000);
 
     it("an order's customer message waits for a mail destination only as long as the orders policy says; the store's worklist row has no limit", async () => {

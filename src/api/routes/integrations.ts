@@ -68,7 +68,7 @@ export function integrationRoutes(app: App): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'GET', url: '/v1/deliveries', tag: 'integrations', summary: 'Outbox deliveries by status (dead, pending, delivered, unrouted, expired) and destination, oldest first; paged by ?after=<seq>.',
+      method: 'GET', url: '/v1/deliveries', tag: 'integrations', summary: 'Outbox deliveries by status (dead, pending, delivered, unrouted, expired, superseded) and destination, oldest first; paged by ?after=<seq>.',
       access: READERS,
       query: z.object({
         status: z.enum(DELIVERY_STATUSES).optional(), destination: z.string().max(200).optional(),

@@ -9,6 +9,7 @@ export class DeliveryMetrics {
   readonly retries: client.Counter<'destination'>;
   readonly deadLetters: client.Counter<'destination'>;
   readonly expired: client.Counter<'destination'>;
+  readonly superseded: client.Counter<'destination'>;
   readonly latency: client.Histogram<'destination'>;
   readonly circuit: client.Gauge<'destination'>;
 
@@ -26,6 +27,7 @@ export class DeliveryMetrics {
     this.deadLetters = new client.Counter({ name: 'omniops_delivery_dead_letters_total', help: 'Deliveries dead-lettered', labelNames: ['destination'], registers });
     // By the outbox destination (notify:email), not a registered one: a row expires whether or not any destination takes it.
     this.expired = new client.Counter({ name: 'omniops_deliveries_expired_total', help: 'Outbox rows expired unsent because their send-by time passed, by outbox destination', labelNames: ['destination'], registers });
+    this.superseded = new client.Counter({ name: 'omniops_deliveries_superseded_total', help: 'Outbox rows not sent because a newer figure for the same subject went instead (channel availability), by outbox destination', labelNames: ['destination'], registers });
     this.latency = new client.Histogram({
       name: 'omniops_delivery_latency_seconds', help: 'Time from outbox row creation to delivered', labelNames: ['destination'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600], registers,

@@ -7,7 +7,7 @@ import type { SecretBox } from '../../domain/security/secret-box.js';
 import { environmentAllows, resolveDestination, type Environment } from '../../domain/integrations/destination.js';
 import { listDestinations, type DestinationRow } from '../../store/repos/destinations.js';
 import {
-  claimDelivery, dueDeliveries, expireOverdue, inFlightByTarget, markDelivered, markDeliveryDead, markRetry, parkUnroutedRoute, releaseDelivery, type DeliveryRow,
+  claimDelivery, dueDeliveries, expireOverdue, inFlightByTarget, markDelivered, markDeliveryDead, markRetry, parkUnroutedRoute, releaseDelivery, supersedeOlder, type DeliveryRow, type DueDelivery,
 } from '../../store/repos/deliveries.js';
 import { checkDestination, type Resolver } from '../../connectors/delivery/ssrf-guard.js';
 import { buildOutboundRequest } from '../../connectors/delivery/outbound-request.js';
@@ -43,6 +43,9 @@ const WORKER: Actor = { id: 'delivery-worker', role: 'system' };
 
 /** Why an expired row was not sent: shown by `GET /v1/deliveries` as its last error. */
 export const EXPIRED_NOTE = 'not sent: its send-by time passed first';
+
+/** Why a superseded row was not sent. */
+export const SUPERSEDED_NOTE = 'not sent: a newer figure for the same subject went instead';
 
 const overdue = (r: DeliveryRow, now: number) => r.expiresAt > 0 && r.expiresAt <= now;
 
@@ -149,6 +152,12 @@ export class DeliveryWorker {
     }
     if (due.length === 0) return 0;
     const destinations = await listDestinations(store.read);
+    // Only where a destination takes them: rows nobody takes are parked as they are.
+    const superseded = due.filter((r) => r.newerPending && resolveDestination(destinations, r.destination, r.kind));
+    if (superseded.length > 0) {
+      await this.supersede(superseded, now);
+      due = await dueDeliveries(store.read, now, room);
+    }
     const busy = await inFlightByTarget(store.read, now);
     const leaseMs = settings.timeoutMs * 6 + 5000;
     let launched = 0;
@@ -208,6 +217,21 @@ export class DeliveryWorker {
     });
     for (const [destination, n] of byDestination) this.deps.metrics?.expired.inc({ destination }, n);
     if (byDestination.size) this.deps.log?.('warn', 'deliveries expired unsent', { byDestination: Object.fromEntries(byDestination) });
+  }
+
+  /**
+   * A receiver that was away (down, or registered only now) gets the newest figure of each subject at
+   * once instead of every figure in between, one after another: the older waiting rows are superseded.
+   */
+  private async supersede(rows: readonly DueDelivery[], now: number): Promise<void> {
+    const byDestination = new Map<string, number>();
+    await this.deps.store.transaction(async (tx) => {
+      for (const r of rows) {
+        const n = await supersedeOlder(tx, r, now, SUPERSEDED_NOTE);
+        if (n > 0) byDestination.set(r.destination, (byDestination.get(r.destination) ?? 0) + n);
+      }
+    });
+    for (const [destination, n] of byDestination) this.deps.metrics?.superseded.inc({ destination }, n);
   }
 
   private reopensAt(destinationId: string, now: number): number {

@@ -1,11 +1,20 @@
 import type { SqlExecutor } from '../port.js';
 import type { OutboxRow } from './outbox.js';
 
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'unrouted', 'expired'] as const;
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'unrouted', 'expired', 'superseded'] as const;
+
+/**
+ * Kinds whose rows each carry a whole figure, so a newer row of the same destination and subject
+ * makes an older one not yet sent pointless: a channel's sellable quantity of a sku.
+ */
+export const LATEST_WINS_KINDS: readonly string[] = ['availability.changed'];
 
 /** One outbox row as the delivery worker and the deliveries API see it. */
 export interface DeliveryRow extends Omit<OutboxRow, 'status' | 'lastError' | 'expiresAt'> {
-  /** 'expired': its send-by time passed before it was sent, so it never will be (unless replayed). */
+  /**
+   * 'expired': its send-by time passed before it was sent, so it never will be (unless replayed);
+   * 'superseded': a newer row of a latest-wins kind for the same destination and subject was sent instead.
+   */
   status: (typeof DELIVERY_STATUSES)[number];
   /** Send-by time (ms), 0 when none. */
   expiresAt: number;
@@ -41,16 +50,36 @@ function fromRaw(r: Raw): DeliveryRow {
  * retrying, so a receiver sees each aggregate's effects in order. Dead rows no longer block (a poison
  * row must not stall an aggregate forever; it is visible in `deliveries dead` and replayable).
  */
-export async function dueDeliveries(db: SqlExecutor, now: number, limit: number): Promise<DeliveryRow[]> {
-  const rows = await db.all<Raw>(
-    `SELECT ${COLS} FROM outbox o
+export async function dueDeliveries(db: SqlExecutor, now: number, limit: number): Promise<DueDelivery[]> {
+  const rows = await db.all<Raw & { newer_pending: boolean | number }>(
+    `SELECT ${COLS}, CASE WHEN o.kind IN (${LATEST_WINS_KINDS.map(() => '?').join(', ')}) THEN EXISTS (
+         SELECT 1 FROM outbox n WHERE n.destination = o.destination AND n.subject = o.subject AND n.status = 'pending' AND n.kind = o.kind
+           AND (n.seq > o.seq OR (n.seq = o.seq AND n.id > o.id))) ELSE FALSE END AS newer_pending
+     FROM outbox o
      WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.lease_until <= ?
        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.destination = o.destination AND p.subject = o.subject AND p.status = 'pending'
                        AND (p.seq < o.seq OR (p.seq = o.seq AND p.id < o.id)))
      ORDER BY o.seq, o.id LIMIT ?`,
-    [now, now, limit],
+    [...LATEST_WINS_KINDS, now, now, limit],
   );
-  return rows.map(fromRaw);
+  return rows.map((r) => ({ ...fromRaw(r), newerPending: r.newer_pending === true || Number(r.newer_pending) === 1 }));
+}
+
+/** A due row, and whether a newer pending row of a latest-wins kind makes it pointless. */
+export type DueDelivery = DeliveryRow & { newerPending: boolean };
+
+/**
+ * Supersedes every waiting row of a (destination, subject, kind) but the newest pending one: that one
+ * carries the figure the receiver needs. Rows in flight are left alone.
+ */
+export async function supersedeOlder(db: SqlExecutor, r: Pick<DeliveryRow, 'destination' | 'subject' | 'kind'>, now: number, note: string): Promise<number> {
+  const res = await db.run(
+    `UPDATE outbox SET status = 'superseded', last_error = ?, lease_owner = NULL, lease_until = 0
+     WHERE destination = ? AND subject = ? AND kind = ? AND status = 'pending' AND lease_until <= ?
+       AND id <> (SELECT n.id FROM outbox n WHERE n.destination = ? AND n.subject = ? AND n.kind = ? AND n.status = 'pending' ORDER BY n.seq DESC, n.id DESC LIMIT 1)`,
+    [note, r.destination, r.subject, r.kind, now, r.destination, r.subject, r.kind],
+  );
+  return res.changes;
 }
 
 /**
