@@ -104,10 +104,10 @@ export async function integrations(ctx) {
       { label: 'Target', value: (x) => h('span.mono', x.url ?? x.target ?? '') },
       { label: 'Circuit', value: (x) => { const c = x.circuit?.state ?? x.circuitState ?? x.circuit ?? 'closed'; return pill(c === 'open' ? 'open_circuit' : c === 'closed' ? 'closed_circuit' : c, `circuit ${c}`); } },
       { label: 'Enabled', value: (x) => (x.enabled === false ? pill('bad', 'disabled') : pill('ok', 'enabled')) },
-      { label: 'Delivered', num: true, value: (x) => fmt.n(stats[x.id]?.delivered ?? 0) },
+      { label: 'Delivered (24 h)', num: true, value: (x) => fmt.n(stats[x.id]?.delivered ?? 0) },
       { label: 'Pending', num: true, value: (x) => fmt.n(stats[x.id]?.pending ?? 0) },
       { label: 'Dead', num: true, value: (x) => ((stats[x.id]?.dead ?? 0) > 0 ? pill('bad', String(stats[x.id].dead)) : '0') },
-      { label: 'Expired', num: true, value: (x) => fmt.n(stats[x.id]?.expired ?? 0) },
+      { label: 'Expired (24 h)', num: true, value: (x) => fmt.n(stats[x.id]?.expired ?? 0) },
       { label: 'Last delivered', value: (x) => h('span.nowrap', fmt.short(stats[x.id]?.lastDeliveredAt)) },
     ], items(d), { empty: 'No destinations configured' })));
   } else if (!session.exists('GET /v1/destinations')) sections.push(h('section.panel', h('h2', 'Destinations'), notAvailable('Destinations', 'GET /v1/destinations')));

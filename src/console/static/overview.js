@@ -71,10 +71,13 @@ function syncPanel(d) {
     ));
 }
 
+/** "last 5 min", or "latest 10,000 events" when the window held more than the overview reads. */
+const mixWindow = (m) => (m.sampledEvents >= m.atMost ? `latest ${fmt.n(m.atMost)} events` : `last ${m.windowMinutes} min`);
+
 function sources(d) {
   return h('div.grid.g2',
-    panel(`Event mix by type · last ${d.events.mix.windowMinutes} min`, breakdown(d.events.mix.byType, { top: 10, empty: 'No events in the last minutes' })),
-    panel(`Events by source · last ${d.events.mix.windowMinutes} min`, breakdown(d.events.mix.bySource, { top: 10, empty: 'No events in the last minutes' })),
+    panel(`Event mix by type · ${mixWindow(d.events.mix)}`, breakdown(d.events.mix.byType, { top: 10, empty: 'No events in the last minutes' })),
+    panel(`Events by source · ${mixWindow(d.events.mix)}`, breakdown(d.events.mix.bySource, { top: 10, empty: 'No events in the last minutes' })),
   );
 }
 

@@ -16,6 +16,7 @@ import { outboxLeasesSchema } from './013-outbox-leases.js';
 import { leanIndexesSchema } from './014-lean-indexes.js';
 import { dirtyGenerationSchema } from './015-dirty-generation.js';
 import { outboxExpirySchema } from './016-outbox-expiry.js';
+import { dashboardIndexesSchema } from './017-dashboard-indexes.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
@@ -36,5 +37,6 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 14, name: 'lean-indexes', sql: leanIndexesSchema(dialect) },
     { version: 15, name: 'dirty-generation', sql: dirtyGenerationSchema(dialect) },
     { version: 16, name: 'outbox-expiry', sql: outboxExpirySchema(dialect) },
+    { version: 17, name: 'dashboard-indexes', sql: dashboardIndexesSchema(dialect) },
   ];
 }
