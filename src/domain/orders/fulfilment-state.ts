@@ -38,3 +38,17 @@ export const FULFILMENT_EVENT_STATE = {
   'fulfilment.shipped': 'shipped',
   'shipment.delivered': 'delivered',
 } as const satisfies Record<string, FulfilmentState>;
+
+/** Forward order of a fulfilment's normal path; a report may skip a step (a till that ships at once). */
+const RANK: Partial<Record<FulfilmentState, number>> = { assigned: 0, accepted: 1, picked: 2, shipped: 3, delivered: 4 };
+
+/**
+ * Whether a report that a fulfilment reached `to` still moves it: forward along the normal path
+ * (skipping is fine), or a rejection while the location has not shipped. Anything else is late,
+ * repeated or out of order — noted by the engine (channels resend), refused at the API (staff act).
+ */
+export function reportMoves(state: FulfilmentState, to: 'accepted' | 'picked' | 'shipped' | 'delivered' | 'rejected'): boolean {
+  if (to === 'rejected') return state === 'assigned' || state === 'accepted' || state === 'picked';
+  const from = RANK[state];
+  return from !== undefined && from < RANK[to]!;
+}

@@ -10,6 +10,7 @@ import { approvalDecisionHandler, approvalEscalation } from '../approvals/handle
 import { governedRequestHandlers } from '../approvals/governed.js';
 import { exceptionHandlers } from '../exceptions/handlers.js';
 import { protectedStockDecidedHandler } from '../orders/protected-stock.js';
+import { fraudReviewDecidedHandler } from '../orders/fraud-review.js';
 import { ticketHandlers } from '../triage/handlers.js';
 import { anomalyScan } from '../anomaly/scan.js';
 import { erpReconciliation, integrationHandlers } from '../integrations/handlers.js';
@@ -40,6 +41,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
     approvalDecisionHandler,
     ...governedRequestHandlers(deps.policies),
     protectedStockDecidedHandler(deps.policies),
+    fraudReviewDecidedHandler(deps.policies),
     ...exceptionHandlers(),
     ...ticketHandlers(deps.policies),
     ...integrationHandlers(deps.policies),

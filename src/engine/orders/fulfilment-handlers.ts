@@ -1,7 +1,7 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { DomainError } from '../../domain/errors.js';
-import { orderStateFromFulfilments, type FulfilmentEventPayload, type FulfilmentState } from '../../domain/orders/index.js';
+import { orderStateFromFulfilments, reportMoves, type FulfilmentEventPayload, type FulfilmentState } from '../../domain/orders/index.js';
 import { fulfilmentById, fulfilmentsOfOrder, orderById, reservationsOfOrder, setFulfilmentState, setReservationStatus, type FulfilmentRecord, type OrderRecord } from '../../store/repos/orders.js';
 import { consumeReserved } from '../../store/repos/stock.js';
 import { moveOrder, persistOrder } from './transition.js';
@@ -10,8 +10,6 @@ import { releaseReservations } from './release.js';
 import { routeAndReserve } from './routing.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 
-/** Forward order of a fulfilment's normal path; a step may be skipped (a till that ships at once). */
-const RANK: Partial<Record<FulfilmentState, number>> = { assigned: 0, accepted: 1, picked: 2, shipped: 3, delivered: 4 };
 
 async function load(h: HandlerContext, fulfilmentId: string): Promise<{ f: FulfilmentRecord; order: OrderRecord }> {
   const f = await fulfilmentById(h.tx, fulfilmentId);
@@ -38,6 +36,9 @@ async function reroute(h: HandlerContext, policies: PolicyBook, order: OrderReco
   const released = await releaseReservations(h, order, `fulfilment ${failure}`, (r) => r.fulfilmentId === f.id);
   order.doc.excludedLocationIds = [...new Set([...order.doc.excludedLocationIds, f.locationId])].sort();
   if (['cancelled', 'shipped', 'delivered'].includes(order.state)) return;
+  // An order held for payment or fraud review is not routed: its lines are placed when the hold clears
+  // (what no live fulfilment carries). An approval hold is about other lines; these go on.
+  if (order.state === 'on_hold' && order.holdReason !== 'approval') return;
   // Only the failed location's lines move; the order's other fulfilments go on untouched.
   const lines = f.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty }));
   if (lines.length === 0) return;
@@ -58,7 +59,7 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
       const p = h.event.payload as unknown as FulfilmentEventPayload;
       const { f, order } = await load(h, p.fulfilmentId);
       const at = new Date(h.decision.now).toISOString();
-      if ((RANK[f.state] ?? -1) >= RANK[to]! || RANK[f.state] === undefined) {
+      if (!reportMoves(f.state, to as 'accepted' | 'picked' | 'shipped' | 'delivered')) {
         // Late, repeated or out-of-order report for a fulfilment already past it (or failed): noted only.
         order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `${type} ignored: fulfilment ${f.id} is ${f.state}` });
         await persistOrder(h, order);
@@ -85,7 +86,7 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
     async handle(h) {
       const p = h.event.payload as unknown as FulfilmentEventPayload;
       const { f, order } = await load(h, p.fulfilmentId);
-      if (!['assigned', 'accepted', 'picked'].includes(f.state)) {
+      if (!reportMoves(f.state, 'rejected')) {
         order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `rejection ignored: fulfilment ${f.id} is ${f.state}` });
         await persistOrder(h, order);
         return;

@@ -5,12 +5,14 @@ import {
   decidePaymentUpdate, orderValue, validateOrder,
   type OrderPlacedPayload, type OrderCancelRequestedPayload, type PaymentEventPayload, type PaymentEventType, type OrdersPolicy,
 } from '../../domain/orders/index.js';
-import { customerHistory, keepNewOrderFacts, keptNewOrderFacts, newOrderFacts, orderByExternal, fulfilmentsOfOrder, setFulfilmentState, type CustomerHistory, type OrderRecord } from '../../store/repos/orders.js';
+import { customerHistory, keepNewOrderFacts, keptNewOrderFacts, newOrderFacts, orderByExternal, type CustomerHistory, type OrderRecord } from '../../store/repos/orders.js';
 import { addressKey, orderIdFor, orderSubject } from './identity.js';
 import { moveOrder, newOrder, persistOrder } from './transition.js';
 import { routeAndReserve } from './routing.js';
+import { requestApproval } from '../approvals/request.js';
 import type { StockLevel } from '../../domain/inventory/stock.js';
-import { releaseReservations } from './release.js';
+import { stopOpenFulfilments, unservedLines } from './open-fulfilments.js';
+import type { LineToSource } from '../../domain/sourcing/index.js';
 
 async function historyFor(h: HandlerContext, order: OrderRecord, policy: OrdersPolicy) {
   return customerHistory(
@@ -23,20 +25,41 @@ async function historyFor(h: HandlerContext, order: OrderRecord, policy: OrdersP
  * Validation, then (when it passes) routing: the path of a new order and of a cleared hold. A new
  * order brings its history, read with the duplicate check (newOrderFacts).
  */
-async function validateAndRoute(h: HandlerContext, policies: PolicyBook, order: OrderRecord, history?: CustomerHistory, stock?: readonly StockLevel[]): Promise<void> {
+async function validateAndRoute(
+  h: HandlerContext, policies: PolicyBook, order: OrderRecord, history?: CustomerHistory, stock?: readonly StockLevel[],
+  /** A cleared hold: only what no live fulfilment carries (a new order has none, and reads nothing for it). */
+  lines?: readonly LineToSource[],
+): Promise<void> {
   const policy = await policies.get('orders', h.tx);
   const p = order.doc.placed as unknown as OrderPlacedPayload;
   const decision = validateOrder({ ...p, payment: { ...p.payment, status: order.doc.paymentStatus as never } }, history ?? (await historyFor(h, order, policy)), policy, h.decision);
   order.doc.fraud = decision.fraud;
   const subject = orderSubject(order.source, order.externalOrderId);
+  if (decision.outcome === 'on_hold' && decision.holdReason === 'fraud_review') {
+    // The fraud-review role decides, through the approval engine (approvals policy, subject fraud_review).
+    const asked = await requestApproval(h, policies, { subject: 'fraud_review', subjectRef: order.id, facts: { score: decision.fraud.score }, requestedBy: 'omniops:fraud' });
+    if (asked.required === false) {
+      h.audit({ action: 'order.fraud_review_not_required', subject, detail: { score: decision.fraud.score, policyVersion: decision.policyVersion } });
+      return validated(h, policies, order, decision.fraud.score, decision.policyVersion, lines, stock);
+    }
+    order.doc.fraudApproval = asked.required === true ? { approvalId: asked.approvalId } : { approvalId: null, undecidable: asked.reason };
+  }
   if (decision.outcome === 'on_hold') {
     h.emit({ type: 'order.held', subject, payload: { orderId: order.id, holdReason: decision.holdReason } });
     moveOrder(h, order, 'on_hold', policy, { holdReason: decision.holdReason, note: decision.holdReason === 'payment' ? `payment ${order.doc.paymentStatus}` : `fraud score ${decision.fraud.score}` });
     return;
   }
-  h.emit({ type: 'order.validated', subject, payload: { orderId: order.id, fraudScore: decision.fraud.score, policyVersion: decision.policyVersion } });
-  moveOrder(h, order, 'validated', policy);
-  await routeAndReserve(h, policies, order, 'new order', undefined, undefined, stock);
+  await validated(h, policies, order, decision.fraud.score, decision.policyVersion, lines, stock);
+}
+
+/** Validation passed (or the fraud review approved the order): announced, then routed. */
+export async function validated(
+  h: HandlerContext, policies: PolicyBook, order: OrderRecord, fraudScore: number, policyVersion: string, lines?: readonly LineToSource[], stock?: readonly StockLevel[], why?: string,
+): Promise<void> {
+  const subject = orderSubject(order.source, order.externalOrderId);
+  h.emit({ type: 'order.validated', subject, payload: { orderId: order.id, fraudScore, policyVersion } });
+  moveOrder(h, order, 'validated', await policies.get('orders', h.tx), why ? { note: why } : {});
+  await routeAndReserve(h, policies, order, why ?? (lines ? 'hold cleared' : 'new order'), lines, undefined, stock);
 }
 
 export function orderHandlers(policies: PolicyBook): EventHandler[] {
@@ -103,9 +126,10 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
       const d = decidePaymentUpdate({ state: order.state, holdReason: order.holdReason ?? undefined, order: placedPayload }, type, await historyFor(h, order, policy), policy, h.decision);
       order.doc.paymentStatus = d.paymentStatus;
       if (d.action === 'revalidate') {
-        await validateAndRoute(h, policies, order);
+        await validateAndRoute(h, policies, order, undefined, undefined, await unservedLines(h, order));
       } else if (d.action === 'hold') {
-        await releaseReservations(h, order, 'payment failed');
+        // Nothing may go out for an order nobody has paid for: its open fulfilments stop too.
+        await stopOpenFulfilments(h, order, 'payment failed');
         h.emit({ type: 'order.held', subject: orderSubject(order.source, order.externalOrderId), payload: { orderId: order.id, holdReason: 'payment', detail: 'payment failed' } });
         moveOrder(h, order, 'on_hold', policy, { holdReason: 'payment', note: 'payment failed' });
       } else {
@@ -140,14 +164,7 @@ export async function cancelOrder(h: HandlerContext, policies: PolicyBook, order
     await persistOrder(h, order);
     return;
   }
-  const at = new Date(h.decision.now).toISOString();
-  for (const f of await fulfilmentsOfOrder(h.tx, order.id)) {
-    if (['assigned', 'accepted', 'picked'].includes(f.state)) {
-      await setFulfilmentState(h.tx, f.id, 'cancelled', at);
-      h.outbox({ destination: `location:${f.locationId}`, kind: 'fulfilment.cancelled', subject: orderSubject(order.source, order.externalOrderId), payload: { fulfilmentId: f.id, orderId: order.id } });
-    }
-  }
-  await releaseReservations(h, order, 'order cancelled');
+  await stopOpenFulfilments(h, order, 'order cancelled');
   h.emit({ type: 'order.cancelled', subject: orderSubject(order.source, order.externalOrderId), payload: { orderId: order.id, reason } });
   moveOrder(h, order, 'cancelled', policy, { note: reason });
   await persistOrder(h, order);

@@ -10,6 +10,8 @@ import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { loadSourcingSnapshot, localDay } from './snapshot.js';
 import { addFulfilment, addReservations, moveOrder } from './transition.js';
 import { orderSubject } from './identity.js';
+import { stopOpenFulfilments } from './open-fulfilments.js';
+import { inboundOfSkus } from '../../store/repos/replenishment.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import type { StockLevel } from '../../domain/inventory/stock.js';
 
@@ -58,7 +60,13 @@ export async function routeAndReserve(
   const orders = await policies.get('orders', h.tx);
   const request = orderToSource(order, lines);
   const snapshot = await loadSourcingSnapshot(h.tx, request.lines.map((l) => l.sku), order.doc.excludedLocationIds, h.decision.now, stock);
-  const decision = routeOrder(request, snapshot, sourcing, h.decision);
+  let decision = routeOrder(request, snapshot, sourcing, h.decision);
+  if (decision.outcome === 'backorder' || decision.outcome === 'cancel') {
+    // Nothing can serve now: decided again with what purchase orders are bringing (read only then —
+    // most orders never get here), so a backorder waits for the earliest receipt that covers it.
+    const inbound = await inboundOfSkus(h.tx, request.lines.map((l) => l.sku));
+    if (inbound.length > 0) decision = routeOrder(request, { ...snapshot, inbound }, sourcing, h.decision);
+  }
   order.doc.routing.push(routingRecord(decision, why));
   const subject = orderSubject(order.source, order.externalOrderId);
   const at = new Date(h.decision.now).toISOString();
@@ -126,6 +134,8 @@ export async function routeAndReserve(
     h.emit({ type: 'order.backordered', subject, payload: { orderId: order.id, shortSkus: decision.shortSkus, expectedAt: decision.expectedAt } });
     moveOrder(h, order, 'backordered', orders, { note: why, promiseAfter: decision.expectedAt ?? undefined });
   } else {
+    // The policy cancels what nothing can serve: the whole order, so whatever else of it is still open stops too.
+    await stopOpenFulfilments(h, order, `order cancelled: ${decision.reason}`);
     h.emit({ type: 'order.cancelled', subject, payload: { orderId: order.id, reason: decision.reason } });
     moveOrder(h, order, 'cancelled', orders, { note: decision.reason });
   }

@@ -1,10 +1,10 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
-import { overdueFulfilments, queryOrders, type OrderRecord } from '../../store/repos/orders.js';
-import { stockOfSkus } from '../../store/repos/stock.js';
-import { sellable } from '../../domain/inventory/stock.js';
-import type { OrderPlacedPayload } from '../../domain/orders/index.js';
-import { routeAndReserve } from './routing.js';
+import { oldestInState, overdueFulfilments, type OrderRecord } from '../../store/repos/orders.js';
+import { routeOrder, type LineToSource } from '../../domain/sourcing/index.js';
+import { orderToSource, routeAndReserve } from './routing.js';
+import { loadSourcingSnapshot } from './snapshot.js';
+import { unservedLines } from './open-fulfilments.js';
 import { persistOrder } from './transition.js';
 
 /** What one tick of a job does, inside the tick event's transaction. */
@@ -18,18 +18,30 @@ export const fulfilmentSlaWatch: ScheduledControl = async (h) => {
   }
 };
 
-async function couldServeNow(h: HandlerContext, order: OrderRecord): Promise<boolean> {
-  const lines = (order.doc.placed as unknown as OrderPlacedPayload).lines;
-  const stock = await stockOfSkus(h.tx, lines.map((l) => l.sku));
-  return lines.every((l) => stock.filter((s) => s.sku === l.sku).reduce((n, s) => n + sellable(s), 0) >= l.qty);
+/**
+ * Whether routing would now place these lines (allocate, or ask for protected stock): the router
+ * itself, on a snapshot, with nothing written and no id drawn. A cruder test (any stock anywhere)
+ * routed again every minute orders that only an excluded or ineligible location could serve, each
+ * time announcing the same backorder and growing the order's routing history.
+ */
+async function routingWouldPlace(h: HandlerContext, policies: PolicyBook, order: OrderRecord, lines: readonly LineToSource[]): Promise<boolean> {
+  const request = orderToSource(order, lines);
+  const snapshot = await loadSourcingSnapshot(h.tx, request.lines.map((l) => l.sku), order.doc.excludedLocationIds, h.decision.now);
+  const probe = { now: h.decision.now, newId: (kind: string) => `probe-${kind}` };
+  const outcome = routeOrder(request, snapshot, await policies.get('sourcing', h.tx), probe).outcome;
+  return outcome === 'allocated' || outcome === 'needs_approval';
 }
 
-/** Backordered orders are routed again, oldest first, once their stock is back somewhere. */
+/**
+ * Backordered orders are routed again, oldest first, once routing can place them — only the lines
+ * no live fulfilment carries (a split order's other part is still on its way).
+ */
 export function backorderRetry(policies: PolicyBook): ScheduledControl {
   return async (h) => {
-    for (const order of (await queryOrders(h.tx, { state: 'backordered', limit: 200 })).reverse()) {
-      if (!(await couldServeNow(h, order))) continue;
-      await routeAndReserve(h, policies, order, 'stock is back');
+    for (const order of await oldestInState(h.tx, 'backordered', 200)) {
+      const lines = await unservedLines(h, order);
+      if (lines.length === 0 || !(await routingWouldPlace(h, policies, order, lines))) continue;
+      await routeAndReserve(h, policies, order, 'stock is back', lines);
       await persistOrder(h, order);
     }
   };

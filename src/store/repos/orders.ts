@@ -27,6 +27,8 @@ export interface OrderDoc {
   placed: Record<string, unknown>;
   paymentStatus: string;
   fraud?: unknown;
+  /** The fraud review the order waits for (null approvalId: the approvals policy could not judge it). */
+  fraudApproval?: { approvalId: string | null; undecidable?: string };
   routing: unknown[];
   excludedLocationIds: string[];
   history: Array<{ at: number; from: string; to: string; holdReason?: string; eventId: string; note?: string }>;
@@ -120,6 +122,11 @@ export async function queryOrders(db: SqlExecutor, q: OrderQuery): Promise<Order
   params.push(q.limit);
   const rows = await db.all<Raw>(`SELECT ${COLS} FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY placed_ms DESC, id LIMIT ?`, params);
   return rows.map(toRecord);
+}
+
+/** Orders in a state, oldest first (orders_state is on state, placed time): who waited longest goes first. */
+export async function oldestInState(db: SqlExecutor, state: OrderState, limit: number): Promise<OrderRecord[]> {
+  return (await db.all<Raw>(`SELECT ${COLS} FROM orders WHERE state = ? ORDER BY placed_ms, id LIMIT ?`, [state, limit])).map(toRecord);
 }
 
 const INSERT_ORDER_SQL = `INSERT INTO orders (${COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../port.js';
-import type { PurchaseOrder, PurchaseOrderState } from '../../domain/procurement/purchase-order.js';
+import { INBOUND_STATES, type PurchaseOrder, type PurchaseOrderState } from '../../domain/procurement/purchase-order.js';
+import type { InboundSupply } from '../../domain/sourcing/index.js';
 import type { Supplier, SupplierTermRow } from '../../domain/procurement/supplier.js';
 import { termRowsOf } from '../../domain/procurement/supplier.js';
 import type { Promotion } from '../../domain/replenishment/promotion.js';
@@ -121,6 +122,24 @@ export async function queryPurchaseOrders(db: SqlExecutor, q: { state?: string; 
   params.push(q.limit);
   const rows = await db.all<PoRow>(`SELECT ${PO_COLUMNS} FROM purchase_orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms DESC, id DESC LIMIT ?`, params);
   return withLines(db, rows);
+}
+
+/**
+ * What is on its way of some skus: the outstanding quantity of each line of a placed, confirmed or
+ * delayed purchase order, expected at the end of its (latest) expected day, UTC — a backorder is
+ * promised no earlier than the day its goods arrive.
+ */
+export async function inboundOfSkus(db: SqlExecutor, skus: readonly string[]): Promise<InboundSupply[]> {
+  const unique = [...new Set(skus)];
+  if (unique.length === 0) return [];
+  const rows = await db.all<{ po_id: string; sku: string; qty: number | string; expected_date: string }>(
+    `SELECT po.id AS po_id, l.sku, l.qty - l.received_qty AS qty, po.expected_date
+     FROM purchase_orders po JOIN purchase_order_lines l ON l.po_id = po.id
+     WHERE po.state IN (${INBOUND_STATES.map(() => '?').join(', ')}) AND l.sku IN (${unique.map(() => '?').join(', ')}) AND l.qty > l.received_qty
+     ORDER BY po.id, l.sku`,
+    [...INBOUND_STATES, ...unique],
+  );
+  return rows.map((r) => ({ poId: r.po_id, sku: r.sku, qty: Number(r.qty), expectedAt: Date.parse(`${r.expected_date.slice(0, 10)}T23:59:59.999Z`) }));
 }
 
 /** What planning needs: every PO not cancelled (open ones are supply, received ones reliability history). */

@@ -1,0 +1,46 @@
+import type { HandlerContext } from '../dispatch/handler.js';
+import type { LineToSource } from '../../domain/sourcing/index.js';
+import type { OrderPlacedPayload } from '../../domain/orders/index.js';
+import type { FulfilmentState } from '../../domain/orders/index.js';
+import { fulfilmentsOfOrder, setFulfilmentState, type OrderRecord } from '../../store/repos/orders.js';
+import { orderSubject } from './identity.js';
+import { releaseReservations } from './release.js';
+
+/** A fulfilment a location may still work on: stopping the order must stop it too. */
+const OPEN: readonly FulfilmentState[] = ['assigned', 'accepted', 'picked'];
+/** A fulfilment that carries its lines (open, or gone out): routing must not place them again. */
+const LIVE: readonly FulfilmentState[] = [...OPEN, 'shipped', 'delivered', 'exception'];
+
+/**
+ * Stops what has not left a building: open fulfilments are cancelled (the location is told) and the
+ * order's active reservations released. A cancel, a payment that fails after allocation and a policy
+ * cancel when nothing can serve all end this way — a fulfilment left open after its reservation is
+ * gone could still be picked and shipped, and shipping it would take nothing off the shelf.
+ */
+export async function stopOpenFulfilments(h: HandlerContext, order: OrderRecord, reason: string): Promise<void> {
+  const at = new Date(h.decision.now).toISOString();
+  for (const f of await fulfilmentsOfOrder(h.tx, order.id)) {
+    if (!OPEN.includes(f.state)) continue;
+    await setFulfilmentState(h.tx, f.id, 'cancelled', at);
+    h.outbox({ destination: `location:${f.locationId}`, kind: 'fulfilment.cancelled', subject: orderSubject(order.source, order.externalOrderId), payload: { fulfilmentId: f.id, orderId: order.id, reason } });
+  }
+  await releaseReservations(h, order, reason);
+}
+
+/**
+ * The placed lines' quantities no live fulfilment carries: what routing still has to place when an
+ * order is routed again (stock back for a backorder, a cleared hold). Routing the whole order again
+ * would reserve and assign a second time the lines a live fulfilment already holds.
+ */
+export async function unservedLines(h: HandlerContext, order: OrderRecord): Promise<LineToSource[]> {
+  const carried = new Map<string, number>();
+  for (const f of await fulfilmentsOfOrder(h.tx, order.id)) {
+    if (!LIVE.includes(f.state)) continue;
+    for (const l of f.lines) carried.set(l.lineId, (carried.get(l.lineId) ?? 0) + l.qty);
+  }
+  const placed = (order.doc.placed as unknown as OrderPlacedPayload).lines;
+  return placed.flatMap((l) => {
+    const qty = l.qty - (carried.get(l.lineId) ?? 0);
+    return qty > 0 ? [{ lineId: l.lineId, sku: l.sku, qty }] : [];
+  });
+}
