@@ -153,6 +153,7 @@ for (const factory of storeFactories()) {
       const inbox = (await t.api('GET', '/v1/approvals?state=pending&subject=fraud_review', reviewer)).body.items as Array<{ id: string; subject: string; subjectRef: string }>;
       const of = (ext: string) => inbox.find((a) => a.subject === 'fraud_review' && a.subjectRef === orderIdFor('web', ext))!;
       expect(of('F-1')).toBeDefined();
+      expect((await t.api('GET', `/v1/orders/${orderIdFor('web', 'F-1')}`, reviewer)).status).toBe(200); // the reviewer sees what they decide on
       expect((await t.api('POST', `/v1/approvals/${of('F-1').id}/decision`, reviewer, { decision: 'approve', comment: 'called the customer' })).status).toBeLessThan(300);
       expect((await t.api('POST', `/v1/approvals/${of('F-2').id}/decision`, reviewer, { decision: 'reject', comment: 'stolen card' })).status).toBeLessThan(300);
       await t.drained();

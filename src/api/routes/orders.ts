@@ -9,7 +9,8 @@ import { eventsBySubject } from '../../store/repos/events.js';
 import { orderSubject } from '../../engine/orders/identity.js';
 import { runCommand } from '../command.js';
 
-const READERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'service_agent', 'auditor', 'warehouse'];
+// fraud_review: the reviewer decides on an order held for fraud review and must see it.
+const READERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'service_agent', 'auditor', 'warehouse', 'fraud_review'];
 const CANCELLERS: Role[] = ['admin', 'operations_manager', 'service_agent'];
 const FLOOR: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'warehouse'];
 

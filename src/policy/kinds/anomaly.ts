@@ -14,6 +14,8 @@ const robustThreshold = {
 
 export const anomalyPolicySchema = z
   .object({
+    /** The stored version number, set by change control (every kind's drafts carry it; decisions record it). */
+    version: z.string().min(1).optional(),
     demand: z
       .object({
         ...robustThreshold,

@@ -9,6 +9,8 @@ import type { ReturnRules } from '../../domain/returns/rules.js';
  */
 export const returnsPolicySchema = z
   .object({
+    /** The stored version number, set by change control (every kind's drafts carry it; decisions record it). */
+    version: z.string().min(1).optional(),
     /** Days from delivery to the return request within which a return is accepted. */
     returnWindowDays: z.number().int().positive(),
     /** Return value (major units) at or below which a refund without return is cheaper than handling the item. */

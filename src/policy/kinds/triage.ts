@@ -12,6 +12,8 @@ const cueList = z.array(z.string().min(1)).min(1);
 
 export const triagePolicySchema = z
   .object({
+    /** The stored version number, set by change control (every kind's drafts carry it; decisions record it). */
+    version: z.string().min(1).optional(),
     /** Urgent: legal, regulatory or chargeback threats and safety hazards. */
     urgentCues: z.record(z.string(), cueList),
     /** High: money lost, parcels not received, repeated contact, same-day needs. */
