@@ -5,11 +5,12 @@ import type { App } from '../../app.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 import type { Principal } from '../auth.js';
 import { DomainError } from '../../domain/errors.js';
+import { sha256Hex } from '../../domain/canonical-json.js';
 import { ROLES, type Role } from '../../domain/roles.js';
 import { APPROVAL_SUBJECTS, decide, type Approval } from '../../domain/approvals/index.js';
 import { discountRequested, priceChangeRequested, supplierSubstitutionProposed, writeoffRequested } from '../../domain/approvals/event-definitions.js';
 import { approvalById, governedRequestById, queryApprovals, type GovernedRequest } from '../../store/repos/approvals.js';
-import { governedRequestId } from '../../engine/approvals/governed.js';
+import { governedRequestId, isSameGovernedRequest } from '../../engine/approvals/governed.js';
 import { runCommand } from '../command.js';
 
 /** Everyone who may be named as an approver decides through this API; the pure `decide` checks the level's roles. */
@@ -40,14 +41,36 @@ function requestView(g: GovernedRequest) {
 /** Paging cursor: `<requestedAt ms>.<id>` of the last item. */
 const cursor = z.string().regex(/^\d+\.[A-Za-z0-9-]+$/).optional();
 
+/** What the four governed-request routes answer. */
+const RAISED = { 200: 'the request and its approval (the same for an identical retry)', 409: 'E_IDEMPOTENCY_MISMATCH (the request id or Idempotency-Key was used for a different request)', 422: 'E_SCHEMA' };
+
 export function approvalRoutes(app: App): RouteSpec[] {
 
-  /** Raises a governed request through its inbound event and answers with the request and its approval. */
+  /**
+   * Raises a governed request through its inbound event and answers with the request and its approval.
+   * Without a requestId in the body, one is derived from the caller and the `Idempotency-Key` (when
+   * given), so an identical retry is the same command (a duplicate at intake) and gets the same answer;
+   * a fresh random one would make every retry a different payload under the same key.
+   */
   async function raise(req: FastifyRequest, principal: Principal, type: string, kind: GovernedRequest['kind'], body: Record<string, unknown>) {
-    const requestId = (body.requestId as string | undefined) ?? randomUUID();
-    const r = await runCommand(app, req, principal, type, { ...body, requestId });
-    const g = await governedRequestById(app.store.read, governedRequestId(kind, requestId));
+    const key = req.headers['idempotency-key'];
+    const requestId = (body.requestId as string | undefined)
+      ?? (typeof key === 'string' && key ? `idem-${sha256Hex(`${principal.name}\n${key}`).slice(0, 40)}` : randomUUID());
+    const asked = { ...body, requestId };
+    const id = governedRequestId(kind, requestId);
+    // A request id already taken by another request (other content, or another requester's) is
+    // refused, never answered with that request: before sending (nothing is logged), and again after
+    // (a concurrent request may have taken it meanwhile; the handler then recorded the refusal).
+    const refuseIfTaken = (g: GovernedRequest | undefined): void => {
+      if (g && !isSameGovernedRequest(g, principal.name, asked)) {
+        throw new DomainError('E_IDEMPOTENCY_MISMATCH', `request id ${requestId} was already used for a different request`, { detail: { requestId } });
+      }
+    };
+    refuseIfTaken(await governedRequestById(app.store.read, id));
+    const r = await runCommand(app, req, principal, type, asked);
+    const g = await governedRequestById(app.store.read, id);
     if (!g) return { requestId, state: 'pending', eventId: r.eventId };
+    refuseIfTaken(g);
     const approval = g.approvalId ? await approvalById(app.store.read, g.approvalId) : undefined;
     return { request: requestView(g), approval: approval ? approvalView(approval) : null, eventId: r.eventId };
   }
@@ -107,22 +130,22 @@ export function approvalRoutes(app: App): RouteSpec[] {
     }),
     defineRoute({
       method: 'POST', url: '/v1/pricing/discounts', tag: 'approvals', summary: 'Ask for a discounted price (approval when the margin after it is below the policy floor).',
-      access: PRICING, body: withOptionalId(discountRequested.payload),
+      access: PRICING, body: withOptionalId(discountRequested.payload), responses: RAISED,
       async handler({ body, principal, req }) { return raise(req, principal!, 'discount.requested', 'discount', body); },
     }),
     defineRoute({
       method: 'POST', url: '/v1/pricing/price-changes', tag: 'approvals', summary: 'Ask for a list price change (approval when the margin after it is below the policy floor).',
-      access: PRICING, body: withOptionalId(priceChangeRequested.payload),
+      access: PRICING, body: withOptionalId(priceChangeRequested.payload), responses: RAISED,
       async handler({ body, principal, req }) { return raise(req, principal!, 'price.change_requested', 'price_change', body); },
     }),
     defineRoute({
       method: 'POST', url: '/v1/stock/writeoffs', tag: 'approvals', summary: 'Ask to write stock off (dual approval above the policy value).',
-      access: WRITEOFF, body: withOptionalId(writeoffRequested.payload),
+      access: WRITEOFF, body: withOptionalId(writeoffRequested.payload), responses: RAISED,
       async handler({ body, principal, req }) { return raise(req, principal!, 'writeoff.requested', 'writeoff', body); },
     }),
     defineRoute({
       method: 'POST', url: '/v1/products/supplier-substitutions', tag: 'approvals', summary: 'Propose another supplier for a sku (category manager approval).',
-      access: SOURCING, body: withOptionalId(supplierSubstitutionProposed.payload),
+      access: SOURCING, body: withOptionalId(supplierSubstitutionProposed.payload), responses: RAISED,
       async handler({ body, principal, req }) { return raise(req, principal!, 'supplier.substitution_proposed', 'supplier_substitution', body); },
     }),
   ];

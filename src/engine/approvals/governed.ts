@@ -2,6 +2,8 @@ import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { SubjectFacts } from '../../domain/approvals/index.js';
 import { DomainError } from '../../domain/errors.js';
+import { canonicalJson } from '../../domain/canonical-json.js';
+import { discountRequested, priceChangeRequested, supplierSubstitutionProposed, writeoffRequested } from '../../domain/approvals/event-definitions.js';
 import { getProduct, putProduct } from '../../store/repos/masterdata.js';
 import { getStock, writeOffStock } from '../../store/repos/stock.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
@@ -16,6 +18,28 @@ const KINDS: readonly Kind[] = ['discount', 'price_change', 'writeoff', 'supplie
 
 /** The id of a governed request: the sender's request id, per kind (two kinds may reuse an id). */
 export const governedRequestId = (kind: Kind, requestId: string): string => `${kind}:${requestId}`;
+
+/** What the sender asked for, per kind: the request document minus what the handler added from master data. */
+const ASKED_FIELDS: Record<Kind, readonly string[]> = {
+  discount: Object.keys(discountRequested.payload.shape),
+  price_change: Object.keys(priceChangeRequested.payload.shape),
+  writeoff: Object.keys(writeoffRequested.payload.shape),
+  supplier_substitution: Object.keys(supplierSubstitutionProposed.payload.shape),
+};
+
+/**
+ * Whether `asked` from `requestedBy` is the request already stored under its id. A request id is an
+ * idempotency key: only the same sender asking for the same thing gets the stored request back;
+ * anything else under that id is refused (E_IDEMPOTENCY_MISMATCH), so nobody receives someone
+ * else's request, and a changed price is never answered with the old one as if it were accepted.
+ */
+export function isSameGovernedRequest(g: GovernedRequest, requestedBy: string, asked: Record<string, unknown>): boolean {
+  if (g.requestedBy !== requestedBy) return false;
+  const stored: Record<string, unknown> = {};
+  for (const k of ASKED_FIELDS[g.kind]) stored[k] = g.doc[k];
+  // Through JSON, as the stored document went: an absent optional field and an undefined one are alike.
+  return canonicalJson(stored) === canonicalJson(JSON.parse(JSON.stringify(asked)));
+}
 
 const requesterOf = (h: HandlerContext): string => h.event.actor ?? `source:${h.event.source}`;
 const at = (h: HandlerContext): string => new Date(h.decision.now).toISOString();
@@ -40,21 +64,32 @@ async function usualWriteoffValue(h: HandlerContext, locationId: string): Promis
 }
 
 /** Claims the request, asks the approval engine, and applies at once when no approval is needed. */
-async function raise<S extends Kind>(h: HandlerContext, policies: PolicyBook, kind: S, requestId: string, doc: Record<string, unknown>, facts: SubjectFacts[S]): Promise<void> {
-  const g: GovernedRequest = { id: governedRequestId(kind, requestId), kind, state: 'awaiting_approval', approvalId: null, requestedBy: requesterOf(h), doc, createdMs: h.decision.now };
+async function raise<S extends Kind>(
+  h: HandlerContext, policies: PolicyBook, kind: S, asked: { requestId: string } & Record<string, unknown>, derived: Record<string, unknown>, facts: SubjectFacts[S],
+): Promise<void> {
+  const requestId = asked.requestId;
+  const g: GovernedRequest = { id: governedRequestId(kind, requestId), kind, state: 'awaiting_approval', approvalId: null, requestedBy: requesterOf(h), doc: { ...asked, ...derived }, createdMs: h.decision.now };
   if (!(await insertGovernedRequest(h.tx, g, at(h)))) {
-    h.audit({ action: `${kind}.duplicate_request`, subject: `governed:${g.id}`, detail: { requestId } });
+    const stored = await governedRequestById(h.tx, g.id);
+    if (stored && isSameGovernedRequest(stored, g.requestedBy, asked)) {
+      h.audit({ action: `${kind}.duplicate_request`, subject: `governed:${g.id}`, detail: { requestId } });
+      return;
+    }
+    // A refusal is an outcome, not a failure (retrying cannot change it): recorded, and nothing else
+    // changes. The API checks the same before and after it sends the command and answers 409.
+    const reason = stored && stored.requestedBy !== g.requestedBy ? 'other_requester' : 'different_content';
+    h.audit({ action: `${kind}.request_refused`, subject: `governed:${g.id}`, detail: { requestId, code: 'E_IDEMPOTENCY_MISMATCH', reason, requestedBy: g.requestedBy, asked } });
     return;
   }
-  h.audit({ action: `${kind}.requested`, subject: `governed:${g.id}`, after: { state: g.state }, detail: { ...doc, requestedBy: g.requestedBy } });
-  const asked = await requestApproval(h, policies, { subject: kind, subjectRef: g.id, facts, requestedBy: g.requestedBy });
-  if (asked.required === false) {
+  h.audit({ action: `${kind}.requested`, subject: `governed:${g.id}`, after: { state: g.state }, detail: { ...g.doc, requestedBy: g.requestedBy } });
+  const approval = await requestApproval(h, policies, { subject: kind, subjectRef: g.id, facts, requestedBy: g.requestedBy });
+  if (approval.required === false) {
     await applyGoverned(h, g, 'no approval required');
-  } else if (asked.required === true) {
-    await moveGovernedRequest(h.tx, g.id, 'awaiting_approval', 'awaiting_approval', at(h), asked.approvalId);
+  } else if (approval.required === true) {
+    await moveGovernedRequest(h.tx, g.id, 'awaiting_approval', 'awaiting_approval', at(h), approval.approvalId);
   } else {
     await moveGovernedRequest(h.tx, g.id, 'awaiting_approval', 'blocked', at(h));
-    h.audit({ action: `${kind}.blocked`, subject: `governed:${g.id}`, before: { state: 'awaiting_approval' }, after: { state: 'blocked' }, detail: { reason: asked.reason } });
+    h.audit({ action: `${kind}.blocked`, subject: `governed:${g.id}`, before: { state: 'awaiting_approval' }, after: { state: 'blocked' }, detail: { reason: approval.reason } });
   }
 }
 
@@ -110,7 +145,7 @@ export function governedRequestHandlers(policies: PolicyBook): EventHandler[] {
     async handle(h) {
       const p = h.event.payload as { requestId: string; sku: string; discountedPrice: number; channel?: string; validUntil?: string; reason?: string };
       const product = await productOrRetry(h, p.sku);
-      await raise(h, policies, 'discount', p.requestId, { ...p, listPrice: product.price, unitCost: product.cost }, { priceAfter: p.discountedPrice, unitCost: product.cost });
+      await raise(h, policies, 'discount', p, { listPrice: product.price, unitCost: product.cost }, { priceAfter: p.discountedPrice, unitCost: product.cost });
     },
   };
   const priceChange: EventHandler = {
@@ -118,7 +153,7 @@ export function governedRequestHandlers(policies: PolicyBook): EventHandler[] {
     async handle(h) {
       const p = h.event.payload as { requestId: string; sku: string; newPrice: number; reason?: string };
       const product = await productOrRetry(h, p.sku);
-      await raise(h, policies, 'price_change', p.requestId, { ...p, oldPrice: product.price, unitCost: product.cost }, { priceAfter: p.newPrice, unitCost: product.cost });
+      await raise(h, policies, 'price_change', p, { oldPrice: product.price, unitCost: product.cost }, { priceAfter: p.newPrice, unitCost: product.cost });
     },
   };
   const writeoff: EventHandler = {
@@ -128,7 +163,7 @@ export function governedRequestHandlers(policies: PolicyBook): EventHandler[] {
       const product = await productOrRetry(h, p.sku);
       const value = Math.round(p.qty * product.cost * 100) / 100;
       const usual = await usualWriteoffValue(h, p.locationId);
-      await raise(h, policies, 'writeoff', p.requestId, { ...p, unitCost: product.cost, value, usualAdjustmentValue: usual }, { value, usualAdjustmentValue: usual });
+      await raise(h, policies, 'writeoff', p, { unitCost: product.cost, value, usualAdjustmentValue: usual }, { value, usualAdjustmentValue: usual });
     },
   };
   const substitution: EventHandler = {
@@ -136,7 +171,7 @@ export function governedRequestHandlers(policies: PolicyBook): EventHandler[] {
     async handle(h) {
       const p = h.event.payload as { requestId: string; sku: string; fromSupplierId?: string; toSupplierId: string; amount?: number | null; reason?: string };
       await productOrRetry(h, p.sku);
-      await raise(h, policies, 'supplier_substitution', p.requestId, { ...p }, { amount: p.amount ?? null });
+      await raise(h, policies, 'supplier_substitution', p, {}, { amount: p.amount ?? null });
     },
   };
   const decided: EventHandler = {

@@ -1,3 +1,4 @@
+import { DomainError } from '../../domain/errors.js';
 import { HeldWriteFailed, isRetryableConflict, type Store, type Tx } from '../../store/port.js';
 import type { EventCatalog } from '../../domain/events/catalog.js';
 import { canonicalJson, digestOf, payloadDigest } from '../../domain/canonical-json.js';
@@ -524,7 +525,7 @@ export class Dispatcher {
         return result;
       });
     } catch (error) {
-      const willRetry = attempts < this.deps.settings.maxAttempts;
+      const willRetry = attempts < this.deps.settings.maxAttempts && !refusedForGood(error);
       const message = errorText(error);
       if (willRetry) await markFailed(tx, e.id, attempts, message, now + this.backoff(attempts));
       else {
@@ -611,4 +612,13 @@ function auditEntry(n: AuditNote, eventId: string, at: string, actor: string, ro
 function errorText(error: unknown): string {
   if (error instanceof Error) return `${(error as { code?: string }).code ? `${(error as { code?: string }).code}: ` : ''}${error.message}`.slice(0, 2000);
   return String(error).slice(0, 2000);
+}
+
+/**
+ * A handler's refusal of who sent the event (E_ROLE: a channel changing master data it does not own)
+ * is the same on every attempt: dead at once, not retried for seconds while the subject's later
+ * events wait behind it. Everything else is retried — a payment before its order, stock moved.
+ */
+function refusedForGood(error: unknown): boolean {
+  return error instanceof DomainError && error.code === 'E_ROLE';
 }

@@ -5,10 +5,29 @@ import { locationUpserted, type Location } from '../../domain/masterdata/locatio
 import { sourceUpserted, type Source } from '../../domain/masterdata/source.js';
 import { getLocation, getProduct, getSource, putLocation, putProduct, putSource } from '../../store/repos/masterdata.js';
 import { canonicalJson } from '../../domain/canonical-json.js';
+import { DomainError } from '../../domain/errors.js';
+import { masterDataRefusal } from '../../domain/masterdata/authority.js';
+import type { StoredEvent } from '../../domain/events/envelope.js';
 
 /**
- * Master data is replaced whole by its upsert event; an unchanged resend writes nothing new (and
- * audits nothing), a change is audited with digests of before and after.
+ * Refuses an upsert from a sender who may not change this master data (the table and its reasons:
+ * `MASTER_DATA_AUTHORITY`). Before anything is read or written, so a refused upsert changes nothing.
+ * It ends as a dead letter with E_ROLE, as any event a handler cannot apply does (master data has no
+ * refusal event): visible in the dead-letter list and the exception queue, and replayable once the
+ * sender's kind is corrected.
+ */
+async function refuseUnauthorised(tx: SqlExecutor, event: StoredEvent): Promise<void> {
+  // A role is set only by omniops' own API and CLI (the person's); /v1/events leaves it empty.
+  const sender = event.actorRole
+    ? { role: event.actorRole }
+    : { role: null, sourceKind: (await getSource(tx, event.source))?.kind ?? null };
+  const refusal = masterDataRefusal(event.type, sender);
+  if (refusal) throw new DomainError('E_ROLE', refusal, { detail: { source: event.source, actor: event.actor ?? null, role: event.actorRole ?? null } });
+}
+
+/**
+ * Master data is replaced whole by its upsert event, from a sender who may change it; an unchanged
+ * resend writes nothing new (and audits nothing), a change is audited with digests of before and after.
  */
 function upsertHandler<T extends object>(spec: {
   type: string;
@@ -21,6 +40,7 @@ function upsertHandler<T extends object>(spec: {
     type: spec.type,
     name: `masterdata.${spec.kind}`,
     async handle({ tx, event, audit }) {
+      await refuseUnauthorised(tx, event);
       const next = event.payload as unknown as T;
       const key = spec.keyOf(next);
       const before = await spec.get(tx, key);
