@@ -9,6 +9,9 @@ import { seededRandom } from './random.js';
  * reject; a few let the accept deadline pass (the SLA watch then reroutes). Reports arrive as signed
  * events from the warehouse system and the carrier, like real ones would.
  */
+/** Fulfilments each location list works per round (every 2 s by default). */
+const PER_ROUND = 40;
+
 export class FloorSimulator {
   private timer: NodeJS.Timeout | null = null;
   private readonly rand = seededRandom(99);
@@ -30,15 +33,26 @@ export class FloorSimulator {
 
   private async work(): Promise<void> {
     const read = this.app.store.read;
-    for (const f of await queryFulfilments(read, { state: 'assigned', limit: 40 })) {
+    // Ignored fulfilments stay assigned until the SLA watch expires them: read past them, or after a
+    // while the oldest 40 are all ignored ones and the floor stops working (assigned work piles up,
+    // locations fill their day's capacity, and the demo shows backorders the stock does not explain).
+    const assigned = await queryFulfilments(read, { state: 'assigned', limit: PER_ROUND + this.ignored.size });
+    if (assigned.length < PER_ROUND + this.ignored.size) {
+      // The whole list was read: an ignored one not in it has expired (or was cancelled).
+      const listed = new Set(assigned.map((f) => f.id));
+      for (const id of this.ignored) if (!listed.has(id)) this.ignored.delete(id);
+    }
+    let worked = 0;
+    for (const f of assigned) {
       if (this.ignored.has(f.id)) continue;
+      if (worked++ >= PER_ROUND) break;
       const r = this.rand();
       if (r < 0.05) this.ignored.add(f.id);
       else if (r < 0.09) await this.send('wms', 'fulfilment.rejected', { fulfilmentId: f.id, reason: 'item not found on shelf' });
       else await this.send('wms', 'fulfilment.accepted', { fulfilmentId: f.id });
     }
-    for (const f of await queryFulfilments(read, { state: 'accepted', limit: 40 })) await this.send('wms', 'fulfilment.picked', { fulfilmentId: f.id });
-    for (const f of await queryFulfilments(read, { state: 'picked', limit: 40 })) {
+    for (const f of await queryFulfilments(read, { state: 'accepted', limit: PER_ROUND })) await this.send('wms', 'fulfilment.picked', { fulfilmentId: f.id });
+    for (const f of await queryFulfilments(read, { state: 'picked', limit: PER_ROUND })) {
       await this.send('wms', 'fulfilment.shipped', { fulfilmentId: f.id, carrier: 'postnl', trackingNumber: `3S${Math.floor(this.rand() * 1e9)}` });
     }
     for (const f of await queryFulfilments(read, { state: 'shipped', limit: 20 })) {

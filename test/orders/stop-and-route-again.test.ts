@@ -98,6 +98,21 @@ for (const factory of storeFactories()) {
       expect(Number(backordered?.n)).toBe(1);
     });
 
+    it('a part rerouted while the other part is being picked leaves the order in fulfilment', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 5 }], 'store-ams': [{ sku: 'MAT', onHand: 1 }], 'store-utr': [{ sku: 'MAT', onHand: 1 }] });
+      await t.send(order('R-1', [TENT, MAT]));
+      const placed = await getOrder('R-1');
+      const dc = placed.fulfilments.find((f: { locationId: string }) => f.locationId === 'dc');
+      const store = placed.fulfilments.find((f: { locationId: string }) => f.locationId !== 'dc');
+      await t.send(envelope({ type: 'fulfilment.accepted', payload: { fulfilmentId: dc.id } }));
+      expect((await getOrder('R-1')).state).toBe('in_fulfilment');
+      await t.send(envelope({ type: 'fulfilment.rejected', payload: { fulfilmentId: store.id } }));
+      const o = await getOrder('R-1');
+      expect(o.state).toBe('in_fulfilment');
+      expect(live(o)).toEqual(['dc:accepted', `${store.locationId === 'store-ams' ? 'store-utr' : 'store-ams'}:assigned`]);
+      expect(o.history.filter((x: { to: string }) => x.to === 'allocated')).toHaveLength(1); // only when it was first routed
+    });
+
     it('backorders are retried oldest first; one only an excluded location could serve waits without being routed again every minute', async () => {
       await setup({ dc: [{ sku: 'TENT', onHand: 0 }], 'store-ams': [{ sku: 'MAT', onHand: 1 }] });
       for (const ext of ['B-1', 'B-2', 'B-3']) {

@@ -111,7 +111,10 @@ export async function routeAndReserve(
     const promise = order.promisedByMs ?? undefined;
     // The promise moves only if the plan now ships after it: the customer is told then, not before.
     const promiseAfter = promise !== undefined && routed.estimatedShipAt > promise ? routed.estimatedShipAt : undefined;
-    moveOrder(h, order, 'allocated', orders, { note: why, promiseAfter, facts: { locations: routed.locationIds.join(',') } });
+    // A part rerouted while another part is already being worked (or is in trouble) leaves the order
+    // where its other fulfilments have it: in fulfilment is not "allocated" again.
+    const routedState = order.state === 'in_fulfilment' || order.state === 'exception' ? order.state : 'allocated';
+    moveOrder(h, order, routedState, orders, { note: why, promiseAfter, facts: { locations: routed.locationIds.join(',') } });
   } else if (decision.outcome === 'needs_approval') {
     // Only protected store stock can serve: regional ops decide (approval engine); the order waits.
     const quantity = decision.plan.reduce((n, a) => n + a.protectedQty, 0);
