@@ -109,6 +109,10 @@ export const configSchema = z
         maxRetryAfterMs: z.coerce.number().int().min(1).max(86_400_000).default(3_600_000),
         breakerFailureThreshold: z.coerce.number().int().min(1).max(1000).default(5),
         breakerCooldownMs: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+        /** Delivered, expired and superseded outbox rows are deleted this many days after they were written. */
+        keepSettledDays: z.coerce.number().int().min(1).max(3650).default(7),
+        /** At most this many of them per minute (one scheduled tick, in the engine's transaction). */
+        pruneBatch: z.coerce.number().int().min(1).max(100_000).default(5000),
         /** How long a rotated-out destination secret still signs alongside the new one. */
         secretGraceSeconds: z.coerce.number().int().min(0).max(30 * 86400).default(86400),
       })

@@ -18,11 +18,14 @@ import { RuleRuntime } from '../rules/runtime.js';
 import { policyChangeHandler } from '../policies/change-control.js';
 import { replenishmentHandlers } from '../replenishment/handlers.js';
 import { replenishmentCheck } from '../replenishment/check.js';
+import { outboxRetention, type OutboxRetention } from '../delivery/retention.js';
 
 export interface HandlerDeps {
   policies: PolicyBook;
   /** The automation rules runtime (the app passes its own; tests that build handlers get a fresh one). */
   rules?: RuleRuntime;
+  /** Settled outbox rows' retention (the app passes `config.delivery`'s); without it nothing is pruned. */
+  outboxRetention?: OutboxRetention;
 }
 
 /** Every handler. Capabilities register theirs here, one line each. */
@@ -55,6 +58,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
       'replenishment-check': replenishmentCheck(deps.policies),
       'rules-sweep': (h) => rules.sweep(h),
       'rule:*': (h) => rules.runSlot(h),
+      'outbox-retention': deps.outboxRetention ? outboxRetention(deps.outboxRetention) : async () => undefined,
     }),
   );
 }
@@ -68,4 +72,5 @@ export const SCHEDULED_JOBS = [
   { name: 'approval-escalation', everyMs: 60_000 },
   { name: 'replenishment-check', everyMs: 900_000 },
   { name: 'rules-sweep', everyMs: 60_000 },
+  { name: 'outbox-retention', everyMs: 60_000 },
 ];

@@ -206,3 +206,17 @@ export async function queryDeliveries(db: SqlExecutor, q: { status?: string; des
 export async function deliveryCounts(db: SqlExecutor): Promise<Array<{ status: string; n: number }>> {
   return (await db.all<{ status: string; n: number | string }>('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status')).map((r) => ({ status: r.status, n: Number(r.n) }));
 }
+
+/**
+ * Deletes settled rows (delivered, expired, superseded) written before `beforeIso`, at most `limit`,
+ * oldest first, through the index of settled rows (migration 017); says how many went. What waits
+ * (pending, dead, unrouted) is never touched: it still needs a destination or an operator.
+ */
+export async function pruneSettled(db: SqlExecutor, beforeIso: string, limit: number): Promise<number> {
+  const r = await db.run(
+    `DELETE FROM outbox WHERE id IN (
+       SELECT id FROM outbox WHERE status IN ('delivered', 'expired', 'superseded') AND created_at < ? ORDER BY created_at LIMIT ?)`,
+    [beforeIso, limit],
+  );
+  return r.changes;
+}
