@@ -13,13 +13,17 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-const TITLES: Partial<Record<ErrorCode, string>> = {
+/** Every code has a title (a full Record: a new code without one does not compile). */
+const TITLES: Record<ErrorCode, string> = {
   E_SCHEMA: 'The request does not match the schema',
   E_MALFORMED_JSON: 'The body is not well-formed JSON',
   E_TOO_LARGE: 'The body is too large',
   E_TOO_DEEP: 'The body is nested too deeply',
   E_UNSUPPORTED_MEDIA_TYPE: 'Only application/json is accepted',
   E_UNKNOWN_TYPE: 'Unknown event type',
+  E_UNKNOWN_SOURCE: 'Unknown source',
+  E_UNKNOWN_STATUS: 'No mapping for this status label',
+  E_CONFIG: 'The server is misconfigured',
   E_SIGNATURE: 'The request signature is not valid',
   E_SOURCE_MISMATCH: 'The event names another source than the one that signed it',
   E_AUTH: 'Authentication required',
@@ -39,7 +43,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
 export function problemOf(error: DomainError, instance?: string): Problem {
   const p: Problem = {
     type: `urn:omniops:error:${error.code}`,
-    title: TITLES[error.code] ?? error.code,
+    title: TITLES[error.code],
     status: error.status,
     code: error.code,
     detail: error.message,

@@ -1,7 +1,7 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { DomainError } from '../domain/errors.js';
-import { sendProblem } from './problem.js';
+import { problemOf, sendProblem } from './problem.js';
 import { parseJsonBody } from './json-body.js';
 import { openApiDocument, registerRoutes, type RouteSpec } from './route.js';
 import { eventRoutes } from './routes/events.js';
@@ -22,6 +22,24 @@ import { registerConsole } from '../console/serve.js';
 import { inboundEnvelopeSchema } from '../domain/events/envelope.js';
 import { z } from 'zod';
 
+/** Fastify's default, named: no id of ours is longer (route params allow at most 100). */
+const MAX_PATH_PARAM_LENGTH = 100;
+
+/**
+ * The router's own refusals as our codes. Both are a path parameter that no route schema would take,
+ * so E_SCHEMA, as the route's params check answers a parameter of 65–100 characters where 64 is its
+ * limit: one code for one mistake, whichever layer sees it first.
+ */
+function frameworkProblem(error: FastifyError): DomainError {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return new DomainError('E_SCHEMA', 'the path is not valid percent-encoding', { issues: [{ path: 'params', message: 'malformed percent-encoding' }] });
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new DomainError('E_SCHEMA', `a path parameter is longer than ${MAX_PATH_PARAM_LENGTH} characters`, { issues: [{ path: 'params', message: `at most ${MAX_PATH_PARAM_LENGTH} characters` }] });
+  }
+  return new DomainError('E_INTERNAL', 'the router failed');
+}
+
 /** Every route of the HTTP API. Capabilities add their route lists here. */
 export function allRoutes(app: App): RouteSpec[] {
   return [...eventRoutes(app), ...masterdataRoutes(app), ...stockRoutes(app), ...orderRoutes(app), ...policyRoutes(app), ...returnRoutes(app), ...approvalRoutes(app), ...exceptionRoutes(app), ...auditRoutes(app), ...dashboardRoutes(app), ...integrationRoutes(app), ...adapterRoutes(app), ...replenishmentRoutes(app), ...sessionRoutes(app, () => allRoutes(app))];
@@ -35,6 +53,13 @@ export async function buildHttpServer(app: App): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
     keepAliveTimeout: 65_000,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // Errors the router raises before any route runs (so setErrorHandler never sees them): problem+json
+    // with our codes like every other refusal, and without echoing the path back.
+    frameworkErrors: (error, _req, reply) => {
+      const problem = frameworkProblem(error);
+      return (reply as FastifyReply).code(problem.status).type('application/problem+json').send(problemOf(problem));
+    },
   });
 
   http.removeAllContentTypeParsers();

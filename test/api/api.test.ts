@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { problemOf } from '../../src/api/problem.js';
+import { DomainError } from '../../src/domain/errors.js';
 
 for (const factory of storeFactories()) {
   describe(`HTTP API: ${factory.name}`, () => {
@@ -94,6 +96,34 @@ for (const factory of storeFactories()) {
       expect(o.body.paths['/v1/products/{sku}'].put.requestBody.content['application/json'].schema.properties.price).toBeDefined();
       expect(o.body['x-event-types']['inventory.adjusted'].payload.required).toEqual(expect.arrayContaining(['locationId', 'sku', 'delta', 'reason']));
       expect((await t.api('GET', '/healthz', null)).body).toEqual({ status: 'ok', store: factory.name });
+    });
+
+    it("the router's own refusals are problem documents with our codes and do not echo the path", async () => {
+      const badUrl = await t.api('GET', '/v1/orders/%zz', t.adminKey);
+      expect(badUrl.status).toBe(422);
+      expect(badUrl.headers.get('content-type')).toContain('application/problem+json');
+      expect(badUrl.body).toMatchObject({ code: 'E_SCHEMA', type: 'urn:omniops:error:E_SCHEMA', title: 'The request does not match the schema', errors: [{ path: 'params' }] });
+      const long = 'x'.repeat(101);
+      const tooLong = await t.api('GET', `/v1/orders/${long}`, t.adminKey);
+      expect(tooLong.status).toBe(422);
+      expect(tooLong.headers.get('content-type')).toContain('application/problem+json');
+      expect(tooLong.body).toMatchObject({ code: 'E_SCHEMA', errors: [{ path: 'params', message: 'at most 100 characters' }] });
+      expect(JSON.stringify(tooLong.body)).not.toContain(long);
+    });
+
+    it('every error code has a title of its own', () => {
+      for (const code of ['E_UNKNOWN_STATUS', 'E_UNKNOWN_SOURCE', 'E_CONFIG'] as const) expect(problemOf(new DomainError(code, 'x')).title, code).not.toBe(code);
+    });
+
+    it('replaying the dead deliveries of a destination nobody knows is 404 E_NOT_FOUND; a registered one is 202', async () => {
+      const unknown = await t.api('POST', '/v1/deliveries/replay', t.adminKey, { destination: 'no-such-destination' });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.code).toBe('E_NOT_FOUND');
+      const put = await t.api('PUT', '/v1/destinations/erp-test', t.adminKey, { url: 'http://127.0.0.1:9/hook', kind: 'webhook', environment: 'test', routes: [{ destination: 'erp:*' }] });
+      expect(put.status, JSON.stringify(put.body)).toBe(201);
+      const known = await t.api('POST', '/v1/deliveries/replay', t.adminKey, { destination: 'erp-test' });
+      expect(known.status).toBe(202);
+      expect(known.body).toEqual({ replayed: expect.any(Number), ids: expect.any(Array) });
     });
 
     it('an unknown route is a problem document, not an HTML page', async () => {

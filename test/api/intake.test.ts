@@ -130,6 +130,18 @@ for (const factory of storeFactories()) {
       expect(r.body.results[3].error.code).toBe('E_SOURCE_MISMATCH');
     });
 
+    it('malformed items of a batch, or a malformed single body, are 422 E_SCHEMA, not a source mismatch', async () => {
+      const before = await eventCount(t);
+      const r = await t.postEvents({ events: [envelope(), 'junk', null, 5, []] }, { headers: { 'omniops-source': 'web' } });
+      expect(r.status).toBe(202);
+      expect(r.body.results.map((x: { status: string }) => x.status)).toEqual(['accepted', 'rejected', 'rejected', 'rejected', 'rejected']);
+      for (const x of r.body.results.slice(1)) expect(x.error).toMatchObject({ code: 'E_SCHEMA', status: 422 });
+      const single = await t.postEvents('junk', { headers: { 'omniops-source': 'web' } });
+      expect(single.status).toBe(422);
+      expect(single.body.code).toBe('E_SCHEMA');
+      expect(await eventCount(t)).toBe(before + 1);
+    });
+
     it('more than 500 events in a batch is refused whole', async () => {
       const before = await eventCount(t);
       const r = await t.postEvents({ events: Array.from({ length: 501 }, () => envelope()) });

@@ -68,6 +68,19 @@ for (const factory of storeFactories()) {
       expect((await login(t, { name: 'fiona', password: 'correct horse' })).status).toBe(200);
     });
 
+    it('API-key guessing is throttled per client address: one guesser does not lock out every other key holder', async () => {
+      await setup();
+      const from = async (remoteAddress: string, apiKey: string) => {
+        const res = await t.app.http!.inject({ method: 'POST', url: '/v1/session', remoteAddress, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ apiKey }) });
+        return { status: res.statusCode, code: (res.json() as { code?: string }).code };
+      };
+      for (let i = 0; i < 10; i++) expect((await from('10.0.0.1', `wrong-${i}`)).status).toBe(401);
+      expect(await from('10.0.0.1', t.adminKey)).toEqual({ status: 429, code: 'E_RATE_LIMITED' });
+      expect((await from('10.0.0.2', t.adminKey)).status).toBe(200);
+      now += 16 * 60_000;
+      expect((await from('10.0.0.1', t.adminKey)).status).toBe(200);
+    });
+
     it('a cookie-authenticated change without the CSRF header is 403 E_CSRF; with it, it passes', async () => {
       await setup();
       const r = await login(t, { apiKey: t.adminKey });

@@ -143,6 +143,48 @@ describe('omniops CLI', () => {
     expect(await send(first)).toBe(401);
   });
 
+  it('numbers, states and versions are checked: exit 2, E_SCHEMA naming the option, nothing changed', async () => {
+    const c = ctx();
+    ok(await c.cli('sources', 'add', 'web', '--json'));
+    const secrets = count(c.data, 'SELECT COUNT(*) AS n FROM source_secrets');
+    const cases: Array<[string[], string]> = [
+      [['events', 'dead', '--limit', 'abc'], '--limit'],
+      [['events', 'dead', '--limit', '-1'], '--limit'],
+      [['events', 'dead', '--limit', '0'], '--limit'],
+      [['replenishment', 'risks', '--limit', 'abc'], '--limit'],
+      [['replenishment', 'risks', '--state', 'bogus'], '--state'],
+      [['replenishment', 'recommendations', '--state', 'bogus'], '--state'],
+      [['replenishment', 'purchase-orders', '--state', 'bogus'], '--state'],
+      [['sources', 'rotate', 'web', '--grace', 'abc'], '--grace'],
+      [['sources', 'rotate', 'web', '--grace', '1e9'], '--grace'],
+      [['policies', 'show', 'orders', 'abc'], 'version'],
+      [['policies', 'diff', 'orders', '1', 'x'], 'to'],
+      [['policies', 'approve', 'orders', '1.5'], 'version'],
+      [['simulate', '--policy', 'sourcing@1', '--from', '0', '--to', '9000000000000000'], '--to'],
+      [['simulate', '--policy', 'sourcing@1', '--from', '0', '--to', '1', '--limit', 'lots'], '--limit'],
+      [['demo', '--rate', 'fast'], '--rate'],
+    ];
+    for (const [args, option] of cases) {
+      const r = await c.cli(...args, '--json');
+      expect(r.code, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(2);
+      expect(JSON.parse(r.stderr), args.join(' ')).toMatchObject({ code: 'E_SCHEMA', errors: [{ path: option }] });
+    }
+    expect(count(c.data, 'SELECT COUNT(*) AS n FROM source_secrets')).toBe(secrets);
+    // Good values still work.
+    expect(jsonOf(ok(await c.cli('events', 'dead', '--limit', '5', '--json')))).toEqual([]);
+    expect(jsonOf(ok(await c.cli('replenishment', 'risks', '--state', 'resolved', '--json')))).toEqual([]);
+    expect(jsonOf(ok(await c.cli('policies', 'show', 'orders', '1', '--json')))).toMatchObject({ version: 1 });
+  }, 120_000);
+
+  it('a file that cannot be read is E_NOT_FOUND naming it (exit 2), not an internal error', async () => {
+    const c = ctx();
+    for (const args of [['import', 'products', '/nonexistent.csv'], ['events', 'send', '/nonexistent.jsonl'], ['policies', 'draft', 'orders', '/nonexistent.json'], ['import', 'stock', c.data]]) {
+      const r = await c.cli(...args, '--json');
+      expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
+      expect(JSON.parse(r.stderr), args.join(' ')).toMatchObject({ code: 'E_NOT_FOUND', message: expect.stringContaining(args[args.length - 1]!) });
+    }
+  });
+
   it('import products, locations and stock: the values land in the store', async () => {
     const c = ctx();
     const p = jsonOf(ok(await c.cli('import', 'products', csv(c.data, 'p.csv', PRODUCTS), '--json')));

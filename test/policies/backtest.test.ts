@@ -3,6 +3,7 @@ import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
 import { eventById } from '../../src/store/repos/events.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
+import { runBacktest } from '../../src/engine/policies/backtest.js';
 
 const T0 = Date.parse('2026-11-30T09:00:00Z');
 const LOCATIONS = [
@@ -115,5 +116,28 @@ for (const factory of storeFactories()) {
       const rules = await t.api('POST', '/v1/policies/rules/versions/1/simulate', manager, { from, to });
       expect(rules.status).toBe(409);
     }, 120_000);
+
+    it('a window outside the times a Date can hold (or before 1970) is 422 E_SCHEMA naming the bound, not a 500', async () => {
+      t = await startTestApp(factory, { clock: () => now });
+      const manager = await t.keyFor('operations_manager');
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ from: 0, to: 9_000_000_000_000_000 }, 'to'],
+        [{ from: -1, to: 0 }, 'from'],
+        [{ from: 0, to: Date.UTC(10000, 0, 1) }, 'to'],
+        [{ from: '+275760-09-13T00:00:00.000Z', to: '+275760-09-13T00:00:00.000Z' }, 'from'],
+      ];
+      for (const [body, path] of cases) {
+        const r = await t.api('POST', '/v1/policies/sourcing/versions/1/simulate', manager, body);
+        expect(r.status, `${JSON.stringify(body)}: ${JSON.stringify(r.body)}`).toBe(422);
+        expect(r.body.code).toBe('E_SCHEMA');
+        expect(r.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+      }
+      // The engine refuses such a window itself, whoever calls it.
+      await expect(runBacktest(t.app.store.read, { kind: 'sourcing', candidate: {}, fromMs: 0, toMs: 9_000_000_000_000_000 })).rejects.toMatchObject({ code: 'E_SCHEMA', issues: [{ path: 'to' }] });
+      await expect(runBacktest(t.app.store.read, { kind: 'sourcing', candidate: {}, fromMs: 2, toMs: 1 })).rejects.toMatchObject({ code: 'E_SCHEMA', issues: [{ path: 'to', message: 'before from' }] });
+      const widest = await t.api('POST', '/v1/policies/sourcing/versions/1/simulate', manager, { from: 0, to: '9999-12-31T23:59:59.999Z' });
+      expect(widest.status, JSON.stringify(widest.body)).toBe(200);
+      expect(widest.body.window).toEqual({ from: '1970-01-01T00:00:00.000Z', to: '9999-12-31T23:59:59.999Z' });
+    });
   });
 }

@@ -49,7 +49,7 @@ export function adapterRoutes(app: App): RouteSpec[] {
       summary: 'Native channel / carrier payloads mapped to canonical events: shopify (X-Shopify-Topic, X-Shopify-Hmac-Sha256, X-Shopify-Webhook-Id), marketplace (Amazon-style notifications), pos (a batch of sales and returns), carrier (tracking webhook).',
       access: 'public',
       params: z.object({ kind: z.enum(ADAPTER_KINDS), sourceId: z.string().min(1).max(64) }),
-      responses: { 202: '{results:[{type, eventId, status}]}', 200: 'nothing new (duplicates, or a status that changes nothing)', 401: 'E_SIGNATURE', 422: 'E_SCHEMA naming the missing field / E_UNKNOWN_STATUS' },
+      responses: { 202: '{results:[{type, eventId, status}]}', 200: 'nothing new (duplicates, or a status that changes nothing)', 401: 'E_SIGNATURE', 409: 'E_IDEMPOTENCY_MISMATCH (an event resent with other content; nothing of the message is taken in)', 422: 'E_SCHEMA naming the missing field / E_UNKNOWN_STATUS' },
       async handler({ params, body, req, reply }) {
         const source = await getSource(app.store.read, params.sourceId);
         if (!source) throw new DomainError('E_UNKNOWN_SOURCE', `no source ${params.sourceId}`);
@@ -61,15 +61,21 @@ export function adapterRoutes(app: App): RouteSpec[] {
         else if (params.kind === 'marketplace') events = mapMarketplace(body, source.statusMap, now);
         else if (params.kind === 'pos') events = mapPosBatch(body, now);
         else events = mapCarrierTracking(body, source.statusMap, now);
-        // Validate every event before taking any in: a batch is all or nothing at the door.
+        // A batch is all or nothing: every event is validated before any is taken in, and taken in
+        // one transaction that a resend with changed content (409) rolls back whole.
         const rows = events.map((e) => app.intake.prepare({ source: source.id, sourceEventId: e.sourceEventId, type: e.type, occurredAt: e.occurredAt, payload: e.payload }));
-        const results: Array<Record<string, unknown>> = [];
-        for (const row of rows) {
-          const r = await app.intake.submitPrepared(row);
-          app.metrics.received.inc({ source: source.id, type: row.type, result: r.ok ? r.status : 'rejected' });
-          if (!r.ok) throw r.error;
-          results.push({ type: row.type, sourceEventId: row.sourceEventId, eventId: r.eventId, status: r.status });
+        const taken = await app.intake.submitAllOrNothing(rows);
+        if (!taken.ok) {
+          for (const row of rows) app.metrics.received.inc({ source: source.id, type: row.type, result: 'rejected' });
+          const refused = rows[taken.index]!;
+          throw new DomainError(taken.error.code, `${refused.sourceEventId}: ${taken.error.message}; nothing of this message was taken in`, {
+            detail: { ...taken.error.detail, sourceEventId: refused.sourceEventId },
+          });
         }
+        const results = taken.results.map((r, i) => {
+          app.metrics.received.inc({ source: source.id, type: rows[i]!.type, result: r.status });
+          return { type: rows[i]!.type, sourceEventId: rows[i]!.sourceEventId, eventId: r.eventId, status: r.status };
+        });
         return reply.code(results.some((r) => r.status === 'accepted') ? 202 : 200).send({ results });
       },
     }),

@@ -78,7 +78,7 @@ export function eventRoutes(app: App): RouteSpec[] {
           if (b.events.length > MAX_BATCH_EVENTS) throw new DomainError('E_TOO_LARGE', `at most ${MAX_BATCH_EVENTS} events per batch (got ${b.events.length})`);
           const results = await Promise.all(
             b.events.map(async (raw: unknown) => {
-              const r = sourceOf(raw) !== source ? mismatch(source) : await app.intake.submit(raw);
+              const r = await takeIn(app, source, raw);
               countResult(app, source, raw, r);
               return itemResult(r);
             }),
@@ -86,7 +86,7 @@ export function eventRoutes(app: App): RouteSpec[] {
           const accepted = results.some((r) => r.status === 'accepted');
           return reply.code(accepted ? 202 : 200).send({ results });
         }
-        const r = sourceOf(b) !== source ? mismatch(source) : await app.intake.submit(b);
+        const r = await takeIn(app, source, b);
         countResult(app, source, b, r);
         if (!r.ok) throw r.error;
         return reply.code(r.status === 'accepted' ? 202 : 200).send({ eventId: r.eventId, status: r.status });
@@ -141,8 +141,19 @@ export function eventRoutes(app: App): RouteSpec[] {
   ];
 }
 
-function sourceOf(raw: unknown): unknown {
-  return raw && typeof raw === 'object' ? (raw as { source?: unknown }).source : undefined;
+/**
+ * One envelope in: its shape first, so `"junk"` or `null` is E_SCHEMA naming what is wrong, not a
+ * source mismatch; then its source against the signer's; only then the log.
+ */
+async function takeIn(app: App, source: string, raw: unknown): Promise<IntakeResult> {
+  let row;
+  try {
+    row = app.intake.prepare(raw);
+  } catch (e) {
+    if (e instanceof DomainError) return { ok: false, error: e };
+    throw e;
+  }
+  return row.source !== source ? mismatch(source) : app.intake.submitPrepared(row);
 }
 
 function mismatch(source: string): IntakeResult {

@@ -101,6 +101,7 @@ export function integrationRoutes(app: App): RouteSpec[] {
     defineRoute({
       method: 'POST', url: '/v1/deliveries/replay', tag: 'integrations', summary: 'Send every dead delivery of one destination again.',
       access: REPLAYERS, body: z.object({ destination: z.string().min(1).max(200) }).strict(),
+      responses: { 202: '{replayed, ids}', 404: 'E_NOT_FOUND (no registered destination and no delivery has that destination)' },
       async handler({ body, principal, reply }) {
         const ids = await replayDestination(app.store, actorOf(principal), body.destination);
         app.wake.delivery();

@@ -7,7 +7,7 @@ import { POLICY_KINDS } from '../../policy/registry.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
 import { queryRuleRuns } from '../../store/repos/rule-runs.js';
 import { changeOutcome, findVersion, policySummaries, versionView } from '../../engine/policies/views.js';
-import { candidatePolicy, runBacktest } from '../../engine/policies/backtest.js';
+import { backtestTimeProblem, candidatePolicy, runBacktest } from '../../engine/policies/backtest.js';
 import { runCommand } from '../command.js';
 import { DomainError } from '../../domain/errors.js';
 
@@ -18,7 +18,14 @@ const CHANGERS: Role[] = [...new Set([...DEFAULT_CHANGE_CONTROL.editorRoles, ...
 const kinds = Object.keys(POLICY_KINDS) as [string, ...string[]];
 const kindParam = z.object({ kind: z.enum(kinds) });
 const versionParams = z.object({ kind: z.enum(kinds), v: z.coerce.number().int().min(1) });
-const time = z.union([z.number().int(), z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO-8601 time')]).transform((t) => (typeof t === 'number' ? t : Date.parse(t)));
+/** Epoch ms or ISO-8601, within the times a backtest window may name (a Date's range, sensibly cut). */
+const time = z
+  .union([z.number().int(), z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO-8601 time')])
+  .transform((t) => (typeof t === 'number' ? t : Date.parse(t)))
+  .superRefine((ms, ctx) => {
+    const problem = backtestTimeProblem(ms);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export function policyRoutes(app: App): RouteSpec[] {
   /** Submits a change request as an event, waits for its handler, and answers with what it did (or its refusal). */

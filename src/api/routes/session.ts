@@ -34,13 +34,17 @@ export function routesFor(role: Role, routes: readonly RouteSpec[]): string[] {
     .map((r) => `${r.method} ${r.url}`);
 }
 
-/** Password guessing: after this many refusals for one name (or key) within the window, wait. Per process. */
+/**
+ * Password guessing: after this many refusals for one name within the window, wait. API keys carry
+ * no name, so their guesses are counted per client address: counted together, ten wrong keys from
+ * anyone would lock every key holder out. Per process.
+ */
 const MAX_FAILURES = 10;
 const FAILURE_WINDOW_MS = 15 * 60_000;
 
 export function sessionRoutes(app: App, everyRoute: () => readonly RouteSpec[]): RouteSpec[] {
   const failures = new Map<string, { count: number; since: number }>();
-  const who = (b: { name: string } | { apiKey: string }) => ('name' in b ? `name:${b.name}` : 'api-key');
+  const who = (b: { name: string } | { apiKey: string }, req: FastifyRequest) => ('name' in b ? `name:${b.name}` : `api-key:${req.ip}`);
   let cached: readonly RouteSpec[] | undefined;
   const routes = () => (cached ??= everyRoute());
   const whoami = (p: Principal) => ({
@@ -56,11 +60,11 @@ export function sessionRoutes(app: App, everyRoute: () => readonly RouteSpec[]):
       method: 'POST', url: '/v1/session', tag: 'session',
       summary: 'Sign in to the console with user name + password, or an API key: sets an httpOnly session cookie and returns the CSRF token for state-changing calls.',
       access: 'public', body: credentials,
-      responses: { 200: '{user, csrfToken, expiresAt, routes, known, serverTime}', 401: 'E_AUTH (wrong credentials)', 422: 'E_SCHEMA', 429: 'E_RATE_LIMITED (too many failed sign-ins for this name)' },
+      responses: { 200: '{user, csrfToken, expiresAt, routes, known, serverTime}', 401: 'E_AUTH (wrong credentials)', 422: 'E_SCHEMA', 429: 'E_RATE_LIMITED (too many failed sign-ins for this name, or with API keys from this address)' },
       async handler({ body, req, reply }) {
         const ttlMs = app.config.console.sessionTtlMinutes * 60_000;
         const now = app.clock();
-        const key = who(body);
+        const key = who(body, req);
         const f = failures.get(key);
         if (f && now - f.since < FAILURE_WINDOW_MS && f.count >= MAX_FAILURES) {
           throw new DomainError('E_RATE_LIMITED', `too many failed sign-ins; try again in ${Math.ceil((f.since + FAILURE_WINDOW_MS - now) / 60_000)} min`);

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { DomainError } from '../../domain/errors.js';
 import type { AiRecord } from '../../domain/returns/events.js';
 import { aiFromConfig, askAi } from '../../engine/ai/provider.js';
 import { fail, print } from '../output.js';
+import { readTextFile } from '../files.js';
 
 type Kind = 'return' | 'ticket';
 
@@ -47,7 +47,7 @@ export function registerClassify(program: Command): void {
           ? askAi(ai, config.ai.timeoutMs, 'return-reason', { text: t, context: {} }, (p) => p.classifyReturnReason(t, {}), true)
           : askAi(ai, config.ai.timeoutMs, 'ticket-triage', { text: t, context: {} }, (p) => p.triageTicket(t, {}), true);
       if (flags.file) {
-        const lines = readFileSync(flags.file, 'utf8').split(/\r?\n/);
+        const lines = readTextFile(flags.file).split(/\r?\n/);
         for (let i = 0; i < lines.length; i++) {
           const line = lines[i]!.trim();
           if (!line) continue;

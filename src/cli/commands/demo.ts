@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFrom, type StoreFlags } from '../context.js';
 import { fail } from '../output.js';
+import { positiveNumber } from '../options.js';
 import { onShutdown, startServer, type ServeFlags } from './serve.js';
 import { seedDemo } from '../../demo/seed.js';
 import { ChannelSimulator, stockScenarios } from '../../demo/simulator.js';
@@ -23,12 +24,13 @@ export function registerDemo(program: Command): void {
     .option('--json', 'machine-readable start line')
     .action(async (flags: ServeFlags & { rate: string }) => {
       try {
+        const rate = positiveNumber(flags.rate, '--rate', 10_000);
         const config = configFrom(flags);
         const { app, url } = await startServer(config);
         const seed = await seedDemo(app);
         await seedProcurementDemo(app);
         if (seed.adminKey) writeFileSync(join(config.dataDir, 'demo-admin.key'), `${seed.adminKey}\n`, { mode: 0o600 });
-        const sim = new ChannelSimulator(app, url, [...stockScenarios(), ...orderScenarios(), ...procurementScenarios()], Number(flags.rate));
+        const sim = new ChannelSimulator(app, url, [...stockScenarios(), ...orderScenarios(), ...procurementScenarios()], rate);
         const floor = new FloorSimulator(app, url);
         sim.start();
         floor.start();

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { addStoreOptions, cliActor, withApp, configFrom, type StoreFlags } from '../context.js';
 import { fail, print, table } from '../output.js';
 import { signBody, SIGNATURE_HEADER } from '../../domain/security/signature.js';
@@ -8,10 +7,12 @@ import { replayAllDead, replayDead } from '../../engine/dispatch/replay.js';
 import { DomainError } from '../../domain/errors.js';
 import { createApp } from '../../app.js';
 import { createLogger } from '../../observability/logger.js';
+import { readTextFile } from '../files.js';
+import { wholeNumber } from '../options.js';
 
 /** Reads one envelope, a JSON array of envelopes, or JSON Lines. */
 export function readEnvelopes(file: string): unknown[] {
-  const text = readFileSync(file, 'utf8').trim();
+  const text = readTextFile(file).trim();
   if (!text) throw new DomainError('E_SCHEMA', `${file} is empty`);
   try {
     const v = JSON.parse(text) as unknown;
@@ -77,7 +78,7 @@ export function registerEvents(program: Command): void {
   addStoreOptions(events.command('dead').description('list dead-lettered events with their last error').option('--limit <n>', 'how many', '100')).action(
     async (flags: StoreFlags & { limit: string }) => {
       await withApp(flags, async (app) => {
-        const rows = await deadEvents(app.store.read, Number(flags.limit));
+        const rows = await deadEvents(app.store.read, wholeNumber(flags.limit, '--limit', { min: 1 }));
         const view = rows.map((e) => ({ id: e.id, type: e.type, source: e.source, subject: e.subject, attempts: e.attempts, error: e.lastError }));
         print(Boolean(flags.json), view, () => table(view, ['id', 'type', 'source', 'subject', 'attempts', 'error']));
       });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { addStoreOptions, cliActor, withApp, type StoreFlags } from '../context.js';
 import { print } from '../output.js';
 import { parseCsv } from '../csv.js';
+import { readTextFile } from '../files.js';
 import { settle } from '../settle.js';
 import { DomainError, type FieldIssue } from '../../domain/errors.js';
 import type { NewEventRow } from '../../store/repos/events.js';
@@ -51,7 +51,7 @@ export function registerImport(program: Command): void {
   ).action(async (kind: string, file: string, flags: StoreFlags) => {
     await withApp(flags, async (app) => {
       if (!['products', 'locations', 'stock'].includes(kind)) throw new DomainError('E_SCHEMA', `import what? products, locations or stock (got '${kind}')`);
-      const text = readFileSync(file, 'utf8');
+      const text = readTextFile(file);
       const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
       const rows = parseCsv(text);
       if (rows.length === 0) throw new DomainError('E_SCHEMA', `${file} has no data rows`);

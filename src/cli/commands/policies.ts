@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { App } from '../../app.js';
 import { addStoreOptions, cliActor, withApp, type StoreFlags } from '../context.js';
 import { print, table } from '../output.js';
@@ -9,15 +8,12 @@ import { DomainError } from '../../domain/errors.js';
 import { diffPolicies } from '../../domain/policies/index.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
 import { changeOutcome, findVersion, policySummaries, requireKind, versionView } from '../../engine/policies/views.js';
-import { candidatePolicy, runBacktest, type BacktestReport } from '../../engine/policies/backtest.js';
+import { backtestTimeProblem, candidatePolicy, runBacktest, type BacktestReport } from '../../engine/policies/backtest.js';
+import { readTextFile } from '../files.js';
+import { wholeNumber } from '../options.js';
 
 function readJson(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new DomainError('E_NOT_FOUND', `cannot read ${file}`);
-  }
+  const text = readTextFile(file);
   try {
     const v = JSON.parse(text) as unknown;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
@@ -39,11 +35,17 @@ async function requestChange(app: App, payload: Record<string, unknown>) {
   return changeOutcome(app.store.read, r.eventId);
 }
 
+/** A window bound: epoch ms or ISO-8601, within the times a backtest may name (as the API's). */
 const parseTime = (s: string, what: string): number => {
   const n = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
   if (Number.isNaN(n)) throw new DomainError('E_SCHEMA', `${what}: not a time (ISO-8601 or epoch ms)`, { issues: [{ path: what, message: 'invalid time' }] });
+  const problem = backtestTimeProblem(n);
+  if (problem) throw new DomainError('E_SCHEMA', `${what}: ${problem} (got '${s}')`, { issues: [{ path: what, message: problem }] });
   return n;
 };
+
+/** A policy version as typed: a whole number from 1, else E_SCHEMA (not "no version NaN"). */
+const versionArg = (s: string, what: string): number => wholeNumber(s, what, { min: 1 });
 
 function progressBar(enabled: boolean): ((done: number, total: number) => void) | undefined {
   if (!enabled) return undefined;
@@ -82,7 +84,7 @@ export function registerPolicies(program: Command): void {
         const items = doc.versions.map((v) => versionView(v, false));
         print(Boolean(flags.json), { kind, activeVersion: doc.activeVersion, pendingRollback: doc.pendingRollback, items }, () => table(items, ['version', 'status', 'author', 'reviewedBy', 'activatedAt', 'note']));
       } else {
-        const v = versionView(findVersion(doc, Number(version)), true);
+        const v = versionView(findVersion(doc, versionArg(version, 'version')), true);
         print(Boolean(flags.json), v, () => JSON.stringify(v, null, 2));
       }
     });
@@ -104,7 +106,7 @@ export function registerPolicies(program: Command): void {
         .option('--reason <text>', 'reason (recorded in the audit trail)'),
     ).action(async (kind: string, version: string, flags: StoreFlags & { comment?: string; reason?: string }) => {
       await withApp(flags, async (app) => {
-        const out = await requestChange(app, { kind: requireKind(kind), action, version: Number(version), comment: flags.comment, reason: flags.reason });
+        const out = await requestChange(app, { kind: requireKind(kind), action, version: versionArg(version, 'version'), comment: flags.comment, reason: flags.reason });
         print(Boolean(flags.json), out, () => `${kind} version ${out.version}: ${out.change}${out.decision ? ` (${String(out.decision)})` : ''}`);
       });
     });
@@ -113,8 +115,9 @@ export function registerPolicies(program: Command): void {
     await withApp(flags, async (app) => {
       const doc = await loadPolicyDocument(app.store.read, requireKind(kind));
       const strip = (b: Record<string, unknown>) => Object.fromEntries(Object.entries(b).filter(([k]) => k !== 'version'));
-      const changes = diffPolicies(strip(findVersion(doc, Number(from)).body), strip(findVersion(doc, Number(to)).body));
-      print(Boolean(flags.json), { kind, from: Number(from), to: Number(to), changes }, () =>
+      const [fromVersion, toVersion] = [versionArg(from, 'from'), versionArg(to, 'to')];
+      const changes = diffPolicies(strip(findVersion(doc, fromVersion).body), strip(findVersion(doc, toVersion).body));
+      print(Boolean(flags.json), { kind, from: fromVersion, to: toVersion, changes }, () =>
         table(changes.map((c) => ({ ...c, before: JSON.stringify(c.before), after: JSON.stringify(c.after) })), ['path', 'kind', 'before', 'after']));
     });
   });
@@ -133,9 +136,9 @@ export function registerPolicies(program: Command): void {
     await withApp(flags, async (app) => {
       const ref = /^([a-z_]+)@(\d+)$/.exec(flags.policy);
       const kind = requireKind(ref ? ref[1]! : (flags.kind ?? ''));
-      const candidate = await candidatePolicy(app.store.read, kind, ref ? { version: Number(ref[2]) } : { body: readJson(flags.policy) });
+      const candidate = await candidatePolicy(app.store.read, kind, ref ? { version: versionArg(ref[2]!, '--policy') } : { body: readJson(flags.policy) });
       const report = await runBacktest(app.store.read, {
-        kind, candidate, fromMs: parseTime(flags.from, 'from'), toMs: parseTime(flags.to, 'to'), listLimit: Number(flags.limit),
+        kind, candidate, fromMs: parseTime(flags.from, '--from'), toMs: parseTime(flags.to, '--to'), listLimit: wholeNumber(flags.limit, '--limit', { max: 10_000 }),
         onProgress: progressBar(Boolean(flags.progress) || Boolean(process.stderr.isTTY)),
       });
       print(Boolean(flags.json), report, () => reportText(report));

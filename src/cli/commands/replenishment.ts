@@ -3,10 +3,18 @@ import { addStoreOptions, cliActor, withApp, type StoreFlags } from '../context.
 import { print, table } from '../output.js';
 import { settle } from '../settle.js';
 import { DomainError } from '../../domain/errors.js';
-import { queryPurchaseOrders, queryRecommendations, queryRisks, recommendationById } from '../../store/repos/replenishment.js';
+import { queryPurchaseOrders, queryRecommendations, queryRisks, recommendationById, type RecommendationState, type RiskRecord } from '../../store/repos/replenishment.js';
+import { PURCHASE_ORDER_STATES } from '../../domain/procurement/purchase-order.js';
+import { oneOf, wholeNumber } from '../options.js';
 import { replenishmentKpis } from '../../engine/replenishment/kpi.js';
 
 type ListFlags = StoreFlags & { state?: string; limit: string };
+
+/** The states each list can be asked for: a misspelt one is refused, not answered with "(none)". */
+const RISK_STATES: ReadonlyArray<RiskRecord['state']> = ['open', 'resolved'];
+const RECOMMENDATION_STATES: readonly RecommendationState[] = ['open', 'accepted', 'dismissed', 'converted'];
+const limitOf = (flags: ListFlags) => wholeNumber(flags.limit, '--limit', { min: 1, max: 1000 });
+const stateOf = (flags: ListFlags, allowed: readonly string[]) => (flags.state === undefined ? undefined : oneOf(flags.state, '--state', allowed));
 
 /** `omniops replenishment …`: run the check now, read risks / recommendations / POs, accept or dismiss. */
 export function registerReplenishment(program: Command): void {
@@ -29,14 +37,14 @@ export function registerReplenishment(program: Command): void {
 
   addStoreOptions(cmd.command('risks').description('stockout risks, nearest breach first').option('--state <state>', 'open | resolved', 'open').option('--limit <n>', 'how many', '50')).action(async (flags: ListFlags) => {
     await withApp(flags, async (app) => {
-      const items = await queryRisks(app.store.read, { state: flags.state, limit: Number(flags.limit) });
+      const items = await queryRisks(app.store.read, { state: stateOf(flags, RISK_STATES), limit: limitOf(flags) });
       print(Boolean(flags.json), items, () => table(items.map((r) => ({ ...r, nextReceipt: r.doc.nextPossibleReceiptDate })), ['id', 'sku', 'locationId', 'breachDate', 'daysOfCover', 'nextReceipt', 'state']));
     });
   });
 
   addStoreOptions(cmd.command('recommendations').description('recommendations, newest first').option('--state <state>', 'open | accepted | dismissed | converted', 'open').option('--limit <n>', 'how many', '50')).action(async (flags: ListFlags) => {
     await withApp(flags, async (app) => {
-      const items = await queryRecommendations(app.store.read, { state: flags.state, limit: Number(flags.limit) });
+      const items = await queryRecommendations(app.store.read, { state: stateOf(flags, RECOMMENDATION_STATES), limit: limitOf(flags) });
       print(Boolean(flags.json), items, () => table(items.map((r) => {
         const p = r.doc.purchase as { supplierId: string; quantity: number } | null;
         const t = r.doc.transfer as { fromLocationId: string; quantity: number } | null;
@@ -47,7 +55,7 @@ export function registerReplenishment(program: Command): void {
 
   addStoreOptions(cmd.command('purchase-orders').description('purchase orders, newest first').option('--state <state>', 'a PO state').option('--limit <n>', 'how many', '50')).action(async (flags: ListFlags) => {
     await withApp(flags, async (app) => {
-      const items = await queryPurchaseOrders(app.store.read, { state: flags.state, limit: Number(flags.limit) });
+      const items = await queryPurchaseOrders(app.store.read, { state: stateOf(flags, PURCHASE_ORDER_STATES), limit: limitOf(flags) });
       print(Boolean(flags.json), items, () => table(items.map((p) => ({ ...p, lines: p.lines.map((l) => `${l.qty} ${l.sku}`).join(', ') })), ['id', 'supplierId', 'locationId', 'state', 'expectedDate', 'lines']));
     });
   });

@@ -4,6 +4,10 @@ import { print, table } from '../output.js';
 import { addSource, rotateSourceSecret } from '../../engine/identity/sources.js';
 import { listSources } from '../../store/repos/masterdata.js';
 import { SOURCE_KINDS, type Source } from '../../domain/masterdata/source.js';
+import { wholeNumber } from '../options.js';
+
+/** As long as config intake.secretGraceSeconds may be: a secret that leaked stays good no longer than that. */
+const MAX_GRACE_SECONDS = 30 * 86_400;
 
 export function registerSources(program: Command): void {
   const sources = program.command('sources').description('channels and systems that send events');
@@ -26,7 +30,7 @@ export function registerSources(program: Command): void {
       .option('--grace <seconds>', 'how long old secrets stay valid (default: config intake.secretGraceSeconds)'),
   ).action(async (id: string, flags: StoreFlags & { grace?: string }) => {
     await withApp(flags, async (app) => {
-      const grace = flags.grace !== undefined ? Number(flags.grace) : app.config.intake.secretGraceSeconds;
+      const grace = flags.grace !== undefined ? wholeNumber(flags.grace, '--grace', { max: MAX_GRACE_SECONDS }) : app.config.intake.secretGraceSeconds;
       const r = await rotateSourceSecret(app.store, app.box, cliActor(), id, grace);
       print(Boolean(flags.json), { source: id, secret: r.secret, oldSecretsExpireAt: r.oldExpireAt }, () => `new signing secret for ${id} (shown once): ${r.secret}\nold secrets expire at ${r.oldExpireAt}`);
     });

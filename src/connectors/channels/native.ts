@@ -41,6 +41,16 @@ export const list = (obj: unknown, path: string): unknown[] => {
   if (!Array.isArray(v) || v.length === 0) throw new DomainError('E_SCHEMA', `field ${path} must be a non-empty list`, { issues: [{ path, message: 'expected a non-empty array' }] });
   return v;
 };
+/**
+ * A list the sender may leave out (a till batch with no returns): absent is empty, anything but an
+ * array is a 422 naming the field, never a crash on a string or an object where a list belongs.
+ */
+export const optList = (obj: unknown, path: string): unknown[] => {
+  const v = field(obj, path);
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new DomainError('E_SCHEMA', `field ${path} must be a list`, { issues: [{ path, message: 'expected an array' }] });
+  return v;
+};
 export const optStr = (obj: unknown, path: string): string | undefined => {
   const v = field(obj, path);
   return v === undefined || v === null || v === '' ? undefined : String(v);
@@ -56,8 +66,9 @@ export const optNum = (obj: unknown, path: string): number | undefined => {
  * (E_UNKNOWN_STATUS), never guessed.
  */
 export function mapStatus(label: string, path: string, defaults: Readonly<Record<string, string>>, overrides: Readonly<Record<string, string>>): string {
-  const v = overrides[label] ?? defaults[label];
-  if (v === undefined) throw new DomainError('E_UNKNOWN_STATUS', `no status mapping for ${path} '${label}'`, { issues: [{ path, message: `unmapped label '${label}'` }], detail: { label } });
+  // Own keys only: a sender's label 'constructor' or 'toString' must not find Object.prototype's members.
+  const v = Object.hasOwn(overrides, label) ? overrides[label] : Object.hasOwn(defaults, label) ? defaults[label] : undefined;
+  if (typeof v !== 'string') throw new DomainError('E_UNKNOWN_STATUS', `no status mapping for ${path} '${label}'`, { issues: [{ path, message: `unmapped label '${label}'` }], detail: { label } });
   return v;
 }
 

@@ -1,4 +1,4 @@
-import { iso, list, num, optStr, str, type CanonicalEvent } from './native.js';
+import { field, iso, list, num, optList, optStr, str, type CanonicalEvent } from './native.js';
 
 /**
  * A store till's batch of sales and returns. A sale is an order taken and handed over at the store:
@@ -9,8 +9,8 @@ export function mapPosBatch(body: unknown, now: number): CanonicalEvent[] {
   const storeId = str(body, 'storeId');
   const currency = str(body, 'currency');
   const out: CanonicalEvent[] = [];
-  const sales = (body as { sales?: unknown[] }).sales ?? [];
-  const returns = (body as { returns?: unknown[] }).returns ?? [];
+  const sales = optList(body, 'sales');
+  const returns = optList(body, 'returns');
   if (sales.length === 0 && returns.length === 0) list(body, 'sales');
   sales.forEach((_, i) => {
     const p = `sales[${i}]`;
@@ -20,7 +20,7 @@ export function mapPosBatch(body: unknown, now: number): CanonicalEvent[] {
       sku: str(body, `${p}.lines[${j}].sku`), qty: num(body, `${p}.lines[${j}].qty`), unitPrice: num(body, `${p}.lines[${j}].unitPrice`),
     }));
     out.push({
-      sourceEventId: `sale:${storeId}:${receiptId}`, type: 'order.placed', occurredAt: iso((body as { sales: Array<{ at?: unknown }> }).sales[i]!.at, now),
+      sourceEventId: `sale:${storeId}:${receiptId}`, type: 'order.placed', occurredAt: iso(field(body, `${p}.at`), now),
       payload: {
         externalOrderId: `${storeId}-${receiptId}`,
         customer: { id: optStr(body, `${p}.customerId`) ?? `walk-in:${storeId}` },
@@ -34,7 +34,7 @@ export function mapPosBatch(body: unknown, now: number): CanonicalEvent[] {
     const p = `returns[${i}]`;
     const receiptId = str(body, `${p}.receiptId`);
     out.push({
-      sourceEventId: `return:${storeId}:${receiptId}`, type: 'return.requested', occurredAt: iso((body as { returns: Array<{ at?: unknown }> }).returns[i]!.at, now),
+      sourceEventId: `return:${storeId}:${receiptId}`, type: 'return.requested', occurredAt: iso(field(body, `${p}.at`), now),
       payload: {
         externalReturnId: `${storeId}-${receiptId}`,
         externalOrderId: `${storeId}-${str(body, `${p}.originalReceiptId`)}`,

@@ -58,8 +58,10 @@ export function mapShopify(topic: string, webhookId: string, body: unknown, stat
   }
   if (topic === 'orders/updated') {
     const status = mapStatus(str(body, 'financial_status'), 'financial_status', SHOPIFY_FINANCIAL_STATUS, statusMap);
-    const type = { authorized: 'payment.authorized', captured: 'payment.captured', failed: 'payment.failed' }[status];
-    if (!type) return [];
+    const PAYMENT_EVENTS: Record<string, string> = { authorized: 'payment.authorized', captured: 'payment.captured', failed: 'payment.failed' };
+    // Own keys only: an operator's mapping to 'constructor' must not pick up Object.prototype's.
+    if (!Object.hasOwn(PAYMENT_EVENTS, status)) return [];
+    const type = PAYMENT_EVENTS[status]!;
     return [{ sourceEventId: webhookId, type, occurredAt: at, payload: { externalOrderId, ...(optNum(body, 'total_price') !== undefined ? { amount: optNum(body, 'total_price') } : {}) } }];
   }
   if (topic === 'orders/cancelled') {

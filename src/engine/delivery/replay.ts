@@ -1,6 +1,7 @@
 import type { Store } from '../../store/port.js';
 import { DomainError } from '../../domain/errors.js';
 import { deliveryById, queryDeliveries, requeueStopped } from '../../store/repos/deliveries.js';
+import { getDestination } from '../../store/repos/destinations.js';
 import { auditedTransaction, type Actor } from '../audit/audited.js';
 
 /**
@@ -19,8 +20,15 @@ export async function replayDelivery(store: Store, actor: Actor, id: string): Pr
   });
 }
 
-/** Replays every dead delivery of a destination (registered id or outbox destination), oldest first. */
+/**
+ * Replays every dead delivery of a destination (registered id or outbox destination), oldest first.
+ * A name that is neither a registered destination nor in the outbox at all is E_NOT_FOUND: a typo
+ * must not read as "nothing was dead".
+ */
 export async function replayDestination(store: Store, actor: Actor, destination: string): Promise<string[]> {
+  if (!(await getDestination(store.read, destination)) && (await queryDeliveries(store.read, { destination, limit: 1 })).length === 0) {
+    throw new DomainError('E_NOT_FOUND', `no destination ${destination}`);
+  }
   const done: string[] = [];
   for (;;) {
     const batch = await queryDeliveries(store.read, { status: 'dead', destination, limit: 500 });

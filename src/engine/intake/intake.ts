@@ -12,6 +12,11 @@ export type IntakeResult =
   | { ok: true; eventId: string; status: 'accepted' | 'duplicate' }
   | { ok: false; error: DomainError };
 
+/** A batch taken in whole (every row's outcome, in order) or refused whole (nothing of it is in the log). */
+export type BatchIntakeResult =
+  | { ok: true; results: Array<{ eventId: string; status: 'accepted' | 'duplicate' }> }
+  | { ok: false; error: DomainError; index: number };
+
 export interface IntakeOptions {
   maxBatch: number;
   /** Groups out at once where the store's appends may overlap (config intake.groupsInFlight); default 1. */
@@ -38,9 +43,9 @@ export class Intake {
   private readonly clock: () => number;
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     private readonly catalog: EventCatalog,
-    options: IntakeOptions,
+    private readonly options: IntakeOptions,
   ) {
     this.clock = options.clock ?? Date.now;
     // A store with an append path of its own (SQLite: the engine thread's writer, or a worker
@@ -116,21 +121,52 @@ export class Intake {
     return Promise.all(raws.map((r) => this.submit(r, meta)));
   }
 
+  /**
+   * Takes already-validated rows in all or nothing: one transaction appends them, and if any row's
+   * source event id was already used for a different payload (in the log or earlier in the batch)
+   * it rolls back, so a sender never has half a batch taken in behind a refusal it was shown. It
+   * bypasses group commit: one native message (a till's batch) is one commit of its own.
+   */
+  async submitAllOrNothing(rows: NewEventRow[]): Promise<BatchIntakeResult> {
+    if (rows.length === 0) return { ok: true, results: [] };
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = await this.store.transaction(async (tx) => {
+        const out = await appendEvents(tx, rows);
+        const index = out.findIndex((o) => o.kind === 'mismatch');
+        if (index >= 0) throw new BatchRefused(index, idempotencyMismatch(out[index]!.id));
+        return out;
+      });
+    } catch (e) {
+      if (e instanceof BatchRefused) return { ok: false, error: e.error, index: e.index };
+      throw e;
+    }
+    const accepted = outcomes.filter((o) => o.kind === 'appended').map((o) => o.id);
+    if (accepted.length > 0) this.options.onAccepted?.(accepted);
+    return { ok: true, results: outcomes.map((o) => ({ eventId: o.id, status: o.kind === 'appended' ? 'accepted' : 'duplicate' })) };
+  }
+
   /** For already-validated rows (the CLI importer, the simulator). */
   async submitPrepared(row: NewEventRow): Promise<IntakeResult> {
     return toResult(await this.committer.submit(row));
   }
 }
 
+/** Thrown inside the batch's transaction to roll it back; carries the refusal out. */
+class BatchRefused extends Error {
+  constructor(readonly index: number, readonly error: DomainError) {
+    super(error.message);
+  }
+}
+
 function toResult(o: AppendOutcome): IntakeResult {
   if (o.kind === 'appended') return { ok: true, eventId: o.id, status: 'accepted' };
   if (o.kind === 'duplicate') return { ok: true, eventId: o.id, status: 'duplicate' };
-  return {
-    ok: false,
-    error: new DomainError('E_IDEMPOTENCY_MISMATCH', 'this source event id was already used for a different payload', {
-      detail: { eventId: o.id },
-    }),
-  };
+  return { ok: false, error: idempotencyMismatch(o.id) };
+}
+
+function idempotencyMismatch(eventId: string): DomainError {
+  return new DomainError('E_IDEMPOTENCY_MISMATCH', 'this source event id was already used for a different payload', { detail: { eventId } });
 }
 
 export function schemaError(error: z.ZodError, prefix: string): DomainError {

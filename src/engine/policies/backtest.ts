@@ -30,6 +30,20 @@ import { localDay, toSourcingLocation } from '../orders/snapshot.js';
 export const BACKTEST_KINDS = ['orders', 'sourcing'] as const;
 export type BacktestKind = (typeof BACKTEST_KINDS)[number];
 
+/**
+ * The times a backtest window may name: from the epoch to the end of year 9999. The log holds
+ * nothing outside them, and the report writes its window as ISO-8601, which a Date beyond ±8.64e15
+ * ms cannot give (RangeError) and a five-digit year would only confuse.
+ */
+export const BACKTEST_TIME_MIN_MS = 0;
+export const BACKTEST_TIME_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** A window's bound as a refusal naming it, or undefined when it is a time the window may name. */
+export function backtestTimeProblem(ms: number): string | undefined {
+  if (!Number.isInteger(ms) || ms < BACKTEST_TIME_MIN_MS || ms > BACKTEST_TIME_MAX_MS) return 'a time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z';
+  return undefined;
+}
+
 export interface BacktestOptions {
   kind: string;
   /** The candidate policy body (already validated); its `version` labels the report. */
@@ -131,6 +145,12 @@ export async function candidatePolicy(db: SqlExecutor, kind: string, ref: { vers
 export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promise<BacktestReport> {
   const started = performance.now();
   if (!(BACKTEST_KINDS as readonly string[]).includes(opts.kind)) throw new DomainError('E_INVALID_STATE', `${opts.kind} is not backtestable yet`);
+  const issues = (['from', 'to'] as const).flatMap((path) => {
+    const message = backtestTimeProblem(path === 'from' ? opts.fromMs : opts.toMs);
+    return message ? [{ path, message }] : [];
+  });
+  if (opts.toMs < opts.fromMs) issues.push({ path: 'to', message: 'before from' });
+  if (issues.length > 0) throw new DomainError('E_SCHEMA', `invalid backtest window: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, { issues });
   const kind = opts.kind as BacktestKind;
   const listLimit = opts.listLimit ?? 100;
   const log = await loadLog(db, opts.toMs);
