@@ -319,6 +319,10 @@ describe('omniops CLI', () => {
        VALUES ('mail-1', 1, 'ev-1', 'notify:email', 'notification', 'customer:c-1', '{}', 'expired', 'not sent: its send-by time passed first', '2026-11-30T10:00:00.000Z', ?)`,
     ).run(sendBy));
     expect(jsonOf(ok(await c.cli('deliveries', 'dead', '--json')))).toEqual([]);
+    for (const limit of ['abc', '-1', '0']) {
+      const bad = await c.cli('deliveries', 'expired', '--limit', limit, '--json');
+      expect([bad.code, JSON.parse(bad.stderr).code]).toEqual([2, 'E_SCHEMA']);
+    }
     expect(jsonOf(ok(await c.cli('deliveries', 'expired', '--json')))).toEqual([
       { id: 'mail-1', destination: 'notify:email', kind: 'notification', subject: 'customer:c-1', attempts: 0, sendBy: '2026-12-01T10:00:00.000Z', lastError: 'not sent: its send-by time passed first' },
     ]);

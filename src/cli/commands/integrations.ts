@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { addStoreOptions, cliActor, withApp, type StoreFlags } from '../context.js';
 import { print, table } from '../output.js';
+import { wholeNumber } from '../options.js';
 import { DomainError } from '../../domain/errors.js';
 import { listDestinations } from '../../store/repos/destinations.js';
 import { queryDeliveries } from '../../store/repos/deliveries.js';
@@ -37,7 +38,7 @@ export function registerIntegrations(program: Command): void {
     await withApp(f, async (app) => {
       const r = await upsertDestination(app.store, app.box, cliActor(), id, {
         url: f.url, kind: f.kind, environment: f.environment, routes: f.route.map((destination) => ({ destination })),
-        ...(f.concurrency ? { concurrency: Number(f.concurrency) } : {}), ...(f.secret ? { secret: f.secret } : {}),
+        ...(f.concurrency ? { concurrency: wholeNumber(f.concurrency, '--concurrency', { min: 1 }) } : {}), ...(f.secret ? { secret: f.secret } : {}),
         ...(f.credentials ? { credentials: jsonArg('credentials', f.credentials) } : {}), ...(f.options ? { options: jsonArg('options', f.options) } : {}),
       });
       const view = { ...destinationView(r.destination, app.box), ...(r.secret ? { secret: r.secret } : {}) };
@@ -53,7 +54,7 @@ export function registerIntegrations(program: Command): void {
   addStoreOptions(destinations.command('rotate <id>').description('new signing secret; the previous one keeps signing for the grace period').option('--grace <seconds>', 'grace period (default: delivery.secretGraceSeconds)'))
     .action(async (id: string, f: StoreFlags & { grace?: string }) => {
       await withApp(f, async (app) => {
-        const r = await rotateDestinationSecret(app.store, app.box, cliActor(), id, f.grace !== undefined ? Number(f.grace) : app.config.delivery.secretGraceSeconds);
+        const r = await rotateDestinationSecret(app.store, app.box, cliActor(), id, f.grace !== undefined ? wholeNumber(f.grace, '--grace', { max: 30 * 86400 }) : app.config.delivery.secretGraceSeconds);
         print(Boolean(f.json), { id, secret: r.secret, previousValidUntil: r.previousValidUntil }, () => `new signing secret for ${id} (shown once): ${r.secret}\nprevious secret signs until ${r.previousValidUntil}`);
       });
     });
@@ -64,7 +65,7 @@ export function registerIntegrations(program: Command): void {
     addStoreOptions(deliveries.command(status).description(description).option('--destination <d>', 'registered destination id or outbox destination').option('--limit <n>', 'at most', '100'))
       .action(async (f: StoreFlags & { destination?: string; limit: string }) => {
         await withApp(f, async (app) => {
-          const rows = await queryDeliveries(app.store.read, { status, destination: f.destination, limit: Number(f.limit) });
+          const rows = await queryDeliveries(app.store.read, { status, destination: f.destination, limit: wholeNumber(f.limit, '--limit', { min: 1, max: 500 }) });
           const items = rows.map((d) => ({
             id: d.id, destination: d.target ?? d.destination, kind: d.kind, subject: d.subject, attempts: d.attempts,
             [at]: at === 'deadAt' ? d.deadAt : d.expiresAt > 0 ? new Date(d.expiresAt).toISOString() : null, lastError: d.lastError,
