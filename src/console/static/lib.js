@@ -68,8 +68,9 @@ export const fmt = {
 const TONES = {
   ok: ['processed', 'delivered', 'shipped', 'approved', 'closed', 'refunded', 'replaced', 'resolved', 'ok', 'active', 'closed_circuit', 'allocated', 'accepted', 'picked', 'published', 'succeeded', 'consumed', 'healthy', 'sent', 'settled'],
   info: ['received', 'validated', 'in_fulfilment', 'assigned', 'classified', 'requested', 'pending', 'awaiting_item', 'draft', 'in_review', 'half_open', 'retrying'],
-  warn: ['on_hold', 'backordered', 'awaiting_approval', 'escalated', 'expired', 'failed', 'partially_returned', 'open', 'stale', 'released', 'proposed'],
-  bad: ['dead', 'exception', 'cancelled', 'rejected', 'open_circuit', 'breached', 'broken', 'refused'],
+  // Routing outcomes (`backorder`, `needs_approval`, `cancel`) are words of their own, not order states.
+  warn: ['on_hold', 'backordered', 'backorder', 'needs_approval', 'awaiting_approval', 'escalated', 'expired', 'failed', 'partially_returned', 'open', 'stale', 'released', 'proposed'],
+  bad: ['dead', 'exception', 'cancelled', 'cancel', 'rejected', 'open_circuit', 'breached', 'broken', 'refused'],
 };
 
 export function tone(state) {
@@ -91,6 +92,45 @@ export function table(columns, rows, opts = {}) {
       h('tbody', rows.map((r) => h('tr', { class: opts.onRow ? 'clickable' : undefined, onclick: opts.onRow ? () => opts.onRow(r) : undefined, dataset: opts.key ? { key: opts.key(r) } : undefined },
         columns.map((c) => h(c.num ? 'td.num' : 'td', c.value(r)))))),
     ));
+}
+
+/**
+ * A list the API pages with a `next` cursor: the first page now, the following ones on "Load more",
+ * appended. `fetchPage(after)` answers {items, next} (after is null for the first page); `render(rows)`
+ * draws the rows read so far. A page's length is never a total: `count(rows, next)` gives the
+ * caption — the exact number once the last page is in, else what is shown and that more exist.
+ * Answers {el, ready} (ready settles when the first page is drawn; it rejects when it fails).
+ */
+export function pagedList({ fetchPage, render }) {
+  const rows = [];
+  let next = null;
+  const el = h('div.paged');
+  const footer = h('div.row.paged-more');
+  const body = h('div');
+  const load = async () => {
+    const r = await fetchPage(next);
+    rows.push(...(Array.isArray(r) ? r : r?.items ?? []));
+    next = r?.next ?? null;
+    fill(body, render(rows, next));
+    fill(footer, next === null || next === undefined
+      ? null
+      : [h('span.faint', `${fmt.n(rows.length)} shown · more to load`), h('button.small.load-more', {
+        async onclick(e) {
+          const btn = e.currentTarget;
+          btn.disabled = true;
+          try { await load(); } catch (err) { errorToast(err, 'Could not load more'); btn.disabled = false; }
+        },
+      }, 'Load more')]);
+  };
+  fill(el, body, footer);
+  return { el, ready: load(), rows, hasMore: () => next !== null && next !== undefined };
+}
+
+/** How many a paged list holds: exact once every page is in, else a total counted elsewhere, else "N+". */
+export function pagedCount(rows, next, total) {
+  if (next === null || next === undefined) return fmt.n(rows.length);
+  if (typeof total === 'number') return fmt.n(Math.max(total, rows.length));
+  return `${fmt.n(rows.length)}+`;
 }
 
 export function empty(title, detail) {
@@ -146,6 +186,11 @@ function niceMax(v) {
   return 10 * p;
 }
 
+/** A grid label: three significant digits, so a small axis reads 0 / 0.05 / 0.1, not 0 / 0.1 / 0.1. */
+export function axisValue(v) {
+  return String(Number(Number(v).toPrecision(3)));
+}
+
 /**
  * Lines over time: series [{label, color, values:[number|null]}], x labels by index. Drawn as an
  * inline SVG with a few grid lines; nulls break the line.
@@ -158,7 +203,7 @@ export function lineChart({ labels, series, height = 150, unit = '', area = fals
   const y = (v) => T + (H - T - B) * (1 - v / max);
   const grid = [0, 0.5, 1].map((f) => [
     s('line', { class: 'grid-line', x1: L, x2: W - R, y1: y(max * f), y2: y(max * f) }),
-    s('text', { x: L - 4, y: y(max * f) + 3, 'text-anchor': 'end' }, `${Math.round(max * f * 10) / 10}${unit}`),
+    s('text', { x: L - 4, y: y(max * f) + 3, 'text-anchor': 'end' }, `${axisValue(max * f)}${unit}`),
   ]);
   const ticks = [];
   const step = Math.max(1, Math.ceil(n / 6));
@@ -202,7 +247,7 @@ export function barChart({ labels, values, color = '#2f6fd0', height = 120, unit
   const y = (v) => T + (H - T - B) * (1 - v / max);
   const grid = [0, 0.5, 1].map((f) => [
     s('line', { class: 'grid-line', x1: L, x2: W - R, y1: y(max * f), y2: y(max * f) }),
-    s('text', { x: L - 4, y: y(max * f) + 3, 'text-anchor': 'end' }, `${Math.round(max * f * 10) / 10}${unit}`),
+    s('text', { x: L - 4, y: y(max * f) + 3, 'text-anchor': 'end' }, `${axisValue(max * f)}${unit}`),
   ]);
   const bars = values.map((v, i) => s('rect', { x: (L + i * bw + 1).toFixed(1), y: y(v).toFixed(1), width: Math.max(1, bw - 2).toFixed(1), height: Math.max(0, y(0) - y(v)).toFixed(1), fill: color, rx: 1 }, s('title', {}, `${labels[i]}: ${v}`)));
   const ticks = [];

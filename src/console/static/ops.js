@@ -1,7 +1,9 @@
-import { h, fill, fmt, panel, table, pill, facts, empty, errorToast, toast, notAvailable, notPermitted, problemBanner } from './lib.js';
+import { h, fill, fmt, panel, table, pill, facts, empty, errorToast, toast, notAvailable, notPermitted, problemBanner, pagedList, pagedCount } from './lib.js';
 import { get, api, session, serverNow } from './api.js';
 
 const items = (r) => (Array.isArray(r) ? r : r?.items ?? []);
+/** Rows per page of the dead-letter lists (the API allows up to 500). */
+const DEAD_PAGE = 100;
 
 // ── Inventory ────────────────────────────────────────────────────────────────────────────────────
 
@@ -59,7 +61,8 @@ export async function inventory(ctx) {
       { label: 'Location', value: (x) => x.locationId },
       { label: 'Days of cover', num: true, value: (x) => (x.daysOfCover === null || x.daysOfCover === undefined ? '—' : Number(x.daysOfCover).toFixed(1)) },
       { label: 'Stockout by', value: (x) => (x.breachDate ? pill('warn', x.breachDate) : '—') },
-      { label: 'Level', value: (x) => (x.level ? pill(x.level === 'high' || x.level === 'critical' ? 'bad' : 'warn', x.level) : '—') },
+      // The API's levels: 'zero' (a stockout is projected) and 'safety_stock' (below safety stock).
+      { label: 'Level', value: (x) => (x.level ? pill(x.level === 'zero' ? 'bad' : 'warn', x.level === 'zero' ? 'zero (stockout)' : String(x.level).replace(/_/g, ' ')) : '—') },
       { label: 'Detected', value: (x) => h('span.nowrap', fmt.short(x.detectedAt)) },
     ], items(r), { empty: 'No open stockout risks' }))).catch((err) => fill(risksBox, problemBanner(err)));
   } else if (!session.exists('GET /v1/replenishment/risks')) fill(risksBox, h('h2', 'Replenishment risks'), notAvailable('Replenishment risks', 'GET /v1/replenishment/risks'));
@@ -71,11 +74,12 @@ export async function inventory(ctx) {
 export async function integrations(ctx) {
   ctx.sub.textContent = 'Destinations, deliveries and dead letters';
   const sections = [];
+  // The overview counts every dead letter (the lists below are read a page at a time).
+  const dash = session.can('GET /v1/dashboard') ? await get('/v1/dashboard').catch(() => null) : null;
   // Dead-lettered inbound/decided events: a handler kept failing.
   if (session.can('GET /v1/events')) {
-    const dead = await get('/v1/events?status=dead&limit=200');
     const canReplay = session.can('POST /v1/events/{id}/replay');
-    sections.push(h('section.panel.flush.dead-events', h('h2', `Dead-lettered events · ${items(dead).length}`), table([
+    const columns = [
       { label: 'Event', value: (e) => h('span.mono', e.eventId) },
       { label: 'Type', value: (e) => h('span.mono', e.type) },
       { label: 'Source', value: (e) => e.source },
@@ -92,11 +96,20 @@ export async function integrations(ctx) {
           } catch (err) { errorToast(err, 'Replay refused'); ctx.rerender(); }
         },
       }, 'Replay') : null) },
-    ], items(dead), { empty: 'No dead letters', emptyDetail: 'Every event was processed.', key: (e) => e.eventId })));
+    ];
+    const dead = pagedList({
+      fetchPage: (after) => get(`/v1/events?status=dead&limit=${DEAD_PAGE}${after !== null ? `&after=${encodeURIComponent(after)}` : ''}`),
+      render: (rows, next) => [
+        h('h2', `Dead-lettered events · ${pagedCount(rows, next, dash?.events?.dead)}`),
+        table(columns, rows, { empty: 'No dead letters', emptyDetail: 'Every event was processed.', key: (e) => e.eventId }),
+      ],
+    });
+    await dead.ready;
+    sections.push(h('section.panel.flush.dead-events', dead.el));
   } else if (!session.exists('GET /v1/events')) sections.push(notAvailable('Dead-lettered events', 'GET /v1/events?status=dead'));
 
   if (session.can('GET /v1/destinations')) {
-    const [d, dash] = await Promise.all([get('/v1/destinations'), session.can('GET /v1/dashboard') ? get('/v1/dashboard') : null]);
+    const d = await get('/v1/destinations');
     const stats = dash?.deliveries?.byDestination ?? {};
     sections.push(h('section.panel.flush', h('h2', 'Destinations'), table([
       { label: 'Destination', value: (x) => h('span.mono', x.id ?? x.name) },
@@ -113,9 +126,8 @@ export async function integrations(ctx) {
   } else if (!session.exists('GET /v1/destinations')) sections.push(h('section.panel', h('h2', 'Destinations'), notAvailable('Destinations', 'GET /v1/destinations')));
 
   if (session.can('GET /v1/deliveries')) {
-    const d = await get('/v1/deliveries?status=dead');
     const canReplay = session.can('POST /v1/deliveries/{id}/replay');
-    sections.push(h('section.panel.flush', h('h2', 'Dead-lettered deliveries'), table([
+    const columns = [
       { label: 'Delivery', value: (x) => h('span.mono', x.id) },
       { label: 'Destination', value: (x) => x.destination ?? x.destinationId },
       { label: 'Kind', value: (x) => x.kind ?? x.type ?? '' },
@@ -126,7 +138,16 @@ export async function integrations(ctx) {
           try { await api('POST', `/v1/deliveries/${encodeURIComponent(x.id)}/replay`, {}); toast('success', 'Delivery queued again'); ctx.rerender(); } catch (err) { errorToast(err, 'Replay refused'); }
         },
       }, 'Replay') : null) },
-    ], items(d), { empty: 'No dead-lettered deliveries' })));
+    ];
+    const dead = pagedList({
+      fetchPage: (after) => get(`/v1/deliveries?status=dead&limit=${DEAD_PAGE}${after !== null ? `&after=${encodeURIComponent(after)}` : ''}`),
+      render: (rows, next) => [
+        h('h2', `Dead-lettered deliveries · ${pagedCount(rows, next)}`),
+        table(columns, rows, { empty: 'No dead-lettered deliveries', key: (x) => x.id }),
+      ],
+    });
+    await dead.ready;
+    sections.push(h('section.panel.flush.dead-deliveries', dead.el));
   } else if (!session.exists('GET /v1/deliveries')) sections.push(h('section.panel', h('h2', 'Deliveries'), notAvailable('Outbound deliveries', 'GET /v1/deliveries')));
 
   if (!ctx.live()) return;
@@ -161,6 +182,23 @@ function backtestView(b) {
     ], b.orders.slice(0, 50))] : null);
 }
 
+/**
+ * The kinds the API can backtest (BACKTEST_KINDS in src/engine/policies/backtest.ts; any other kind is
+ * refused with 409). The API does not list them, so they are named here, once.
+ */
+const BACKTESTABLE = ['orders', 'sourcing'];
+
+/** What a change request did, in words: [title, detail]. The API answers {change, version} or {status: 'pending'}. */
+function changeToast(v, action, out) {
+  if (out?.status === 'pending') return [`v${v.version}: ${action} accepted, not decided yet`, 'The request is queued; refresh in a moment to see its outcome.'];
+  switch (out?.change) {
+    case 'rollback_requested': return [`Rollback to v${out.version ?? v.version} requested`, 'It waits for a second person to approve it; the live version stays until then.'];
+    case 'activated': return out.rollback ? [`v${out.version}: rollback done`, `v${out.version} is live again${out.previous ? ` (v${out.previous} retired)` : ''}.`] : [`v${out.version}: put live — done`, out.previous ? `v${out.previous} retired.` : undefined];
+    case 'reviewed': return [`v${out.version}: ${out.decision ?? action} done`];
+    default: return [`v${v.version}: ${action} done`];
+  }
+}
+
 export async function policies(ctx) {
   if (ctx.availability === 'missing') return fill(ctx.content, notAvailable('Policy change control', 'GET /v1/policies'));
   if (ctx.availability === 'forbidden') return fill(ctx.content, notPermitted('policies'));
@@ -192,17 +230,28 @@ export async function policies(ctx) {
   ctx.sub.textContent = `Live version v${r.activeVersion ?? '—'} · changes need a second person (four eyes)`;
   const result = h('div');
   const report = h('div');
-  const act = async (v, action) => {
-    const comment = action === 'activate' ? undefined : prompt(`${action} v${v.version}: comment for the audit trail`) ?? undefined;
+  // A rollback someone asked for waits here until a second person approves it (approve on its version).
+  const rollback = r.pendingRollback ?? null;
+  /** Sends one change; the answer says what happened, which is not always what the button says. */
+  const act = async (v, action, body = {}) => {
+    fill(result);
     try {
-      await api('POST', `/v1/policies/${encodeURIComponent(kind)}/versions/${v.version}/${action}`, comment ? { comment } : {});
-      toast('success', `v${v.version}: ${action} done`);
+      const out = await api('POST', `/v1/policies/${encodeURIComponent(kind)}/versions/${v.version}/${action}`, body);
+      const [title, detail] = changeToast(v, action, out);
+      toast(out?.status === 'pending' ? 'info' : 'success', title, detail);
       ctx.rerender();
     } catch (err) {
       fill(result, err.code === 'E_SOD' ? h('div.banner.bad.sod', { role: 'alert' }, h('span.code', err.code), h('strong', 'Four eyes: '), err.detail, h('div', 'Segregation of duties: another person with an approver role must review this version.')) : problemBanner(err));
       if (err.code !== 'E_SOD') errorToast(err, `${action} refused`);
     }
   };
+  /** Asks for a comment or reason; Cancel (null) aborts the action, an empty answer sends none. */
+  const withText = (question, key, then) => {
+    const text = prompt(question);
+    if (text === null) return;
+    then(text.trim() ? { [key]: text.trim() } : {});
+  };
+  const review = (v, action) => withText(`${action} v${v.version}: comment for the audit trail`, 'comment', (body) => act(v, action, body));
   const may = (a) => session.can(`POST /v1/policies/{kind}/versions/{v}/${a}`);
   const backtest = async (v) => {
     fill(report, h('div.loading', `Backtesting v${v.version} over the last 24 hours…`));
@@ -212,20 +261,30 @@ export async function policies(ctx) {
       fill(report, panel(`Backtest of v${v.version} against the recorded events · last 24 h`, backtestView(b)));
     } catch (err) { fill(report, problemBanner(err)); }
   };
+  const asked = (pr) => [`asked by ${pr.requestedBy ?? '?'}`, pr.requestedAt ? ` · ${fmt.time(typeof pr.requestedAt === 'number' ? new Date(pr.requestedAt).toISOString() : pr.requestedAt)}` : '', pr.reason ? ` · “${pr.reason}”` : ''].join('');
   fill(ctx.content,
     result,
+    rollback ? h('div.banner.warn.pending-rollback', { role: 'status' },
+      h('strong', `A rollback to v${rollback.toVersion} waits for a second person`), ` — ${asked(rollback)}. `,
+      `Approve it on v${rollback.toVersion} below to put that version live again; the person who asked cannot approve it. `,
+      h('span.faint', '(The API has no way to reject or withdraw a waiting rollback yet.)')) : null,
     h('section.panel.flush', h('h2', 'Versions'), table([
       { label: 'Version', num: true, value: (v) => `v${v.version}` },
-      { label: 'Status', value: (v) => pill(v.status === 'active' ? 'ok' : v.status === 'draft' ? 'warn' : v.status === 'rejected' ? 'bad' : 'info', v.status) },
+      { label: 'Status', value: (v) => [pill(v.status === 'active' ? 'ok' : v.status === 'draft' ? 'warn' : v.status === 'rejected' ? 'bad' : 'info', v.status),
+        rollback?.toVersion === v.version ? [' ', pill('warn', 'rollback requested'), h('div.faint', asked(rollback))] : null] },
       { label: 'Author', value: (v) => v.author },
       { label: 'Reviewed by', value: (v) => (v.reviewedBy ? [v.reviewedBy, v.reviewComment ? h('div.faint', v.reviewComment) : null] : '—') },
       { label: 'Note', value: (v) => v.note ?? '' },
       { label: 'Created', value: (v) => h('span.nowrap', fmt.short(v.createdAt)) },
       { label: '', value: (v) => h('div.row',
-        v.status === 'draft' && may('approve') ? h('button.small.good', { onclick: () => act(v, 'approve') }, 'Approve') : null,
-        v.status === 'draft' && may('reject') ? h('button.small.danger', { onclick: () => act(v, 'reject') }, 'Reject') : null,
-        (v.status === 'approved' || v.status === 'retired') && may('activate') ? h('button.small', { onclick: () => act(v, 'activate') }, v.status === 'retired' ? 'Roll back to' : 'Put live') : null,
-        may('simulate') ? h('button.small', { onclick: () => backtest(v) }, 'Backtest') : null) },
+        v.status === 'draft' && may('approve') ? h('button.small.good', { onclick: () => review(v, 'approve') }, 'Approve') : null,
+        v.status === 'draft' && may('reject') ? h('button.small.danger', { onclick: () => review(v, 'reject') }, 'Reject') : null,
+        // The version a rollback waits for: approving it is the rollback's second pair of eyes.
+        rollback?.toVersion === v.version && may('approve') ? h('button.small.good.approve-rollback', { onclick: () => review(v, 'approve') }, 'Approve rollback') : null,
+        v.status === 'approved' && may('activate') ? h('button.small', { onclick: () => act(v, 'activate') }, 'Put live') : null,
+        // One rollback waits at a time (the API refuses a second with E_CONFLICT).
+        v.status === 'retired' && !rollback && may('activate') ? h('button.small.rollback', { onclick: () => withText(`Roll back to v${v.version}: why? (kept in the audit trail; a second person approves it)`, 'reason', (body) => act(v, 'activate', body)) }, 'Roll back to') : null,
+        BACKTESTABLE.includes(kind) && may('simulate') ? h('button.small', { onclick: () => backtest(v) }, 'Backtest') : null) },
     ], versions, { empty: 'No versions' })),
     report,
     h('div.grid.g2',

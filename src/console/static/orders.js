@@ -37,7 +37,9 @@ export async function orders(ctx) {
   await load();
 }
 
-/** One line of explanation for each event of an order. */
+const epochIso = (ms) => new Date(ms).toISOString();
+
+/** One line of explanation for each event of an order (payloads: src/domain/orders/decided-events.ts and events.ts). */
 function summarize(e) {
   const p = e.payload ?? {};
   switch (e.type) {
@@ -49,11 +51,14 @@ function summarize(e) {
     case 'reservation.made': return `reserved ${(p.reservations ?? []).map((a) => `${a.qty}× ${a.sku} @ ${a.locationId}`).join(', ')}`;
     case 'reservation.released': return `released (${p.reason}) ${(p.reservations ?? []).map((a) => `${a.qty}× ${a.sku} @ ${a.locationId}`).join(', ')}`;
     case 'order.state_changed': return `${String(p.from).replace(/_/g, ' ')} → ${String(p.to).replace(/_/g, ' ')}${p.holdReason ? ` (${p.holdReason})` : ''}`;
-    case 'notification.queued': return `${p.channel ?? p.kind ?? 'message'} to customer: ${p.template ?? p.reason ?? p.kind ?? ''}`;
+    case 'notification.queued': return `${p.channel ?? 'message'} to customer: ${p.templateId ?? ''}`;
     case 'fulfilment.rejected': return `fulfilment ${p.fulfilmentId} rejected${p.reason ? `: ${p.reason}` : ''}`;
     case 'fulfilment.accepted': case 'fulfilment.picked': return `fulfilment ${p.fulfilmentId}`;
     case 'fulfilment.shipped': return `fulfilment ${p.fulfilmentId}${p.carrier ? ` via ${p.carrier}` : ''}${p.trackingNumber ? ` (${p.trackingNumber})` : ''}`;
-    case 'order.backordered': case 'order.cancelled': return p.reason ?? '';
+    case 'order.backordered': return `short ${(p.shortSkus ?? []).map((x) => `${x.shortQty}× ${x.sku}${x.expectedAt ? ` (inbound by ${fmt.short(epochIso(x.expectedAt))})` : ''}`).join(', ')} · ${p.expectedAt ? `supply expected by ${fmt.short(epochIso(p.expectedAt))}` : 'no supply expected'}`;
+    case 'order.cancelled': return p.reason ? String(p.reason).replace(/_/g, ' ') : '';
+    case 'fulfilment.expired': return `fulfilment ${p.fulfilmentId} missed its ${p.deadline} deadline${p.dueAt ? ` (due ${fmt.short(epochIso(p.dueAt))})` : ''}`;
+    case 'shipment.delivered': return `fulfilment ${p.fulfilmentId}`;
     case 'payment.authorized': case 'payment.captured': case 'payment.failed': return p.amount !== undefined ? `amount ${p.amount}` : '';
     default: return '';
   }

@@ -1,7 +1,9 @@
-import { h, fill, fmt, panel, table, pill, facts, empty, errorToast, toast, notAvailable, notPermitted, problemBanner } from './lib.js';
+import { h, fill, fmt, panel, table, pill, facts, empty, errorToast, toast, notAvailable, notPermitted, problemBanner, pagedList } from './lib.js';
 import { get, api, session } from './api.js';
 
 const items = (r) => (Array.isArray(r) ? r : r?.items ?? []);
+/** Items per page of an exception queue (the API's default; it allows up to 500). */
+const EXCEPTIONS_PAGE = 100;
 const when = (x) => (x === null || x === undefined ? null : typeof x === 'number' ? new Date(x).toISOString() : x);
 
 // ── Approvals ───────────────────────────────────────────────────────────────────────────────────
@@ -44,11 +46,15 @@ function approvalCard(a, onDone) {
     }
   };
   const rec = a.recommendation ?? a.facts?.recommendation ?? null;
+  const closed = when(a.closedAt);
   return h('section.panel.approval', { dataset: { id: a.id } },
     h('div.row', h('h2', `${String(a.subject ?? a.kind ?? 'approval').replace(/_/g, ' ')} · `, h('span.mono', a.subjectRef ?? a.id)), a.facts?.amount !== undefined && a.facts?.amount !== null ? h('strong.amount', fmt.money(a.facts.amount, a.facts.currency)) : null, h('span.spacer'), pill(a.status ?? a.state ?? 'pending'), a.escalated || a.level > 0 ? pill('escalated', `escalated · level ${a.level + 1}`) : null),
     h('div.grid.g2',
       h('div', facts([
-        ['Requested by', a.requestedBy], ['Requested', fmt.time(when(a.requestedAt))], ['Decide by', [fmt.time(when(a.deadlineAt ?? a.levelDeadlineAt)), ' ', h('span.faint', `(${fmt.ageSince(when(a.requestedAt))} waiting)`)]],
+        ['Requested by', a.requestedBy], ['Requested', fmt.time(when(a.requestedAt))],
+        // A closed request has no deadline left and no longer waits: when it closed and how long it took.
+        closed ? ['Closed', [fmt.time(closed), a.requestedAt ? [' ', h('span.faint', `(after ${fmt.age((Date.parse(closed) - Date.parse(when(a.requestedAt))) / 1000)})`)] : null]]
+          : ['Decide by', [fmt.time(when(a.deadlineAt ?? a.levelDeadlineAt)), ' ', h('span.faint', `(${fmt.ageSince(when(a.requestedAt))} waiting)`)]],
         ['Who decides', `${(a.roles ?? level?.roles ?? []).map((r) => r.replace(/_/g, ' ')).join(' or ')}${(a.approversNeeded ?? level?.approvers ?? 1) > 1 ? ` · ${a.approversNeeded ?? level?.approvers} different people` : ''}`],
         ['Rule', a.ruleId ? h('span.mono', `${a.ruleId} · policy v${a.policyVersion}`) : '—'],
         rec ? ['Recommendation', `${rec.label ?? rec.disposition ?? ''} (confidence ${rec.confidence ?? '—'}) ${rec.rationale ?? ''}`] : null,
@@ -89,13 +95,10 @@ export async function exceptions(ctx) {
   if (ctx.availability === 'forbidden') return fill(ctx.content, notPermitted('exception queues'));
   const queue = ctx.query.get('queue') ?? '';
   const state = ctx.query.get('state') ?? 'open';
-  ctx.sub.textContent = queue ? `Queue ${queue.replace(/_/g, ' ')} · ${state}` : `Every queue · ${state}`;
-  const q = new URLSearchParams();
+  ctx.sub.textContent = queue ? `Queue ${queue.replace(/_/g, ' ')} · ${state} · oldest first` : `Every queue · ${state} · oldest first`;
+  // The queue filter goes to the API: a page of every queue would hide the queues past its first 100 items.
+  const q = new URLSearchParams({ state, limit: String(EXCEPTIONS_PAGE) });
   if (queue) q.set('queue', queue);
-  if (state) q.set('state', state);
-  const r = await get(`/v1/exceptions?${q}`);
-  if (!ctx.live()) return;
-  const list = items(r);
   const act = async (x, action, body) => {
     try {
       await api('POST', `/v1/exceptions/${encodeURIComponent(x.id)}/${action}`, body);
@@ -104,23 +107,42 @@ export async function exceptions(ctx) {
     } catch (err) { errorToast(err, `Could not ${action}`); }
   };
   const canDo = (a) => session.can(`POST /v1/exceptions/{id}/${a}`) || session.can('POST /v1/exceptions/{id}/{action}');
-  const queues = [...new Set(list.map((x) => x.queue ?? x.category))];
-  const link = (qq, st) => `#/exceptions?${new URLSearchParams({ ...(qq ? { queue: qq } : {}), state: st })}`;
-  fill(ctx.actions,
-    ...['open', 'assigned', 'resolved'].map((st) => h('a', { href: link(queue, st), class: st === state ? 'pill warn' : 'pill' }, st)), h('span.faint', '·'),
-    h('a', { href: link('', state), class: queue ? 'pill' : 'pill info' }, 'all queues'), ...queues.filter((qq) => qq !== queue).concat(queue ? [queue] : []).map((qq) => h('a', { href: link(qq, state), class: qq === queue ? 'pill info' : 'pill' }, qq.replace(/_/g, ' '))));
-  fill(ctx.content, h('section.panel.flush.exceptions', table([
+  const columns = [
     { label: 'Queue', value: (x) => pill('open', String(x.queue ?? x.category).replace(/_/g, ' ')) },
     { label: 'Subject', value: (x) => (String(x.subjectRef ?? x.subject ?? '').startsWith('order:') ? h('a', { href: `#/orders/${encodeURIComponent(String(x.subjectRef ?? x.subject).slice(6))}` }, x.subjectRef ?? x.subject) : h('span.mono', x.subjectRef ?? x.subject ?? '')) },
     { label: 'Summary', value: (x) => x.summary },
     { label: 'Age', num: true, value: (x) => (x.ageSeconds !== undefined ? fmt.age(x.ageSeconds) : fmt.ageSince(when(x.openedAt))) },
     { label: 'Owner', value: (x) => [String(x.ownerRole ?? '').replace(/_/g, ' '), x.assignee ? h('div.faint', `→ ${x.assignee}`) : null] },
-    { label: 'State', value: (x) => pill(x.state) },
-    { label: '', value: (x) => h('div.row',
-      canDo('assign') ? h('button.small', { onclick: () => act(x, 'assign', { assignee: session.user.name }) }, 'Take') : null,
+    { label: 'State', value: (x) => [pill(x.state), x.state === 'resolved' && x.resolution ? h('div.faint', `${x.resolution.by ?? ''}: ${x.resolution.reason ?? ''}`) : null] },
+    // A resolved item takes no action (the API refuses each with 409).
+    { label: '', value: (x) => (x.state === 'resolved' ? null : h('div.row',
+      canDo('assign') && x.assignee !== session.user.name ? h('button.small', { onclick: () => act(x, 'assign', { assignee: session.user.name }) }, 'Take') : null,
       canDo('retry') && x.retryable !== false ? h('button.small', { onclick: () => act(x, 'retry', {}) }, 'Retry') : null,
-      canDo('resolve') ? h('button.small.good', { onclick: () => { const reason = prompt('Resolution (what was done)?'); if (reason) act(x, 'resolve', { reason }); } }, 'Resolve') : null) },
-  ], list, { empty: 'No exceptions here', emptyDetail: 'The queue is clear.', key: (x) => x.id })));
+      canDo('resolve') ? h('button.small.good', { onclick: () => { const reason = prompt('Resolution (what was done)?'); if (reason?.trim()) act(x, 'resolve', { reason: reason.trim() }); } }, 'Resolve') : null)) },
+  ];
+  const list = pagedList({
+    fetchPage: (after) => get(`/v1/exceptions?${q}${after ? `&after=${encodeURIComponent(after)}` : ''}`),
+    render: (rows) => table(columns, rows, { empty: 'No exceptions here', emptyDetail: queue ? 'This queue is clear.' : 'The queues are clear.', key: (x) => x.id }),
+  });
+  // Per-queue counts from the overview, which counts every unresolved item (open = not yet taken).
+  const dash = session.can('GET /v1/dashboard') ? get('/v1/dashboard').catch(() => null) : Promise.resolve(null);
+  const [d] = await Promise.all([dash, list.ready]);
+  if (!ctx.live()) return;
+  const counts = new Map((d?.exceptions?.open ?? []).map((e) => [e.queue, state === 'open' ? e.unassigned : state === 'assigned' ? e.count - e.unassigned : null]));
+  const link = (qq, st) => `#/exceptions?${new URLSearchParams({ ...(qq ? { queue: qq } : {}), state: st })}`;
+  // Without the overview, the queues named are the ones of the rows read so far (no counts).
+  const named = d ? [...counts.keys()] : [...new Set(list.rows.map((x) => x.queue ?? x.category))];
+  if (queue && !named.includes(queue)) named.push(queue);
+  const label = (qq) => {
+    const n = counts.get(qq);
+    return n === null || n === undefined ? qq.replace(/_/g, ' ') : `${qq.replace(/_/g, ' ')} · ${fmt.n(n)}`;
+  };
+  const all = d && state !== 'resolved' ? [...counts.values()].reduce((a, n) => a + (n ?? 0), 0) : null;
+  fill(ctx.actions,
+    ...['open', 'assigned', 'resolved'].map((st) => h('a', { href: link(queue, st), class: st === state ? 'pill warn' : 'pill' }, st)), h('span.faint', '·'),
+    h('a', { href: link('', state), class: queue ? 'pill' : 'pill info' }, all === null ? 'all queues' : `all queues · ${fmt.n(all)}`),
+    ...named.sort().map((qq) => h('a', { href: link(qq, state), class: qq === queue ? 'pill info' : 'pill', dataset: { queue: qq }, title: counts.get(qq) !== undefined && counts.get(qq) !== null ? `${state} items in this queue (every owner's, as the overview counts them)` : undefined }, label(qq))));
+  fill(ctx.content, h('section.panel.flush.exceptions', list.el));
 }
 
 // ── Returns ──────────────────────────────────────────────────────────────────────────────────────
@@ -142,6 +164,15 @@ export async function returnsList(ctx) {
     { label: 'Value', num: true, value: (c) => fmt.money(c.value, c.currency) },
     { label: 'Requested', value: (c) => fmt.time(c.requestedAt) },
   ], items(r), { empty: 'No return cases', onRow: (c) => (location.hash = `#/returns/${encodeURIComponent(c.id)}`) })));
+}
+
+/** A case's approval: its outcome, waiting, not required — or one the approvals policy cannot judge (a fact missing). */
+function approvalOutcome(a) {
+  if (a.outcome ?? a.status) return pill(a.outcome ?? a.status);
+  if (a.required === 'undecidable') {
+    return [pill('bad', 'cannot be decided by policy'), a.reason ? h('div.faint.undecidable-reason', String(a.reason).replace(/_/g, ' ')) : null];
+  }
+  return a.required === true ? pill('pending') : pill('ok', 'not required');
 }
 
 async function returnCase(ctx, id) {
@@ -173,7 +204,7 @@ async function returnCase(ctx, id) {
       panel('Lines', table([{ label: 'Sku', value: (l) => h('span.mono', l.sku) }, { label: 'Qty', num: true, value: (l) => l.qty }, { label: 'Condition', value: (l) => l.condition ?? '—' }], c.lines ?? [])),
       panel('Approvals', table([
         { label: 'For', value: (a) => String(a.subject ?? a.purpose ?? '').replace(/_/g, ' ') },
-        { label: 'Outcome', value: (a) => pill(a.outcome ?? a.status ?? (a.required ? 'pending' : 'ok'), a.outcome ?? a.status ?? (a.required ? 'pending' : 'not required')) },
+        { label: 'Outcome', value: approvalOutcome },
         { label: 'Approval', value: (a) => h('span.mono.faint', String(a.approvalId ?? a.id ?? '').slice(0, 13)) },
       ], c.approvals ?? [], { empty: 'No approvals needed' })),
     ),
