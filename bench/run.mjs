@@ -217,12 +217,16 @@ async function inProcess(store, seconds) {
   const { loadConfig } = await import(pathToFileURL(join(DIST, 'config.js')).href);
   const { createLogger } = await import(pathToFileURL(join(DIST, 'observability', 'logger.js')).href);
   const { backlog } = await import(pathToFileURL(join(DIST, 'store', 'repos', 'events.js')).href);
+  const { addSource } = await import(pathToFileURL(join(DIST, 'engine', 'identity', 'sources.js')).href);
   const dir = tmp();
   const run = async (pgSchema) => {
     const config = loadConfig({ dataDir: dir, store: store === 'sqlite' ? 'sqlite' : opts.pgUrl, secretKey: randomBytes(32).toString('base64'), logLevel: 'silent', ...(pgSchema ? { pgSchema } : {}) }, {});
     const app = await createApp(config, { logger: createLogger('silent') });
     try {
       app.dispatcher.start();
+      // A registered source of the retailer's own (kind web), as over HTTP: only such a sender may
+      // upsert locations (src/domain/masterdata/authority.ts).
+      await addSource(app.store, app.box, { id: 'bench', role: 'admin' }, 'bench', { kind: 'web' });
       const w = new EventWorkload('bench');
       await Promise.all(w.locations().map((e) => app.intake.submit(e)));
       await drain(() => backlog(app.store.read).then((b) => b.count), 30_000);
