@@ -80,6 +80,17 @@ for (const factory of storeFactories()) {
       expect(await getProduct(t.app.store.read, PRODUCT.sku)).toMatchObject({ price: 100, cost: 70 });
     });
 
+    it('supplier terms come from the ERP or procurement, not from the supplier itself', async () => {
+      const { erp } = await setup();
+      const { secret: vendor } = await addSource(t.app.store, t.app.box, ADMIN, 'sup-a', { name: 'Supplier A', kind: 'supplier' });
+      const SUPPLIER = { id: 'sup-a', name: 'Supplier A', leadTimeDays: 5, skus: [{ sku: PRODUCT.sku, unitCost: 70, moq: 1, packSize: 1, primary: true }] };
+      const own = await post('sup-a', vendor, 'supplier.upserted', { ...SUPPLIER, skus: [{ ...SUPPLIER.skus[0], unitCost: 99 }] });
+      expect([own.status, own.error?.slice(0, 7)]).toEqual(['dead', 'E_ROLE:']);
+      expect((await t.api('GET', '/v1/suppliers/sup-a', t.adminKey)).status).toBe(404);
+      expect((await post('erp', erp, 'supplier.upserted', SUPPLIER)).status).toBe('processed');
+      expect((await t.api('GET', '/v1/suppliers/sup-a', t.adminKey)).body.skus[0].unitCost).toBe(70);
+    });
+
     it('a role set on the event is judged by the same table as the REST routes', async () => {
       await setup();
       const submit = async (type: string, payload: Record<string, unknown>, role: string) => {

@@ -25,7 +25,12 @@ for (const factory of storeFactories()) {
       t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 50 } });
       for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
       for (const [locationId, counts] of Object.entries(stock)) await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
-      for (const s of suppliers) await t.send(envelope({ type: 'supplier.upserted', payload: s }));
+      // Supplier terms come from procurement (the REST route), not from a web channel.
+      const buyer = await t.keyFor('procurement');
+      for (const s of suppliers) {
+        const put = await t.api('PUT', `/v1/suppliers/${String(s.id)}`, buyer, s);
+        expect(put.status, JSON.stringify(put.body)).toBe(200);
+      }
     }
 
 

@@ -8,10 +8,12 @@ import { sourceIdSchema, sourceSchema } from '../../domain/masterdata/source.js'
 import { getLocation, getProduct, getSource, listLocations, listProducts, listSources } from '../../store/repos/masterdata.js';
 import { runCommand } from '../command.js';
 import type { Role } from '../../domain/roles.js';
+import { MASTER_DATA_AUTHORITY } from '../../domain/masterdata/authority.js';
 
-const EDITORS: Role[] = ['admin', 'operations_manager', 'category_manager'];
-const LOCATION_EDITORS: Role[] = ['admin', 'operations_manager'];
-const SOURCE_EDITORS: Role[] = ['admin', 'integrator'];
+// Who may change master data is one table, shared with the upsert handlers (the event path).
+const EDITORS: Role[] = [...MASTER_DATA_AUTHORITY['product.upserted']!.roles];
+const LOCATION_EDITORS: Role[] = [...MASTER_DATA_AUTHORITY['location.upserted']!.roles];
+const SOURCE_EDITORS: Role[] = [...MASTER_DATA_AUTHORITY['source.upserted']!.roles];
 
 function notFound(what: string, id: string): never {
   throw new DomainError('E_NOT_FOUND', `no ${what} ${id}`);

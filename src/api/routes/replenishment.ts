@@ -3,6 +3,7 @@ import type { App } from '../../app.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/roles.js';
+import { MASTER_DATA_AUTHORITY } from '../../domain/masterdata/authority.js';
 import { PURCHASE_ORDER_STATES } from '../../domain/procurement/purchase-order.js';
 import { supplierIdSchema } from '../../domain/procurement/supplier.js';
 import {
@@ -13,7 +14,7 @@ import { acceptRefusal, REPLENISHMENT_DECIDERS } from '../../engine/replenishmen
 import { runCommand } from '../command.js';
 
 const READERS: Role[] = ['admin', 'operations_manager', 'category_manager', 'procurement', 'regional_ops', 'store_manager', 'finance', 'auditor', 'inventory_control'];
-const SUPPLIER_EDITORS: Role[] = ['admin', 'procurement', 'category_manager'];
+const SUPPLIER_EDITORS: Role[] = [...MASTER_DATA_AUTHORITY['supplier.upserted']!.roles]; // shared with the upsert handler
 const RECEIVERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'warehouse'];
 const id = z.string().min(1).max(100);
 

@@ -7,8 +7,8 @@ type SourceKind = SourceAttributes['kind'];
  * Who may replace master data through its upsert event. An event carries either a person's role
  * (the API or the CLI put it there) or, from `/v1/events`, only the signing source, judged by its kind.
  *
- * - Roles: the same as the REST routes (`PUT /v1/products|locations|sources/{id}`): a person who
- *   cannot change it there cannot change it by another path.
+ * - Roles: the REST routes (`PUT /v1/products|locations|sources|suppliers/{id}`) take theirs from
+ *   here: a person who cannot change it there cannot change it by another path.
  * - Sources: the retailer's own systems may be the master of its catalogue and its store list (a shop
  *   platform or PIM behind the web store, the POS article and store file, the ERP, an internal
  *   system), so `web`, `pos`, `erp` and `system` sources may send products and locations. Outside
@@ -22,6 +22,9 @@ export const MASTER_DATA_AUTHORITY: Record<string, { roles: readonly Role[]; sou
   'product.upserted': { roles: ['admin', 'operations_manager', 'category_manager'], sourceKinds: ['web', 'pos', 'erp', 'system'] },
   'location.upserted': { roles: ['admin', 'operations_manager'], sourceKinds: ['web', 'pos', 'erp', 'system'] },
   'source.upserted': { roles: ['admin', 'integrator'], sourceKinds: [] },
+  // A supplier's terms (unit costs, lead times) drive purchase orders and their approvals: the ERP or
+  // an internal system may hold them, a supplier may not set its own.
+  'supplier.upserted': { roles: ['admin', 'procurement', 'category_manager'], sourceKinds: ['erp', 'system'] },
 };
 
 /** The sender of an upsert: a person's role, or (no role) the kind of the signing source, null when it is not a known source. */

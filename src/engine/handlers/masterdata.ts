@@ -16,7 +16,7 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
  * refusal event): visible in the dead-letter list and the exception queue, and replayable once the
  * sender's kind is corrected.
  */
-async function refuseUnauthorised(tx: SqlExecutor, event: StoredEvent): Promise<void> {
+export async function refuseUnauthorised(tx: SqlExecutor, event: StoredEvent): Promise<void> {
   // A role is set only by omniops' own API and CLI (the person's); /v1/events leaves it empty.
   const sender = event.actorRole
     ? { role: event.actorRole }

@@ -6,12 +6,17 @@ import type { PromotionScheduledPayload } from '../../domain/procurement/events.
 import { getPromotion, getSupplier, importDemand, putPromotion, putSupplier } from '../../store/repos/replenishment.js';
 import { purchaseApprovalDecidedHandler, purchaseOrderHandlers } from './purchase-orders.js';
 import { recommendationHandlers } from './recommendations.js';
+import { refuseUnauthorised } from '../handlers/masterdata.js';
 
-/** Suppliers are master data: replaced whole by their upsert; an unchanged resend writes nothing. */
+/**
+ * Suppliers are master data: replaced whole by their upsert, only from a sender who may change them
+ * (MASTER_DATA_AUTHORITY); an unchanged resend writes nothing.
+ */
 export const supplierUpsertHandler: EventHandler = {
   type: 'supplier.upserted',
   name: 'procurement.supplier',
   async handle({ tx, event, audit }) {
+    await refuseUnauthorised(tx, event);
     const next = event.payload as Supplier;
     const before = await getSupplier(tx, next.id);
     if (before && canonicalJson(before) === canonicalJson(next)) return;
