@@ -23,6 +23,12 @@ export const configSchema = z
     /** base64 32-byte key sealing stored secrets; generated into dataDir when absent (embedded use). */
     secretKey: z.string().optional(),
     environment: z.enum(['development', 'test', 'production']).default('development'),
+    /**
+     * Addresses or CIDRs of the reverse proxies in front of the API whose X-Forwarded-For names the
+     * client (sign-in throttling, logs). Empty (the default): the socket's peer is the client, and a
+     * forwarded header is not believed — anyone could otherwise pick the address they are counted under.
+     */
+    trustedProxies: z.array(z.string().min(1)).default([]),
     /** all: HTTP + workers in one process (the default); api: HTTP intake only; worker: processing only. */
     role: z.enum(['all', 'api', 'worker']).default('all'),
     /**

@@ -54,6 +54,8 @@ export async function buildHttpServer(app: App): Promise<FastifyInstance> {
     return503OnClosing: true,
     keepAliveTimeout: 65_000,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // request.ip: the client a trusted proxy names, else the socket's peer (config trustedProxies).
+    trustProxy: app.config.trustedProxies.length > 0 ? [...app.config.trustedProxies] : false,
     // Errors the router raises before any route runs (so setErrorHandler never sees them): problem+json
     // with our codes like every other refusal, and without echoing the path back.
     frameworkErrors: (error, _req, reply) => {

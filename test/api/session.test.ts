@@ -81,6 +81,21 @@ for (const factory of storeFactories()) {
       expect((await from('10.0.0.1', t.adminKey)).status).toBe(200);
     });
 
+    it('behind a trusted proxy the client it names is counted; a forwarded header from anyone else is not believed', async () => {
+      const viaProxy = async (apiKey: string, client: string) => {
+        const res = await t.app.http!.inject({ method: 'POST', url: '/v1/session', remoteAddress: '10.9.9.9', headers: { 'content-type': 'application/json', 'x-forwarded-for': client }, payload: JSON.stringify({ apiKey }) });
+        return res.statusCode;
+      };
+      await setup({ trustedProxies: ['10.9.9.9'] });
+      for (let i = 0; i < 10; i++) expect(await viaProxy(`wrong-${i}`, '192.0.2.1')).toBe(401);
+      expect(await viaProxy(t.adminKey, '192.0.2.1')).toBe(429);
+      expect(await viaProxy(t.adminKey, '192.0.2.2')).toBe(200); // another client behind the same proxy
+      await t.close();
+      await setup(); // no trusted proxy: 10.9.9.9 is the client, whatever the header says
+      for (let i = 0; i < 10; i++) expect(await viaProxy(`wrong-${i}`, `192.0.2.${i}`)).toBe(401);
+      expect(await viaProxy(t.adminKey, '192.0.2.200')).toBe(429);
+    });
+
     it('a cookie-authenticated change without the CSRF header is 403 E_CSRF; with it, it passes', async () => {
       await setup();
       const r = await login(t, { apiKey: t.adminKey });
