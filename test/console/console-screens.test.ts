@@ -195,6 +195,19 @@ for (const factory of storeFactories()) {
       const after = (await t.api('GET', '/v1/policies/availability/versions', keys.ada!)).body;
       expect(after).toMatchObject({ activeVersion: 1, pendingRollback: null });
       await approver.ctx.close();
+
+      // Olga asks for v2 back, then thinks better of it: she withdraws her own request.
+      const again = await signIn(browser, t.url, 'olga', '#/policies/availability');
+      const v2row = again.page.locator('tr', { hasText: 'retired' }).filter({ hasText: `v${v2}` });
+      again.page.once('dialog', (d) => d.accept('try v2 once more'));
+      await v2row.locator('button:text("Roll back to")').click();
+      await expect.poll(() => again.page.textContent('#toasts')).toContain(`Rollback to v${v2} requested`);
+      await again.page.waitForSelector('button.reject-rollback');
+      again.page.once('dialog', (d) => d.accept('not now'));
+      await again.page.locator('button.reject-rollback').click();
+      await expect.poll(() => again.page.textContent('#toasts')).toContain(`Rollback to v${v2} withdrawn`);
+      expect((await t.api('GET', '/v1/policies/availability/versions', keys.olga!)).body).toMatchObject({ activeVersion: 1, pendingRollback: null });
+      await again.ctx.close();
     });
 
     it('policies: Cancel on the comment prompt approves and rejects nothing; an answer still pending is not called done', async () => {

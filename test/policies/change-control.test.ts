@@ -87,6 +87,28 @@ for (const factory of storeFactories()) {
       expect((await verifyAuditChain(t.app.store.read)).ok).toBe(true);
     }, 60_000);
 
+    it('a waiting rollback can be turned down by an approver or withdrawn by whoever asked; the live version stays', async () => {
+      const { author, reviewer } = await setup();
+      const body = await sourcingBody(author, { split: { allowed: false, maxLocations: 1 } });
+      expect((await t.api('POST', '/v1/policies/sourcing/versions', author, { body, note: 'no splits' })).status).toBe(201);
+      expect((await t.api('POST', '/v1/policies/sourcing/versions/2/approve', reviewer, {})).status).toBe(200);
+      expect((await t.api('POST', '/v1/policies/sourcing/versions/2/activate', author, {})).status).toBe(200);
+      const live = async () => (await t.api('GET', '/v1/policies/sourcing/versions', author)).body;
+
+      expect((await t.api('POST', '/v1/policies/sourcing/versions/1/activate', author, { reason: 'splits after all' })).body.change).toBe('rollback_requested');
+      const turnedDown = await t.api('POST', '/v1/policies/sourcing/versions/1/reject', reviewer, { comment: 'not during peak' });
+      expect(turnedDown.status, JSON.stringify(turnedDown.body)).toBe(200);
+      expect(turnedDown.body).toMatchObject({ change: 'rollback_rejected', version: 1, withdrawn: false, pendingRollback: null });
+      expect(await live()).toMatchObject({ activeVersion: 2, pendingRollback: null });
+
+      // Nothing waits any more, so it may be asked for again — and taken back by the one who asked.
+      expect((await t.api('POST', '/v1/policies/sourcing/versions/1/activate', author, { reason: 'really' })).body.change).toBe('rollback_requested');
+      const withdrawn = await t.api('POST', '/v1/policies/sourcing/versions/1/reject', author, {});
+      expect(withdrawn.body).toMatchObject({ change: 'rollback_rejected', withdrawn: true });
+      expect(await live()).toMatchObject({ activeVersion: 2, pendingRollback: null });
+      expect((await t.api('POST', '/v1/policies/sourcing/versions/1/reject', reviewer, {})).body.code).toBe('E_ALREADY_DECIDED');
+    }, 60_000);
+
     it('a draft with a broken rule is refused with E_SCHEMA naming the bad part; a role without change rights gets 403', async () => {
       const { author } = await setup();
       const rules = structuredClone(defaultRulesPolicy) as any;

@@ -194,6 +194,7 @@ function changeToast(v, action, out) {
   switch (out?.change) {
     case 'rollback_requested': return [`Rollback to v${out.version ?? v.version} requested`, 'It waits for a second person to approve it; the live version stays until then.'];
     case 'activated': return out.rollback ? [`v${out.version}: rollback done`, `v${out.version} is live again${out.previous ? ` (v${out.previous} retired)` : ''}.`] : [`v${out.version}: put live — done`, out.previous ? `v${out.previous} retired.` : undefined];
+    case 'rollback_rejected': return out.withdrawn ? [`Rollback to v${out.version} withdrawn`, 'Nothing changed; the live version stays.'] : [`Rollback to v${out.version} turned down`, 'Nothing changed; the live version stays.'];
     case 'reviewed': return [`v${out.version}: ${out.decision ?? action} done`];
     default: return [`v${v.version}: ${action} done`];
   }
@@ -266,8 +267,8 @@ export async function policies(ctx) {
     result,
     rollback ? h('div.banner.warn.pending-rollback', { role: 'status' },
       h('strong', `A rollback to v${rollback.toVersion} waits for a second person`), ` — ${asked(rollback)}. `,
-      `Approve it on v${rollback.toVersion} below to put that version live again; the person who asked cannot approve it. `,
-      h('span.faint', '(The API has no way to reject or withdraw a waiting rollback yet.)')) : null,
+      `Approve it on v${rollback.toVersion} below to put that version live again (the person who asked cannot approve it), `,
+      'or reject it to turn it down — the person who asked withdraws it that way.') : null,
     h('section.panel.flush', h('h2', 'Versions'), table([
       { label: 'Version', num: true, value: (v) => `v${v.version}` },
       { label: 'Status', value: (v) => [pill(v.status === 'active' ? 'ok' : v.status === 'draft' ? 'warn' : v.status === 'rejected' ? 'bad' : 'info', v.status),
@@ -281,6 +282,8 @@ export async function policies(ctx) {
         v.status === 'draft' && may('reject') ? h('button.small.danger', { onclick: () => review(v, 'reject') }, 'Reject') : null,
         // The version a rollback waits for: approving it is the rollback's second pair of eyes.
         rollback?.toVersion === v.version && may('approve') ? h('button.small.good.approve-rollback', { onclick: () => review(v, 'approve') }, 'Approve rollback') : null,
+        // Rejecting it turns the rollback down; the person who asked withdraws it the same way.
+        rollback?.toVersion === v.version && may('reject') ? h('button.small.danger.reject-rollback', { onclick: () => review(v, 'reject') }, 'Reject rollback') : null,
         v.status === 'approved' && may('activate') ? h('button.small', { onclick: () => act(v, 'activate') }, 'Put live') : null,
         // One rollback waits at a time (the API refuses a second with E_CONFLICT).
         v.status === 'retired' && !rollback && may('activate') ? h('button.small.rollback', { onclick: () => withText(`Roll back to v${v.version}: why? (kept in the audit trail; a second person approves it)`, 'reason', (body) => act(v, 'activate', body)) }, 'Roll back to') : null,

@@ -38,16 +38,18 @@ export const policyChanged = defineEvent({
   schemaVersion: 1,
   origin: 'decided',
   subject: policySubject,
-  description: 'A policy version was drafted, reviewed or activated, or a rollback was requested.',
+  description: 'A policy version was drafted, reviewed or activated, or a rollback was requested, rejected or withdrawn.',
   payload: z.object({
     kind: z.string(),
-    change: z.enum(['drafted', 'reviewed', 'activated', 'rollback_requested']),
+    change: z.enum(['drafted', 'reviewed', 'activated', 'rollback_requested', 'rollback_rejected']),
     version: z.number().int(),
     by: z.string(),
     decision: z.enum(['approve', 'reject']).optional(),
     previous: z.number().int().nullable().optional(),
     approvedBy: z.string().optional(),
     rollback: z.boolean().optional(),
+    /** rollback_rejected: true when the person who asked took it back. */
+    withdrawn: z.boolean().optional(),
   }),
 });
 

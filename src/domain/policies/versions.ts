@@ -60,7 +60,8 @@ export type PolicyEvent =
   | { type: 'policy.drafted'; kind: string; version: number; by: string; at: number }
   | { type: 'policy.reviewed'; kind: string; version: number; decision: 'approve' | 'reject'; by: string; at: number }
   | { type: 'policy.activated'; kind: string; version: number; previous: number | null; by: string; approvedBy: string; rollback: boolean; at: number }
-  | { type: 'policy.rollback_requested'; kind: string; toVersion: number; by: string; at: number };
+  | { type: 'policy.rollback_requested'; kind: string; toVersion: number; by: string; at: number }
+  | { type: 'policy.rollback_rejected'; kind: string; toVersion: number; by: string; withdrawn: boolean; at: number };
 
 export type PolicyRefusal =
   | { code: 'E_SOD'; message: string }
@@ -187,6 +188,22 @@ export function approveRollback<B>(doc: PolicyDocument<B>, actor: PolicyActor, c
   const target = doc.versions.find((v) => v.version === pending.toVersion)!;
   const switched = switchActive({ ...doc, pendingRollback: null }, target, pending.requestedBy, actor.actorId, true, ctx);
   return switched;
+}
+
+/**
+ * A waiting rollback turned down by an approver, or withdrawn by the person who asked: nothing
+ * changes but that nothing waits any more (another rollback may then be asked for).
+ */
+export function rejectRollback<B>(doc: PolicyDocument<B>, actor: PolicyActor, control: ChangeControl, ctx: DecisionContext): PolicyResult<B> {
+  const pending = doc.pendingRollback;
+  if (!pending) return refuse({ code: 'E_NOT_FOUND', message: `${doc.kind} has no rollback waiting for approval` });
+  const withdrawn = pending.requestedBy === actor.actorId;
+  if (!withdrawn && !holdsAny(actor, control.approverRoles)) return roleRefusal('reject a policy rollback', control.approverRoles);
+  return {
+    ok: true,
+    doc: { ...doc, pendingRollback: null },
+    events: [{ type: 'policy.rollback_rejected', kind: doc.kind, toVersion: pending.toVersion, by: actor.actorId, withdrawn, at: ctx.now }],
+  };
 }
 
 function switchActive<B>(

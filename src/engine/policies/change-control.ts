@@ -3,7 +3,7 @@ import type { PolicyBook } from '../policy-book.js';
 import { POLICY_KINDS, isPolicyKind } from '../../policy/registry.js';
 import { isRole } from '../../domain/roles.js';
 import {
-  DEFAULT_CHANGE_CONTROL, activatePolicy, approveRollback, draftPolicy, requestRollback, reviewPolicy,
+  DEFAULT_CHANGE_CONTROL, activatePolicy, approveRollback, rejectRollback, draftPolicy, requestRollback, reviewPolicy,
   type PolicyActor, type PolicyDocument, type PolicyResult,
 } from '../../domain/policies/index.js';
 import type { PolicyChangeRequest } from '../../domain/policies/events.js';
@@ -43,10 +43,11 @@ export function policyChangeHandler(policies: PolicyBook): EventHandler {
       if (!decided.ok) return refuse(decided.refusal.code, decided.refusal.message);
       await savePolicyDocument(h.tx, before, decided.doc);
       for (const e of decided.events) {
-        const version = e.type === 'policy.rollback_requested' ? e.toVersion : e.version;
+        const version = e.type === 'policy.rollback_requested' || e.type === 'policy.rollback_rejected' ? e.toVersion : e.version;
         const payload: Record<string, unknown> = { kind: req.kind, change: e.type.slice('policy.'.length), version, by: e.by };
         if (e.type === 'policy.reviewed') payload.decision = e.decision;
         if (e.type === 'policy.activated') Object.assign(payload, { previous: e.previous, approvedBy: e.approvedBy, rollback: e.rollback });
+        if (e.type === 'policy.rollback_rejected') payload.withdrawn = e.withdrawn;
         h.emit({ type: 'policy.changed', subject, payload });
         const target = decided.doc.versions.find((v) => v.version === version);
         h.audit({
@@ -83,6 +84,8 @@ function decide(h: HandlerContext, req: PolicyChangeRequest, doc: PolicyDocument
       if (!target) return needVersion();
       // Approving the version a rollback waits for is the rollback's second pair of eyes.
       if (req.action === 'approve' && target.status !== 'draft' && doc.pendingRollback?.toVersion === target.version) return approveRollback(doc, actor, control, ctx);
+      // Rejecting it turns the rollback down (or, by the person who asked, withdraws it).
+      if (req.action === 'reject' && target.status !== 'draft' && doc.pendingRollback?.toVersion === target.version) return rejectRollback(doc, actor, control, ctx);
       return reviewPolicy(doc, target.version, actor, { decision: req.action, comment: req.comment }, control, ctx);
     }
     case 'activate': {
