@@ -228,6 +228,9 @@ for (const factory of storeFactories()) {
       const all = (await t.api('GET', '/v1/exceptions', await t.keyFor('operations_manager'))).body.items.map((x: { queue: string }) => x.queue).sort();
       expect(all).toEqual(['dead_letter_delivery', 'payment_hold']);
       expect((await t.api('GET', '/v1/exceptions', await t.keyFor('warehouse'))).status).toBe(403);
+      // The counts the exception screen shows: of the queues the role sees, by the list's own filters.
+      expect((await t.api('GET', '/v1/exceptions/counts', fin)).body.items).toEqual([{ queue: 'payment_hold', open: 1, assigned: 0, resolved: 0 }]);
+      expect((await t.api('GET', '/v1/exceptions/counts', await t.keyFor('operations_manager'))).body.items.map((c: { queue: string }) => c.queue)).toEqual(['dead_letter_delivery', 'payment_hold']);
       const item = mine[0].id as string;
       const noReason = await t.api('POST', `/v1/exceptions/${item}/resolve`, fin, {});
       expect([noReason.status, noReason.body.code]).toEqual([422, 'E_SCHEMA']);
@@ -236,6 +239,7 @@ for (const factory of storeFactories()) {
       expect((await t.api('POST', `/v1/exceptions/${item}/assign`, fin, {})).body.state).toBe('assigned');
       const resolved = await t.api('POST', `/v1/exceptions/${item}/resolve`, fin, { reason: 'customer paid by bank transfer' });
       expect(resolved.body).toMatchObject({ state: 'resolved', resolution: { reason: 'customer paid by bank transfer' } });
+      expect((await t.api('GET', '/v1/exceptions/counts', fin)).body.items).toEqual([{ queue: 'payment_hold', open: 0, assigned: 0, resolved: 1 }]);
       expect(await audits('exception.resolved')).toBe(1);
       expect(await audits('exception.assigned')).toBe(1);
 

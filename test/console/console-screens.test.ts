@@ -48,7 +48,7 @@ for (const factory of storeFactories()) {
         handlers: (policies) => buildHandlers({ policies }).register(warehouseLink),
         config: { dispatch: { batchSize: 256, maxAttempts: 2, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 50 },
       });
-      for (const [name, role] of [['ada', 'admin'], ['olga', 'operations_manager'], ['cora', 'category_manager'], ['carl', 'category_manager']] as const) {
+      for (const [name, role] of [['ada', 'admin'], ['olga', 'operations_manager'], ['cora', 'category_manager'], ['carl', 'category_manager'], ['fin', 'finance']] as const) {
         keys[name] = (await addUser(t.app.store, ADMIN, name, role, `${name}-password`)).apiKey;
       }
       await sendAll([
@@ -108,6 +108,17 @@ for (const factory of storeFactories()) {
       await page.locator(`tr[data-key="${carrier!.id}"]`).waitFor();
       expect(await page.locator('.exceptions tbody tr').count()).toBe(1);
       expect(asked.some((u) => new URL(u).searchParams.get('queue') === 'shipment_exception')).toBe(true);
+      await ctx.close();
+    });
+
+    it("exception queues: a role's pills and counts are of its own queues only", async () => {
+      const mine = (await t.api('GET', '/v1/exceptions/counts', keys.fin!)).body.items as Array<{ queue: string; open: number }>;
+      expect(mine.map((c) => c.queue)).toEqual(['payment_hold']);
+      const { ctx, page } = await signIn(browser, t.url, 'fin', '#/exceptions');
+      await page.waitForSelector('.exceptions tbody tr');
+      await page.locator('header a[data-queue="payment_hold"]').waitFor();
+      expect(await page.locator('header a[data-queue]').evaluateAll((as) => as.map((a) => a.getAttribute('data-queue')))).toEqual(['payment_hold']);
+      expect(await page.textContent('header')).toContain(`all queues · ${mine[0]!.open}`);
       await ctx.close();
     });
 

@@ -4,7 +4,7 @@ import { defineRoute, type RouteSpec } from '../route.js';
 import { DomainError } from '../../domain/errors.js';
 import { ROLES, type Role } from '../../domain/roles.js';
 import { EXCEPTION_CATEGORIES, EXCEPTION_QUEUES, assignException, resolveException, retryException, type ExceptionResult } from '../../domain/exceptions/index.js';
-import { exceptionById, queryExceptions, type StoredException } from '../../store/repos/exceptions.js';
+import { exceptionById, exceptionCounts, queryExceptions, type StoredException } from '../../store/repos/exceptions.js';
 import { userByName } from '../../store/repos/identity.js';
 import { runCommand } from '../command.js';
 
@@ -45,6 +45,15 @@ export function exceptionRoutes(app: App): RouteSpec[] {
         const now = app.clock();
         const last = rows[rows.length - 1];
         return { items: rows.map((x) => exceptionView(x, now)), next: rows.length === query.limit && last ? `${last.openedAt}.${last.id}` : null };
+      },
+    }),
+    defineRoute({
+      method: 'GET', url: '/v1/exceptions/counts', tag: 'exceptions',
+      summary: 'Items per queue in each state (open, assigned, resolved) of the queues the caller sees: the same filters as the list.',
+      access: READERS,
+      async handler({ principal }) {
+        const me = principal!;
+        return { items: await exceptionCounts(app.store.read, SEE_ALL.includes(me.role) ? undefined : [me.role]) };
       },
     }),
     defineRoute({

@@ -124,24 +124,24 @@ export async function exceptions(ctx) {
     fetchPage: (after) => get(`/v1/exceptions?${q}${after ? `&after=${encodeURIComponent(after)}` : ''}`),
     render: (rows) => table(columns, rows, { empty: 'No exceptions here', emptyDetail: queue ? 'This queue is clear.' : 'The queues are clear.', key: (x) => x.id }),
   });
-  // Per-queue counts from the overview, which counts every unresolved item (open = not yet taken).
-  const dash = session.can('GET /v1/dashboard') ? get('/v1/dashboard').catch(() => null) : Promise.resolve(null);
-  const [d] = await Promise.all([dash, list.ready]);
+  // Per-queue counts of the queues this role sees, by the same filters as the list (open = not resolved).
+  const counted = session.can('GET /v1/exceptions/counts') ? get('/v1/exceptions/counts').catch(() => null) : Promise.resolve(null);
+  const [d] = await Promise.all([counted, list.ready]);
   if (!ctx.live()) return;
-  const counts = new Map((d?.exceptions?.open ?? []).map((e) => [e.queue, state === 'open' ? e.unassigned : state === 'assigned' ? e.count - e.unassigned : null]));
+  const counts = new Map((d?.items ?? []).map((e) => [e.queue, e[state] ?? null]));
   const link = (qq, st) => `#/exceptions?${new URLSearchParams({ ...(qq ? { queue: qq } : {}), state: st })}`;
-  // Without the overview, the queues named are the ones of the rows read so far (no counts).
+  // Without the counts, the queues named are the ones of the rows read so far.
   const named = d ? [...counts.keys()] : [...new Set(list.rows.map((x) => x.queue ?? x.category))];
   if (queue && !named.includes(queue)) named.push(queue);
   const label = (qq) => {
     const n = counts.get(qq);
     return n === null || n === undefined ? qq.replace(/_/g, ' ') : `${qq.replace(/_/g, ' ')} · ${fmt.n(n)}`;
   };
-  const all = d && state !== 'resolved' ? [...counts.values()].reduce((a, n) => a + (n ?? 0), 0) : null;
+  const all = d ? [...counts.values()].reduce((a, n) => a + (n ?? 0), 0) : null;
   fill(ctx.actions,
     ...['open', 'assigned', 'resolved'].map((st) => h('a', { href: link(queue, st), class: st === state ? 'pill warn' : 'pill' }, st)), h('span.faint', '·'),
     h('a', { href: link('', state), class: queue ? 'pill' : 'pill info' }, all === null ? 'all queues' : `all queues · ${fmt.n(all)}`),
-    ...named.sort().map((qq) => h('a', { href: link(qq, state), class: qq === queue ? 'pill info' : 'pill', dataset: { queue: qq }, title: counts.get(qq) !== undefined && counts.get(qq) !== null ? `${state} items in this queue (every owner's, as the overview counts them)` : undefined }, label(qq))));
+    ...named.sort().map((qq) => h('a', { href: link(qq, state), class: qq === queue ? 'pill info' : 'pill', dataset: { queue: qq }, title: counts.get(qq) !== undefined && counts.get(qq) !== null ? `${state} items in this queue` : undefined }, label(qq))));
   fill(ctx.content, h('section.panel.flush.exceptions', list.el));
 }
 

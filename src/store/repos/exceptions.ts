@@ -89,6 +89,23 @@ export async function queryExceptions(db: SqlExecutor, q: ExceptionQuery): Promi
   return rows.map(toItem);
 }
 
+/**
+ * Items per queue in each of the list's states (open: not resolved, taken or not; assigned: taken,
+ * not resolved; resolved), of the queues the given owner roles hold (all when undefined): what the
+ * exception screen counts, by the same filters its list uses.
+ */
+export async function exceptionCounts(db: SqlExecutor, ownerRoles?: readonly string[]): Promise<Array<{ queue: string; open: number; assigned: number; resolved: number }>> {
+  const where = ownerRoles ? `WHERE owner_role IN (${(ownerRoles.length ? ownerRoles : ['']).map(() => '?').join(', ')})` : '';
+  const rows = await db.all<{ queue: string; open: number | string; assigned: number | string; resolved: number | string }>(
+    `SELECT queue, SUM(CASE WHEN state <> 'resolved' THEN 1 ELSE 0 END) AS open,
+            SUM(CASE WHEN state <> 'resolved' AND assignee IS NOT NULL THEN 1 ELSE 0 END) AS assigned,
+            SUM(CASE WHEN state = 'resolved' THEN 1 ELSE 0 END) AS resolved
+     FROM exceptions ${where} GROUP BY queue ORDER BY queue`,
+    ownerRoles ? (ownerRoles.length ? [...ownerRoles] : ['']) : [],
+  );
+  return rows.map((r) => ({ queue: r.queue, open: Number(r.open), assigned: Number(r.assigned), resolved: Number(r.resolved) }));
+}
+
 /** Gauges: unresolved items per queue and the opening time of the oldest. */
 export async function exceptionQueueSizes(db: SqlExecutor): Promise<Array<{ queue: string; open: number; oldestMs: number | null }>> {
   const rows = await db.all<{ queue: string; n: number | string; oldest: number | string | null }>(
