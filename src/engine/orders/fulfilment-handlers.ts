@@ -10,7 +10,6 @@ import { releaseReservations } from './release.js';
 import { routeAndReserve } from './routing.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 
-
 async function load(h: HandlerContext, fulfilmentId: string): Promise<{ f: FulfilmentRecord; order: OrderRecord }> {
   const f = await fulfilmentById(h.tx, fulfilmentId);
   if (!f) throw new DomainError('E_NOT_FOUND', `no fulfilment ${fulfilmentId}`);

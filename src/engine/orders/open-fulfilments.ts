@@ -1,7 +1,6 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { LineToSource } from '../../domain/sourcing/index.js';
-import type { OrderPlacedPayload } from '../../domain/orders/index.js';
-import type { FulfilmentState } from '../../domain/orders/index.js';
+import type { FulfilmentState, OrderPlacedPayload } from '../../domain/orders/index.js';
 import { fulfilmentsOfOrder, setFulfilmentState, type OrderRecord } from '../../store/repos/orders.js';
 import { orderSubject } from './identity.js';
 import { releaseReservations } from './release.js';

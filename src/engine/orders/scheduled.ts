@@ -1,6 +1,7 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
-import { oldestInState, overdueFulfilments, type OrderRecord } from '../../store/repos/orders.js';
+import { overdueFulfilments, queryOrders, type OrderRecord } from '../../store/repos/orders.js';
+import { fixedContext } from '../../domain/decision-context.js';
 import { routeOrder, type LineToSource } from '../../domain/sourcing/index.js';
 import { orderToSource, routeAndReserve } from './routing.js';
 import { loadSourcingSnapshot } from './snapshot.js';
@@ -27,8 +28,8 @@ export const fulfilmentSlaWatch: ScheduledControl = async (h) => {
 async function routingWouldPlace(h: HandlerContext, policies: PolicyBook, order: OrderRecord, lines: readonly LineToSource[]): Promise<boolean> {
   const request = orderToSource(order, lines);
   const snapshot = await loadSourcingSnapshot(h.tx, request.lines.map((l) => l.sku), order.doc.excludedLocationIds, h.decision.now);
-  const probe = { now: h.decision.now, newId: (kind: string) => `probe-${kind}` };
-  const outcome = routeOrder(request, snapshot, await policies.get('sourcing', h.tx), probe).outcome;
+  // Its own id source: the real routing that may follow must draw the ids a replay draws.
+  const outcome = routeOrder(request, snapshot, await policies.get('sourcing', h.tx), fixedContext(h.decision.now, 'probe')).outcome;
   return outcome === 'allocated' || outcome === 'needs_approval';
 }
 
@@ -38,7 +39,7 @@ async function routingWouldPlace(h: HandlerContext, policies: PolicyBook, order:
  */
 export function backorderRetry(policies: PolicyBook): ScheduledControl {
   return async (h) => {
-    for (const order of await oldestInState(h.tx, 'backordered', 200)) {
+    for (const order of await queryOrders(h.tx, { state: 'backordered', oldestFirst: true, limit: 200 })) {
       const lines = await unservedLines(h, order);
       if (lines.length === 0 || !(await routingWouldPlace(h, policies, order, lines))) continue;
       await routeAndReserve(h, policies, order, 'stock is back', lines);

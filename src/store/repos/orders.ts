@@ -109,6 +109,8 @@ export interface OrderQuery {
   externalId?: string;
   state?: string;
   beforeMs?: number;
+  /** Oldest first (who waited longest goes first); newest first otherwise, as the API lists them. */
+  oldestFirst?: boolean;
   limit: number;
 }
 
@@ -120,13 +122,8 @@ export async function queryOrders(db: SqlExecutor, q: OrderQuery): Promise<Order
   if (q.state) { where.push('state = ?'); params.push(q.state); }
   if (q.beforeMs !== undefined) { where.push('placed_ms < ?'); params.push(q.beforeMs); }
   params.push(q.limit);
-  const rows = await db.all<Raw>(`SELECT ${COLS} FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY placed_ms DESC, id LIMIT ?`, params);
+  const rows = await db.all<Raw>(`SELECT ${COLS} FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${q.oldestFirst ? 'placed_ms, id' : 'placed_ms DESC, id'} LIMIT ?`, params);
   return rows.map(toRecord);
-}
-
-/** Orders in a state, oldest first (orders_state is on state, placed time): who waited longest goes first. */
-export async function oldestInState(db: SqlExecutor, state: OrderState, limit: number): Promise<OrderRecord[]> {
-  return (await db.all<Raw>(`SELECT ${COLS} FROM orders WHERE state = ? ORDER BY placed_ms, id LIMIT ?`, [state, limit])).map(toRecord);
 }
 
 const INSERT_ORDER_SQL = `INSERT INTO orders (${COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
