@@ -1,4 +1,4 @@
-import { demoLocations, demoProducts } from './retailer.js';
+import { demoLocations, demoProducts, demoStock } from './retailer.js';
 import { intBetween, pick } from './random.js';
 import type { Scenario, SimulatedEvent } from './simulator.js';
 
@@ -18,12 +18,17 @@ function weighted<T>(rand: () => number, items: Array<[T, number]>): T {
 
 /**
  * Orders across every channel and shipping method; some payments arrive late (pending, captured a
- * little later) and some fail, so holds and their release show up in the demo.
+ * little later) and some fail, so holds and their release show up in the demo; the stores' tills
+ * sell to walk-in customers.
  */
 export function orderScenarios(): Scenario[] {
   const products = demoProducts();
   const locations = demoLocations();
   const stores = locations.filter((l) => l.kind === 'store');
+  // A till sells what its store has on the shelf (as seeded); the shelf empties as the demo runs, so
+  // now and then a till sells past the record and inventory control gets a count to do.
+  const price = new Map(products.map((p) => [p.sku, p.price]));
+  const shelves = new Map(demoStock(products, locations).map((s) => [s.locationId, s.counts.filter((c) => c.onHand > 0).map((c) => c.sku)]));
   const pendingPayments: Array<{ source: string; externalOrderId: string; dueAt: number; amount: number }> = [];
   let seq = 0;
   return [
@@ -59,6 +64,34 @@ export function orderScenarios(): Scenario[] {
             },
             payment: { status, method: pick(rand, ['card', 'ideal', 'paypal']), amount },
             promisedBy: new Date(now + (method === 'same_day' ? 8 : method === 'express' ? 24 : 72) * 3_600_000).toISOString(),
+          },
+        };
+      },
+    },
+    {
+      // A store's till: walk-in sales, paid and carried out there (as the POS adapter maps them).
+      name: 'till-sale',
+      weight: 2,
+      next(rand, now): SimulatedEvent {
+        const store = pick(rand, stores);
+        const shelf = shelves.get(store.id) ?? [];
+        const lines = Array.from({ length: intBetween(rand, 1, 2) }, (_, i) => {
+          const sku = pick(rand, shelf);
+          return { lineId: String(i + 1), sku, qty: 1, unitPrice: price.get(sku) ?? 0 };
+        }).filter((l, i, a) => a.findIndex((x) => x.sku === l.sku) === i);
+        const amount = Math.round(lines.reduce((s, l) => s + l.qty * l.unitPrice, 0) * 100) / 100;
+        const at = new Date(now).toISOString();
+        return {
+          source: 'pos',
+          type: 'order.placed',
+          payload: {
+            externalOrderId: `${store.id}-${now.toString(36)}-${++seq}`,
+            customer: { id: `walk-in:${store.id}` },
+            lines,
+            currency: 'EUR',
+            shipping: { method: 'pickup', pickupLocationId: store.id, address: { country: 'NL' } },
+            payment: { status: 'captured', method: pick(rand, ['card', 'cash']), amount },
+            handedOverAt: at,
           },
         };
       },

@@ -4,7 +4,7 @@ import { HeldWriteFailed, type Store, type Tx } from '../../src/store/port.js';
 import { appendEvent, appendEvents, eventById, isEventAppender, type NewEventRow } from '../../src/store/repos/events.js';
 import {
   addOnHand, consumeReserved, countedStockAt, getStock, keepCountedStock, putCounted, releaseReserved, reserveAllIfSellable, reserveIfSellable,
-  reserveIncludingProtected, setOnHand, stockOfSkus, writeOffStock,
+  reserveIncludingProtected, setOnHand, stockOfSkus, takeOffShelf,
 } from '../../src/store/repos/stock.js';
 import { appendAudit } from '../../src/store/repos/audit.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
@@ -263,7 +263,7 @@ for (const factory of storeFactories()) {
         ['reserveIfSellable', (tx) => reserveIfSellable(tx, 'A', 'L1', 1, 'now')],
         ['reserveAllIfSellable', (tx) => reserveAllIfSellable(tx, [{ sku: 'A', locationId: 'L1', qty: 1 }, { sku: 'A', locationId: 'L2', qty: 1 }], 'now')],
         ['reserveIncludingProtected', (tx) => reserveIncludingProtected(tx, 'B', 'L1', 1, 1, 'now')],
-        ['writeOffStock', (tx) => writeOffStock(tx, 'B', 'L1', 1, 'now')],
+        ['takeOffShelf', (tx) => takeOffShelf(tx, 'B', 'L1', 1, 'now')],
         ['releaseReserved', (tx) => releaseReserved(tx, 'A', 'L1', 1, 'now')],
         ['consumeReserved', (tx) => consumeReserved(tx, 'A', 'L1', 1, 'now')],
         ['addOnHand', (tx) => addOnHand(tx, 'B', 'L1', 5, 'now')],

@@ -1,9 +1,9 @@
 import { field, iso, list, num, optList, optStr, str, type CanonicalEvent } from './native.js';
 
 /**
- * A store till's batch of sales and returns. A sale is an order taken and handed over at the store:
- * a pickup order at that store, paid (the store's stock is reserved and the store fulfils it). A
- * return refers to the original receipt. Dedup per receipt: a batch resent after a timeout adds nothing.
+ * A store till's batch of sales and returns. A sale is an order taken, paid and handed over at the
+ * store: a pickup order at that store with `handedOverAt` (nothing is routed or worked; the units
+ * leave the store's shelf — see engine/orders/till-sale.ts). A return refers to the original receipt. Dedup per receipt: a batch resent after a timeout adds nothing.
  */
 export function mapPosBatch(body: unknown, now: number): CanonicalEvent[] {
   const storeId = str(body, 'storeId');
@@ -19,14 +19,16 @@ export function mapPosBatch(body: unknown, now: number): CanonicalEvent[] {
       lineId: optStr(body, `${p}.lines[${j}].lineId`) ?? String(j + 1),
       sku: str(body, `${p}.lines[${j}].sku`), qty: num(body, `${p}.lines[${j}].qty`), unitPrice: num(body, `${p}.lines[${j}].unitPrice`),
     }));
+    const at = iso(field(body, `${p}.at`), now);
     out.push({
-      sourceEventId: `sale:${storeId}:${receiptId}`, type: 'order.placed', occurredAt: iso(field(body, `${p}.at`), now),
+      sourceEventId: `sale:${storeId}:${receiptId}`, type: 'order.placed', occurredAt: at,
       payload: {
         externalOrderId: `${storeId}-${receiptId}`,
         customer: { id: optStr(body, `${p}.customerId`) ?? `walk-in:${storeId}` },
         lines, currency,
         shipping: { method: 'pickup', pickupLocationId: storeId, address: { country: str(body, 'country') } },
         payment: { status: 'captured', amount: Math.round(lines.reduce((s, l) => s + l.qty * l.unitPrice, 0) * 100) / 100, method: optStr(body, `${p}.tender`) ?? 'pos' },
+        handedOverAt: at,
       },
     });
   });

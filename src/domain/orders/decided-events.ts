@@ -11,7 +11,7 @@ const allocation = z.object({ lineId: z.string(), sku: z.string(), locationId: z
 
 export const orderValidated = defineEvent({
   ...decided, type: 'order.validated', subject: byOrder, description: 'Payment and fraud checks passed.',
-  payload: z.object({ orderId: z.string(), fraudScore: z.number(), policyVersion: z.string() }),
+  payload: z.object({ orderId: z.string(), fraudScore: z.number().nullable().describe('null: not scored (a sale handed over at the till)'), policyVersion: z.string() }),
 });
 export const orderHeld = defineEvent({
   ...decided, type: 'order.held', subject: byOrder, description: 'The order waits: payment, fraud review or an approval.',
@@ -20,6 +20,14 @@ export const orderHeld = defineEvent({
 export const orderRouted = defineEvent({
   ...decided, type: 'order.routed', subject: byOrder, description: 'Sourcing chose where each line ships from; stock is reserved.',
   payload: z.object({ orderId: z.string(), policyVersion: z.string(), split: z.boolean(), plan: z.array(allocation) }),
+});
+export const orderHandedOver = defineEvent({
+  ...decided, type: 'order.handed_over', subject: byOrder, description: 'A till sale: the goods left the store with the customer; nothing was routed or reserved.',
+  payload: z.object({
+    orderId: z.string(), locationId: z.string(), handedOverAt: z.string(), plan: z.array(allocation),
+    /** Units sold beyond what the store's record had free: a stock discrepancy for inventory control. */
+    short: z.array(z.object({ sku: z.string(), qty: z.number().int().positive(), exceptionId: z.string() })),
+  }),
 });
 export const orderRerouted = defineEvent({
   ...decided, type: 'order.rerouted', subject: byOrder, description: 'A location rejected or missed its SLA; its lines were routed again.',
@@ -67,6 +75,6 @@ export const scheduleTick = defineEvent({
 });
 
 export const decidedOrderEvents = [
-  orderValidated, orderHeld, orderRouted, orderRerouted, orderBackordered, orderCancelled, orderStateChanged,
+  orderValidated, orderHeld, orderRouted, orderHandedOver, orderRerouted, orderBackordered, orderCancelled, orderStateChanged,
   reservationMade, reservationReleased, fulfilmentExpired, notificationQueued, availabilityChanged, scheduleTick,
 ];

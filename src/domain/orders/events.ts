@@ -60,11 +60,20 @@ export const orderPlacedPayloadSchema = z
     }),
     billing: z.object({ country: z.string().length(2) }).optional(),
     promisedBy: instant.optional(),
+    /**
+     * A sale made at a store's till: the customer took the goods there and then (the pickup store).
+     * Nothing is routed, reserved or worked by the store; the units leave its shelf at once.
+     */
+    handedOverAt: instant.optional(),
   })
   .superRefine((order, ctx) => {
     // A pickup order without its store cannot be routed; reject it at the door rather than later.
     if (order.shipping.method === 'pickup' && !order.shipping.pickupLocationId) {
       ctx.addIssue({ code: 'custom', path: ['shipping', 'pickupLocationId'], message: 'required for pickup orders' });
+    }
+    // Goods handed over are handed over at a store: the sale names it as its pickup store.
+    if (order.handedOverAt !== undefined && order.shipping.method !== 'pickup') {
+      ctx.addIssue({ code: 'custom', path: ['shipping', 'method'], message: 'must be pickup (at the store) when handedOverAt is given' });
     }
     // Line ids are how reservations are made exactly once per line: they must be unique.
     const seen = new Set<string>();

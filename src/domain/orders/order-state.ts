@@ -30,7 +30,8 @@ export type HoldReason = (typeof HOLD_REASONS)[number];
  */
 export const ORDER_TRANSITIONS: TransitionTable<OrderState> = {
   received: ['validated', 'on_hold', 'cancelled', 'exception'],
-  validated: ['allocated', 'on_hold', 'backordered', 'cancelled', 'exception'],
+  // A sale handed over at a store's till is delivered as soon as it is validated: nothing to route.
+  validated: ['allocated', 'delivered', 'on_hold', 'backordered', 'cancelled', 'exception'],
   on_hold: ['validated', 'on_hold', 'allocated', 'backordered', 'cancelled', 'exception'],
   allocated: ['in_fulfilment', 'allocated', 'on_hold', 'backordered', 'cancelled', 'exception'],
   in_fulfilment: ['shipped', 'allocated', 'backordered', 'cancelled', 'exception'],

@@ -5,7 +5,7 @@ import { DomainError } from '../../domain/errors.js';
 import { canonicalJson } from '../../domain/canonical-json.js';
 import { discountRequested, priceChangeRequested, supplierSubstitutionProposed, writeoffRequested } from '../../domain/approvals/event-definitions.js';
 import { getProduct, putProduct } from '../../store/repos/masterdata.js';
-import { getStock, writeOffStock } from '../../store/repos/stock.js';
+import { getStock, takeOffShelf } from '../../store/repos/stock.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import {
   governedRequestById, insertGovernedRequest, moveGovernedRequest, type GovernedRequest,
@@ -122,7 +122,7 @@ async function applyGoverned(h: HandlerContext, g: GovernedRequest, why: string)
     }
     case 'writeoff': {
       const before = await getStock(h.tx, d.sku, d.locationId);
-      if (!(await writeOffStock(h.tx, d.sku, d.locationId, d.qty, at(h)))) {
+      if (!(await takeOffShelf(h.tx, d.sku, d.locationId, d.qty, at(h)))) {
         // The units are no longer there unpromised (sold or reserved since): nothing is forced; a person looks.
         await moveGovernedRequest(h.tx, g.id, 'applied', 'blocked', at(h));
         h.audit({ action: 'writeoff.blocked', subject, detail: { reason: 'not enough unreserved stock', onHand: before?.onHand ?? 0, reserved: before?.reserved ?? 0 } });

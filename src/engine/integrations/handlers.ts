@@ -14,11 +14,14 @@ import { ensureException } from '../delivery/exceptions.js';
  */
 type Plan = Array<{ lineId: string; sku: string; locationId: string; qty: number; fulfilmentId: string }>;
 
-/** Routed → one sale.order per shipping location, with that location's Odoo warehouse. */
-function routedToErp(): EventHandler {
+/**
+ * Routed → one sale.order per shipping location, with that location's Odoo warehouse. A till sale
+ * (`order.handed_over`) is pushed the same way, from its store: the ERP books every sale.
+ */
+function routedToErp(type: 'order.routed' | 'order.handed_over' = 'order.routed'): EventHandler {
   return {
-    type: 'order.routed',
-    name: 'erp.sale_order',
+    type,
+    name: type === 'order.routed' ? 'erp.sale_order' : 'erp.sale_order_at_till',
     async prefetch(tx, events) {
       const ids = events.map((e) => (e.payload as { orderId?: unknown }).orderId).filter((id): id is string => typeof id === 'string');
       await keepOrdersForErp(tx, ids);
@@ -123,7 +126,7 @@ const shipmentProblem: EventHandler = {
 };
 
 export function integrationHandlers(policies: PolicyBook): EventHandler[] {
-  return [routedToErp(), hinted, stockObserved(policies), recordObserved(policies), shipmentProblem];
+  return [routedToErp(), routedToErp('order.handed_over'), hinted, stockObserved(policies), recordObserved(policies), shipmentProblem];
 }
 
 /** Reconciliation with the ERP: asks the Odoo destination for stock.quant (read by the delivery worker). */

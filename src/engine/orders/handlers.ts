@@ -12,9 +12,16 @@ import { routeAndReserve } from './routing.js';
 import { requestApproval } from '../approvals/request.js';
 import type { StockLevel } from '../../domain/inventory/stock.js';
 import { stopOpenFulfilments, unservedLines } from './open-fulfilments.js';
+import { handOverAtTill } from './till-sale.js';
 import type { LineToSource } from '../../domain/sourcing/index.js';
 
+/** What a till sale knows of its "customer": nothing it uses (it is not scored), so nothing is read. */
+const NO_HISTORY: CustomerHistory = { priorOrderCount: 0, averageOrderValue: 0, recentOrdersByCustomer: 0, recentOrdersToAddress: 0 };
+const handedOver = (p: OrderPlacedPayload) => p.handedOverAt !== undefined;
+
 async function historyFor(h: HandlerContext, order: OrderRecord, policy: OrdersPolicy) {
+  // A store's walk-in sales share one customer id: reading its history walks every sale of the store.
+  if (handedOver(order.doc.placed as unknown as OrderPlacedPayload)) return NO_HISTORY;
   return customerHistory(
     h.tx, order.customerId, order.addressKey, h.decision.now,
     policy.fraud.customerVelocity.windowMinutes * 60_000, policy.fraud.addressVelocity.windowMinutes * 60_000, order.id,
@@ -49,17 +56,19 @@ async function validateAndRoute(
     moveOrder(h, order, 'on_hold', policy, { holdReason: decision.holdReason, note: decision.holdReason === 'payment' ? `payment ${order.doc.paymentStatus}` : `fraud score ${decision.fraud.score}` });
     return;
   }
-  await validated(h, policies, order, decision.fraud.score, decision.policyVersion, lines, stock);
+  await validated(h, policies, order, decision.fraud?.score ?? null, decision.policyVersion, lines, stock);
 }
 
-/** Validation passed (or the fraud review approved the order): announced, then routed. */
+/** Validation passed (or the fraud review approved the order): announced, then routed — or, sold at a till, recorded as handed over. */
 export async function validated(
-  h: HandlerContext, policies: PolicyBook, order: OrderRecord, fraudScore: number, policyVersion: string, lines?: readonly LineToSource[], stock?: readonly StockLevel[], why?: string,
+  h: HandlerContext, policies: PolicyBook, order: OrderRecord, fraudScore: number | null, policyVersion: string, lines?: readonly LineToSource[], stock?: readonly StockLevel[], why?: string,
 ): Promise<void> {
   const subject = orderSubject(order.source, order.externalOrderId);
   h.emit({ type: 'order.validated', subject, payload: { orderId: order.id, fraudScore, policyVersion } });
-  moveOrder(h, order, 'validated', await policies.get('orders', h.tx), why ? { note: why } : {});
-  await routeAndReserve(h, policies, order, why ?? (lines ? 'hold cleared' : 'new order'), lines, undefined, stock);
+  const tillSale = handedOver(order.doc.placed as unknown as OrderPlacedPayload);
+  moveOrder(h, order, 'validated', await policies.get('orders', h.tx), { ...(why ? { note: why } : {}), ...(tillSale ? { tellCustomer: false } : {}) });
+  if (tillSale) await handOverAtTill(h, policies, order);
+  else await routeAndReserve(h, policies, order, why ?? (lines ? 'hold cleared' : 'new order'), lines, undefined, stock);
 }
 
 export function orderHandlers(policies: PolicyBook): EventHandler[] {
@@ -73,8 +82,10 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
       const asks = events.flatMap((e) => {
         const p = e.payload as unknown as OrderPlacedPayload;
         try {
+          if (handedOver(p)) return []; // reads nothing of the kind (see handle)
           const skus = p.lines.map((l) => l.sku);
-          return [{ orderId: orderIdFor(e.source, p.externalOrderId), source: e.source, externalOrderId: p.externalOrderId, customerId: p.customer.id, addressKey: addressKey(p.shipping.address), nowMs: e.receivedMs, skus }];
+          const orderId = orderIdFor(e.source, p.externalOrderId);
+          return [{ orderId, source: e.source, externalOrderId: p.externalOrderId, customerId: p.customer.id, addressKey: addressKey(p.shipping.address, orderId), nowMs: e.receivedMs, skus }];
         } catch {
           return []; // not an order's shape: its handler says why
         }
@@ -84,7 +95,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
     async handle(h) {
       const p = h.event.payload as unknown as OrderPlacedPayload;
       const id = orderIdFor(h.event.source, p.externalOrderId);
-      const address = addressKey(p.shipping.address);
+      const address = addressKey(p.shipping.address, id);
       const policy = await policies.get('orders', h.tx);
       // The order's identity is (channel, external id): a resend under a new event id is the same order.
       const ask = [
@@ -92,7 +103,10 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
         policy.fraud.customerVelocity.windowMinutes * 60_000, policy.fraud.addressVelocity.windowMinutes * 60_000, id,
         p.lines.map((l) => l.sku), // the stock routing will read, in the same statement
       ] as const;
-      const facts = keptNewOrderFacts(...ask) ?? (await newOrderFacts(...ask));
+      // A till sale reads neither a history (it is not scored) nor every location's stock (it is not routed).
+      const facts = handedOver(p)
+        ? { known: (await orderByExternal(h.tx, h.event.source, p.externalOrderId)) !== undefined, history: NO_HISTORY, stock: undefined }
+        : keptNewOrderFacts(...ask) ?? (await newOrderFacts(...ask));
       if (facts.known) return;
       const order: OrderRecord = newOrder({
         id,

@@ -15,7 +15,11 @@ export function moveOrder(
   order: OrderRecord,
   to: OrderState,
   policy: OrdersPolicy,
-  opts: { holdReason?: HoldReason | null; note?: string; promiseAfter?: number | null; facts?: Record<string, string | number> } = {},
+  opts: {
+    holdReason?: HoldReason | null; note?: string; promiseAfter?: number | null; facts?: Record<string, string | number>;
+    /** False for a till sale: the customer was there and has the receipt; nothing to tell them. */
+    tellCustomer?: boolean;
+  } = {},
 ): void {
   const from = order.state;
   const holdReason = to === 'on_hold' ? (opts.holdReason ?? null) : null;
@@ -35,6 +39,7 @@ export function moveOrder(
     h.emit({ type: 'order.state_changed', subject, payload: { orderId: order.id, from, to, ...(holdReason ? { holdReason } : {}) } });
     h.audit({ action: 'order.state_changed', subject, before, after: { state: to, holdReason }, detail: opts.note ? { note: opts.note } : undefined });
   }
+  if (opts.tellCustomer === false) return;
   const placed = order.doc.placed as { customer: { id: string; email?: string } };
   const messages = decideCustomerNotifications(
     {
@@ -58,12 +63,31 @@ export function moveOrder(
  * statement on PostgreSQL). The stock updates behind the reservations do not wait — each is the
  * conditional update that may fail.
  */
-const unstored = new WeakMap<OrderRecord, { fulfilments: FulfilmentRecord[]; reservations: ReservationRecord[] }>();
+interface Unstored {
+  fulfilments: FulfilmentRecord[];
+  reservations: ReservationRecord[];
+  /** A till sale's delivered fulfilment and consumed reservations: written after the order, taking no capacity. */
+  handedOver: Array<{ fulfilment: FulfilmentRecord; reservations: ReservationRecord[] }>;
+}
+const unstored = new WeakMap<OrderRecord, Unstored>();
 
 /** Marks an order built in memory by this handler: its first persistOrder inserts it. */
 export function newOrder(order: OrderRecord): OrderRecord {
-  unstored.set(order, { fulfilments: [], reservations: [] });
+  unstored.set(order, { fulfilments: [], reservations: [], handedOver: [] });
   return order;
+}
+
+/** A sale handed over at a till: its fulfilment (already delivered) and its reservations (consumed). */
+export async function addHandedOver(h: HandlerContext, order: OrderRecord, fulfilment: FulfilmentRecord, reservations: ReservationRecord[]): Promise<void> {
+  const waiting = unstored.get(order);
+  if (waiting) waiting.handedOver.push({ fulfilment, reservations });
+  else await writeHandedOver(h, fulfilment, reservations);
+}
+
+async function writeHandedOver(h: HandlerContext, fulfilment: FulfilmentRecord, reservations: readonly ReservationRecord[]): Promise<void> {
+  const at = new Date(h.decision.now).toISOString();
+  await insertFulfilment(h.tx, fulfilment, at, false);
+  await insertReservations(h.tx, reservations, at);
 }
 
 export async function addFulfilment(h: HandlerContext, order: OrderRecord, f: FulfilmentRecord): Promise<void> {
@@ -84,4 +108,5 @@ export async function persistOrder(h: HandlerContext, order: OrderRecord): Promi
   if (!waiting) return saveOrder(h.tx, order, at);
   unstored.delete(order);
   await insertNewOrder(h.tx, order, waiting.fulfilments, waiting.reservations, at);
+  for (const x of waiting.handedOver) await writeHandedOver(h, x.fulfilment, x.reservations);
 }

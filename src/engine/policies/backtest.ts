@@ -99,9 +99,9 @@ export interface BacktestReport {
 const TYPES = [
   'location.upserted', 'inventory.snapshot', 'inventory.adjusted', 'order.placed', 'payment.authorized', 'payment.captured', 'payment.failed',
   'order.cancel_requested', 'fulfilment.rejected', 'fulfilment.expired', 'fulfilment.shipped', 'schedule.tick', 'reservation.made',
-  'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.backordered', 'order.cancelled', 'policy.changed',
+  'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.handed_over', 'order.backordered', 'order.cancelled', 'policy.changed',
 ];
-const CHILD_TYPES = new Set(['reservation.made', 'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.backordered', 'order.cancelled', 'policy.changed']);
+const CHILD_TYPES = new Set(['reservation.made', 'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.handed_over', 'order.backordered', 'order.cancelled', 'policy.changed']);
 
 interface LogRow { seq: number; id: string; source: string; type: string; receivedMs: number; payload: Record<string, unknown>; causationId: string | null }
 interface SimOrder { id: string; source: string; placed: OrderPlacedPayload; state: string; holdReason: string | null; paymentStatus: string; customerId: string; addressKey: string; total: number; placedMs: number; promisedByMs: number | null; excluded: string[] }
@@ -243,6 +243,8 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
     }
     const v = validateOrder({ ...o.placed, payment: { ...o.placed.payment, status: paymentStatus as never } }, history(o, e.receivedMs, ordersPolicy), ordersPolicy, ctx);
     if (v.outcome === 'on_hold') return { validation: `held:${v.holdReason}`, routing: null };
+    // A till sale is not routed by any policy: it was handed over at its store.
+    if ('handedOver' in v) return { validation: 'validated', routing: { outcome: 'handed_over', locations: [o.placed.shipping.pickupLocationId!], cost: null, shipAt: null } };
     return { validation: 'validated', routing: route(o, e, policies.sourcing as unknown as SourcingPolicy) };
   };
 
@@ -256,6 +258,7 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
         if (reason === 'approval') d.routing = { outcome: 'needs_approval', locations: d.routing?.locations ?? [], cost: null, shipAt: null };
         else d.validation = `held:${reason}`;
       } else if (k.type === 'order.routed') d.routing = { outcome: 'allocated', locations: [...new Set((k.payload.plan as Alloc[]).map((a) => a.locationId))].sort(), cost: null, shipAt: null };
+      else if (k.type === 'order.handed_over') d.routing = { outcome: 'handed_over', locations: [String(k.payload.locationId)], cost: null, shipAt: null };
       else if (k.type === 'order.backordered') d.routing = { outcome: 'backorder', locations: [], cost: null, shipAt: null };
       else if (k.type === 'order.cancelled' && d.validation === 'validated') d.routing = { outcome: 'cancel', locations: [], cost: null, shipAt: null };
     }
@@ -294,6 +297,12 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
             fulfilments.set(a.fulfilmentId, { locationId: a.locationId, day, counted: true, orderId: String(k.payload.orderId) });
             capacity.set(`${a.locationId}|${day}`, (capacity.get(`${a.locationId}|${day}`) ?? 0) + 1);
           }
+        }
+      } else if (k.type === 'order.handed_over') {
+        // The units the till took off the shelf (what was free there; the rest was the record's error).
+        for (const a of k.payload.plan as Alloc[]) {
+          const s = stockRow(a.sku, a.locationId);
+          s.onHand -= Math.min(a.qty, Math.max(0, s.onHand - s.reserved));
         }
       } else if (k.type === 'reservation.released') {
         for (const a of k.payload.reservations as Alloc[]) {
@@ -340,7 +349,7 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
       if (!orders.has(id)) {
         order = {
           id, source: e.source, placed, state: 'received', holdReason: null, paymentStatus: placed.payment.status, customerId: placed.customer.id,
-          addressKey: addressKey(placed.shipping.address), total: orderValue(placed.lines), placedMs: e.receivedMs,
+          addressKey: addressKey(placed.shipping.address, id), total: orderValue(placed.lines), placedMs: e.receivedMs,
           promisedByMs: placed.promisedBy ? Date.parse(placed.promisedBy) : null, excluded: [],
         };
         orders.set(id, order);

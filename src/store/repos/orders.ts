@@ -391,8 +391,17 @@ const toF = (r: RawF): FulfilmentRecord => ({
  * A new fulfilment takes a place of its location's capacity that day. On PostgreSQL both in one
  * statement (a round trip each otherwise); on SQLite two.
  */
-export async function insertFulfilment(db: SqlExecutor, f: FulfilmentRecord, at: string): Promise<void> {
+/**
+ * A fulfilment takes a place of its location's capacity that day, except a sale handed over at a
+ * till (`takesCapacity` false): capacity is what the location can work of orders, and a till sale
+ * needs no work — counted, a busy store's till would close it to online orders by noon.
+ */
+export async function insertFulfilment(db: SqlExecutor, f: FulfilmentRecord, at: string, takesCapacity = true): Promise<void> {
   const params = fulfilmentParams(f, at);
+  if (!takesCapacity) {
+    await db.run(INSERT_FULFILMENT_SQL, params);
+    return;
+  }
   if (db.dialect === 'postgres') {
     await db.run(INSERT_FULFILMENT_TAKING_CAPACITY_SQL, params);
   } else {

@@ -522,10 +522,11 @@ export async function reserveIncludingProtected(db: SqlExecutor, sku: string, lo
 }
 
 /**
- * Takes written-off units off the shelf, only if they are not promised to an order: on_hand − reserved
- * stays ≥ 0 (one conditional statement). False: not enough unreserved stock, nothing changed.
+ * Takes units off the shelf (written off, or sold at the till), only if they are not promised to an
+ * order: on_hand − reserved stays ≥ 0 (one conditional statement). False: not enough unreserved
+ * stock, nothing changed.
  */
-export async function writeOffStock(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<boolean> {
+export async function takeOffShelf(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<boolean> {
   forgetCountedAt(db, locationId);
   const r = await db.run(
     // protected never exceeds what is left (on_hand − qty ≥ reserved ≥ 0 by the condition).

@@ -1,0 +1,74 @@
+import type { HandlerContext } from '../dispatch/handler.js';
+import type { PolicyBook } from '../policy-book.js';
+import { DomainError } from '../../domain/errors.js';
+import { tillTakes, type OrderPlacedPayload } from '../../domain/orders/index.js';
+import type { OrderRecord, ReservationRecord } from '../../store/repos/orders.js';
+import { getLocation } from '../../store/repos/masterdata.js';
+import { getStock, takeOffShelf } from '../../store/repos/stock.js';
+import { markAvailabilityDirty } from '../../store/repos/availability.js';
+import { openException } from '../exceptions/open.js';
+import { addHandedOver, moveOrder } from './transition.js';
+import { orderSubject } from './identity.js';
+import { localDay } from './snapshot.js';
+
+/**
+ * A sale handed over at a store's till (`order.placed` with `handedOverAt`, as the POS adapter sends
+ * every sale). Routing, reservations, the store's worklist and its SLA clocks are for goods still on
+ * a shelf; these left with the customer. So the order is recorded as delivered by that store: one
+ * fulfilment, delivered, taking no place of the store's daily capacity; one consumed reservation per
+ * line, so the order shows where each line came from; the units off the store's shelf (tillTakes:
+ * protected stock included, reserved units never). Units the record did not have free open a stock
+ * discrepancy for inventory control. The ERP gets the sale through `order.handed_over`.
+ */
+export async function handOverAtTill(h: HandlerContext, policies: PolicyBook, order: OrderRecord): Promise<void> {
+  const p = order.doc.placed as unknown as OrderPlacedPayload;
+  const storeId = p.shipping.pickupLocationId!; // the schema requires it of a handed-over sale
+  const store = await getLocation(h.tx, storeId);
+  // Retried, then dead-lettered where an integrator sees it: the store's master data may be on its way.
+  if (!store) throw new DomainError('E_NOT_FOUND', `till sale ${order.externalOrderId} at unknown location ${storeId}`);
+  const at = new Date(h.decision.now).toISOString();
+  const subject = orderSubject(order.source, order.externalOrderId);
+
+  const levels = new Map<string, { onHand: number; reserved: number }>();
+  for (const l of p.lines) {
+    if (levels.has(l.sku)) continue;
+    const level = await getStock(h.tx, l.sku, storeId);
+    if (level) levels.set(l.sku, level);
+  }
+  const takes = tillTakes(p.lines, levels);
+  for (const t of takes) {
+    // Read in this transaction; on PostgreSQL another may have moved it since: retried on fresh stock.
+    if (t.taken > 0 && !(await takeOffShelf(h.tx, t.sku, storeId, t.taken, at))) {
+      throw new Error(`stock of ${t.sku} at ${storeId} changed while recording till sale ${order.externalOrderId}; retrying on fresh stock`);
+    }
+  }
+  await markAvailabilityDirty(h.tx, takes.map((t) => t.sku), h.decision.now);
+
+  const short: Array<{ sku: string; qty: number; exceptionId: string }> = [];
+  for (const t of takes.filter((x) => x.short > 0)) {
+    const reservedThere = levels.get(t.sku)?.reserved ?? 0;
+    const { exceptionId } = await openException(h, {
+      category: 'reconciliation_discrepancy',
+      subjectRef: `stock:${t.sku}@${storeId}`,
+      summary: `till sale ${order.externalOrderId}: ${t.sold} × ${t.sku} sold at ${storeId}, where the record had ${t.free} not promised to orders; count the shelf${reservedThere > 0 ? ` (${reservedThere} reserved for orders there may be short)` : ''}`,
+      detail: { kind: 'till_sale_short', orderId: order.id, sku: t.sku, locationId: storeId, sold: t.sold, free: t.free, short: t.short, reservedForOrders: reservedThere },
+    });
+    short.push({ sku: t.sku, qty: t.short, exceptionId });
+  }
+
+  const fulfilmentId = h.decision.newId('fulfilment');
+  const reservations: ReservationRecord[] = p.lines.map((l) => ({
+    id: h.decision.newId('reservation'), orderId: order.id, lineId: l.lineId, fulfilmentId, sku: l.sku, locationId: storeId, qty: l.qty, status: 'consumed',
+  }));
+  await addHandedOver(h, order, {
+    id: fulfilmentId, orderId: order.id, locationId: storeId, state: 'delivered', acceptByMs: h.decision.now, shipByMs: h.decision.now,
+    createdMs: h.decision.now, localDay: localDay(h.decision.now, store.utcOffsetMinutes ?? 0), lines: p.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty })),
+    carrier: null, tracking: null,
+  }, reservations);
+  const plan = reservations.map((r) => ({ lineId: r.lineId, sku: r.sku, locationId: storeId, qty: r.qty, fulfilmentId }));
+  h.emit({ type: 'order.handed_over', subject, payload: { orderId: order.id, locationId: storeId, handedOverAt: p.handedOverAt!, plan, short } });
+  moveOrder(h, order, 'delivered', await policies.get('orders', h.tx), {
+    note: `handed over at the till of ${storeId}${short.length ? `; ${short.map((s) => `${s.qty} × ${s.sku}`).join(', ')} beyond the record` : ''}`,
+    tellCustomer: false,
+  });
+}

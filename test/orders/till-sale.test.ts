@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeFactories } from '../support/stores.js';
+import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { orderIdFor } from '../../src/engine/orders/identity.js';
+import { signBody } from '../../src/domain/security/signature.js';
+
+// 2026-11-30 09:00 UTC = 10:00 local (+60): the stores are open.
+const T0 = Date.parse('2026-11-30T09:00:00Z');
+const LOCATIONS = [
+  { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 },
+  { id: 'store-ams', name: 'Store Amsterdam', kind: 'store', lat: 52.37, lon: 4.9, capabilities: ['ship', 'same_day', 'pickup'], dailyCapacity: 100, cutoff: '16:00', utcOffsetMinutes: 60, acceptSlaMinutes: 30, shipSlaMinutes: 480 },
+];
+
+/** One till sale as a POS batch carries it. */
+const sale = (receiptId: string, lines: Array<{ sku: string; qty: number; unitPrice: number }>, at = '2026-11-30T09:00:00Z') => ({ receiptId, at, lines });
+
+for (const factory of storeFactories()) {
+  describe(`sales handed over at a store's till: ${factory.name}`, () => {
+    let t: TestApp;
+    let now = T0;
+    afterEach(async () => t?.close());
+
+    async function setup(stock: Record<string, Array<{ sku: string; onHand: number; protected?: number }>>) {
+      now = T0;
+      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } });
+      for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
+      for (const [locationId, counts] of Object.entries(stock)) await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
+    }
+    async function till(body: Record<string, unknown>) {
+      const full = { storeId: 'store-ams', currency: 'EUR', country: 'NL', ...body };
+      const raw = JSON.stringify(full);
+      const res = await fetch(`${t.url}/v1/adapters/pos/web`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'omniops-signature': signBody(t.secret, raw, Math.floor(now / 1000)) }, body: raw,
+      });
+      const out = { status: res.status, body: (await res.json()) as any };
+      await t.drained();
+      return out;
+    }
+    const orderOf = async (receiptId: string) => (await t.api('GET', `/v1/orders/${orderIdFor('web', `store-ams-${receiptId}`)}`, t.adminKey)).body;
+    const stockAt = async (sku: string, locationId: string) =>
+      t.app.store.read.get<{ on_hand: number; reserved: number; protected: number }>('SELECT on_hand, reserved, protected FROM stock WHERE sku = ? AND location_id = ?', [sku, locationId]);
+    const outboxOf = async (orderId: string) =>
+      t.app.store.read.all<{ destination: string; payload: string }>(`SELECT destination, payload FROM outbox WHERE payload LIKE ? ORDER BY seq`, [`%${orderId}%`]);
+
+    it('is delivered at once by its store: the units leave that shelf, nothing waits in a worklist, takes capacity, is rerouted or told to the customer; the ERP books it; a resent batch and a till return work', async () => {
+      await setup({ 'store-ams': [{ sku: 'TENT', onHand: 3, protected: 2 }], dc: [{ sku: 'TENT', onHand: 5 }] });
+      const first = await till({ sales: [sale('R-1', [{ sku: 'TENT', qty: 2, unitPrice: 120 }])] });
+      expect(first.status, JSON.stringify(first.body)).toBe(202);
+
+      const o = await orderOf('R-1');
+      expect([o.state, o.fraud]).toEqual(['delivered', null]);
+      expect(o.fulfilments.map((f: { locationId: string; state: string }) => `${f.locationId}:${f.state}`)).toEqual(['store-ams:delivered']);
+      expect(o.lines[0].allocations).toEqual([expect.objectContaining({ locationId: 'store-ams', qty: 2, reservation: 'consumed' })]);
+      expect(o.history.map((x: { to: string }) => x.to)).toEqual(['received', 'validated', 'delivered']);
+      // Walk-in customers are what protected stock is kept for: the sale takes it, and what is left stays protected.
+      expect(await stockAt('TENT', 'store-ams')).toEqual({ on_hand: 1, reserved: 0, protected: 1 });
+      expect(await stockAt('TENT', 'dc')).toEqual({ on_hand: 5, reserved: 0, protected: 0 });
+
+      const staff = await t.keyFor('store_manager');
+      expect((await t.api('GET', '/v1/fulfilments?location=store-ams&state=assigned', staff)).body.items).toEqual([]);
+      const capacity = await t.app.store.read.get<{ used: number }>(`SELECT SUM(used) AS used FROM location_capacity WHERE location_id = 'store-ams'`);
+      expect(Number(capacity?.used ?? 0)).toBe(0);
+      const out = await outboxOf(o.id);
+      expect(out.map((r) => r.destination)).toEqual(['erp:sale_order']);
+      expect(JSON.parse(out[0]!.payload)).toMatchObject({ pushKey: o.id, locationId: 'store-ams', lines: [{ lineId: '1', sku: 'TENT', qty: 2, unitPrice: 120 }] });
+
+      // Hours pass: no deadline was set, so nothing expires or moves to another location.
+      now += 3 * 3_600_000;
+      await t.app.scheduler.tick();
+      await t.drained();
+      expect((await orderOf('R-1')).fulfilments).toHaveLength(1);
+
+      // The till resends the batch after a timeout: nothing is taken twice.
+      const again = await till({ sales: [sale('R-1', [{ sku: 'TENT', qty: 2, unitPrice: 120 }])] });
+      expect(again.body.results[0].status).toBe('duplicate');
+      expect(await stockAt('TENT', 'store-ams')).toEqual({ on_hand: 1, reserved: 0, protected: 1 });
+
+      // The customer brings one back to the till: the sale was delivered, so the return is taken in.
+      await till({ returns: [{ receiptId: 'RT-1', originalReceiptId: 'R-1', at: '2026-11-30T12:00:00Z', lines: [{ lineId: '1', qty: 1 }] }] });
+      const cases = (await t.api('GET', `/v1/returns?orderId=${o.id}`, t.adminKey)).body.items;
+      expect(cases).toHaveLength(1);
+      expect(cases[0].state).not.toBe('rejected');
+    });
+
+    it('is not scored for fraud: a big sale after several small ones in the hour, all by the walk-in customer, is delivered', async () => {
+      await setup({ 'store-ams': [{ sku: 'TENT', onHand: 20 }, { sku: 'MAT', onHand: 20 }] });
+      await till({ sales: ['S-1', 'S-2', 'S-3', 'S-4'].map((r) => sale(r, [{ sku: 'MAT', qty: 1, unitPrice: 20 }])) });
+      now += 60_000;
+      await till({ sales: [sale('S-5', [{ sku: 'TENT', qty: 5, unitPrice: 120 }])] });
+      const big = await orderOf('S-5');
+      expect([big.state, big.holdReason, big.customerId]).toEqual(['delivered', undefined, 'walk-in:store-ams']);
+      const held = await t.app.store.read.get<{ n: number }>(`SELECT COUNT(*) AS n FROM orders WHERE state <> 'delivered'`);
+      expect(Number(held?.n)).toBe(0);
+      expect((await t.api('GET', '/v1/exceptions?queue=fraud_review', t.adminKey)).body.items).toEqual([]);
+    });
+
+    it('sold beyond the record: takes what no order has reserved, leaves the reservations alone, and opens a stock discrepancy for inventory control', async () => {
+      await setup({ 'store-ams': [{ sku: 'TENT', onHand: 2 }] });
+      // A web order to collect at the store has one of the two reserved.
+      await t.send(envelope({
+        type: 'order.placed',
+        payload: {
+          externalOrderId: 'W-1', customer: { id: 'c-1', email: 'kim@example.com' }, lines: [{ lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 }], currency: 'EUR',
+          shipping: { method: 'pickup', pickupLocationId: 'store-ams', address: { country: 'NL', postcode: '1011AB' } }, payment: { status: 'authorized', amount: 120 },
+        },
+      }));
+      expect(await stockAt('TENT', 'store-ams')).toEqual({ on_hand: 2, reserved: 1, protected: 0 });
+
+      await till({ sales: [sale('R-9', [{ sku: 'TENT', qty: 3, unitPrice: 120 }])] });
+      expect((await orderOf('R-9')).state).toBe('delivered');
+      expect(await stockAt('TENT', 'store-ams')).toEqual({ on_hand: 1, reserved: 1, protected: 0 });
+      expect((await t.api('GET', `/v1/orders/${orderIdFor('web', 'W-1')}`, t.adminKey)).body.state).toBe('allocated');
+
+      const items = (await t.api('GET', '/v1/exceptions?queue=reconciliation_discrepancy', await t.keyFor('inventory_control'))).body.items;
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ subjectRef: 'stock:TENT@store-ams', ownerRole: 'inventory_control', detail: { kind: 'till_sale_short', sold: 3, free: 1, short: 2, reservedForOrders: 1 } });
+      const handedOver = (await t.app.store.read.all<{ payload: string }>(`SELECT payload FROM events WHERE type = 'order.handed_over'`)).map((r) => JSON.parse(r.payload));
+      expect(handedOver).toEqual([expect.objectContaining({ locationId: 'store-ams', short: [{ sku: 'TENT', qty: 2, exceptionId: items[0].id }] })]);
+    });
+
+    it('handedOverAt is for a store sale: with another shipping method the event is refused at the door', async () => {
+      await setup({});
+      const res = await t.postEvents({
+        type: 'order.placed', source: 'web', sourceEventId: 'ho-1', occurredAt: '2026-11-30T09:00:00Z',
+        payload: {
+          externalOrderId: 'H-1', customer: { id: 'c' }, lines: [{ lineId: '1', sku: 'TENT', qty: 1, unitPrice: 1 }], currency: 'EUR',
+          shipping: { method: 'standard', address: { country: 'NL' } }, payment: { status: 'captured', amount: 1 }, handedOverAt: '2026-11-30T09:00:00Z',
+        },
+      });
+      expect([res.status, res.body.code]).toEqual([422, 'E_SCHEMA']);
+      expect(res.body.errors).toEqual([expect.objectContaining({ path: 'payload.shipping.method' })]);
+    });
+  });
+}
