@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { App } from '../app.js';
 import { signBody, SIGNATURE_HEADER } from '../domain/security/signature.js';
-import { queryFulfilments } from '../store/repos/orders.js';
+import { orderById, queryFulfilments } from '../store/repos/orders.js';
+import { isCollection, type OrderPlacedPayload } from '../domain/orders/index.js';
 import { seededRandom } from './random.js';
 
 /**
- * The shop floor: stores and the DC work their fulfilment lists — most accept, pick and ship; a few
- * reject; a few let the accept deadline pass (the SLA watch then reroutes). Reports arrive as signed
+ * The shop floor: stores and the DC work their fulfilment lists — most accept, pick and ship (or,
+ * click and collect, hand over at the desk); a few reject; a few let the accept deadline pass (the
+ * SLA watch then reroutes). Reports arrive as signed
  * events from the warehouse system and the carrier, like real ones would.
  */
 /** Fulfilments each location list works per round (every 2 s by default). */
@@ -53,6 +55,12 @@ export class FloorSimulator {
     }
     for (const f of await queryFulfilments(read, { state: 'accepted', limit: PER_ROUND })) await this.send('wms', 'fulfilment.picked', { fulfilmentId: f.id });
     for (const f of await queryFulfilments(read, { state: 'picked', limit: PER_ROUND })) {
+      const order = await orderById(read, f.orderId);
+      if (order && isCollection(order.doc.placed as unknown as OrderPlacedPayload)) {
+        // Click and collect: the customer turns up at the desk, now or in a later round.
+        if (this.rand() < 0.5) await this.send('pos', 'fulfilment.collected', { fulfilmentId: f.id });
+        continue;
+      }
       await this.send('wms', 'fulfilment.shipped', { fulfilmentId: f.id, carrier: 'postnl', trackingNumber: `3S${Math.floor(this.rand() * 1e9)}` });
     }
     for (const f of await queryFulfilments(read, { state: 'shipped', limit: 20 })) {

@@ -3,7 +3,7 @@ import type { App } from '../../app.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/roles.js';
-import { ORDER_STATES, FULFILMENT_STATES, reportMoves } from '../../domain/orders/index.js';
+import { ORDER_STATES, FULFILMENT_STATES, isCollection, reportMoves, type OrderPlacedPayload } from '../../domain/orders/index.js';
 import { fulfilmentById, fulfilmentsOfOrder, orderById, queryFulfilments, queryOrders, reservationsOfOrder, type OrderRecord } from '../../store/repos/orders.js';
 import { eventsBySubject } from '../../store/repos/events.js';
 import { orderSubject } from '../../engine/orders/identity.js';
@@ -97,19 +97,24 @@ export function orderRoutes(app: App): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'POST', url: '/v1/fulfilments/{id}/{action}', tag: 'fulfilment', summary: 'Accept, reject, pick or ship a fulfilment (store and warehouse staff).',
+      method: 'POST', url: '/v1/fulfilments/{id}/{action}', tag: 'fulfilment',
+      summary: 'Accept, reject, pick or ship a fulfilment, or hand a click-and-collect order to its customer (collect) (store and warehouse staff).',
       access: FLOOR,
-      params: z.object({ id: z.string().min(1).max(100), action: z.enum(['accept', 'reject', 'pick', 'ship']) }),
+      params: z.object({ id: z.string().min(1).max(100), action: z.enum(['accept', 'reject', 'pick', 'ship', 'collect']) }),
       body: z.object({ reason: z.string().max(500).optional(), carrier: z.string().max(64).optional(), trackingNumber: z.string().max(100).optional() }).strict(),
-      responses: { 200: 'the fulfilment after the action', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (the fulfilment is past that step, or failed)' },
+      responses: { 200: 'the fulfilment after the action', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (the fulfilment is past that step, or failed; collect: the order is not click-and-collect)' },
       async handler({ params, body, principal, req }) {
         const f = await fulfilmentById(app.store.read, params.id);
         if (!f) throw new DomainError('E_NOT_FOUND', `no fulfilment ${params.id}`);
         // Staff act on what they see: a step the fulfilment is already past (or a failed one) is refused,
         // not sent on to be noted and ignored. Channels' late reports still go through intake.
-        const to = ({ accept: 'accepted', reject: 'rejected', pick: 'picked', ship: 'shipped' } as const)[params.action];
+        const to = ({ accept: 'accepted', reject: 'rejected', pick: 'picked', ship: 'shipped', collect: 'delivered' } as const)[params.action];
         if (!reportMoves(f.state, to)) throw new DomainError('E_INVALID_STATE', `fulfilment ${f.id} is ${f.state}: cannot ${params.action} it`);
-        const type = { accept: 'fulfilment.accepted', reject: 'fulfilment.rejected', pick: 'fulfilment.picked', ship: 'fulfilment.shipped' }[params.action];
+        if (params.action === 'collect') {
+          const order = await orderById(app.store.read, f.orderId);
+          if (!order || !isCollection(order.doc.placed as unknown as OrderPlacedPayload)) throw new DomainError('E_INVALID_STATE', `fulfilment ${f.id} ships to the customer: it is not collected at the store`);
+        }
+        const type = { accept: 'fulfilment.accepted', reject: 'fulfilment.rejected', pick: 'fulfilment.picked', ship: 'fulfilment.shipped', collect: 'fulfilment.collected' }[params.action];
         const r = await runCommand(app, req, principal!, type, { fulfilmentId: f.id, ...body });
         const after = await fulfilmentById(app.store.read, params.id);
         return { ...after, eventId: r.eventId };

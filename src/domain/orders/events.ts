@@ -84,6 +84,9 @@ export const orderPlacedPayloadSchema = z
   });
 export type OrderPlacedPayload = z.infer<typeof orderPlacedPayloadSchema>;
 
+/** A click-and-collect order (or a till sale): its customer collects it at the store that works it; nothing ships. */
+export const isCollection = (order: Pick<OrderPlacedPayload, 'shipping'>): boolean => order.shipping.method === 'pickup';
+
 export const orderCancelRequestedPayloadSchema = z.object({
   externalOrderId: z.string().min(1),
   reason: z.string().max(500).optional(),
@@ -112,6 +115,9 @@ export type FulfilmentEventPayload = z.infer<typeof fulfilmentEventPayloadSchema
 export const shipmentDeliveredPayloadSchema = z.object({ fulfilmentId: z.string().min(1) });
 export type ShipmentDeliveredPayload = z.infer<typeof shipmentDeliveredPayloadSchema>;
 
+/** The customer collected a click-and-collect order at its store (staff at the desk, or the till). */
+export const fulfilmentCollectedPayloadSchema = z.object({ fulfilmentId: z.string().min(1) });
+
 /** Event type → payload schema. */
 export const orderEventPayloadSchemas = {
   'order.placed': orderPlacedPayloadSchema,
@@ -124,6 +130,7 @@ export const orderEventPayloadSchemas = {
   'fulfilment.picked': fulfilmentEventPayloadSchema,
   'fulfilment.shipped': fulfilmentEventPayloadSchema,
   'shipment.delivered': shipmentDeliveredPayloadSchema,
+  'fulfilment.collected': fulfilmentCollectedPayloadSchema,
 } as const;
 export type OrderEventType = keyof typeof orderEventPayloadSchemas;
 
@@ -145,4 +152,5 @@ export const orderEventDefinitions = [
     defineEvent({ ...inbound, type: `fulfilment.${step}`, payload: fulfilmentEventPayloadSchema, subject: fulfilmentSubject, description: `A location ${step} its fulfilment.` }),
   ),
   defineEvent({ ...inbound, type: 'shipment.delivered', payload: shipmentDeliveredPayloadSchema, subject: fulfilmentSubject, description: 'The carrier delivered a fulfilment.' }),
+  defineEvent({ ...inbound, type: 'fulfilment.collected', payload: fulfilmentCollectedPayloadSchema, subject: fulfilmentSubject, description: 'The customer collected a click-and-collect order at its store.' }),
 ];

@@ -37,6 +37,7 @@ export const FULFILMENT_EVENT_STATE = {
   'fulfilment.picked': 'picked',
   'fulfilment.shipped': 'shipped',
   'shipment.delivered': 'delivered',
+  'fulfilment.collected': 'delivered',
 } as const satisfies Record<string, FulfilmentState>;
 
 /** Forward order of a fulfilment's normal path; a report may skip a step (a till that ships at once). */

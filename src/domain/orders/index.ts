@@ -10,5 +10,5 @@ export { assessFraud, type CustomerHistory, type FraudAssessment, type FraudFact
 export { validateOrder, type OrderForValidation, type ValidationDecision } from './validate-order.js';
 export { PAYMENT_EVENT_STATUS, decidePaymentUpdate, type OrderPaymentView, type PaymentEventType, type PaymentUpdateDecision } from './payment-update.js';
 export { NOTIFICATION_TRIGGERS, notificationTrigger, type NotificationTrigger } from './notification-triggers.js';
-export { decideCustomerNotifications, notificationSendBy, type OrderChange, type QueuedNotification } from './notifications.js';
+export { decideCustomerNotifications, decideReadyForPickup, notificationSendBy, type OrderChange, type QueuedNotification } from './notifications.js';
 export { tillTakes, type TillTake } from './till-sale.js';

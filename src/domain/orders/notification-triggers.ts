@@ -16,7 +16,9 @@ export const NOTIFICATION_TRIGGERS = [
   'on_hold:payment',
   'on_hold:fraud_review',
   'on_hold:approval',
-] as const satisfies readonly (Exclude<OrderState, 'on_hold'> | `on_hold:${HoldReason}`)[];
+  // Not a state of the order: its click-and-collect fulfilment was picked and waits at the store.
+  'ready_for_pickup',
+] as const satisfies readonly (Exclude<OrderState, 'on_hold'> | `on_hold:${HoldReason}` | 'ready_for_pickup')[];
 export type NotificationTrigger = (typeof NOTIFICATION_TRIGGERS)[number];
 
 export function notificationTrigger(state: OrderState, holdReason?: HoldReason): NotificationTrigger | null {

@@ -71,3 +71,23 @@ function promiseShiftMinutes(change: OrderChange): number | null {
 export function notificationSendBy(rules: Pick<NotificationRules, 'sendWithinMinutes'>, decidedAt: number): number | undefined {
   return rules.sendWithinMinutes === undefined ? undefined : decidedAt + rules.sendWithinMinutes * 60_000;
 }
+
+/**
+ * The message for a click-and-collect order whose fulfilment was picked at its store: ready to be
+ * collected. Not a state change of the order (it stays in fulfilment), so it has a trigger of its own,
+ * `ready_for_pickup`, with a template only where the policy names one.
+ */
+export function decideReadyForPickup(
+  order: Pick<OrderChange, 'orderId' | 'externalOrderId' | 'customer'> & { storeId: string },
+  rules: NotificationRules,
+): QueuedNotification[] {
+  const templateId = rules.templates.ready_for_pickup;
+  if (!templateId) return [];
+  return [{
+    channel: rules.channel,
+    customerId: order.customer.id,
+    ...(order.customer.email ? { recipient: order.customer.email } : {}),
+    templateId,
+    facts: { orderId: order.orderId, externalOrderId: order.externalOrderId, state: 'ready_for_pickup', pickupLocationId: order.storeId },
+  }];
+}

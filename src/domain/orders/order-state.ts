@@ -33,8 +33,10 @@ export const ORDER_TRANSITIONS: TransitionTable<OrderState> = {
   // A sale handed over at a store's till is delivered as soon as it is validated: nothing to route.
   validated: ['allocated', 'delivered', 'on_hold', 'backordered', 'cancelled', 'exception'],
   on_hold: ['validated', 'on_hold', 'allocated', 'backordered', 'cancelled', 'exception'],
-  allocated: ['in_fulfilment', 'allocated', 'on_hold', 'backordered', 'cancelled', 'exception'],
-  in_fulfilment: ['shipped', 'allocated', 'backordered', 'cancelled', 'exception'],
+  // Delivered straight from allocated or in fulfilment: a click-and-collect order is collected at the
+  // store without being shipped (and a report may skip a step, as fulfilments' reports may).
+  allocated: ['in_fulfilment', 'allocated', 'delivered', 'on_hold', 'backordered', 'cancelled', 'exception'],
+  in_fulfilment: ['shipped', 'delivered', 'allocated', 'backordered', 'cancelled', 'exception'],
   shipped: ['delivered', 'exception'],
   delivered: ['partially_returned', 'returned'],
   backordered: ['allocated', 'on_hold', 'cancelled', 'exception'],

@@ -1,10 +1,10 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { DomainError } from '../../domain/errors.js';
-import { orderStateFromFulfilments, reportMoves, type FulfilmentEventPayload, type FulfilmentState } from '../../domain/orders/index.js';
+import { decideReadyForPickup, isCollection, orderStateFromFulfilments, reportMoves, type FulfilmentEventPayload, type FulfilmentState, type OrderPlacedPayload } from '../../domain/orders/index.js';
 import { fulfilmentById, fulfilmentsOfOrder, orderById, reservationsOfOrder, setFulfilmentState, setReservationStatus, type FulfilmentRecord, type OrderRecord } from '../../store/repos/orders.js';
 import { consumeReserved } from '../../store/repos/stock.js';
-import { moveOrder, persistOrder } from './transition.js';
+import { moveOrder, persistOrder, queueCustomerMessages } from './transition.js';
 import { orderSubject } from './identity.js';
 import { releaseReservations } from './release.js';
 import { routeAndReserve } from './routing.js';
@@ -50,14 +50,22 @@ async function reroute(h: HandlerContext, policies: PolicyBook, order: OrderReco
   h.audit({ action: 'order.rerouted', subject: orderSubject(order.source, order.externalOrderId), detail: { failedLocationId: f.locationId, failure, outcome: routing.outcome } });
 }
 
+const collected = (order: OrderRecord) => isCollection(order.doc.placed as unknown as OrderPlacedPayload);
+
 export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
   const progress = (type: string, to: FulfilmentState): EventHandler => ({
     type,
-    name: `fulfilment.${to}`,
+    name: type === 'fulfilment.collected' ? 'fulfilment.collected' : `fulfilment.${to}`,
     async handle(h) {
       const p = h.event.payload as unknown as FulfilmentEventPayload;
       const { f, order } = await load(h, p.fulfilmentId);
       const at = new Date(h.decision.now).toISOString();
+      if (type === 'fulfilment.collected' && !collected(order)) {
+        // A collection reported for an order that ships: noted, as any report that moves nothing.
+        order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `${type} ignored: order ships (${(order.doc.placed as unknown as OrderPlacedPayload).shipping.method}), it is not collected` });
+        await persistOrder(h, order);
+        return;
+      }
       if (!reportMoves(f.state, to as 'accepted' | 'picked' | 'shipped' | 'delivered')) {
         // Late, repeated or out-of-order report for a fulfilment already past it (or failed): noted only.
         order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `${type} ignored: fulfilment ${f.id} is ${f.state}` });
@@ -65,7 +73,10 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
         return;
       }
       await setFulfilmentState(h.tx, f.id, to, at, { carrier: p.carrier, tracking: p.trackingNumber });
-      if (to === 'shipped') {
+      // The units leave the shelf when the parcel leaves — or, when no shipment was reported (a
+      // collection at the store, a report that skipped a step), when it is delivered. Only active
+      // reservations are consumed, so a delivery after the shipment takes nothing twice.
+      if (to === 'shipped' || to === 'delivered') {
         for (const r of await reservationsOfOrder(h.tx, order.id)) {
           if (r.fulfilmentId !== f.id || r.status !== 'active') continue;
           await setReservationStatus(h.tx, r.id, 'consumed', at);
@@ -73,7 +84,12 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
         }
         await markAvailabilityDirty(h.tx, f.lines.map((l) => l.sku), h.decision.now);
       }
-      h.audit({ action: `fulfilment.${to}`, subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: to } });
+      h.audit({ action: type === 'fulfilment.collected' ? 'fulfilment.collected' : `fulfilment.${to}`, subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: to } });
+      if (to === 'picked' && collected(order) && !['cancelled', 'on_hold'].includes(order.state)) {
+        const placed = order.doc.placed as unknown as OrderPlacedPayload;
+        const policy = await policies.get('orders', h.tx);
+        queueCustomerMessages(h, order, decideReadyForPickup({ orderId: order.id, externalOrderId: order.externalOrderId, customer: placed.customer, storeId: f.locationId }, policy.notifications), policy);
+      }
       await followFulfilments(h, policies, order, { ...(p.carrier ? { carrier: p.carrier } : {}), ...(p.trackingNumber ? { trackingNumber: p.trackingNumber } : {}) });
       await persistOrder(h, order);
     },
@@ -117,6 +133,7 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
     progress('fulfilment.picked', 'picked'),
     progress('fulfilment.shipped', 'shipped'),
     progress('shipment.delivered', 'delivered'),
+    progress('fulfilment.collected', 'delivered'),
     rejected,
     expired,
   ];

@@ -1,7 +1,7 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { FulfilmentRecord, OrderRecord, ReservationRecord } from '../../store/repos/orders.js';
 import { insertFulfilment, insertNewOrder, insertReservations, saveOrder } from '../../store/repos/orders.js';
-import { checkTransition, ORDER_TRANSITIONS, decideCustomerNotifications, notificationSendBy, type HoldReason, type OrderState, type OrdersPolicy } from '../../domain/orders/index.js';
+import { checkTransition, ORDER_TRANSITIONS, decideCustomerNotifications, notificationSendBy, type HoldReason, type OrderState, type OrdersPolicy, type QueuedNotification } from '../../domain/orders/index.js';
 import { orderSubject } from './identity.js';
 
 /**
@@ -49,6 +49,11 @@ export function moveOrder(
     },
     policy.notifications,
   );
+  queueCustomerMessages(h, order, messages, policy);
+}
+
+/** Customer messages decided for an order: announced (`notification.queued`) and put in the outbox with their send-by time. */
+export function queueCustomerMessages(h: HandlerContext, order: OrderRecord, messages: readonly QueuedNotification[], policy: OrdersPolicy): void {
   const expiresAt = notificationSendBy(policy.notifications, h.decision.now);
   for (const m of messages) {
     h.emit({ type: 'notification.queued', payload: { ...m } });

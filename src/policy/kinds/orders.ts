@@ -60,6 +60,7 @@ export const defaultOrdersPolicy: OrdersPolicy = {
       validated: 'order_confirmed',
       'on_hold:payment': 'payment_action_needed',
       backordered: 'order_backordered',
+      ready_for_pickup: 'order_ready_for_pickup',
       shipped: 'order_shipped',
       delivered: 'order_delivered',
       cancelled: 'order_cancelled',

@@ -41,6 +41,7 @@ describe('other order-side payloads', () => {
   it('registers a schema for every inbound order event type', () => {
     expect(Object.keys(orderEventPayloadSchemas).sort()).toEqual([
       'fulfilment.accepted',
+      'fulfilment.collected',
       'fulfilment.picked',
       'fulfilment.rejected',
       'fulfilment.shipped',
