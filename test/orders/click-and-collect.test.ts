@@ -83,6 +83,35 @@ for (const factory of storeFactories()) {
       expect(await stockAt('store-ams')).toEqual({ on_hand: 3, reserved: 0 });
     });
 
+    it('not collected within the window the orders policy sets: cancelled, the units back on the shelf, the customer told; one collected in time is left alone', async () => {
+      await setup();
+      await t.send(order('C-3', 'pickup'));
+      await t.send(order('C-4', 'pickup'));
+      const [f3, f4] = [(await getOrder('C-3')).fulfilments[0], (await getOrder('C-4')).fulfilments[0]];
+      for (const f of [f3, f4]) for (const step of ['accept', 'pick']) await staff(f.id, step);
+      const ready = (await messages('C-3')).find((m) => m.templateId === 'order_ready_for_pickup');
+      expect(ready?.facts.collectBy).toBe(new Date(T0 + 7 * 86_400_000).toISOString()); // default holdDays 7
+      expect(await stockAt('store-ams')).toEqual({ on_hand: 5, reserved: 4 });
+
+      now += 6 * 86_400_000; // a day left: nothing happens yet
+      await t.app.scheduler.tick();
+      await t.drained();
+      expect((await getOrder('C-3')).state).toBe('in_fulfilment');
+      await staff(f4.id, 'collect');
+
+      now += 86_400_000 + 60_000;
+      await t.app.scheduler.tick();
+      await t.drained();
+      const o = await getOrder('C-3');
+      expect([o.state, o.fulfilments[0].state]).toEqual(['cancelled', 'cancelled']);
+      expect(o.history.at(-1).note).toMatch(/^not collected at store-ams by /);
+      expect((await getOrder('C-4')).state).toBe('delivered');
+      expect(await stockAt('store-ams')).toEqual({ on_hand: 3, reserved: 0 }); // C-4's two left, C-3's two back on the shelf
+      expect((await messages('C-3')).map((m) => m.templateId)).toEqual(['order_confirmed', 'order_ready_for_pickup', 'order_cancelled']);
+      const audit = await t.app.store.read.all<{ action: string }>(`SELECT action FROM audit WHERE action = 'order.uncollected'`);
+      expect(audit).toHaveLength(1);
+    });
+
     it('an order that ships is not collected: the staff are refused and a channel report is only noted', async () => {
       await setup();
       await t.send(order('S-1', 'standard'));

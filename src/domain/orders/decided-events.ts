@@ -61,6 +61,10 @@ export const fulfilmentExpired = defineEvent({
   ...decided, type: 'fulfilment.expired', subject: (p) => `fulfilment:${p.fulfilmentId}`, description: 'A location let its accept or ship deadline pass.',
   payload: z.object({ fulfilmentId: z.string(), orderId: z.string(), deadline: z.enum(['accept', 'ship']), dueAt: z.number() }),
 });
+export const fulfilmentUncollected = defineEvent({
+  ...decided, type: 'fulfilment.uncollected', subject: (p) => `fulfilment:${p.fulfilmentId}`, description: 'A click-and-collect order waited at its store past its collection window.',
+  payload: z.object({ fulfilmentId: z.string(), orderId: z.string(), collectBy: z.number() }),
+});
 export const notificationQueued = defineEvent({
   ...decided, type: 'notification.queued', subject: (p) => `customer:${p.customerId}`, description: 'A message to the customer was queued in the outbox.',
   payload: z.object({ templateId: z.string(), channel: z.string(), customerId: z.string(), recipient: z.string().optional(), facts: z.record(z.string(), z.union([z.string(), z.number()])) }),
@@ -76,5 +80,5 @@ export const scheduleTick = defineEvent({
 
 export const decidedOrderEvents = [
   orderValidated, orderHeld, orderRouted, orderHandedOver, orderRerouted, orderBackordered, orderCancelled, orderStateChanged,
-  reservationMade, reservationReleased, fulfilmentExpired, notificationQueued, availabilityChanged, scheduleTick,
+  reservationMade, reservationReleased, fulfilmentExpired, fulfilmentUncollected, notificationQueued, availabilityChanged, scheduleTick,
 ];

@@ -78,7 +78,7 @@ export function notificationSendBy(rules: Pick<NotificationRules, 'sendWithinMin
  * `ready_for_pickup`, with a template only where the policy names one.
  */
 export function decideReadyForPickup(
-  order: Pick<OrderChange, 'orderId' | 'externalOrderId' | 'customer'> & { storeId: string },
+  order: Pick<OrderChange, 'orderId' | 'externalOrderId' | 'customer'> & { storeId: string; collectByMs?: number },
   rules: NotificationRules,
 ): QueuedNotification[] {
   const templateId = rules.templates.ready_for_pickup;
@@ -88,6 +88,9 @@ export function decideReadyForPickup(
     customerId: order.customer.id,
     ...(order.customer.email ? { recipient: order.customer.email } : {}),
     templateId,
-    facts: { orderId: order.orderId, externalOrderId: order.externalOrderId, state: 'ready_for_pickup', pickupLocationId: order.storeId },
+    facts: {
+      orderId: order.orderId, externalOrderId: order.externalOrderId, state: 'ready_for_pickup', pickupLocationId: order.storeId,
+      ...(order.collectByMs !== undefined ? { collectBy: new Date(order.collectByMs).toISOString() } : {}),
+    },
   }];
 }

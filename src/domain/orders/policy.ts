@@ -46,4 +46,9 @@ export interface OrdersPolicy {
   payment: { acceptedStatuses: PaymentStatus[] };
   fraud: FraudRules;
   notifications: NotificationRules;
+  /**
+   * Click and collect: a picked order waits at its store this many days; not collected by then, it
+   * is cancelled and its units go back on the shelf. Absent (versions written before it): no limit.
+   */
+  collection?: { holdDays: number };
 }

@@ -4,7 +4,7 @@ import { locationUpsertHandler, productUpsertHandler, sourceUpsertHandler } from
 import { inventoryAdjustedHandler, inventorySnapshotHandler } from './inventory.js';
 import { orderHandlers } from '../orders/handlers.js';
 import { fulfilmentHandlers } from '../orders/fulfilment-handlers.js';
-import { backorderRetry, fulfilmentSlaWatch, scheduleTickHandler } from '../orders/scheduled.js';
+import { backorderRetry, collectionWatch, fulfilmentSlaWatch, scheduleTickHandler } from '../orders/scheduled.js';
 import { returnHandlers } from '../returns/handlers.js';
 import { approvalDecisionHandler, approvalEscalation } from '../approvals/handlers.js';
 import { governedRequestHandlers } from '../approvals/governed.js';
@@ -51,6 +51,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
     ...replenishmentHandlers(deps.policies),
     scheduleTickHandler({
       'fulfilment-sla-watch': fulfilmentSlaWatch,
+      'collection-watch': collectionWatch,
       'backorder-retry': backorderRetry(deps.policies),
       'anomaly-scan': anomalyScan(deps.policies),
       'erp-reconciliation': erpReconciliation,
@@ -66,6 +67,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
 /** The scheduled controls and how often each fires (operational cadence, not business thresholds). */
 export const SCHEDULED_JOBS = [
   { name: 'fulfilment-sla-watch', everyMs: 30_000 },
+  { name: 'collection-watch', everyMs: 300_000 },
   { name: 'backorder-retry', everyMs: 60_000 },
   { name: 'anomaly-scan', everyMs: 3_600_000 },
   { name: 'erp-reconciliation', everyMs: 3_600_000 },

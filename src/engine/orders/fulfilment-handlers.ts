@@ -2,12 +2,13 @@ import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { DomainError } from '../../domain/errors.js';
 import { decideReadyForPickup, isCollection, orderStateFromFulfilments, reportMoves, type FulfilmentEventPayload, type FulfilmentState, type OrderPlacedPayload } from '../../domain/orders/index.js';
-import { fulfilmentById, fulfilmentsOfOrder, orderById, reservationsOfOrder, setFulfilmentState, setReservationStatus, type FulfilmentRecord, type OrderRecord } from '../../store/repos/orders.js';
+import { fulfilmentById, fulfilmentsOfOrder, orderById, reservationsOfOrder, setCollectBy, setFulfilmentState, setReservationStatus, type FulfilmentRecord, type OrderRecord } from '../../store/repos/orders.js';
 import { consumeReserved } from '../../store/repos/stock.js';
 import { moveOrder, persistOrder, queueCustomerMessages } from './transition.js';
 import { orderSubject } from './identity.js';
 import { releaseReservations } from './release.js';
 import { routeAndReserve } from './routing.js';
+import { cancelOrder } from './handlers.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 
 async function load(h: HandlerContext, fulfilmentId: string): Promise<{ f: FulfilmentRecord; order: OrderRecord }> {
@@ -86,9 +87,12 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
       }
       h.audit({ action: type === 'fulfilment.collected' ? 'fulfilment.collected' : `fulfilment.${to}`, subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: to } });
       if (to === 'picked' && collected(order) && !['cancelled', 'on_hold'].includes(order.state)) {
+        // Ready at the store: the customer is told, and the collection window starts (orders policy).
         const placed = order.doc.placed as unknown as OrderPlacedPayload;
         const policy = await policies.get('orders', h.tx);
-        queueCustomerMessages(h, order, decideReadyForPickup({ orderId: order.id, externalOrderId: order.externalOrderId, customer: placed.customer, storeId: f.locationId }, policy.notifications), policy);
+        const collectByMs = policy.collection ? h.decision.now + policy.collection.holdDays * 86_400_000 : undefined;
+        if (collectByMs !== undefined) await setCollectBy(h.tx, f.id, collectByMs);
+        queueCustomerMessages(h, order, decideReadyForPickup({ orderId: order.id, externalOrderId: order.externalOrderId, customer: placed.customer, storeId: f.locationId, collectByMs }, policy.notifications), policy);
       }
       await followFulfilments(h, policies, order, { ...(p.carrier ? { carrier: p.carrier } : {}), ...(p.trackingNumber ? { trackingNumber: p.trackingNumber } : {}) });
       await persistOrder(h, order);
@@ -128,7 +132,21 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
     },
   };
 
+  /** A click-and-collect order nobody collected in time: cancelled, its units back on the shelf, the customer told. */
+  const uncollected: EventHandler = {
+    type: 'fulfilment.uncollected',
+    name: 'fulfilment.uncollected',
+    async handle(h) {
+      const p = h.event.payload as { fulfilmentId: string; collectBy: number };
+      const { f, order } = await load(h, p.fulfilmentId);
+      if (f.state !== 'picked') return; // collected (or stopped) since the watch saw it
+      h.audit({ action: 'order.uncollected', subject: orderSubject(order.source, order.externalOrderId), detail: { fulfilmentId: f.id, locationId: f.locationId, collectBy: new Date(p.collectBy).toISOString() } });
+      await cancelOrder(h, policies, order, `not collected at ${f.locationId} by ${new Date(p.collectBy).toISOString()}`);
+    },
+  };
+
   return [
+    uncollected,
     progress('fulfilment.accepted', 'accepted'),
     progress('fulfilment.picked', 'picked'),
     progress('fulfilment.shipped', 'shipped'),

@@ -1,6 +1,6 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
-import { overdueFulfilments, queryOrders, type OrderRecord } from '../../store/repos/orders.js';
+import { overdueFulfilments, queryOrders, uncollectedFulfilments, type OrderRecord } from '../../store/repos/orders.js';
 import { fixedContext } from '../../domain/decision-context.js';
 import { routeOrder, type LineToSource } from '../../domain/sourcing/index.js';
 import { orderToSource, routeAndReserve } from './routing.js';
@@ -16,6 +16,13 @@ export const fulfilmentSlaWatch: ScheduledControl = async (h) => {
   for (const f of await overdueFulfilments(h.tx, h.decision.now, 500)) {
     const deadline = f.state === 'assigned' ? 'accept' : 'ship';
     h.emit({ type: 'fulfilment.expired', payload: { fulfilmentId: f.id, orderId: f.orderId, deadline, dueAt: deadline === 'accept' ? f.acceptByMs : f.shipByMs } });
+  }
+};
+
+/** Collection watch: every picked click-and-collect order past its collection window is announced uncollected (and cancelled). */
+export const collectionWatch: ScheduledControl = async (h) => {
+  for (const f of await uncollectedFulfilments(h.tx, h.decision.now, 500)) {
+    h.emit({ type: 'fulfilment.uncollected', payload: { fulfilmentId: f.id, orderId: f.orderId, collectBy: f.collectByMs } });
   }
 };
 

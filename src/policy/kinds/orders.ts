@@ -30,6 +30,7 @@ export const ordersPolicySchema = z.object({
     promiseMoved: z.object({ templateId: z.string().min(1), minShiftMinutes: z.number().nonnegative() }),
     sendWithinMinutes: z.number().int().positive().optional(),
   }),
+  collection: z.object({ holdDays: z.number().int().positive().max(365) }).optional(),
 });
 
 export type { OrdersPolicy };
@@ -68,4 +69,5 @@ export const defaultOrdersPolicy: OrdersPolicy = {
     promiseMoved: { templateId: 'promise_date_changed', minShiftMinutes: 60 },
     sendWithinMinutes: 1440,
   },
+  collection: { holdDays: 7 },
 };

@@ -460,6 +460,20 @@ export async function setFulfilmentState(db: SqlExecutor, id: string, state: Ful
   ]);
 }
 
+/** A picked click-and-collect fulfilment waits at its store until then (collectionWatch cancels it after). */
+export async function setCollectBy(db: SqlExecutor, fulfilmentId: string, collectByMs: number): Promise<void> {
+  await db.run('UPDATE fulfilments SET collect_by_ms = ? WHERE id = ?', [collectByMs, fulfilmentId]);
+}
+
+/** Picked click-and-collect fulfilments nobody collected by their time (through fulfilments_collect_by). */
+export async function uncollectedFulfilments(db: SqlExecutor, nowMs: number, limit: number): Promise<Array<{ id: string; orderId: string; collectByMs: number }>> {
+  const rows = await db.all<{ id: string; order_id: string; collect_by_ms: number | string }>(
+    `SELECT id, order_id, collect_by_ms FROM fulfilments WHERE state = 'picked' AND collect_by_ms > 0 AND collect_by_ms < ? ORDER BY collect_by_ms LIMIT ?`,
+    [nowMs, limit],
+  );
+  return rows.map((r) => ({ id: r.id, orderId: r.order_id, collectByMs: Number(r.collect_by_ms) }));
+}
+
 /** Fulfilments whose accept (assigned) or ship (accepted, picked) deadline has passed. */
 export async function overdueFulfilments(db: SqlExecutor, nowMs: number, limit: number): Promise<FulfilmentRecord[]> {
   return (

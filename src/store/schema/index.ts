@@ -17,6 +17,7 @@ import { leanIndexesSchema } from './014-lean-indexes.js';
 import { dirtyGenerationSchema } from './015-dirty-generation.js';
 import { outboxExpirySchema } from './016-outbox-expiry.js';
 import { dashboardIndexesSchema } from './017-dashboard-indexes.js';
+import { collectionWindowSchema } from './018-collection-window.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
@@ -38,5 +39,6 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 15, name: 'dirty-generation', sql: dirtyGenerationSchema(dialect) },
     { version: 16, name: 'outbox-expiry', sql: outboxExpirySchema(dialect) },
     { version: 17, name: 'dashboard-indexes', sql: dashboardIndexesSchema(dialect) },
+    { version: 18, name: 'collection-window', sql: collectionWindowSchema(dialect) },
   ];
 }
