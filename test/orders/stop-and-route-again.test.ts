@@ -98,6 +98,32 @@ for (const factory of storeFactories()) {
       expect(Number(backordered?.n)).toBe(1);
     });
 
+    it('a cancel after one part shipped cancels only what has not: the open part stops and its stock is released, the shipped part goes on to delivery', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 5 }], 'store-ams': [{ sku: 'MAT', onHand: 1 }] });
+      await t.send(order('X-1', [TENT, MAT]));
+      const placed = await getOrder('X-1');
+      const dc = placed.fulfilments.find((f: { locationId: string }) => f.locationId === 'dc');
+      await t.send(envelope({ type: 'fulfilment.shipped', payload: { fulfilmentId: dc.id, carrier: 'postnl', trackingNumber: '3S1' } }));
+      expect((await getOrder('X-1')).state).toBe('in_fulfilment');
+
+      const cancel = await t.api('POST', `/v1/orders/${orderIdFor('web', 'X-1')}/cancel`, t.adminKey, { reason: 'customer changed their mind' });
+      expect(cancel.status, JSON.stringify(cancel.body)).toBe(200);
+      await t.drained();
+      let o = await getOrder('X-1');
+      expect([o.state, live(o)]).toEqual(['shipped', ['dc:shipped']]);
+      expect(await reservations('X-1')).toEqual([{ line_id: '1', location_id: 'dc', status: 'consumed' }, { line_id: '2', location_id: 'store-ams', status: 'released' }]);
+      expect(await reserved('MAT', 'store-ams')).toBe(0);
+      // What the channel and finance are told: which lines were cancelled, not the whole order.
+      const e = await t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'order.cancelled' AND subject = 'order:web:X-1'`);
+      expect(JSON.parse(e!.payload)).toMatchObject({ partial: true, lines: [{ lineId: '2', sku: 'MAT', qty: 1 }] });
+
+      await t.send(envelope({ type: 'shipment.delivered', payload: { fulfilmentId: dc.id } }));
+      o = await getOrder('X-1');
+      expect(o.state).toBe('delivered');
+      // A second cancel finds nothing left to cancel.
+      expect((await t.api('POST', `/v1/orders/${orderIdFor('web', 'X-1')}/cancel`, t.adminKey, {})).body.code).toBe('E_INVALID_STATE');
+    });
+
     it('a part rerouted while the other part is being picked leaves the order in fulfilment', async () => {
       await setup({ dc: [{ sku: 'TENT', onHand: 5 }], 'store-ams': [{ sku: 'MAT', onHand: 1 }], 'store-utr': [{ sku: 'MAT', onHand: 1 }] });
       await t.send(order('R-1', [TENT, MAT]));
@@ -156,6 +182,17 @@ for (const factory of storeFactories()) {
       expect([await reserved('TENT', 'dc'), await reserved('MAT', 'store-ams')]).toEqual([0, 0]);
       const ship = await t.api('POST', `/v1/fulfilments/${dc.id}/ship`, await t.keyFor('warehouse'), {});
       expect(ship.status).toBe(409);
+
+      // The same, after the other part shipped: only the part nothing can serve is cancelled.
+      await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'store-ams', counts: [{ sku: 'MAT', onHand: 1 }] } }));
+      await t.send(order('C-2', [TENT, MAT]));
+      const c2 = (await getOrder('C-2')).fulfilments;
+      await t.send(envelope({ type: 'fulfilment.shipped', payload: { fulfilmentId: c2.find((f: { locationId: string }) => f.locationId === 'dc').id, carrier: 'postnl' } }));
+      await t.send(envelope({ type: 'fulfilment.rejected', payload: { fulfilmentId: c2.find((f: { locationId: string }) => f.locationId === 'store-ams').id } }));
+      const o2 = await getOrder('C-2');
+      expect([o2.state, live(o2)]).toEqual(['shipped', ['dc:shipped']]);
+      const e = await t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'order.cancelled' AND subject = 'order:web:C-2'`);
+      expect(JSON.parse(e!.payload)).toMatchObject({ partial: true, lines: [{ lineId: '2', sku: 'MAT', qty: 1 }] });
     });
 
     it('an order held for fraud review waits for the fraud-review role: approved → routed; rejected → cancelled', async () => {

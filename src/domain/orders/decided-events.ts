@@ -43,7 +43,12 @@ export const orderBackordered = defineEvent({
 });
 export const orderCancelled = defineEvent({
   ...decided, type: 'order.cancelled', subject: byOrder, description: 'The order was cancelled and its stock released.',
-  payload: z.object({ orderId: z.string(), reason: z.string() }),
+  payload: z.object({
+    orderId: z.string(), reason: z.string(),
+    /** A part had already gone out: only `lines` (what no live fulfilment carries) were cancelled. */
+    partial: z.boolean().optional(),
+    lines: z.array(z.object({ lineId: z.string(), sku: z.string(), qty: z.number().int().positive() })).optional(),
+  }),
 });
 export const orderStateChanged = defineEvent({
   ...decided, type: 'order.state_changed', subject: byOrder, description: 'The normalized order state moved (for channels and dashboards).',

@@ -32,14 +32,15 @@ export const ORDER_TRANSITIONS: TransitionTable<OrderState> = {
   received: ['validated', 'on_hold', 'cancelled', 'exception'],
   // A sale handed over at a store's till is delivered as soon as it is validated: nothing to route.
   validated: ['allocated', 'delivered', 'on_hold', 'backordered', 'cancelled', 'exception'],
-  on_hold: ['validated', 'on_hold', 'allocated', 'backordered', 'cancelled', 'exception'],
+  // A held or backordered part cancelled while another part is on its way: the order follows that part.
+  on_hold: ['validated', 'on_hold', 'allocated', 'backordered', 'cancelled', 'exception', 'shipped', 'delivered'],
   // Delivered straight from allocated or in fulfilment: a click-and-collect order is collected at the
   // store without being shipped (and a report may skip a step, as fulfilments' reports may).
   allocated: ['in_fulfilment', 'allocated', 'delivered', 'on_hold', 'backordered', 'cancelled', 'exception'],
   in_fulfilment: ['shipped', 'delivered', 'allocated', 'backordered', 'cancelled', 'exception'],
   shipped: ['delivered', 'exception'],
   delivered: ['partially_returned', 'returned'],
-  backordered: ['allocated', 'on_hold', 'cancelled', 'exception'],
+  backordered: ['allocated', 'on_hold', 'cancelled', 'exception', 'shipped', 'delivered'],
   exception: ['allocated', 'in_fulfilment', 'shipped', 'delivered', 'backordered', 'cancelled'],
   partially_returned: ['partially_returned', 'returned'],
   cancelled: [],

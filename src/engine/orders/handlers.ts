@@ -11,7 +11,7 @@ import { moveOrder, newOrder, persistOrder } from './transition.js';
 import { routeAndReserve } from './routing.js';
 import { requestApproval } from '../approvals/request.js';
 import type { StockLevel } from '../../domain/inventory/stock.js';
-import { stopOpenFulfilments, unservedLines } from './open-fulfilments.js';
+import { cancelWhatHasNotShipped, stopOpenFulfilments, unservedLines } from './open-fulfilments.js';
 import { handOverAtTill } from './till-sale.js';
 import type { LineToSource } from '../../domain/sourcing/index.js';
 
@@ -168,7 +168,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
   return [placed, payment('payment.authorized'), payment('payment.captured'), payment('payment.failed'), cancel];
 }
 
-/** Cancels what has not shipped: releases stock, stops open fulfilments. Shipped orders refuse. */
+/** Cancels what has not shipped (cancelWhatHasNotShipped): releases stock, stops open fulfilments. Orders all gone out refuse. */
 export async function cancelOrder(h: HandlerContext, policies: PolicyBook, order: OrderRecord, reason: string): Promise<void> {
   if (order.state === 'cancelled') return;
   const policy = await policies.get('orders', h.tx);
@@ -178,8 +178,6 @@ export async function cancelOrder(h: HandlerContext, policies: PolicyBook, order
     await persistOrder(h, order);
     return;
   }
-  await stopOpenFulfilments(h, order, 'order cancelled');
-  h.emit({ type: 'order.cancelled', subject: orderSubject(order.source, order.externalOrderId), payload: { orderId: order.id, reason } });
-  moveOrder(h, order, 'cancelled', policy, { note: reason });
+  await cancelWhatHasNotShipped(h, order, policy, reason, 'order cancelled');
   await persistOrder(h, order);
 }

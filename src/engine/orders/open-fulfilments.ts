@@ -1,9 +1,10 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { LineToSource } from '../../domain/sourcing/index.js';
-import type { FulfilmentState, OrderPlacedPayload } from '../../domain/orders/index.js';
+import { orderStateFromFulfilments, type FulfilmentState, type OrderPlacedPayload, type OrdersPolicy } from '../../domain/orders/index.js';
 import { fulfilmentsOfOrder, setFulfilmentState, type OrderRecord } from '../../store/repos/orders.js';
 import { orderSubject } from './identity.js';
 import { releaseReservations } from './release.js';
+import { moveOrder } from './transition.js';
 
 /** A fulfilment a location may still work on: stopping the order must stop it too. */
 const OPEN: readonly FulfilmentState[] = ['assigned', 'accepted', 'picked'];
@@ -24,6 +25,33 @@ export async function stopOpenFulfilments(h: HandlerContext, order: OrderRecord,
     h.outbox({ destination: `location:${f.locationId}`, kind: 'fulfilment.cancelled', subject: orderSubject(order.source, order.externalOrderId), payload: { fulfilmentId: f.id, orderId: order.id, reason } });
   }
   await releaseReservations(h, order, reason);
+}
+
+/** A fulfilment whose goods have left the building (or are in trouble on their way): no cancel stops it. */
+const GONE_OUT: readonly FulfilmentState[] = ['shipped', 'delivered', 'exception'];
+
+/**
+ * Cancels what has not left a building (a cancel request, a fraud review turned down, an order nobody
+ * collected, a policy cancel when nothing can serve). Nothing has: the whole order is cancelled. A part
+ * has: only the rest is — its open fulfilments stop and their stock is released, `order.cancelled` says
+ * `partial` and names the lines cancelled (what the channel refunds), and the order follows what went
+ * out (shipped, later delivered). Before, the whole order was cancelled with a parcel on its way.
+ */
+export async function cancelWhatHasNotShipped(h: HandlerContext, order: OrderRecord, policy: OrdersPolicy, reason: string, stopReason: string): Promise<void> {
+  await stopOpenFulfilments(h, order, stopReason);
+  const subject = orderSubject(order.source, order.externalOrderId);
+  const states = (await fulfilmentsOfOrder(h.tx, order.id)).map((f) => f.state);
+  if (!states.some((s) => GONE_OUT.includes(s))) {
+    h.emit({ type: 'order.cancelled', subject, payload: { orderId: order.id, reason } });
+    moveOrder(h, order, 'cancelled', policy, { note: reason });
+    return;
+  }
+  const lines = await unservedLines(h, order);
+  h.emit({ type: 'order.cancelled', subject, payload: { orderId: order.id, reason, partial: true, lines } });
+  const note = `${reason}: ${lines.map((l) => `${l.qty} × ${l.sku}`).join(', ') || 'nothing'} cancelled; what went out goes on`;
+  const next = orderStateFromFulfilments(states) ?? order.state;
+  if (next === order.state) order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note });
+  else moveOrder(h, order, next, policy, { note });
 }
 
 /**

@@ -10,7 +10,7 @@ import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { loadSourcingSnapshot, localDay } from './snapshot.js';
 import { addFulfilment, addReservations, moveOrder } from './transition.js';
 import { orderSubject } from './identity.js';
-import { stopOpenFulfilments } from './open-fulfilments.js';
+import { cancelWhatHasNotShipped } from './open-fulfilments.js';
 import { inboundOfSkus } from '../../store/repos/replenishment.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import type { StockLevel } from '../../domain/inventory/stock.js';
@@ -137,10 +137,9 @@ export async function routeAndReserve(
     h.emit({ type: 'order.backordered', subject, payload: { orderId: order.id, shortSkus: decision.shortSkus, expectedAt: decision.expectedAt } });
     moveOrder(h, order, 'backordered', orders, { note: why, promiseAfter: decision.expectedAt ?? undefined });
   } else {
-    // The policy cancels what nothing can serve: the whole order, so whatever else of it is still open stops too.
-    await stopOpenFulfilments(h, order, `order cancelled: ${decision.reason}`);
-    h.emit({ type: 'order.cancelled', subject, payload: { orderId: order.id, reason: decision.reason } });
-    moveOrder(h, order, 'cancelled', orders, { note: decision.reason });
+    // The policy cancels what nothing can serve: the order, so whatever else of it is still open stops
+    // too — but a part already gone out goes on (cancelWhatHasNotShipped).
+    await cancelWhatHasNotShipped(h, order, orders, decision.reason, `order cancelled: ${decision.reason}`);
   }
   return decision;
 }
