@@ -73,6 +73,29 @@ for (const factory of storeFactories()) {
       expect(await saleOrders(omniopsMarker('order', orderId))).toBe(1);
     }, 60_000);
 
+    it('a cancelled order cancels its sale.order in Odoo (and the picking with it), once', async () => {
+      await setup();
+      await t.postEvents(envelope({
+        type: 'order.placed',
+        payload: { externalOrderId: 'W-11', customer: { id: 'c1' }, lines: [{ lineId: '1', sku: fx.sku, qty: 1, unitPrice: 42.5 }], currency: 'EUR', shipping: { method: 'standard', address: { country: 'NL', lat: 52, lon: 5 } }, payment: { status: 'authorized', amount: 42.5 } },
+      }));
+      const orderId = orderIdFor('web', 'W-11');
+      const marker = omniopsMarker('order', orderId);
+      await until('pushed', async () => (await found(marker))[0]?.state === 'sale');
+      // Odoo answers the cancel's first try with a serialization failure: retried, cancelled once.
+      fake.injectFault({ kind: 'serialization', times: 1, match: { model: 'sale.order', method: 'action_cancel' } });
+      expect((await t.api('POST', `/v1/orders/${orderId}/cancel`, t.adminKey, { reason: 'customer' })).status).toBe(200);
+      const row = await until('cancel delivered', async () => {
+        const x = await t.app.store.read.get<{ status: string; attempts: number }>(`SELECT status, attempts FROM outbox WHERE kind = 'sale_order.cancel'`);
+        return x && x.status !== 'pending' ? x : undefined;
+      });
+      expect([row.status, Number(row.attempts) >= 2]).toEqual(['delivered', true]);
+      const [so] = await found(marker);
+      expect(so!.state).toBe('cancel');
+      const pickings = await odoo().call<Array<{ state: string }>>('stock.picking', 'search_read', { domain: [['sale_id', '=', so!.id]], fields: ['state'] });
+      expect(pickings.map((x) => x.state)).toEqual(['cancel']);
+    }, 60_000);
+
     it('reconciliation reads stock.quant, finds the difference, and opens an exception; the rate is on /metrics', async () => {
       await setup();
       const tick = await t.app.intake.submit({ source: 'scheduler', sourceEventId: 'erp-reconciliation@test', type: 'schedule.tick', occurredAt: new Date().toISOString(), payload: { job: 'erp-reconciliation', slotMs: 0 } }, { internal: true });
@@ -100,7 +123,7 @@ for (const factory of storeFactories()) {
       const marker = omniopsMarker('order', orderIdFor('web', 'W-10'));
       await until('pushed', async () => (await saleOrders(marker)) === 1);
       const soId = (await found(marker))[0]!.id;
-      await createJson2Client({ url: fake.url, database: fake.db, apiKey: fake.apiKey }).call('sale.order', 'action_cancel', { ids: [soId] });
+      await createJson2Client({ url: fake.url, database: fake.db, apiKey: fake.apiKey }).call('sale.order', 'action_cancel', { ids: [soId], context: { disable_cancel_warning: true } });
       const token = (await t.api('POST', '/v1/sources/web/tokens', t.adminKey, { purpose: 'hook' })).body;
       expect(token.url).toMatch(/^\/v1\/hooks\/odoo\/ooh_/);
       expect((await t.api('POST', '/v1/hooks/odoo/not-a-secret', null, { _model: 'sale.order', _id: soId })).status).toBe(404);

@@ -116,6 +116,10 @@ for (const factory of storeFactories()) {
       // What the channel and finance are told: which lines were cancelled, not the whole order.
       const e = await t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'order.cancelled' AND subject = 'order:web:X-1'`);
       expect(JSON.parse(e!.payload)).toMatchObject({ partial: true, lines: [{ lineId: '2', sku: 'MAT', qty: 1 }] });
+      // The ERP: the store's sale order is cancelled, the DC's (shipped) stays.
+      const erp = await t.app.store.read.all<{ kind: string; payload: string }>(`SELECT kind, payload FROM outbox WHERE destination = 'erp:sale_order' ORDER BY seq`);
+      const id = orderIdFor('web', 'X-1');
+      expect(erp.map((r) => [r.kind, JSON.parse(r.payload).pushKey]).sort()).toEqual([['sale_order', `${id}#dc`], ['sale_order', `${id}#store-ams`], ['sale_order.cancel', `${id}#store-ams`]]);
 
       await t.send(envelope({ type: 'shipment.delivered', payload: { fulfilmentId: dc.id } }));
       o = await getOrder('X-1');

@@ -2,7 +2,7 @@ import type { SqlExecutor } from '../../store/port.js';
 import type { DestinationRow } from '../../store/repos/destinations.js';
 import { odooOptionsSchema } from '../../domain/integrations/destination.js';
 import { createJson2Client, createJsonRpcClient, OdooPermanentError, type OdooClient } from '../../connectors/odoo/index.js';
-import { importProducts, importStockPerWarehouse, pushCreditNote, pushPurchaseOrder, pushSaleOrder, readPickingState } from '../../connectors/odoo/operations/index.js';
+import { cancelSaleOrder, importProducts, importStockPerWarehouse, pushCreditNote, pushPurchaseOrder, pushSaleOrder, readPickingState } from '../../connectors/odoo/operations/index.js';
 import { textOrNull } from '../../connectors/odoo/client.js';
 import { orderById } from '../../store/repos/orders.js';
 import type { DeliveryRow } from '../../store/repos/deliveries.js';
@@ -60,6 +60,10 @@ export async function applyOdooRow(client: OdooClient, d: DestinationRow, row: D
         lines: lines.map((l) => ({ productId: ids.get(l.sku)!, quantity: l.qty, unitPrice: l.unitPrice })),
       });
       return { summary: { saleOrderId: r.saleOrderId, name: r.name, state: r.state, created: r.created, duplicates: r.duplicateIds }, events: [] };
+    }
+    case 'sale_order.cancel': {
+      const r = await cancelSaleOrder(client, { orderId: String(p.pushKey), channelRef: String(p.channelRef) });
+      return { summary: { saleOrderId: r.saleOrderId, state: r.state, cancelled: r.cancelled }, events: [] };
     }
     case 'refund.requested': {
       if (!o.partnerId) throw notMapped(row, `destination ${d.id} has no options.partnerId for credit notes`);

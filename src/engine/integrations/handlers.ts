@@ -1,7 +1,8 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { ScheduledControl } from '../orders/scheduled.js';
-import { keepOrdersForErp, orderById, orderForErp } from '../../store/repos/orders.js';
+import { fulfilmentsOfOrder, keepOrdersForErp, orderById, orderForErp } from '../../store/repos/orders.js';
+import { pushKeysOf, saleOrderPushKey } from './sale-order-keys.js';
 import { getLocation, listLocations } from '../../store/repos/masterdata.js';
 import { queryStock } from '../../store/repos/stock.js';
 import { compareOrderState, compareStock } from '../../domain/integrations/reconcile.js';
@@ -36,7 +37,7 @@ function routedToErp(type: 'order.routed' | 'order.handed_over' = 'order.routed'
       for (const [locationId, lines] of byLocation) {
         const loc = await getLocation(h.tx, locationId);
         // Exactly once per order (per shipping location when split): the push key is Odoo's marker.
-        const pushKey = byLocation.size === 1 ? order.id : `${order.id}#${locationId}`;
+        const pushKey = saleOrderPushKey(order.id, locationId, byLocation.size);
         h.outbox({
           destination: 'erp:sale_order', kind: 'sale_order', subject: h.event.subject,
           payload: {
@@ -49,6 +50,31 @@ function routedToErp(type: 'order.routed' | 'order.handed_over' = 'order.routed'
     },
   };
 }
+
+/**
+ * Cancelled → the sale orders pushed for it are cancelled in Odoo (`sale_order.cancel`, same
+ * destination and subject as the pushes, so each goes out after the push it undoes). A partial cancel
+ * (a part already gone out) leaves the sale orders of the locations that shipped: the ERP invoices and
+ * delivers those. Without this a cancelled order stayed a confirmed sale order, with its picking, in Odoo.
+ */
+const cancelledToErp: EventHandler = {
+  type: 'order.cancelled',
+  name: 'erp.sale_order_cancel',
+  async handle(h) {
+    const p = h.event.payload as { orderId: string; partial?: boolean };
+    const order = await orderForErp(h.tx, p.orderId);
+    if (!order) throw new Error(`order ${p.orderId} not found for the ERP cancel`);
+    // What was pushed: one sale order per push key of every routing decision carried out.
+    const routed = await h.tx.all<{ payload: string }>(`SELECT payload FROM events WHERE subject = ? AND type = 'order.routed' ORDER BY seq`, [h.event.subject]);
+    const keys = pushKeysOf(order.id, routed.map((r) => (JSON.parse(r.payload) as { plan: Array<{ locationId: string }> }).plan));
+    const goneOut = new Set(p.partial ? (await fulfilmentsOfOrder(h.tx, order.id)).filter((f) => ['shipped', 'delivered', 'exception'].includes(f.state)).map((f) => f.locationId) : []);
+    for (const [pushKey, locations] of keys) {
+      if ([...locations].some((l) => goneOut.has(l))) continue;
+      h.outbox({ destination: 'erp:sale_order', kind: 'sale_order.cancel', subject: h.event.subject, payload: { pushKey, orderId: order.id, channelRef: order.externalOrderId, locationIds: [...locations].sort() } });
+      h.audit({ action: 'erp.sale_order_cancel_queued', subject: h.event.subject, detail: { orderId: order.id, pushKey } });
+    }
+  },
+};
 
 /** Odoo's unsigned webhook is only a hint: fetch the record's current state (through the outbox). */
 const hinted: EventHandler = {
@@ -126,7 +152,7 @@ const shipmentProblem: EventHandler = {
 };
 
 export function integrationHandlers(policies: PolicyBook): EventHandler[] {
-  return [routedToErp(), routedToErp('order.handed_over'), hinted, stockObserved(policies), recordObserved(policies), shipmentProblem];
+  return [routedToErp(), routedToErp('order.handed_over'), cancelledToErp, hinted, stockObserved(policies), recordObserved(policies), shipmentProblem];
 }
 
 /** Reconciliation with the ERP: asks the Odoo destination for stock.quant (read by the delivery worker). */

@@ -3,7 +3,7 @@ import type { OdooClient } from '../../../src/connectors/odoo/client.js';
 import { OdooPermanentError, OdooTransientError } from '../../../src/connectors/odoo/errors.js';
 import { retryTransient } from '../../../src/connectors/odoo/retry.js';
 import {
-  importProducts, importStockPerWarehouse, omniopsMarker, pushCreditNote, pushPurchaseOrder, pushSaleOrder, readPickingState,
+  cancelSaleOrder, importProducts, importStockPerWarehouse, omniopsMarker, pushCreditNote, pushPurchaseOrder, pushSaleOrder, readPickingState,
   type SaleOrderPush,
 } from '../../../src/connectors/odoo/operations/index.js';
 import { fakeTarget, makeFixtures, TARGETS, uniq, type Fixtures, type Target } from './targets.js';
@@ -71,8 +71,29 @@ for (const t of TARGETS) {
       it('pushSaleOrder leaves a cancelled order cancelled and creates no replacement', async () => {
         const o = order(fx, 1);
         const r = await pushSaleOrder(c(), o);
-        await c().call('sale.order', 'action_cancel', { ids: [r.saleOrderId] });
+        await c().call('sale.order', 'action_cancel', { ids: [r.saleOrderId], context: { disable_cancel_warning: true } });
         expect(await pushSaleOrder(c(), o)).toMatchObject({ saleOrderId: r.saleOrderId, state: 'cancel', created: false, confirmed: false });
+      });
+
+      it('cancelSaleOrder cancels the pushed order once (its picking too); never pushed or already cancelled, it calls nothing', async () => {
+        const o = order(fx, 2);
+        expect(await cancelSaleOrder(c(), { orderId: o.orderId, channelRef: o.channelRef })).toEqual({ saleOrderId: null, state: null, cancelled: false });
+        const pushed = await pushSaleOrder(c(), o);
+        // Without the context Odoo would answer with its cancel wizard and cancel nothing.
+        const wizard = await c().call<{ res_model?: string }>('sale.order', 'action_cancel', { ids: [pushed.saleOrderId] });
+        expect(wizard.res_model).toBe('sale.order.cancel');
+        expect(await cancelSaleOrder(c(), { orderId: o.orderId, channelRef: o.channelRef })).toEqual({ saleOrderId: pushed.saleOrderId, state: 'cancel', cancelled: true });
+        expect(await cancelSaleOrder(c(), { orderId: o.orderId, channelRef: o.channelRef })).toEqual({ saleOrderId: pushed.saleOrderId, state: 'cancel', cancelled: false });
+        expect((await readPickingState(c(), pushed.saleOrderId)).map((x) => x.state)).toEqual(['cancel']);
+      });
+
+      it('cancelSaleOrder refuses a locked order (Odoo UserError, permanent): someone closed it on purpose', async () => {
+        const o = order(fx, 1);
+        const pushed = await pushSaleOrder(c(), o);
+        await c().call('sale.order', 'write', { ids: [pushed.saleOrderId], vals: { locked: true } });
+        const err = await cancelSaleOrder(c(), { orderId: o.orderId, channelRef: o.channelRef }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(OdooPermanentError);
+        expect(String((err as Error).message)).toMatch(/locked/);
       });
 
       it('pushPurchaseOrder creates and confirms once', async () => {

@@ -5,3 +5,4 @@ export { pushPurchaseOrder, type PurchaseOrderPush, type PurchaseOrderPushResult
 export { pushCreditNote, type CreditNotePush, type CreditNotePushResult } from './push-credit-note.js';
 export { readPickingState, type PickingState } from './read-picking-state.js';
 export { omniopsMarker, type MarkedKind } from './markers.js';
+export { cancelSaleOrder, type SaleOrderCancel, type SaleOrderCancelResult } from './cancel-sale-order.js';

@@ -61,7 +61,14 @@ export function defineSales(orm: Orm): void {
         for (const o of orders) confirmSaleOrder(o, env);
         return true;
       }),
+      // Odoo 17+: a locked order refuses; a non-draft one gets the cancel wizard (an action for a person,
+      // nothing cancelled) unless the caller passes disable_cancel_warning, as the wizard's own button does.
       action_cancel: records((env, ids) => {
+        const orders = ids.map((id) => env.orm.get('sale.order', id)!);
+        if (orders.some((o) => o.locked)) throw userError('You cannot cancel a locked order. Please unlock it first.');
+        if (!env.context.disable_cancel_warning && orders.some((o) => o.state !== 'draft')) {
+          return { type: 'ir.actions.act_window', name: 'Cancel Sales Order', res_model: 'sale.order.cancel', view_mode: 'form', target: 'new', context: { default_order_id: ids[0] } };
+        }
         for (const id of ids) {
           env.orm.get('sale.order', id)!.state = 'cancel';
           for (const p of env.orm.rows('stock.picking')) if (p.sale_id === id && p.state !== 'done') p.state = 'cancel';
