@@ -95,7 +95,7 @@ export class ReturnsWorld {
   }
 
   /** A delivered order: placed, routed, accepted, picked, shipped and delivered at `deliveredAt`. */
-  async deliveredOrder(ext: string, lines: Array<{ lineId: string; sku: string; qty: number; unitPrice: number }>, deliveredAt = T0 + 3_600_000, customerId = `c-${ext}`) {
+  async deliveredOrder(ext: string, lines: Array<{ lineId: string; sku: string; qty: number; unitPrice: number; discount?: number }>, deliveredAt = T0 + 3_600_000, customerId = `c-${ext}`) {
     this.now = T0;
     await this.send(envelope({
       type: 'order.placed',

@@ -8,6 +8,7 @@ import { TICKET_CATEGORIES, TICKET_PRIORITIES } from '../../domain/ai/labels.js'
 import { ANOMALY_KINDS } from '../../domain/anomaly/events.js';
 import { queryAnomalies, queryReturnCases, queryTickets, refundOfCase, returnCaseById, supplierClaimOfCase, ticketById, type ReturnCaseRecord, type TicketRecord } from '../../store/repos/returns.js';
 import { eventsBySubject } from '../../store/repos/events.js';
+import { getLocation } from '../../store/repos/masterdata.js';
 import { caseSubject } from '../../engine/returns/case.js';
 import { runCommand } from '../command.js';
 
@@ -101,12 +102,16 @@ export function returnRoutes(app: App): RouteSpec[] {
       method: 'POST', url: '/v1/returns/{id}/receive', tag: 'returns', summary: 'The warehouse received returned items: condition per line; resellable items go back to stock.',
       access: RECEIVERS, params: z.object({ id: z.string().min(1).max(100) }),
       body: z.object({ lines: z.array(z.object({ lineId: z.string().min(1).max(100), condition: z.enum(ITEM_CONDITIONS) }).strict()).min(1).max(500), locationId: z.string().min(1).max(64).optional() }).strict(),
-      responses: { 200: 'the case after receipt', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (not awaiting the item)', 422: 'E_SCHEMA (a line not on the case)' },
+      responses: { 200: 'the case after receipt', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (not awaiting the item)', 422: 'E_SCHEMA (a line not on the case, an unknown location)' },
       async handler({ params, body, principal, req }) {
         const c = await returnCaseById(app.store.read, params.id);
         if (!c) throw new DomainError('E_NOT_FOUND', `no return case ${params.id}`);
         const unknown = body.lines.filter((l) => !c.doc.lines.some((x) => x.lineId === l.lineId));
         if (unknown.length > 0) throw new DomainError('E_SCHEMA', `line(s) ${unknown.map((l) => l.lineId).join(', ')} are not on return case ${c.id}`, { issues: unknown.map((l) => ({ path: 'lines.lineId', message: `${l.lineId} is not on the case` })) });
+        if (body.locationId !== undefined && !(await getLocation(app.store.read, body.locationId))) {
+          // A typo here would mark the goods restocked at a shelf that does not exist: refused before anything is recorded.
+          throw new DomainError('E_SCHEMA', `location ${body.locationId} is not known`, { issues: [{ path: 'locationId', message: `no location ${body.locationId}` }] });
+        }
         if (c.state !== 'awaiting_item') throw new DomainError('E_INVALID_STATE', `return case ${c.id} is ${c.state}, not awaiting the item`);
         const r = await runCommand(app, req, principal!, 'return.received', { caseId: c.id, ...body });
         return { ...(await caseView(app, (await returnCaseById(app.store.read, c.id))!, false)), eventId: r.eventId };

@@ -37,12 +37,23 @@ export const returnReceived = defineEvent({
   schemaVersion: 1,
   origin: 'inbound',
   description: 'The warehouse received returned items and recorded their condition.',
-  payload: z.object({
-    caseId: z.string().min(1).max(100),
-    lines: z.array(z.object({ lineId: z.string().min(1).max(100), condition: z.enum(ITEM_CONDITIONS) })).min(1).max(500),
-    /** Where the items were received; defaults to the location each line shipped from. */
-    locationId: z.string().min(1).max(64).optional(),
-  }),
+  payload: z
+    .object({
+      caseId: z.string().min(1).max(100),
+      lines: z.array(z.object({ lineId: z.string().min(1).max(100), condition: z.enum(ITEM_CONDITIONS) })).min(1).max(500),
+      /** Where the items were received; defaults to the location each line shipped from. */
+      locationId: z.string().min(1).max(64).optional(),
+    })
+    .superRefine((p, ctx) => {
+      // A line scanned twice is one receipt; scanned with two conditions, nobody knows whether it goes
+      // back on the shelf: refused rather than the last scan silently winning.
+      const seen = new Map<string, string>();
+      p.lines.forEach((l, i) => {
+        const before = seen.get(l.lineId);
+        if (before !== undefined && before !== l.condition) ctx.addIssue({ code: 'custom', path: ['lines', i, 'condition'], message: `line ${l.lineId} is also reported ${before}` });
+        seen.set(l.lineId, l.condition);
+      });
+    }),
   subject: byCase,
 });
 

@@ -6,11 +6,11 @@ import type { AiResult } from '../../domain/ai/port.js';
 import { checkReturnEligibility } from '../../domain/returns/eligibility.js';
 import { decideDisposition } from '../../domain/returns/disposition.js';
 import { chooseDisposition } from '../../domain/returns/choose.js';
-import { deliveredAtFromHistory, refundAmount, restocks, stepFor } from '../../domain/returns/case-state.js';
+import { deliveredAtFromHistory, heldByCase, paidForUnits, refundAmount, restocks, stepFor, type HeldOfLine } from '../../domain/returns/case-state.js';
 import type { AiRecord, ReturnClassifiedPayload, ReturnDispositionDecidedPayload, ReturnReceivedPayload, ReturnRequestedPayload } from '../../domain/returns/events.js';
 import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { fulfilmentsOfOrder, orderByExternal, orderById, type OrderRecord } from '../../store/repos/orders.js';
-import { getProduct } from '../../store/repos/masterdata.js';
+import { getLocation, getProduct } from '../../store/repos/masterdata.js';
 import {
   insertReturnCase, insertSupplierClaim, moveRefund, queueAiWork, refundById, returnCaseById, returnCasesOfOrder,
   type ReturnCaseLine, type ReturnCaseRecord,
@@ -45,6 +45,15 @@ async function deliveredByLine(h: HandlerContext, order: OrderRecord): Promise<M
   return out;
 }
 
+/**
+ * What an AI recommendation is about, as the approvals policy names its owners: money for the customer
+ * (a refund now or after inspection) is finance's; a replacement, a supplier claim or a rejection is
+ * a return disposition (a subject without an owner could never be decided and held the case for ever).
+ */
+function recommendationSubject(disposition: ReturnDisposition): string {
+  return disposition === 'refund_without_return' || disposition === 'inspection_required' ? 'refund' : 'return_disposition';
+}
+
 export function returnHandlers(policies: PolicyBook): EventHandler[] {
   /** Carries out an approved disposition (or one that needed no approval). */
   async function carryOut(h: HandlerContext, c: ReturnCaseRecord, why: string): Promise<void> {
@@ -55,13 +64,17 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
       return;
     }
     moveCase(h, c, 'approved', why);
+    /** The item comes back first: the customer is sent a return label, or it never does. */
+    const awaitItem = (note: string) => {
+      moveCase(h, c, 'awaiting_item', note);
+      h.outbox({ destination: `notify:email`, kind: 'return.label', subject: caseSubject(c.id), payload: { caseId: c.id, orderId: c.orderId, customerId: c.customerId } });
+    };
     const order = await orderById(h.tx, c.orderId);
     if (!order) throw new DomainError('E_NOT_FOUND', `no order ${c.orderId}`);
     if (step === 'refund_now') {
       await requestRefund(h, policies, c, c.doc.lines, c.doc.currency);
     } else if (step === 'await_item') {
-      moveCase(h, c, 'awaiting_item', 'the item comes back for inspection before any refund');
-      h.outbox({ destination: `notify:email`, kind: 'return.label', subject: caseSubject(c.id), payload: { caseId: c.id, orderId: c.orderId, customerId: c.customerId } });
+      awaitItem('the item comes back for inspection before any refund');
     } else if (step === 'ship_replacement') {
       const placed = order.doc.placed as unknown as OrderPlacedPayload;
       const externalOrderId = `RPL-${c.id}`;
@@ -84,7 +97,7 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
       const product = await getProduct(h.tx, c.doc.lines[0]!.sku);
       const supplierId = product?.supplierIds[0];
       if (!supplierId) {
-        moveCase(h, c, 'awaiting_item', 'supplier claim recommended but the product has no supplier: inspect instead');
+        awaitItem('supplier claim recommended but the product has no supplier: inspect instead');
         return;
       }
       const claimId = `clm_${c.id.slice(4)}`;
@@ -111,25 +124,30 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
       const placed = order.doc.placed as unknown as OrderPlacedPayload;
       const policy = await policies.get('returns', h.tx);
       const delivered = await deliveredByLine(h, order);
-      const returned = new Map<string, number>();
+      const returned = new Map<string, HeldOfLine>();
       for (const other of await returnCasesOfOrder(h.tx, order.id)) {
-        if (other.state === 'rejected') continue;
-        for (const l of other.doc.lines) returned.set(l.lineId, (returned.get(l.lineId) ?? 0) + l.qty);
+        for (const [lineId, held] of heldByCase({ state: other.state, lines: other.doc.lines })) {
+          const before = returned.get(lineId) ?? { units: 0, cents: 0 };
+          returned.set(lineId, { units: before.units + held.units, cents: before.cents + held.cents });
+        }
       }
       const orderLines = [];
       for (const l of placed.lines) {
-        orderLines.push({ sku: l.sku, deliveredQuantity: delivered.get(l.lineId)?.qty ?? 0, returnedQuantity: returned.get(l.lineId) ?? 0, returnable: (await getProduct(h.tx, l.sku))?.returnable ?? true });
+        orderLines.push({ lineId: l.lineId, sku: l.sku, deliveredQuantity: delivered.get(l.lineId)?.qty ?? 0, returnedQuantity: returned.get(l.lineId)?.units ?? 0, returnable: (await getProduct(h.tx, l.sku))?.returnable ?? true });
       }
       const byLine = new Map(placed.lines.map((l) => [l.lineId, l]));
       const deliveredAt = deliveredAtFromHistory(order.doc.history);
-      const eligibility = checkReturnEligibility(
-        { lines: p.lines.map((l) => ({ sku: byLine.get(l.lineId)?.sku ?? `unknown-line:${l.lineId}`, quantity: l.qty })), orderLines, deliveredAt, requestedAt: h.decision.now },
-        policy,
-      );
-      const lines: ReturnCaseLine[] = p.lines.map((l) => {
-        const ol = byLine.get(l.lineId);
-        const unit = ol ? Math.round((ol.unitPrice - (ol.discount ?? 0) / ol.qty) * 100) / 100 : 0;
-        return { lineId: l.lineId, sku: ol?.sku ?? `unknown-line:${l.lineId}`, qty: l.qty, unitPrice: unit };
+      const eligibility = checkReturnEligibility({ lines: p.lines.map((l) => ({ lineId: l.lineId, quantity: l.qty })), orderLines, deliveredAt, requestedAt: h.decision.now }, policy);
+      // One case line per order line: a channel naming a line twice asks for the sum (two lines with one
+      // id could never both be refunded, and the refund's failure left the case stuck).
+      const asked = new Map<string, number>();
+      for (const l of p.lines) asked.set(l.lineId, (asked.get(l.lineId) ?? 0) + l.qty);
+      const lines: Array<ReturnCaseLine & { amount: number }> = [...asked].map(([lineId, qty]) => {
+        const ol = byLine.get(lineId);
+        const amount = ol ? paidForUnits(ol, returned.get(lineId) ?? { units: 0, cents: 0 }, qty) : 0;
+        const unitPrice = ol ? Math.round((ol.unitPrice - (ol.discount ?? 0) / ol.qty) * 100) / 100 : 0;
+        // unitPrice is the net price the customer reads; amount is what is refunded, exact to the cent over every case of the line.
+        return { lineId, sku: ol?.sku ?? `unknown-line:${lineId}`, qty, unitPrice, amount };
       });
       const c: ReturnCaseRecord = {
         id,
@@ -216,7 +234,7 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
       if (rec?.status === 'answered') {
         // SPEC §5: an AI recommendation that is unsure or high impact goes to a person (the approval rules say when).
         const confidence = rec.confidence ?? 0;
-        const recommendedSubject = p.disposition === 'refund_without_return' || p.disposition === 'inspection_required' ? 'refund' : p.disposition;
+        const recommendedSubject = recommendationSubject(p.disposition);
         const approval = await requestApproval(h, policies, {
           subject: 'ai_recommendation', subjectRef: c.id, facts: { confidence, recommendedSubject, amount: c.doc.value }, requestedBy: requesterOf(h),
         });
@@ -250,6 +268,9 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
         await persistCase(h, c);
         return;
       }
+      // Goods received at a location we do not know would be marked restocked while the stock change
+      // dead-letters: the receipt waits instead (retried, then dead-lettered where an operator replays it).
+      if (p.locationId !== undefined && !(await getLocation(h.tx, p.locationId))) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId} for the receipt of return case ${c.id}`);
       const order = await orderById(h.tx, c.orderId);
       const delivered = order ? await deliveredByLine(h, order) : new Map<string, { qty: number; locationId: string }>();
       const conditions = new Map(p.lines.map((l) => [l.lineId, l.condition]));

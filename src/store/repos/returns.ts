@@ -18,6 +18,8 @@ export interface ReturnCaseLine {
   sku: string;
   qty: number;
   unitPrice: number;
+  /** What this line refunds, exact to the cent over every case of the order line (paidForUnits); absent on older cases. */
+  amount?: number;
   condition?: string;
   receivedAt?: number;
   restockedAt?: string;

@@ -5,10 +5,11 @@ import { defaultReturnsPolicy as policy } from '../../../src/policy/kinds/return
 
 const DAY = 86_400_000;
 const request = (over: Partial<ReturnRequest> = {}): ReturnRequest => ({
-  lines: [{ sku: 'A', quantity: 1 }],
+  lines: [{ lineId: '1', quantity: 1 }],
   orderLines: [
-    { sku: 'A', deliveredQuantity: 3, returnedQuantity: 1, returnable: true },
-    { sku: 'FOOD', deliveredQuantity: 2, returnedQuantity: 0, returnable: false },
+    { lineId: '1', sku: 'A', deliveredQuantity: 3, returnedQuantity: 1, returnable: true },
+    { lineId: '2', sku: 'FOOD', deliveredQuantity: 2, returnedQuantity: 0, returnable: false },
+    { lineId: '3', sku: 'A', deliveredQuantity: 1, returnedQuantity: 0, returnable: true },
   ],
   deliveredAt: 0,
   requestedAt: 5 * DAY,
@@ -16,22 +17,37 @@ const request = (over: Partial<ReturnRequest> = {}): ReturnRequest => ({
 });
 
 describe('checkReturnEligibility', () => {
-  it('accepts a return within the window and the returnable quantity, merging lines of one sku', () => {
-    expect(checkReturnEligibility(request({ lines: [{ sku: 'A', quantity: 1 }, { sku: 'A', quantity: 1 }] }), policy)).toEqual({ eligible: true, lines: [{ sku: 'A', quantity: 2 }] });
+  it('accepts a return within the window and the returnable quantity, merging request lines of one order line', () => {
+    expect(checkReturnEligibility(request({ lines: [{ lineId: '1', quantity: 1 }, { lineId: '1', quantity: 1 }] }), policy)).toEqual({ eligible: true, lines: [{ lineId: '1', quantity: 2 }] });
   });
 
   it('never more than delivered minus already returned', () => {
-    expect(checkReturnEligibility(request({ lines: [{ sku: 'A', quantity: 2 }, { sku: 'A', quantity: 1 }] }), policy)).toEqual({
+    expect(checkReturnEligibility(request({ lines: [{ lineId: '1', quantity: 2 }, { lineId: '1', quantity: 1 }] }), policy)).toEqual({
       eligible: false,
-      problems: [{ code: 'quantity_exceeds', sku: 'A', requested: 3, returnable: 2 }],
+      problems: [{ code: 'quantity_exceeds', lineId: '1', sku: 'A', requested: 3, returnable: 2 }],
     });
   });
 
-  it('reports every problem at once: window, non-returnable, unknown sku, bad quantity', () => {
+  it('the limit is per order line: another line of the same sku lends it nothing, and an overdrawn line lends nothing either', () => {
+    expect(checkReturnEligibility(request({ lines: [{ lineId: '3', quantity: 2 }] }), policy)).toEqual({
+      eligible: false,
+      problems: [{ code: 'quantity_exceeds', lineId: '3', sku: 'A', requested: 2, returnable: 1 }],
+    });
+    const overdrawn = request({
+      lines: [{ lineId: '3', quantity: 1 }],
+      orderLines: [
+        { lineId: '1', sku: 'A', deliveredQuantity: 1, returnedQuantity: 0, returnable: true },
+        { lineId: '3', sku: 'A', deliveredQuantity: 1, returnedQuantity: 2, returnable: true },
+      ],
+    });
+    expect(checkReturnEligibility(overdrawn, policy)).toEqual({ eligible: false, problems: [{ code: 'quantity_exceeds', lineId: '3', sku: 'A', requested: 1, returnable: 0 }] });
+  });
+
+  it('reports every problem at once: window, non-returnable, unknown line, bad quantity', () => {
     const r = checkReturnEligibility(
       request({
         requestedAt: 31 * DAY,
-        lines: [{ sku: 'FOOD', quantity: 1 }, { sku: 'ZZ', quantity: 1 }, { sku: 'A', quantity: 0 }],
+        lines: [{ lineId: '2', quantity: 1 }, { lineId: '9', quantity: 1 }, { lineId: '1', quantity: 0 }],
       }),
       policy,
     );
@@ -39,6 +55,11 @@ describe('checkReturnEligibility', () => {
     if (r.eligible) return;
     expect(r.problems.map((p) => p.code)).toEqual(['outside_window', 'invalid_quantity', 'not_returnable', 'not_on_order']);
     expect(r.problems[0]).toMatchObject({ daysSinceDelivery: 31, windowEndsAt: 30 * DAY });
+    expect(r.problems.slice(1)).toEqual([
+      { code: 'invalid_quantity', lineId: '1', quantity: 0 },
+      { code: 'not_returnable', lineId: '2', sku: 'FOOD' },
+      { code: 'not_on_order', lineId: '9' },
+    ]);
   });
 
   it('nothing can be returned before delivery, and an empty request is refused', () => {
