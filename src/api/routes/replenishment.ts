@@ -4,7 +4,7 @@ import { defineRoute, type RouteSpec } from '../route.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/roles.js';
 import { MASTER_DATA_AUTHORITY } from '../../domain/masterdata/authority.js';
-import { PURCHASE_ORDER_STATES } from '../../domain/procurement/purchase-order.js';
+import { PURCHASE_ORDER_STATES, transitionPurchaseOrder } from '../../domain/procurement/purchase-order.js';
 import { supplierIdSchema } from '../../domain/procurement/supplier.js';
 import {
   getSupplier, listSuppliers, purchaseOrderById, queryPurchaseOrders, queryRecommendations, queryRisks, queryTransfers, recommendationById, transferById,
@@ -75,9 +75,11 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
           const refusal = acceptRefusal(rec, principal!.role, (await app.policies.get('replenishment')).purchaseApprovals);
           if (refusal) throw new DomainError('E_ROLE', refusal);
         }
+        // One text field per command; a buyer's words are kept whichever of the two they came in.
+        const words = params.action === 'accept' ? (body.note ?? body.reason) : (body.reason ?? body.note);
         const r = params.action === 'accept'
-          ? await runCommand(app, req, principal!, 'replenishment.accept_requested', { recommendationId: rec.id, ...(body.note ? { note: body.note } : {}) })
-          : await runCommand(app, req, principal!, 'replenishment.dismiss_requested', { recommendationId: rec.id, ...(body.reason ? { reason: body.reason } : {}) });
+          ? await runCommand(app, req, principal!, 'replenishment.accept_requested', { recommendationId: rec.id, ...(words ? { note: words } : {}) })
+          : await runCommand(app, req, principal!, 'replenishment.dismiss_requested', { recommendationId: rec.id, ...(words ? { reason: words } : {}) });
         if (r.status === 'pending') return reply.code(202).send({ eventId: r.eventId, status: 'pending' });
         const after = await recommendationOr404(rec.id);
         const po = after.poId ? await purchaseOrderById(app.store.read, after.poId) : undefined;
@@ -97,6 +99,20 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
       async handler({ params }) {
         const po = await purchaseOrderById(app.store.read, params.id);
         return po ? poView(po) : notFound('purchase order', params.id);
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/purchase-orders/{id}/cancel', tag: 'procurement',
+      summary: 'Cancel a purchase order: a draft held for approval, or an order the supplier cannot deliver (the ERP and the supplier are told). What has not arrived is no longer inbound.',
+      access: REPLENISHMENT_DECIDERS, params: z.object({ id }), body: z.object({ reason: z.string().max(1000).optional() }).strict(),
+      responses: { 200: 'the purchase order after the cancellation', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already received or cancelled)' },
+      async handler({ params, body, principal, req, reply }) {
+        const po = (await purchaseOrderById(app.store.read, params.id)) ?? notFound('purchase order', params.id);
+        if (!transitionPurchaseOrder(po, { kind: 'cancel' }).ok) throw new DomainError('E_INVALID_STATE', `purchase order ${po.id} is already ${po.state}`);
+        const r = await runCommand(app, req, principal!, 'purchase_order.cancel_requested', { poId: po.id, ...(body.reason ? { reason: body.reason } : {}) });
+        if (r.status === 'pending') return reply.code(202).send({ eventId: r.eventId, status: 'pending' });
+        const after = (await purchaseOrderById(app.store.read, po.id)) ?? notFound('purchase order', po.id);
+        return { ...poView(after), eventId: r.eventId };
       },
     }),
     defineRoute({
@@ -135,9 +151,14 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
     defineRoute({
       method: 'POST', url: '/v1/transfers/{id}/receive', tag: 'replenishment', summary: 'The destination received a transfer: stock moves from the source to it.',
       access: RECEIVERS, params: z.object({ id }), body: z.object({ qty: z.number().int().positive().optional() }).strict(),
-      responses: { 200: 'the transfer after the receipt', 404: 'E_NOT_FOUND' },
+      responses: { 200: 'the transfer after the receipt', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already received)', 422: 'E_SCHEMA (more than was shipped)' },
       async handler({ params, body, principal, req }) {
         const t = (await transferById(app.store.read, params.id)) ?? notFound('transfer', params.id);
+        if (t.state !== 'in_transit') throw new DomainError('E_INVALID_STATE', `transfer ${t.id} is already ${t.state}`);
+        // The source shipped t.qty: a larger count is a miscount to correct, not stock to cut silently.
+        if (body.qty !== undefined && body.qty > t.qty) {
+          throw new DomainError('E_SCHEMA', `transfer ${t.id} shipped ${t.qty}`, { issues: [{ path: 'body.qty', message: `at most the ${t.qty} shipped` }] });
+        }
         const r = await runCommand(app, req, principal!, 'transfer.received', { transferId: t.id, locationId: t.toLocationId, ...(body.qty ? { qty: body.qty } : {}) });
         return { ...(await transferById(app.store.read, t.id)), eventId: r.eventId };
       },

@@ -25,8 +25,16 @@ export const poConfirmed = defineEvent({
       poId,
       supplierId,
       locationId: locationIdSchema,
-      /** Quantities the supplier commits to; they may differ from what was ordered. */
-      lines: z.array(poLine).min(1).max(1000),
+      /**
+       * Quantities the supplier commits to; they may differ from what was ordered. Each sku once: a
+       * confirmation replaces the PO's lines, and two lines of one sku would leave it unclear which
+       * commitment holds.
+       */
+      lines: z
+        .array(poLine)
+        .min(1)
+        .max(1000)
+        .refine((lines) => new Set(lines.map((l) => l.sku)).size === lines.length, { message: 'each sku once' }),
       expectedDate: date,
     })
     .strict(),
@@ -57,6 +65,11 @@ export const poReceived = defineEvent({
     .object({
       poId,
       locationId: locationIdSchema,
+      /**
+       * The goods-receipt (delivery note) number, when the sender has one: a receipt already taken
+       * in under it is not counted again, even when resent under another message id.
+       */
+      receiptId: z.string().min(1).max(100).optional(),
       receivedDate: date,
       lines: z.array(poLine).min(1).max(1000),
       /** The supplier ships nothing more on this PO, even if short: the rest is no longer inbound. */

@@ -82,6 +82,14 @@ export const replenishmentDismissRequested = defineEvent({
   payload: z.object({ recommendationId: id, reason: z.string().max(1000).optional() }).strict(),
 });
 
+export const purchaseOrderCancelRequested = defineEvent({
+  ...inbound,
+  type: 'purchase_order.cancel_requested',
+  subject: (p) => `po:${p.poId}`,
+  description: 'A buyer cancels a purchase order (a draft held for approval, or one the supplier cannot deliver): what has not arrived is no longer inbound.',
+  payload: z.object({ poId: id, reason: z.string().max(1000).optional() }).strict(),
+});
+
 export const replenishmentRecommendationDecided = defineEvent({
   ...decided,
   type: 'replenishment.recommendation_decided',
@@ -151,6 +159,7 @@ export const replenishmentEventDefinitions = [
   replenishmentRecommended,
   replenishmentAcceptRequested,
   replenishmentDismissRequested,
+  purchaseOrderCancelRequested,
   replenishmentRecommendationDecided,
   poStateChanged,
   transferCreated,

@@ -616,9 +616,11 @@ function errorText(error: unknown): string {
 
 /**
  * A handler's refusal of who sent the event (E_ROLE: a channel changing master data it does not own)
- * is the same on every attempt: dead at once, not retried for seconds while the subject's later
- * events wait behind it. Everything else is retried — a payment before its order, stock moved.
+ * or of an event that contradicts what is recorded (E_CONFLICT: a PO's receipt at another location,
+ * another supplier's confirmation under the same PO number) is the same on every attempt: dead at
+ * once, not retried for seconds while the subject's later events wait behind it. Everything else is
+ * retried — a payment before its order, stock moved.
  */
 function refusedForGood(error: unknown): boolean {
-  return error instanceof DomainError && error.code === 'E_ROLE';
+  return error instanceof DomainError && (error.code === 'E_ROLE' || error.code === 'E_CONFLICT');
 }

@@ -8,7 +8,7 @@ import type { ReplenishmentPolicy } from '../../domain/replenishment/policy.js';
 import type { SqlExecutor } from '../../store/port.js';
 import {
   allSupplierTerms, blockedPositions, forecastErrorSeries, putForecastError, dailyDemand, insertRecommendation, markReachedZero, openRisks, planningPurchaseOrders, positionKey,
-  promotionsSince, transfersInTransit, upsertRisk, watchedRisks, type RiskRecord,
+  moveRecommendation, promotionsSince, queryRecommendations, transfersInTransit, upsertRisk, watchedRisks, type RiskRecord,
 } from '../../store/repos/replenishment.js';
 
 /** Everything the evaluation reads, gathered from the store in a handful of set-based queries. */
@@ -87,6 +87,7 @@ async function record(h: HandlerContext, ev: ReplenishmentEvaluation, onHand: Ma
     moved: [] as Array<{ riskId: string; sku: string; locationId: string; from: string; breachDate: string; daysOfCover: number }>,
     resolved: [] as Array<{ riskId: string; sku: string; locationId: string }>,
     recommended: [] as Array<Record<string, unknown>>,
+    withdrawn: [] as Array<{ recommendationId: string; sku: string; locationId: string }>,
   };
   for (const r of ev.risks) {
     const k = positionKey(r.sku, r.locationId);
@@ -116,6 +117,19 @@ async function record(h: HandlerContext, ev: ReplenishmentEvaluation, onHand: Ma
     changes.resolved.push({ riskId: gone.id, sku: gone.sku, locationId: gone.locationId });
   }
 
+  // An open recommendation the position no longer needs (a receipt, a PO placed in the ERP, a
+  // transfer covers it) is withdrawn: accepted later, it would buy the same units a second time.
+  const needed = new Set(ev.recommendations.map((r) => positionKey(r.sku, r.locationId)));
+  const unsupplied = new Set(ev.skipped.map((s) => positionKey(s.sku, s.locationId)));
+  for (const rec of await queryRecommendations(h.tx, { state: 'open', limit: Number.MAX_SAFE_INTEGER })) {
+    const k = positionKey(rec.sku, rec.locationId);
+    if (needed.has(k)) continue;
+    const reason = unsupplied.has(k) ? 'withdrawn: no supplier has terms for the sku any more' : 'withdrawn: the check found the position covered';
+    if (!(await moveRecommendation(h.tx, rec.id, 'open', 'dismissed', { decidedBy: WITHDRAWN_BY, doc: { ...rec.doc, dismissedMs: h.decision.now, reason } }, at))) continue;
+    h.emit({ type: 'replenishment.recommendation_decided', subject: `recommendation:${rec.id}`, payload: { recommendationId: rec.id, outcome: 'dismissed', by: WITHDRAWN_BY, poId: null, transferId: null, reason } });
+    changes.withdrawn.push({ recommendationId: rec.id, sku: rec.sku, locationId: rec.locationId });
+  }
+
   const blocked = await blockedPositions(h.tx);
   for (const r of ev.recommendations) {
     const k = positionKey(r.sku, r.locationId);
@@ -140,14 +154,14 @@ async function record(h: HandlerContext, ev: ReplenishmentEvaluation, onHand: Ma
     });
   }
 
-  const summary = { today, policyVersion: ev.policyVersion, positionsAtRisk: ev.risks.length, detected: changes.detected.length, moved: changes.moved.length, resolved: changes.resolved.length, recommended: changes.recommended.length, skipped: ev.skipped.length };
+  const summary = { today, policyVersion: ev.policyVersion, positionsAtRisk: ev.risks.length, detected: changes.detected.length, moved: changes.moved.length, resolved: changes.resolved.length, recommended: changes.recommended.length, withdrawn: changes.withdrawn.length, skipped: ev.skipped.length };
   // One audit entry per check that changed something (like a stock count): the ids of everything it
   // opened, moved or resolved, the full lists behind the digest. Each item is also its own decided event.
-  const changed = changes.detected.length + changes.moved.length + changes.resolved.length + changes.recommended.length > 0;
+  const changed = changes.detected.length + changes.moved.length + changes.resolved.length + changes.recommended.length + changes.withdrawn.length > 0;
   if (changed) h.audit({
     action: 'replenishment.checked', subject: 'replenishment:check',
     after: changes,
-    detail: { ...summary, riskIds: changes.detected.map((x) => x.riskId), movedRiskIds: changes.moved.map((x) => x.riskId), resolvedRiskIds: changes.resolved.map((x) => x.riskId), recommendationIds: changes.recommended.map((x) => x.recommendationId) },
+    detail: { ...summary, riskIds: changes.detected.map((x) => x.riskId), movedRiskIds: changes.moved.map((x) => x.riskId), resolvedRiskIds: changes.resolved.map((x) => x.riskId), recommendationIds: changes.recommended.map((x) => x.recommendationId), withdrawnRecommendationIds: changes.withdrawn.map((x) => x.recommendationId) },
   });
   // Category managers get one digest per check that changed something, most urgent first, not a message per position.
   if (changes.detected.length + changes.moved.length + changes.recommended.length > 0) {
@@ -158,6 +172,9 @@ async function record(h: HandlerContext, ev: ReplenishmentEvaluation, onHand: Ma
     });
   }
 }
+
+/** Who withdraws a recommendation the check no longer makes (`decidedBy`). */
+const WITHDRAWN_BY = 'omniops';
 
 /** How many items one digest lists (the rest is in the API); a message size, not a business threshold. */
 const DIGEST_ITEMS = 200;

@@ -1,27 +1,62 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { DomainError } from '../../domain/errors.js';
-import { transitionPurchaseOrder, type PurchaseOrderCommand, type PurchaseOrderState } from '../../domain/procurement/purchase-order.js';
+import { isRole, type Role } from '../../domain/roles.js';
+import { INBOUND_STATES, transitionPurchaseOrder, type PurchaseOrderCommand, type PurchaseOrderState } from '../../domain/procurement/purchase-order.js';
 import { stockIncreasesOf } from '../../domain/procurement/receipt.js';
+import { dayOf } from '../../domain/replenishment/days.js';
 import { addOnHand } from '../../store/repos/stock.js';
 import type { PoConfirmedPayload, PoDelayedPayload, PoReceivedPayload } from '../../domain/procurement/events.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
-import { insertPurchaseOrder, purchaseOrderById, savePurchaseOrder, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
+import { insertPurchaseOrder, purchaseOrderById, savePurchaseOrder, type PurchaseOrderDoc, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
 import { requestApproval } from '../approvals/request.js';
 
 export const poSubject = (id: string) => `po:${id}`;
+
+/** Who may decide on replenishment: accept or dismiss a recommendation, cancel a purchase order (SPEC §1). */
+export const REPLENISHMENT_DECIDERS: Role[] = ['admin', 'category_manager', 'procurement', 'operations_manager'];
+
+/**
+ * The PO's document also keeps what the lifecycle needs to tell news from repeats (no columns of
+ * their own): when the supplier sent the last news the PO took (`supplierSentMs`: a confirmation
+ * overtaken by a later delay is stale) and the goods-receipt numbers taken in (`receiptIds`).
+ */
+type TrackedPurchaseOrderDoc = PurchaseOrderDoc & { supplierSentMs?: number | null; receiptIds?: string[] };
+
+function tracked(po: PurchaseOrderRecord): PurchaseOrderRecord {
+  const doc = po.doc as TrackedPurchaseOrderDoc;
+  return { ...po, supplierSentMs: doc.supplierSentMs ?? null, receiptIds: doc.receiptIds ?? [] };
+}
+
+/** When the sender says it sent the event (its own clock); undefined when unreadable. */
+function sentMsOf(h: HandlerContext): number | undefined {
+  const ms = Date.parse(h.event.occurredAt);
+  return Number.isFinite(ms) ? ms : undefined;
+}
 
 /**
  * Applies a lifecycle command to a PO: the pure transition decides, the row is saved only if it is
  * still in the state it was read in (a replay or a racing step finds it moved and changes nothing),
  * and the step is announced and audited. A refused transition throws: retried, then dead-lettered
- * where an operator sees it — a state is never forced.
+ * where an operator sees it — a state is never forced. A supplier's stale or repeated news is no
+ * error: it is audited as ignored and changes nothing (null).
  */
-export async function stepPurchaseOrder(h: HandlerContext, po: PurchaseOrderRecord, command: PurchaseOrderCommand, note?: string): Promise<PurchaseOrderRecord | null> {
-  const t = transitionPurchaseOrder(po, command);
-  if (!t.ok) throw new DomainError('E_INVALID_STATE', `purchase order ${po.id}: ${command.kind} is not allowed in state ${t.from}`);
-  const next: PurchaseOrderRecord = { ...po, ...t.po, doc: { ...po.doc, history: [...po.doc.history] } };
+export async function stepPurchaseOrder(
+  h: HandlerContext,
+  po: PurchaseOrderRecord,
+  command: PurchaseOrderCommand,
+  note?: string,
+  amend?: (doc: TrackedPurchaseOrderDoc) => TrackedPurchaseOrderDoc,
+): Promise<PurchaseOrderRecord | null> {
+  const t = transitionPurchaseOrder(tracked(po), command);
+  if (!t.ok && t.reason === 'invalid_transition') throw new DomainError('E_INVALID_STATE', `purchase order ${po.id}: ${command.kind} is not allowed in state ${t.from}`);
+  if (!t.ok) {
+    h.audit({ action: 'purchase_order.update_ignored', subject: poSubject(po.id), detail: { command: command.kind, reason: t.reason, state: po.state, sentAt: h.event.occurredAt } });
+    return null;
+  }
+  const doc: TrackedPurchaseOrderDoc = { ...po.doc, history: [...po.doc.history], supplierSentMs: t.po.supplierSentMs ?? null, receiptIds: [...(t.po.receiptIds ?? [])] };
+  const next: PurchaseOrderRecord = { ...po, ...t.po, doc: amend ? amend(doc) : doc };
   return commitStep(h, po, next, note);
 }
 
@@ -99,14 +134,20 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       if (!po) {
         // A PO placed outside omniops (in the ERP, by phone) becomes known by its confirmation.
         if (!(await getLocation(h.tx, p.locationId))) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId}`);
+        const doc: TrackedPurchaseOrderDoc = { approvals: [], history: [], requestedBy: null, delays: [], supplierSentMs: sentMsOf(h) ?? null };
         await createPurchaseOrder(h, {
           id: p.poId, supplierId: p.supplierId, locationId: p.locationId, state: 'confirmed', lines: p.lines.map((l) => ({ sku: l.sku, qty: l.qty, receivedQty: 0 })),
           expectedDate: p.expectedDate, plannedDate: p.expectedDate, promisedDate: p.expectedDate, receivedDate: null, expedite: false,
-          recommendationId: null, value: 0, createdMs: h.decision.now, unitCosts: {}, doc: { approvals: [], history: [], requestedBy: null, delays: [] },
+          recommendationId: null, value: 0, createdMs: h.decision.now, unitCosts: {}, doc,
         }, 'confirmed by the supplier (not placed through omniops)');
         return;
       }
-      await stepPurchaseOrder(h, po, { kind: 'confirmed', payload: p }, `confirmed for ${p.expectedDate}`);
+      // PO numbers are not unique across suppliers: another supplier's (or another delivery
+      // address's) confirmation must not rewrite this order's quantities and date.
+      if (p.supplierId !== po.supplierId || p.locationId !== po.locationId) {
+        throw new DomainError('E_CONFLICT', `purchase order ${po.id} is with ${po.supplierId} for ${po.locationId}, not ${p.supplierId} for ${p.locationId}`);
+      }
+      await stepPurchaseOrder(h, po, { kind: 'confirmed', payload: p, sentMs: sentMsOf(h) }, `confirmed for ${p.expectedDate}`);
     },
   };
 
@@ -117,10 +158,10 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       const p = h.event.payload as PoDelayedPayload;
       const po = await purchaseOrderById(h.tx, p.poId);
       if (!po) throw new DomainError('E_NOT_FOUND', `no purchase order ${p.poId} (a delay before the order: retried)`);
-      const t = transitionPurchaseOrder(po, { kind: 'delayed', payload: p });
-      if (!t.ok) throw new DomainError('E_INVALID_STATE', `purchase order ${po.id}: a delay is not allowed in state ${t.from}`);
-      const next: PurchaseOrderRecord = { ...po, ...t.po, doc: { ...po.doc, history: [...po.doc.history], delays: [...po.doc.delays, { at: h.decision.now, from: po.expectedDate, to: p.newExpectedDate, ...(p.reason ? { reason: p.reason } : {}) }] } };
-      await commitStep(h, po, next, `delayed ${po.expectedDate} → ${p.newExpectedDate}${p.reason ? `: ${p.reason}` : ''}`);
+      const delay = { at: h.decision.now, from: po.expectedDate, to: p.newExpectedDate, ...(p.reason ? { reason: p.reason } : {}) };
+      const next = await stepPurchaseOrder(h, po, { kind: 'delayed', payload: p, sentMs: sentMsOf(h) }, `delayed ${po.expectedDate} → ${p.newExpectedDate}${p.reason ? `: ${p.reason}` : ''}`, (doc) => ({ ...doc, delays: [...doc.delays, delay] }));
+      // Stale or repeated news (or a racing step): nothing moved, nobody is told again.
+      if (!next) return;
       h.outbox({ destination: 'notify:category_manager', kind: 'purchase_order.delayed', subject: poSubject(po.id), payload: { poId: po.id, supplierId: po.supplierId, locationId: po.locationId, from: po.expectedDate, to: p.newExpectedDate, reason: p.reason ?? null } });
     },
   };
@@ -132,6 +173,9 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       const p = h.event.payload as PoReceivedPayload;
       const po = await purchaseOrderById(h.tx, p.poId);
       if (!po) throw new DomainError('E_NOT_FOUND', `no purchase order ${p.poId} (a receipt before the order: retried)`);
+      // Goods reported at another location would raise stock there while this PO's location keeps
+      // waiting for them (and stops counting them as inbound): an operator must sort that out.
+      if (p.locationId !== po.locationId) throw new DomainError('E_CONFLICT', `purchase order ${po.id} delivers to ${po.locationId}, not ${p.locationId}`);
       if (!(await getLocation(h.tx, p.locationId))) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId}`);
       const next = await stepPurchaseOrder(h, po, { kind: 'received', payload: p }, `received ${p.lines.map((l) => `${l.qty} ${l.sku}`).join(', ')} on ${p.receivedDate}`);
       if (!next) return;
@@ -144,7 +188,34 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       await markAvailabilityDirty(h.tx, increases.map((i) => i.sku), h.decision.now);
     },
   };
-  return [confirmed, delayed, received];
+  const cancel: EventHandler = {
+    type: 'purchase_order.cancel_requested',
+    name: 'procurement.po_cancel',
+    async handle(h) {
+      const p = h.event.payload as { poId: string; reason?: string };
+      const po = await purchaseOrderById(h.tx, p.poId);
+      if (!po) throw new DomainError('E_NOT_FOUND', `no purchase order ${p.poId}`);
+      const by = h.event.actor ?? `source:${h.event.source}`;
+      if (!isRole(h.event.actorRole) || !REPLENISHMENT_DECIDERS.includes(h.event.actorRole)) {
+        h.audit({ action: 'purchase_order.cancel_refused', subject: poSubject(po.id), detail: { by, role: h.event.actorRole } });
+        return;
+      }
+      const t = transitionPurchaseOrder(po, { kind: 'cancel' });
+      if (!t.ok) {
+        // Already received or cancelled (a second click, a resent command): nothing to call back.
+        h.audit({ action: 'purchase_order.cancel_ignored', subject: poSubject(po.id), detail: { state: po.state, by } });
+        return;
+      }
+      const next = await stepPurchaseOrder(h, po, { kind: 'cancel' }, `cancelled by ${by}${p.reason ? `: ${p.reason}` : ''}`);
+      // Only an order that went out must be called back; a draft was never seen by the ERP or the supplier.
+      if (!next || !INBOUND_STATES.includes(po.state)) return;
+      const outstanding = po.lines.map((l) => ({ sku: l.sku, qty: Math.max(0, l.qty - l.receivedQty) })).filter((l) => l.qty > 0);
+      const payload = { poId: po.id, supplierId: po.supplierId, locationId: po.locationId, reason: p.reason ?? null, outstanding };
+      h.outbox({ destination: 'erp:purchase_orders', kind: 'purchase_order.cancel', subject: poSubject(po.id), payload });
+      h.outbox({ destination: `supplier:${po.supplierId}`, kind: 'purchase_order.cancelled', subject: poSubject(po.id), payload });
+    },
+  };
+  return [confirmed, delayed, received, cancel];
 }
 
 /** `approval.decided` for the purchase subjects: the last approval places the PO, a rejection cancels it. */
@@ -176,7 +247,7 @@ export function purchaseApprovalDecidedHandler(): EventHandler {
         await commitStep(h, po, { ...withDecision, doc: { ...doc, history: [...doc.history] } }, `${p.subject} approved${by ? ` by ${by}` : ''}; more approvals pending`);
         return;
       }
-      const placed = await stepPurchaseOrder(h, withDecision, { kind: 'approve' }, `${p.subject} approved${by ? ` by ${by}` : ''}`);
+      const placed = await stepPurchaseOrder(h, withDecision, { kind: 'approve', waitedDays: dayOf(h.decision.now) - dayOf(po.createdMs) }, `${p.subject} approved${by ? ` by ${by}` : ''}`);
       if (placed) placementEffects(h, placed);
     },
   };

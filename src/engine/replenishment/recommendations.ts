@@ -9,11 +9,11 @@ import {
   insertTransfer, moveRecommendation, moveTransfer, recommendationById, supplierTermsOf, transferById,
   type PurchaseOrderApproval, type PurchaseOrderRecord, type RecommendationRecord,
 } from '../../store/repos/replenishment.js';
-import { createPurchaseOrder, submitDraft } from './purchase-orders.js';
+import { createPurchaseOrder, REPLENISHMENT_DECIDERS, submitDraft } from './purchase-orders.js';
 import { DomainError } from '../../domain/errors.js';
+import { dayOf, isoDate } from '../../domain/replenishment/days.js';
 
-/** Who may turn a recommendation into a purchase order or transfer (SPEC §1). */
-export const REPLENISHMENT_DECIDERS: Role[] = ['admin', 'category_manager', 'procurement', 'operations_manager'];
+export { REPLENISHMENT_DECIDERS };
 
 const recSubject = (id: string) => `recommendation:${id}`;
 
@@ -59,6 +59,11 @@ export function recommendationHandlers(policies: PolicyBook): EventHandler[] {
       const by = actorOf(h);
       const transfer = rec.doc.transfer as TransferRecommendation | null;
       const purchase = rec.doc.purchase as PurchaseRecommendation | null;
+      // A recommendation waits for a person: lead times run from the day it is accepted, not from the
+      // check that made it. A date from the check would count the goods as inbound days too early.
+      const today = dayOf(h.decision.now);
+      const transferDate = transfer ? laterDate(transfer.expectedDate, isoDate(today + policy.transfer.leadTimeDays)) : null;
+      const purchaseDate = purchase ? laterDate(purchase.expectedDate, isoDate(today + purchase.plannedLeadTimeDays)) : null;
 
       let transferId: string | null = null;
       const notes: string[] = [];
@@ -66,11 +71,11 @@ export function recommendationHandlers(policies: PolicyBook): EventHandler[] {
         transferId = h.decision.newId('transfer');
         // The source gives only what it can still sell now; the rest of the need is the purchase's.
         if (await reserveIfSellable(h.tx, rec.sku, transfer.fromLocationId, transfer.quantity, at)) {
-          await insertTransfer(h.tx, { id: transferId, recommendationId: rec.id, sku: rec.sku, fromLocationId: transfer.fromLocationId, toLocationId: rec.locationId, qty: transfer.quantity, state: 'in_transit', expectedDate: transfer.expectedDate, createdMs: h.decision.now, doc: { requestedBy: by } }, at);
+          await insertTransfer(h.tx, { id: transferId, recommendationId: rec.id, sku: rec.sku, fromLocationId: transfer.fromLocationId, toLocationId: rec.locationId, qty: transfer.quantity, state: 'in_transit', expectedDate: transferDate!, createdMs: h.decision.now, doc: { requestedBy: by } }, at);
           await markAvailabilityDirty(h.tx, [rec.sku], h.decision.now);
-          h.emit({ type: 'transfer.created', subject: `transfer:${transferId}`, payload: { transferId, recommendationId: rec.id, sku: rec.sku, fromLocationId: transfer.fromLocationId, toLocationId: rec.locationId, qty: transfer.quantity, expectedDate: transfer.expectedDate } });
+          h.emit({ type: 'transfer.created', subject: `transfer:${transferId}`, payload: { transferId, recommendationId: rec.id, sku: rec.sku, fromLocationId: transfer.fromLocationId, toLocationId: rec.locationId, qty: transfer.quantity, expectedDate: transferDate! } });
           h.audit({ action: 'transfer.created', subject: `transfer:${transferId}`, after: { state: 'in_transit', qty: transfer.quantity }, detail: { from: transfer.fromLocationId, to: rec.locationId, sku: rec.sku, reserved: transfer.quantity } });
-          h.outbox({ destination: `location:${transfer.fromLocationId}`, kind: 'transfer.ship', subject: `transfer:${transferId}`, payload: { transferId, sku: rec.sku, qty: transfer.quantity, toLocationId: rec.locationId, expectedDate: transfer.expectedDate } });
+          h.outbox({ destination: `location:${transfer.fromLocationId}`, kind: 'transfer.ship', subject: `transfer:${transferId}`, payload: { transferId, sku: rec.sku, qty: transfer.quantity, toLocationId: rec.locationId, expectedDate: transferDate! } });
         } else {
           notes.push(`transfer from ${transfer.fromLocationId} skipped: ${transfer.quantity} no longer sellable there`);
           transferId = null;
@@ -95,7 +100,7 @@ export function recommendationHandlers(policies: PolicyBook): EventHandler[] {
         }));
         const po: PurchaseOrderRecord = {
           id: poId, supplierId: purchase.supplierId, locationId: rec.locationId, state: 'recommended',
-          lines: [{ sku: rec.sku, qty: purchase.quantity, receivedQty: 0 }], expectedDate: purchase.expectedDate, plannedDate: purchase.expectedDate,
+          lines: [{ sku: rec.sku, qty: purchase.quantity, receivedQty: 0 }], expectedDate: purchaseDate!, plannedDate: purchaseDate!,
           promisedDate: null, receivedDate: null, expedite: rec.expedite, recommendationId: rec.id, value: gate.value, createdMs: h.decision.now,
           unitCosts: { [rec.sku]: purchase.unitCost }, doc: { approvals, history: [], requestedBy: by, delays: [] },
         };
@@ -160,4 +165,9 @@ export function recommendationHandlers(policies: PolicyBook): EventHandler[] {
   };
 
   return [accept, dismiss, transferReceived];
+}
+
+/** The later of two ISO dates. */
+function laterDate(a: string, b: string): string {
+  return a >= b ? a : b;
 }

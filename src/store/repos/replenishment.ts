@@ -63,6 +63,10 @@ export interface PurchaseOrderDoc {
   history: Array<{ at: number; from: string; to: string; eventId: string; note?: string }>;
   requestedBy: string | null;
   delays: Array<{ at: number; from: string; to: string; reason?: string }>;
+  /** When the supplier sent the last confirmation or delay the PO took (its clock, ms): older news is stale. */
+  supplierSentMs?: number | null;
+  /** Goods-receipt numbers already taken in: a resent receipt is not counted twice. */
+  receiptIds?: string[];
 }
 
 export interface PurchaseOrderRecord extends PurchaseOrder {
@@ -172,8 +176,10 @@ async function writeLines(db: SqlExecutor, po: PurchaseOrderRecord): Promise<voi
 /** Saves the PO only if it is still in `expectedState` (a concurrent or replayed step finds it moved). */
 export async function savePurchaseOrder(db: SqlExecutor, po: PurchaseOrderRecord, expectedState: PurchaseOrderState, at: string): Promise<boolean> {
   const r = await db.run(
-    `UPDATE purchase_orders SET state = ?, expected_date = ?, promised_date = ?, received_date = ?, value = ?, doc = ?, updated_at = ? WHERE id = ? AND state = ?`,
-    [po.state, po.expectedDate, po.promisedDate, po.receivedDate, po.value, JSON.stringify(po.doc), at, po.id, expectedState],
+    // planned_date too: an order approved days after its draft goes out later, and supplier reliability
+    // is measured against the date it was planned to arrive, not the draft's.
+    `UPDATE purchase_orders SET state = ?, expected_date = ?, planned_date = ?, promised_date = ?, received_date = ?, value = ?, doc = ?, updated_at = ? WHERE id = ? AND state = ?`,
+    [po.state, po.expectedDate, po.plannedDate, po.promisedDate, po.receivedDate, po.value, JSON.stringify(po.doc), at, po.id, expectedState],
   );
   if (r.changes !== 1) return false;
   await writeLines(db, po);

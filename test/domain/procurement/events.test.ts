@@ -16,6 +16,12 @@ describe('procurement event payloads', () => {
     expect(poDelayed.payload.safeParse({ poId: 'po-1', newExpectedDate: '2025-06-12', extra: 1 }).success).toBe(false);
   });
 
+  it('refuses a confirmation that commits to one sku twice (its lines replace the order’s)', () => {
+    const twice = poConfirmed.payload.safeParse({ poId: 'po-1', supplierId: 'S', locationId: 'DC1', lines: [{ sku: 'A', qty: 3 }, { sku: 'A', qty: 2 }], expectedDate: '2025-06-10' });
+    expect(twice.success).toBe(false);
+    expect(twice.error?.issues[0]).toMatchObject({ path: ['lines'], message: 'each sku once' });
+  });
+
   it('requires a promotion window that does not end before it starts, and a positive uplift', () => {
     const promo = { promotionId: 'p', skus: ['A'], uplift: 1.4, from: '2025-06-10', to: '2025-06-10' };
     expect(promotionScheduled.payload.safeParse(promo).success).toBe(true);
