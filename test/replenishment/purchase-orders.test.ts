@@ -3,6 +3,10 @@ import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
 import { getStock } from '../../src/store/repos/stock.js';
 import { eventById } from '../../src/store/repos/events.js';
+import { startFakeOdoo } from '../fakes/odoo/server.js';
+import { makeFixtures } from '../connectors/odoo/targets.js';
+import { createJson2Client } from '../../src/connectors/odoo/json2.js';
+import { omniopsMarker } from '../../src/connectors/odoo/operations/markers.js';
 
 // Monday 2026-11-30 06:00 UTC. Day numbers below count from this day (day 0).
 const T0 = Date.parse('2026-11-30T06:00:00Z');
@@ -281,6 +285,57 @@ for (const factory of storeFactories()) {
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('E_INVALID_STATE');
       expect((await getStock(t.app.store.read, 'TENT', 'store-ams'))?.onHand).toBe(5 + qty);
+    });
+
+    it('with Odoo as the ERP: a placed PO is booked there once (purchase.order confirmed), and its cancel cancels it there', async () => {
+      const fake = await startFakeOdoo();
+      try {
+        const fx = await makeFixtures(createJson2Client({ url: fake.url, database: fake.db, apiKey: fake.apiKey }));
+        const S = { id: 'S1', name: 'Tents & Co', leadTimeDays: 3, skus: [{ sku: fx.sku, unitCost: 19.5, primary: true }] };
+        now = T0;
+        t = await startTestApp(factory, {
+          clock: () => now,
+          config: {
+            environment: 'test', dispatch: { batchSize: 256, maxAttempts: 2, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 },
+            delivery: { allowList: ['127.0.0.1'], pollMs: 10, timeoutMs: 1500, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 30, breakerFailureThreshold: 50, breakerCooldownMs: 50 },
+          },
+        });
+        const put = await t.api('PUT', '/v1/destinations/odoo', t.adminKey, {
+          url: fake.url, kind: 'odoo', environment: 'test', credentials: { apiKey: fake.apiKey },
+          options: { transport: 'json2', database: fake.db, partnerId: fx.partnerId, vendorId: fx.partnerId }, routes: [{ destination: 'erp:*' }],
+        });
+        expect(put.status, JSON.stringify(put.body)).toBe(201);
+        for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
+        await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'store-ams', counts: [{ sku: fx.sku, onHand: 20 }] } }));
+        expect((await t.api('PUT', '/v1/suppliers/S1', await t.keyFor('procurement'), S)).status).toBe(200);
+        await history(fx.sku, 'store-ams', 5, 35);
+        await check();
+        const [rec] = await recommendations();
+        const accepted = await t.api('POST', `/v1/replenishment/recommendations/${rec.id}/accept`, await t.keyFor('category_manager'), {});
+        expect(accepted.body.purchaseOrder, JSON.stringify(accepted.body)).toMatchObject({ state: 'placed' });
+        const poId = accepted.body.poId as string;
+
+        const odoo = createJson2Client({ url: fake.url, database: fake.db, apiKey: fake.apiKey });
+        const inOdoo = async () => odoo.call<Array<{ state: string; order_line: number[] }>>('purchase.order', 'search_read', { domain: [['origin', '=', omniopsMarker('purchase', poId)]], fields: ['state', 'order_line'] });
+        const settled = async (kind: string) => {
+          for (let i = 0; i < 1000; i++) {
+            const r = await t.app.store.read.get<{ status: string; last_error: string | null }>(`SELECT status, last_error FROM outbox WHERE destination = 'erp:purchase_orders' AND kind = ?`, [kind]);
+            if (r && r.status !== 'pending') return r;
+            await new Promise((res) => setTimeout(res, 10));
+          }
+          throw new Error(`${kind} still pending`);
+        };
+        expect(await settled('purchase_order.place')).toMatchObject({ status: 'delivered' });
+        expect((await inOdoo()).map((x) => x.state)).toEqual(['purchase']);
+
+        const cancel = await t.api('POST', `/v1/purchase-orders/${poId}/cancel`, await t.keyFor('procurement'), { reason: 'supplier out of stock' });
+        expect(cancel.status, JSON.stringify(cancel.body)).toBe(200);
+        expect(await settled('purchase_order.cancel')).toMatchObject({ status: 'delivered' });
+        expect((await inOdoo()).map((x) => x.state)).toEqual(['cancel']);
+      } finally {
+        await t?.close();
+        await fake.close();
+      }
     });
   });
 }

@@ -2,7 +2,7 @@ import type { SqlExecutor } from '../../store/port.js';
 import type { DestinationRow } from '../../store/repos/destinations.js';
 import { odooOptionsSchema } from '../../domain/integrations/destination.js';
 import { createJson2Client, createJsonRpcClient, OdooPermanentError, type OdooClient } from '../../connectors/odoo/index.js';
-import { cancelSaleOrder, importProducts, importStockPerWarehouse, pushCreditNote, pushPurchaseOrder, pushSaleOrder, readPickingState } from '../../connectors/odoo/operations/index.js';
+import { cancelPurchaseOrder, cancelSaleOrder, importProducts, importStockPerWarehouse, pushCreditNote, pushPurchaseOrder, pushSaleOrder, readPickingState } from '../../connectors/odoo/operations/index.js';
 import { textOrNull } from '../../connectors/odoo/client.js';
 import { orderById } from '../../store/repos/orders.js';
 import type { DeliveryRow } from '../../store/repos/deliveries.js';
@@ -81,16 +81,28 @@ export async function applyOdooRow(client: OdooClient, d: DestinationRow, row: D
       });
       return { summary: { moveId: r.moveId, name: r.name, state: r.state, created: r.created, duplicates: r.duplicateIds }, events: [] };
     }
-    case 'purchase_order': {
+    // `purchase_order.place` is what the replenishment engine writes when a PO goes out (its id is
+    // `poId`); `purchase_order` the older name, kept for rows already in outboxes. Before this, every
+    // placed PO's row died here as an unknown kind.
+    case 'purchase_order':
+    case 'purchase_order.place': {
+      const purchaseId = String(p.purchaseId ?? p.poId);
       const vendorId = (p.vendorId as number | undefined) ?? o.vendorId;
-      if (!vendorId) throw notMapped(row, `purchase ${String(p.purchaseId)}: no vendorId in the row or the destination options`);
-      const lines = p.lines as Array<{ sku: string; qty: number; unitCost: number }>;
+      if (!vendorId) throw notMapped(row, `purchase ${purchaseId}: no vendorId in the row or the destination options`);
+      const lines = p.lines as Array<{ sku: string; qty: number; unitCost: number | null }>;
       const ids = await productIds(client, row, lines.map((l) => l.sku));
       const r = await pushPurchaseOrder(client, {
-        purchaseId: String(p.purchaseId), vendorId, pickingTypeId: p.pickingTypeId as number | undefined,
-        lines: lines.map((l) => ({ productId: ids.get(l.sku)!, quantity: l.qty, unitCost: l.unitCost })),
+        purchaseId, vendorId, pickingTypeId: p.pickingTypeId as number | undefined,
+        lines: lines.map((l) => ({ productId: ids.get(l.sku)!, quantity: l.qty, ...(typeof l.unitCost === 'number' ? { unitCost: l.unitCost } : {}) })),
       });
       return { summary: { purchaseOrderId: r.purchaseOrderId, name: r.name, state: r.state, created: r.created }, events: [] };
+    }
+    case 'purchase_order.cancel': {
+      const purchaseId = String(p.purchaseId ?? p.poId);
+      const vendorId = (p.vendorId as number | undefined) ?? o.vendorId;
+      if (!vendorId) throw notMapped(row, `purchase ${purchaseId}: no vendorId in the row or the destination options`);
+      const r = await cancelPurchaseOrder(client, { purchaseId, vendorId });
+      return { summary: { purchaseOrderId: r.purchaseOrderId, state: r.state, cancelled: r.cancelled }, events: [] };
     }
     case 'odoo.fetch': {
       const model = String(p.model);

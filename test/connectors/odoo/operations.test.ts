@@ -3,7 +3,7 @@ import type { OdooClient } from '../../../src/connectors/odoo/client.js';
 import { OdooPermanentError, OdooTransientError } from '../../../src/connectors/odoo/errors.js';
 import { retryTransient } from '../../../src/connectors/odoo/retry.js';
 import {
-  cancelSaleOrder, importProducts, importStockPerWarehouse, omniopsMarker, pushCreditNote, pushPurchaseOrder, pushSaleOrder, readPickingState,
+  cancelPurchaseOrder, cancelSaleOrder, importProducts, importStockPerWarehouse, omniopsMarker, pushCreditNote, pushPurchaseOrder, pushSaleOrder, readPickingState,
   type SaleOrderPush,
 } from '../../../src/connectors/odoo/operations/index.js';
 import { fakeTarget, makeFixtures, TARGETS, uniq, type Fixtures, type Target } from './targets.js';
@@ -94,6 +94,14 @@ for (const t of TARGETS) {
         const err = await cancelSaleOrder(c(), { orderId: o.orderId, channelRef: o.channelRef }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(OdooPermanentError);
         expect(String((err as Error).message)).toMatch(/locked/);
+      });
+
+      it('cancelPurchaseOrder cancels a pushed order once; never pushed, it calls nothing', async () => {
+        const p = { purchaseId: `po-${uniq()}`, vendorId: fx.partnerId, lines: [{ productId: fx.productId, quantity: 2 }] };
+        expect(await cancelPurchaseOrder(c(), p)).toEqual({ purchaseOrderId: null, state: null, cancelled: false });
+        const pushed = await pushPurchaseOrder(c(), p);
+        expect(await cancelPurchaseOrder(c(), p)).toEqual({ purchaseOrderId: pushed.purchaseOrderId, state: 'cancel', cancelled: true });
+        expect(await cancelPurchaseOrder(c(), p)).toEqual({ purchaseOrderId: pushed.purchaseOrderId, state: 'cancel', cancelled: false });
       });
 
       it('pushPurchaseOrder creates and confirms once', async () => {

@@ -6,3 +6,4 @@ export { pushCreditNote, type CreditNotePush, type CreditNotePushResult } from '
 export { readPickingState, type PickingState } from './read-picking-state.js';
 export { omniopsMarker, type MarkedKind } from './markers.js';
 export { cancelSaleOrder, type SaleOrderCancel, type SaleOrderCancelResult } from './cancel-sale-order.js';
+export { cancelPurchaseOrder, type PurchaseOrderCancel, type PurchaseOrderCancelResult } from './cancel-purchase-order.js';

@@ -7,7 +7,8 @@ export interface PurchaseOrderPush {
   vendorId: number;
   /** Receipt operation type of the receiving warehouse; Odoo's default (main warehouse) when absent. */
   pickingTypeId?: number;
-  lines: { productId: number; quantity: number; unitCost: number }[];
+  /** unitCost absent: Odoo prices the line itself (the vendor's pricelist, else the product's cost). */
+  lines: { productId: number; quantity: number; unitCost?: number }[];
 }
 
 export interface PurchaseOrderPushResult {
@@ -36,7 +37,7 @@ export async function pushPurchaseOrder(client: OdooClient, p: PurchaseOrderPush
     const vals: Record<string, unknown> = {
       partner_id: p.vendorId,
       origin: marker,
-      order_line: p.lines.map((l) => [0, 0, { product_id: l.productId, product_qty: l.quantity, price_unit: cents(l.unitCost) }]),
+      order_line: p.lines.map((l) => [0, 0, { product_id: l.productId, product_qty: l.quantity, ...(l.unitCost === undefined ? {} : { price_unit: cents(l.unitCost) }) }]),
     };
     if (p.pickingTypeId !== undefined) vals.picking_type_id = p.pickingTypeId;
     const [id] = await client.call<number[]>('purchase.order', 'create', { vals_list: [vals] });

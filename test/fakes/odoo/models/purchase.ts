@@ -1,3 +1,4 @@
+import { userError } from '../exceptions.js';
 import { type MethodDef, type Orm, type Row, type Env, odooDatetime } from '../orm.js';
 import { pad5, roundCents, totalsOf } from '../money.js';
 import { createPicking } from './stock.js';
@@ -46,6 +47,18 @@ export function definePurchase(orm: Orm): void {
             links: { purchase_id: po.id },
             moves: lines(po, env).map((l) => ({ productId: l.product_id as number, qty: l.product_qty as number, purchaseLineId: l.id })),
           });
+        }
+        return true;
+      }),
+      // purchase_stock: an order with a reception already done cannot be cancelled; otherwise the
+      // order and its open receptions are.
+      button_cancel: records((env, ids) => {
+        for (const id of ids) {
+          const po = env.orm.get('purchase.order', id)!;
+          const pickings = env.orm.rows('stock.picking').filter((p) => p.purchase_id === id);
+          if (pickings.some((p) => p.state === 'done')) throw userError(`Unable to cancel purchase order ${String(po.name)} as some receptions have already been done.`);
+          po.state = 'cancel';
+          for (const p of pickings) p.state = 'cancel';
         }
         return true;
       }),
