@@ -57,9 +57,24 @@ for (const factory of storeFactories()) {
       c = await w.caseOf(c.id);
       expect(c.state).toBe('refunded');
       expect(c.refund.state).toBe('settled');
+      // The order follows its returns: 1 of its 4 delivered units refunded.
+      const order = (await w.t.api('GET', `/v1/orders/${orderId}`, w.t.adminKey)).body;
+      expect([order.state, order.history.at(-1).note]).toEqual(['partially_returned', `1 of 4 delivered units refunded (return case ${c.id})`]);
       expect(c.events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['return.classified', 'return.disposition_decided', 'return.received']));
       expect((await w.t.api('GET', `/v1/returns?state=refunded&orderId=${orderId}`, await w.t.keyFor('service_agent'))).body.items.map((x: { id: string }) => x.id)).toEqual([c.id]);
       expect(await verifyAuditChain(w.t.app.store.read)).toMatchObject({ ok: true });
+    });
+
+    it('the order is returned once every delivered unit is refunded', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: scriptedAi({ reason: ['defective', 0.95], disposition: ['refund_without_return', 0.95] }) });
+      const orderId = await w.deliveredOrder('R-9', [{ lineId: '1', sku: 'MUG', qty: 1, unitPrice: 10 }]);
+      w.now = T0 + 2 * DAY;
+      const c0 = await w.requestReturn({ externalOrderId: 'R-9', lines: [{ lineId: '1', qty: 1 }], reason: 'arrived broken' });
+      const c = await w.caseOf(c0.id);
+      expect(c.refund, JSON.stringify(c.history)).toMatchObject({ state: 'sent' });
+      await w.send(envelope({ type: 'refund.settled', payload: { refundId: c.refund.id } }));
+      expect((await w.t.api('GET', `/v1/orders/${orderId}`, w.t.adminKey)).body.state).toBe('returned');
     });
 
     it('damaged goods do not go back to stock', async () => {

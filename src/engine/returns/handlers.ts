@@ -6,6 +6,7 @@ import type { AiResult } from '../../domain/ai/port.js';
 import { checkReturnEligibility } from '../../domain/returns/eligibility.js';
 import { decideDisposition } from '../../domain/returns/disposition.js';
 import { chooseDisposition } from '../../domain/returns/choose.js';
+import { followReturns } from './order-returns.js';
 import { deliveredAtFromHistory, heldByCase, paidForUnits, refundAmount, restocks, stepFor, type HeldOfLine } from '../../domain/returns/case-state.js';
 import type { AiRecord, ReturnClassifiedPayload, ReturnDispositionDecidedPayload, ReturnReceivedPayload, ReturnRequestedPayload } from '../../domain/returns/events.js';
 import type { OrderPlacedPayload } from '../../domain/orders/index.js';
@@ -364,6 +365,7 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
       h.audit({ action: 'refund.settled', subject: `refund:${refund.id}`, before: { state: 'sent' }, after: { state: 'settled' }, detail: { reference: p.reference ?? null } });
       moveCase(h, c, 'refunded', `refund ${refund.id} settled${p.reference ? ` (${p.reference})` : ''}`);
       await persistCase(h, c);
+      await followReturns(h, policies, c);
     },
   };
 
