@@ -8,6 +8,7 @@ import { fulfilmentById, fulfilmentsOfOrder, orderById, queryFulfilments, queryO
 import { eventsBySubject } from '../../store/repos/events.js';
 import { orderSubject } from '../../engine/orders/identity.js';
 import { runCommand } from '../command.js';
+import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 
 // fraud_review: the reviewer decides on an order held for fraud review and must see it.
 const READERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'service_agent', 'auditor', 'warehouse', 'fraud_review'];
@@ -64,16 +65,17 @@ export function orderRoutes(app: App): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'GET', url: '/v1/orders', tag: 'orders', summary: 'Orders, newest first, by source, external id and state; paged by ?before=<placedAt ms>.',
+      method: 'GET', url: '/v1/orders', tag: 'orders', summary: 'Orders, newest first, by source, external id and state; paged by ?before=<next of the previous page> (or a placedAt in ms).',
       access: READERS,
       query: z.object({
         source: z.string().max(64).optional(), externalId: z.string().max(200).optional(), state: z.enum(ORDER_STATES).optional(),
-        before: z.coerce.number().int().optional(), limit: z.coerce.number().int().min(1).max(500).default(50),
+        before: beforeCursorSchema, limit: z.coerce.number().int().min(1).max(500).default(50),
       }),
       async handler({ query }) {
-        const rows = await queryOrders(app.store.read, { source: query.source, externalId: query.externalId, state: query.state, beforeMs: query.before, limit: query.limit });
+        const before = parseCursor(query.before);
+        const rows = await queryOrders(app.store.read, { source: query.source, externalId: query.externalId, state: query.state, beforeMs: before?.ms, beforeId: before?.id, limit: query.limit });
         const items = await Promise.all(rows.map((o) => orderView(app, o, false)));
-        return { items, next: rows.length === query.limit ? rows[rows.length - 1]!.placedMs : null };
+        return { items, next: nextCursor(rows, query.limit, (o) => ({ ms: o.placedMs, id: o.id })) };
       },
     }),
     defineRoute({

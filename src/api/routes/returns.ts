@@ -11,6 +11,7 @@ import { eventsBySubject } from '../../store/repos/events.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import { caseSubject } from '../../engine/returns/case.js';
 import { runCommand } from '../command.js';
+import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 
 const CASE_READERS: Role[] = ['admin', 'operations_manager', 'finance', 'service_agent', 'warehouse', 'auditor', 'store_manager', 'regional_ops'];
 const RECEIVERS: Role[] = ['admin', 'warehouse', 'store_manager'];
@@ -90,12 +91,13 @@ export function returnRoutes(app: App): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'GET', url: '/v1/returns', tag: 'returns', summary: 'Return cases, newest first, by state and order; paged by ?before=<requested ms>.',
+      method: 'GET', url: '/v1/returns', tag: 'returns', summary: 'Return cases, newest first, by state and order; paged by ?before=<next of the previous page> (or a requested time in ms).',
       access: CASE_READERS,
-      query: z.object({ state: z.enum(RETURN_CASE_STATES).optional(), orderId: z.string().max(100).optional(), before: z.coerce.number().int().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
+      query: z.object({ state: z.enum(RETURN_CASE_STATES).optional(), orderId: z.string().max(100).optional(), before: beforeCursorSchema, limit: z.coerce.number().int().min(1).max(500).default(50) }),
       async handler({ query }) {
-        const rows = await queryReturnCases(app.store.read, { state: query.state, orderId: query.orderId, beforeMs: query.before, limit: query.limit });
-        return { items: await Promise.all(rows.map((c) => caseView(app, c, false))), next: rows.length === query.limit ? rows[rows.length - 1]!.createdMs : null };
+        const before = parseCursor(query.before);
+        const rows = await queryReturnCases(app.store.read, { state: query.state, orderId: query.orderId, beforeMs: before?.ms, beforeId: before?.id, limit: query.limit });
+        return { items: await Promise.all(rows.map((c) => caseView(app, c, false))), next: nextCursor(rows, query.limit, (c) => ({ ms: c.createdMs, id: c.id })) };
       },
     }),
     defineRoute({

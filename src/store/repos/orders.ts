@@ -109,6 +109,8 @@ export interface OrderQuery {
   externalId?: string;
   state?: string;
   beforeMs?: number;
+  /** With beforeMs: the last order shown at that time — the page goes on after it (orders share a millisecond). */
+  beforeId?: string;
   /** Oldest first (who waited longest goes first); newest first otherwise, as the API lists them. */
   oldestFirst?: boolean;
   limit: number;
@@ -120,7 +122,8 @@ export async function queryOrders(db: SqlExecutor, q: OrderQuery): Promise<Order
   if (q.source) { where.push('source = ?'); params.push(q.source); }
   if (q.externalId) { where.push('external_order_id = ?'); params.push(q.externalId); }
   if (q.state) { where.push('state = ?'); params.push(q.state); }
-  if (q.beforeMs !== undefined) { where.push('placed_ms < ?'); params.push(q.beforeMs); }
+  if (q.beforeMs !== undefined && q.beforeId !== undefined) { where.push('(placed_ms < ? OR (placed_ms = ? AND id > ?))'); params.push(q.beforeMs, q.beforeMs, q.beforeId); }
+  else if (q.beforeMs !== undefined) { where.push('placed_ms < ?'); params.push(q.beforeMs); }
   params.push(q.limit);
   const rows = await db.all<Raw>(`SELECT ${COLS} FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${q.oldestFirst ? 'placed_ms, id' : 'placed_ms DESC, id'} LIMIT ?`, params);
   return rows.map(toRecord);

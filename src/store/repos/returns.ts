@@ -76,12 +76,14 @@ export async function returnCasesOfOrder(db: SqlExecutor, orderId: string): Prom
   return (await db.all<RawCase>(`SELECT ${CASE_COLS} FROM return_cases WHERE order_id = ? ORDER BY created_ms, id`, [orderId])).map(toCase);
 }
 
-export async function queryReturnCases(db: SqlExecutor, q: { state?: string; orderId?: string; beforeMs?: number; limit: number }): Promise<ReturnCaseRecord[]> {
+/** Newest first; `beforeId` with `beforeMs`: the page goes on after that case (cases share a millisecond). */
+export async function queryReturnCases(db: SqlExecutor, q: { state?: string; orderId?: string; beforeMs?: number; beforeId?: string; limit: number }): Promise<ReturnCaseRecord[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (q.state) { where.push('state = ?'); params.push(q.state); }
   if (q.orderId) { where.push('order_id = ?'); params.push(q.orderId); }
-  if (q.beforeMs !== undefined) { where.push('created_ms < ?'); params.push(q.beforeMs); }
+  if (q.beforeMs !== undefined && q.beforeId !== undefined) { where.push('(created_ms < ? OR (created_ms = ? AND id > ?))'); params.push(q.beforeMs, q.beforeMs, q.beforeId); }
+  else if (q.beforeMs !== undefined) { where.push('created_ms < ?'); params.push(q.beforeMs); }
   params.push(q.limit);
   return (await db.all<RawCase>(`SELECT ${CASE_COLS} FROM return_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms DESC, id LIMIT ?`, params)).map(toCase);
 }
