@@ -6,6 +6,7 @@ import { getProduct } from '../../src/store/repos/masterdata.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 import { buildHandlers } from '../../src/engine/handlers/all.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
+import { insertGovernedRequest } from '../../src/store/repos/approvals.js';
 
 const T0 = Date.parse('2026-11-30T09:00:00Z');
 const DISPATCH = { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 50 };
@@ -122,6 +123,24 @@ for (const factory of storeFactories()) {
       await drained();
       expect((await getStock(t.app.store.read, 'TENT', 'dc'))!.onHand).toBe(30);
       expect(await audits('stock.written_off')).toBe(1);
+    });
+
+    it("a write-off of 3× the location's usual needs approval even when other locations wrote off a lot since", async () => {
+      await setup();
+      // The DC's history: three write-offs of one tent (70 each); then a busy store writes off 250 times.
+      await t.app.store.transaction(async (tx) => {
+        const applied = (id: string, locationId: string, ms: number) => insertGovernedRequest(tx, {
+          id: `writeoff:${id}`, kind: 'writeoff', state: 'applied', approvalId: null, requestedBy: 'wh', createdMs: ms,
+          doc: { requestId: id, sku: 'TENT', locationId, qty: 1, unitCost: 70, value: 70, usualAdjustmentValue: null },
+        }, new Date(ms).toISOString());
+        for (let i = 0; i < 3; i++) await applied(`dc-${i}`, 'dc', T0 - 86_400_000 + i);
+        for (let i = 0; i < 250; i++) await applied(`ams-${i}`, 'store-ams', T0 - 3_600_000 + i);
+      });
+      // 3 × 70 = 210: under the absolute 500, but 3× what the DC usually writes off.
+      const r = await t.api('POST', '/v1/stock/writeoffs', await t.keyFor('warehouse'), { requestId: 'wo-usual', sku: 'TENT', locationId: 'dc', qty: 3 });
+      expect(r.body.request).toMatchObject({ state: 'awaiting_approval', usualAdjustmentValue: 70 });
+      expect(r.body.approval).toMatchObject({ ruleId: 'writeoff.dual', status: 'pending' });
+      expect((await getStock(t.app.store.read, 'TENT', 'dc'))!.onHand).toBe(40);
     });
 
     it('exactly once under duplicate and concurrent decisions', async () => {

@@ -6,6 +6,7 @@ import { ROLES, type Role } from '../../domain/roles.js';
 import { EXCEPTION_CATEGORIES, EXCEPTION_QUEUES, assignException, resolveException, retryException, type ExceptionResult } from '../../domain/exceptions/index.js';
 import { exceptionById, exceptionCounts, queryExceptions, type StoredException } from '../../store/repos/exceptions.js';
 import { userByName } from '../../store/repos/identity.js';
+import { eventById } from '../../store/repos/events.js';
 import { runCommand } from '../command.js';
 
 /** Roles that see every queue; everyone else sees the queues (and routed items) their role owns. */
@@ -61,25 +62,41 @@ export function exceptionRoutes(app: App): RouteSpec[] {
       access: WORKERS,
       params: z.object({ id: z.string().min(1).max(100), action: z.enum(['resolve', 'retry', 'assign']) }),
       body: z.object({ reason: z.string().max(2000).optional(), assignee: z.string().min(1).max(200).optional() }).strict(),
-      responses: { 200: 'the item after the action', 403: 'E_ROLE', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE', 422: 'E_SCHEMA (no reason)' },
+      responses: { 200: 'the item after the action', 403: 'E_ROLE', 404: 'E_NOT_FOUND (no item; no active user to assign to)', 409: 'E_INVALID_STATE (resolved, or taken by someone else meanwhile) / E_CONFLICT', 422: 'E_SCHEMA (no reason)' },
       async handler({ params, body, principal, req }) {
         const me = principal!;
         const item = await exceptionById(app.store.read, params.id);
         if (!item) throw new DomainError('E_NOT_FOUND', `no exception ${params.id}`);
         const actor = { actorId: me.name, actorRoles: [me.role] };
-        const ctx = { now: app.clock(), newId: () => 'precheck' };
-        let check: ExceptionResult;
-        if (params.action === 'resolve') check = resolveException(item, actor, body.reason ?? '', ctx);
-        else if (params.action === 'retry') check = retryException(item, actor, ctx);
-        else {
-          const who = body.assignee ?? me.name;
-          const user = who === me.name ? { role: me.role } : await userByName(app.store.read, who);
-          if (!user) throw new DomainError('E_NOT_FOUND', `no user ${who}`);
-          check = assignException(item, actor, { id: who, roles: ROLES.includes(user.role) ? [user.role] : [] }, ctx);
+        const who = body.assignee ?? me.name;
+        let assignee: { id: string; roles: Role[] } | undefined;
+        if (params.action === 'assign') {
+          const user = who === me.name ? { role: me.role, revokedAt: null } : await userByName(app.store.read, who);
+          // Someone whose access was revoked has left: an item given to them would wait for nobody.
+          if (!user || user.revokedAt !== null) throw new DomainError('E_NOT_FOUND', `no active user ${who}`);
+          assignee = { id: who, roles: ROLES.includes(user.role) ? [user.role] : [] };
         }
-        if (!check.ok) throw new DomainError(check.refusal.code, check.refusal.message);
+        const judge = (x: StoredException): void => {
+          const ctx = { now: app.clock(), newId: () => 'precheck' };
+          let check: ExceptionResult;
+          if (params.action === 'resolve') check = resolveException(x, actor, body.reason ?? '', ctx);
+          else if (params.action === 'retry') check = retryException(x, actor, ctx);
+          else check = assignException(x, actor, assignee!, ctx);
+          if (!check.ok) throw new DomainError(check.refusal.code, check.refusal.message);
+        };
+        judge(item);
         const r = await runCommand(app, req, me, 'exception.action_requested', { exceptionId: item.id, action: params.action, ...(body.reason ? { reason: body.reason } : {}), ...(body.assignee ? { assignee: body.assignee } : {}) });
-        return { ...exceptionView((await exceptionById(app.store.read, item.id))!, app.clock()), eventId: r.eventId };
+        const after = (await exceptionById(app.store.read, item.id))!;
+        // The handler judges again on the item as it is then: of two people resolving or taking one item
+        // at once only one gets it, and the other must hear so, not a 200 showing someone else's work.
+        const command = await eventById(app.store.read, r.eventId);
+        const recorded = command !== undefined && after.history.some((e) => e.at === command.receivedMs && e.action === params.action && e.by === me.name);
+        if (!recorded) {
+          if (r.status === 'pending') throw new DomainError('E_UNAVAILABLE', 'the action was accepted but not processed yet; read the item again', { detail: { eventId: r.eventId } });
+          judge(after);
+          throw new DomainError('E_CONFLICT', 'the action was not recorded', { detail: { eventId: r.eventId } });
+        }
+        return { ...exceptionView(after, app.clock()), eventId: r.eventId };
       },
     }),
   ];

@@ -36,6 +36,15 @@ export function assignException(item: ExceptionItem, actor: Actor, assignee: { i
       refusal: { code: 'E_ROLE', message: `only ${EXCEPTION_SUPERVISOR} may assign an item to someone else`, acceptedRoles: [EXCEPTION_SUPERVISOR] },
     };
   }
+  // An item someone has taken is theirs: another owner taking it would silently pull it from under
+  // them (two people working one item, or nobody believing it is theirs). Handing it over is the
+  // supervisor's call, like any assignment to someone else.
+  if (item.assignee !== null && item.assignee !== assignee.id && !actor.actorRoles.includes(EXCEPTION_SUPERVISOR)) {
+    return {
+      ok: false,
+      refusal: { code: 'E_INVALID_STATE', message: `already taken by ${item.assignee}; only ${EXCEPTION_SUPERVISOR} may hand it to someone else`, state: item.state },
+    };
+  }
   if (!holdsAny(assignee.roles, allowed)) {
     return { ok: false, refusal: { code: 'E_ROLE', message: `assignee must hold one of: ${allowed.join(', ')}`, acceptedRoles: allowed } };
   }

@@ -56,8 +56,16 @@ async function productOrRetry(h: HandlerContext, sku: string) {
  * has none, so only the absolute threshold of the policy applies).
  */
 async function usualWriteoffValue(h: HandlerContext, locationId: string): Promise<number | null> {
-  const rows = await h.tx.all<{ doc: string }>(`SELECT doc FROM governed_requests WHERE kind = 'writeoff' AND state = 'applied' ORDER BY created_ms DESC, id DESC LIMIT 200`);
-  const values = rows.map((r) => JSON.parse(r.doc) as { locationId: string; value: number }).filter((d) => d.locationId === locationId).slice(0, 20).map((d) => d.value).sort((a, b) => a - b);
+  // Only this location's rows, selected in SQL: reading the latest rows of every location and
+  // filtering afterwards lost a quiet store's history behind a busy DC's, its usual read as unknown
+  // and the "≥ N × usual" rule of the policy silently never applied. The stored doc is JSON, where a
+  // quote inside a value is escaped, so this key/value text matches the field itself only.
+  const needle = `"locationId":${JSON.stringify(locationId)}`.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const rows = await h.tx.all<{ doc: string }>(
+    `SELECT doc FROM governed_requests WHERE kind = 'writeoff' AND state = 'applied' AND doc LIKE ? ESCAPE '\\' ORDER BY created_ms DESC, id DESC LIMIT 20`,
+    [`%${needle}%`],
+  );
+  const values = rows.map((r) => JSON.parse(r.doc) as { locationId: string; value: number }).filter((d) => d.locationId === locationId).map((d) => d.value).sort((a, b) => a - b);
   if (values.length === 0) return null;
   const mid = Math.floor(values.length / 2);
   return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;

@@ -3,6 +3,7 @@ import { assignException, resolveException, retryException, type ExceptionResult
 import { isRole } from '../../domain/roles.js';
 import { exceptionById, openExceptionFor, saveExceptionItem, type StoredException } from '../../store/repos/exceptions.js';
 import { requeueDead } from '../../store/repos/events.js';
+import { requeueStopped } from '../../store/repos/deliveries.js';
 import { userByName } from '../../store/repos/identity.js';
 import { openException } from './open.js';
 
@@ -17,6 +18,12 @@ async function closeIfOpen(h: HandlerContext, queue: StoredException['category']
     h.emit({ type: 'exception.updated', subject: `exception:${item.id}`, payload: { exceptionId: item.id, category: item.category, action: 'resolve', by: 'omniops', state: 'resolved', assignee: item.assignee, reason } });
     h.audit({ action: 'exception.resolved', subject: `exception:${item.id}`, before: { state: item.state }, after: { state: 'resolved' }, detail: { reason, automatic: true } });
   }
+}
+
+/** A person who may still be given work: someone whose access was revoked has left and would never see it. */
+async function activeUser(h: HandlerContext, name: string): Promise<{ role: string } | undefined> {
+  const user = await userByName(h.tx, name);
+  return user && user.revokedAt === null ? user : undefined;
 }
 
 export function exceptionHandlers(): EventHandler[] {
@@ -70,7 +77,7 @@ export function exceptionHandlers(): EventHandler[] {
       else if (p.action === 'retry') result = retryException(item, actor, h.decision);
       else {
         const who = p.assignee ?? actorId;
-        const user = who === actorId ? { role: h.event.actorRole } : await userByName(h.tx, who);
+        const user = who === actorId ? { role: h.event.actorRole } : await activeUser(h, who);
         result = assignException(item, actor, { id: who, roles: user && isRole(user.role) ? [user.role] : [] }, h.decision);
       }
       if (!result.ok) {
@@ -82,6 +89,12 @@ export function exceptionHandlers(): EventHandler[] {
       if (p.action === 'retry' && typeof item.detail.eventId === 'string') {
         // A dead-lettered event is replayed; if it fails again, its new dead letter notes itself here.
         await requeueDead(h.tx, item.detail.eventId);
+      } else if (p.action === 'retry' && typeof item.detail.deliveryId === 'string') {
+        // A dead delivery (the delivery worker's item) is sent again with a fresh attempt budget, under
+        // the same id the receiver dedups on; dying again finds this item still open.
+        if (await requeueStopped(h.tx, item.detail.deliveryId)) {
+          h.audit({ action: 'delivery.replayed', subject: `delivery:${item.detail.deliveryId}`, after: { status: 'pending' }, detail: { exceptionId: item.id } });
+        }
       }
       h.emit({ type: 'exception.updated', subject: `exception:${item.id}`, payload: { exceptionId: item.id, category: item.category, action: p.action, by: actorId, state: next.state, assignee: next.assignee, reason: p.reason ?? null } });
       h.audit({ action: `exception.${p.action === 'resolve' ? 'resolved' : p.action === 'retry' ? 'retried' : 'assigned'}`, subject: `exception:${item.id}`, before: { state: item.state, assignee: item.assignee }, after: { state: next.state, assignee: next.assignee }, detail: { reason: p.reason ?? null, queue: item.category } });

@@ -1,7 +1,7 @@
 import type { HandlerContext, AuditNote } from '../dispatch/handler.js';
 import type { Tx } from '../../store/port.js';
 import { openException as openItem, type OpenExceptionInput } from '../../domain/exceptions/index.js';
-import { insertExceptionItem, openExceptionFor, type StoredException } from '../../store/repos/exceptions.js';
+import { exceptionById, insertExceptionItem, openExceptionFor, type StoredException } from '../../store/repos/exceptions.js';
 import { derivedId } from '../ids.js';
 import type { LoggedEvent } from '../../store/repos/events.js';
 
@@ -33,9 +33,14 @@ export async function deadLetterException(tx: Tx, e: LoggedEvent, error: string,
     : 'dead_letter_delivery';
   const subjectRef = `event:${e.id}`;
   if (await openExceptionFor(tx, category, subjectRef)) return [];
+  // An event replayed after its item was resolved, that dies again, gets a new item (a resolved one
+  // is final): the next free derived id, not the first one again, which would collide with the old
+  // item and leave the second death in no queue at all.
+  let n = 1;
+  while (await exceptionById(tx, derivedId(e.id, 'dead-letter-exception', n))) n++;
   const { item } = openItem(
     { category, subjectRef, summary: `${e.type} from ${e.source} failed after ${e.attempts + 1} attempts: ${error.slice(0, 200)}`, detail: { eventId: e.id, type: e.type, source: e.source, subject: e.subject, error } },
-    { now: nowMs, newId: (kind) => derivedId(e.id, `dead-letter-${kind}`, 1) },
+    { now: nowMs, newId: (kind) => derivedId(e.id, `dead-letter-${kind}`, n) },
   );
   await insertExceptionItem(tx, { ...item, history: [{ at: nowMs, action: 'opened', by: 'omniops', note: 'dead-lettered' }] });
   return [{ action: 'exception.opened', subject: `exception:${item.id}`, after: { state: 'open', queue: category, ownerRole: item.ownerRole }, detail: { subjectRef, deadEventId: e.id } }];

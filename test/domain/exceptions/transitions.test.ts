@@ -42,6 +42,16 @@ describe('exception queues', () => {
     expect(ok(bySupervisor).assignee).toBe('int-2');
   });
 
+  it('an item taken by one owner cannot be taken by another; the supervisor may hand it over', () => {
+    const taken = ok(assignException(deadLetter(), { actorId: 'int-1', actorRoles: ['integrator'] }, { id: 'int-1', roles: ['integrator'] }, later));
+    const stolen = assignException(taken, { actorId: 'int-2', actorRoles: ['integrator'] }, { id: 'int-2', roles: ['integrator'] }, later);
+    expect(stolen).toMatchObject({ ok: false, refusal: { code: 'E_INVALID_STATE', state: 'assigned' } });
+    // Taking it again yourself changes nothing harmful.
+    expect(ok(assignException(taken, { actorId: 'int-1', actorRoles: ['integrator'] }, { id: 'int-1', roles: ['integrator'] }, later)).assignee).toBe('int-1');
+    const handedOver = ok(assignException(taken, { actorId: 'ops-1', actorRoles: ['operations_manager'] }, { id: 'int-2', roles: ['integrator'] }, later));
+    expect(handedOver.assignee).toBe('int-2');
+  });
+
   it('refuses actors and assignees without the owner role', () => {
     const item = deadLetter();
     expect(assignException(item, { actorId: 'wh-1', actorRoles: ['warehouse'] }, { id: 'wh-1', roles: ['warehouse'] }, later)).toMatchObject({
