@@ -28,6 +28,20 @@ export function locationsServing(rule: ChannelAllocationRule, locations: readonl
 }
 
 /**
+ * Everything besides stock that decides the channels' figures: the policy, the channels, and which
+ * locations serve each (a store closed or re-kinded, a policy put live, a new channel). When it
+ * changes, every sku's figure may change though no stock moved, so the publisher works them all out
+ * again. Two equal keys give equal figures for equal stock.
+ */
+export function channelFiguresKey(channels: readonly SalesChannel[], locations: readonly Location[], policy: AvailabilityPolicy): string {
+  const perChannel = [...channels].sort((a, b) => (a.id < b.id ? -1 : 1)).map((c) => {
+    const rule = allocationRuleFor(c, policy);
+    return [c.id, rule.share, rule.buffer, [...locationsServing(rule, locations)].sort()];
+  });
+  return JSON.stringify([policy.version, policy.subtractSafetyStock, perChannel]);
+}
+
+/**
  * What each channel may sell of each sku in the stock rows given (a sku no serving location holds is
  * reported as 0, so a channel is told when it runs out). Sorted by channel, then sku.
  */

@@ -2,6 +2,7 @@ export { CHANNEL_KINDS, type AvailabilityPolicy, type ChannelAllocationRule, typ
 export {
   allocationRuleFor,
   channelAvailability,
+  channelFiguresKey,
   channelQuantity,
   locationsServing,
   type ChannelAvailability,

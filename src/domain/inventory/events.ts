@@ -7,6 +7,9 @@ const qty = z.number().int().min(0).max(10_000_000);
 
 export const ADJUSTMENT_REASONS = ['receipt', 'count', 'shrink', 'damage', 'return', 'correction'] as const;
 
+/** Reasons that can only take units off the shelf. */
+const UNITS_LOST: ReadonlySet<string> = new Set(['shrink', 'damage']);
+
 export const inventorySnapshot = defineEvent({
   type: 'inventory.snapshot',
   schemaVersion: 1,
@@ -37,7 +40,10 @@ export const inventoryAdjusted = defineEvent({
       reason: z.enum(ADJUSTMENT_REASONS),
       note: z.string().max(500).optional(),
     })
-    .strict(),
+    .strict()
+    // A shrink or damage loses units. Senders that report the loss as a positive number ("shrink 3")
+    // added those units to the shelf; refused at intake instead.
+    .refine((p) => !(UNITS_LOST.has(p.reason) && p.delta > 0), { path: ['delta'], message: 'a shrink or damage loses units: delta must be negative' }),
   subject: (p) => `location:${p.locationId}`,
   description: 'A receipt, count correction, shrink or damage changed on-hand at a location.',
 });

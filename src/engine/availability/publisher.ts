@@ -1,6 +1,6 @@
-import type { Store } from '../../store/port.js';
+import type { Store, Tx } from '../../store/port.js';
 import type { PolicyBook } from '../policy-book.js';
-import { channelAvailability, CHANNEL_KINDS, type ChannelKind, type SalesChannel } from '../../domain/availability/index.js';
+import { channelAvailability, channelFiguresKey, CHANNEL_KINDS, type ChannelKind, type SalesChannel } from '../../domain/availability/index.js';
 import { listLocations, listSources } from '../../store/repos/masterdata.js';
 import { stockOfSkus } from '../../store/repos/stock.js';
 import { appendDecided, type NewEventRow } from '../../store/repos/events.js';
@@ -21,6 +21,10 @@ import { derivedId } from '../ids.js';
 export class AvailabilityPublisher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
+  /** The channelFiguresKey every sku's figure was last worked out under (null: not yet in this process). */
+  private sweptUnder: string | null = null;
+  /** Skus still to work out again under a new key, a round's spare room at a time, after the marked ones. */
+  private sweep: { key: string; skus: string[] } | null = null;
 
   constructor(
     private readonly store: Store,
@@ -46,21 +50,30 @@ export class AvailabilityPublisher {
 
   /** One round; returns how many (channel, sku) deltas were published. */
   async publishOnce(maxSkus = 2000): Promise<number> {
-    const published = await this.store.transaction(async (tx) => {
+    const round = await this.store.transaction(async (tx) => {
       if (tx.dialect === 'postgres') {
         // Several workers run this loop; one publishes at a time so a delta is never sent twice.
         const lock = await tx.get<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('omniops-availability:' || current_schema())) AS ok`);
-        if (!lock?.ok) return 0;
+        if (!lock?.ok) return null;
       }
-      const dirty = await tx.all<{ sku: string; generation: number }>('SELECT sku, generation FROM availability_dirty ORDER BY since_ms LIMIT ?', [maxSkus]);
-      if (dirty.length === 0) return 0;
-      const skus = dirty.map((d) => d.sku);
       const channels: SalesChannel[] = (await listSources(tx))
         .filter((s) => (CHANNEL_KINDS as readonly string[]).includes(s.kind))
         .map((s) => ({ id: s.id, kind: s.kind as ChannelKind }));
       const locations = (await listLocations(tx)).map((l) => toSourcingLocation(l, 0));
-      const stock = await stockOfSkus(tx, skus);
       const policy = await this.policies.get('availability', tx);
+      // Only stock changes mark skus. A store closed, a policy put live or a new channel changes
+      // figures too, without a mark: channels kept selling a closed store's stock until each sku
+      // happened to move. So when what decides the figures differs from what every figure was worked
+      // out under (or was never known to this process: it may have changed while it was down), every
+      // sku is worked out again, in the room the marked skus leave.
+      const figuresKey = channelFiguresKey(channels, locations, policy);
+      const sweep = figuresKey === this.sweptUnder ? null
+        : this.sweep?.key === figuresKey ? this.sweep : { key: figuresKey, skus: await everyPublishableSku(tx) };
+      const dirty = await tx.all<{ sku: string; generation: number }>('SELECT sku, generation FROM availability_dirty ORDER BY since_ms LIMIT ?', [maxSkus]);
+      const swept = sweep ? sweep.skus.slice(0, Math.max(0, maxSkus - dirty.length)) : [];
+      const skus = [...new Set([...dirty.map((d) => d.sku), ...swept])];
+      if (skus.length === 0) return { n: 0, sweep, swept: 0 };
+      const stock = await stockOfSkus(tx, skus);
       // A sku with no stock row anywhere still gets a 0 so channels hear that it ran out.
       const rows = channelAvailability(channels, locations, [...stock, ...skus.map((sku) => ({ sku, locationId: '', onHand: 0, reserved: 0, protected: 0, safetyStock: 0 }))], policy);
       const now = this.clock();
@@ -96,15 +109,28 @@ export class AvailabilityPublisher {
       // waited for: waiting held this round open while the dispatcher, marking more skus, waited for
       // the rows this round had deleted — a deadlock cycle, or at least stalled batches.
       const pairs = `(VALUES ${dirty.map(() => '(?, CAST(? AS BIGINT))').join(', ')})`;
-      await tx.run(
+      if (dirty.length > 0) await tx.run(
         tx.dialect === 'postgres'
           ? `DELETE FROM availability_dirty WHERE (sku, generation) IN (SELECT sku, generation FROM availability_dirty WHERE (sku, generation) IN ${pairs} FOR UPDATE SKIP LOCKED)`
           : `DELETE FROM availability_dirty WHERE (sku, generation) IN ${pairs}`,
         dirty.flatMap((d) => [d.sku, Number(d.generation)]),
       );
-      return n;
+      return { n, sweep, swept: swept.length };
     });
-    if (published > 0) this.onPublished(published);
-    return published;
+    if (!round) return 0;
+    // Only once committed (a transaction may run again): the swept skus are done.
+    if (round.sweep) {
+      const left = round.sweep.skus.slice(round.swept);
+      this.sweep = left.length > 0 ? { key: round.sweep.key, skus: left } : null;
+      if (left.length === 0) this.sweptUnder = round.sweep.key;
+    }
+    if (round.n > 0) this.onPublished(round.n);
+    return round.n;
   }
+}
+
+/** Every sku a channel may have a figure for: any stock row, or a figure already published. */
+async function everyPublishableSku(tx: Tx): Promise<string[]> {
+  const rows = await tx.all<{ sku: string }>('SELECT sku FROM stock UNION SELECT sku FROM availability_published ORDER BY sku');
+  return rows.map((r) => r.sku);
 }
