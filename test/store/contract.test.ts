@@ -247,6 +247,17 @@ for (const factory of storeFactories()) {
       expect((await orderForErp(store.read, 'ord_k'))?.currency).toBe('USD');
     });
 
+    it('takeOffShelf (a till sale, a write-off) takes only unreserved units and leaves no more protected than is unreserved', async () => {
+      await store.transaction(async (tx) => {
+        await putLocation(tx, location('L1', 'One'), 'now', 'e1');
+        await counted(tx, 'L1', { sku: 'T', onHand: 5, protected: 3 });
+        expect(await reserveIncludingProtected(tx, 'T', 'L1', 2, 0, 'now')).toBe(true); // 2 reserved of the 2 unprotected
+        expect(await takeOffShelf(tx, 'T', 'L1', 4, 'now')).toBe(false); // only 3 are not promised to orders
+        expect(await takeOffShelf(tx, 'T', 'L1', 1, 'now')).toBe(true);
+      });
+      expect(await getStock(store.read, 'T', 'L1')).toMatchObject({ onHand: 4, reserved: 2, protected: 2 });
+    });
+
     it('a batch\'s stock counts are read ahead in one statement (PostgreSQL), and every write to a location\'s stock drops what was read of it', async () => {
       await store.transaction(async (tx) => {
         await putLocation(tx, location('L1', 'One'), 'now', 'e1');

@@ -529,8 +529,9 @@ export async function reserveIncludingProtected(db: SqlExecutor, sku: string, lo
 export async function takeOffShelf(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<boolean> {
   forgetCountedAt(db, locationId);
   const r = await db.run(
-    // protected never exceeds what is left (on_hand − qty ≥ reserved ≥ 0 by the condition).
-    `UPDATE stock SET on_hand = on_hand - ?, protected = CASE WHEN protected > on_hand - ? THEN on_hand - ? ELSE protected END, updated_at = ?
+    // Protected stock stays within what is left unreserved (on_hand − qty − reserved ≥ 0 by the
+    // condition): above it, approved reallocations of protected stock there could never be reserved.
+    `UPDATE stock SET on_hand = on_hand - ?, protected = CASE WHEN protected > on_hand - ? - reserved THEN on_hand - ? - reserved ELSE protected END, updated_at = ?
      WHERE sku = ? AND location_id = ? AND on_hand - reserved >= ?`,
     [qty, qty, qty, at, sku, locationId, qty],
   );
