@@ -118,6 +118,29 @@ for (const factory of storeFactories()) {
       expect(d.attempts).toBe(0);
     });
 
+    it('an item whose dead event was retried and then processed is resolved by omniops; one still dead stays open', async () => {
+      let now = T0;
+      let broken = true;
+      t = await startTestApp(factory, {
+        clock: () => now, config: DISPATCH,
+        handlers: (p) => buildHandlers({ policies: p }).register({ type: 'location.upserted', name: 'test.flaky', async handle(h) { if (broken && (h.event.payload as { id: string }).id.startsWith('bad')) throw new Error('boom'); } }),
+      });
+      const ids: string[] = [];
+      for (const id of ['bad-1', 'bad-2']) ids.push((await t.postEvents(envelope({ type: 'location.upserted', payload: { id, name: id, kind: 'store', lat: 52, lon: 5, capabilities: ['ship'] } }))).body.eventId);
+      await t.drained();
+      const itemOf = async (eventId: string) => (await queryExceptions(t.app.store.read, { queues: ['dead_letter_delivery'], limit: 10 })).find((x) => x.subjectRef === `event:${eventId}`)!;
+      broken = false;
+      const integrator = await t.keyFor('integrator');
+      expect((await t.api('POST', `/v1/exceptions/${(await itemOf(ids[0]!)).id}/retry`, integrator, {})).status).toBe(200);
+      await t.drained();
+      now += 61_000;
+      await t.app.scheduler.tick();
+      await t.drained();
+      const retried = await itemOf(ids[0]!);
+      expect([retried.state, retried.history.at(-1)]).toEqual(['resolved', expect.objectContaining({ action: 'resolve', by: 'omniops', note: 'the event was replayed and processed' })]);
+      expect((await itemOf(ids[1]!)).state).not.toBe('resolved');
+    });
+
     it('an event that dies again after its item was resolved opens a new item', async () => {
       t = await startTestApp(factory, {
         clock: () => T0, config: DISPATCH,

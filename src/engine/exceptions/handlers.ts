@@ -10,7 +10,7 @@ import { openException } from './open.js';
 interface ActionRequested { exceptionId: string; action: 'resolve' | 'retry' | 'assign'; reason?: string; assignee?: string }
 
 /** Resolves or notes the open item of a queue for a subject (the cause went away by itself). */
-async function closeIfOpen(h: HandlerContext, queue: StoredException['category'], subjectRef: string, reason: string): Promise<void> {
+export async function closeIfOpen(h: HandlerContext, queue: StoredException['category'], subjectRef: string, reason: string): Promise<void> {
   const item = await openExceptionFor(h.tx, queue, subjectRef);
   if (!item) return;
   const next: StoredException = { ...item, state: 'resolved', resolution: { reason, by: 'omniops', at: h.decision.now }, history: [...item.history, { at: h.decision.now, action: 'resolve', by: 'omniops', note: reason }] };

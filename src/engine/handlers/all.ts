@@ -5,6 +5,7 @@ import { inventoryAdjustedHandler, inventorySnapshotHandler } from './inventory.
 import { orderHandlers } from '../orders/handlers.js';
 import { fulfilmentHandlers } from '../orders/fulfilment-handlers.js';
 import { backorderRetry, collectionWatch, fulfilmentSlaWatch, scheduleTickHandler } from '../orders/scheduled.js';
+import { retriedItemsWatch } from '../exceptions/retried.js';
 import { returnHandlers } from '../returns/handlers.js';
 import { approvalDecisionHandler, approvalEscalation } from '../approvals/handlers.js';
 import { governedRequestHandlers } from '../approvals/governed.js';
@@ -52,6 +53,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
     scheduleTickHandler({
       'fulfilment-sla-watch': fulfilmentSlaWatch,
       'collection-watch': collectionWatch,
+      'retried-items-watch': retriedItemsWatch,
       'backorder-retry': backorderRetry(deps.policies),
       'anomaly-scan': anomalyScan(deps.policies),
       'erp-reconciliation': erpReconciliation,
@@ -68,6 +70,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
 export const SCHEDULED_JOBS = [
   { name: 'fulfilment-sla-watch', everyMs: 30_000 },
   { name: 'collection-watch', everyMs: 300_000 },
+  { name: 'retried-items-watch', everyMs: 60_000 },
   { name: 'backorder-retry', everyMs: 60_000 },
   { name: 'anomaly-scan', everyMs: 3_600_000 },
   { name: 'erp-reconciliation', everyMs: 3_600_000 },
