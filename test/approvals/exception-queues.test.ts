@@ -118,6 +118,17 @@ for (const factory of storeFactories()) {
       expect(d.attempts).toBe(0);
     });
 
+    it('the same trouble seen again after its item was resolved (a replayed event) opens a new item, not a failed insert', async () => {
+      t = await startTestApp(factory, { clock: () => T0, config: DISPATCH });
+      const input = { category: 'shipment_exception' as const, subjectRef: 'fulfilment:f-1', summary: 'postnl 3S1: lost', detail: { fulfilmentId: 'f-1' } };
+      const first = await t.app.store.transaction((tx) => ensureException(tx, input, 'e-7:shipment-exception', T0));
+      expect((await t.api('POST', `/v1/exceptions/${first.id}/resolve`, await t.keyFor('service_agent'), { reason: 'found at the depot' })).status).toBe(200);
+      const again = await t.app.store.transaction((tx) => ensureException(tx, input, 'e-7:shipment-exception', T0));
+      expect(again.opened).toBe(true);
+      expect(again.id).not.toBe(first.id);
+      expect((await exceptionById(t.app.store.read, again.id))?.state).toBe('open');
+    });
+
     it('an item whose dead event was retried and then processed is resolved by omniops; one still dead stays open', async () => {
       let now = T0;
       let broken = true;

@@ -19,6 +19,8 @@ export interface CronSource {
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private readonly lastOffered = new Map<string, number>();
+  /** The tick the timer started, while it runs: stop() ends the timer, not a tick already offering slots. */
+  private inFlight: Promise<unknown> | null = null;
 
   constructor(
     private readonly intake: Intake,
@@ -30,13 +32,29 @@ export class Scheduler {
 
   start(pollMs = 1000): void {
     if (this.timer) return;
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), pollMs);
+    this.timed();
+    this.timer = setInterval(() => this.timed(), pollMs);
+  }
+
+  private timed(): void {
+    const tick = this.tick().finally(() => {
+      if (this.inFlight === tick) this.inFlight = null;
+    });
+    this.inFlight = tick;
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * Resolves once no tick the timer started is still offering slots. After stop(), a caller that
+   * moves the clock (a test jumping a day) waits for this first: a tick already under way, each of
+   * its slots a write, would otherwise offer its last slots at the new time.
+   */
+  async idle(): Promise<void> {
+    while (this.inFlight) await this.inFlight.catch(() => undefined);
   }
 
   /** Offers the current slot of every job whose slot moved; returns the slots offered. */
