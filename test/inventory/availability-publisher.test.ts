@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { envelope, type TestApp } from '../support/app.js';
+import { DC_TILBURG, STORE_AMSTERDAM, startShop } from '../support/shop.js';
 import { addSource } from '../../src/engine/identity/sources.js';
 
 const T0 = Date.parse('2026-11-30T09:00:00Z');
-const DC = { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 };
-const STORE = { id: 'store-ams', name: 'Store Amsterdam', kind: 'store', lat: 52.37, lon: 4.9, capabilities: ['ship', 'pickup'], dailyCapacity: 100, cutoff: '16:00', utcOffsetMinutes: 60, acceptSlaMinutes: 30, shipSlaMinutes: 480 };
+const DC = DC_TILBURG;
+const STORE = STORE_AMSTERDAM;
 
 for (const factory of storeFactories()) {
   describe(`channel availability when no stock moved: ${factory.name}`, () => {
@@ -16,10 +17,7 @@ for (const factory of storeFactories()) {
     async function setup() {
       now = T0;
       // The tests publish availability themselves.
-      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } });
-      for (const l of [DC, STORE]) await t.send(envelope({ type: 'location.upserted', payload: l }));
-      await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: 'TENT', onHand: 10 }, { sku: 'MAT', onHand: 4 }] } }));
-      await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'store-ams', counts: [{ sku: 'TENT', onHand: 5 }] } }));
+      t = await startShop(factory, () => now, [DC, STORE], { dc: [{ sku: 'TENT', onHand: 10 }, { sku: 'MAT', onHand: 4 }], 'store-ams': [{ sku: 'TENT', onHand: 5 }] });
       await t.drained();
       await t.app.availability.publishOnce();
     }

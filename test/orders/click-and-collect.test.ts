@@ -1,14 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { envelope, type TestApp } from '../support/app.js';
+import { DC_TILBURG, STORE_AMSTERDAM, startShop } from '../support/shop.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 
 // 2026-11-30 09:00 UTC = 10:00 local (+60): before every cut-off.
 const T0 = Date.parse('2026-11-30T09:00:00Z');
-const LOCATIONS = [
-  { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 },
-  { id: 'store-ams', name: 'Store Amsterdam', kind: 'store', lat: 52.37, lon: 4.9, capabilities: ['ship', 'same_day', 'pickup'], dailyCapacity: 100, cutoff: '16:00', utcOffsetMinutes: 60, acceptSlaMinutes: 30, shipSlaMinutes: 480 },
-];
+const LOCATIONS = [DC_TILBURG, STORE_AMSTERDAM];
 
 function order(ext: string, method: 'pickup' | 'standard') {
   return envelope({
@@ -29,9 +27,7 @@ for (const factory of storeFactories()) {
 
     async function setup() {
       now = T0;
-      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } });
-      for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
-      await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'store-ams', counts: [{ sku: 'TENT', onHand: 5 }] } }));
+      t = await startShop(factory, () => now, LOCATIONS, { 'store-ams': [{ sku: 'TENT', onHand: 5 }] });
     }
     const getOrder = async (ext: string) => (await t.api('GET', `/v1/orders/${orderIdFor('web', ext)}`, t.adminKey)).body;
     const stockAt = async (locationId: string) =>

@@ -1,15 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { envelope, type TestApp } from '../support/app.js';
+import { DC_TILBURG, STORE_AMSTERDAM, startShop, type ShopStock } from '../support/shop.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 import { signBody } from '../../src/domain/security/signature.js';
 
 // 2026-11-30 09:00 UTC = 10:00 local (+60): the stores are open.
 const T0 = Date.parse('2026-11-30T09:00:00Z');
-const LOCATIONS = [
-  { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 },
-  { id: 'store-ams', name: 'Store Amsterdam', kind: 'store', lat: 52.37, lon: 4.9, capabilities: ['ship', 'same_day', 'pickup'], dailyCapacity: 100, cutoff: '16:00', utcOffsetMinutes: 60, acceptSlaMinutes: 30, shipSlaMinutes: 480 },
-];
+const LOCATIONS = [DC_TILBURG, STORE_AMSTERDAM];
 
 /** One till sale as a POS batch carries it. */
 const sale = (receiptId: string, lines: Array<{ sku: string; qty: number; unitPrice: number }>, at = '2026-11-30T09:00:00Z') => ({ receiptId, at, lines });
@@ -20,11 +18,9 @@ for (const factory of storeFactories()) {
     let now = T0;
     afterEach(async () => t?.close());
 
-    async function setup(stock: Record<string, Array<{ sku: string; onHand: number; protected?: number }>>) {
+    async function setup(stock: ShopStock) {
       now = T0;
-      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } });
-      for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
-      for (const [locationId, counts] of Object.entries(stock)) await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
+      t = await startShop(factory, () => now, LOCATIONS, stock);
     }
     async function till(body: Record<string, unknown>) {
       const full = { storeId: 'store-ams', currency: 'EUR', country: 'NL', ...body };

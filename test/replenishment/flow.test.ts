@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { orderHistory, runReplenishmentCheck } from './support.js';
 import { getStock } from '../../src/store/repos/stock.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 
@@ -33,39 +34,11 @@ for (const factory of storeFactories()) {
       }
     }
 
-
-
-
-    /** Order history as the order flow records it: reservations (not released) per location and day. */
-    async function history(sku: string, locationId: string, perDay: number, days: number) {
-      await t.app.store.transaction(async (tx) => {
-        for (let d = 1; d <= days; d++) {
-          const at = new Date(T0 - d * DAY + 3_600_000).toISOString();
-          await tx.run(
-            `INSERT INTO reservations (id, order_id, line_id, fulfilment_id, sku, location_id, qty, status, created_at, updated_at) VALUES (?, ?, '1', ?, ?, ?, ?, 'consumed', ?, ?)`,
-            [`r-${sku}-${locationId}-${d}`, `o-${sku}-${locationId}-${d}`, `f-${sku}-${locationId}-${d}`, sku, locationId, perDay, at, at],
-          );
-        }
-      });
-    }
-
-    /**
-     * One run of the scheduled replenishment check: the clock moves into the next 15-minute slot and
-     * the scheduler fires it (the app's own scheduler may fire it first; the slot fires once either way).
-     */
+    const history = (sku: string, locationId: string, perDay: number, days: number) => orderHistory(t, T0, sku, locationId, perDay, days);
+    /** One run of the scheduled check in the next 15-minute slot. */
     async function check() {
       now += 15 * 60_000;
-      const slot = new Date(Math.floor(now / 900_000) * 900_000).toISOString();
-      await t.app.scheduler.tick();
-      for (let i = 0; i < 3000; i++) {
-        const e = await t.app.store.read.get<{ status: string; last_error: string | null }>(`SELECT status, last_error FROM events WHERE source = 'scheduler' AND source_event_id = ?`, [`replenishment-check@${slot}`]);
-        if (e && e.status !== 'pending') {
-          expect(e.status, e.last_error ?? '').toBe('processed');
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      await t.drained();
+      await runReplenishmentCheck(t, now);
     }
 
     const risks = async (q = '') => (await t.api('GET', `/v1/replenishment/risks${q}`, t.adminKey)).body.items as any[];

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { orderHistory, runReplenishmentCheck } from './support.js';
 import { getStock } from '../../src/store/repos/stock.js';
 import { eventById } from '../../src/store/repos/events.js';
 import { startFakeOdoo } from '../fakes/odoo/server.js';
@@ -36,33 +37,11 @@ for (const factory of storeFactories()) {
       for (const s of suppliers) expect((await t.api('PUT', `/v1/suppliers/${String(s.id)}`, buyer, s)).status).toBe(200);
     }
 
-    /** Order history as the order flow records it: reservations (not released) per location and day. */
-    async function history(sku: string, locationId: string, perDay: number, days: number) {
-      await t.app.store.transaction(async (tx) => {
-        for (let d = 1; d <= days; d++) {
-          const at = new Date(T0 - d * DAY + 3_600_000).toISOString();
-          await tx.run(
-            `INSERT INTO reservations (id, order_id, line_id, fulfilment_id, sku, location_id, qty, status, created_at, updated_at) VALUES (?, ?, '1', ?, ?, ?, ?, 'consumed', ?, ?)`,
-            [`r-${sku}-${locationId}-${d}`, `o-${sku}-${locationId}-${d}`, `f-${sku}-${locationId}-${d}`, sku, locationId, perDay, at, at],
-          );
-        }
-      });
-    }
-
+    const history = (sku: string, locationId: string, perDay: number, days: number) => orderHistory(t, T0, sku, locationId, perDay, days);
     /** One run of the scheduled check in the next 15-minute slot. */
     async function check() {
       now += 15 * 60_000;
-      const slot = new Date(Math.floor(now / 900_000) * 900_000).toISOString();
-      await t.app.scheduler.tick();
-      for (let i = 0; i < 3000; i++) {
-        const e = await t.app.store.read.get<{ status: string; last_error: string | null }>(`SELECT status, last_error FROM events WHERE source = 'scheduler' AND source_event_id = ?`, [`replenishment-check@${slot}`]);
-        if (e && e.status !== 'pending') {
-          expect(e.status, e.last_error ?? '').toBe('processed');
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      await t.drained();
+      await runReplenishmentCheck(t, now);
     }
 
     /** Posts an event and waits until it is processed or dead (retries spent); its final status. */

@@ -1,5 +1,7 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import { queryExceptions } from '../../store/repos/exceptions.js';
+import { processedEventIds } from '../../store/repos/events.js';
+import { deliveredIds } from '../../store/repos/deliveries.js';
 import { closeIfOpen } from './handlers.js';
 
 /** Queues whose items stand for a dead event or delivery: a replay that goes through takes the cause away. */
@@ -17,8 +19,8 @@ export async function retriedItemsWatch(h: HandlerContext): Promise<void> {
   const items = await queryExceptions(h.tx, { queues: RETRIED_QUEUES, state: 'open', limit: PER_TICK });
   const eventIds = items.flatMap((i) => (typeof i.detail.eventId === 'string' && i.subjectRef === `event:${i.detail.eventId}` ? [i.detail.eventId] : []));
   const deliveryIds = items.flatMap((i) => (typeof i.detail.deliveryId === 'string' && i.subjectRef === `delivery:${i.detail.deliveryId}` ? [i.detail.deliveryId] : []));
-  const processed = new Set(eventIds.length ? (await h.tx.all<{ id: string }>(`SELECT id FROM events WHERE status = 'processed' AND id IN (${eventIds.map(() => '?').join(', ')})`, eventIds)).map((r) => r.id) : []);
-  const delivered = new Set(deliveryIds.length ? (await h.tx.all<{ id: string }>(`SELECT id FROM outbox WHERE status = 'delivered' AND id IN (${deliveryIds.map(() => '?').join(', ')})`, deliveryIds)).map((r) => r.id) : []);
+  const processed = await processedEventIds(h.tx, eventIds);
+  const delivered = await deliveredIds(h.tx, deliveryIds);
   for (const item of items) {
     if (processed.has(String(item.detail.eventId)) && item.subjectRef.startsWith('event:')) {
       await closeIfOpen(h, item.category, item.subjectRef, 'the event was replayed and processed');

@@ -3,6 +3,7 @@ import type { PolicyBook } from '../policy-book.js';
 import type { ScheduledControl } from '../orders/scheduled.js';
 import { fulfilmentsOfOrder, keepOrdersForErp, orderById, orderForErp } from '../../store/repos/orders.js';
 import { pushKeysOf, saleOrderPushKey } from './sale-order-keys.js';
+import { eventsBySubject } from '../../store/repos/events.js';
 import { getLocation, listLocations } from '../../store/repos/masterdata.js';
 import { queryStock } from '../../store/repos/stock.js';
 import { compareOrderState, compareStock } from '../../domain/integrations/reconcile.js';
@@ -65,8 +66,8 @@ const cancelledToErp: EventHandler = {
     const order = await orderForErp(h.tx, p.orderId);
     if (!order) throw new Error(`order ${p.orderId} not found for the ERP cancel`);
     // What was pushed: one sale order per push key of every routing decision carried out.
-    const routed = await h.tx.all<{ payload: string }>(`SELECT payload FROM events WHERE subject = ? AND type = 'order.routed' ORDER BY seq`, [h.event.subject]);
-    const keys = pushKeysOf(order.id, routed.map((r) => (JSON.parse(r.payload) as { plan: Array<{ locationId: string }> }).plan));
+    const routed = (await eventsBySubject(h.tx, h.event.subject)).filter((e) => e.type === 'order.routed');
+    const keys = pushKeysOf(order.id, routed.map((e) => (e.payload as { plan: Array<{ locationId: string }> }).plan));
     const goneOut = new Set(p.partial ? (await fulfilmentsOfOrder(h.tx, order.id)).filter((f) => ['shipped', 'delivered', 'exception'].includes(f.state)).map((f) => f.locationId) : []);
     for (const [pushKey, locations] of keys) {
       if ([...locations].some((l) => goneOut.has(l))) continue;

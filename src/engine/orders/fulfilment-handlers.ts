@@ -54,50 +54,54 @@ async function reroute(h: HandlerContext, policies: PolicyBook, order: OrderReco
 const collected = (order: OrderRecord) => isCollection(order.doc.placed as unknown as OrderPlacedPayload);
 
 export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
-  const progress = (type: string, to: FulfilmentState): EventHandler => ({
-    type,
-    name: type === 'fulfilment.collected' ? 'fulfilment.collected' : `fulfilment.${to}`,
-    async handle(h) {
-      const p = h.event.payload as unknown as FulfilmentEventPayload;
-      const { f, order } = await load(h, p.fulfilmentId);
-      const at = new Date(h.decision.now).toISOString();
-      if (type === 'fulfilment.collected' && !collected(order)) {
-        // A collection reported for an order that ships: noted, as any report that moves nothing.
-        order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `${type} ignored: order ships (${(order.doc.placed as unknown as OrderPlacedPayload).shipping.method}), it is not collected` });
-        await persistOrder(h, order);
-        return;
-      }
-      if (!reportMoves(f.state, to as 'accepted' | 'picked' | 'shipped' | 'delivered')) {
-        // Late, repeated or out-of-order report for a fulfilment already past it (or failed): noted only.
-        order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `${type} ignored: fulfilment ${f.id} is ${f.state}` });
-        await persistOrder(h, order);
-        return;
-      }
-      await setFulfilmentState(h.tx, f.id, to, at, { carrier: p.carrier, tracking: p.trackingNumber });
-      // The units leave the shelf when the parcel leaves — or, when no shipment was reported (a
-      // collection at the store, a report that skipped a step), when it is delivered. Only active
-      // reservations are consumed, so a delivery after the shipment takes nothing twice.
-      if (to === 'shipped' || to === 'delivered') {
-        for (const r of await reservationsOfOrder(h.tx, order.id)) {
-          if (r.fulfilmentId !== f.id || r.status !== 'active') continue;
-          await setReservationStatus(h.tx, r.id, 'consumed', at);
-          await consumeReserved(h.tx, r.sku, r.locationId, r.qty, at);
+  const progress = (type: string, to: FulfilmentState): EventHandler => {
+    // A collection is a delivery at the store: its own name in the handler list and the audit.
+    const step = type === 'fulfilment.collected' ? 'collected' : to;
+    return {
+      type,
+      name: `fulfilment.${step}`,
+      async handle(h) {
+        const p = h.event.payload as unknown as FulfilmentEventPayload;
+        const { f, order } = await load(h, p.fulfilmentId);
+        const at = new Date(h.decision.now).toISOString();
+        if (type === 'fulfilment.collected' && !collected(order)) {
+          // A collection reported for an order that ships: noted, as any report that moves nothing.
+          order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `${type} ignored: order ships (${(order.doc.placed as unknown as OrderPlacedPayload).shipping.method}), it is not collected` });
+          await persistOrder(h, order);
+          return;
         }
-        await markAvailabilityDirty(h.tx, f.lines.map((l) => l.sku), h.decision.now);
-      }
-      h.audit({ action: type === 'fulfilment.collected' ? 'fulfilment.collected' : `fulfilment.${to}`, subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: to } });
-      if (to === 'picked' && collected(order) && !['cancelled', 'on_hold'].includes(order.state)) {
-        // Ready at the store: the customer is told, and the collection window starts (orders policy).
-        const placed = order.doc.placed as unknown as OrderPlacedPayload;
-        const policy = await policies.get('orders', h.tx);
-        const collectByMs = policy.collection ? h.decision.now + policy.collection.holdDays * 86_400_000 : undefined;
-        if (collectByMs !== undefined) await setCollectBy(h.tx, f.id, collectByMs);
-        queueCustomerMessages(h, order, decideReadyForPickup({ orderId: order.id, externalOrderId: order.externalOrderId, customer: placed.customer, storeId: f.locationId, collectByMs }, policy.notifications), policy);
-      }
-      await followFulfilments(h, policies, order, { ...(p.carrier ? { carrier: p.carrier } : {}), ...(p.trackingNumber ? { trackingNumber: p.trackingNumber } : {}) });
-      await persistOrder(h, order);
-    },
-  });
+        if (!reportMoves(f.state, to as 'accepted' | 'picked' | 'shipped' | 'delivered')) {
+          // Late, repeated or out-of-order report for a fulfilment already past it (or failed): noted only.
+          order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `${type} ignored: fulfilment ${f.id} is ${f.state}` });
+          await persistOrder(h, order);
+          return;
+        }
+        await setFulfilmentState(h.tx, f.id, to, at, { carrier: p.carrier, tracking: p.trackingNumber });
+        // The units leave the shelf when the parcel leaves — or, when no shipment was reported (a
+        // collection at the store, a report that skipped a step), when it is delivered. Only active
+        // reservations are consumed, so a delivery after the shipment takes nothing twice.
+        if (to === 'shipped' || to === 'delivered') {
+          for (const r of await reservationsOfOrder(h.tx, order.id)) {
+            if (r.fulfilmentId !== f.id || r.status !== 'active') continue;
+            await setReservationStatus(h.tx, r.id, 'consumed', at);
+            await consumeReserved(h.tx, r.sku, r.locationId, r.qty, at);
+          }
+          await markAvailabilityDirty(h.tx, f.lines.map((l) => l.sku), h.decision.now);
+        }
+        h.audit({ action: `fulfilment.${step}`, subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: to } });
+        if (to === 'picked' && collected(order) && !['cancelled', 'on_hold'].includes(order.state)) {
+          // Ready at the store: the customer is told, and the collection window starts (orders policy).
+          const placed = order.doc.placed as unknown as OrderPlacedPayload;
+          const policy = await policies.get('orders', h.tx);
+          const collectByMs = policy.collection ? h.decision.now + policy.collection.holdDays * 86_400_000 : undefined;
+          if (collectByMs !== undefined) await setCollectBy(h.tx, f.id, collectByMs);
+          queueCustomerMessages(h, order, decideReadyForPickup({ orderId: order.id, externalOrderId: order.externalOrderId, customer: placed.customer, storeId: f.locationId, collectByMs }, policy.notifications), policy);
+        }
+        await followFulfilments(h, policies, order, { ...(p.carrier ? { carrier: p.carrier } : {}), ...(p.trackingNumber ? { trackingNumber: p.trackingNumber } : {}) });
+        await persistOrder(h, order);
+      },
+    };
+  };
 
   const rejected: EventHandler = {
     type: 'fulfilment.rejected',

@@ -8,8 +8,10 @@ import { moveOrder } from './transition.js';
 
 /** A fulfilment a location may still work on: stopping the order must stop it too. */
 const OPEN: readonly FulfilmentState[] = ['assigned', 'accepted', 'picked'];
+/** A fulfilment whose goods have left the building (or are in trouble on their way): no cancel stops it. */
+const GONE_OUT: readonly FulfilmentState[] = ['shipped', 'delivered', 'exception'];
 /** A fulfilment that carries its lines (open, or gone out): routing must not place them again. */
-const LIVE: readonly FulfilmentState[] = [...OPEN, 'shipped', 'delivered', 'exception'];
+const LIVE: readonly FulfilmentState[] = [...OPEN, ...GONE_OUT];
 
 /**
  * Stops what has not left a building: open fulfilments are cancelled (the location is told) and the
@@ -26,9 +28,6 @@ export async function stopOpenFulfilments(h: HandlerContext, order: OrderRecord,
   }
   await releaseReservations(h, order, reason);
 }
-
-/** A fulfilment whose goods have left the building (or are in trouble on their way): no cancel stops it. */
-const GONE_OUT: readonly FulfilmentState[] = ['shipped', 'delivered', 'exception'];
 
 /**
  * Cancels what has not left a building (a cancel request, a fraud review turned down, an order nobody

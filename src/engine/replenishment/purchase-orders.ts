@@ -18,15 +18,12 @@ export const poSubject = (id: string) => `po:${id}`;
 export const REPLENISHMENT_DECIDERS: Role[] = ['admin', 'category_manager', 'procurement', 'operations_manager'];
 
 /**
- * The PO's document also keeps what the lifecycle needs to tell news from repeats (no columns of
- * their own): when the supplier sent the last news the PO took (`supplierSentMs`: a confirmation
- * overtaken by a later delay is stale) and the goods-receipt numbers taken in (`receiptIds`).
+ * The PO's document keeps what the lifecycle needs to tell news from repeats (no columns of their
+ * own): when the supplier sent the last news the PO took (`supplierSentMs`: a confirmation overtaken
+ * by a later delay is stale) and the goods-receipt numbers taken in (`receiptIds`).
  */
-type TrackedPurchaseOrderDoc = PurchaseOrderDoc & { supplierSentMs?: number | null; receiptIds?: string[] };
-
 function tracked(po: PurchaseOrderRecord): PurchaseOrderRecord {
-  const doc = po.doc as TrackedPurchaseOrderDoc;
-  return { ...po, supplierSentMs: doc.supplierSentMs ?? null, receiptIds: doc.receiptIds ?? [] };
+  return { ...po, supplierSentMs: po.doc.supplierSentMs ?? null, receiptIds: po.doc.receiptIds ?? [] };
 }
 
 /** When the sender says it sent the event (its own clock); undefined when unreadable. */
@@ -47,7 +44,7 @@ export async function stepPurchaseOrder(
   po: PurchaseOrderRecord,
   command: PurchaseOrderCommand,
   note?: string,
-  amend?: (doc: TrackedPurchaseOrderDoc) => TrackedPurchaseOrderDoc,
+  amend?: (doc: PurchaseOrderDoc) => PurchaseOrderDoc,
 ): Promise<PurchaseOrderRecord | null> {
   const t = transitionPurchaseOrder(tracked(po), command);
   if (!t.ok && t.reason === 'invalid_transition') throw new DomainError('E_INVALID_STATE', `purchase order ${po.id}: ${command.kind} is not allowed in state ${t.from}`);
@@ -55,7 +52,7 @@ export async function stepPurchaseOrder(
     h.audit({ action: 'purchase_order.update_ignored', subject: poSubject(po.id), detail: { command: command.kind, reason: t.reason, state: po.state, sentAt: h.event.occurredAt } });
     return null;
   }
-  const doc: TrackedPurchaseOrderDoc = { ...po.doc, history: [...po.doc.history], supplierSentMs: t.po.supplierSentMs ?? null, receiptIds: [...(t.po.receiptIds ?? [])] };
+  const doc: PurchaseOrderDoc = { ...po.doc, history: [...po.doc.history], supplierSentMs: t.po.supplierSentMs ?? null, receiptIds: [...(t.po.receiptIds ?? [])] };
   const next: PurchaseOrderRecord = { ...po, ...t.po, doc: amend ? amend(doc) : doc };
   return commitStep(h, po, next, note);
 }
@@ -134,7 +131,7 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       if (!po) {
         // A PO placed outside omniops (in the ERP, by phone) becomes known by its confirmation.
         if (!(await getLocation(h.tx, p.locationId))) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId}`);
-        const doc: TrackedPurchaseOrderDoc = { approvals: [], history: [], requestedBy: null, delays: [], supplierSentMs: sentMsOf(h) ?? null };
+        const doc: PurchaseOrderDoc = { approvals: [], history: [], requestedBy: null, delays: [], supplierSentMs: sentMsOf(h) ?? null };
         await createPurchaseOrder(h, {
           id: p.poId, supplierId: p.supplierId, locationId: p.locationId, state: 'confirmed', lines: p.lines.map((l) => ({ sku: l.sku, qty: l.qty, receivedQty: 0 })),
           expectedDate: p.expectedDate, plannedDate: p.expectedDate, promisedDate: p.expectedDate, receivedDate: null, expedite: false,

@@ -183,6 +183,13 @@ export async function expireOverdue(db: SqlExecutor, now: number, note: string):
   return byDestination;
 }
 
+/** Which of these outbox rows are delivered (the retry watch: a replayed dead delivery that went through). */
+export async function deliveredIds(db: SqlExecutor, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.all<{ id: string }>(`SELECT id FROM outbox WHERE status = 'delivered' AND id IN (${ids.map(() => '?').join(', ')})`, ids);
+  return new Set(rows.map((r) => r.id));
+}
+
 export async function deliveryById(db: SqlExecutor, id: string): Promise<DeliveryRow | undefined> {
   const r = await db.get<Raw>(`SELECT ${COLS} FROM outbox WHERE id = ?`, [id]);
   return r ? fromRaw(r) : undefined;

@@ -269,6 +269,13 @@ export async function markDead(db: SqlExecutor, id: string, attempts: number, er
   await db.run(`UPDATE events SET status = 'dead', attempts = ?, last_error = ?, processed_at = ? WHERE id = ?`, [attempts, error, at, id]);
 }
 
+/** Which of these events are processed (the retry watch: a replayed dead event that went through). */
+export async function processedEventIds(db: SqlExecutor, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.all<{ id: string }>(`SELECT id FROM events WHERE status = 'processed' AND id IN (${ids.map(() => '?').join(', ')})`, ids);
+  return new Set(rows.map((r) => r.id));
+}
+
 /** A dead event goes back to pending with a fresh attempt budget; its history stays in the audit. */
 export async function requeueDead(db: SqlExecutor, id: string): Promise<boolean> {
   const r = await db.run(`UPDATE events SET status = 'pending', attempts = 0, next_attempt_at = 0, processed_at = NULL WHERE id = ? AND status = 'dead'`, [id]);
