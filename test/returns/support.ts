@@ -86,9 +86,13 @@ export class ReturnsWorld {
   /** Everything in the log processed and no AI work waiting. */
   async drained() {
     for (let i = 0; i < 3000; i++) {
-      const e = await this.t.app.store.read.get<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`);
-      const w = await this.t.app.store.read.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ai_work WHERE state = 'pending'`);
-      if (Number(e?.n) === 0 && Number(w?.n) === 0) return;
+      // One statement, so one snapshot: two separate counts let the AI worker append its answer
+      // after the first and finish its work item before the second, and this called the backlog
+      // drained with the answer still unhandled (seen on PostgreSQL in CI).
+      const n = await this.t.app.store.read.get<{ e: number; w: number }>(
+        `SELECT (SELECT COUNT(*) FROM events WHERE status = 'pending') AS e, (SELECT COUNT(*) FROM ai_work WHERE state = 'pending') AS w`,
+      );
+      if (Number(n?.e) === 0 && Number(n?.w) === 0) return;
       await new Promise((r) => setTimeout(r, 10));
     }
     throw new Error('backlog did not drain');
