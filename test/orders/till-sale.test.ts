@@ -78,6 +78,30 @@ for (const factory of storeFactories()) {
       expect(cases[0].state).not.toBe('rejected');
     });
 
+    it('is delivered when the customer left with the goods (handedOverAt), not when the till uploads its day: the return window counts from then', async () => {
+      await setup({ 'store-ams': [{ sku: 'TENT', onHand: 5 }] });
+      // Sold 20 days before the till's upload reaches us (a till offline for weeks, then its backlog).
+      await till({ sales: [sale('L-1', [{ sku: 'TENT', qty: 2, unitPrice: 120 }], '2026-11-10T09:00:00Z')] });
+      const o = await orderOf('L-1');
+      expect(o.state).toBe('delivered');
+      expect(o.history.find((x: { to: string }) => x.to === 'delivered')?.at).toBe('2026-11-10T09:00:00.000Z');
+
+      // 15 days after the upload, 35 after the sale: outside the 30-day window that began at the till.
+      now = T0 + 15 * 86_400_000;
+      await till({ returns: [{ receiptId: 'LR-1', originalReceiptId: 'L-1', lines: [{ lineId: '1', qty: 1 }] }] });
+      const [late] = (await t.api('GET', `/v1/returns?orderId=${o.id}`, t.adminKey)).body.items;
+      const c = (await t.api('GET', `/v1/returns/${late.id}`, t.adminKey)).body;
+      expect([c.state, c.deliveredAt]).toEqual(['rejected', '2026-11-10T09:00:00.000Z']);
+      expect(c.problems).toEqual([expect.objectContaining({ code: 'outside_window', daysSinceDelivery: 35 })]);
+    });
+
+    it('a till clock ahead of ours: the sale is delivered at our decision time, never in the future', async () => {
+      await setup({ 'store-ams': [{ sku: 'TENT', onHand: 5 }] });
+      await till({ sales: [sale('F-1', [{ sku: 'TENT', qty: 1, unitPrice: 120 }], '2026-11-30T11:00:00Z')] });
+      const o = await orderOf('F-1');
+      expect(o.history.find((x: { to: string }) => x.to === 'delivered')?.at).toBe(new Date(T0).toISOString());
+    });
+
     it('is not scored for fraud: a big sale after several small ones in the hour, all by the walk-in customer, is delivered', async () => {
       await setup({ 'store-ams': [{ sku: 'TENT', onHand: 20 }, { sku: 'MAT', onHand: 20 }] });
       await till({ sales: ['S-1', 'S-2', 'S-3', 'S-4'].map((r) => sale(r, [{ sku: 'MAT', qty: 1, unitPrice: 20 }])) });

@@ -111,7 +111,8 @@ for (const factory of storeFactories()) {
       expect(failed.filter((f) => f.rule_id === 'bad_emit')).toHaveLength(3);
       expect(failed.find((f) => f.rule_id === 'broken_math')!.error).toMatch(/zero/i);
       expect(failed.find((f) => f.rule_id === 'bad_emit')!.error).toContain('nope.unknown');
-      expect((await q(`SELECT id FROM exceptions WHERE queue = 'failed_rule'`)).length).toBe(6);
+      // One open item per failing rule version, however many events it failed on.
+      expect((await q(`SELECT id FROM exceptions WHERE queue = 'failed_rule'`)).length).toBe(2);
       expect((await q(`SELECT id FROM events WHERE status = 'dead' OR (type = 'order.placed' AND (status <> 'processed' OR attempts <> 1))`)).length).toBe(0);
 
       const runs = await t.api('GET', '/v1/rules/runs?rule=bulk_order', manager);
@@ -120,6 +121,35 @@ for (const factory of storeFactories()) {
       const metrics = (await t.api('GET', '/metrics', null)).body as string;
       expect(metrics).toMatch(/omniops_rule_runs_total\{rule="broken_math",outcome="failed"\} 3/);
       expect(metrics).toMatch(/omniops_rule_runs_total\{rule="bulk_order",outcome="fired"\} 1/);
+    }, 90_000);
+
+    it('a rule failing on every event keeps one open item per rule version, counting its failures; a failure after the item is resolved opens a new one', async () => {
+      const manager = await setup();
+      for (const ext of ['f1', 'f2', 'f3']) {
+        now += MIN;
+        await send(order(ext, 'TENT', 1));
+      }
+      const placed = (await q<{ id: string }>(`SELECT id FROM events WHERE type = 'order.placed' ORDER BY seq`)).map((e) => e.id);
+      expect(placed).toHaveLength(3);
+      const open = (await t.api('GET', '/v1/exceptions?queue=failed_rule', manager)).body.items as Array<{ id: string; subjectRef: string; summary: string; detail: Record<string, unknown> }>;
+      expect(open.map((x) => x.subjectRef).sort()).toEqual(['rule:bad_emit@1', 'rule:broken_math@1']);
+      const math = open.find((x) => x.subjectRef === 'rule:broken_math@1')!;
+      expect(math.detail).toMatchObject({
+        ruleId: 'broken_math', ruleVersion: 1, eventId: placed[0],
+        occurrences: 3, firstSeenAt: T0 + MIN, lastSeenAt: T0 + 3 * MIN, lastEventId: placed[2],
+        last: { eventId: placed[2], error: expect.stringMatching(/zero/i) },
+      });
+      // Every failure is still in the rule's run history.
+      expect((await t.api('GET', '/v1/rules/runs?rule=broken_math', manager)).body.items).toHaveLength(3);
+
+      const resolved = await t.api('POST', `/v1/exceptions/${math.id}/resolve`, manager, { reason: 'rule fixed in the next version' });
+      expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+      now += MIN;
+      await send(order('f4', 'TENT', 1));
+      const items = await q<{ id: string; state: string; detail: string }>(`SELECT id, state, detail FROM exceptions WHERE subject = 'rule:broken_math@1' ORDER BY opened_ms`);
+      expect(items.map((x) => x.state)).toEqual(['resolved', 'open']);
+      expect(JSON.parse(items[0]!.detail)).toMatchObject({ occurrences: 3 });
+      expect(JSON.parse(items[1]!.detail)).toMatchObject({ occurrences: 1, firstSeenAt: T0 + 4 * MIN, lastSeenAt: T0 + 4 * MIN });
     }, 90_000);
 
     it('time condition with a controlled clock: fires once per stay, not before its time', async () => {

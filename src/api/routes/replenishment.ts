@@ -12,6 +12,7 @@ import {
 } from '../../store/repos/replenishment.js';
 import { acceptRefusal, REPLENISHMENT_DECIDERS } from '../../engine/replenishment/recommendations.js';
 import { runCommand } from '../command.js';
+import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 
 const READERS: Role[] = ['admin', 'operations_manager', 'category_manager', 'procurement', 'regional_ops', 'store_manager', 'finance', 'auditor', 'inventory_control'];
 const SUPPLIER_EDITORS: Role[] = [...MASTER_DATA_AUTHORITY['supplier.upserted']!.roles]; // shared with the upsert handler
@@ -87,10 +88,16 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'GET', url: '/v1/purchase-orders', tag: 'procurement', summary: 'Purchase orders, newest first, by state, supplier or sku.', access: READERS,
-      query: z.object({ state: z.enum(PURCHASE_ORDER_STATES).optional(), supplier: z.string().max(64).optional(), sku: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      method: 'GET', url: '/v1/purchase-orders', tag: 'procurement',
+      summary: 'Purchase orders, newest first, by state, supplier or sku; paged by ?before=<next of the previous page> (or a creation time in ms).', access: READERS,
+      query: z.object({
+        state: z.enum(PURCHASE_ORDER_STATES).optional(), supplier: z.string().max(64).optional(), sku: z.string().max(64).optional(),
+        before: beforeCursorSchema, limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
       async handler({ query }) {
-        return { items: (await queryPurchaseOrders(app.store.read, { state: query.state, supplierId: query.supplier, sku: query.sku, limit: query.limit })).map(poView) };
+        const before = parseCursor(query.before);
+        const rows = await queryPurchaseOrders(app.store.read, { state: query.state, supplierId: query.supplier, sku: query.sku, beforeMs: before?.ms, beforeId: before?.id, limit: query.limit });
+        return { items: rows.map(poView), next: nextCursor(rows, query.limit, (p) => ({ ms: p.createdMs, id: p.id })) };
       },
     }),
     defineRoute({

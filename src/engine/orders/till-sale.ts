@@ -27,6 +27,7 @@ export async function handOverAtTill(h: HandlerContext, policies: PolicyBook, or
   // Retried, then dead-lettered where an integrator sees it: the store's master data may be on its way.
   if (!store) throw new DomainError('E_NOT_FOUND', `till sale ${order.externalOrderId} at unknown location ${storeId}`);
   const at = new Date(h.decision.now).toISOString();
+  const deliveredMs = handedOverMs(p.handedOverAt!, h.decision.now);
   const subject = orderSubject(order.source, order.externalOrderId);
 
   const levels = new Map<string, { onHand: number; reserved: number }>();
@@ -70,5 +71,17 @@ export async function handOverAtTill(h: HandlerContext, policies: PolicyBook, or
   moveOrder(h, order, 'delivered', await policies.get('orders', h.tx), {
     note: `handed over at the till of ${storeId}${short.length ? `; ${short.map((s) => `${s.qty} × ${s.sku}`).join(', ')} beyond the record` : ''}`,
     tellCustomer: false,
+    at: deliveredMs,
   });
+}
+
+/**
+ * When the order counts as delivered: when the customer left with the goods, not when the till's
+ * upload (often at the end of the day, or a backlog after an outage) reached us — a return window
+ * counts from it. A till clock ahead of ours is clamped to the decision time: a delivery in the future
+ * would stretch the window and show the order delivered before it was. An early time is kept however
+ * far back: the customer has had the goods since then.
+ */
+export function handedOverMs(handedOverAt: string, now: number): number {
+  return Math.min(Date.parse(handedOverAt), now);
 }

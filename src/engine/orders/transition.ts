@@ -19,6 +19,12 @@ export function moveOrder(
     holdReason?: HoldReason | null; note?: string; promiseAfter?: number | null; facts?: Record<string, string | number>;
     /** False for a till sale: the customer was there and has the receipt; nothing to tell them. */
     tellCustomer?: boolean;
+    /**
+     * When the step happened, if before the decision (a till sale's handover): the history records it,
+     * and what counts from the step (a return window from `delivered`) counts from then. Never later
+     * than the decision time; defaults to it.
+     */
+    at?: number;
   } = {},
 ): void {
   const from = order.state;
@@ -33,7 +39,7 @@ export function moveOrder(
   order.state = to;
   order.holdReason = holdReason;
   if (opts.promiseAfter !== undefined && opts.promiseAfter !== null) order.promisedByMs = opts.promiseAfter;
-  order.doc.history.push({ at: h.decision.now, from, to, ...(holdReason ? { holdReason } : {}), eventId: h.event.id, ...(opts.note ? { note: opts.note } : {}) });
+  order.doc.history.push({ at: Math.min(opts.at ?? h.decision.now, h.decision.now), from, to, ...(holdReason ? { holdReason } : {}), eventId: h.event.id, ...(opts.note ? { note: opts.note } : {}) });
   const subject = orderSubject(order.source, order.externalOrderId);
   if (from !== to || holdReason !== before.holdReason) {
     h.emit({ type: 'order.state_changed', subject, payload: { orderId: order.id, from, to, ...(holdReason ? { holdReason } : {}) } });

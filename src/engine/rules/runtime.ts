@@ -4,7 +4,8 @@ import { dueSlots, evaluateRule, type AutomationRule, type TriggerInput } from '
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { HeldWriteFailed, type SqlExecutor } from '../../store/port.js';
-import { insertException, insertRuleRun, lastSlots, recordSlot } from '../../store/repos/rule-runs.js';
+import { insertRuleRun, lastSlots, recordSlot } from '../../store/repos/rule-runs.js';
+import { openException } from '../exceptions/open.js';
 import { orderById, queryFulfilments, queryOrders, type OrderRecord } from '../../store/repos/orders.js';
 import { executeIntent, ruleContext, type RuleEffects } from './actions.js';
 
@@ -174,11 +175,12 @@ export class RuleRuntime {
         // A time condition that failed is retried on the next sweep: its dedupe key is kept free.
         const id = h.decision.newId('rule_run');
         await insertRuleRun(h.tx, { ...base, dedupeKey: null, id, outcome: 'failed', error, actions: 0 });
-        const subject = `rule:${rule.id}@${rule.version}`;
-        await insertException(h.tx, {
-          id: h.decision.newId('exception'), queue: 'failed_rule', subject, ownerRole: 'operations_manager',
-          summary: `rule ${rule.id} failed: ${error.slice(0, 200)}`, detail: { ruleId: rule.id, ruleVersion: rule.version, eventId: h.event.id, target: base.target, error }, openedMs: h.decision.now,
-        });
+        // One open item per rule version, counting its failures: a rule broken over a busy day fails
+        // on every event, and an item each would bury the operations manager's queue.
+        await openException(h, {
+          category: 'failed_rule', subjectRef: `rule:${rule.id}@${rule.version}`,
+          summary: `rule ${rule.id} failed: ${error.slice(0, 200)}`, detail: { ruleId: rule.id, ruleVersion: rule.version, eventId: h.event.id, target: base.target, error },
+        }, { countRecurrences: true });
       });
       h.audit({ action: 'rule.failed', subject: `rule:${rule.id}`, detail: { ruleVersion: rule.version, policyVersion: base.policyVersion, target: base.target, error } });
     } catch {

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../port.js';
+import type { SqlExecutor, Tx } from '../port.js';
 import type { ExceptionCategory, ExceptionItem, ExceptionState } from '../../domain/exceptions/index.js';
 import type { Role } from '../../domain/roles.js';
 
@@ -59,6 +59,22 @@ export async function exceptionById(db: SqlExecutor, id: string): Promise<Stored
 export async function openExceptionFor(db: SqlExecutor, queue: ExceptionCategory, subject: string): Promise<StoredException | undefined> {
   const r = await db.get<Raw>(`SELECT ${COLS} FROM exceptions WHERE queue = ? AND subject = ? AND state <> 'resolved' ORDER BY opened_ms LIMIT 1`, [queue, subject]);
   return r ? toItem(r) : undefined;
+}
+
+/**
+ * Rewrites an open item's detail with `update` applied to what is stored, under the row's lock on
+ * PostgreSQL (two transactions counting on one item at once would otherwise lose one of them; SQLite
+ * has one writer). Undefined when the item is gone or was resolved meanwhile.
+ */
+export async function updateOpenExceptionDetail(
+  tx: Tx, id: string, atMs: number, update: (detail: Record<string, unknown>, openedMs: number) => Record<string, unknown>,
+): Promise<Record<string, unknown> | undefined> {
+  const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
+  const row = await tx.get<{ detail: string; state: string; opened_ms: number | string }>(`SELECT detail, state, opened_ms FROM exceptions WHERE id = ?${lock}`, [id]);
+  if (!row || row.state === 'resolved') return undefined;
+  const after = update(JSON.parse(row.detail) as Record<string, unknown>, Number(row.opened_ms));
+  await tx.run(`UPDATE exceptions SET detail = ?, updated_ms = ? WHERE id = ?`, [JSON.stringify(after), atMs, id]);
+  return after;
 }
 
 export interface ExceptionQuery {

@@ -116,13 +116,19 @@ export async function purchaseOrderById(db: SqlExecutor, id: string): Promise<Pu
   return r ? (await withLines(db, [r]))[0] : undefined;
 }
 
-export async function queryPurchaseOrders(db: SqlExecutor, q: { state?: string; supplierId?: string; sku?: string; limit: number; beforeMs?: number }): Promise<PurchaseOrderRecord[]> {
+/**
+ * Newest first (created, then id, both descending). `beforeId` with `beforeMs`: the page goes on
+ * after that order — orders created in one dispatch batch share a millisecond, and a time alone
+ * skipped those of the last page's millisecond that did not fit on it.
+ */
+export async function queryPurchaseOrders(db: SqlExecutor, q: { state?: string; supplierId?: string; sku?: string; limit: number; beforeMs?: number; beforeId?: string }): Promise<PurchaseOrderRecord[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (q.state) { where.push('state = ?'); params.push(q.state); }
   if (q.supplierId) { where.push('supplier_id = ?'); params.push(q.supplierId); }
   if (q.sku) { where.push('id IN (SELECT po_id FROM purchase_order_lines WHERE sku = ?)'); params.push(q.sku); }
-  if (q.beforeMs !== undefined) { where.push('created_ms < ?'); params.push(q.beforeMs); }
+  if (q.beforeMs !== undefined && q.beforeId !== undefined) { where.push('(created_ms < ? OR (created_ms = ? AND id < ?))'); params.push(q.beforeMs, q.beforeMs, q.beforeId); }
+  else if (q.beforeMs !== undefined) { where.push('created_ms < ?'); params.push(q.beforeMs); }
   params.push(q.limit);
   const rows = await db.all<PoRow>(`SELECT ${PO_COLUMNS} FROM purchase_orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms DESC, id DESC LIMIT ?`, params);
   return withLines(db, rows);
