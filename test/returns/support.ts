@@ -47,6 +47,11 @@ export const PRODUCTS = [
   { sku: 'SHOE', name: 'Shoe', category: 'fashion', price: 80, cost: 30, returnable: true, supplierIds: [] },
 ];
 
+/** What the customer pays for order lines, in cents then back to the major unit. */
+export function linesTotal(lines: ReadonlyArray<{ qty: number; unitPrice: number; discount?: number }>): number {
+  return lines.reduce((cents, l) => cents + Math.round(l.qty * l.unitPrice * 100) - Math.round((l.discount ?? 0) * 100), 0) / 100;
+}
+
 export class ReturnsWorld {
   t!: TestApp;
   now = T0;
@@ -99,13 +104,14 @@ export class ReturnsWorld {
   }
 
   /** A delivered order: placed, routed, accepted, picked, shipped and delivered at `deliveredAt`. */
-  async deliveredOrder(ext: string, lines: Array<{ lineId: string; sku: string; qty: number; unitPrice: number; discount?: number }>, deliveredAt = T0 + 3_600_000, customerId = `c-${ext}`) {
+  /** `paid` defaults to the lines' total (price × quantity − discount): the customer paid for what was ordered. */
+  async deliveredOrder(ext: string, lines: Array<{ lineId: string; sku: string; qty: number; unitPrice: number; discount?: number }>, deliveredAt = T0 + 3_600_000, customerId = `c-${ext}`, paid = linesTotal(lines)) {
     this.now = T0;
     await this.send(envelope({
       type: 'order.placed',
       payload: {
         externalOrderId: ext, customer: { id: customerId, email: 'kim@example.com', createdAt: '2020-01-01T00:00:00Z' }, lines, currency: 'EUR',
-        shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'captured', amount: 1 },
+        shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'captured', amount: paid },
       },
     }));
     await this.drained();

@@ -38,7 +38,8 @@ export const ORDER_TRANSITIONS: TransitionTable<OrderState> = {
   // store without being shipped (and a report may skip a step, as fulfilments' reports may).
   allocated: ['in_fulfilment', 'allocated', 'delivered', 'on_hold', 'backordered', 'cancelled', 'exception'],
   in_fulfilment: ['shipped', 'delivered', 'allocated', 'backordered', 'cancelled', 'exception'],
-  shipped: ['delivered', 'exception'],
+  // A split order whose other parcel was lost never becomes delivered, yet its delivered part can come back.
+  shipped: ['delivered', 'exception', 'partially_returned'],
   delivered: ['partially_returned', 'returned'],
   backordered: ['allocated', 'on_hold', 'cancelled', 'exception', 'shipped', 'delivered'],
   exception: ['allocated', 'in_fulfilment', 'shipped', 'delivered', 'backordered', 'cancelled'],

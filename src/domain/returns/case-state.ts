@@ -70,6 +70,16 @@ export function deliveredAtFromHistory(history: ReadonlyArray<{ at: number; to: 
   return at;
 }
 
+/**
+ * When a return's window starts: the order's delivery when it was delivered as a whole (as before),
+ * else the arrival of its last delivered parcel. A split order whose other parcel was lost never
+ * becomes `delivered`, yet what did arrive must be returnable within the window; which units may come
+ * back is counted per line from the delivered parcels (eligibility), not from the order's state.
+ */
+export function returnWindowStart(history: ReadonlyArray<{ at: number; to: string }>, lastParcelDeliveredAt: number | null): number | null {
+  return deliveredAtFromHistory(history) ?? lastParcelDeliveredAt;
+}
+
 /** What other return cases already hold of one order line: units, and the cents they refund for them. */
 export interface HeldOfLine {
   readonly units: number;

@@ -23,7 +23,9 @@ async function load(h: HandlerContext, fulfilmentId: string): Promise<{ f: Fulfi
 async function followFulfilments(h: HandlerContext, policies: PolicyBook, order: OrderRecord, facts: Record<string, string | number> = {}): Promise<void> {
   const states = (await fulfilmentsOfOrder(h.tx, order.id)).map((x) => x.state);
   const next = orderStateFromFulfilments(states);
-  if (next && next !== order.state && !['cancelled', 'on_hold', 'backordered'].includes(order.state)) {
+  // An order that already follows its returns (a split order's delivered part came back while another
+  // parcel was lost) stays there when that parcel turns up: the fulfilment records the delivery.
+  if (next && next !== order.state && !['cancelled', 'on_hold', 'backordered', 'partially_returned', 'returned'].includes(order.state)) {
     moveOrder(h, order, next, await policies.get('orders', h.tx), { facts });
   }
 }

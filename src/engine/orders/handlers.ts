@@ -139,6 +139,9 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
       const placedPayload = order.doc.placed as unknown as OrderPlacedPayload;
       const d = decidePaymentUpdate({ state: order.state, holdReason: order.holdReason ?? undefined, order: placedPayload }, type, await historyFor(h, order, policy), policy, h.decision);
       order.doc.paymentStatus = d.paymentStatus;
+      // A capture can be less than the order was placed with (a voucher applied at the checkout's end,
+      // an item the shop could not capture for): refunds are bounded by it, not by the placed amount.
+      if (type === 'payment.captured' && p.amount !== undefined) order.doc.capturedAmount = p.amount;
       if (d.action === 'revalidate') {
         await validateAndRoute(h, policies, order, undefined, undefined, await unservedLines(h, order));
       } else if (d.action === 'hold') {

@@ -7,13 +7,13 @@ import { checkReturnEligibility } from '../../domain/returns/eligibility.js';
 import { decideDisposition } from '../../domain/returns/disposition.js';
 import { chooseDisposition } from '../../domain/returns/choose.js';
 import { followReturns } from './order-returns.js';
-import { deliveredAtFromHistory, heldByCase, paidForUnits, refundAmount, restocks, stepFor, type HeldOfLine } from '../../domain/returns/case-state.js';
+import { heldByCase, paidForUnits, refundAmount, restocks, returnWindowStart, stepFor, type HeldOfLine } from '../../domain/returns/case-state.js';
 import type { AiRecord, ReturnClassifiedPayload, ReturnDispositionDecidedPayload, ReturnReceivedPayload, ReturnRequestedPayload } from '../../domain/returns/events.js';
 import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { fulfilmentsOfOrder, orderByExternal, orderById, type OrderRecord } from '../../store/repos/orders.js';
 import { getLocation, getProduct } from '../../store/repos/masterdata.js';
 import {
-  insertReturnCase, insertSupplierClaim, moveRefund, queueAiWork, refundById, returnCaseById, returnCasesOfOrder,
+  insertReturnCase, insertSupplierClaim, lastParcelDeliveredAt, moveRefund, queueAiWork, refundById, returnCaseById, returnCasesOfOrder,
   type ReturnCaseLine, type ReturnCaseRecord,
 } from '../../store/repos/returns.js';
 import { requestApproval } from './approval.js';
@@ -137,7 +137,8 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
         orderLines.push({ lineId: l.lineId, sku: l.sku, deliveredQuantity: delivered.get(l.lineId)?.qty ?? 0, returnedQuantity: returned.get(l.lineId)?.units ?? 0, returnable: (await getProduct(h.tx, l.sku))?.returnable ?? true });
       }
       const byLine = new Map(placed.lines.map((l) => [l.lineId, l]));
-      const deliveredAt = deliveredAtFromHistory(order.doc.history);
+      // Only asked when the order was never delivered as a whole (a parcel lost): one read, rarely.
+      const deliveredAt = returnWindowStart(order.doc.history, order.doc.history.some((x) => x.to === 'delivered') ? null : await lastParcelDeliveredAt(h.tx, order.id));
       const eligibility = checkReturnEligibility({ lines: p.lines.map((l) => ({ lineId: l.lineId, quantity: l.qty })), orderLines, deliveredAt, requestedAt: h.decision.now }, policy);
       // One case line per order line: a channel naming a line twice asks for the sum (two lines with one
       // id could never both be refunded, and the refund's failure left the case stuck).

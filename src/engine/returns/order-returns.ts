@@ -7,21 +7,28 @@ import { moveOrder, persistOrder } from '../orders/transition.js';
 /**
  * The order follows its returns (SPEC §4: after delivery `partially_returned` / `returned`): once a
  * return case is refunded, the order is `returned` when every delivered unit has been refunded, else
- * `partially_returned`. Only refunded cases count — a case still waiting for the item or rejected has
+ * `partially_returned` (also when a parcel of a split order never arrived: the order stayed `shipped`,
+ * and its delivered part came back). Only refunded cases count — a case still waiting for the item or rejected has
  * taken nothing back. `settledCase` is the case this handler just moved (not stored yet).
  */
 export async function followReturns(h: HandlerContext, policies: PolicyBook, settledCase: ReturnCaseRecord): Promise<void> {
   const order = await orderById(h.tx, settledCase.orderId);
-  if (!order || (order.state !== 'delivered' && order.state !== 'partially_returned')) return;
+  if (!order || !['delivered', 'partially_returned', 'shipped'].includes(order.state)) return;
   let delivered = 0;
-  for (const f of await fulfilmentsOfOrder(h.tx, order.id)) if (f.state === 'delivered') for (const l of f.lines) delivered += l.qty;
+  // A parcel still out (shipped, or lost on its way) never reached the customer: what came back is
+  // at most part of the order, whatever share of the delivered units it is.
+  let stillOut = false;
+  for (const f of await fulfilmentsOfOrder(h.tx, order.id)) {
+    if (f.state === 'delivered') for (const l of f.lines) delivered += l.qty;
+    else if (f.state === 'shipped' || f.state === 'exception') stillOut = true;
+  }
   let refunded = 0;
   for (const c of await returnCasesOfOrder(h.tx, order.id)) {
     const state = c.id === settledCase.id ? settledCase.state : c.state;
     if (state === 'refunded') for (const l of (c.id === settledCase.id ? settledCase : c).doc.lines) refunded += l.qty;
   }
   if (refunded === 0) return;
-  const next = refunded >= delivered ? 'returned' : 'partially_returned';
+  const next = refunded >= delivered && !stillOut ? 'returned' : 'partially_returned';
   if (next === order.state) return;
   moveOrder(h, order, next, await policies.get('orders', h.tx), { note: `${refunded} of ${delivered} delivered units refunded (return case ${settledCase.id})` });
   await persistOrder(h, order);

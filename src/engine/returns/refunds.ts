@@ -1,39 +1,59 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
+import { DomainError } from '../../domain/errors.js';
+import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { requestApproval } from './approval.js';
 import { refundAmount } from '../../domain/returns/case-state.js';
-import { insertRefund, moveRefund, refundOfCase, type RefundRecord, type ReturnCaseLine, type ReturnCaseRecord } from '../../store/repos/returns.js';
-import { caseSubject, noteCase, refundIdFor, requesterOf } from './case.js';
+import { limitRefund, type RefundRefused } from '../../domain/returns/refund-limit.js';
+import { orderById } from '../../store/repos/orders.js';
+import { insertRefund, moveRefund, refundOfCase, refundsOfOrder, type RefundRecord, type ReturnCaseLine, type ReturnCaseRecord } from '../../store/repos/returns.js';
+import { openException } from '../exceptions/open.js';
+import { caseSubject, moveCase, noteCase, refundIdFor, requesterOf } from './case.js';
 
 /**
  * Asks for the refund of a case's lines: at most one refund per case and return line, ever — the
  * row is claimed first (unique keys), so a duplicate request, a second decision or a replay finds it
- * and does nothing. Every refund passes the approval rules; it goes out only once approved.
+ * and does nothing. Never more than is left of what the customer paid for the order (limitRefund): a
+ * refund over it is cut, and with nothing left there is none. Every refund passes the approval rules;
+ * it goes out only once approved.
  */
 export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: ReturnCaseRecord, lines: readonly ReturnCaseLine[], currency: string): Promise<RefundRecord | null> {
   if (await refundOfCase(h.tx, c.id)) {
     noteCase(h, c, 'refund already requested: nothing new');
     return null;
   }
+  const order = await orderById(h.tx, c.orderId);
+  if (!order) throw new DomainError('E_NOT_FOUND', `no order ${c.orderId} for the refund of return case ${c.id}`);
+  // The payment's status follows payment.* events; its amount is the last capture reported, else the
+  // amount the order was placed with.
+  const payment = { amount: order.doc.capturedAmount ?? (order.doc.placed as unknown as OrderPlacedPayload).payment.amount, currency: order.currency, status: order.doc.paymentStatus };
+  const limit = limitRefund(lines.map((l) => ({ lineId: l.lineId, qty: l.qty, amount: refundAmount([l]) })), currency, payment, await refundsOfOrder(h.tx, c.orderId));
+  if (limit.outcome === 'refused') {
+    await refuseRefund(h, c, limit.refused);
+    return null;
+  }
+  const limitedBy = limit.outcome === 'cut' ? limit.limitedBy : undefined;
   const refund: RefundRecord = {
     id: refundIdFor(c.id),
     caseId: c.id,
     orderId: c.orderId,
-    amount: refundAmount(lines),
+    amount: limit.amount,
     currency,
     state: 'awaiting_approval',
     approvalId: null,
     createdMs: h.decision.now,
     doc: {
-      lines: lines.map((l) => ({ lineId: l.lineId, qty: l.qty, amount: refundAmount([l]) })),
+      lines: limit.lines.map((l) => ({ lineId: l.lineId, qty: l.qty, amount: l.amount })),
       requestedBy: requesterOf(h),
+      ...(limitedBy ? { limitedBy } : {}),
       history: [{ at: h.decision.now, to: 'awaiting_approval', eventId: h.event.id }],
     },
   };
   const at = new Date(h.decision.now).toISOString();
   if (!(await insertRefund(h.tx, refund, at))) return null;
   c.doc.refundId = refund.id;
-  h.audit({ action: 'refund.created', subject: `refund:${refund.id}`, after: { state: refund.state, amount: refund.amount }, detail: { caseId: c.id } });
+  if (limitedBy) noteCase(h, c, `refund cut from ${limitedBy.asked} to ${refund.amount} ${currency}: the order was paid ${limitedBy.paid}, ${limitedBy.alreadyRefunded} already refunded`);
+  h.audit({ action: 'refund.created', subject: `refund:${refund.id}`, after: { state: refund.state, amount: refund.amount }, detail: { caseId: c.id, ...(limitedBy ? { limitedBy } : {}) } });
 
   const approval = await requestApproval(h, policies, { subject: 'refund', subjectRef: refund.id, facts: { amount: refund.amount }, requestedBy: refund.doc.requestedBy });
   if (approval.required === false) {
@@ -48,6 +68,29 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
     h.audit({ action: 'refund.blocked', subject: `refund:${refund.id}`, detail: { reason: approval.reason } });
   }
   return refund;
+}
+
+/**
+ * No refund can be made (the order's payment is used up, or cannot be weighed): the case ends without
+ * one — rejected while the goods are still with the customer, closed when they are back with us (they
+ * stay counted as returned) — and finance gets an item: the payment data may be wrong, or the customer
+ * is owed money another way. The "what we pay back disagrees with what we took" queue is the
+ * reconciliation one; finance owns money, so the item goes to finance.
+ */
+async function refuseRefund(h: HandlerContext, c: ReturnCaseRecord, refused: RefundRefused): Promise<void> {
+  c.doc.refundRefused = refused;
+  const why = refused.code === 'nothing_left_to_refund'
+    ? `nothing left to refund: ${refused.paid} paid, ${refused.alreadyRefunded} already refunded (${refused.currency})`
+    : `refund in ${c.doc.currency} cannot be weighed against the payment in ${refused.currency}`;
+  h.audit({ action: 'refund.refused', subject: caseSubject(c.id), detail: { orderId: c.orderId, ...refused } });
+  await openException(h, {
+    category: 'reconciliation_discrepancy',
+    ownerRole: 'finance',
+    subjectRef: caseSubject(c.id),
+    summary: `return case ${c.id} of order ${c.orderId}: ${why}; ${refused.asked} asked`,
+    detail: { orderId: c.orderId, caseId: c.id, ...refused },
+  });
+  moveCase(h, c, c.state === 'received' ? 'closed' : 'rejected', why);
 }
 
 /** Approved: the refund goes to the ERP through the outbox, once (the state move is the guard). */

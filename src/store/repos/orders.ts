@@ -26,6 +26,11 @@ export interface OrderRecord {
 export interface OrderDoc {
   placed: Record<string, unknown>;
   paymentStatus: string;
+  /**
+   * What the channel last reported captured (`payment.captured` with an amount): what the customer
+   * actually paid, which bounds refunds; the placed amount stands in until a capture says otherwise.
+   */
+  capturedAmount?: number;
   fraud?: unknown;
   /** The fraud review the order waits for (null approvalId: the approvals policy could not judge it). */
   fraudApproval?: { approvalId: string | null; undecidable?: string };

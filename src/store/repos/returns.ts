@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../port.js';
 import type { ReturnCaseState } from '../../domain/returns/case-state.js';
+import type { RefundLimitedBy, RefundRefused } from '../../domain/returns/refund-limit.js';
 
 /** A return case as stored: a few indexed columns plus the document the API shows. */
 export interface ReturnCaseRecord {
@@ -43,6 +44,8 @@ export interface ReturnCaseDoc {
   decision?: Record<string, unknown>;
   approvals: Array<{ approvalId: string | null; subject: string; required: boolean | 'undecidable'; outcome?: string; reason?: string }>;
   refundId?: string;
+  /** Why the case got no refund though it was due one (the order's payment was used up). */
+  refundRefused?: RefundRefused;
   replacementOrderId?: string;
   claimId?: string;
   history: Array<{ at: number; from: string; to: string; eventId: string; note?: string }>;
@@ -107,7 +110,13 @@ export interface RefundRecord {
   state: RefundState;
   approvalId: string | null;
   createdMs: number;
-  doc: { lines: Array<{ lineId: string; qty: number; amount: number }>; requestedBy: string; history: Array<{ at: number; to: string; eventId: string; note?: string }> };
+  doc: {
+    lines: Array<{ lineId: string; qty: number; amount: number }>;
+    requestedBy: string;
+    /** Set when the refund pays less than its lines are worth: what was left of the order's payment. */
+    limitedBy?: RefundLimitedBy;
+    history: Array<{ at: number; to: string; eventId: string; note?: string }>;
+  };
 }
 
 interface RawRefund { id: string; case_id: string; order_id: string; amount: number; currency: string; state: string; approval_id: string | null; created_ms: number; doc: string }
@@ -142,6 +151,29 @@ export async function refundById(db: SqlExecutor, id: string): Promise<RefundRec
 export async function refundOfCase(db: SqlExecutor, caseId: string): Promise<RefundRecord | undefined> {
   const r = await db.get<RawRefund>(`SELECT ${REFUND_COLS} FROM refunds WHERE case_id = ?`, [caseId]);
   return r ? toRefund(r) : undefined;
+}
+
+/**
+ * Every refund of an order, whatever its state: what they add up to bounds the next one. Through the
+ * order's cases (indexed by order), as refunds have no index of their own on the order.
+ */
+export async function refundsOfOrder(db: SqlExecutor, orderId: string): Promise<Array<{ id: string; amount: number; currency: string; state: RefundState }>> {
+  const rows = await db.all<{ id: string; amount: number; currency: string; state: string }>(
+    'SELECT r.id, r.amount, r.currency, r.state FROM return_cases c JOIN refunds r ON r.case_id = c.id WHERE c.order_id = ? ORDER BY r.created_ms, r.id',
+    [orderId],
+  );
+  return rows.map((r) => ({ id: r.id, amount: Number(r.amount), currency: r.currency, state: r.state as RefundState }));
+}
+
+/**
+ * When the order's last delivered parcel arrived, or null if none did. A fulfilment's `updated_at` is
+ * written only when its state moves, and `delivered` is final, so for a delivered one it is the
+ * moment of delivery (the decision time of the event that delivered it). Needed when the order as a
+ * whole never reached `delivered` (another parcel lost), so its history has no delivery step.
+ */
+export async function lastParcelDeliveredAt(db: SqlExecutor, orderId: string): Promise<number | null> {
+  const r = await db.get<{ at: string | null }>(`SELECT MAX(updated_at) AS at FROM fulfilments WHERE order_id = ? AND state = 'delivered'`, [orderId]);
+  return r?.at ? Date.parse(r.at) : null;
 }
 
 /** Moves a refund only from the state the caller saw: the one who wins the row does the effect. */
