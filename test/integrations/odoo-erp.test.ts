@@ -20,7 +20,7 @@ for (const factory of storeFactories()) {
       await fake?.close();
     });
 
-    async function setup() {
+    async function setup(more: (fx: Fixtures) => Array<ReturnType<typeof envelope>> = () => []) {
       fake = await startFakeOdoo();
       fx = await makeFixtures(createJson2Client({ url: fake.url, database: fake.db, apiKey: fake.apiKey }));
       t = await startTestApp(factory, { config: { environment: 'test', delivery: DELIVERY } });
@@ -33,6 +33,7 @@ for (const factory of storeFactories()) {
       for (const e of [
         envelope({ type: 'location.upserted', payload: { id: 'dc', name: 'DC', kind: 'dc', lat: 52, lon: 5, capabilities: ['ship'], cutoff: '23:59', odooWarehouseId: fx.warehouseId } }),
         envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: fx.sku, onHand: 9 }] } }),
+        ...more(fx),
       ]) {
         const r = await t.postEvents(e);
         expect(r.status).toBe(202);
@@ -94,6 +95,89 @@ for (const factory of storeFactories()) {
       expect(so!.state).toBe('cancel');
       const pickings = await odoo().call<Array<{ state: string }>>('stock.picking', 'search_read', { domain: [['sale_id', '=', so!.id]], fields: ['state'] });
       expect(pickings.map((x) => x.state)).toEqual(['cancel']);
+    }, 60_000);
+
+    /** A second shipping location, a store mapped to Odoo's second demo warehouse (id 2). */
+    const STORE_WAREHOUSE = 2;
+    const store = (counts: Array<{ sku: string; onHand: number }>) => [
+      envelope({ type: 'location.upserted', payload: { id: 'store', name: 'Store', kind: 'store', lat: 52.1, lon: 5.1, capabilities: ['ship'], cutoff: '23:59', odooWarehouseId: STORE_WAREHOUSE } }),
+      envelope({ type: 'inventory.snapshot', payload: { locationId: 'store', counts } }),
+    ];
+    const fulfilments = (orderId: string) => t.app.store.read.all<{ id: string; location_id: string; state: string }>(`SELECT id, location_id, state FROM fulfilments WHERE order_id = ? ORDER BY created_ms, id`, [orderId]);
+    /** Every sale order pushed for an order, whatever its push key (`omniops:order:<id>` or `…#<part>`). */
+    const allFor = (orderId: string) => odoo().call<Array<{ id: number; state: string; warehouse_id: [number, string]; origin: string }>>('sale.order', 'search_read', {
+      domain: [['origin', 'like', omniopsMarker('order', orderId)]], fields: ['state', 'warehouse_id', 'origin'], order: 'id asc',
+    });
+    const erpRowsSettled = async () => {
+      const rows = await t.app.store.read.all<{ status: string }>(`SELECT status FROM outbox WHERE destination = 'erp:sale_order'`);
+      return rows.length > 0 && rows.every((r) => r.status !== 'pending');
+    };
+
+    it('a reroute moves the sale order: the failed location\'s is cancelled, one is made in the new warehouse, and a replay adds nothing', async () => {
+      await setup((f) => store([{ sku: f.sku, onHand: 9 }]));
+      await t.postEvents(envelope({
+        type: 'order.placed',
+        payload: { externalOrderId: 'W-20', customer: { id: 'c1' }, lines: [{ lineId: '1', sku: fx.sku, qty: 1, unitPrice: 42.5 }], currency: 'EUR', shipping: { method: 'standard', address: { country: 'NL', lat: 52, lon: 5 } }, payment: { status: 'authorized', amount: 42.5 } },
+      }));
+      const orderId = orderIdFor('web', 'W-20');
+      const [first] = await until('routed', async () => ((await fulfilments(orderId)).length === 1 ? fulfilments(orderId) : undefined));
+      const warehouseOf = (locationId: string) => (locationId === 'store' ? STORE_WAREHOUSE : fx.warehouseId);
+      await until('pushed', async () => (await allFor(orderId))[0]?.state === 'sale');
+      expect((await allFor(orderId))[0]!.warehouse_id[0]).toBe(warehouseOf(first!.location_id));
+
+      const r = await t.postEvents(envelope({ type: 'fulfilment.rejected', payload: { fulfilmentId: first!.id, reason: 'cannot find it' } }));
+      await t.settled(r.body.eventId);
+      const second = (await fulfilments(orderId)).find((f) => f.id !== first!.id)!;
+      expect(second.location_id).not.toBe(first!.location_id);
+      // The reroute's push and cancel are decided after the rejection (later batches on PostgreSQL).
+      await until('moved in Odoo', async () => (await allFor(orderId)).filter((so) => so.state !== 'draft').length === 2 && (await erpRowsSettled()));
+      const after = await allFor(orderId);
+      expect(after.map((so) => [so.state, so.warehouse_id[0]])).toEqual([['cancel', warehouseOf(first!.location_id)], ['sale', warehouseOf(second.location_id)]]);
+
+      // Every ERP row sent again (an operator's replay): still the same two sale orders, in the same states.
+      await t.app.store.transaction((tx) => tx.run(`UPDATE outbox SET status = 'dead' WHERE destination = 'erp:sale_order'`));
+      for (const row of await t.app.store.read.all<{ id: string }>(`SELECT id FROM outbox WHERE destination = 'erp:sale_order' ORDER BY created_at, id`)) {
+        expect((await t.api('POST', `/v1/deliveries/${row.id}/replay`, t.adminKey)).status).toBe(202);
+      }
+      await until('replays settled', erpRowsSettled);
+      expect((await allFor(orderId)).map((so) => [so.id, so.state])).toEqual(after.map((so) => [so.id, so.state]));
+    }, 60_000);
+
+    it('a partial cancel cancels the sale orders of what had not shipped and keeps the shipped one', async () => {
+      // Line 1's product is only at the DC, line 2's only at the store: the first plan is split.
+      await setup(() => store([]).slice(0, 1));
+      const c = odoo();
+      const sku2 = `${fx.sku}-B`;
+      await c.call('product.product', 'create', { vals_list: [{ name: `omniops test ${sku2}`, default_code: sku2, type: 'consu', is_storable: true, list_price: 10 }] });
+      for (const e of [envelope({ type: 'inventory.snapshot', payload: { locationId: 'store', counts: [{ sku: sku2, onHand: 5 }] } })]) await t.settled((await t.postEvents(e)).body.eventId);
+      await t.postEvents(envelope({
+        type: 'order.placed',
+        payload: {
+          externalOrderId: 'W-21', customer: { id: 'c1' }, currency: 'EUR', shipping: { method: 'standard', address: { country: 'NL', lat: 52, lon: 5 } }, payment: { status: 'authorized', amount: 52.5 },
+          lines: [{ lineId: '1', sku: fx.sku, qty: 1, unitPrice: 42.5 }, { lineId: '2', sku: sku2, qty: 1, unitPrice: 10 }],
+        },
+      }));
+      const orderId = orderIdFor('web', 'W-21');
+      const routed = await until('split', async () => ((await fulfilments(orderId)).length === 2 ? fulfilments(orderId) : undefined));
+      const atDc = routed.find((f) => f.location_id === 'dc')!;
+      const atStore = routed.find((f) => f.location_id === 'store')!;
+      await until('both pushed', async () => (await allFor(orderId)).filter((so) => so.state === 'sale').length === 2);
+      // The store rejects; line 2 can now ship from the DC: a second DC fulfilment.
+      await t.settled((await t.postEvents(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: fx.sku, onHand: 8 }, { sku: sku2, onHand: 3 }] } }))).body.eventId);
+      await t.settled((await t.postEvents(envelope({ type: 'fulfilment.rejected', payload: { fulfilmentId: atStore.id } }))).body.eventId);
+      const rerouted = (await fulfilments(orderId)).find((f) => f.id !== atDc.id && f.id !== atStore.id)!;
+      expect(rerouted.location_id).toBe('dc');
+      // The first DC parcel ships, then the customer cancels: only line 2 (the second DC fulfilment) stops.
+      await t.settled((await t.postEvents(envelope({ type: 'fulfilment.shipped', payload: { fulfilmentId: atDc.id, carrier: 'postnl', trackingNumber: '3S1' } }))).body.eventId);
+      expect((await t.api('POST', `/v1/orders/${orderId}/cancel`, t.adminKey, { reason: 'customer' })).status).toBe(200);
+      await until('cancels settled', async () => Number((await t.app.store.read.get<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE kind = 'sale_order.cancel'`))?.n) === 2 && (await erpRowsSettled()));
+      const sos = await allFor(orderId);
+      const lines = async (soId: number) => (await c.call<Array<{ product_id: [number, string]; product_uom_qty: number }>>('sale.order.line', 'search_read', { domain: [['order_id', '=', soId]], fields: ['product_id', 'product_uom_qty'] })).map((l) => [l.product_id[1], l.product_uom_qty]);
+      const live = sos.filter((so) => so.state !== 'cancel');
+      // One sale order is left: the DC's first, with line 1 only; the store's and the second DC one are cancelled.
+      expect(live.map((so) => so.warehouse_id[0])).toEqual([fx.warehouseId]);
+      expect(await lines(live[0]!.id)).toEqual([[expect.stringContaining(fx.sku), 1]]);
+      expect(sos.filter((so) => so.state === 'cancel').map((so) => so.warehouse_id[0]).sort()).toEqual([fx.warehouseId, STORE_WAREHOUSE].sort());
     }, 60_000);
 
     it('reconciliation reads stock.quant, finds the difference, and opens an exception; the rate is on /metrics', async () => {

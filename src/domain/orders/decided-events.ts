@@ -19,7 +19,10 @@ export const orderHeld = defineEvent({
 });
 export const orderRouted = defineEvent({
   ...decided, type: 'order.routed', subject: byOrder, description: 'Sourcing chose where each line ships from; stock is reserved.',
-  payload: z.object({ orderId: z.string(), policyVersion: z.string(), split: z.boolean(), plan: z.array(allocation) }),
+  payload: z.object({
+    orderId: z.string(), policyVersion: z.string(), split: z.boolean(), plan: z.array(allocation),
+    planIndex: z.number().int().min(0).optional().describe('Which of the order\'s carried-out plans this is, from 0 (absent on orders placed before plans were counted).'),
+  }),
 });
 export const orderHandedOver = defineEvent({
   ...decided, type: 'order.handed_over', subject: byOrder, description: 'A till sale: the goods left the store with the customer; nothing was routed or reserved.',

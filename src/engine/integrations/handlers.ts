@@ -2,12 +2,18 @@ import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { ScheduledControl } from '../orders/scheduled.js';
 import { fulfilmentsOfOrder, keepOrdersForErp, orderById, orderForErp } from '../../store/repos/orders.js';
-import { pushKeysOf, saleOrderPushKey } from './sale-order-keys.js';
+import { saleOrdersOfRouting, saleOrdersWith, type PushedSaleOrder } from './sale-order-keys.js';
 import { eventsBySubject } from '../../store/repos/events.js';
 import { getLocation, listLocations } from '../../store/repos/masterdata.js';
 import { queryStock } from '../../store/repos/stock.js';
 import { compareOrderState, compareStock } from '../../domain/integrations/reconcile.js';
 import { ensureException } from '../delivery/exceptions.js';
+import type { FulfilmentState } from '../../domain/orders/index.js';
+
+/** Fulfilments whose goods have left the building (or are in trouble on their way): no cancel stops them. */
+const GONE_OUT: readonly FulfilmentState[] = ['shipped', 'delivered', 'exception'];
+/** Fulfilments that still carry their lines: a sale order holding one must stay. */
+const LIVE: readonly FulfilmentState[] = ['assigned', 'accepted', 'picked', ...GONE_OUT];
 
 /**
  * The ERP side of the order flow and its controls. Handlers never call Odoo: they write outbox rows
@@ -17,8 +23,26 @@ import { ensureException } from '../delivery/exceptions.js';
 type Plan = Array<{ lineId: string; sku: string; locationId: string; qty: number; fulfilmentId: string }>;
 
 /**
- * Routed → one sale.order per shipping location, with that location's Odoo warehouse. A till sale
- * (`order.handed_over`) is pushed the same way, from its store: the ERP books every sale.
+ * The plans of the order's `order.routed` events logged before this event, oldest first: what its sale
+ * orders are derived from. This event itself may be logged already (a retry) or not yet (a follow-up
+ * running before its row is written, seq 0).
+ */
+async function earlierRoutings(h: HandlerContext): Promise<Plan[]> {
+  return (await eventsBySubject(h.tx, h.event.subject))
+    .filter((e) => e.type === 'order.routed' && e.id !== h.event.id && (h.event.seq === 0 || e.seq < h.event.seq))
+    .map((e) => (e.payload as { plan: Plan }).plan);
+}
+
+/** Every sale order pushed for the order so far (see `saleOrdersWith`). */
+async function saleOrdersSoFar(h: HandlerContext, orderId: string, fulfilments: ReadonlyArray<{ id: string; locationId: string }>): Promise<PushedSaleOrder[]> {
+  return saleOrdersWith(orderId, await earlierRoutings(h), fulfilments);
+}
+
+/**
+ * Routed → one sale.order per fulfilment the routing made (per shipping location), with that
+ * location's Odoo warehouse. A till sale (`order.handed_over`) is pushed the same way, from its
+ * store: the ERP books every sale. A reroute's fulfilments get sale orders of their own (new keys,
+ * `sale-order-keys.ts`); the failed location's is cancelled on `order.rerouted`.
  */
 function routedToErp(type: 'order.routed' | 'order.handed_over' = 'order.routed'): EventHandler {
   return {
@@ -29,34 +53,77 @@ function routedToErp(type: 'order.routed' | 'order.handed_over' = 'order.routed'
       await keepOrdersForErp(tx, ids);
     },
     async handle(h) {
-      const p = h.event.payload as { orderId: string; plan: Plan };
+      const p = h.event.payload as { orderId: string; plan: Plan; planIndex?: number };
       const order = await orderForErp(h.tx, p.orderId);
       if (!order) throw new Error(`order ${p.orderId} not found for the ERP push`);
       const price = order.unitPrices;
-      const byLocation = new Map<string, Plan>();
-      for (const a of p.plan) byLocation.set(a.locationId, [...(byLocation.get(a.locationId) ?? []), a]);
-      for (const [locationId, lines] of byLocation) {
-        const loc = await getLocation(h.tx, locationId);
-        // Exactly once per order (per shipping location when split): the push key is Odoo's marker.
-        const pushKey = saleOrderPushKey(order.id, locationId, byLocation.size);
+      // Which routing of the order this is decides the keys: a till sale is the order's only one. The
+      // event says so; only orders placed before plans were counted need the log read.
+      const routing = type === 'order.routed' ? (p.planIndex ?? (await earlierRoutings(h)).length) : 0;
+      for (const so of saleOrdersOfRouting(order.id, routing, p.plan)) {
+        const loc = await getLocation(h.tx, so.locationId);
+        const lines = p.plan.filter((a) => a.locationId === so.locationId && (so.fulfilmentIds.length === 0 || so.fulfilmentIds.includes(a.fulfilmentId)));
+        // Exactly once per key: the push key is Odoo's marker, so a retry or a replay finds the order.
         h.outbox({
           destination: 'erp:sale_order', kind: 'sale_order', subject: h.event.subject,
           payload: {
-            pushKey, orderId: order.id, channel: order.source, channelRef: order.externalOrderId, currency: order.currency, locationId,
-            warehouseId: loc?.odooWarehouseId ?? null, lines: lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty, unitPrice: price.get(l.lineId) ?? 0 })),
+            pushKey: so.pushKey, orderId: order.id, channel: order.source, channelRef: order.externalOrderId, currency: order.currency, locationId: so.locationId,
+            fulfilmentIds: so.fulfilmentIds, warehouseId: loc?.odooWarehouseId ?? null,
+            lines: lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty, unitPrice: price.get(l.lineId) ?? 0 })),
           },
         });
-        h.audit({ action: 'erp.sale_order_queued', subject: h.event.subject, detail: { orderId: order.id, pushKey, locationId, warehouseId: loc?.odooWarehouseId ?? null } });
+        h.audit({ action: 'erp.sale_order_queued', subject: h.event.subject, detail: { orderId: order.id, pushKey: so.pushKey, locationId: so.locationId, warehouseId: loc?.odooWarehouseId ?? null } });
       }
     },
   };
 }
 
+function cancelRow(h: HandlerContext, order: { id: string; externalOrderId: string }, so: PushedSaleOrder, why: 'rerouted' | 'cancelled'): void {
+  h.outbox({ destination: 'erp:sale_order', kind: 'sale_order.cancel', subject: h.event.subject, payload: { pushKey: so.pushKey, orderId: order.id, channelRef: order.externalOrderId, locationIds: [so.locationId], fulfilmentIds: so.fulfilmentIds, why } });
+  h.audit({ action: 'erp.sale_order_cancel_queued', subject: h.event.subject, detail: { orderId: order.id, pushKey: so.pushKey, why } });
+}
+
+/** The fulfilments a reroute took lines from: their sale orders were cancelled by `order.rerouted`. */
+async function reroutedFulfilments(h: HandlerContext): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const e of await eventsBySubject(h.tx, h.event.subject)) {
+    if (e.type !== 'order.rerouted') continue;
+    for (const r of (e.payload as { released?: Array<{ fulfilmentId?: string }> }).released ?? []) if (r.fulfilmentId) out.add(r.fulfilmentId);
+  }
+  return out;
+}
+
 /**
- * Cancelled → the sale orders pushed for it are cancelled in Odoo (`sale_order.cancel`, same
- * destination and subject as the pushes, so each goes out after the push it undoes). A partial cancel
- * (a part already gone out) leaves the sale orders of the locations that shipped: the ERP invoices and
- * delivers those. Without this a cancelled order stayed a confirmed sale order, with its picking, in Odoo.
+ * Rerouted → the failed location's sale order is cancelled in Odoo (same destination and subject as
+ * the pushes, so it goes out after the push it undoes). Its lines were routed again and, when placed,
+ * pushed under new keys to the new location's warehouse; left confirmed, Odoo would deliver them from
+ * the location that failed. A sale order that also carries a live fulfilment (only orders pushed
+ * before keys were per fulfilment) stays: cancelling it would stop the live part too.
+ */
+const reroutedToErp: EventHandler = {
+  type: 'order.rerouted',
+  name: 'erp.sale_order_rerouted',
+  async handle(h) {
+    const p = h.event.payload as { orderId: string; released?: Array<{ fulfilmentId?: string }> };
+    const order = await orderForErp(h.tx, p.orderId);
+    if (!order) throw new Error(`order ${p.orderId} not found for the ERP reroute`);
+    const failed = new Set((p.released ?? []).map((r) => r.fulfilmentId).filter((id): id is string => Boolean(id)));
+    const fulfilments = await fulfilmentsOfOrder(h.tx, order.id);
+    const live = new Set(fulfilments.filter((f) => LIVE.includes(f.state)).map((f) => f.id));
+    for (const so of await saleOrdersSoFar(h, order.id, fulfilments)) {
+      if (!so.fulfilmentIds.some((f) => failed.has(f)) || so.fulfilmentIds.some((f) => live.has(f))) continue;
+      cancelRow(h, order, so, 'rerouted');
+    }
+  },
+};
+
+/**
+ * Cancelled → the sale orders pushed for it are cancelled in Odoo. A partial cancel (a part already
+ * gone out) keeps the sale orders of the fulfilments that went out: the ERP invoices and delivers
+ * those. Judged per fulfilment, not per location: a location can hold a shipped fulfilment and a
+ * rerouted one of the same order, each with its own sale order. Sale orders a reroute already
+ * cancelled are not sent again. Without this a cancelled order stayed a confirmed sale order, with its
+ * picking, in Odoo.
  */
 const cancelledToErp: EventHandler = {
   type: 'order.cancelled',
@@ -65,14 +132,15 @@ const cancelledToErp: EventHandler = {
     const p = h.event.payload as { orderId: string; partial?: boolean };
     const order = await orderForErp(h.tx, p.orderId);
     if (!order) throw new Error(`order ${p.orderId} not found for the ERP cancel`);
-    // What was pushed: one sale order per push key of every routing decision carried out.
-    const routed = (await eventsBySubject(h.tx, h.event.subject)).filter((e) => e.type === 'order.routed');
-    const keys = pushKeysOf(order.id, routed.map((e) => (e.payload as { plan: Array<{ locationId: string }> }).plan));
-    const goneOut = new Set(p.partial ? (await fulfilmentsOfOrder(h.tx, order.id)).filter((f) => ['shipped', 'delivered', 'exception'].includes(f.state)).map((f) => f.locationId) : []);
-    for (const [pushKey, locations] of keys) {
-      if ([...locations].some((l) => goneOut.has(l))) continue;
-      h.outbox({ destination: 'erp:sale_order', kind: 'sale_order.cancel', subject: h.event.subject, payload: { pushKey, orderId: order.id, channelRef: order.externalOrderId, locationIds: [...locations].sort() } });
-      h.audit({ action: 'erp.sale_order_cancel_queued', subject: h.event.subject, detail: { orderId: order.id, pushKey } });
+    const fulfilments = await fulfilmentsOfOrder(h.tx, order.id);
+    const goneOut = new Set(p.partial ? fulfilments.filter((f) => GONE_OUT.includes(f.state)).map((f) => f.id) : []);
+    // Sale orders pushed before fulfilment ids were in plans know only their location.
+    const goneOutAt = new Set(p.partial ? fulfilments.filter((f) => GONE_OUT.includes(f.state)).map((f) => f.locationId) : []);
+    const rerouted = await reroutedFulfilments(h);
+    for (const so of await saleOrdersSoFar(h, order.id, fulfilments)) {
+      if (so.fulfilmentIds.length === 0 ? goneOutAt.has(so.locationId) : so.fulfilmentIds.some((f) => goneOut.has(f))) continue;
+      if (so.fulfilmentIds.length > 0 && so.fulfilmentIds.every((f) => rerouted.has(f))) continue;
+      cancelRow(h, order, so, 'cancelled');
     }
   },
 };
@@ -153,7 +221,7 @@ const shipmentProblem: EventHandler = {
 };
 
 export function integrationHandlers(policies: PolicyBook): EventHandler[] {
-  return [routedToErp(), routedToErp('order.handed_over'), cancelledToErp, hinted, stockObserved(policies), recordObserved(policies), shipmentProblem];
+  return [routedToErp(), routedToErp('order.handed_over'), reroutedToErp, cancelledToErp, hinted, stockObserved(policies), recordObserved(policies), shipmentProblem];
 }
 
 /** Reconciliation with the ERP: asks the Odoo destination for stock.quant (read by the delivery worker). */

@@ -120,7 +120,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
         currency: p.currency,
         placedMs: h.decision.now,
         promisedByMs: p.promisedBy ? Date.parse(p.promisedBy) : null,
-        doc: { placed: p as unknown as Record<string, unknown>, paymentStatus: p.payment.status, routing: [], excludedLocationIds: [], history: [{ at: h.decision.now, from: 'none', to: 'received', eventId: h.event.id }] },
+        doc: { placed: p as unknown as Record<string, unknown>, paymentStatus: p.payment.status, routing: [], routedPlans: 0, excludedLocationIds: [], history: [{ at: h.decision.now, from: 'none', to: 'received', eventId: h.event.id }] },
       });
       h.audit({ action: 'order.received', subject: orderSubject(order.source, order.externalOrderId), after: { state: 'received', total: order.total } });
       await validateAndRoute(h, policies, order, facts.history, facts.stock);

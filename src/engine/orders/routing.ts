@@ -103,7 +103,10 @@ export async function routeAndReserve(
     await addReservations(h, order, reservations);
     await markAvailabilityDirty(h.tx, made.map((m) => m.sku), h.decision.now);
     h.emit({ type: 'reservation.made', subject, payload: { orderId: order.id, reservations: made } });
-    h.emit({ type: 'order.routed', subject, payload: { orderId: order.id, policyVersion: routed.policyVersion, split: routed.split, plan: made } });
+    // Which of the order's plans this is (the ERP keys a first plan's sale orders apart from a reroute's).
+    const planIndex = order.doc.routedPlans;
+    if (planIndex !== undefined) order.doc.routedPlans = planIndex + 1;
+    h.emit({ type: 'order.routed', subject, payload: { orderId: order.id, policyVersion: routed.policyVersion, split: routed.split, plan: made, ...(planIndex !== undefined ? { planIndex } : {}) } });
     if (takesProtected) {
       const protectedParts = routed.plan.filter((a) => a.protectedQty > 0).map((a) => ({ sku: a.sku, locationId: a.locationId, protectedQty: a.protectedQty }));
       h.audit({ action: 'stock.protected_reallocated', subject, detail: { approvalId: protectedStock!.approvalId, parts: protectedParts } });

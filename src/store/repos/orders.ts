@@ -35,6 +35,11 @@ export interface OrderDoc {
   /** The fraud review the order waits for (null approvalId: the approvals policy could not judge it). */
   fraudApproval?: { approvalId: string | null; undecidable?: string };
   routing: unknown[];
+  /**
+   * How many routing decisions were carried out (each an `order.routed`): the next one's `planIndex`,
+   * which keys its sale orders in the ERP. Absent on orders placed before it was counted.
+   */
+  routedPlans?: number;
   excludedLocationIds: string[];
   history: Array<{ at: number; from: string; to: string; holdReason?: string; eventId: string; note?: string }>;
 }
