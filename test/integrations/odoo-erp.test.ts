@@ -143,6 +143,21 @@ for (const factory of storeFactories()) {
       expect((await allFor(orderId)).map((so) => [so.id, so.state])).toEqual(after.map((so) => [so.id, so.state]));
     }, 60_000);
 
+    it('a payment that fails after routing cancels the sale order; paid again, the order gets a new one, so Odoo delivers it once', async () => {
+      await setup();
+      await t.postEvents(envelope({
+        type: 'order.placed',
+        payload: { externalOrderId: 'W-30', customer: { id: 'c1' }, lines: [{ lineId: '1', sku: fx.sku, qty: 1, unitPrice: 42.5 }], currency: 'EUR', shipping: { method: 'standard', address: { country: 'NL', lat: 52, lon: 5 } }, payment: { status: 'authorized', amount: 42.5 } },
+      }));
+      const orderId = orderIdFor('web', 'W-30');
+      await until('pushed', async () => (await allFor(orderId))[0]?.state === 'sale');
+      await t.settled((await t.postEvents(envelope({ type: 'payment.failed', payload: { externalOrderId: 'W-30' } }))).body.eventId);
+      await until('cancelled in Odoo', async () => (await allFor(orderId))[0]?.state === 'cancel' && (await erpRowsSettled()));
+      await t.settled((await t.postEvents(envelope({ type: 'payment.captured', payload: { externalOrderId: 'W-30', amount: 42.5 } }))).body.eventId);
+      await until('pushed again', async () => (await allFor(orderId)).length === 2 && (await erpRowsSettled()));
+      expect((await allFor(orderId)).map((so) => so.state)).toEqual(['cancel', 'sale']);
+    }, 60_000);
+
     it('a partial cancel cancels the sale orders of what had not shipped and keeps the shipped one', async () => {
       // Line 1's product is only at the DC, line 2's only at the store: the first plan is split.
       await setup(() => store([]).slice(0, 1));

@@ -78,7 +78,7 @@ function routedToErp(type: 'order.routed' | 'order.handed_over' = 'order.routed'
   };
 }
 
-function cancelRow(h: HandlerContext, order: { id: string; externalOrderId: string }, so: PushedSaleOrder, why: 'rerouted' | 'cancelled'): void {
+function cancelRow(h: HandlerContext, order: { id: string; externalOrderId: string }, so: PushedSaleOrder, why: 'rerouted' | 'held' | 'cancelled'): void {
   h.outbox({ destination: 'erp:sale_order', kind: 'sale_order.cancel', subject: h.event.subject, payload: { pushKey: so.pushKey, orderId: order.id, channelRef: order.externalOrderId, locationIds: [so.locationId], fulfilmentIds: so.fulfilmentIds, why } });
   h.audit({ action: 'erp.sale_order_cancel_queued', subject: h.event.subject, detail: { orderId: order.id, pushKey: so.pushKey, why } });
 }
@@ -113,6 +113,29 @@ const reroutedToErp: EventHandler = {
     for (const so of await saleOrdersSoFar(h, order.id, fulfilments)) {
       if (!so.fulfilmentIds.some((f) => failed.has(f)) || so.fulfilmentIds.some((f) => live.has(f))) continue;
       cancelRow(h, order, so, 'rerouted');
+    }
+  },
+};
+
+/**
+ * Held for payment after it was routed → its open fulfilments were stopped, and their sale orders are
+ * cancelled in Odoo: once paid, the lines are routed again under new keys, and the old sale order left
+ * confirmed would be delivered too. Those a reroute already cancelled are not sent again.
+ */
+const heldToErp: EventHandler = {
+  type: 'order.held',
+  name: 'erp.sale_order_held',
+  async handle(h) {
+    const p = h.event.payload as { orderId: string; holdReason: string };
+    if (p.holdReason !== 'payment') return; // fraud review and approval holds come before any routing of theirs
+    const order = await orderForErp(h.tx, p.orderId);
+    if (!order) throw new Error(`order ${p.orderId} not found for the ERP hold`);
+    const fulfilments = await fulfilmentsOfOrder(h.tx, order.id);
+    const live = new Set(fulfilments.filter((f) => LIVE.includes(f.state)).map((f) => f.id));
+    const rerouted = await reroutedFulfilments(h);
+    for (const so of await saleOrdersSoFar(h, order.id, fulfilments)) {
+      if (so.fulfilmentIds.length === 0 || so.fulfilmentIds.some((f) => live.has(f)) || so.fulfilmentIds.every((f) => rerouted.has(f))) continue;
+      cancelRow(h, order, so, 'held');
     }
   },
 };
@@ -221,7 +244,7 @@ const shipmentProblem: EventHandler = {
 };
 
 export function integrationHandlers(policies: PolicyBook): EventHandler[] {
-  return [routedToErp(), routedToErp('order.handed_over'), reroutedToErp, cancelledToErp, hinted, stockObserved(policies), recordObserved(policies), shipmentProblem];
+  return [routedToErp(), routedToErp('order.handed_over'), reroutedToErp, heldToErp, cancelledToErp, hinted, stockObserved(policies), recordObserved(policies), shipmentProblem];
 }
 
 /** Reconciliation with the ERP: asks the Odoo destination for stock.quant (read by the delivery worker). */

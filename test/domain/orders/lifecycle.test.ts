@@ -22,7 +22,7 @@ describe('order state machine', () => {
       code: 'E_INVALID_STATE',
       from: 'shipped',
       to: 'cancelled',
-      allowed: ['delivered', 'exception'],
+      allowed: ['delivered', 'exception', 'partially_returned'],
     });
     expect(canTransition(ORDER_TRANSITIONS, 'received', 'shipped')).toBe(false);
     expect(canTransition(ORDER_TRANSITIONS, 'delivered', 'in_fulfilment')).toBe(false);
