@@ -93,7 +93,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const policies = new PolicyBook(store);
   await policies.seedDefaults();
   const rules = new RuleRuntime(policies, catalog, { ruleRun: (rule, outcome) => metrics.ruleRuns.inc({ rule, outcome }) });
-  const handlers = options.handlers ? options.handlers(policies) : buildHandlers({ policies, rules, outboxRetention: config.delivery });
+  const handlers = options.handlers ? options.handlers(policies) : buildHandlers({ policies, rules, outboxRetention: config.delivery, stockJournal: config.stock });
   const waiters = new EventWaiters();
   const metrics = new Metrics(store.read);
   const box = new SecretBox(loadSecretKey(config.secretKey, config.dataDir));

@@ -124,6 +124,20 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Stock bookkeeping. */
+    stock: z
+      .object({
+        /**
+         * How long the movements booked after a row's count are kept (the journal a late count is rolled
+         * forward by): a count taken longer ago than this arrives too late to be rolled forward and goes
+         * to inventory control instead of being applied.
+         */
+        journalDays: z.coerce.number().int().min(1).max(365).default(14),
+        /** At most this many journal rows deleted per minute (one scheduled tick). */
+        pruneBatch: z.coerce.number().int().min(1).max(100_000).default(5000),
+      })
+      .strict()
+      .prefault({}),
     /** The operations console's sign-in sessions. */
     console: z
       .object({

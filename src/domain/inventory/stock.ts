@@ -69,6 +69,14 @@ const sameCounted = (a: Pick<StockLevel, 'onHand' | 'protected' | 'safetyStock'>
  * sku). Reservations stay: protected stock is held within what they leave (protectedWithin).
  */
 export function countedLevels(held: ReadonlyMap<string, HeldLevel>, lines: readonly CountLine[]): CountedLevel[] {
+  return countedLevelsAll(held, lines).filter((l) => {
+    const before = held.get(l.sku);
+    return !before || !sameCounted(before, l);
+  });
+}
+
+/** countedLevels with the lines that only confirm what was held: every sku the lines count, as it ends. */
+export function countedLevelsAll(held: ReadonlyMap<string, HeldLevel>, lines: readonly CountLine[]): CountedLevel[] {
   const written = new Map<string, CountedLevel>();
   for (const c of lines) {
     const now = written.get(c.sku) ?? held.get(c.sku);
@@ -80,10 +88,7 @@ export function countedLevels(held: ReadonlyMap<string, HeldLevel>, lines: reado
       safetyStock: c.safetyStock ?? now?.safetyStock ?? 0,
     });
   }
-  return [...written.values()].filter((l) => {
-    const before = held.get(l.sku);
-    return !before || !sameCounted(before, l);
-  });
+  return [...written.values()];
 }
 
 /** Skus whose counted on-hand is below what orders have reserved there, and by how much. */

@@ -33,8 +33,8 @@ export const orderHandedOver = defineEvent({
   }),
 });
 export const orderRerouted = defineEvent({
-  ...decided, type: 'order.rerouted', subject: byOrder, description: 'A location rejected or missed its SLA; its lines were routed again.',
-  payload: z.object({ orderId: z.string(), failedLocationId: z.string(), failure: z.enum(['rejected', 'expired']), released: z.array(allocation), outcome: z.string() }),
+  ...decided, type: 'order.rerouted', subject: byOrder, description: 'A location rejected, missed its SLA or was found short of the stock it held for the order; its lines were routed again (outcome), or wait for the order\'s hold to clear (outcome "waiting: …").',
+  payload: z.object({ orderId: z.string(), failedLocationId: z.string(), failure: z.enum(['rejected', 'expired', 'stock_short']), released: z.array(allocation), outcome: z.string() }),
 });
 export const orderBackordered = defineEvent({
   ...decided, type: 'order.backordered', subject: byOrder, description: 'No location can serve the order now; it waits for inbound stock.',
@@ -73,6 +73,17 @@ export const fulfilmentUncollected = defineEvent({
   ...decided, type: 'fulfilment.uncollected', subject: (p) => `fulfilment:${p.fulfilmentId}`, description: 'A click-and-collect order waited at its store past its collection window.',
   payload: z.object({ fulfilmentId: z.string(), orderId: z.string(), collectBy: z.number() }),
 });
+export const fulfilmentStockShort = defineEvent({
+  ...decided, type: 'fulfilment.stock_short', subject: (p) => `fulfilment:${p.fulfilmentId}`,
+  description: 'A count or a shrink found fewer units than orders hold reserved at the location: this waiting fulfilment gives up its claim and its lines are routed again.',
+  payload: z.object({
+    fulfilmentId: z.string(), orderId: z.string(), locationId: z.string(), sku: z.string(),
+    /** What the location holds now, and what orders had reserved there before this fulfilment let go. */
+    onHand: z.number().int(), reserved: z.number().int(),
+    /** The count or adjustment that found the shelf short. */
+    foundBy: z.string(),
+  }),
+});
 export const notificationQueued = defineEvent({
   ...decided, type: 'notification.queued', subject: (p) => `customer:${p.customerId}`, description: 'A message to the customer was queued in the outbox.',
   payload: z.object({ templateId: z.string(), channel: z.string(), customerId: z.string(), recipient: z.string().optional(), facts: z.record(z.string(), z.union([z.string(), z.number()])) }),
@@ -88,5 +99,5 @@ export const scheduleTick = defineEvent({
 
 export const decidedOrderEvents = [
   orderValidated, orderHeld, orderRouted, orderHandedOver, orderRerouted, orderBackordered, orderCancelled, orderStateChanged,
-  reservationMade, reservationReleased, fulfilmentExpired, fulfilmentUncollected, notificationQueued, availabilityChanged, scheduleTick,
+  reservationMade, reservationReleased, fulfilmentExpired, fulfilmentUncollected, fulfilmentStockShort, notificationQueued, availabilityChanged, scheduleTick,
 ];

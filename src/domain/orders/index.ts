@@ -12,3 +12,4 @@ export { PAYMENT_EVENT_STATUS, decidePaymentUpdate, type OrderPaymentView, type 
 export { NOTIFICATION_TRIGGERS, notificationTrigger, type NotificationTrigger } from './notification-triggers.js';
 export { decideCustomerNotifications, decideReadyForPickup, notificationSendBy, type OrderChange, type QueuedNotification } from './notifications.js';
 export { tillTakes, type TillTake } from './till-sale.js';
+export { fulfilmentsToWithdraw, type OpenReservedFulfilment } from './stock-short.js';

@@ -20,6 +20,7 @@ import { policyChangeHandler } from '../policies/change-control.js';
 import { replenishmentHandlers } from '../replenishment/handlers.js';
 import { replenishmentCheck } from '../replenishment/check.js';
 import { outboxRetention, type OutboxRetention } from '../delivery/retention.js';
+import { stockJournalRetention, type StockJournalRetention } from './stock-journal.js';
 
 export interface HandlerDeps {
   policies: PolicyBook;
@@ -27,6 +28,8 @@ export interface HandlerDeps {
   rules?: RuleRuntime;
   /** Settled outbox rows' retention (the app passes `config.delivery`'s); without it nothing is pruned. */
   outboxRetention?: OutboxRetention;
+  /** The stock journal's retention (the app passes `config.stock`); without it nothing is pruned and late counts roll forward however late. */
+  stockJournal?: StockJournalRetention;
 }
 
 /** Every handler. Capabilities register theirs here, one line each. */
@@ -37,7 +40,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
     productUpsertHandler,
     locationUpsertHandler,
     sourceUpsertHandler,
-    inventorySnapshotHandler,
+    inventorySnapshotHandler(deps.stockJournal),
     inventoryAdjustedHandler,
     ...orderHandlers(deps.policies),
     ...fulfilmentHandlers(deps.policies),
@@ -62,6 +65,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
       'rules-sweep': (h) => rules.sweep(h),
       'rule:*': (h) => rules.runSlot(h),
       'outbox-retention': deps.outboxRetention ? outboxRetention(deps.outboxRetention) : async () => undefined,
+      'stock-journal-retention': deps.stockJournal ? stockJournalRetention(deps.stockJournal) : async () => undefined,
     }),
   );
 }
@@ -78,4 +82,5 @@ export const SCHEDULED_JOBS = [
   { name: 'replenishment-check', everyMs: 900_000 },
   { name: 'rules-sweep', everyMs: 60_000 },
   { name: 'outbox-retention', everyMs: 60_000 },
+  { name: 'stock-journal-retention', everyMs: 60_000 },
 ];

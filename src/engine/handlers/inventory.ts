@@ -2,25 +2,33 @@ import type { EventHandler } from '../dispatch/handler.js';
 import type { Tx } from '../../store/port.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { inventoryAdjusted, inventorySnapshot, type InventoryAdjustedPayload, type InventorySnapshotPayload } from '../../domain/inventory/events.js';
-import { applyAdjustment, countedLevels, countedShort } from '../../domain/inventory/stock.js';
-import { adjustedStockAt, countedStockAt, keepCountedStock, putCounted, setOnHand } from '../../store/repos/stock.js';
+import { applyAdjustment, countedLevels, countedLevelsAll, countedShort, type CountLine } from '../../domain/inventory/stock.js';
+import { adjustmentSuperseded, countTiming, happenedMs, rolledForward, type CountTiming } from '../../domain/inventory/count-time.js';
+import { adjustedStockAt, countedRowsAt, keepCountedStock, movedSince, noteMoved, putCounted, setOnHand, type CountedRow } from '../../store/repos/stock.js';
 import { DomainError } from '../../domain/errors.js';
 import type { HandlerContext } from '../dispatch/handler.js';
 import { openException } from '../exceptions/open.js';
+import { journalFromMs, type StockJournalRetention } from './stock-journal.js';
+import { withdrawShortReservations } from '../orders/stock-short.js';
 
 /**
- * A count or a shrink found fewer units than orders have reserved there. The units are not there,
- * but the reservations are orders' claims: dropping them would leave orders routed to stock nobody
- * holds for them, so they stay (released or shipped by their orders) and inventory control gets an
- * item saying which orders' stock is short — one per sku and location, as a short till sale opens.
+ * A count or a shrink found fewer units than orders have reserved there. The newest waiting orders
+ * give the missing units back and are routed elsewhere (withdrawShortReservations). What they cannot
+ * cover — units of orders already picked — stays reserved (those orders' claims: dropping them would
+ * leave orders routed to stock nobody holds for them), and inventory control gets an item saying how
+ * many are short, one per sku and location, as a short till sale opens.
  */
 async function reportShortReservations(h: HandlerContext, locationId: string, short: ReadonlyArray<{ sku: string; onHand: number; reserved: number; short: number }>, what: string): Promise<void> {
   for (const s of short) {
+    const { withdrawn, uncovered } = await withdrawShortReservations(h, { locationId, ...s });
+    if (withdrawn.length > 0) h.audit({ action: 'stock.short_withdrawn', subject: `stock:${locationId}:${s.sku}`, detail: { eventId: h.event.id, onHand: s.onHand, reserved: s.reserved, short: s.short, withdrawn } });
+    if (uncovered === 0) continue;
+    const reserved = s.reserved - withdrawn.reduce((n, w) => n + w.qty, 0);
     await openException(h, {
       category: 'reconciliation_discrepancy',
       subjectRef: `stock:${s.sku}@${locationId}`,
-      summary: `${what}: ${s.onHand} × ${s.sku} on hand at ${locationId}, where orders have ${s.reserved} reserved; ${s.short} short — reroute those orders or count again`,
-      detail: { kind: 'reserved_short', eventId: h.event.id, sku: s.sku, locationId, onHand: s.onHand, reservedForOrders: s.reserved, short: s.short },
+      summary: `${what}: ${s.onHand} × ${s.sku} on hand at ${locationId}, where picked orders have ${reserved} reserved; ${uncovered} short — count again or find the units`,
+      detail: { kind: 'reserved_short', eventId: h.event.id, sku: s.sku, locationId, onHand: s.onHand, reservedForOrders: reserved, short: uncovered, withdrawn },
     });
   }
 }
@@ -43,26 +51,73 @@ function readAhead<P>(tx: Tx, events: readonly StoredEvent[], skusOf: (payload: 
   return keepCountedStock(tx, wants);
 }
 
-export const inventorySnapshotHandler: EventHandler = {
+/** Counts, rolled forward by the stock journal as far as it goes back (`journal`: config `stock`; without it, all the way). */
+export const inventorySnapshotHandler = (journal?: StockJournalRetention): EventHandler => ({
   type: inventorySnapshot.type,
   name: 'inventory.snapshot',
   prefetch: (tx, events) => readAhead(tx, events, (p: Partial<InventorySnapshotPayload>) => (Array.isArray(p.counts) ? p.counts.map((c) => c?.sku) : [])),
   async handle(h) {
     const { tx, event, audit } = h;
     const p = event.payload as InventorySnapshotPayload;
-    const { known, held } = await countedStockAt(tx, p.locationId, p.counts.map((c) => c.sku));
+    const { known, held } = await countedRowsAt(tx, p.locationId, p.counts.map((c) => c.sku));
     if (!known) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId}`);
-    // Only lines that differ from what we hold are written (together), and only their skus change
-    // any channel's availability (marked with the write).
-    const counted = countedLevels(held, p.counts);
-    await putCounted(tx, p.locationId, counted, event.receivedAt, event.receivedMs);
+    const takenMs = happenedMs(event.occurredAt, event.receivedMs);
+    const { lines, stale, rolled, unknown } = await byCountTime(h, p, held, takenMs, journalFromMs(journal, h.decision.now));
+    // Every applied line is written (its count time moves on), together; only the lines that differ
+    // from what we hold change any channel's availability (marked with the write).
+    const levels = countedLevelsAll(held, lines);
+    const counted = countedLevels(held, lines);
+    await putCounted(tx, p.locationId, levels, event.receivedAt, event.receivedMs, { takenMs, changed: new Set(counted.map((l) => l.sku)) });
     const changed = counted.length;
     const short = countedShort(held, counted);
     // One entry per snapshot, not per sku: a 20,000-line count is one auditable act.
-    audit({ action: 'stock.counted', subject: `location:${p.locationId}`, after: p.counts, detail: { lines: p.counts.length, changed, ...(short.length ? { short } : {}) } });
+    audit({
+      action: 'stock.counted', subject: `location:${p.locationId}`, after: p.counts,
+      detail: { lines: p.counts.length, changed, takenMs, ...(short.length ? { short } : {}), ...(stale.length ? { stale } : {}), ...(rolled.length ? { rolledForward: rolled } : {}), ...(unknown.length ? { notApplied: unknown } : {}) },
+    });
     await reportShortReservations(h, p.locationId, short, 'count');
+    for (const u of unknown) {
+      await openException(h, {
+        category: 'reconciliation_discrepancy',
+        subjectRef: `stock:${u.sku}@${p.locationId}`,
+        summary: `count of ${u.counted} × ${u.sku} at ${p.locationId} taken ${new Date(takenMs).toISOString()}, before stock moved there (${new Date(u.movedMs).toISOString()}); book says ${u.onHand} — count again or correct the book`,
+        detail: { kind: 'count_before_movements', eventId: event.id, sku: u.sku, locationId: p.locationId, counted: u.counted, onHand: u.onHand, reserved: u.reserved, takenMs, movedMs: u.movedMs },
+      });
+    }
   },
-};
+});
+
+/**
+ * Sorts a count's lines by when it was taken against each row (count-time.ts): lines to apply (a
+ * late one rolled forward by what the journal booked since it was taken), lines stale against a
+ * later count, and lines taken before movements nobody journaled (never applied blindly: a person
+ * decides). The journal is read only when some line is late, in one statement per 500 skus.
+ */
+async function byCountTime(h: HandlerContext, p: InventorySnapshotPayload, held: ReadonlyMap<string, CountedRow>, takenMs: number, journalFrom: number) {
+  const timing = new Map<string, CountTiming>();
+  for (const c of p.counts) if (!timing.has(c.sku)) timing.set(c.sku, countTiming(held.get(c.sku), takenMs, journalFrom));
+  const late = [...timing].filter(([, t]) => t.kind === 'roll_forward').map(([sku]) => sku);
+  const moved = late.length > 0 ? await movedSince(h.tx, p.locationId, late, takenMs) : new Map<string, number>();
+  const lines: CountLine[] = [];
+  const lastOf = new Map<string, number>();
+  for (const c of p.counts) lastOf.set(c.sku, c.onHand);
+  for (const c of p.counts) {
+    const t = timing.get(c.sku)!;
+    if (t.kind === 'current') lines.push(c);
+    else if (t.kind === 'roll_forward') lines.push({ ...c, onHand: rolledForward(c.onHand, moved.get(c.sku) ?? 0) });
+  }
+  const stale: Array<{ sku: string; counted: number; countedMs: number }> = [];
+  const rolled: Array<{ sku: string; counted: number; movedSince: number }> = [];
+  const unknown: Array<{ sku: string; counted: number; onHand: number; reserved: number; movedMs: number }> = [];
+  for (const [sku, t] of timing) {
+    const counted = lastOf.get(sku)!;
+    const row = held.get(sku);
+    if (t.kind === 'stale') stale.push({ sku, counted, countedMs: t.countedMs });
+    if (t.kind === 'roll_forward') rolled.push({ sku, counted, movedSince: moved.get(sku) ?? 0 });
+    if (t.kind === 'unknown') unknown.push({ sku, counted, onHand: row?.onHand ?? 0, reserved: row?.reserved ?? 0, movedMs: t.movedMs });
+  }
+  return { lines, stale, rolled, unknown };
+}
 
 export const inventoryAdjustedHandler: EventHandler = {
   type: inventoryAdjusted.type,
@@ -71,8 +126,17 @@ export const inventoryAdjustedHandler: EventHandler = {
   async handle(h) {
     const { tx, event, audit } = h;
     const p = event.payload as InventoryAdjustedPayload;
-    const { known, level: before } = await adjustedStockAt(tx, p.locationId, p.sku);
+    const { known, level: row } = await adjustedStockAt(tx, p.locationId, p.sku);
+    // Audited as the level it was; the row's times are bookkeeping.
+    const before = row && { sku: row.sku, locationId: row.locationId, onHand: row.onHand, reserved: row.reserved, protected: row.protected, safetyStock: row.safetyStock };
     if (!known) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId}`);
+    // A shrink found (or goods received) before the row's count was taken is already in that count.
+    const happened = happenedMs(event.occurredAt, event.receivedMs);
+    const countedMs = adjustmentSuperseded(row, happened);
+    if (countedMs !== null) {
+      audit({ action: 'stock.adjustment_superseded', subject: `stock:${p.locationId}:${p.sku}`, before: before ?? null, detail: { delta: p.delta, reason: p.reason, happenedMs: happened, countedMs } });
+      return;
+    }
     const outcome = applyAdjustment(before ?? { onHand: 0, reserved: 0, protected: 0 }, p.delta);
     if (before && outcome.protected !== before.protected) {
       // Protected stock shrinks with the shelf: written with on-hand, reservations kept.
@@ -80,6 +144,8 @@ export const inventoryAdjustedHandler: EventHandler = {
     } else {
       await setOnHand(tx, p.sku, p.locationId, outcome.after, event.receivedAt, event.receivedMs);
     }
+    // Journaled at when it happened, so a count taken before it and arriving later adds it.
+    if (outcome.after !== (before?.onHand ?? 0)) await noteMoved(tx, p.sku, p.locationId, outcome.after - (before?.onHand ?? 0), happened);
     audit({
       action: outcome.kind === 'clamped' ? 'stock.adjusted_clamped' : 'stock.adjusted',
       subject: `stock:${p.locationId}:${p.sku}`,

@@ -31,26 +31,26 @@ async function followFulfilments(h: HandlerContext, policies: PolicyBook, order:
 }
 
 /**
- * A location that rejects, or lets its deadline pass, is dropped: its reservations are released and
- * its lines routed again, never back to a location that already failed this order.
+ * A location that rejects, lets its deadline pass or is found short is dropped: its reservations are
+ * released and its lines routed again, never back to a location that already failed this order.
+ * `order.rerouted` is announced either way — also when the lines wait (the order is held for payment
+ * or fraud review: they are placed when the hold clears) — so the ERP cancels the failed location's
+ * sale order, which would otherwise be delivered from there.
  */
-async function reroute(h: HandlerContext, policies: PolicyBook, order: OrderRecord, f: FulfilmentRecord, failure: 'rejected' | 'expired'): Promise<void> {
+async function reroute(h: HandlerContext, policies: PolicyBook, order: OrderRecord, f: FulfilmentRecord, failure: 'rejected' | 'expired' | 'stock_short'): Promise<void> {
   const released = await releaseReservations(h, order, `fulfilment ${failure}`, (r) => r.fulfilmentId === f.id);
   order.doc.excludedLocationIds = [...new Set([...order.doc.excludedLocationIds, f.locationId])].sort();
-  if (['cancelled', 'shipped', 'delivered'].includes(order.state)) return;
-  // An order held for payment or fraud review is not routed: its lines are placed when the hold clears
-  // (what no live fulfilment carries). An approval hold is about other lines; these go on.
-  if (order.state === 'on_hold' && order.holdReason !== 'approval') return;
-  // Only the failed location's lines move; the order's other fulfilments go on untouched.
+  // Only the failed location's lines move; the order's other fulfilments go on untouched. An approval
+  // hold is about other lines; these go on.
   const lines = f.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty }));
-  if (lines.length === 0) return;
-  const routing = await routeAndReserve(h, policies, order, `reroute after ${f.locationId} ${failure}`, lines);
+  const waits = ['cancelled', 'shipped', 'delivered'].includes(order.state) || (order.state === 'on_hold' && order.holdReason !== 'approval') || lines.length === 0;
+  const outcome = waits ? `waiting: order ${order.state}${order.holdReason ? ` (${order.holdReason})` : ''}` : (await routeAndReserve(h, policies, order, `reroute after ${f.locationId} ${failure}`, lines)).outcome;
   h.emit({
     type: 'order.rerouted',
     subject: orderSubject(order.source, order.externalOrderId),
-    payload: { orderId: order.id, failedLocationId: f.locationId, failure, released: released.map((r) => ({ lineId: r.lineId, sku: r.sku, locationId: r.locationId, qty: r.qty, fulfilmentId: r.fulfilmentId })), outcome: routing.outcome },
+    payload: { orderId: order.id, failedLocationId: f.locationId, failure, released: released.map((r) => ({ lineId: r.lineId, sku: r.sku, locationId: r.locationId, qty: r.qty, fulfilmentId: r.fulfilmentId })), outcome },
   });
-  h.audit({ action: 'order.rerouted', subject: orderSubject(order.source, order.externalOrderId), detail: { failedLocationId: f.locationId, failure, outcome: routing.outcome } });
+  h.audit({ action: 'order.rerouted', subject: orderSubject(order.source, order.externalOrderId), detail: { failedLocationId: f.locationId, failure, outcome } });
 }
 
 const collected = (order: OrderRecord) => isCollection(order.doc.placed as unknown as OrderPlacedPayload);
@@ -138,6 +138,31 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
     },
   };
 
+  /**
+   * A count or shrink found the location short of what orders hold there, and this waiting fulfilment
+   * gives up its claim: the location is told to stop (it cannot pick what is not there), and its
+   * lines are routed again as after a rejection. One picked since then goes on: its units are in hand.
+   */
+  const stockShort: EventHandler = {
+    type: 'fulfilment.stock_short',
+    name: 'fulfilment.stock_short',
+    async handle(h) {
+      const p = h.event.payload as { fulfilmentId: string; locationId: string; sku: string; onHand: number; reserved: number };
+      const { f, order } = await load(h, p.fulfilmentId);
+      if (f.state !== 'assigned' && f.state !== 'accepted') {
+        order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `stock short of ${p.sku} at ${p.locationId}: fulfilment ${f.id} is ${f.state}, left as it is` });
+        await persistOrder(h, order);
+        return;
+      }
+      const reason = `stock short: ${p.onHand} × ${p.sku} on hand at ${p.locationId}, ${p.reserved} reserved`;
+      await setFulfilmentState(h.tx, f.id, 'cancelled', new Date(h.decision.now).toISOString());
+      h.outbox({ destination: `location:${f.locationId}`, kind: 'fulfilment.cancelled', subject: orderSubject(order.source, order.externalOrderId), payload: { fulfilmentId: f.id, orderId: order.id, reason } });
+      h.audit({ action: 'fulfilment.stock_short', subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: 'cancelled' }, detail: { sku: p.sku, onHand: p.onHand, reserved: p.reserved } });
+      await reroute(h, policies, order, f, 'stock_short');
+      await persistOrder(h, order);
+    },
+  };
+
   /** A click-and-collect order nobody collected in time: cancelled, its units back on the shelf, the customer told. */
   const uncollected: EventHandler = {
     type: 'fulfilment.uncollected',
@@ -153,6 +178,7 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
 
   return [
     uncollected,
+    stockShort,
     progress('fulfilment.accepted', 'accepted'),
     progress('fulfilment.picked', 'picked'),
     progress('fulfilment.shipped', 'shipped'),

@@ -4,7 +4,7 @@ import { holdRows } from './held-writes.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
 import { keepOrderStock, orderStockAhead, stockOfSkusColumn, stockOfSkusFrom } from './stock.js';
 import type { StockLevel } from '../../domain/inventory/stock.js';
-import type { OrderState, HoldReason, FulfilmentState } from '../../domain/orders/index.js';
+import type { OrderState, HoldReason, FulfilmentState, OpenReservedFulfilment } from '../../domain/orders/index.js';
 
 /** The order as stored: a few indexed columns plus the document the API shows. */
 export interface OrderRecord {
@@ -554,6 +554,21 @@ export async function reservationsOfOrder(db: SqlExecutor, orderId: string): Pro
     [orderId],
   );
   return rows.map((r) => ({ id: r.id, orderId: r.order_id, lineId: r.line_id, fulfilmentId: r.fulfilment_id, sku: r.sku, locationId: r.location_id, qty: Number(r.qty), status: r.status as ReservationRecord['status'] }));
+}
+
+/**
+ * The fulfilments still waiting at a location (assigned or accepted, not picked) that hold a sku
+ * reserved there, with how much: what a short count can take back (through fulfilments_location).
+ */
+export async function waitingReservedAt(db: SqlExecutor, locationId: string, sku: string): Promise<OpenReservedFulfilment[]> {
+  const rows = await db.all<{ fulfilment_id: string; order_id: string; qty: number; created_ms: number }>(
+    `SELECT f.id AS fulfilment_id, f.order_id, SUM(r.qty) AS qty, f.created_ms
+     FROM fulfilments f JOIN reservations r ON r.fulfilment_id = f.id
+     WHERE f.location_id = ? AND f.state IN ('assigned', 'accepted') AND r.sku = ? AND r.status = 'active'
+     GROUP BY f.id, f.order_id, f.created_ms`,
+    [locationId, sku],
+  );
+  return rows.map((r) => ({ fulfilmentId: r.fulfilment_id, orderId: r.order_id, qty: Number(r.qty), createdMs: Number(r.created_ms) }));
 }
 
 export async function setReservationStatus(db: SqlExecutor, id: string, status: ReservationRecord['status'], at: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type { SqlExecutor, Tx } from '../port.js';
 import type { CountedLevel, StockLevel } from '../../domain/inventory/stock.js';
+import type { CountTimes } from '../../domain/inventory/count-time.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
 import { markAvailabilityDirty, noteMarkedDirty, PG_REMARK_DIRTY } from './availability.js';
 import { getLocation } from './masterdata.js';
@@ -35,8 +36,16 @@ export async function getStock(db: SqlExecutor, sku: string, locationId: string)
  * as one JSON text, as in stockRows.
  */
 export async function countedStockAt(db: SqlExecutor, locationId: string, skus: readonly string[]): Promise<{ known: boolean; held: Map<string, StockLevel> }> {
+  const { known, held } = await countedRowsAt(db, locationId, skus);
+  const levels = new Map<string, StockLevel>();
+  for (const [sku, r] of held) levels.set(sku, { sku, locationId: r.locationId, onHand: r.onHand, reserved: r.reserved, protected: r.protected, safetyStock: r.safetyStock });
+  return { known, held: levels };
+}
+
+/** countedStockAt with each row's count times (count-time.ts): what a count or an adjustment decides on. */
+export async function countedRowsAt(db: SqlExecutor, locationId: string, skus: readonly string[]): Promise<{ known: boolean; held: Map<string, CountedRow> }> {
   const unique = [...new Set(skus)];
-  const held = new Map<string, StockLevel>();
+  const held = new Map<string, CountedRow>();
   const ahead = keptCounts(db, locationId);
   if (ahead && unique.every((sku) => ahead.skus.has(sku))) {
     for (const sku of unique) {
@@ -50,12 +59,12 @@ export async function countedStockAt(db: SqlExecutor, locationId: string, skus: 
     const chunk = unique.slice(i, i + 500);
     const inList = chunk.length > 0 ? `sku IN (${chunk.map(() => '?').join(', ')})` : '1 = 0';
     const r = await db.get<{ known: number | boolean; rows: string }>(
-      `SELECT EXISTS (SELECT 1 FROM locations WHERE id = ?) AS known, ${packedStock(db)} AS rows FROM stock WHERE location_id = ? AND ${inList}`,
+      `SELECT EXISTS (SELECT 1 FROM locations WHERE id = ?) AS known, ${packedCounted(db)} AS rows FROM stock WHERE location_id = ? AND ${inList}`,
       [locationId, locationId, ...chunk],
     );
     known = Boolean(r?.known);
     if (!known) return { known, held };
-    for (const level of unpack(r?.rows)) held.set(level.sku, level);
+    for (const level of unpackCounted(r?.rows)) held.set(level.sku, level);
   }
   return { known, held };
 }
@@ -99,19 +108,40 @@ export async function keepCountedStock(tx: Tx, counts: ReadonlyArray<{ locationI
   for (const [locationId, skus] of wanted) {
     if (known.has(locationId)) tx.kept.set(COUNTED + locationId, { skus, held: new Map() } satisfies KeptCounts);
   }
-  for (const level of unpack(r?.rows)) keptCounts(tx, level.locationId)?.held.set(level.sku, level);
+  for (const level of unpackCounted(r?.rows)) keptCounts(tx, level.locationId)?.held.set(level.sku, level);
+}
+
+/** A stock row as a count reads it: the level, and when its count was taken and its on-hand last moved (count-time.ts). */
+export type CountedRow = StockLevel & CountTimes;
+
+/** Counted rows aggregated into one JSON text (an aggregate over `FROM stock`); read with `unpackCounted`. Routing reads `packedStock`, without the times. */
+const packedCounted = (db: SqlExecutor) =>
+  db.dialect === 'sqlite'
+    ? `json_group_array(json_array(sku, location_id, on_hand, reserved, protected, safety_stock, counted_ms, moved_ms))`
+    : `COALESCE(json_agg(json_build_array(sku, location_id, on_hand, reserved, protected, safety_stock, counted_ms, moved_ms)), '[]'::json)::text`;
+
+function unpackCounted(text: string | undefined): CountedRow[] {
+  const out: CountedRow[] = [];
+  for (const row of JSON.parse(text ?? '[]') as Array<[...PackedStockRow, number | string | null, number | string | null]>) {
+    const [sku, locationId, onHand, reserved, protectedQty, safetyStock, countedMs, movedMs] = row;
+    out.push({
+      sku, locationId, onHand: Number(onHand), reserved: Number(reserved), protected: Number(protectedQty), safetyStock: Number(safetyStock),
+      countedMs: countedMs === null ? null : Number(countedMs), movedMs: movedMs === null ? null : Number(movedMs),
+    });
+  }
+  return out;
 }
 
 const KEEP_COUNTED_PAIRS = 10_000;
 const KEEP_COUNTED_SQL = `SELECT
   (SELECT COALESCE(json_agg(id), '[]'::json)::text FROM locations WHERE id = ANY(?::text[])) AS known,
-  (SELECT COALESCE(json_agg(json_build_array(s.sku, s.location_id, s.on_hand, s.reserved, s.protected, s.safety_stock)), '[]'::json)::text
+  (SELECT COALESCE(json_agg(json_build_array(s.sku, s.location_id, s.on_hand, s.reserved, s.protected, s.safety_stock, s.counted_ms, s.moved_ms)), '[]'::json)::text
      FROM unnest(?::text[], ?::text[]) AS w (location_id, sku) JOIN stock s ON s.location_id = w.location_id AND s.sku = w.sku) AS rows`;
 
 /** A location's counted skus as read ahead: which skus were asked for, and the rows of those that exist. */
 interface KeptCounts {
   skus: ReadonlySet<string>;
-  held: Map<string, StockLevel>;
+  held: Map<string, CountedRow>;
 }
 const COUNTED = 'counted-stock:';
 const keptCounts = (db: SqlExecutor, locationId: string) => (db as Partial<Tx>).kept?.get(COUNTED + locationId) as KeptCounts | undefined;
@@ -120,13 +150,16 @@ const keptCounts = (db: SqlExecutor, locationId: string) => (db as Partial<Tx>).
  * A count's write, applied to what was read ahead of its location (so the next count there needs no
  * read): on-hand, protected and safety stock as written, reservations as they were (0 for a new row).
  */
-function keepWrittenCounts(db: SqlExecutor, locationId: string, levels: readonly CountedLevel[]): void {
+function keepWrittenCounts(db: SqlExecutor, locationId: string, levels: readonly CountedLevel[], countedMs: number | null): void {
   const ahead = keptCounts(db, locationId);
   if (!ahead) return;
   for (const l of levels) {
     if (!ahead.skus.has(l.sku)) continue;
     const before = ahead.held.get(l.sku);
-    ahead.held.set(l.sku, { sku: l.sku, locationId, onHand: l.onHand, reserved: before?.reserved ?? 0, protected: l.protected, safetyStock: l.safetyStock });
+    ahead.held.set(l.sku, {
+      sku: l.sku, locationId, onHand: l.onHand, reserved: before?.reserved ?? 0, protected: l.protected, safetyStock: l.safetyStock,
+      countedMs: countedMs ?? before?.countedMs ?? null, movedMs: before?.movedMs ?? null,
+    });
   }
 }
 
@@ -177,13 +210,16 @@ const keptOrderStock = (db: SqlExecutor) => (db as Partial<Tx>).kept?.get(ORDER_
  * one statement (countedStockAt), on SQLite as the location kept for the transaction and a keyed read
  * of the row (cheaper there than the packed read).
  */
-export async function adjustedStockAt(db: SqlExecutor, locationId: string, sku: string): Promise<{ known: boolean; level: StockLevel | undefined }> {
+export async function adjustedStockAt(db: SqlExecutor, locationId: string, sku: string): Promise<{ known: boolean; level: CountedRow | undefined }> {
   if (db.dialect === 'postgres' || keptCounts(db, locationId)?.skus.has(sku)) {
-    const { known, held } = await countedStockAt(db, locationId, [sku]);
+    const { known, held } = await countedRowsAt(db, locationId, [sku]);
     return { known, level: held.get(sku) };
   }
   if (!(await getLocation(db, locationId))) return { known: false, level: undefined };
-  return { known: true, level: await getStock(db, sku, locationId) };
+  const r = await db.get<StockRow & { counted_ms: number | string | null; moved_ms: number | string | null }>(
+    'SELECT sku, location_id, on_hand, reserved, protected, safety_stock, counted_ms, moved_ms FROM stock WHERE sku = ? AND location_id = ?', [sku, locationId]);
+  if (!r) return { known: true, level: undefined };
+  return { known: true, level: { ...toLevel(r), countedMs: r.counted_ms === null ? null : Number(r.counted_ms), movedMs: r.moved_ms === null ? null : Number(r.moved_ms) } };
 }
 
 /**
@@ -283,27 +319,45 @@ export async function queryStock(db: SqlExecutor, q: StockQuery): Promise<StockL
  * transaction sends next — a read, another write, the commit — sends them first, so nothing reads
  * around them.
  */
-export async function putCounted(db: SqlExecutor, locationId: string, levels: readonly CountedLevel[], at: string, dirtySinceMs?: number): Promise<void> {
+export async function putCounted(db: SqlExecutor, locationId: string, levels: readonly CountedLevel[], at: string, dirtySinceMs?: number, count?: CountWritten): Promise<void> {
   if (levels.length === 0) return;
-  keepWrittenCounts(db, locationId, levels);
+  const countedMs = count?.takenMs ?? null;
+  const marks = (l: CountedLevel) => dirtySinceMs !== undefined && (!count || count.changed.has(l.sku));
+  keepWrittenCounts(db, locationId, levels, countedMs);
   (db as Partial<Tx>).kept?.delete(ORDER_STOCK);
   if (db.dialect === 'postgres') {
-    const rows = levels.map((l): HeldCount => ({ ...l, locationId, at, since: dirtySinceMs ?? null }));
+    const rows = levels.map((l): HeldCount => ({ ...l, locationId, at, since: marks(l) ? dirtySinceMs! : null, countedMs }));
     if (!holdRows(db, 'stock', 'counts', rows, (held) => writeCounted(db, held))) await writeCounted(db, rows);
     // Marked by the time any later statement runs (see above), so later marks of these skus may skip.
-    if (dirtySinceMs !== undefined) noteMarkedDirty(db, levels.map((l) => l.sku));
+    if (dirtySinceMs !== undefined) noteMarkedDirty(db, levels.filter(marks).map((l) => l.sku));
     return;
   }
   for (const chunk of rowChunks(levels, db.dialect)) {
     const params: unknown[] = [];
-    for (const l of chunk) params.push(l.sku, locationId, l.onHand, l.protected, l.safetyStock, at);
+    for (const l of chunk) params.push(l.sku, locationId, l.onHand, l.protected, l.safetyStock, at, countedMs);
     await db.run(PUT_COUNTED_SQL(chunk.length), params);
+    // The journal before the count is in the count: no later count of these rows can need it (an older one is stale).
+    if (countedMs !== null) {
+      await db.run(`DELETE FROM stock_moves WHERE location_id = ? AND sku IN (${chunk.map(() => '?').join(', ')}) AND moved_ms <= ?`, [locationId, ...chunk.map((l) => l.sku), countedMs]);
+    }
   }
-  if (dirtySinceMs !== undefined) await markAvailabilityDirty(db, levels.map((l) => l.sku), dirtySinceMs);
+  const marked = levels.filter(marks);
+  if (dirtySinceMs !== undefined && marked.length > 0) await markAvailabilityDirty(db, marked.map((l) => l.sku), dirtySinceMs);
 }
 
-/** A counted level waiting to be written (PostgreSQL), with its location, time and availability mark time (null: no mark). */
-type HeldCount = CountedLevel & { locationId: string; at: string; since: number | null };
+/**
+ * A count's write: when it was taken (stored as the rows' `counted_ms`, and the journal up to it
+ * pruned), and which skus it changed — a count also writes the lines it only confirmed (their count
+ * time must move on, or an older count arriving later would not be seen as stale), but only the
+ * changed ones change any channel's availability.
+ */
+export interface CountWritten {
+  takenMs: number;
+  changed: ReadonlySet<string>;
+}
+
+/** A counted level waiting to be written (PostgreSQL), with its location, time, availability mark time (null: no mark) and count time (null: an adjustment's write, the row's count time kept). */
+type HeldCount = CountedLevel & { locationId: string; at: string; since: number | null; countedMs: number | null };
 
 /**
  * PostgreSQL: counted levels, of any number of locations, in one statement, with the result the
@@ -315,35 +369,40 @@ async function writeCounted(db: SqlExecutor, rows: readonly HeldCount[]): Promis
   const last = new Map<string, HeldCount>();
   const since = new Map<string, number>();
   for (const r of rows) {
-    last.set(`${r.sku}\u0000${r.locationId}`, r);
+    const key = `${r.sku}\u0000${r.locationId}`;
+    // An adjustment after a count of the row keeps the count's time (as one after the other would).
+    const counted = r.countedMs ?? last.get(key)?.countedMs ?? null;
+    last.set(key, { ...r, countedMs: counted });
     if (r.since !== null && !since.has(r.sku)) since.set(r.sku, r.since);
   }
-  const columns: unknown[][] = [[], [], [], [], [], [], []];
+  const columns: unknown[][] = [[], [], [], [], [], [], [], []];
   for (const r of last.values()) {
-    const values = [r.sku, r.locationId, r.onHand, r.protected, r.safetyStock, r.at, since.get(r.sku) ?? null];
+    const values = [r.sku, r.locationId, r.onHand, r.protected, r.safetyStock, r.at, since.get(r.sku) ?? null, r.countedMs];
     for (let i = 0; i < values.length; i++) columns[i]!.push(values[i]);
   }
   await db.run(WRITE_COUNTED_SQL, columns);
 }
 
 const WRITE_COUNTED_SQL = `WITH v AS (
-    SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::int[], ?::int[], ?::text[], ?::bigint[])
-      AS v (sku, location_id, on_hand, protected, safety_stock, updated_at, since)),
+    SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::int[], ?::int[], ?::text[], ?::bigint[], ?::bigint[])
+      AS v (sku, location_id, on_hand, protected, safety_stock, updated_at, since, counted_ms)),
   written AS (
-    INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at)
-    SELECT sku, location_id, on_hand, 0, protected, safety_stock, updated_at FROM v
+    INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at, counted_ms)
+    SELECT sku, location_id, on_hand, 0, protected, safety_stock, updated_at, counted_ms FROM v
     ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, protected = excluded.protected,
-      safety_stock = excluded.safety_stock, updated_at = excluded.updated_at
-    RETURNING sku)
+      safety_stock = excluded.safety_stock, updated_at = excluded.updated_at, counted_ms = COALESCE(excluded.counted_ms, stock.counted_ms)
+    RETURNING sku),
+  pruned AS (
+    DELETE FROM stock_moves m USING v WHERE v.counted_ms IS NOT NULL AND m.location_id = v.location_id AND m.sku = v.sku AND m.moved_ms <= v.counted_ms)
   INSERT INTO availability_dirty (sku, since_ms)
     SELECT v.sku, MIN(v.since) FROM v WHERE v.since IS NOT NULL AND v.sku IN (SELECT sku FROM written) GROUP BY v.sku
     ${PG_REMARK_DIRTY}`;
 
 const PUT_COUNTED_SQL = multiRowSql(
-  'INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at)',
-  '(?, ?, ?, 0, ?, ?, ?)',
+  'INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at, counted_ms)',
+  '(?, ?, ?, 0, ?, ?, ?, ?)',
   ` ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, protected = excluded.protected,
-     safety_stock = excluded.safety_stock, updated_at = excluded.updated_at`,
+     safety_stock = excluded.safety_stock, updated_at = excluded.updated_at, counted_ms = COALESCE(excluded.counted_ms, stock.counted_ms)`,
 );
 
 /**
@@ -527,15 +586,16 @@ export async function reserveIncludingProtected(db: SqlExecutor, sku: string, lo
  * stock, nothing changed.
  */
 export async function takeOffShelf(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<boolean> {
-  forgetCountedAt(db, locationId);
-  const r = await db.run(
+  const ms = movedAt(at);
+  return moveOnHand(
+    db,
     // Protected stock stays within what is left unreserved (on_hand − qty − reserved ≥ 0 by the
     // condition): above it, approved reallocations of protected stock there could never be reserved.
-    `UPDATE stock SET on_hand = on_hand - ?, protected = CASE WHEN protected > on_hand - ? - reserved THEN on_hand - ? - reserved ELSE protected END, updated_at = ?
+    `UPDATE stock SET on_hand = on_hand - ?, protected = CASE WHEN protected > on_hand - ? - reserved THEN on_hand - ? - reserved ELSE protected END, updated_at = ?, ${MOVED}
      WHERE sku = ? AND location_id = ? AND on_hand - reserved >= ?`,
-    [qty, qty, qty, at, sku, locationId, qty],
+    [qty, qty, qty, at, ms, ms, sku, locationId, qty],
+    { sku, locationId, delta: -qty, ms },
   );
-  return r.changes === 1;
 }
 
 export async function releaseReserved(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
@@ -548,20 +608,104 @@ export async function releaseReserved(db: SqlExecutor, sku: string, locationId: 
 
 /** A shipment takes reserved units off the shelf: on-hand and reserved both drop by qty. */
 export async function consumeReserved(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
-  forgetCountedAt(db, locationId);
-  await db.run(
+  const ms = movedAt(at);
+  await moveOnHand(
+    db,
     `UPDATE stock SET on_hand = CASE WHEN on_hand >= ? THEN on_hand - ? ELSE 0 END,
-       reserved = CASE WHEN reserved >= ? THEN reserved - ? ELSE 0 END, updated_at = ? WHERE sku = ? AND location_id = ?`,
-    [qty, qty, qty, qty, at, sku, locationId],
+       reserved = CASE WHEN reserved >= ? THEN reserved - ? ELSE 0 END, updated_at = ?, ${MOVED} WHERE sku = ? AND location_id = ?`,
+    [qty, qty, qty, qty, at, ms, ms, sku, locationId],
+    { sku, locationId, delta: -qty, ms },
   );
 }
 
 /** Receipts add to on-hand in one statement (no read-modify-write across concurrent receipts). */
 export async function addOnHand(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
-  forgetCountedAt(db, locationId);
-  await db.run(
-    `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at) VALUES (?, ?, ?, 0, 0, 0, ?)
-     ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = stock.on_hand + excluded.on_hand, updated_at = excluded.updated_at`,
-    [sku, locationId, qty, at],
+  const ms = movedAt(at);
+  await moveOnHand(
+    db,
+    `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at, moved_ms) VALUES (?, ?, ?, 0, 0, 0, ?, ?)
+     ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = stock.on_hand + excluded.on_hand, updated_at = excluded.updated_at,
+       moved_ms = CASE WHEN stock.moved_ms IS NULL OR stock.moved_ms < excluded.moved_ms THEN excluded.moved_ms ELSE stock.moved_ms END`,
+    [sku, locationId, qty, at, ms],
+    { sku, locationId, delta: qty, ms },
   );
+}
+
+/**
+ * Sets a row's last on-hand movement time (and the row's updated time is not touched). Ties and
+ * reorderings keep the latest: movements of one row from different partitions may commit out of
+ * time order. Two parameters: the movement's time, twice.
+ */
+const MOVED = 'moved_ms = CASE WHEN moved_ms IS NULL OR moved_ms < CAST(? AS BIGINT) THEN CAST(? AS BIGINT) ELSE moved_ms END';
+
+/**
+ * A write that moves on-hand (a shipment, a till sale, a write-off, a receipt): the row's
+ * `moved_ms` goes with it (in `write`, see MOVED), and when the row was counted before the movement
+ * the movement is journaled, so a count taken before it and arriving after it can add it
+ * (docs/orders.md, "Stock counts"). On PostgreSQL the journal row goes in the same statement (no
+ * round trip more); on SQLite it is a second statement only for rows that were counted (a few µs).
+ * A row never counted journals nothing: there is no count to roll forward from. True when `write`
+ * changed a row (a conditional write may not).
+ */
+async function moveOnHand(db: SqlExecutor, write: string, params: unknown[], move: Move): Promise<boolean> {
+  forgetCountedAt(db, move.locationId);
+  return writeAndJournal(db, write, params, move);
+}
+
+/** A movement's time; null when `at` is no time (nothing is then journaled, and the row's moved time stays). */
+type Move = { sku: string; locationId: string; delta: number; ms: number | null };
+
+function movedAt(at: string): number | null {
+  const ms = Date.parse(at);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+async function writeAndJournal(db: SqlExecutor, write: string, params: unknown[], move: Move): Promise<boolean> {
+  if (db.dialect === 'postgres') {
+    const r = await db.get<{ n: number | string }>(
+      `WITH u AS (${write} RETURNING location_id, sku, counted_ms),
+         j AS (INSERT INTO stock_moves (location_id, sku, moved_ms, delta) SELECT location_id, sku, CAST(? AS BIGINT), CAST(? AS INTEGER) FROM u WHERE counted_ms < CAST(? AS BIGINT))
+       SELECT COUNT(*) AS n FROM u`,
+      [...params, move.ms, move.delta, move.ms],
+    );
+    return Number(r?.n) > 0;
+  }
+  const r = await db.get<{ counted_ms: number | string | null }>(`${write} RETURNING counted_ms`, params);
+  if (!r) return false;
+  if (r.counted_ms !== null && move.ms !== null && Number(r.counted_ms) < move.ms) await journalMove(db, move);
+  return true;
+}
+
+const journalMove = (db: SqlExecutor, move: Move) =>
+  db.run('INSERT INTO stock_moves (location_id, sku, moved_ms, delta) VALUES (?, ?, ?, ?)', [move.locationId, move.sku, move.ms, move.delta]);
+
+/**
+ * An adjustment's movement, after its write (putCounted or setOnHand): the row's `moved_ms`, and the
+ * journal when the row was counted before it (as moveOnHand). What a batch read ahead of the row
+ * moves with it, so the next count or adjustment there still reads nothing.
+ */
+export async function noteMoved(db: SqlExecutor, sku: string, locationId: string, delta: number, ms: number): Promise<void> {
+  await writeAndJournal(db, `UPDATE stock SET ${MOVED} WHERE sku = ? AND location_id = ?`, [ms, ms, sku, locationId], { sku, locationId, delta, ms });
+  const kept = keptCounts(db, locationId)?.held.get(sku);
+  if (kept && (kept.movedMs === null || kept.movedMs < ms)) kept.movedMs = ms;
+}
+
+/** Net on-hand moved at a location per sku after `sinceMs` (the journal: counted rows only, see moveOnHand). */
+export async function movedSince(db: SqlExecutor, locationId: string, skus: readonly string[], sinceMs: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < skus.length; i += 500) {
+    const chunk = skus.slice(i, i + 500);
+    const rows = await db.all<{ sku: string; moved: number | string }>(
+      `SELECT sku, SUM(delta) AS moved FROM stock_moves WHERE location_id = ? AND sku IN (${chunk.map(() => '?').join(', ')}) AND moved_ms > ? GROUP BY sku`,
+      [locationId, ...chunk, sinceMs],
+    );
+    for (const r of rows) out.set(r.sku, Number(r.moved));
+  }
+  return out;
+}
+
+/** Journal rows of movements before `beforeMs`, at most `limit` (oldest first): what the retention job deletes. */
+export async function pruneStockMoves(db: SqlExecutor, beforeMs: number, limit: number): Promise<number> {
+  const r = await db.run(`DELETE FROM stock_moves WHERE id IN (SELECT id FROM stock_moves WHERE moved_ms < ? ORDER BY moved_ms LIMIT ?)`, [beforeMs, limit]);
+  return r.changes;
 }

@@ -18,6 +18,7 @@ import { dirtyGenerationSchema } from './015-dirty-generation.js';
 import { outboxExpirySchema } from './016-outbox-expiry.js';
 import { dashboardIndexesSchema } from './017-dashboard-indexes.js';
 import { collectionWindowSchema } from './018-collection-window.js';
+import { countTimeSchema } from './019-count-time.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
@@ -40,5 +41,6 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 16, name: 'outbox-expiry', sql: outboxExpirySchema(dialect) },
     { version: 17, name: 'dashboard-indexes', sql: dashboardIndexesSchema(dialect) },
     { version: 18, name: 'collection-window', sql: collectionWindowSchema(dialect) },
+    { version: 19, name: 'count-time', sql: countTimeSchema(dialect) },
   ];
 }
