@@ -84,6 +84,28 @@ for (const factory of storeFactories()) {
       ]);
     });
 
+    it('a click-and-collect order keeps its claim (it can only be collected there): its part goes to inventory control', async () => {
+      await setup();
+      await t.send(envelope({
+        type: 'order.placed',
+        payload: {
+          externalOrderId: 'P-1', customer: { id: 'c-P-1', email: 'kim@example.com' }, lines: [{ lineId: '1', sku: 'TENT', qty: 2, unitPrice: 120 }], currency: 'EUR',
+          shipping: { method: 'pickup', address: { country: 'NL' }, pickupLocationId: 'store-ams' }, payment: { status: 'authorized', amount: 240 },
+        },
+      }));
+      now = T0 + 60_000;
+      await t.send(order('S-2', 2));
+      expect([await locationsOf('P-1'), await locationsOf('S-2')]).toEqual([['store-ams:assigned'], ['store-ams:assigned']]);
+      now = T0 + 120_000;
+      await t.send(countAtStore(1));
+      await t.drained();
+      expect(await locationsOf('P-1')).toEqual(['store-ams:assigned']);
+      expect(await locationsOf('S-2')).toEqual(['store-ams:cancelled', 'dc:assigned']);
+      expect(await discrepancies()).toEqual([
+        { subject: 'stock:TENT@store-ams', detail: expect.objectContaining({ kind: 'reserved_short', onHand: 1, reservedForOrders: 2, short: 1 }) },
+      ]);
+    });
+
     it('a withdrawn order nobody else can serve waits as a backorder, and a late store report of its old fulfilment changes nothing', async () => {
       now = T0;
       t = await startShop(factory, () => now, [STORE_AMSTERDAM], { 'store-ams': [{ sku: 'TENT', onHand: 2 }] });
