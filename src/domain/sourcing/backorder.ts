@@ -5,9 +5,13 @@ export interface ShortSku {
   sku: string;
   /** Units the order still misses after what the usable locations hold. */
   shortQty: number;
-  /** The purchase orders, earliest first, whose quantities together cover the shortage. */
+  /**
+   * The purchase orders, earliest first, that the shortage is promised from, each with the units
+   * promised from it (not the PO's whole quantity): what later backorders cannot be promised again.
+   * Without a date (`expectedAt` null) they only say what had room; nothing is held.
+   */
   coveredBy: InboundSupply[];
-  /** When the last of those arrives; null when the inbound supply does not cover the shortage. */
+  /** When the last of those arrives; null when the inbound supply with room does not cover the shortage. */
   expectedAt: number | null;
 }
 
@@ -18,7 +22,9 @@ export type NoSourceOutcome =
 /**
  * What to do when no plan exists. The order waits for the receipts that cover what is short; when
  * stock exists but is scattered beyond what a plan may use, nothing is short by count, so the order
- * waits for supply that could serve it whole (the conservative reading).
+ * waits for supply that could serve it whole (the conservative reading). `inbound` is what purchase
+ * orders bring that no open backorder was promised yet (`inboundWithRoom`): a shortage only that
+ * room cannot cover has no date, and `backorderWithoutInbound` applies as when nothing is inbound.
  */
 export function decideWithoutSource(
   lines: readonly LineToSource[],
@@ -47,8 +53,9 @@ function coverFromInbound(sku: string, shortQty: number, inbound: readonly Inbou
   let covered = 0;
   for (const po of earliestFirst) {
     if (covered >= shortQty) break;
-    coveredBy.push(po);
-    covered += po.qty;
+    const take = Math.min(po.qty, shortQty - covered);
+    coveredBy.push({ ...po, qty: take });
+    covered += take;
   }
   const expectedAt = covered >= shortQty ? coveredBy[coveredBy.length - 1].expectedAt : null;
   return { sku, shortQty, coveredBy, expectedAt };

@@ -19,5 +19,6 @@ export type {
 export { locationExclusions } from './eligibility.js';
 export { scoreLocation, type LocationScore } from './score.js';
 export { decideWithoutSource, type NoSourceOutcome, type ShortSku } from './backorder.js';
+export { inboundWithRoom, promisedUnits, type OpenBackorder } from './inbound-promises.js';
 export { routeOrder, type PlannedFulfilment, type RoutingDecision } from './route-order.js';
 export { rerouteOrder, type RerouteDecision, type RerouteRequest } from './reroute.js';

@@ -35,7 +35,7 @@ export interface SourcingSnapshot {
   stock: readonly StockLevel[];
   /** Locations that already rejected or let this order expire. */
   excludedLocationIds: readonly string[];
-  /** Open purchase orders for the order's skus, for a backorder. */
+  /** Open purchase orders for the order's skus, for a backorder: the units no open backorder was promised. */
   inbound: readonly InboundSupply[];
 }
 

@@ -5,7 +5,7 @@ import type { ReservationRecord } from '../../store/repos/orders.js';
 import { reserveAllIfSellable, reserveIncludingProtected } from '../../store/repos/stock.js';
 import { requestApproval } from '../approvals/request.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
-import { routeOrder, type LineToSource, type OrderToSource, type RoutingDecision } from '../../domain/sourcing/index.js';
+import { inboundWithRoom, routeOrder, type LineToSource, type OrderToSource, type RoutingDecision } from '../../domain/sourcing/index.js';
 import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { loadSourcingSnapshot, localDay } from './snapshot.js';
 import { addFulfilment, addReservations, moveOrder } from './transition.js';
@@ -64,8 +64,10 @@ export async function routeAndReserve(
   if (decision.outcome === 'backorder' || decision.outcome === 'cancel') {
     // Nothing can serve now: decided again with what purchase orders are bringing (read only then —
     // most orders never get here), so a backorder waits for the earliest receipt that covers it.
-    const inbound = await inboundOfSkus(h.tx, request.lines.map((l) => l.sku));
-    if (inbound.length > 0) decision = routeOrder(request, { ...snapshot, inbound }, sourcing, h.decision);
+    // Units already promised to open backorders are not promised again: those were decided first.
+    const { inbound, backorders } = await inboundOfSkus(h.tx, request.lines.map((l) => l.sku));
+    const room = inboundWithRoom(inbound, backorders, order.id);
+    if (room.length > 0) decision = routeOrder(request, { ...snapshot, inbound: room }, sourcing, h.decision);
   }
   order.doc.routing.push(routingRecord(decision, why));
   const subject = orderSubject(order.source, order.externalOrderId);

@@ -571,6 +571,17 @@ export async function waitingReservedAt(db: SqlExecutor, locationId: string, sku
   return rows.map((r) => ({ fulfilmentId: r.fulfilment_id, orderId: r.order_id, qty: Number(r.qty), createdMs: Number(r.created_ms) }));
 }
 
+/** How many orders are backordered (the backorder retry's queue, through orders_state). */
+export async function countBackordered(db: SqlExecutor): Promise<number> {
+  return Number((await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM orders WHERE state = 'backordered'`))?.n ?? 0);
+}
+
+/** Backordered order ids in placed order (oldest first), `limit` of them from position `offset`. */
+export async function backorderedIds(db: SqlExecutor, limit: number, offset: number): Promise<string[]> {
+  if (limit <= 0) return [];
+  return (await db.all<{ id: string }>(`SELECT id FROM orders WHERE state = 'backordered' ORDER BY placed_ms, id LIMIT ? OFFSET ?`, [limit, offset])).map((r) => r.id);
+}
+
 export async function setReservationStatus(db: SqlExecutor, id: string, status: ReservationRecord['status'], at: string): Promise<boolean> {
   const r = await db.run(`UPDATE reservations SET status = ?, updated_at = ? WHERE id = ? AND status = 'active'`, [status, at, id]);
   return r.changes === 1;

@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../port.js';
 import { INBOUND_STATES, type PurchaseOrder, type PurchaseOrderState } from '../../domain/procurement/purchase-order.js';
-import type { InboundSupply } from '../../domain/sourcing/index.js';
+import type { InboundSupply, OpenBackorder } from '../../domain/sourcing/index.js';
 import type { Supplier, SupplierTermRow } from '../../domain/procurement/supplier.js';
 import { termRowsOf } from '../../domain/procurement/supplier.js';
 import type { Promotion } from '../../domain/replenishment/promotion.js';
@@ -137,11 +137,15 @@ export async function queryPurchaseOrders(db: SqlExecutor, q: { state?: string; 
 /**
  * What is on its way of some skus: the outstanding quantity of each line of a placed, confirmed or
  * delayed purchase order, expected at the end of its (latest) expected day, UTC — a backorder is
- * promised no earlier than the day its goods arrive.
+ * promised no earlier than the day its goods arrive — and the open backorders of those skus with
+ * what their last routing decision promised them (`inboundWithRoom` nets the two). Read only when
+ * nothing can serve an order, never on the normal routing path. The backorders are found through
+ * the state index and a text match of each sku in the document (a cheap prefilter: the decider
+ * looks at the promised skus themselves); only their last routing record is sent back.
  */
-export async function inboundOfSkus(db: SqlExecutor, skus: readonly string[]): Promise<InboundSupply[]> {
+export async function inboundOfSkus(db: SqlExecutor, skus: readonly string[]): Promise<{ inbound: InboundSupply[]; backorders: OpenBackorder[] }> {
   const unique = [...new Set(skus)];
-  if (unique.length === 0) return [];
+  if (unique.length === 0) return { inbound: [], backorders: [] };
   const rows = await db.all<{ po_id: string; sku: string; qty: number | string; expected_date: string }>(
     `SELECT po.id AS po_id, l.sku, l.qty - l.received_qty AS qty, po.expected_date
      FROM purchase_orders po JOIN purchase_order_lines l ON l.po_id = po.id
@@ -149,7 +153,21 @@ export async function inboundOfSkus(db: SqlExecutor, skus: readonly string[]): P
      ORDER BY po.id, l.sku`,
     [...INBOUND_STATES, ...unique],
   );
-  return rows.map((r) => ({ poId: r.po_id, sku: r.sku, qty: Number(r.qty), expectedAt: Date.parse(`${r.expected_date.slice(0, 10)}T23:59:59.999Z`) }));
+  const inbound = rows.map((r) => ({ poId: r.po_id, sku: r.sku, qty: Number(r.qty), expectedAt: Date.parse(`${r.expected_date.slice(0, 10)}T23:59:59.999Z`) }));
+  if (inbound.length === 0) return { inbound, backorders: [] };
+  // The document is JSON.stringify's text: a line's sku appears as "sku":"<sku>" exactly.
+  const like = (sku: string) => `%${`"sku":${JSON.stringify(sku)}`.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const last = db.dialect === 'postgres' ? `((doc::jsonb) -> 'routing' -> -1)::text` : `json_extract(doc, '$.routing[#-1]')`;
+  const open = await db.all<{ id: string; last: string | null }>(
+    `SELECT id, ${last} AS last FROM orders WHERE state = 'backordered' AND (${unique.map(() => `doc LIKE ? ESCAPE '\\'`).join(' OR ')}) ORDER BY placed_ms, id`,
+    unique.map(like),
+  );
+  const backorders: OpenBackorder[] = [];
+  for (const r of open) {
+    const record = r.last ? (JSON.parse(r.last) as { outcome?: string; shortSkus?: OpenBackorder['shortSkus'] }) : null;
+    if (record?.outcome === 'backorder' && Array.isArray(record.shortSkus)) backorders.push({ orderId: r.id, shortSkus: record.shortSkus });
+  }
+  return { inbound, backorders };
 }
 
 /** What planning needs: every PO not cancelled (open ones are supply, received ones reliability history). */

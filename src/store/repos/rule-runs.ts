@@ -62,6 +62,19 @@ export async function recordSlot(db: SqlExecutor, job: string, slotMs: number): 
   );
 }
 
+/**
+ * A scheduled control's own number kept between ticks beside the slots (the backorder retry's place
+ * in its queue): read as stored, written as given — unlike recordSlot, it may go back.
+ */
+export async function schedulerValue(db: SqlExecutor, key: string): Promise<number | undefined> {
+  const r = await db.get<{ n: number | string }>('SELECT last_slot_ms AS n FROM scheduler_slots WHERE job = ?', [key]);
+  return r ? Number(r.n) : undefined;
+}
+
+export async function setSchedulerValue(db: SqlExecutor, key: string, value: number): Promise<void> {
+  await db.run('INSERT INTO scheduler_slots (job, last_slot_ms) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET last_slot_ms = excluded.last_slot_ms', [key, value]);
+}
+
 /** An exception item opened by a rule (the exceptions table of 002-orders). */
 export async function insertException(
   db: SqlExecutor,

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { decideWithoutSource, inboundWithRoom, promisedUnits } from '../../../src/domain/sourcing/index.js';
+import type { OpenBackorder } from '../../../src/domain/sourcing/index.js';
+import { policy } from './fixtures.js';
+
+const inbound = [
+  { poId: 'po-early', sku: 'TENT', qty: 5, expectedAt: 1000 },
+  { poId: 'po-late', sku: 'TENT', qty: 5, expectedAt: 2000 },
+];
+const open = (orderId: string, qty: number) => {
+  const d = decideWithoutSource([{ lineId: '1', sku: 'TENT', qty }], new Map(), inboundWithRoom(inbound, backorders, orderId), policy({ backorderWithoutInbound: 'backorder' }));
+  if (d.outcome !== 'backorder') throw new Error(d.outcome);
+  backorders.push({ orderId, shortSkus: d.shortSkus });
+  return d;
+};
+let backorders: OpenBackorder[] = [];
+
+describe('inbound promised to backorders', () => {
+  it('promises each receipt once, first come first served, and gives no date once no receipt has room', () => {
+    backorders = [];
+    expect(open('o-1', 4)).toMatchObject({ expectedAt: 1000, shortSkus: [{ coveredBy: [{ poId: 'po-early', qty: 4 }] }] });
+    expect(open('o-2', 4)).toMatchObject({ expectedAt: 2000, shortSkus: [{ coveredBy: [{ poId: 'po-early', qty: 1 }, { poId: 'po-late', qty: 3 }] }] });
+    expect(open('o-3', 4).expectedAt).toBeNull();
+    // The undated order holds nothing: a small later order still gets the 2 units left.
+    expect(open('o-4', 2)).toMatchObject({ expectedAt: 2000, shortSkus: [{ coveredBy: [{ poId: 'po-late', qty: 2 }] }] });
+    expect(inboundWithRoom(inbound, backorders, 'o-new')).toEqual([]);
+  });
+
+  it("does not count an order's own earlier promise against it", () => {
+    backorders = [];
+    open('o-1', 5);
+    expect(inboundWithRoom(inbound, backorders, 'o-1')).toEqual(inbound);
+  });
+
+  it('with policy cancel, an order no receipt with room can serve is cancelled as when nothing is inbound', () => {
+    backorders = [];
+    open('o-1', 10);
+    const d = decideWithoutSource([{ lineId: '1', sku: 'TENT', qty: 1 }], new Map(), inboundWithRoom(inbound, backorders, 'o-2'), policy({ backorderWithoutInbound: 'cancel' }));
+    expect(d).toMatchObject({ outcome: 'cancel', reason: 'no_inbound_supply' });
+  });
+
+  it("reads a record that carried each PO's whole quantity as the promise it was: at most the shortage", () => {
+    const legacy = { orderId: 'o-old', shortSkus: [{ sku: 'TENT', shortQty: 3, expectedAt: 1000, coveredBy: [inbound[0]] }] };
+    expect(promisedUnits([legacy])).toEqual(new Map([['po-early\u0000TENT', 3]]));
+    expect(inboundWithRoom(inbound, [legacy], 'o-new')).toEqual([{ ...inbound[0], qty: 2 }, inbound[1]]);
+  });
+});

@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeFactories } from '../support/stores.js';
+import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { orderIdFor } from '../../src/engine/orders/identity.js';
+
+// 2026-11-30 09:00 UTC = 10:00 local (+60): before every cut-off.
+const T0 = Date.parse('2026-11-30T09:00:00Z');
+const DC = { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 100_000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 };
+const endOf = (day: string) => Date.parse(`${day}T23:59:59.999Z`);
+
+function order(ext: string, sku: string, qty: number) {
+  return envelope({
+    type: 'order.placed',
+    payload: {
+      externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, lines: [{ lineId: '1', sku, qty, unitPrice: 10 }], currency: 'EUR',
+      shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 10 * qty },
+    },
+  });
+}
+
+for (const factory of storeFactories()) {
+  describe(`backorder promises and the backorder retry: ${factory.name}`, () => {
+    let t: TestApp;
+    let now = T0;
+    afterEach(async () => t?.close());
+
+    async function setup(counts: Array<{ sku: string; onHand: number }>) {
+      now = T0;
+      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } });
+      await t.send(envelope({ type: 'location.upserted', payload: DC }));
+      await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts } }));
+    }
+    async function inbound(pos: Array<[id: string, day: string, sku: string, qty: number]>) {
+      await t.app.store.transaction(async (tx) => {
+        for (const [id, day, sku, qty] of pos) {
+          await tx.run(
+            `INSERT INTO purchase_orders (id, supplier_id, location_id, state, expected_date, planned_date, promised_date, received_date, expedite, recommendation_id, value, created_ms, doc, updated_at)
+             VALUES (?, 'sup-1', 'dc', 'confirmed', ?, ?, NULL, NULL, 0, NULL, 0, 0, '{}', '')`, [id, day, day]);
+          await tx.run('INSERT INTO purchase_order_lines (po_id, sku, qty, received_qty, unit_cost) VALUES (?, ?, ?, 0, NULL)', [id, sku, qty]);
+        }
+      });
+    }
+    const getOrder = async (ext: string) => (await t.api('GET', `/v1/orders/${orderIdFor('web', ext)}`, t.adminKey)).body;
+    const backordered = async (ext: string) => {
+      const e = await t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'order.backordered' AND subject = ?`, [`order:web:${ext}`]);
+      return JSON.parse(e!.payload) as { expectedAt: number | null; shortSkus: Array<{ sku: string; expectedAt: number | null; coveredBy: Array<{ poId: string; qty: number }> }> };
+    };
+
+    it("a purchase order's units are promised once: the next backorder gets the next receipt with room, then no date", async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }]);
+      await inbound([['po-early', '2026-12-09', 'TENT', 5], ['po-late', '2026-12-20', 'TENT', 5]]);
+      for (const ext of ['A-1', 'A-2', 'A-3']) await t.send(order(ext, 'TENT', 4));
+
+      const [a1, a2, a3] = [await backordered('A-1'), await backordered('A-2'), await backordered('A-3')];
+      expect(a1.expectedAt).toBe(endOf('2026-12-09'));
+      expect(a1.shortSkus[0].coveredBy.map((c) => [c.poId, c.qty])).toEqual([['po-early', 4]]);
+      // 1 unit of po-early is left: the second waits for po-late too.
+      expect(a2.expectedAt).toBe(endOf('2026-12-20'));
+      expect(a2.shortSkus[0].coveredBy.map((c) => [c.poId, c.qty])).toEqual([['po-early', 1], ['po-late', 3]]);
+      // 2 units left of 10: no receipt can keep a promise to the third.
+      expect(a3.expectedAt).toBeNull();
+      expect((await getOrder('A-3')).state).toBe('backordered');
+      expect((await getOrder('A-3')).promisedBy ?? null).toBeNull();
+      expect((await getOrder('A-2')).promisedBy).toBe('2026-12-20T23:59:59.999Z');
+    });
+
+    it('a backorder no longer open holds no units: once the first is cancelled, the next order is promised its receipt', async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }]);
+      await inbound([['po-early', '2026-12-09', 'TENT', 5]]);
+      await t.send(order('C-1', 'TENT', 4));
+      await t.send(envelope({ type: 'order.cancel_requested', payload: { externalOrderId: 'C-1' } }));
+      expect((await getOrder('C-1')).state).toBe('cancelled');
+      await t.send(order('C-2', 'TENT', 4));
+      expect((await backordered('C-2')).expectedAt).toBe(endOf('2026-12-09'));
+    });
+
+    it('the retry is fair: backorders beyond its batch are looked at too, when the oldest can never be placed', async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }, { sku: 'MAT', onHand: 0 }]);
+      // 200 old backorders nothing will serve, then a newer one whose stock comes back.
+      const old = Array.from({ length: 200 }, (_, i) => order(`O-${i}`, 'TENT', 1));
+      for (const e of old) await t.take(e);
+      await t.drained();
+      now += 1000;
+      await t.send(order('N-1', 'MAT', 1));
+      expect((await getOrder('N-1')).state).toBe('backordered');
+      await t.send(envelope({ type: 'inventory.adjusted', payload: { locationId: 'dc', sku: 'MAT', delta: 1, reason: 'receipt' } }));
+      for (let i = 0; i < 3; i++) {
+        now += 61_000;
+        await t.app.scheduler.tick();
+        await t.drained();
+      }
+      expect((await getOrder('N-1')).state).toBe('allocated');
+      expect((await getOrder('O-0')).state).toBe('backordered');
+    });
+  });
+}
