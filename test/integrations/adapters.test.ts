@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { envelope, startTestApp, type TestApp } from '../support/app.js';
 import { signBody } from '../../src/domain/security/signature.js';
 import { eventById } from '../../src/store/repos/events.js';
 
@@ -71,6 +71,8 @@ for (const factory of storeFactories()) {
       expect(missing.status).toBe(422);
       expect(missing.body.errors[0].path).toBe('Payload.OrderChangeNotification.AmazonOrderId');
 
+      // A till's sales are booked at its store: the store is registered first (an unknown one is refused, test/orders/till-unknown-store.test.ts).
+      await t.send(envelope({ type: 'location.upserted', payload: { id: 'store-ams', name: 'Store Amsterdam', kind: 'store', lat: 52.37, lon: 4.9, capabilities: ['ship', 'pickup'] } }));
       const batch = { storeId: 'store-ams', batchId: 'b1', currency: 'EUR', country: 'NL', register: 3,
         sales: [{ receiptId: '1001', at: '2026-11-30T10:00:00Z', lines: [{ sku: 'TENT', qty: 1, unitPrice: 120 }], tender: 'card' }],
         returns: [{ receiptId: '1002', originalReceiptId: '0999', lines: [{ lineId: '1', qty: 1 }], reason: 'wrong size' }] };

@@ -4,10 +4,10 @@ import type { App } from '../../app.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 import { DomainError } from '../../domain/errors.js';
 import { SIGNATURE_HEADER, verifySignature } from '../../domain/security/signature.js';
-import { getSource } from '../../store/repos/masterdata.js';
+import { getLocation, getSource } from '../../store/repos/masterdata.js';
 import { mapShopify, verifyShopifyHmac } from '../../connectors/channels/shopify.js';
 import { mapMarketplace } from '../../connectors/channels/marketplace.js';
-import { mapPosBatch } from '../../connectors/channels/pos.js';
+import { mapPosBatch, tillStoreRefusal } from '../../connectors/channels/pos.js';
 import { mapCarrierTracking } from '../../connectors/channels/carrier.js';
 import type { CanonicalEvent } from '../../connectors/channels/native.js';
 import { sourceTokens } from '../source-token-auth.js';
@@ -36,6 +36,30 @@ async function authenticate(app: App, kind: string, sourceId: string, req: Fasti
   throw unauthorized(m ? 'bad_token' : 'missing', m ? 'unknown source token' : `send ${SIGNATURE_HEADER} or Authorization: Bearer <source token>`);
 }
 
+/**
+ * A till batch's sales are booked at its store (`pickupLocationId`, the batch's `storeId`): one that
+ * omniops does not know, or that has no till (a DC), is refused whole here, with nothing taken in.
+ * Taken in, each sale was retried and then dead-lettered. One read per batch (a batch has one store).
+ * A store registered just after this read is seen by the till's resend; a till sale that reaches the
+ * log another way (`POST /v1/events`) still meets the handler's retry, the safety net as before.
+ * A batch of returns only is not checked: a return books nothing at the store by itself.
+ */
+async function refuseUnknownTillStore(app: App, sourceId: string, events: readonly CanonicalEvent[]): Promise<void> {
+  const index = events.findIndex((e) => e.type === 'order.placed');
+  if (index < 0) return;
+  const sale = events[index]!;
+  const storeId = (sale.payload as { shipping: { pickupLocationId: string } }).shipping.pickupLocationId;
+  const refusal = tillStoreRefusal(await getLocation(app.store.read, storeId));
+  if (!refusal) return;
+  for (const e of events) app.metrics.received.inc({ source: sourceId, type: e.type, result: 'rejected' });
+  const why = refusal.reason === 'unknown_location' ? `no location ${storeId}` : `${storeId} is a ${refusal.kind}, not a store with a till`;
+  const hint = refusal.reason === 'unknown_location' ? ' (register the store first)' : '';
+  throw new DomainError('E_SCHEMA', `${sale.sourceEventId}: ${why}${hint}; nothing of this message was taken in`, {
+    issues: [{ path: 'storeId', message: why }],
+    detail: { reason: refusal.reason, storeId, ...(refusal.reason === 'not_a_store' ? { locationKind: refusal.kind } : {}), index, sourceEventId: sale.sourceEventId },
+  });
+}
+
 function headerText(req: FastifyRequest, name: string): string {
   const v = req.headers[name];
   if (typeof v !== 'string' || !v) throw new DomainError('E_SCHEMA', `required header ${name} is missing`, { issues: [{ path: `headers.${name}`, message: 'required' }] });
@@ -49,7 +73,7 @@ export function adapterRoutes(app: App): RouteSpec[] {
       summary: 'Native channel / carrier payloads mapped to canonical events: shopify (X-Shopify-Topic, X-Shopify-Hmac-Sha256, X-Shopify-Webhook-Id), marketplace (Amazon-style notifications), pos (a batch of sales and returns), carrier (tracking webhook).',
       access: 'public',
       params: z.object({ kind: z.enum(ADAPTER_KINDS), sourceId: z.string().min(1).max(64) }),
-      responses: { 202: '{results:[{type, eventId, status}]}', 200: 'nothing new (duplicates, or a status that changes nothing)', 401: 'E_SIGNATURE', 409: 'E_IDEMPOTENCY_MISMATCH (an event resent with other content; nothing of the message is taken in)', 422: 'E_SCHEMA naming the missing field / E_UNKNOWN_STATUS' },
+      responses: { 202: '{results:[{type, eventId, status}]}', 200: 'nothing new (duplicates, or a status that changes nothing)', 401: 'E_SIGNATURE', 409: 'E_IDEMPOTENCY_MISMATCH (an event resent with other content; nothing of the message is taken in)', 422: 'E_SCHEMA naming the missing field (pos: `storeId` when a batch with sales names a location that is not known, reason unknown_location, or has no till, reason not_a_store; nothing of the batch is taken in) / E_UNKNOWN_STATUS' },
       async handler({ params, body, req, reply }) {
         const source = await getSource(app.store.read, params.sourceId);
         if (!source) throw new DomainError('E_UNKNOWN_SOURCE', `no source ${params.sourceId}`);
@@ -61,6 +85,7 @@ export function adapterRoutes(app: App): RouteSpec[] {
         else if (params.kind === 'marketplace') events = mapMarketplace(body, source.statusMap, now);
         else if (params.kind === 'pos') events = mapPosBatch(body, now);
         else events = mapCarrierTracking(body, source.statusMap, now);
+        if (params.kind === 'pos') await refuseUnknownTillStore(app, source.id, events);
         // A batch is all or nothing: every event is validated before any is taken in, and taken in
         // one transaction that a resend with changed content (409) rolls back whole.
         const rows = events.map((e) => app.intake.prepare({ source: source.id, sourceEventId: e.sourceEventId, type: e.type, occurredAt: e.occurredAt, payload: e.payload }));

@@ -1,4 +1,21 @@
 import { field, iso, list, num, optList, optStr, str, type CanonicalEvent } from './native.js';
+import type { Location } from '../../domain/masterdata/location.js';
+
+/** Kinds of location with a till: a DC, a 3PL or a dark store has no customers at a counter. */
+export const TILL_LOCATION_KINDS: readonly Location['kind'][] = ['store'];
+
+export type TillStoreRefusal = { reason: 'unknown_location' } | { reason: 'not_a_store'; kind: Location['kind'] };
+
+/**
+ * Why a till's sales cannot be booked at `location` (the batch's store as read, or undefined), or
+ * undefined when they can. An inactive store still can: its sales happened (a store closing uploads
+ * its last day that evening). The sale's handler does not know kinds; this is the adapter's check.
+ */
+export function tillStoreRefusal(location: Pick<Location, 'kind'> | undefined): TillStoreRefusal | undefined {
+  if (!location) return { reason: 'unknown_location' };
+  if (!TILL_LOCATION_KINDS.includes(location.kind)) return { reason: 'not_a_store', kind: location.kind };
+  return undefined;
+}
 
 /**
  * A store till's batch of sales and returns. A sale is an order taken, paid and handed over at the
