@@ -138,6 +138,32 @@ for (const factory of storeFactories()) {
       expect(handedOver).toEqual([expect.objectContaining({ locationId: 'store-ams', short: [{ sku: 'TENT', qty: 2, exceptionId: items[0].id }] })]);
     });
 
+    it('a till sale sent as a canonical event at a location without a till (a DC) is refused for good: dead at once with why, nothing booked there', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 5 }] });
+      // Not through the POS adapter (which refuses the batch at intake): straight into the event intake.
+      const res = await t.postEvents({
+        type: 'order.placed', source: 'web', sourceEventId: 'sale:dc:C-1', occurredAt: '2026-11-30T09:00:00Z',
+        payload: {
+          externalOrderId: 'dc-C-1', customer: { id: 'walk-in:dc' }, lines: [{ lineId: '1', sku: 'TENT', qty: 2, unitPrice: 120 }], currency: 'EUR',
+          shipping: { method: 'pickup', pickupLocationId: 'dc', address: { country: 'NL' } }, payment: { status: 'captured', amount: 240 }, handedOverAt: '2026-11-30T09:00:00Z',
+        },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      await t.drained();
+
+      const e = await t.app.store.read.get<{ status: string; attempts: number; last_error: string }>('SELECT status, attempts, last_error FROM events WHERE id = ?', [res.body.eventId]);
+      // The same on every attempt: dead on the first, not retried while the subject's later events wait.
+      expect([e?.status, Number(e?.attempts)]).toEqual(['dead', 1]);
+      expect(e?.last_error).toBe('E_CONFLICT: till sale dc-C-1 at dc: not a store with a till (a dc); send it from the store that sold it');
+      // Nothing booked: the DC's stock untouched, no order, nothing for the ERP.
+      expect(await stockAt('TENT', 'dc')).toEqual({ on_hand: 5, reserved: 0, protected: 0 });
+      expect((await t.api('GET', `/v1/orders/${orderIdFor('web', 'dc-C-1')}`, t.adminKey)).status).toBe(404);
+      expect(await outboxOf(orderIdFor('web', 'dc-C-1'))).toEqual([]);
+      // Where an operator looks: the dead-letter queue, naming why.
+      const items = (await t.api('GET', '/v1/exceptions?queue=dead_letter_delivery', t.adminKey)).body.items as Array<{ subjectRef: string; summary: string }>;
+      expect(items).toEqual([expect.objectContaining({ subjectRef: `event:${res.body.eventId}`, summary: expect.stringContaining('till sale dc-C-1 at dc: not a store with a till') })]);
+    });
+
     it('handedOverAt is for a store sale: with another shipping method the event is refused at the door', async () => {
       await setup({});
       const res = await t.postEvents({

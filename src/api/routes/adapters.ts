@@ -41,7 +41,8 @@ async function authenticate(app: App, kind: string, sourceId: string, req: Fasti
  * omniops does not know, or that has no till (a DC), is refused whole here, with nothing taken in.
  * Taken in, each sale was retried and then dead-lettered. One read per batch (a batch has one store).
  * A store registered just after this read is seen by the till's resend; a till sale that reaches the
- * log another way (`POST /v1/events`) still meets the handler's retry, the safety net as before.
+ * log another way (`POST /v1/events`) meets the handler: retried at an unknown location (its master
+ * data may be on its way), dead at once (`E_CONFLICT`) at a location without a till.
  * A batch of returns only is not checked: a return books nothing at the store by itself.
  */
 async function refuseUnknownTillStore(app: App, sourceId: string, events: readonly CanonicalEvent[]): Promise<void> {

@@ -9,7 +9,8 @@ export type TillStoreRefusal = { reason: 'unknown_location' } | { reason: 'not_a
 /**
  * Why a till's sales cannot be booked at `location` (the batch's store as read, or undefined), or
  * undefined when they can. An inactive store still can: its sales happened (a store closing uploads
- * its last day that evening). The sale's handler does not know kinds; this is the adapter's check.
+ * its last day that evening). The adapter refuses the batch with it; the sale's handler refuses a
+ * till sale that came another way (`POST /v1/events`) with it too.
  */
 export function tillStoreRefusal(location: Pick<Location, 'kind'> | undefined): TillStoreRefusal | undefined {
   if (!location) return { reason: 'unknown_location' };

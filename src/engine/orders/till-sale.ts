@@ -7,6 +7,7 @@ import { getLocation } from '../../store/repos/masterdata.js';
 import { getStock, takeOffShelf } from '../../store/repos/stock.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import { openException } from '../exceptions/open.js';
+import { tillStoreRefusal } from '../../connectors/channels/pos.js';
 import { addHandedOver, moveOrder } from './transition.js';
 import { orderSubject } from './identity.js';
 import { localDay } from './snapshot.js';
@@ -18,7 +19,8 @@ import { localDay } from './snapshot.js';
  * fulfilment, delivered, taking no place of the store's daily capacity; one consumed reservation per
  * line, so the order shows where each line came from; the units off the store's shelf (tillTakes:
  * protected stock included, reserved units never). Units the record did not have free open a stock
- * discrepancy for inventory control. The ERP gets the sale through `order.handed_over`.
+ * discrepancy for inventory control. The ERP gets the sale through `order.handed_over`. A location
+ * without a till (tillStoreRefusal: a DC, a dark store) is refused: nothing is booked there.
  */
 export async function handOverAtTill(h: HandlerContext, policies: PolicyBook, order: OrderRecord): Promise<void> {
   const p = order.doc.placed as unknown as OrderPlacedPayload;
@@ -26,6 +28,11 @@ export async function handOverAtTill(h: HandlerContext, policies: PolicyBook, or
   const store = await getLocation(h.tx, storeId);
   // Retried, then dead-lettered where an integrator sees it: the store's master data may be on its way.
   if (!store) throw new DomainError('E_NOT_FOUND', `till sale ${order.externalOrderId} at unknown location ${storeId}`);
+  // The POS adapter refuses such a batch at intake; a sale sent as a canonical event reaches us here.
+  // Booked, it would take units off a DC's or dark store's shelf. E_CONFLICT (the sale contradicts
+  // the location's record): dead at once, the event kept in the dead-letter queue for a replay.
+  const refusal = tillStoreRefusal(store);
+  if (refusal?.reason === 'not_a_store') throw new DomainError('E_CONFLICT', `till sale ${order.externalOrderId} at ${storeId}: not a store with a till (a ${refusal.kind}); send it from the store that sold it`);
   const at = new Date(h.decision.now).toISOString();
   const deliveredMs = handedOverMs(p.handedOverAt!, h.decision.now);
   const subject = orderSubject(order.source, order.externalOrderId);

@@ -4,7 +4,7 @@ import type { AuditNote, EmittedEvent, HandlerContext, OutboxMessage } from '../
 import type { PolicyBook } from '../policy-book.js';
 import { notificationSendBy, type OrderState } from '../../domain/orders/index.js';
 import { fulfilmentById, orderById, orderByExternal, type OrderRecord } from '../../store/repos/orders.js';
-import { insertException } from '../../store/repos/rule-runs.js';
+import { openException } from '../exceptions/open.js';
 import { moveOrder, persistOrder } from '../orders/transition.js';
 import { requestApproval } from '../approvals/request.js';
 
@@ -91,9 +91,13 @@ export async function executeIntent(h: HandlerContext, intent: ActionIntent, dep
       return;
     }
     case 'open_exception': {
-      const id = h.decision.newId('exception');
-      await insertException(h.tx, { id, queue: a.queue, subject, ownerRole: a.role, summary: a.summary ?? `rule ${intent.ruleId}`, detail: ruleRef, openedMs: h.decision.now });
-      h.audit({ action: 'exception.opened', subject, after: { id, queue: a.queue, ownerRole: a.role }, detail: ruleRef });
+      // A rule fires per event or per stay, often for the same subject ("an order waits over N hours"):
+      // one open item per (queue, subject) counts its firings, and a new one opens only after it was
+      // resolved. Through the rule's context: the item's announcement and audit go out with the rule's.
+      // The firing itself is audited as rule.fired; a recurrence is counted on the item (`last` names it).
+      await openException(h, {
+        category: a.queue, subjectRef: subject, ownerRole: a.role, summary: a.summary ?? `rule ${intent.ruleId}`, detail: ruleRef,
+      }, { countRecurrences: true });
       return;
     }
     case 'request_approval': {

@@ -74,15 +74,3 @@ export async function schedulerValue(db: SqlExecutor, key: string): Promise<numb
 export async function setSchedulerValue(db: SqlExecutor, key: string, value: number): Promise<void> {
   await db.run('INSERT INTO scheduler_slots (job, last_slot_ms) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET last_slot_ms = excluded.last_slot_ms', [key, value]);
 }
-
-/** An exception item opened by a rule (the exceptions table of 002-orders). */
-export async function insertException(
-  db: SqlExecutor,
-  x: { id: string; queue: string; subject: string; ownerRole: string; summary: string; detail: Record<string, unknown>; openedMs: number },
-): Promise<void> {
-  await db.run(
-    `INSERT INTO exceptions (id, queue, subject, state, owner_role, assignee, summary, detail, opened_ms, resolved_at, resolution)
-     VALUES (?, ?, ?, 'open', ?, NULL, ?, ?, ?, NULL, NULL) ON CONFLICT (id) DO NOTHING`,
-    [x.id, x.queue, x.subject, x.ownerRole, x.summary, JSON.stringify(x.detail), x.openedMs],
-  );
-}
