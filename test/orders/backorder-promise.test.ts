@@ -7,6 +7,8 @@ import { orderIdFor } from '../../src/engine/orders/identity.js';
 const T0 = Date.parse('2026-11-30T09:00:00Z');
 const DC = { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 100_000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 };
 const endOf = (day: string) => Date.parse(`${day}T23:59:59.999Z`);
+// What a PO's lifecycle steps read and extend (history, delays): a bare '{}' cannot be delayed or cancelled.
+const PO_DOC = JSON.stringify({ approvals: [], history: [], requestedBy: null, delays: [] });
 
 function order(ext: string, sku: string, qty: number) {
   return envelope({
@@ -35,7 +37,7 @@ for (const factory of storeFactories()) {
         for (const [id, day, sku, qty] of pos) {
           await tx.run(
             `INSERT INTO purchase_orders (id, supplier_id, location_id, state, expected_date, planned_date, promised_date, received_date, expedite, recommendation_id, value, created_ms, doc, updated_at)
-             VALUES (?, 'sup-1', 'dc', 'confirmed', ?, ?, NULL, NULL, 0, NULL, 0, 0, '{}', '')`, [id, day, day]);
+             VALUES (?, 'sup-1', 'dc', 'confirmed', ?, ?, NULL, NULL, 0, NULL, 0, 0, ?, '')`, [id, day, day, PO_DOC]);
           await tx.run('INSERT INTO purchase_order_lines (po_id, sku, qty, received_qty, unit_cost) VALUES (?, ?, ?, 0, NULL)', [id, sku, qty]);
         }
       });
@@ -45,6 +47,74 @@ for (const factory of storeFactories()) {
       const e = await t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'order.backordered' AND subject = ?`, [`order:web:${ext}`]);
       return JSON.parse(e!.payload) as { expectedAt: number | null; shortSkus: Array<{ sku: string; expectedAt: number | null; coveredBy: Array<{ poId: string; qty: number }> }> };
     };
+
+    /** The order's latest `order.backordered` (a revised promise is announced again). */
+    const lastBackordered = async (ext: string) => {
+      const e = await t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'order.backordered' AND subject = ? ORDER BY seq DESC LIMIT 1`, [`order:web:${ext}`]);
+      return JSON.parse(e!.payload) as { expectedAt: number | null; shortSkus: Array<{ sku: string; expectedAt: number | null; coveredBy: Array<{ poId: string; qty: number }> }> };
+    };
+    /** Promise-moved messages queued for an order: [before, after] per message. */
+    const promiseMessages = async (ext: string) => (await t.app.store.read.all<{ payload: string }>(
+      `SELECT payload FROM outbox WHERE destination = 'notify:email' AND payload LIKE ? ORDER BY seq`, [`%${orderIdFor('web', ext)}%`],
+    )).map((r) => JSON.parse(r.payload) as { templateId: string; facts: { promiseBefore?: number; promiseAfter?: number } })
+      .filter((m) => m.templateId === 'promise_date_changed').map((m) => [m.facts.promiseBefore, m.facts.promiseAfter]);
+    const covered = async (ext: string) => (await lastBackordered(ext)).shortSkus[0].coveredBy.map((c) => [c.poId, c.qty]);
+
+    it("a PO delayed past the next one: its backorders are promised again oldest first, and their customers told the new date", async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }]);
+      await inbound([['po-early', '2026-12-09', 'TENT', 5], ['po-late', '2026-12-20', 'TENT', 5]]);
+      // A second apart: "oldest" is placed order (placed time, then id), as for the retry.
+      for (const ext of ['D-1', 'D-2']) { now += 1000; await t.send(order(ext, 'TENT', 4)); }
+      expect(await covered('D-2')).toEqual([['po-early', 1], ['po-late', 3]]);
+
+      now += 60_000;
+      await t.send(envelope({ type: 'po.delayed', payload: { poId: 'po-early', newExpectedDate: '2026-12-25', reason: 'port strike' } }));
+      // D-1 first: po-late's 2 free units, then 2 of po-early, now the later receipt.
+      expect(await covered('D-1')).toEqual([['po-late', 2], ['po-early', 2]]);
+      expect((await lastBackordered('D-1')).expectedAt).toBe(endOf('2026-12-25'));
+      // D-2 keeps its 3 of po-late and takes its fourth from po-early's remaining room.
+      expect(await covered('D-2')).toEqual([['po-late', 3], ['po-early', 1]]);
+      expect((await getOrder('D-1')).promisedBy).toBe('2026-12-25T23:59:59.999Z');
+      expect((await getOrder('D-2')).promisedBy).toBe('2026-12-25T23:59:59.999Z');
+      expect(await promiseMessages('D-1')).toEqual([[endOf('2026-12-09'), endOf('2026-12-25')]]);
+      expect(await promiseMessages('D-2')).toEqual([[endOf('2026-12-20'), endOf('2026-12-25')]]);
+      expect((await getOrder('D-1')).state).toBe('backordered');
+    });
+
+    it('a cancelled PO: its backorder gets the room left elsewhere or no date, and frees what it no longer holds', async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }]);
+      await inbound([['po-early', '2026-12-09', 'TENT', 5], ['po-late', '2026-12-20', 'TENT', 5]]);
+      // A second apart: "oldest" is placed order (placed time, then id), as for the retry.
+      for (const ext of ['X-1', 'X-2']) { now += 1000; await t.send(order(ext, 'TENT', 4)); }
+
+      now += 60_000;
+      expect((await t.api('POST', '/v1/purchase-orders/po-early/cancel', t.adminKey, { reason: 'supplier out of stock' })).status).toBe(200);
+      await t.drained();
+      // X-1 finds 2 units of room in po-late (X-2 holds 3): no receipt keeps a promise to it.
+      expect((await lastBackordered('X-1')).expectedAt).toBeNull();
+      expect((await getOrder('X-1')).promisedBy ?? null).toBeNull();
+      expect((await getOrder('X-1')).state).toBe('backordered');
+      // X-2 moves its one unit to po-late: its date stands, so nobody is told.
+      expect(await covered('X-2')).toEqual([['po-late', 4]]);
+      expect((await getOrder('X-2')).promisedBy).toBe('2026-12-20T23:59:59.999Z');
+      expect(await promiseMessages('X-2')).toEqual([]);
+      // The room X-1 no longer holds is promised to the next order.
+      await t.send(order('X-3', 'TENT', 1));
+      expect((await lastBackordered('X-3')).expectedAt).toBe(endOf('2026-12-20'));
+    });
+
+    it('received stock goes to the backorders promised it, before a new order arrives or the retry runs', async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }]);
+      await inbound([['po-early', '2026-12-09', 'TENT', 5]]);
+      await t.send(order('R-1', 'TENT', 4));
+      expect((await getOrder('R-1')).state).toBe('backordered');
+
+      now += 60_000;
+      await t.send(envelope({ type: 'po.received', payload: { poId: 'po-early', locationId: 'dc', receivedDate: '2026-12-01', lines: [{ sku: 'TENT', qty: 5 }] } }));
+      expect((await getOrder('R-1')).state).toBe('allocated');
+      await t.send(order('R-2', 'TENT', 4));
+      expect((await getOrder('R-2')).state).toBe('backordered');
+    });
 
     it("a purchase order's units are promised once: the next backorder gets the next receipt with room, then no date", async () => {
       await setup([{ sku: 'TENT', onHand: 0 }]);

@@ -1,4 +1,5 @@
-import type { ShortSku } from './backorder.js';
+import { decideWithoutSource, type ShortSku } from './backorder.js';
+import type { SourcingPolicy } from './policy.js';
 import type { InboundSupply } from './types.js';
 
 /** An open backorder as its last routing decision left it: what it was promised, per short sku. */
@@ -48,4 +49,59 @@ export function inboundWithRoom(inbound: readonly InboundSupply[], backorders: r
     if (qty > 0) room.push({ ...po, qty });
   }
   return room;
+}
+
+/** Whether an open backorder's last promise counts on units of this purchase order. */
+export function promisedFrom(backorder: OpenBackorder, poId: string): boolean {
+  return backorder.shortSkus.some((s) => s.coveredBy.some((c) => c.poId === poId));
+}
+
+/** Whether the backorder holds units, i.e. was promised a date (see `promisedUnits`). */
+export function holdsUnits(backorder: OpenBackorder): boolean {
+  return backorder.shortSkus.length > 0 && backorder.shortSkus.every((s) => s.expectedAt !== null);
+}
+
+export interface RevisedPromise {
+  orderId: string;
+  shortSkus: ShortSku[];
+  /** The new promise; null when the room left covers the shortage no more. */
+  expectedAt: number | null;
+  /** False when the revision promises exactly what the order held before (nothing to record). */
+  changed: boolean;
+}
+
+/**
+ * The promises of backorders a purchase order's news broke (delayed, cancelled), decided again oldest
+ * first by the rule a new backorder is decided by (`decideWithoutSource`, earliest receipt with room).
+ * Each is decided with every other open backorder's promise counted as it stands at that moment — the
+ * untouched ones and those revised before it — so a promise once made is not taken back from an order
+ * this news did not concern, and an older revised order gets the room before a newer one. The
+ * shortage stays what the order recorded: only the inbound side is decided again (stock that came
+ * back is the retry's). A revision never cancels: the order was taken as a backorder, and without
+ * room it waits without a date, whatever `backorderWithoutInbound` says about new orders.
+ */
+export function revisePromises(
+  revise: readonly OpenBackorder[],
+  open: readonly OpenBackorder[],
+  inbound: readonly InboundSupply[],
+  policy: SourcingPolicy,
+): RevisedPromise[] {
+  const standing = new Map(open.map((b) => [b.orderId, b]));
+  const waits: SourcingPolicy = { ...policy, whenNothingCanServe: 'backorder', backorderWithoutInbound: 'backorder' };
+  const out: RevisedPromise[] = [];
+  for (const b of revise) {
+    standing.set(b.orderId, b);
+    const room = inboundWithRoom(inbound, [...standing.values()], b.orderId);
+    const lines = b.shortSkus.map((s) => ({ lineId: s.sku, sku: s.sku, qty: s.shortQty }));
+    const d = decideWithoutSource(lines, new Map(), room, waits);
+    if (d.outcome !== 'backorder') continue; // unreachable with `waits`; kept for the type
+    standing.set(b.orderId, { orderId: b.orderId, shortSkus: d.shortSkus });
+    out.push({ orderId: b.orderId, shortSkus: d.shortSkus, expectedAt: d.expectedAt, changed: promiseKey(d.shortSkus) !== promiseKey(b.shortSkus) });
+  }
+  return out;
+}
+
+/** A promise as comparable text: the stored record may come back with its keys reordered (jsonb). */
+function promiseKey(shortSkus: readonly ShortSku[]): string {
+  return JSON.stringify([...shortSkus].sort((a, b) => (a.sku < b.sku ? -1 : 1)).map((s) => [s.sku, s.shortQty, s.expectedAt, s.coveredBy.map((c) => [c.poId, c.qty, c.expectedAt])]));
 }

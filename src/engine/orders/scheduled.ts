@@ -33,7 +33,7 @@ export const collectionWatch: ScheduledControl = async (h) => {
  * routed again every minute orders that only an excluded or ineligible location could serve, each
  * time announcing the same backorder and growing the order's routing history.
  */
-async function routingWouldPlace(h: HandlerContext, policies: PolicyBook, order: OrderRecord, lines: readonly LineToSource[]): Promise<boolean> {
+export async function routingWouldPlace(h: HandlerContext, policies: PolicyBook, order: OrderRecord, lines: readonly LineToSource[]): Promise<boolean> {
   const request = orderToSource(order, lines);
   const snapshot = await loadSourcingSnapshot(h.tx, request.lines.map((l) => l.sku), order.doc.excludedLocationIds, h.decision.now);
   // Its own id source: the real routing that may follow must draw the ids a replay draws.

@@ -11,6 +11,7 @@ import { getLocation } from '../../store/repos/masterdata.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import { insertPurchaseOrder, purchaseOrderById, savePurchaseOrder, type PurchaseOrderDoc, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
 import { requestApproval } from '../approvals/request.js';
+import { promisesOfPurchaseOrder, revisePromisesOf, routePromisedBackorders } from '../orders/backorder-promises.js';
 
 export const poSubject = (id: string) => `po:${id}`;
 
@@ -121,7 +122,6 @@ export async function submitDraft(h: HandlerContext, policies: PolicyBook, po: P
 }
 
 export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
-  void policies;
   const confirmed: EventHandler = {
     type: 'po.confirmed',
     name: 'procurement.po_confirmed',
@@ -156,9 +156,11 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       const po = await purchaseOrderById(h.tx, p.poId);
       if (!po) throw new DomainError('E_NOT_FOUND', `no purchase order ${p.poId} (a delay before the order: retried)`);
       const delay = { at: h.decision.now, from: po.expectedDate, to: p.newExpectedDate, ...(p.reason ? { reason: p.reason } : {}) };
+      const promises = await promisesOfPurchaseOrder(h, po);
       const next = await stepPurchaseOrder(h, po, { kind: 'delayed', payload: p, sentMs: sentMsOf(h) }, `delayed ${po.expectedDate} → ${p.newExpectedDate}${p.reason ? `: ${p.reason}` : ''}`, (doc) => ({ ...doc, delays: [...doc.delays, delay] }));
       // Stale or repeated news (or a racing step): nothing moved, nobody is told again.
       if (!next) return;
+      await revisePromisesOf(h, policies, promises, `purchase order ${po.id} delayed to ${p.newExpectedDate}`);
       h.outbox({ destination: 'notify:category_manager', kind: 'purchase_order.delayed', subject: poSubject(po.id), payload: { poId: po.id, supplierId: po.supplierId, locationId: po.locationId, from: po.expectedDate, to: p.newExpectedDate, reason: p.reason ?? null } });
     },
   };
@@ -174,6 +176,7 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       // waiting for them (and stops counting them as inbound): an operator must sort that out.
       if (p.locationId !== po.locationId) throw new DomainError('E_CONFLICT', `purchase order ${po.id} delivers to ${po.locationId}, not ${p.locationId}`);
       if (!(await getLocation(h.tx, p.locationId))) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId}`);
+      const promises = await promisesOfPurchaseOrder(h, po);
       const next = await stepPurchaseOrder(h, po, { kind: 'received', payload: p }, `received ${p.lines.map((l) => `${l.qty} ${l.sku}`).join(', ')} on ${p.receivedDate}`);
       if (!next) return;
       const at = new Date(h.decision.now).toISOString();
@@ -183,6 +186,7 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
         h.audit({ action: 'stock.received', subject: `stock:${inc.locationId}:${inc.sku}`, detail: { delta: inc.qty, poId: po.id, reason: 'receipt' } });
       }
       await markAvailabilityDirty(h.tx, increases.map((i) => i.sku), h.decision.now);
+      await routePromisedBackorders(h, policies, promises, `purchase order ${po.id} received`);
     },
   };
   const cancel: EventHandler = {
@@ -203,9 +207,11 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
         h.audit({ action: 'purchase_order.cancel_ignored', subject: poSubject(po.id), detail: { state: po.state, by } });
         return;
       }
+      const promises = await promisesOfPurchaseOrder(h, po);
       const next = await stepPurchaseOrder(h, po, { kind: 'cancel' }, `cancelled by ${by}${p.reason ? `: ${p.reason}` : ''}`);
       // Only an order that went out must be called back; a draft was never seen by the ERP or the supplier.
       if (!next || !INBOUND_STATES.includes(po.state)) return;
+      await revisePromisesOf(h, policies, promises, `purchase order ${po.id} cancelled`);
       const outstanding = po.lines.map((l) => ({ sku: l.sku, qty: Math.max(0, l.qty - l.receivedQty) })).filter((l) => l.qty > 0);
       const payload = { poId: po.id, supplierId: po.supplierId, locationId: po.locationId, reason: p.reason ?? null, outstanding };
       h.outbox({ destination: 'erp:purchase_orders', kind: 'purchase_order.cancel', subject: poSubject(po.id), payload });

@@ -1,0 +1,88 @@
+import type { HandlerContext } from '../dispatch/handler.js';
+import type { PolicyBook } from '../policy-book.js';
+import { orderById } from '../../store/repos/orders.js';
+import { inboundOfSkus, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
+import { holdsUnits, promisedFrom, revisePromises, type OpenBackorder, type RevisedPromise } from '../../domain/sourcing/inbound-promises.js';
+import { routeAndReserve } from './routing.js';
+import { routingWouldPlace } from './scheduled.js';
+import { unservedLines } from './open-fulfilments.js';
+import { moveOrder, persistOrder } from './transition.js';
+import { orderSubject } from './identity.js';
+
+/** The open backorders a purchase order's units were promised to, as read before its news is applied. */
+export interface PromisesOfPurchaseOrder {
+  poId: string;
+  /** Promised from the PO (its id in their last routing record's `coveredBy`), oldest first. */
+  promised: OpenBackorder[];
+  /** Every open backorder of the PO's skus: their promises count against the room left. */
+  open: OpenBackorder[];
+}
+
+/**
+ * Read while the PO is still inbound, before its step is saved: afterwards a cancelled or fully
+ * received PO is no longer inbound and `inboundOfSkus` (which finds backorders only beside inbound
+ * supply) would not name its backorders any more. One read per PO event; PO news is rare.
+ */
+export async function promisesOfPurchaseOrder(h: HandlerContext, po: PurchaseOrderRecord): Promise<PromisesOfPurchaseOrder> {
+  const { backorders } = await inboundOfSkus(h.tx, po.lines.map((l) => l.sku));
+  return { poId: po.id, promised: backorders.filter((b) => promisedFrom(b, po.id)), open: backorders };
+}
+
+/**
+ * A PO delayed or cancelled: the promises made from it will not hold, so each backorder promised from
+ * it is promised again (oldest first, `revisePromises`) from what is inbound now, and a date that
+ * moves is recorded and told as any moved promise is (`moveOrder`'s `promiseAfter`). Call after the
+ * PO's step is saved, in the same transaction.
+ */
+export async function revisePromisesOf(h: HandlerContext, policies: PolicyBook, before: PromisesOfPurchaseOrder, why: string): Promise<void> {
+  if (before.promised.length === 0) return;
+  const skus = [...new Set(before.promised.flatMap((b) => b.shortSkus.map((s) => s.sku)))];
+  // The revised orders may wait for other skus too: what is inbound of all of them, read afresh.
+  const now = await inboundOfSkus(h.tx, skus);
+  const open = new Map([...before.open, ...now.backorders].map((b) => [b.orderId, b]));
+  const sourcing = await policies.get('sourcing', h.tx);
+  for (const r of revisePromises(before.promised, [...open.values()], now.inbound, sourcing)) {
+    if (r.changed) await recordRevision(h, policies, r, sourcing.version, before.poId, why);
+  }
+}
+
+async function recordRevision(h: HandlerContext, policies: PolicyBook, r: RevisedPromise, policyVersion: string, poId: string, why: string): Promise<void> {
+  const order = await orderById(h.tx, r.orderId);
+  if (!order || order.state !== 'backordered') return;
+  const orders = await policies.get('orders', h.tx);
+  const subject = orderSubject(order.source, order.externalOrderId);
+  const last = order.doc.routing[order.doc.routing.length - 1] as Record<string, unknown> | undefined;
+  // The new last record is what later promises are netted against (`inboundOfSkus`). Only the inbound
+  // side was decided again: why nothing could serve stays the last decision's candidates.
+  order.doc.routing.push({ why, outcome: 'backorder', policyVersion, decidedAt: h.decision.now, candidates: last?.candidates ?? [], excluded: last?.excluded ?? [], shortSkus: r.shortSkus, revisedFor: poId });
+  h.emit({ type: 'order.backordered', subject, payload: { orderId: order.id, shortSkus: r.shortSkus, expectedAt: r.expectedAt } });
+  h.audit({ action: 'order.promise_revised', subject, before: { promisedBy: order.promisedByMs }, after: { promisedBy: r.expectedAt }, detail: { poId, why } });
+  if (r.expectedAt !== null) {
+    moveOrder(h, order, 'backordered', orders, { note: why, promiseAfter: r.expectedAt });
+  } else {
+    // No receipt keeps a date: the old one will not hold, so it is withdrawn, not left standing.
+    // The orders policy has no message for a withdrawn date (promiseMoved needs a new one).
+    order.promisedByMs = null;
+    order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `${why}: no receipt keeps a date` });
+  }
+  await persistOrder(h, order);
+}
+
+/**
+ * A receipt raised stock: the backorders promised from this PO are routed now, oldest first, in the
+ * receipt's transaction — before any new order (or the next retry tick, which takes its window's
+ * oldest, not the promised ones) can take the units. An order routing would not place yet (a partial
+ * receipt, another sku still short) waits for the retry as before: routing it would only announce the
+ * same backorder again.
+ */
+export async function routePromisedBackorders(h: HandlerContext, policies: PolicyBook, before: PromisesOfPurchaseOrder, why: string): Promise<void> {
+  for (const b of before.promised) {
+    if (!holdsUnits(b)) continue;
+    const order = await orderById(h.tx, b.orderId);
+    if (!order || order.state !== 'backordered') continue;
+    const lines = await unservedLines(h, order);
+    if (lines.length === 0 || !(await routingWouldPlace(h, policies, order, lines))) continue;
+    await routeAndReserve(h, policies, order, why, lines);
+    await persistOrder(h, order);
+  }
+}
