@@ -69,16 +69,32 @@ for (const factory of storeFactories()) {
 
       now += 60_000;
       await t.send(envelope({ type: 'po.delayed', payload: { poId: 'po-early', newExpectedDate: '2026-12-25', reason: 'port strike' } }));
-      // D-1 first: po-late's 2 free units, then 2 of po-early, now the later receipt.
-      expect(await covered('D-1')).toEqual([['po-late', 2], ['po-early', 2]]);
-      expect((await lastBackordered('D-1')).expectedAt).toBe(endOf('2026-12-25'));
-      // D-2 keeps its 3 of po-late and takes its fourth from po-early's remaining room.
-      expect(await covered('D-2')).toEqual([['po-late', 3], ['po-early', 1]]);
-      expect((await getOrder('D-1')).promisedBy).toBe('2026-12-25T23:59:59.999Z');
+      // Both were promised from po-early, so both are promised again, oldest first: D-1 takes 4 of
+      // po-late (now the earlier receipt), D-2 the last unit of po-late and 3 of po-early.
+      expect(await covered('D-1')).toEqual([['po-late', 4]]);
+      expect((await lastBackordered('D-1')).expectedAt).toBe(endOf('2026-12-20'));
+      expect(await covered('D-2')).toEqual([['po-late', 1], ['po-early', 3]]);
+      expect((await getOrder('D-1')).promisedBy).toBe('2026-12-20T23:59:59.999Z');
       expect((await getOrder('D-2')).promisedBy).toBe('2026-12-25T23:59:59.999Z');
-      expect(await promiseMessages('D-1')).toEqual([[endOf('2026-12-09'), endOf('2026-12-25')]]);
+      expect(await promiseMessages('D-1')).toEqual([[endOf('2026-12-09'), endOf('2026-12-20')]]);
       expect(await promiseMessages('D-2')).toEqual([[endOf('2026-12-20'), endOf('2026-12-25')]]);
       expect((await getOrder('D-1')).state).toBe('backordered');
+    });
+
+    it('a confirmation that cuts the quantity and moves the date: the promises made from the PO follow it', async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }]);
+      await inbound([['po-early', '2026-12-09', 'TENT', 8], ['po-late', '2026-12-20', 'TENT', 5]]);
+      for (const ext of ['C-1', 'C-2']) { now += 1000; await t.send(order(ext, 'TENT', 4)); }
+      expect([await covered('C-1'), await covered('C-2')]).toEqual([[['po-early', 4]], [['po-early', 4]]]);
+
+      now += 60_000;
+      // The supplier confirms 4, for the 11th: C-1 keeps its 4 (a later date), C-2 moves to po-late.
+      await t.send(envelope({ type: 'po.confirmed', payload: { poId: 'po-early', supplierId: 'sup-1', locationId: 'dc', lines: [{ sku: 'TENT', qty: 4 }], expectedDate: '2026-12-11' } }));
+      expect(await covered('C-1')).toEqual([['po-early', 4]]);
+      expect((await getOrder('C-1')).promisedBy).toBe('2026-12-11T23:59:59.999Z');
+      expect(await covered('C-2')).toEqual([['po-late', 4]]);
+      expect((await getOrder('C-2')).promisedBy).toBe('2026-12-20T23:59:59.999Z');
+      expect(await promiseMessages('C-2')).toEqual([[endOf('2026-12-09'), endOf('2026-12-20')]]);
     });
 
     it('a cancelled PO: its backorder gets the room left elsewhere or no date, and frees what it no longer holds', async () => {
@@ -90,15 +106,15 @@ for (const factory of storeFactories()) {
       now += 60_000;
       expect((await t.api('POST', '/v1/purchase-orders/po-early/cancel', t.adminKey, { reason: 'supplier out of stock' })).status).toBe(200);
       await t.drained();
-      // X-1 finds 2 units of room in po-late (X-2 holds 3): no receipt keeps a promise to it.
-      expect((await lastBackordered('X-1')).expectedAt).toBeNull();
-      expect((await getOrder('X-1')).promisedBy ?? null).toBeNull();
-      expect((await getOrder('X-1')).state).toBe('backordered');
-      // X-2 moves its one unit to po-late: its date stands, so nobody is told.
-      expect(await covered('X-2')).toEqual([['po-late', 4]]);
-      expect((await getOrder('X-2')).promisedBy).toBe('2026-12-20T23:59:59.999Z');
-      expect(await promiseMessages('X-2')).toEqual([]);
-      // The room X-1 no longer holds is promised to the next order.
+      // Both were promised from po-early, so both are promised again, oldest first: X-1 takes 4 of
+      // po-late (told the later date), X-2 finds 1 unit of room for 4: no receipt keeps a date for it.
+      expect(await covered('X-1')).toEqual([['po-late', 4]]);
+      expect((await getOrder('X-1')).promisedBy).toBe('2026-12-20T23:59:59.999Z');
+      expect(await promiseMessages('X-1')).toEqual([[endOf('2026-12-09'), endOf('2026-12-20')]]);
+      expect((await lastBackordered('X-2')).expectedAt).toBeNull();
+      expect((await getOrder('X-2')).promisedBy ?? null).toBeNull();
+      expect((await getOrder('X-2')).state).toBe('backordered');
+      // X-2, waiting without a date, holds nothing: the unit of po-late left is promised to the next order.
       await t.send(order('X-3', 'TENT', 1));
       expect((await lastBackordered('X-3')).expectedAt).toBe(endOf('2026-12-20'));
     });

@@ -87,10 +87,12 @@ export function revisePromises(
   policy: SourcingPolicy,
 ): RevisedPromise[] {
   const standing = new Map(open.map((b) => [b.orderId, b]));
+  // The orders promised again hold nothing until their turn: a younger one's old promise from the PO
+  // must not keep an older one from what the PO still brings.
+  for (const b of revise) standing.delete(b.orderId);
   const waits: SourcingPolicy = { ...policy, whenNothingCanServe: 'backorder', backorderWithoutInbound: 'backorder' };
   const out: RevisedPromise[] = [];
   for (const b of revise) {
-    standing.set(b.orderId, b);
     const room = inboundWithRoom(inbound, [...standing.values()], b.orderId);
     const lines = b.shortSkus.map((s) => ({ lineId: s.sku, sku: s.sku, qty: s.shortQty }));
     const d = decideWithoutSource(lines, new Map(), room, waits);

@@ -144,7 +144,11 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       if (p.supplierId !== po.supplierId || p.locationId !== po.locationId) {
         throw new DomainError('E_CONFLICT', `purchase order ${po.id} is with ${po.supplierId} for ${po.locationId}, not ${p.supplierId} for ${p.locationId}`);
       }
-      await stepPurchaseOrder(h, po, { kind: 'confirmed', payload: p, sentMs: sentMsOf(h) }, `confirmed for ${p.expectedDate}`);
+      // A confirmation may move the date or cut quantities: the promises made from the PO follow it,
+      // as after a delay (read before the step, while the PO is inbound as it was).
+      const promises = await promisesOfPurchaseOrder(h, po);
+      const next = await stepPurchaseOrder(h, po, { kind: 'confirmed', payload: p, sentMs: sentMsOf(h) }, `confirmed for ${p.expectedDate}`);
+      if (next) await revisePromisesOf(h, policies, promises, `purchase order ${po.id} confirmed for ${p.expectedDate}`);
     },
   };
 
