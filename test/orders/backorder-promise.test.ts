@@ -114,6 +114,10 @@ for (const factory of storeFactories()) {
       expect((await lastBackordered('X-2')).expectedAt).toBeNull();
       expect((await getOrder('X-2')).promisedBy ?? null).toBeNull();
       expect((await getOrder('X-2')).state).toBe('backordered');
+      // The day X-2 was given is gone: its customer is told so.
+      const withdrawn = (await t.app.store.read.all<{ payload: string }>(`SELECT payload FROM outbox WHERE destination = 'notify:email' AND payload LIKE ? ORDER BY seq`, [`%${orderIdFor('web', 'X-2')}%`]))
+        .map((r) => JSON.parse(r.payload) as { templateId: string; facts: { promiseBefore?: number } }).filter((m) => m.templateId === 'promise_date_withdrawn');
+      expect(withdrawn.map((m) => m.facts.promiseBefore)).toEqual([endOf('2026-12-20')]);
       // X-2, waiting without a date, holds nothing: the unit of po-late left is promised to the next order.
       await t.send(order('X-3', 'TENT', 1));
       expect((await lastBackordered('X-3')).expectedAt).toBe(endOf('2026-12-20'));

@@ -10,6 +10,6 @@ export { assessFraud, type CustomerHistory, type FraudAssessment, type FraudFact
 export { validateOrder, type OrderForValidation, type ValidationDecision } from './validate-order.js';
 export { PAYMENT_EVENT_STATUS, decidePaymentUpdate, type OrderPaymentView, type PaymentEventType, type PaymentUpdateDecision } from './payment-update.js';
 export { NOTIFICATION_TRIGGERS, notificationTrigger, type NotificationTrigger } from './notification-triggers.js';
-export { decideCustomerNotifications, decideReadyForPickup, notificationSendBy, type OrderChange, type QueuedNotification } from './notifications.js';
+export { decideCustomerNotifications, decidePromiseWithdrawn, decideReadyForPickup, notificationSendBy, type OrderChange, type QueuedNotification } from './notifications.js';
 export { tillTakes, type TillTake } from './till-sale.js';
 export { fulfilmentsToWithdraw, type OpenReservedFulfilment } from './stock-short.js';

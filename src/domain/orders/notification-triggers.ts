@@ -18,7 +18,10 @@ export const NOTIFICATION_TRIGGERS = [
   'on_hold:approval',
   // Not a state of the order: its click-and-collect fulfilment was picked and waits at the store.
   'ready_for_pickup',
-] as const satisfies readonly (Exclude<OrderState, 'on_hold'> | `on_hold:${HoldReason}` | 'ready_for_pickup')[];
+  // Not a state either: a backorder's delivery date will not hold (its purchase order was delayed or
+  // cancelled) and no other receipt keeps one — the customer was promised a day that is gone.
+  'promise_withdrawn',
+] as const satisfies readonly (Exclude<OrderState, 'on_hold'> | `on_hold:${HoldReason}` | 'ready_for_pickup' | 'promise_withdrawn')[];
 export type NotificationTrigger = (typeof NOTIFICATION_TRIGGERS)[number];
 
 export function notificationTrigger(state: OrderState, holdReason?: HoldReason): NotificationTrigger | null {

@@ -94,3 +94,23 @@ export function decideReadyForPickup(
     },
   }];
 }
+
+/**
+ * A backorder's promised day is withdrawn (its purchase order was delayed or cancelled and no other
+ * receipt keeps a date): the customer is told the day they were given will not hold — left standing,
+ * they would wait for it. The `promise_withdrawn` template; without one, nothing is sent.
+ */
+export function decidePromiseWithdrawn(
+  order: Pick<OrderChange, 'orderId' | 'externalOrderId' | 'customer'> & { promiseBeforeMs: number; why: string },
+  rules: NotificationRules,
+): QueuedNotification[] {
+  const templateId = rules.templates.promise_withdrawn;
+  if (!templateId) return [];
+  return [{
+    channel: rules.channel,
+    customerId: order.customer.id,
+    ...(order.customer.email ? { recipient: order.customer.email } : {}),
+    templateId,
+    facts: { orderId: order.orderId, externalOrderId: order.externalOrderId, state: 'backordered', promiseBefore: order.promiseBeforeMs, why: order.why },
+  }];
+}

@@ -6,7 +6,8 @@ import { holdsUnits, promisedFrom, revisePromises, type OpenBackorder, type Revi
 import { routeAndReserve } from './routing.js';
 import { routingWouldPlace } from './scheduled.js';
 import { unservedLines } from './open-fulfilments.js';
-import { moveOrder, persistOrder } from './transition.js';
+import { moveOrder, persistOrder, queueCustomerMessages } from './transition.js';
+import { decidePromiseWithdrawn, type OrderPlacedPayload } from '../../domain/orders/index.js';
 import { orderSubject } from './identity.js';
 
 /** The open backorders a purchase order's units were promised to, as read before its news is applied. */
@@ -60,10 +61,15 @@ async function recordRevision(h: HandlerContext, policies: PolicyBook, r: Revise
   if (r.expectedAt !== null) {
     moveOrder(h, order, 'backordered', orders, { note: why, promiseAfter: r.expectedAt });
   } else {
-    // No receipt keeps a date: the old one will not hold, so it is withdrawn, not left standing.
-    // The orders policy has no message for a withdrawn date (promiseMoved needs a new one).
+    // No receipt keeps a date: the old one will not hold, so it is withdrawn, not left standing, and
+    // the customer told (orders policy template `promise_withdrawn`).
+    const promiseBeforeMs = order.promisedByMs;
     order.promisedByMs = null;
     order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `${why}: no receipt keeps a date` });
+    if (promiseBeforeMs !== null) {
+      const placed = order.doc.placed as unknown as OrderPlacedPayload;
+      queueCustomerMessages(h, order, decidePromiseWithdrawn({ orderId: order.id, externalOrderId: order.externalOrderId, customer: placed.customer, promiseBeforeMs, why }, orders.notifications), orders);
+    }
   }
   await persistOrder(h, order);
 }

@@ -62,6 +62,7 @@ export const defaultOrdersPolicy: OrdersPolicy = {
       'on_hold:payment': 'payment_action_needed',
       backordered: 'order_backordered',
       ready_for_pickup: 'order_ready_for_pickup',
+      promise_withdrawn: 'promise_date_withdrawn',
       shipped: 'order_shipped',
       delivered: 'order_delivered',
       cancelled: 'order_cancelled',
