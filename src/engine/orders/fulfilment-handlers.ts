@@ -32,14 +32,19 @@ async function followFulfilments(h: HandlerContext, policies: PolicyBook, order:
 
 /**
  * A location that rejects, lets its deadline pass or is found short is dropped: its reservations are
- * released and its lines routed again, never back to a location that already failed this order.
+ * released and its lines routed again — never back to a location that rejected or expired, and back
+ * to one found short only once its stock is there again.
  * `order.rerouted` is announced either way — also when the lines wait (the order is held for payment
  * or fraud review: they are placed when the hold clears) — so the ERP cancels the failed location's
  * sale order, which would otherwise be delivered from there.
  */
 async function reroute(h: HandlerContext, policies: PolicyBook, order: OrderRecord, f: FulfilmentRecord, failure: 'rejected' | 'expired' | 'stock_short'): Promise<void> {
   const released = await releaseReservations(h, order, `fulfilment ${failure}`, (r) => r.fulfilmentId === f.id);
-  order.doc.excludedLocationIds = [...new Set([...order.doc.excludedLocationIds, f.locationId])].sort();
+  // A location that rejected or let its deadline pass failed the order and is not asked again. One
+  // found short did not fail it — the units were not there: it stays eligible, so the order can come
+  // back to it once its stock does (a backorder waiting on that store's stock would otherwise wait
+  // for ever); routing will not place there while the units are missing.
+  if (failure !== 'stock_short') order.doc.excludedLocationIds = [...new Set([...order.doc.excludedLocationIds, f.locationId])].sort();
   // Only the failed location's lines move; the order's other fulfilments go on untouched. An approval
   // hold is about other lines; these go on.
   const lines = f.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty }));
