@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
+import { activateRules } from './support.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
 import { DC_TILBURG, STORE_AMSTERDAM } from '../support/shop.js';
 
@@ -35,12 +36,7 @@ for (const factory of storeFactories()) {
     async function setup(): Promise<string> {
       now = T0;
       t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 } } });
-      const [a, b] = [await t.keyFor('operations_manager'), await t.keyFor('operations_manager')];
-      const d = await t.api('POST', '/v1/policies/rules/versions', a, { body: RULES, note: 'test rules' });
-      expect(d.status, JSON.stringify(d.body)).toBe(201);
-      expect((await t.api('POST', `/v1/policies/rules/versions/${d.body.version}/approve`, b, {})).status).toBe(200);
-      expect((await t.api('POST', `/v1/policies/rules/versions/${d.body.version}/activate`, a, {})).status).toBe(200);
-      t.app.policies.invalidate();
+      const a = await activateRules(t, RULES);
       for (const l of [DC_TILBURG, STORE_AMSTERDAM]) await t.send(envelope({ type: 'location.upserted', payload: l }));
       return a;
     }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
+import { activateRules } from './support.js';
 import { startTestApp, envelope, testConfig, type TestApp } from '../support/app.js';
 import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -76,12 +77,7 @@ for (const factory of storeFactories()) {
     async function setup() {
       now = T0;
       t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 } } });
-      const [a, b] = [await t.keyFor('operations_manager'), await t.keyFor('operations_manager')];
-      const d = await t.api('POST', '/v1/policies/rules/versions', a, { body: RULES, note: 'test rules' });
-      expect(d.status, JSON.stringify(d.body)).toBe(201);
-      expect((await t.api('POST', `/v1/policies/rules/versions/${d.body.version}/approve`, b, {})).status).toBe(200);
-      expect((await t.api('POST', `/v1/policies/rules/versions/${d.body.version}/activate`, a, {})).status).toBe(200);
-      t.app.policies.invalidate();
+      const a = await activateRules(t, RULES);
       await send(envelope({ type: 'location.upserted', payload: { id: 'dc', name: 'DC', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 } }));
       await send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: 'TENT', onHand: 20 }] } }));
       return a;

@@ -14,6 +14,13 @@ export const FULFILMENT_STATES = [
 ] as const;
 export type FulfilmentState = (typeof FULFILMENT_STATES)[number];
 
+/** A fulfilment a location may still work on: stopping the order must stop it too. */
+export const OPEN_FULFILMENT_STATES: readonly FulfilmentState[] = ['assigned', 'accepted', 'picked'];
+/** A fulfilment whose goods have left the building (or are in trouble on their way): no cancel stops it. */
+export const GONE_OUT_FULFILMENT_STATES: readonly FulfilmentState[] = ['shipped', 'delivered', 'exception'];
+/** A fulfilment that carries its lines (open, or gone out): routing must not place them again, nor the ERP cancel its sale order. */
+export const LIVE_FULFILMENT_STATES: readonly FulfilmentState[] = [...OPEN_FULFILMENT_STATES, ...GONE_OUT_FULFILMENT_STATES];
+
 /**
  * `expired` is reachable from assigned (accept SLA passed) and accepted (ship SLA passed): both end
  * in a reroute. `rejected` only before acceptance: after that a failure is an exception.

@@ -2,7 +2,9 @@ export * from './events.js';
 export { canTransition, checkTransition, isTerminal, type TransitionCheck, type TransitionTable } from './lifecycle.js';
 export { HOLD_REASONS, ORDER_STATES, ORDER_TRANSITIONS, isOrderState, type HoldReason, type OrderState } from './order-state.js';
 export { orderStateFromFulfilments } from './fulfilment-progress.js';
-export { FULFILMENT_EVENT_STATE, FULFILMENT_STATES, FULFILMENT_TRANSITIONS, reportMoves, type FulfilmentState } from './fulfilment-state.js';
+export {
+  FULFILMENT_EVENT_STATE, FULFILMENT_STATES, FULFILMENT_TRANSITIONS, GONE_OUT_FULFILMENT_STATES, LIVE_FULFILMENT_STATES, OPEN_FULFILMENT_STATES, reportMoves, type FulfilmentState,
+} from './fulfilment-state.js';
 export { channelStatusMapSchema, externalStatus, normalizeStatus, type ChannelStatusMap, type StatusLookup } from './status-map.js';
 export { orderValue, roundMoney } from './order-value.js';
 export type { FraudRules, NotificationRules, OrdersPolicy, VelocityRule } from './policy.js';

@@ -81,18 +81,10 @@ export function decideReadyForPickup(
   order: Pick<OrderChange, 'orderId' | 'externalOrderId' | 'customer'> & { storeId: string; collectByMs?: number },
   rules: NotificationRules,
 ): QueuedNotification[] {
-  const templateId = rules.templates.ready_for_pickup;
-  if (!templateId) return [];
-  return [{
-    channel: rules.channel,
-    customerId: order.customer.id,
-    ...(order.customer.email ? { recipient: order.customer.email } : {}),
-    templateId,
-    facts: {
-      orderId: order.orderId, externalOrderId: order.externalOrderId, state: 'ready_for_pickup', pickupLocationId: order.storeId,
-      ...(order.collectByMs !== undefined ? { collectBy: new Date(order.collectByMs).toISOString() } : {}),
-    },
-  }];
+  return messageFor(rules, 'ready_for_pickup', order, {
+    state: 'ready_for_pickup', pickupLocationId: order.storeId,
+    ...(order.collectByMs !== undefined ? { collectBy: new Date(order.collectByMs).toISOString() } : {}),
+  });
 }
 
 /**
@@ -104,13 +96,21 @@ export function decidePromiseWithdrawn(
   order: Pick<OrderChange, 'orderId' | 'externalOrderId' | 'customer'> & { promiseBeforeMs: number; why: string },
   rules: NotificationRules,
 ): QueuedNotification[] {
-  const templateId = rules.templates.promise_withdrawn;
+  return messageFor(rules, 'promise_withdrawn', order, { state: 'backordered', promiseBefore: order.promiseBeforeMs, why: order.why });
+}
+
+/** One message on a trigger that is not a state change, when the policy names its template (else none). */
+function messageFor(
+  rules: NotificationRules, trigger: 'ready_for_pickup' | 'promise_withdrawn',
+  order: Pick<OrderChange, 'orderId' | 'externalOrderId' | 'customer'>, facts: QueuedNotification['facts'],
+): QueuedNotification[] {
+  const templateId = rules.templates[trigger];
   if (!templateId) return [];
   return [{
     channel: rules.channel,
     customerId: order.customer.id,
     ...(order.customer.email ? { recipient: order.customer.email } : {}),
     templateId,
-    facts: { orderId: order.orderId, externalOrderId: order.externalOrderId, state: 'backordered', promiseBefore: order.promiseBeforeMs, why: order.why },
+    facts: { orderId: order.orderId, externalOrderId: order.externalOrderId, ...facts },
   }];
 }

@@ -8,12 +8,7 @@ import { getLocation, listLocations } from '../../store/repos/masterdata.js';
 import { queryStock } from '../../store/repos/stock.js';
 import { compareOrderState, compareStock } from '../../domain/integrations/reconcile.js';
 import { ensureException } from '../delivery/exceptions.js';
-import type { FulfilmentState } from '../../domain/orders/index.js';
-
-/** Fulfilments whose goods have left the building (or are in trouble on their way): no cancel stops them. */
-const GONE_OUT: readonly FulfilmentState[] = ['shipped', 'delivered', 'exception'];
-/** Fulfilments that still carry their lines: a sale order holding one must stay. */
-const LIVE: readonly FulfilmentState[] = ['assigned', 'accepted', 'picked', ...GONE_OUT];
+import { GONE_OUT_FULFILMENT_STATES as GONE_OUT, LIVE_FULFILMENT_STATES as LIVE } from '../../domain/orders/index.js';
 
 /**
  * The ERP side of the order flow and its controls. Handlers never call Odoo: they write outbox rows

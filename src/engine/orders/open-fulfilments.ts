@@ -1,17 +1,11 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { LineToSource } from '../../domain/sourcing/index.js';
-import { orderStateFromFulfilments, type FulfilmentState, type OrderPlacedPayload, type OrdersPolicy } from '../../domain/orders/index.js';
+import { GONE_OUT_FULFILMENT_STATES, LIVE_FULFILMENT_STATES, OPEN_FULFILMENT_STATES, orderStateFromFulfilments, type OrderPlacedPayload, type OrdersPolicy } from '../../domain/orders/index.js';
 import { fulfilmentsOfOrder, setFulfilmentState, type OrderRecord } from '../../store/repos/orders.js';
 import { orderSubject } from './identity.js';
 import { releaseReservations } from './release.js';
 import { moveOrder } from './transition.js';
 
-/** A fulfilment a location may still work on: stopping the order must stop it too. */
-const OPEN: readonly FulfilmentState[] = ['assigned', 'accepted', 'picked'];
-/** A fulfilment whose goods have left the building (or are in trouble on their way): no cancel stops it. */
-const GONE_OUT: readonly FulfilmentState[] = ['shipped', 'delivered', 'exception'];
-/** A fulfilment that carries its lines (open, or gone out): routing must not place them again. */
-const LIVE: readonly FulfilmentState[] = [...OPEN, ...GONE_OUT];
 
 /**
  * Stops what has not left a building: open fulfilments are cancelled (the location is told) and the
@@ -22,7 +16,7 @@ const LIVE: readonly FulfilmentState[] = [...OPEN, ...GONE_OUT];
 export async function stopOpenFulfilments(h: HandlerContext, order: OrderRecord, reason: string): Promise<void> {
   const at = new Date(h.decision.now).toISOString();
   for (const f of await fulfilmentsOfOrder(h.tx, order.id)) {
-    if (!OPEN.includes(f.state)) continue;
+    if (!OPEN_FULFILMENT_STATES.includes(f.state)) continue;
     await setFulfilmentState(h.tx, f.id, 'cancelled', at);
     h.outbox({ destination: `location:${f.locationId}`, kind: 'fulfilment.cancelled', subject: orderSubject(order.source, order.externalOrderId), payload: { fulfilmentId: f.id, orderId: order.id, reason } });
   }
@@ -40,7 +34,7 @@ export async function cancelWhatHasNotShipped(h: HandlerContext, order: OrderRec
   await stopOpenFulfilments(h, order, stopReason);
   const subject = orderSubject(order.source, order.externalOrderId);
   const states = (await fulfilmentsOfOrder(h.tx, order.id)).map((f) => f.state);
-  if (!states.some((s) => GONE_OUT.includes(s))) {
+  if (!states.some((s) => GONE_OUT_FULFILMENT_STATES.includes(s))) {
     h.emit({ type: 'order.cancelled', subject, payload: { orderId: order.id, reason } });
     moveOrder(h, order, 'cancelled', policy, { note: reason });
     return;
@@ -61,7 +55,7 @@ export async function cancelWhatHasNotShipped(h: HandlerContext, order: OrderRec
 export async function unservedLines(h: HandlerContext, order: OrderRecord): Promise<LineToSource[]> {
   const carried = new Map<string, number>();
   for (const f of await fulfilmentsOfOrder(h.tx, order.id)) {
-    if (!LIVE.includes(f.state)) continue;
+    if (!LIVE_FULFILMENT_STATES.includes(f.state)) continue;
     for (const l of f.lines) carried.set(l.lineId, (carried.get(l.lineId) ?? 0) + l.qty);
   }
   const placed = (order.doc.placed as unknown as OrderPlacedPayload).lines;
