@@ -85,6 +85,10 @@ for (const factory of storeFactories()) {
       const o = await orderOf('L-1');
       expect(o.state).toBe('delivered');
       expect(o.history.find((x: { to: string }) => x.to === 'delivered')?.at).toBe('2026-11-10T09:00:00.000Z');
+      // Its history is in time order: made, checked and handed over at the till, all at the handover.
+      expect(o.history.map((x: { to: string; at: string }) => [x.to, x.at])).toEqual([
+        ['received', '2026-11-10T09:00:00.000Z'], ['validated', '2026-11-10T09:00:00.000Z'], ['delivered', '2026-11-10T09:00:00.000Z'],
+      ]);
 
       // 15 days after the upload, 35 after the sale: outside the 30-day window that began at the till.
       now = T0 + 15 * 86_400_000;

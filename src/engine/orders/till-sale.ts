@@ -75,6 +75,10 @@ export async function handOverAtTill(h: HandlerContext, policies: PolicyBook, or
   }, reservations);
   const plan = reservations.map((r) => ({ lineId: r.lineId, sku: r.sku, locationId: storeId, qty: r.qty, fulfilmentId }));
   h.emit({ type: 'order.handed_over', subject, payload: { orderId: order.id, locationId: storeId, handedOverAt: p.handedOverAt!, plan, short } });
+  // The sale was made, checked and handed over in one moment at the till: the steps this event already
+  // recorded (received, validated) are dated at the handover too, so a late upload does not show the
+  // order delivered before it was received. When the upload arrived is the event's `receivedAt`.
+  for (const step of order.doc.history) if (step.eventId === h.event.id && step.at > deliveredMs) step.at = deliveredMs;
   moveOrder(h, order, 'delivered', await policies.get('orders', h.tx), {
     note: `handed over at the till of ${storeId}${short.length ? `; ${short.map((s) => `${s.qty} × ${s.sku}`).join(', ')} beyond the record` : ''}`,
     tellCustomer: false,
