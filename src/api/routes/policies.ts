@@ -3,10 +3,11 @@ import type { App } from '../../app.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 import type { Role } from '../../domain/roles.js';
 import { DEFAULT_CHANGE_CONTROL, diffPolicies } from '../../domain/policies/index.js';
-import { POLICY_KINDS } from '../../policy/registry.js';
+import { POLICY_KINDS, type PolicyKind } from '../../policy/registry.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
 import { queryRuleRuns } from '../../store/repos/rule-runs.js';
 import { changeOutcome, findVersion, policySummaries, versionView } from '../../engine/policies/views.js';
+import { newDefaultsDraft, newInDefaultsView, versionNewInDefaults } from '../../engine/policies/new-defaults.js';
 import { backtestTimeProblem, candidatePolicy, runBacktest } from '../../engine/policies/backtest.js';
 import { runCommand } from '../command.js';
 import { DomainError } from '../../domain/errors.js';
@@ -15,7 +16,7 @@ const READERS: Role[] = ['admin', 'operations_manager', 'auditor', 'regional_ops
 /** Who may ask for a change at all; the handler applies four eyes and the exact roles (DEFAULT_CHANGE_CONTROL). */
 const CHANGERS: Role[] = [...new Set([...DEFAULT_CHANGE_CONTROL.editorRoles, ...DEFAULT_CHANGE_CONTROL.approverRoles])];
 
-const kinds = Object.keys(POLICY_KINDS) as [string, ...string[]];
+const kinds = Object.keys(POLICY_KINDS) as [PolicyKind, ...PolicyKind[]];
 const kindParam = z.object({ kind: z.enum(kinds) });
 const versionParams = z.object({ kind: z.enum(kinds), v: z.coerce.number().int().min(1) });
 /** Epoch ms or ISO-8601, within the times a backtest window may name (a Date's range, sensibly cut). */
@@ -50,23 +51,43 @@ export function policyRoutes(app: App): RouteSpec[] {
       access: READERS, params: kindParam,
       async handler({ params }) {
         const doc = await loadPolicyDocument(app.store.read, params.kind);
-        return { kind: params.kind, activeVersion: doc.activeVersion, pendingRollback: doc.pendingRollback, items: doc.versions.map((v) => versionView(v, false)) };
+        return {
+          kind: params.kind, activeVersion: doc.activeVersion, pendingRollback: doc.pendingRollback, items: doc.versions.map((v) => versionView(v, false)),
+          newInDefaults: newInDefaultsView(versionNewInDefaults(params.kind, doc)),
+        };
       },
     }),
     defineRoute({
-      method: 'GET', url: '/v1/policies/{kind}/versions/{v}', tag: 'policies', summary: 'One version with its body.',
+      method: 'GET', url: '/v1/policies/{kind}/versions/{v}', tag: 'policies', summary: 'One version with its body, and the keys of the current defaults it lacks (newInDefaults).',
       access: READERS, params: versionParams, responses: { 200: 'the version', 404: 'E_NOT_FOUND' },
       async handler({ params }) {
-        return versionView(findVersion(await loadPolicyDocument(app.store.read, params.kind), params.v), true);
+        const doc = await loadPolicyDocument(app.store.read, params.kind);
+        const v = findVersion(doc, params.v);
+        return { ...versionView(v, true), newInDefaults: newInDefaultsView(versionNewInDefaults(params.kind, doc, v)) };
       },
     }),
     defineRoute({
-      method: 'POST', url: '/v1/policies/{kind}/versions', tag: 'policies', summary: 'Write a draft; validated by the kind\'s schema (E_SCHEMA names the bad path).',
+      method: 'POST', url: '/v1/policies/{kind}/versions', tag: 'policies',
+      summary: 'Write a draft; validated by the kind\'s schema (E_SCHEMA names the bad path). `withNewDefaults: true` instead of a body drafts the active version plus the keys of the current defaults it lacks.',
       access: CHANGERS, params: kindParam,
-      body: z.object({ body: z.record(z.string(), z.unknown()), note: z.string().max(2000).optional(), basedOn: z.number().int().min(1).optional() }).strict(),
-      responses: { 201: 'the draft', 422: 'E_SCHEMA', 403: 'E_ROLE' },
+      body: z
+        .object({
+          body: z.record(z.string(), z.unknown()).optional(),
+          withNewDefaults: z.literal(true).optional(),
+          note: z.string().max(2000).optional(),
+          basedOn: z.number().int().min(1).optional(),
+        })
+        .strict()
+        .superRefine((b, ctx) => {
+          if ((b.body === undefined) === (b.withNewDefaults === undefined)) ctx.addIssue({ code: 'custom', path: ['body'], message: 'give either a body or withNewDefaults: true' });
+          if (b.withNewDefaults && b.basedOn !== undefined) ctx.addIssue({ code: 'custom', path: ['basedOn'], message: 'a draft with new defaults is based on the active version' });
+        }),
+      responses: { 201: 'the draft', 422: 'E_SCHEMA', 403: 'E_ROLE', 409: 'E_INVALID_STATE (withNewDefaults: nothing new in defaults)' },
       async handler({ params, body, principal, req, reply }) {
-        const out = await change(req, principal!, { kind: params.kind, action: 'draft', body: body.body, note: body.note, basedOn: body.basedOn });
+        const fresh = body.withNewDefaults ? await newDefaultsDraft(app.store.read, params.kind, body.note) : null;
+        const out = fresh
+          ? { ...(await change(req, principal!, { kind: params.kind, action: 'draft', body: fresh.body, note: fresh.note, basedOn: fresh.basedOn })), added: fresh.paths }
+          : await change(req, principal!, { kind: params.kind, action: 'draft', body: body.body, note: body.note, basedOn: body.basedOn });
         reply.code(out.status === 'pending' ? 202 : 201);
         return out;
       },

@@ -8,6 +8,7 @@ import { DomainError } from '../../domain/errors.js';
 import { diffPolicies } from '../../domain/policies/index.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
 import { changeOutcome, findVersion, policySummaries, requireKind, versionView } from '../../engine/policies/views.js';
+import { newDefaultsDraft, newInDefaultsView, versionNewInDefaults } from '../../engine/policies/new-defaults.js';
 import { backtestTimeProblem, candidatePolicy, runBacktest, type BacktestReport } from '../../engine/policies/backtest.js';
 import { readTextFile } from '../files.js';
 import { wholeNumber } from '../options.js';
@@ -69,34 +70,65 @@ function reportText(r: BacktestReport): string {
   ].join('\n');
 }
 
+/** `policies show <kind>`: what the active version lacks of the current defaults, and how to take it up. */
+function newInDefaultsText(kind: string, active: number | null, fresh: Array<{ path: string; value: unknown }>): string {
+  if (fresh.length === 0) return '';
+  return [
+    `new in defaults (version ${active} lacks them; take them up with: omniops policies draft ${kind} --with-new-defaults):`,
+    ...fresh.map((f) => `  ${f.path} = ${JSON.stringify(f.value)}`),
+  ].join('\n');
+}
+
 export function registerPolicies(program: Command): void {
   const policies = program.command('policies').description('versioned policies: list, show, draft, approve (four eyes), activate, diff');
   addStoreOptions(policies.command('list').description('every kind with its active version')).action(async (flags: StoreFlags) => {
     await withApp(flags, async (app) => {
       const items = await policySummaries(app.store.read);
-      print(Boolean(flags.json), items, () => table(items.map((i) => ({ ...i, drafts: (i.drafts as number[]).join(','), approved: (i.approved as number[]).join(',') })), ['kind', 'activeVersion', 'versions', 'drafts', 'approved', 'description']));
+      print(Boolean(flags.json), items, () =>
+        table(
+          items.map((i) => ({ ...i, drafts: (i.drafts as number[]).join(','), approved: (i.approved as number[]).join(','), newInDefaults: (i.newInDefaults as unknown[]).length })),
+          ['kind', 'activeVersion', 'versions', 'drafts', 'approved', 'newInDefaults', 'description'],
+        ));
     });
   });
   addStoreOptions(policies.command('show <kind> [version]').description('the versions of a kind, or one version with its body')).action(async (kind: string, version: string | undefined, flags: StoreFlags) => {
     await withApp(flags, async (app) => {
-      const doc = await loadPolicyDocument(app.store.read, requireKind(kind));
+      const known = requireKind(kind);
+      const doc = await loadPolicyDocument(app.store.read, known);
       if (version === undefined) {
         const items = doc.versions.map((v) => versionView(v, false));
-        print(Boolean(flags.json), { kind, activeVersion: doc.activeVersion, pendingRollback: doc.pendingRollback, items }, () => table(items, ['version', 'status', 'author', 'reviewedBy', 'activatedAt', 'note']));
+        const fresh = newInDefaultsView(versionNewInDefaults(known, doc));
+        print(Boolean(flags.json), { kind, activeVersion: doc.activeVersion, pendingRollback: doc.pendingRollback, items, newInDefaults: fresh }, () =>
+          [table(items, ['version', 'status', 'author', 'reviewedBy', 'activatedAt', 'note']), newInDefaultsText(known, doc.activeVersion, fresh)].filter(Boolean).join('\n\n'));
       } else {
-        const v = versionView(findVersion(doc, versionArg(version, 'version')), true);
+        const found = findVersion(doc, versionArg(version, 'version'));
+        const v = { ...versionView(found, true), newInDefaults: newInDefaultsView(versionNewInDefaults(known, doc, found)) };
         print(Boolean(flags.json), v, () => JSON.stringify(v, null, 2));
       }
     });
   });
-  addStoreOptions(policies.command('draft <kind> <file>').description('write a draft from a JSON file (validated by the kind\'s schema)').option('--note <text>', 'why this change')).action(
-    async (kind: string, file: string, flags: StoreFlags & { note?: string }) => {
-      await withApp(flags, async (app) => {
-        const out = await requestChange(app, { kind: requireKind(kind), action: 'draft', body: readJson(file), note: flags.note });
-        print(Boolean(flags.json), out, () => `drafted ${kind} version ${out.version}; a second person approves it`);
-      });
-    },
-  );
+  addStoreOptions(
+    policies
+      .command('draft <kind> [file]')
+      .description('write a draft from a JSON file, or --with-new-defaults (validated by the kind\'s schema)')
+      .option('--note <text>', 'why this change')
+      .option('--with-new-defaults', 'the active version plus the keys of the current defaults it lacks (instead of a file)'),
+  ).action(async (kind: string, file: string | undefined, flags: StoreFlags & { note?: string; withNewDefaults?: boolean }) => {
+    await withApp(flags, async (app) => {
+      const known = requireKind(kind);
+      if ((file === undefined) === !flags.withNewDefaults) {
+        throw new DomainError('E_SCHEMA', 'give either a JSON file or --with-new-defaults', { issues: [{ path: 'file', message: 'a file or --with-new-defaults, not both' }] });
+      }
+      if (flags.withNewDefaults) {
+        const fresh = await newDefaultsDraft(app.store.read, known, flags.note);
+        const out = { ...(await requestChange(app, { kind: known, action: 'draft', body: fresh.body, note: fresh.note, basedOn: fresh.basedOn })), added: fresh.paths };
+        print(Boolean(flags.json), out, () => `drafted ${kind} version ${out.version} from version ${fresh.basedOn} with new defaults: ${fresh.paths.join(', ')}; a second person approves it`);
+        return;
+      }
+      const out = await requestChange(app, { kind: known, action: 'draft', body: readJson(file!), note: flags.note });
+      print(Boolean(flags.json), out, () => `drafted ${kind} version ${out.version}; a second person approves it`);
+    });
+  });
   for (const action of ['approve', 'reject', 'activate'] as const) {
     addStoreOptions(
       policies

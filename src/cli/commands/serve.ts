@@ -7,6 +7,7 @@ import { fail } from '../output.js';
 import type { Config } from '../../config.js';
 import { joinCluster } from '../../transport/cluster.js';
 import { engineWriteLock, startEngineThread, wantsEngineThread } from '../../engine/host/engine-thread.js';
+import { warnOfNewDefaults } from '../../engine/policies/new-defaults.js';
 
 export interface ServeFlags extends StoreFlags {
   port?: string;
@@ -61,6 +62,9 @@ export function registerServe(program: Command): void {
       process.stdout.write(flags.json ? `${JSON.stringify({ url, store: app.store.dialect })}\n` : `omniops serving on ${url} (store: ${app.store.dialect})\n`);
       app.logger.info({ url, store: app.store.dialect }, 'omniops serving');
       onShutdown(() => app.close());
+      // After the start line (callers read it first): a database made before this release may lack
+      // what its defaults add; say so once per kind, never change a stored version.
+      await warnOfNewDefaults(app.store.read, app.logger).catch((e: unknown) => app.logger.error({ err: String(e) }, 'could not compare the policies with the current defaults'));
     } catch (e) {
       fail(e, Boolean(flags.json));
     }

@@ -82,12 +82,13 @@ function isKeyedList(list: unknown[]): list is Keyed[] {
   return true;
 }
 
-function childKey(path: string, key: string): string {
+/** One step of a policy path, in the notation every policy path here uses (`a.b`, `a["on_hold:payment"]`). */
+export function childKey(path: string, key: string): string {
   if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) return path === '' ? key : `${path}.${key}`;
   return `${path}[${JSON.stringify(key)}]`;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;

@@ -1,2 +1,3 @@
 export * from './versions.js';
 export * from './diff.js';
+export * from './new-in-defaults.js';

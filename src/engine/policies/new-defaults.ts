@@ -1,0 +1,83 @@
+import { DomainError } from '../../domain/errors.js';
+import { activePolicy, newInDefaults, withNewDefaults, type NewInDefaults, type PolicyDocument, type PolicyVersion } from '../../domain/policies/index.js';
+import { POLICY_KINDS, type PolicyKind } from '../../policy/registry.js';
+import type { SqlExecutor } from '../../store/port.js';
+import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
+
+type Body = Record<string, unknown>;
+
+/** How a key new in defaults is shown to people: its path and the value the defaults give it. */
+export interface NewInDefaultsView {
+  path: string;
+  value: unknown;
+}
+
+/** The change request payload's note limit (policy.change_requested): a long list of paths is cut to fit. */
+const NOTE_MAX = 2000;
+
+/**
+ * What the current defaults have that a version of a kind lacks (the active version unless one is
+ * named; none when nothing is active). The deciders read a stored body as it is — no schema fills a
+ * missing key at read time, and no kind merges its defaults in on load (only a kind with no active
+ * version at all falls back to the whole defaults) — so every key listed is really absent in effect.
+ * A key some version had while it was live, and a later one dropped, is the retailer's choice and not
+ * listed (see newInDefaults).
+ */
+export function versionNewInDefaults(kind: PolicyKind, doc: PolicyDocument<Body>, version?: PolicyVersion<Body>): NewInDefaults[] {
+  const target = version ?? activePolicy(doc);
+  if (!target) return [];
+  const wasLive = doc.versions.filter((v) => v.status === 'active' || v.status === 'superseded').map((v) => v.body);
+  return newInDefaults(POLICY_KINDS[kind].defaults, target.body, { hadBefore: wasLive });
+}
+
+export function newInDefaultsView(found: readonly NewInDefaults[]): NewInDefaultsView[] {
+  return found.map((f) => ({ path: f.path, value: f.value }));
+}
+
+/**
+ * A draft that takes up what the defaults add: the active body with the missing keys merged in (only
+ * absent keys; nothing the retailer set changes), based on the active version, with a note naming the
+ * paths. It is worked out here, before the change request, so that the request carries the whole
+ * body: replaying the log under a later release (other defaults) drafts the same document again.
+ * It then goes through change control as every draft does (schema, four eyes, activation).
+ */
+export async function newDefaultsDraft(db: SqlExecutor, kind: PolicyKind, note?: string): Promise<{ body: Body; note: string; basedOn: number; paths: string[] }> {
+  const doc = await loadPolicyDocument(db, kind);
+  const active = activePolicy(doc);
+  if (!active) throw new DomainError('E_INVALID_STATE', `${kind} has no active version to take new defaults into`);
+  const found = versionNewInDefaults(kind, doc, active);
+  if (found.length === 0) throw new DomainError('E_INVALID_STATE', `${kind} version ${active.version} already has every key of the current defaults; nothing to draft`);
+  const paths = found.map((f) => f.path);
+  return { body: withNewDefaults(active.body, found), note: draftNote(active.version, paths, note), basedOn: active.version, paths };
+}
+
+function draftNote(basedOn: number, paths: string[], note: string | undefined): string {
+  const head = `${note ? `${note} — ` : ''}new in defaults, added to version ${basedOn}: `;
+  for (let shown = paths.length; shown > 0; shown--) {
+    const rest = paths.length - shown;
+    const text = `${head}${paths.slice(0, shown).join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
+    if (text.length <= NOTE_MAX) return text;
+  }
+  return `${head}${paths.length} keys`.slice(0, NOTE_MAX);
+}
+
+/**
+ * One warning line per kind whose active version lacks keys of the current defaults, at server
+ * start: a release that adds a default (a new customer message) must not go unnoticed on a database
+ * created before it. Nothing is changed: taking them up is a draft like any other.
+ */
+export async function warnOfNewDefaults(db: SqlExecutor, logger: { warn(fields: Record<string, unknown>, message: string): void }): Promise<number> {
+  let kinds = 0;
+  for (const kind of Object.keys(POLICY_KINDS) as PolicyKind[]) {
+    const doc = await loadPolicyDocument(db, kind);
+    const found = versionNewInDefaults(kind, doc);
+    if (found.length === 0) continue;
+    kinds++;
+    const paths = found.map((f) => f.path);
+    logger.warn(
+      { kind, activeVersion: doc.activeVersion, newInDefaults: paths },
+      `policy ${kind}: version ${doc.activeVersion} lacks ${paths.length} key(s) of the current defaults (${paths.join(', ')}); take them up with: omniops policies draft ${kind} --with-new-defaults`,
+    );
+  }
+  return kinds;
+}

@@ -1,0 +1,179 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeFactories } from '../support/stores.js';
+import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { orderIdFor } from '../../src/engine/orders/identity.js';
+import { warnOfNewDefaults } from '../../src/engine/policies/new-defaults.js';
+import { olderDatabase, olderOrdersBody } from './older-database.js';
+
+const T0 = Date.parse('2026-11-30T09:00:00Z');
+const NEW_TRIGGER = { path: 'notifications.templates.promise_withdrawn', value: 'promise_date_withdrawn' };
+const DC = { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 100_000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 };
+// What a PO's lifecycle steps read and extend: a bare '{}' cannot be cancelled.
+const PO_DOC = JSON.stringify({ approvals: [], history: [], requestedBy: null, delays: [] });
+
+function order(ext: string, sku: string, qty: number) {
+  return envelope({
+    type: 'order.placed',
+    payload: {
+      externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, lines: [{ lineId: '1', sku, qty, unitPrice: 10 }], currency: 'EUR',
+      shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 10 * qty },
+    },
+  });
+}
+
+for (const factory of storeFactories()) {
+  describe(`new in defaults: ${factory.name}`, () => {
+    let t: TestApp;
+    let now = T0;
+    afterEach(async () => t?.close());
+
+    async function setup(opts: { older?: boolean } = {}) {
+      now = T0;
+      t = await startTestApp(opts.older === false ? factory : olderDatabase(factory), {
+        clock: () => now,
+        config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 },
+      });
+      return { author: await t.keyFor('operations_manager'), reviewer: await t.keyFor('operations_manager'), reader: await t.keyFor('auditor') };
+    }
+
+    it('an older database: the orders policy shows what the defaults add, to readers, in the list, the kind and the version', async () => {
+      const { reader } = await setup();
+      const list = await t.api('GET', '/v1/policies', reader);
+      expect(list.status).toBe(200);
+      const byKind = Object.fromEntries(list.body.items.map((i: any) => [i.kind, i.newInDefaults]));
+      expect(byKind.orders).toEqual([NEW_TRIGGER]);
+      // Kinds seeded from this release's defaults lack nothing.
+      for (const [kind, fresh] of Object.entries(byKind)) if (kind !== 'orders') expect(fresh, kind).toEqual([]);
+
+      const kind = await t.api('GET', '/v1/policies/orders/versions', reader);
+      expect(kind.body).toMatchObject({ activeVersion: 1, newInDefaults: [NEW_TRIGGER] });
+      const v1 = await t.api('GET', '/v1/policies/orders/versions/1', reader);
+      expect(v1.body.newInDefaults).toEqual([NEW_TRIGGER]);
+      // The value the retailer changed is theirs: not "new".
+      expect(v1.body.body.fraud.holdThreshold).toBe(0.8);
+
+      // Same role rules as the rest of the policies API.
+      expect((await t.api('GET', '/v1/policies/orders/versions', null)).status).toBe(401);
+      const warehouse = await t.api('GET', '/v1/policies/orders/versions', await t.keyFor('warehouse'));
+      expect(warehouse.status).toBe(403);
+      expect(warehouse.body.code).toBe('E_ROLE');
+    });
+
+    it('a database made with this release shows nothing new and has nothing to draft', async () => {
+      const { author } = await setup({ older: false });
+      expect((await t.api('GET', '/v1/policies/orders/versions', author)).body.newInDefaults).toEqual([]);
+      const none = await t.api('POST', '/v1/policies/orders/versions', author, { withNewDefaults: true });
+      expect(none.status).toBe(409);
+      expect(none.body.code).toBe('E_INVALID_STATE');
+      expect(none.headers.get('content-type')).toContain('application/problem+json');
+      expect((await t.api('GET', '/v1/policies/orders/versions', author)).body.items).toHaveLength(1);
+    });
+
+    it('drafting with new defaults: active body + the missing keys, a note naming them; four eyes and activation as for any draft; v1 stays as stored', async () => {
+      const { author, reviewer } = await setup();
+      // Either a body or withNewDefaults; only people with change rights.
+      const both = await t.api('POST', '/v1/policies/orders/versions', author, { withNewDefaults: true, body: olderOrdersBody() });
+      expect(both.status).toBe(422);
+      expect(both.body.code).toBe('E_SCHEMA');
+      expect(both.body.errors.map((e: any) => e.path)).toContain('body');
+      expect((await t.api('POST', '/v1/policies/orders/versions', author, {})).status).toBe(422);
+      const finance = await t.api('POST', '/v1/policies/orders/versions', await t.keyFor('finance'), { withNewDefaults: true });
+      expect(finance.status).toBe(403);
+      expect(finance.body.code).toBe('E_ROLE');
+
+      const draft = await t.api('POST', '/v1/policies/orders/versions', author, { withNewDefaults: true, note: 'tell customers when a backorder date is gone' });
+      expect(draft.status, JSON.stringify(draft.body)).toBe(201);
+      expect(draft.body).toMatchObject({ change: 'drafted', version: 2, added: [NEW_TRIGGER.path], policy: { status: 'draft', basedOn: 1 } });
+      expect(draft.body.policy.note).toContain('tell customers when a backorder date is gone');
+      expect(draft.body.policy.note).toContain(NEW_TRIGGER.path);
+
+      const v2 = (await t.api('GET', '/v1/policies/orders/versions/2', author)).body;
+      expect(v2.body.notifications.templates.promise_withdrawn).toBe('promise_date_withdrawn');
+      expect(v2.body.fraud.holdThreshold).toBe(0.8);
+      expect(v2.body.version).toBe('2');
+      expect(v2.newInDefaults).toEqual([]);
+      // Only the missing key differs from the version it is based on.
+      const diff = (await t.api('GET', '/v1/policies/orders/diff?from=1&to=2', author)).body;
+      expect(diff.changes).toEqual([{ path: NEW_TRIGGER.path, kind: 'added', after: 'promise_date_withdrawn' }]);
+      // A draft changes nothing live: version 1 still lacks it.
+      expect((await t.api('GET', '/v1/policies/orders/versions', author)).body.newInDefaults).toEqual([NEW_TRIGGER]);
+
+      const own = await t.api('POST', '/v1/policies/orders/versions/2/approve', author, {});
+      expect(own.status).toBe(403);
+      expect(own.body.code).toBe('E_SOD');
+      expect((await t.api('POST', '/v1/policies/orders/versions/2/approve', reviewer, {})).status).toBe(200);
+      expect((await t.api('POST', '/v1/policies/orders/versions/2/activate', author, {})).body).toMatchObject({ change: 'activated', version: 2, previous: 1 });
+
+      const list = (await t.api('GET', '/v1/policies', author)).body.items.find((i: any) => i.kind === 'orders');
+      expect(list).toMatchObject({ activeVersion: 2, newInDefaults: [] });
+      t.app.policies.invalidate();
+      expect((await t.app.policies.get('orders')).notifications.templates.promise_withdrawn).toBe('promise_date_withdrawn');
+      // Version 1 is as it was stored: replaying through it decides as before.
+      const v1 = (await t.api('GET', '/v1/policies/orders/versions/1', author)).body;
+      expect(v1.body).toEqual(olderOrdersBody());
+      // The drafting is audited with its note, like any draft.
+      const audit = await t.app.store.read.all<{ detail: string }>(`SELECT detail FROM audit WHERE subject = 'policy:orders' AND action = 'policy.drafted'`);
+      expect(audit.map((a) => JSON.parse(a.detail).note)).toEqual([draft.body.policy.note]);
+    }, 60_000);
+
+    it('a key the retailer dropped from a live version is theirs: not listed again, not put back', async () => {
+      const { author, reviewer } = await setup({ older: false });
+      const v1 = (await t.api('GET', '/v1/policies/orders/versions/1', author)).body.body;
+      delete v1.notifications.templates.shipped;
+      expect((await t.api('POST', '/v1/policies/orders/versions', author, { body: v1, note: 'the carrier tells them' })).status).toBe(201);
+      // Not live yet: a draft that drops a key is looked at on its own, against what was live.
+      expect((await t.api('GET', '/v1/policies/orders/versions/2', author)).body.newInDefaults).toEqual([]);
+      expect((await t.api('POST', '/v1/policies/orders/versions/2/approve', reviewer, {})).status).toBe(200);
+      expect((await t.api('POST', '/v1/policies/orders/versions/2/activate', author, {})).status).toBe(200);
+      expect((await t.api('GET', '/v1/policies/orders/versions', author)).body.newInDefaults).toEqual([]);
+      expect((await t.api('POST', '/v1/policies/orders/versions', author, { withNewDefaults: true })).body.code).toBe('E_INVALID_STATE');
+    });
+
+    it('a backorder whose date is withdrawn: no message under the older policy; after taking up the new defaults, the customer is told', async () => {
+      const { author, reviewer } = await setup();
+      await t.send(envelope({ type: 'location.upserted', payload: DC }));
+      await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: 'TENT', onHand: 0 }, { sku: 'STOVE', onHand: 0 }] } }));
+      await t.app.store.transaction(async (tx) => {
+        for (const [id, day, sku] of [['po-t1', '2026-12-09', 'TENT'], ['po-t2', '2026-12-20', 'TENT'], ['po-s1', '2026-12-09', 'STOVE'], ['po-s2', '2026-12-20', 'STOVE']] as const) {
+          await tx.run(
+            `INSERT INTO purchase_orders (id, supplier_id, location_id, state, expected_date, planned_date, promised_date, received_date, expedite, recommendation_id, value, created_ms, doc, updated_at)
+             VALUES (?, 'sup-1', 'dc', 'confirmed', ?, ?, NULL, NULL, 0, NULL, 0, 0, ?, '')`, [id, day, day, PO_DOC]);
+          await tx.run('INSERT INTO purchase_order_lines (po_id, sku, qty, received_qty, unit_cost) VALUES (?, ?, ?, 0, NULL)', [id, sku, 5]);
+        }
+      });
+      const withdrawnMessages = async (ext: string) => (await t.app.store.read.all<{ payload: string }>(
+        `SELECT payload FROM outbox WHERE destination = 'notify:email' AND payload LIKE ? ORDER BY seq`, [`%${orderIdFor('web', ext)}%`],
+      )).map((r) => JSON.parse(r.payload) as { templateId: string }).filter((m) => m.templateId === 'promise_date_withdrawn');
+      /** Two backorders of 4 on the first PO's 5; cancelling it leaves the second no receipt with room: its date is withdrawn. */
+      async function withdrawSecond(sku: string, po: string, exts: [string, string]) {
+        for (const ext of exts) { now += 1000; await t.send(order(ext, sku, 4)); }
+        now += 60_000;
+        expect((await t.api('POST', `/v1/purchase-orders/${po}/cancel`, t.adminKey, { reason: 'supplier out of stock' })).status).toBe(200);
+        await t.drained();
+        const e = await t.app.store.read.get<{ payload: string }>(`SELECT payload FROM events WHERE type = 'order.backordered' AND subject = ? ORDER BY seq DESC LIMIT 1`, [`order:web:${exts[1]}`]);
+        expect(JSON.parse(e!.payload).expectedAt).toBeNull();
+      }
+
+      await withdrawSecond('TENT', 'po-t1', ['T-1', 'T-2']);
+      expect(await withdrawnMessages('T-2')).toEqual([]);
+
+      expect((await t.api('POST', '/v1/policies/orders/versions', author, { withNewDefaults: true })).status).toBe(201);
+      expect((await t.api('POST', '/v1/policies/orders/versions/2/approve', reviewer, {})).status).toBe(200);
+      expect((await t.api('POST', '/v1/policies/orders/versions/2/activate', author, {})).status).toBe(200);
+
+      await withdrawSecond('STOVE', 'po-s1', ['S-1', 'S-2']);
+      expect(await withdrawnMessages('S-2')).toHaveLength(1);
+    }, 60_000);
+
+    it('at server start: one warning line per kind whose active version lacks default keys, naming them and the command', async () => {
+      await setup();
+      const lines: Array<{ fields: Record<string, unknown>; message: string }> = [];
+      const n = await warnOfNewDefaults(t.app.store.read, { warn: (fields, message) => lines.push({ fields, message }) });
+      expect(n).toBe(1);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.fields).toEqual({ kind: 'orders', activeVersion: 1, newInDefaults: [NEW_TRIGGER.path] });
+      expect(lines[0]!.message).toContain(NEW_TRIGGER.path);
+      expect(lines[0]!.message).toContain('omniops policies draft orders --with-new-defaults');
+    });
+  });
+}
