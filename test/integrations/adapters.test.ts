@@ -39,6 +39,13 @@ for (const factory of storeFactories()) {
       expect((await shopify('orders/create', shopifyOrder, 'wh-1')).body.results[0].status).toBe('duplicate');
       const paid = await shopify('orders/updated', { ...shopifyOrder, financial_status: 'paid' }, 'wh-2');
       expect(paid.body.results.map((r: { type: string }) => r.type)).toEqual(['payment.captured']);
+      expect((await eventById(t.app.store.read, paid.body.results[0].eventId))!.payload).toEqual({ externalOrderId: '820982911946154500', amount: 199 });
+      // Partly paid: what was captured is the total less what is still owed, never the whole total;
+      // with nothing said of what is owed, no amount (refunds are bounded by it).
+      const part = await shopify('orders/updated', { ...shopifyOrder, financial_status: 'partially_paid', total_outstanding: '49.00' }, 'wh-2b');
+      expect((await eventById(t.app.store.read, part.body.results[0].eventId))!.payload).toEqual({ externalOrderId: '820982911946154500', amount: 150 });
+      const unsaid = await shopify('orders/updated', { ...shopifyOrder, financial_status: 'partially_paid' }, 'wh-2c');
+      expect((await eventById(t.app.store.read, unsaid.body.results[0].eventId))!.payload).toEqual({ externalOrderId: '820982911946154500' });
       expect((await shopify('orders/cancelled', { ...shopifyOrder, cancel_reason: 'customer' }, 'wh-3')).body.results[0].type).toBe('order.cancel_requested');
       expect((await shopify('orders/create', shopifyOrder, 'wh-4', 'whsec_wrong')).status).toBe(401);
       expect((await post('/v1/adapters/shopify/web', shopifyOrder, { 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': 'wh-5' })).status).toBe(401);

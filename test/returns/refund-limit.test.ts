@@ -3,7 +3,7 @@ import { storeFactories } from '../support/stores.js';
 import { envelope } from '../support/app.js';
 import { useApprovalEngine } from '../../src/engine/returns/approval.js';
 import { refundOfCase, returnCaseById } from '../../src/store/repos/returns.js';
-import { DAY, ReturnsWorld, T0, fakeApprovals, scriptedAi } from './support.js';
+import { DAY, LOCATION, ReturnsWorld, T0, fakeApprovals, scriptedAi } from './support.js';
 
 // A tent and a mug, 130 on the lines; what the customer paid differs per test (a voucher, shipping).
 const TENT_AND_MUG = [{ lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 }, { lineId: '2', sku: 'MUG', qty: 1, unitPrice: 10 }];
@@ -99,6 +99,62 @@ for (const factory of storeFactories()) {
       const tent = await w.requestReturn({ externalOrderId: 'L-4', lines: [{ lineId: '1', qty: 1 }], reason: 'arrived broken' });
       expect((await w.caseOf(tent.id)).refund).toMatchObject({ state: 'sent', amount: 100 });
       expect((await refundOfCase(w.t.app.store.read, tent.id))!.doc.limitedBy).toMatchObject({ asked: 120, paid: 100 });
+    });
+
+    // Tents at the DC, mugs only at the store: a tent and a mug go out as two parcels, each captured on its own.
+    const SPLIT_STORE = { ...LOCATION, id: 'store-utr', name: 'Store Utrecht', kind: 'store', lat: 52.09, lon: 5.12 };
+    const splitShop = async () => {
+      await w.send(envelope({ type: 'location.upserted', payload: SPLIT_STORE }));
+      await w.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: 'MUG', onHand: 0 }] } }));
+      await w.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'store-utr', counts: [{ sku: 'MUG', onHand: 20 }] } }));
+    };
+    const capture = (externalOrderId: string, payload: Record<string, unknown>) => w.send(envelope({ type: 'payment.captured', payload: { externalOrderId, ...payload } }));
+
+    it('a split order captured per parcel (captureId) is refundable up to the sum of its captures, not the last one', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: REFUND_NOW });
+      await splitShop();
+      await w.deliveredOrder('L-5', TENT_AND_MUG, T0 + 3_600_000, 'c-L-5', 130);
+      expect((await w.order('L-5')).fulfilments).toHaveLength(2);
+      // The shop captures each parcel as it ships: 120 for the tent, 10 for the mug.
+      await capture('L-5', { amount: 120, captureId: 'tx-tent' });
+      await capture('L-5', { amount: 10, captureId: 'tx-mug' });
+      w.now = T0 + 2 * DAY;
+      const all = await w.requestReturn({ externalOrderId: 'L-5', lines: [{ lineId: '1', qty: 1 }, { lineId: '2', qty: 1 }], reason: 'arrived broken' });
+      // Before, the mug's capture (10) replaced the tent's and the refund was cut to 10.
+      expect((await w.caseOf(all.id)).refund).toMatchObject({ state: 'sent', amount: 130 });
+      expect((await refundOfCase(w.t.app.store.read, all.id))!.doc.limitedBy).toBeUndefined();
+    });
+
+    it('the same capture reported again under another event id counts once', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: REFUND_NOW });
+      await splitShop();
+      await w.deliveredOrder('L-6', TENT_AND_MUG, T0 + 3_600_000, 'c-L-6', 130);
+      // 100 captured for the tent's parcel (a voucher taken at capture), 10 for the mug's; the tent's
+      // capture is resent (a webhook retried with a new delivery id).
+      await capture('L-6', { amount: 100, captureId: 'tx-tent' });
+      await capture('L-6', { amount: 10, captureId: 'tx-mug' });
+      await capture('L-6', { amount: 100, captureId: 'tx-tent' });
+      const order = await w.order('L-6');
+      expect(order.captured).toMatchObject({ amount: 110, captures: [{ captureId: 'tx-tent', amount: 100 }, { captureId: 'tx-mug', amount: 10 }] });
+      expect(order.history.at(-1).note).toMatch(/capture tx-tent already counted/);
+      w.now = T0 + 2 * DAY;
+      const all = await w.requestReturn({ externalOrderId: 'L-6', lines: [{ lineId: '1', qty: 1 }, { lineId: '2', qty: 1 }], reason: 'arrived broken' });
+      expect((await w.caseOf(all.id)).refund).toMatchObject({ state: 'sent', amount: 110 });
+      expect((await refundOfCase(w.t.app.store.read, all.id))!.doc.limitedBy).toMatchObject({ asked: 130, paid: 110, alreadyRefunded: 0 });
+    });
+
+    it('a channel reporting running totals (no captureId) still has its last total count', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: REFUND_NOW });
+      await w.deliveredOrder('L-7', TENT_AND_MUG, T0 + 3_600_000, 'c-L-7', 130);
+      await capture('L-7', { amount: 60 });
+      await capture('L-7', { amount: 125 });
+      expect((await w.order('L-7')).captured).toEqual({ amount: 125, runningTotal: 125, captures: [] });
+      w.now = T0 + 2 * DAY;
+      const all = await w.requestReturn({ externalOrderId: 'L-7', lines: [{ lineId: '1', qty: 1 }, { lineId: '2', qty: 1 }], reason: 'arrived broken' });
+      expect((await w.caseOf(all.id)).refund).toMatchObject({ state: 'sent', amount: 125 });
     });
 
     it('shipping paid on top of the goods is not refunded by a return of the goods, and the goods are refunded in full', async () => {

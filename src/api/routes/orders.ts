@@ -15,6 +15,23 @@ const READERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_m
 const CANCELLERS: Role[] = ['admin', 'operations_manager', 'service_agent'];
 const FLOOR: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'warehouse'];
 
+/**
+ * What came in for the order, for finance: the figure refunds are bounded by (`amount`), the captures
+ * reported with an id that it adds up, and the last running total reported without one. Null until
+ * a capture with an amount was reported (refunds are then bounded by the placed amount).
+ */
+function capturedView(o: OrderRecord) {
+  if (o.doc.capturedAmount === undefined) return null;
+  const captures = o.doc.captures ?? [];
+  // Orders captured before the total was kept apart: their capturedAmount was the running total.
+  const runningTotal = o.doc.capturedTotal ?? (captures.length === 0 ? o.doc.capturedAmount : undefined);
+  return {
+    amount: o.doc.capturedAmount,
+    ...(runningTotal !== undefined ? { runningTotal } : {}),
+    captures: captures.map((c) => ({ captureId: c.captureId, amount: c.amount, at: new Date(c.at).toISOString(), eventId: c.eventId })),
+  };
+}
+
 /** The order as an operator reads it: state, lines with where they ship from, the routing and its events. */
 async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
   const [fulfilments, reservations] = await Promise.all([fulfilmentsOfOrder(app.store.read, o.id), reservationsOfOrder(app.store.read, o.id)]);
@@ -32,6 +49,7 @@ async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
     total: o.total,
     currency: o.currency,
     paymentStatus: o.doc.paymentStatus,
+    captured: capturedView(o),
     placedAt: new Date(o.placedMs).toISOString(),
     ...(o.promisedByMs ? { promisedBy: new Date(o.promisedByMs).toISOString() } : {}),
     lines: placed.lines.map((l) => ({

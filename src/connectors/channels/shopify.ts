@@ -62,10 +62,25 @@ export function mapShopify(topic: string, webhookId: string, body: unknown, stat
     // Own keys only: an operator's mapping to 'constructor' must not pick up Object.prototype's.
     if (!Object.hasOwn(PAYMENT_EVENTS, status)) return [];
     const type = PAYMENT_EVENTS[status]!;
-    return [{ sourceEventId: webhookId, type, occurredAt: at, payload: { externalOrderId, ...(optNum(body, 'total_price') !== undefined ? { amount: optNum(body, 'total_price') } : {}) } }];
+    const amount = type === 'payment.captured' ? capturedSoFar(body) : optNum(body, 'total_price');
+    return [{ sourceEventId: webhookId, type, occurredAt: at, payload: { externalOrderId, ...(amount !== undefined ? { amount } : {}) } }];
   }
   if (topic === 'orders/cancelled') {
     return [{ sourceEventId: webhookId, type: 'order.cancel_requested', occurredAt: iso(field(body, 'cancelled_at'), now), payload: { externalOrderId, ...(optStr(body, 'cancel_reason') ? { reason: optStr(body, 'cancel_reason') } : {}) } }];
   }
   throw new DomainError('E_UNKNOWN_TYPE', `unsupported Shopify topic '${topic}'`, { issues: [{ path: 'headers.x-shopify-topic', message: `one of ${SHOPIFY_TOPICS.join(', ')}` }] });
+}
+
+/**
+ * What a captured order's update says was paid so far: the order's total less what is still owed
+ * (`total_outstanding`). Refunds are bounded by it, so a `partially_paid` order must not report its
+ * whole total. Without `total_outstanding` a partial payment's amount is unknown: no amount is sent
+ * (the order keeps what it knew), never the total.
+ */
+function capturedSoFar(body: unknown): number | undefined {
+  const total = optNum(body, 'total_price');
+  if (total === undefined) return undefined;
+  const outstanding = optNum(body, 'total_outstanding');
+  if (outstanding === undefined) return str(body, 'financial_status') === 'partially_paid' ? undefined : total;
+  return Math.round((total - Math.max(0, outstanding)) * 100) / 100;
 }

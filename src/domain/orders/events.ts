@@ -103,6 +103,22 @@ export const paymentEventPayloadSchema = z.object({
 });
 export type PaymentEventPayload = z.infer<typeof paymentEventPayloadSchema>;
 
+/**
+ * payment.captured: the shared payment payload, plus the channel's id of the capture (a Shopify
+ * transaction id, a marketplace settlement line). With an id, `amount` is that capture's own part
+ * and an order's captures add up, each id once; without one, `amount` is everything captured so far
+ * (src/domain/orders/captures.ts). A new field rather than `reference`: senders already fill
+ * `reference` with whatever names their payment, often alike on every report, and summing running
+ * totals under distinct references would count the same money again.
+ */
+export const paymentCapturedPayloadSchema = paymentEventPayloadSchema
+  .extend({ captureId: z.string().min(1).max(200).optional() })
+  .superRefine((p, ctx) => {
+    // A capture id names a capture of an amount: without one there is nothing to add up.
+    if (p.captureId !== undefined && p.amount === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'required with captureId' });
+  });
+export type PaymentCapturedPayload = z.infer<typeof paymentCapturedPayloadSchema>;
+
 /** Shared by fulfilment.accepted, .rejected, .picked and .shipped. */
 export const fulfilmentEventPayloadSchema = z.object({
   fulfilmentId: z.string().min(1),
@@ -123,7 +139,7 @@ export const orderEventPayloadSchemas = {
   'order.placed': orderPlacedPayloadSchema,
   'order.cancel_requested': orderCancelRequestedPayloadSchema,
   'payment.authorized': paymentEventPayloadSchema,
-  'payment.captured': paymentEventPayloadSchema,
+  'payment.captured': paymentCapturedPayloadSchema,
   'payment.failed': paymentEventPayloadSchema,
   'fulfilment.accepted': fulfilmentEventPayloadSchema,
   'fulfilment.rejected': fulfilmentEventPayloadSchema,
@@ -145,9 +161,13 @@ const inbound = { schemaVersion: 1, origin: 'inbound' } as const;
 export const orderEventDefinitions = [
   defineEvent({ ...inbound, type: 'order.placed', payload: orderPlacedPayloadSchema, subject: orderSubject, description: 'A channel took an order.' }),
   defineEvent({ ...inbound, type: 'order.cancel_requested', payload: orderCancelRequestedPayloadSchema, subject: orderSubject, description: 'The customer or channel asks to cancel an order.' }),
-  ...(['authorized', 'captured', 'failed'] as const).map((status) =>
+  ...(['authorized', 'failed'] as const).map((status) =>
     defineEvent({ ...inbound, type: `payment.${status}`, payload: paymentEventPayloadSchema, subject: orderSubject, description: `The payment of an order was ${status}.` }),
   ),
+  defineEvent({
+    ...inbound, type: 'payment.captured', payload: paymentCapturedPayloadSchema, subject: orderSubject,
+    description: 'The payment of an order was captured: with a captureId, one capture of it (they add up, each id once); without, the running total.',
+  }),
   ...(['accepted', 'rejected', 'picked', 'shipped'] as const).map((step) =>
     defineEvent({ ...inbound, type: `fulfilment.${step}`, payload: fulfilmentEventPayloadSchema, subject: fulfilmentSubject, description: `A location ${step} its fulfilment.` }),
   ),

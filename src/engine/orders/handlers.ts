@@ -14,6 +14,8 @@ import type { StockLevel } from '../../domain/inventory/stock.js';
 import { cancelWhatHasNotShipped, stopOpenFulfilments, unservedLines } from './open-fulfilments.js';
 import { handOverAtTill } from './till-sale.js';
 import type { LineToSource } from '../../domain/sourcing/index.js';
+import { recordCapture } from '../../domain/orders/captures.js';
+import type { PaymentCapturedPayload } from '../../domain/orders/events.js';
 
 /** What a till sale knows of its "customer": nothing it uses (it is not scored), so nothing is read. */
 const NO_HISTORY: CustomerHistory = { priorOrderCount: 0, averageOrderValue: 0, recentOrdersByCustomer: 0, recentOrdersToAddress: 0 };
@@ -141,7 +143,16 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
       order.doc.paymentStatus = d.paymentStatus;
       // A capture can be less than the order was placed with (a voucher applied at the checkout's end,
       // an item the shop could not capture for): refunds are bounded by it, not by the placed amount.
-      if (type === 'payment.captured' && p.amount !== undefined) order.doc.capturedAmount = p.amount;
+      // A split order's parcels may each be captured on their own (captureId): they add up, each once.
+      const captured = type === 'payment.captured' ? recordCapture(order.doc, p as PaymentCapturedPayload, { at: h.decision.now, eventId: h.event.id }) : null;
+      if (captured) {
+        order.doc.capturedAmount = captured.capturedAmount;
+        if (captured.capturedTotal !== undefined) order.doc.capturedTotal = captured.capturedTotal;
+        if (captured.captures) order.doc.captures = captured.captures;
+      }
+      const captureNote = captured?.note;
+      // How the figure came about, before what the payment does to the order (a record-only update says both in one line).
+      if (captureNote && d.action !== 'record_only') order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: captureNote });
       if (d.action === 'revalidate') {
         await validateAndRoute(h, policies, order, undefined, undefined, await unservedLines(h, order));
       } else if (d.action === 'hold') {
@@ -150,7 +161,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
         h.emit({ type: 'order.held', subject: orderSubject(order.source, order.externalOrderId), payload: { orderId: order.id, holdReason: 'payment', detail: 'payment failed' } });
         moveOrder(h, order, 'on_hold', policy, { holdReason: 'payment', note: 'payment failed' });
       } else {
-        order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `payment ${d.paymentStatus}: ${d.why}` });
+        order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `payment ${d.paymentStatus}: ${d.why}${captureNote ? `; ${captureNote}` : ''}` });
       }
       await persistOrder(h, order);
     },

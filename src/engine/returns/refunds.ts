@@ -24,8 +24,8 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
   }
   const order = await orderById(h.tx, c.orderId);
   if (!order) throw new DomainError('E_NOT_FOUND', `no order ${c.orderId} for the refund of return case ${c.id}`);
-  // The payment's status follows payment.* events; its amount is the last capture reported, else the
-  // amount the order was placed with.
+  // The payment's status follows payment.* events; its amount is what was captured (captures by id
+  // added up, or the running total: src/domain/orders/captures.ts), else the amount the order was placed with.
   const payment = { amount: order.doc.capturedAmount ?? (order.doc.placed as unknown as OrderPlacedPayload).payment.amount, currency: order.currency, status: order.doc.paymentStatus };
   const limit = limitRefund(lines.map((l) => ({ lineId: l.lineId, qty: l.qty, amount: refundAmount([l]) })), currency, payment, await refundsOfOrder(h.tx, c.orderId));
   if (limit.outcome === 'refused') {

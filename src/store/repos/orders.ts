@@ -27,10 +27,15 @@ export interface OrderDoc {
   placed: Record<string, unknown>;
   paymentStatus: string;
   /**
-   * What the channel last reported captured (`payment.captured` with an amount): what the customer
-   * actually paid, which bounds refunds; the placed amount stands in until a capture says otherwise.
+   * What the customer actually paid, from the channel's `payment.captured` reports with an amount
+   * (src/domain/orders/captures.ts): the captures by id added up, or the last running total, the
+   * larger. It bounds refunds; the placed amount stands in until a capture says otherwise.
    */
   capturedAmount?: number;
+  /** The captures reported with an id (a split order's parcels), one entry per id, `at` in epoch ms. */
+  captures?: Array<{ captureId: string; amount: number; at: number; eventId: string }>;
+  /** The last running total reported without an id (absent on orders stored before: capturedAmount was it). */
+  capturedTotal?: number;
   fraud?: unknown;
   /** The fraud review the order waits for (null approvalId: the approvals policy could not judge it). */
   fraudApproval?: { approvalId: string | null; undecidable?: string };
