@@ -11,11 +11,14 @@ const endOf = (day: string) => Date.parse(`${day}T23:59:59.999Z`);
 const PO_DOC = JSON.stringify({ approvals: [], history: [], requestedBy: null, delays: [] });
 
 function order(ext: string, sku: string, qty: number) {
+  return orderOf(ext, [[sku, qty]]);
+}
+function orderOf(ext: string, lines: Array<[sku: string, qty: number]>) {
   return envelope({
     type: 'order.placed',
     payload: {
-      externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, lines: [{ lineId: '1', sku, qty, unitPrice: 10 }], currency: 'EUR',
-      shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 10 * qty },
+      externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, lines: lines.map(([sku, qty], i) => ({ lineId: String(i + 1), sku, qty, unitPrice: 10 })), currency: 'EUR',
+      shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 10 * lines.reduce((n, [, qty]) => n + qty, 0) },
     },
   });
 }
@@ -59,6 +62,13 @@ for (const factory of storeFactories()) {
     )).map((r) => JSON.parse(r.payload) as { templateId: string; facts: { promiseBefore?: number; promiseAfter?: number } })
       .filter((m) => m.templateId === 'promise_date_changed').map((m) => [m.facts.promiseBefore, m.facts.promiseAfter]);
     const covered = async (ext: string) => (await lastBackordered(ext)).shortSkus[0].coveredBy.map((c) => [c.poId, c.qty]);
+    /** Promise-withdrawn messages queued for an order: the day each withdrew. */
+    const withdrawnMessages = async (ext: string) => (await t.app.store.read.all<{ payload: string }>(
+      `SELECT payload FROM outbox WHERE destination = 'notify:email' AND payload LIKE ? ORDER BY seq`, [`%${orderIdFor('web', ext)}%`],
+    )).map((r) => JSON.parse(r.payload) as { templateId: string; facts: { promiseBefore?: number } })
+      .filter((m) => m.templateId === 'promise_date_withdrawn').map((m) => m.facts.promiseBefore);
+    const receive = (poId: string, sku: string, qty: number, final?: boolean) =>
+      t.send(envelope({ type: 'po.received', payload: { poId, locationId: 'dc', receivedDate: '2026-12-01', lines: [{ sku, qty }], ...(final === undefined ? {} : { final }) } }));
 
     it("a PO delayed past the next one: its backorders are promised again oldest first, and their customers told the new date", async () => {
       await setup([{ sku: 'TENT', onHand: 0 }]);
@@ -136,6 +146,79 @@ for (const factory of storeFactories()) {
       expect((await getOrder('R-2')).state).toBe('backordered');
     });
 
+    it('a receipt that closes its PO short promises again, oldest first, what it did not bring: a later receipt, told the customer', async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }]);
+      await inbound([['po-early', '2026-12-09', 'TENT', 8], ['po-late', '2026-12-20', 'TENT', 10]]);
+      for (const ext of ['F-1', 'F-2', 'F-3']) { now += 1000; await t.send(order(ext, 'TENT', 4)); }
+      expect([await covered('F-1'), await covered('F-2'), await covered('F-3')]).toEqual([[['po-early', 4]], [['po-early', 4]], [['po-late', 4]]]);
+
+      now += 60_000;
+      // 5 of 8, and the supplier says that is all: F-1 is placed, 1 unit is left for F-2's 4.
+      await receive('po-early', 'TENT', 5, true);
+      expect((await getOrder('F-1')).state).toBe('allocated');
+      // po-early will bring nothing more: F-2 is promised from po-late, beside F-3's promise, and told.
+      expect(await covered('F-2')).toEqual([['po-late', 4]]);
+      expect((await getOrder('F-2')).promisedBy).toBe('2026-12-20T23:59:59.999Z');
+      expect(await promiseMessages('F-2')).toEqual([[endOf('2026-12-09'), endOf('2026-12-20')]]);
+      expect(await covered('F-3')).toEqual([['po-late', 4]]);
+      // po-late has 2 units of room left, not 6: F-2's new promise counts. F-4 wants 4, 1 is on the
+      // shelf: 3 short, no date.
+      await t.send(order('F-4', 'TENT', 4));
+      expect((await lastBackordered('F-4')).expectedAt).toBeNull();
+    });
+
+    it('a receipt that closes its PO short withdraws the date of a backorder no receipt can keep any more', async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }]);
+      await inbound([['po-early', '2026-12-09', 'TENT', 10]]);
+      for (const ext of ['W-1', 'W-2']) { now += 1000; await t.send(order(ext, 'TENT', 4)); }
+
+      now += 60_000;
+      // Two receipts, the second closing the PO at 6 of 10: W-1 is placed by the first.
+      await receive('po-early', 'TENT', 4);
+      expect((await getOrder('W-1')).state).toBe('allocated');
+      expect((await getOrder('W-2')).promisedBy).toBe('2026-12-09T23:59:59.999Z');
+      await receive('po-early', 'TENT', 2, true);
+      const w2 = await getOrder('W-2');
+      expect([w2.state, w2.promisedBy ?? null]).toEqual(['backordered', null]);
+      expect((await lastBackordered('W-2')).expectedAt).toBeNull();
+      expect(await withdrawnMessages('W-2')).toEqual([endOf('2026-12-09')]);
+    });
+
+    it('a receipt that closes its PO keeps the promise of a backorder waiting for another sku whose units it brought', async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }, { sku: 'MAT', onHand: 0 }]);
+      await inbound([['po-tent', '2026-12-09', 'TENT', 5], ['po-mat', '2026-12-15', 'MAT', 1]]);
+      await t.send(orderOf('K-1', [['TENT', 2], ['MAT', 1]]));
+      expect((await getOrder('K-1')).promisedBy).toBe('2026-12-15T23:59:59.999Z');
+
+      now += 60_000;
+      // Short (3 of 5), but K-1's 2 tents are on the shelf: it still waits only for the mat.
+      await receive('po-tent', 'TENT', 3, true);
+      const k1 = await getOrder('K-1');
+      expect([k1.state, k1.promisedBy]).toEqual(['backordered', '2026-12-15T23:59:59.999Z']);
+      expect(await promiseMessages('K-1')).toEqual([]);
+      expect(await withdrawnMessages('K-1')).toEqual([]);
+    });
+
+    it('a partial receipt neither loses nor double-counts promises: what an unplaced backorder was promised still counts, what a placed one was does not', async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }, { sku: 'MAT', onHand: 0 }]);
+      await inbound([['po-early', '2026-12-09', 'TENT', 10], ['po-mat', '2026-12-15', 'MAT', 1], ['po-late', '2026-12-20', 'TENT', 5]]);
+      // P-1 also waits for a mat, so the receipt cannot place it; P-2 it can.
+      now += 1000; await t.send(orderOf('P-1', [['TENT', 4], ['MAT', 1]]));
+      now += 1000; await t.send(order('P-2', 'TENT', 4));
+      expect(await covered('P-2')).toEqual([['po-early', 4]]);
+
+      now += 60_000;
+      await receive('po-early', 'TENT', 4);
+      expect((await getOrder('P-2')).state).toBe('allocated');
+      expect((await getOrder('P-1')).state).toBe('backordered');
+      // 6 still to come of po-early: 4 are P-1's, so a new order gets the 2 others and 1 of po-late.
+      // (Lost: 3 of po-early, the 9th. Counted twice, with P-2's 4: all 3 of po-late.)
+      now += 1000; await t.send(order('P-3', 'TENT', 3));
+      expect(await covered('P-3')).toEqual([['po-early', 2], ['po-late', 1]]);
+      expect((await getOrder('P-3')).promisedBy).toBe('2026-12-20T23:59:59.999Z');
+      expect((await getOrder('P-1')).promisedBy).toBe('2026-12-15T23:59:59.999Z');
+    });
+
     it("a purchase order's units are promised once: the next backorder gets the next receipt with room, then no date", async () => {
       await setup([{ sku: 'TENT', onHand: 0 }]);
       await inbound([['po-early', '2026-12-09', 'TENT', 5], ['po-late', '2026-12-20', 'TENT', 5]]);
@@ -181,6 +264,42 @@ for (const factory of storeFactories()) {
       }
       expect((await getOrder('N-1')).state).toBe('allocated');
       expect((await getOrder('O-0')).state).toBe('backordered');
+    });
+
+    it('the retry keeps its place by order, not position: an order ahead of it leaving the queue makes it skip no one', async () => {
+      await setup([{ sku: 'TENT', onHand: 0 }, { sku: 'MAT', onHand: 0 }]);
+      // 200 old backorders nothing will serve (one tick's batch), then two newer ones.
+      for (let i = 0; i < 200; i++) await t.take(order(`O-${i}`, 'TENT', 1));
+      await t.drained();
+      now += 1000;
+      await t.send(order('N-1', 'MAT', 1));
+      now += 1000;
+      await t.send(order('N-2', 'TENT', 1));
+      await t.send(envelope({ type: 'inventory.adjusted', payload: { locationId: 'dc', sku: 'MAT', delta: 1, reason: 'receipt' } }));
+      const tick = async () => { now += 61_000; await t.app.scheduler.tick(); await t.drained(); };
+      // The first tick looks at the 200 old ones and stops after the last of them.
+      await tick();
+      expect((await getOrder('N-1')).state).toBe('backordered');
+      // One it looked at leaves the queue: the next tick still begins with N-1.
+      await t.send(envelope({ type: 'order.cancel_requested', payload: { externalOrderId: 'O-7' } }));
+      expect((await getOrder('O-7')).state).toBe('cancelled');
+      await tick();
+      expect((await getOrder('N-1')).state).toBe('allocated');
+    });
+
+    it('a place kept by the old retry (a position) is read as "from the oldest"', async () => {
+      await setup([{ sku: 'MAT', onHand: 0 }]);
+      await t.send(order('M-1', 'MAT', 1));
+      await t.app.store.transaction(async (tx) => {
+        // As the old retry wrote it: only a number, past the end of this queue.
+        await tx.run(`DELETE FROM scheduler_slots WHERE job = 'backorder-retry:cursor'`);
+        await tx.run(`INSERT INTO scheduler_slots (job, last_slot_ms) VALUES ('backorder-retry:cursor', 150)`);
+      });
+      await t.send(envelope({ type: 'inventory.adjusted', payload: { locationId: 'dc', sku: 'MAT', delta: 1, reason: 'receipt' } }));
+      now += 61_000;
+      await t.app.scheduler.tick();
+      await t.drained();
+      expect((await getOrder('M-1')).state).toBe('allocated');
     });
   });
 }

@@ -17,6 +17,13 @@ describe('policy kinds: orders, sourcing, availability', () => {
     expect(defaultAvailabilityPolicy.byChannelKind.marketplace.share).toBe(0.8);
   });
 
+  it('sourcing: a version written before the reroute retry existed still parses (no retry by time)', () => {
+    const { reroute, ...older } = defaultSourcingPolicy;
+    expect(reroute).toEqual({ retryFailedLocationAfterHours: null });
+    expect(sourcingPolicySchema.parse(older)).toEqual(older);
+    expect(sourcingPolicySchema.parse({ ...older, reroute: { retryFailedLocationAfterHours: 72 } }).reroute).toEqual({ retryFailedLocationAfterHours: 72 });
+  });
+
   it('reject values the deciders cannot use', () => {
     const bad = [
       () => ordersPolicySchema.safeParse({ ...defaultOrdersPolicy, fraud: { ...defaultOrdersPolicy.fraud, holdThreshold: 1.5 } }),
@@ -30,6 +37,7 @@ describe('policy kinds: orders, sourcing, availability', () => {
       () => sourcingPolicySchema.safeParse({ ...defaultSourcingPolicy, protectedStock: 'ignore' }),
       () => sourcingPolicySchema.safeParse({ ...defaultSourcingPolicy, protectedStockApprover: 'anyone' }),
       () => sourcingPolicySchema.safeParse({ ...defaultSourcingPolicy, split: { allowed: true, maxLocations: 0 } }),
+      () => sourcingPolicySchema.safeParse({ ...defaultSourcingPolicy, reroute: { retryFailedLocationAfterHours: 0 } }),
       () => availabilityPolicySchema.safeParse({ ...defaultAvailabilityPolicy, channels: { amazon: { share: 1.2, buffer: 0, locationKinds: ['dc'] } } }),
       () => availabilityPolicySchema.safeParse({ ...defaultAvailabilityPolicy, channels: { amazon: { share: 1, buffer: 0.5, locationKinds: ['dc'] } } }),
     ];

@@ -7,6 +7,9 @@ import { ORDER_STATES, FULFILMENT_STATES, isCollection, reportMoves, type OrderP
 import { fulfilmentById, fulfilmentsOfOrder, orderById, queryFulfilments, queryOrders, reservationsOfOrder, type OrderRecord } from '../../store/repos/orders.js';
 import { eventsBySubject } from '../../store/repos/events.js';
 import { orderSubject } from '../../engine/orders/identity.js';
+import { failedLocationsOf } from '../../engine/orders/failed-locations.js';
+import { failedLocationsNow } from '../../domain/sourcing/index.js';
+import { stockVerifiedAt } from '../../store/repos/stock.js';
 import { runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 
@@ -60,7 +63,7 @@ async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
     routing: last ? { policyVersion: last.policyVersion, outcome: last.outcome, why: last.why, candidates: last.candidates, chosen: last.plan ?? null, excluded: last.excluded } : null,
     routingHistory: routing.map((r) => ({ why: r.why, outcome: r.outcome, policyVersion: r.policyVersion, decidedAt: new Date(Number(r.decidedAt)).toISOString() })),
     reroutes: routing.filter((r) => String(r.why).startsWith('reroute')).length,
-    excludedLocations: o.doc.excludedLocationIds,
+    ...(await failedLocationsView(app, o)),
     fraud: o.doc.fraud ?? null,
     history: o.doc.history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
   };
@@ -69,6 +72,22 @@ async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
     view.events = events.map((e) => ({ id: e.id, type: e.type, source: e.source, status: e.status, receivedAt: e.receivedAt, causationId: e.causationId, payload: e.payload }));
   }
   return view;
+}
+
+/**
+ * Where the order will not be routed and why: `excludedLocations` (ids, as always) are the locations
+ * that failed it and are still left out now; `failedLocations` every one that failed it, when, for
+ * which skus, and whether it is back (its stock counted or received since) — judged as routing would
+ * judge it now. The stock read is only for orders some location failed.
+ */
+async function failedLocationsView(app: App, o: OrderRecord): Promise<{ excludedLocations: string[]; failedLocations?: unknown[] }> {
+  const failed = failedLocationsOf(o);
+  if (failed.length === 0) return { excludedLocations: o.doc.excludedLocationIds };
+  const now = failedLocationsNow(failed, await stockVerifiedAt(app.store.read, failed), await app.policies.get('sourcing'), app.clock());
+  return {
+    excludedLocations: now.filter((f) => !f.back).map((f) => f.locationId),
+    failedLocations: now.map((f, i) => ({ locationId: f.locationId, failure: f.failure, failedAt: new Date(f.failedAt).toISOString(), skus: failed[i]!.skus, back: f.back, why: f.why })),
+  };
 }
 
 export function orderRoutes(app: App): RouteSpec[] {

@@ -103,7 +103,8 @@ function routing(o) {
     h('h3', 'Excluded locations'),
     table([
       { label: 'Location', value: (x) => h('span.mono', x.locationId) },
-      { label: 'Reasons', value: (x) => x.reasons.map((why) => [pill('warn', why.replace(/_/g, ' ')), ' ']) },
+      // A location that failed the order says why it is still out, or that it is back (out for another reason).
+      { label: 'Reasons', value: (x) => [x.reasons.map((why) => [pill('warn', why.replace(/_/g, ' ')), ' ']), x.failed ? h('span.muted', x.failed.why) : null] },
     ], r.excluded ?? [], { empty: 'None excluded' }),
     o.routingHistory?.length > 1 ? [h('h3', 'Routing history'), table([
       { label: 'Decided', value: (x) => fmt.time(x.decidedAt) },

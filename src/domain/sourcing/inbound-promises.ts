@@ -20,19 +20,25 @@ const lineKey = (poId: string, sku: string) => `${poId}\u0000${sku}`;
 export function promisedUnits(backorders: readonly OpenBackorder[]): Map<string, number> {
   const promised = new Map<string, number>();
   for (const b of backorders) {
-    if (b.shortSkus.length === 0 || b.shortSkus.some((s) => s.expectedAt === null)) continue;
+    if (!holdsUnits(b)) continue;
     for (const s of b.shortSkus) {
-      let left = s.shortQty;
-      for (const po of s.coveredBy) {
-        if (left <= 0) break;
-        const take = Math.min(po.qty, left);
-        const key = lineKey(po.poId, s.sku);
-        promised.set(key, (promised.get(key) ?? 0) + take);
-        left -= take;
-      }
+      for (const [poId, take] of heldOf(s)) promised.set(lineKey(poId, s.sku), (promised.get(lineKey(poId, s.sku)) ?? 0) + take);
     }
   }
   return promised;
+}
+
+/** The units a short sku holds of each PO: at most its shortage, earliest receipt first. */
+function heldOf(s: ShortSku): Array<[poId: string, qty: number]> {
+  const held: Array<[string, number]> = [];
+  let left = s.shortQty;
+  for (const po of s.coveredBy) {
+    if (left <= 0) break;
+    const take = Math.min(po.qty, left);
+    held.push([po.poId, take]);
+    left -= take;
+  }
+  return held;
 }
 
 /**
@@ -59,6 +65,30 @@ export function promisedFrom(backorder: OpenBackorder, poId: string): boolean {
 /** Whether the backorder holds units, i.e. was promised a date (see `promisedUnits`). */
 export function holdsUnits(backorder: OpenBackorder): boolean {
   return backorder.shortSkus.length > 0 && backorder.shortSkus.every((s) => s.expectedAt !== null);
+}
+
+/**
+ * A receipt closed the purchase order (final, or its last units): it brings nothing more. Of the
+ * backorders promised from it that the receipt could not place, oldest first, one keeps its promise
+ * only while the units promised it from the PO are still free where the PO delivered (`freeBySku`,
+ * taken as each keeps): it waits for another sku, its own came. Every other one — its units never
+ * came (a short delivery) or others took them — and one promised no date (it held nothing of the PO)
+ * must be promised again (`revisePromises`). The free units stay free for anyone, as after any
+ * receipt; a kept promise names a PO no longer inbound and so holds nothing any more.
+ */
+export function promisesBrokenByClosing(promised: readonly OpenBackorder[], poId: string, freeBySku: ReadonlyMap<string, number>): OpenBackorder[] {
+  const free = new Map(freeBySku);
+  const broken: OpenBackorder[] = [];
+  for (const b of promised) {
+    const fromPo = b.shortSkus.flatMap((s) => heldOf(s).filter(([id]) => id === poId).map(([, qty]) => [s.sku, qty] as const));
+    const kept = holdsUnits(b) && fromPo.every(([sku, qty]) => (free.get(sku) ?? 0) >= qty);
+    if (!kept) {
+      broken.push(b);
+      continue;
+    }
+    for (const [sku, qty] of fromPo) free.set(sku, (free.get(sku) ?? 0) - qty);
+  }
+  return broken;
 }
 
 export interface RevisedPromise {

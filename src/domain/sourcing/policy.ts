@@ -20,4 +20,11 @@ export interface SourcingPolicy {
   whenNothingCanServe: 'backorder' | 'cancel';
   /** A backorder needs inbound supply to wait for; without any, cancel or wait open-ended. */
   backorderWithoutInbound: 'backorder' | 'cancel';
+  /**
+   * A location that rejected an order or missed its deadline is asked again once its stock of what it
+   * failed was counted or received since; `retryFailedLocationAfterHours` also asks it again after
+   * that many hours without either (null: only a count or a receipt brings it back). Absent in policy
+   * versions written before it existed: null.
+   */
+  reroute?: { retryFailedLocationAfterHours: number | null };
 }

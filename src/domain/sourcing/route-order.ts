@@ -8,7 +8,8 @@ import type { Location } from './location.js';
 import type { SourcingPolicy } from './policy.js';
 import { byScoreThenId, scoreLocation } from './score.js';
 import { quantityIncludingProtected, sellableQuantity, stockIndex } from './stock.js';
-import type { Allocation, Candidate, Coverage, Exclusion, OrderToSource, SourcingSnapshot } from './types.js';
+import type { Allocation, Candidate, Coverage, Exclusion, FailedNote, OrderToSource, SourcingSnapshot } from './types.js';
+import { failedLocationsNow } from './failed-locations.js';
 
 interface RoutingRecord {
   orderId: string;
@@ -49,6 +50,8 @@ export type RoutingDecision =
  */
 export function routeOrder(order: OrderToSource, snapshot: SourcingSnapshot, policy: SourcingPolicy, ctx: DecisionContext): RoutingDecision {
   const excludedIds = new Set(snapshot.excludedLocationIds);
+  // Only an order some location failed pays for this (a reroute, a backorder that was rerouted).
+  const failedNotes = snapshot.failed ? failedNotesOf(snapshot.failed, excludedIds, policy, ctx.now) : undefined;
   const sellable = stockIndex(snapshot.stock, sellableQuantity);
   const protectedOnly = stockIndex(snapshot.stock, (s) => quantityIncludingProtected(s) - sellableQuantity(s));
   const askForProtected = policy.protectedStock === 'approval';
@@ -70,8 +73,9 @@ export function routeOrder(order: OrderToSource, snapshot: SourcingSnapshot, pol
     const protectedPool = { ...sellablePool, protected: askForProtected ? (protectedOnly.get(location.id) ?? empty) : empty };
     if (reasons.length === 0) for (const [sku, qty] of own) usableBySku.set(sku, (usableBySku.get(sku) ?? 0) + qty);
     if (!qualifies(sellablePool) && !qualifies(protectedPool)) reasons.push('insufficient_stock');
+    const failed = failedNotes?.get(location.id);
     if (reasons.length > 0) {
-      excluded.push({ locationId: location.id, reasons });
+      excluded.push(failed ? { locationId: location.id, reasons, failed } : { locationId: location.id, reasons });
       continue;
     }
     const coverage = coverageOf(sellablePool, order.lines, demand);
@@ -79,7 +83,9 @@ export function routeOrder(order: OrderToSource, snapshot: SourcingSnapshot, pol
     // A location that can serve alone (even if only with approval) is not a split.
     const wouldSplit = coverage !== 'full' && coverageWithProtected !== 'full';
     const scored = scoreLocation(location, order, wouldSplit, policy, ctx.now);
-    candidates.push({ locationId: location.id, coverage, coverageWithProtected, ...scored });
+    const candidate: Candidate = { locationId: location.id, coverage, coverageWithProtected, ...scored };
+    if (failed) candidate.failed = failed;
+    candidates.push(candidate);
     sellablePools.push({ ...sellablePool, score: scored.score });
     withProtectedPools.push({ ...protectedPool, score: scored.score });
   }
@@ -95,6 +101,16 @@ export function routeOrder(order: OrderToSource, snapshot: SourcingSnapshot, pol
     return { ...record, outcome: 'needs_approval', holdReason: 'approval', approverRole: policy.protectedStockApprover, ...describe(protectedPlan) };
   }
   return { ...record, ...decideWithoutSource(order.lines, usableBySku, snapshot.inbound, policy) };
+}
+
+/** Each failed location's note for the record; those not back join `excludedIds`. */
+function failedNotesOf(failed: NonNullable<SourcingSnapshot['failed']>, excludedIds: Set<string>, policy: SourcingPolicy, now: number): Map<string, FailedNote> {
+  const notes = new Map<string, FailedNote>();
+  for (const { locationId, ...note } of failedLocationsNow(failed.locations, failed.stock, policy, now)) {
+    if (!note.back) excludedIds.add(locationId);
+    notes.set(locationId, note);
+  }
+  return notes;
 }
 
 function coverageOf(pool: StockPool, lines: OrderToSource['lines'], demand: ReadonlyMap<string, number>): Coverage {

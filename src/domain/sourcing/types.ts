@@ -1,6 +1,7 @@
 import type { ShippingMethod } from '../orders/events.js';
 import type { Location } from './location.js';
 import type { StockLevel } from './stock.js';
+import type { FailedLocation, FailedLocationStatus, StockVerification } from './failed-locations.js';
 
 export interface LineToSource {
   lineId: string;
@@ -33,8 +34,13 @@ export interface SourcingSnapshot {
   locations: readonly Location[];
   /** Stock rows for the order's skus. */
   stock: readonly StockLevel[];
-  /** Locations that already rejected or let this order expire. */
+  /** Locations left out of this routing whatever their stock (the backtest's rebuilt failures). */
   excludedLocationIds: readonly string[];
+  /**
+   * Locations that rejected this order or let it expire, with their stock of what they failed as
+   * known now: each is left out unless it came back (failedLocationsNow). Absent: none failed it.
+   */
+  failed?: { locations: readonly FailedLocation[]; stock: readonly StockVerification[] };
   /** Open purchase orders for the order's skus, for a backorder: the units no open backorder was promised. */
   inbound: readonly InboundSupply[];
 }
@@ -58,9 +64,14 @@ export type ExclusionReason =
   | 'capacity_exhausted'
   | 'insufficient_stock';
 
+/** What the routing record says of a location that failed this order: left out still, or back, and why. */
+export type FailedNote = Omit<FailedLocationStatus, 'locationId'>;
+
 export interface Exclusion {
   locationId: string;
   reasons: ExclusionReason[];
+  /** It failed this order before (whether or not that is why it is left out now). */
+  failed?: FailedNote;
 }
 
 export interface ScoreComponents {
@@ -84,4 +95,6 @@ export interface Candidate {
   components: ScoreComponents;
   /** Σ weight × component; lower ranks first, ties by location id. */
   score: number;
+  /** It failed this order before and came back (its stock was counted or received since). */
+  failed?: FailedNote;
 }

@@ -2,7 +2,9 @@ import type { HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { orderById } from '../../store/repos/orders.js';
 import { inboundOfSkus, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
-import { holdsUnits, promisedFrom, revisePromises, type OpenBackorder, type RevisedPromise } from '../../domain/sourcing/inbound-promises.js';
+import { holdsUnits, promisedFrom, promisesBrokenByClosing, revisePromises, type OpenBackorder, type RevisedPromise } from '../../domain/sourcing/inbound-promises.js';
+import { getStock } from '../../store/repos/stock.js';
+import { sellable } from '../../domain/inventory/stock.js';
 import { routeAndReserve } from './routing.js';
 import { routingWouldPlace } from './scheduled.js';
 import { unservedLines } from './open-fulfilments.js';
@@ -79,9 +81,10 @@ async function recordRevision(h: HandlerContext, policies: PolicyBook, r: Revise
  * receipt's transaction — before any new order (or the next retry tick, which takes its window's
  * oldest, not the promised ones) can take the units. An order routing would not place yet (a partial
  * receipt, another sku still short) waits for the retry as before: routing it would only announce the
- * same backorder again.
+ * same backorder again. Returns the orders it routed: their promises, read before, count no more.
  */
-export async function routePromisedBackorders(h: HandlerContext, policies: PolicyBook, before: PromisesOfPurchaseOrder, why: string): Promise<void> {
+export async function routePromisedBackorders(h: HandlerContext, policies: PolicyBook, before: PromisesOfPurchaseOrder, why: string): Promise<Set<string>> {
+  const routed = new Set<string>();
   for (const b of before.promised) {
     if (!holdsUnits(b)) continue;
     const order = await orderById(h.tx, b.orderId);
@@ -90,5 +93,29 @@ export async function routePromisedBackorders(h: HandlerContext, policies: Polic
     if (lines.length === 0 || !(await routingWouldPlace(h, policies, order, lines))) continue;
     await routeAndReserve(h, policies, order, why, lines);
     await persistOrder(h, order);
+    routed.add(order.id);
   }
+  return routed;
+}
+
+/**
+ * The receipt closed the PO (final, or the last units came): it will bring nothing more, so the
+ * backorders promised from it that the receipt did not place (`routed`) would keep a date no receipt
+ * keeps. Each whose promised units are not still free where the PO delivered is promised again as
+ * after a cancel (`promisesBrokenByClosing`, then `revisePromisesOf`); one waiting only for another
+ * sku, its units of this PO on the shelf, keeps its date. Call after `routePromisedBackorders`, in
+ * the receipt's transaction: the routed orders' promises (read before) no longer count.
+ */
+export async function revisePromisesLeftByClosingReceipt(
+  h: HandlerContext, policies: PolicyBook, before: PromisesOfPurchaseOrder, po: PurchaseOrderRecord, routed: ReadonlySet<string>, why: string,
+): Promise<void> {
+  const left = before.promised.filter((b) => !routed.has(b.orderId));
+  if (left.length === 0) return;
+  const free = new Map<string, number>();
+  for (const sku of new Set(po.lines.map((l) => l.sku))) {
+    const level = await getStock(h.tx, sku, po.locationId);
+    free.set(sku, level ? sellable(level) : 0);
+  }
+  const broken = promisesBrokenByClosing(left, po.id, free);
+  await revisePromisesOf(h, policies, { poId: before.poId, promised: broken, open: before.open.filter((b) => !routed.has(b.orderId)) }, why);
 }

@@ -8,6 +8,7 @@ import { moveOrder, persistOrder, queueCustomerMessages } from './transition.js'
 import { orderSubject } from './identity.js';
 import { releaseReservations } from './release.js';
 import { routeAndReserve } from './routing.js';
+import { recordFailure } from './failed-locations.js';
 import { cancelOrder } from './handlers.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 
@@ -32,19 +33,20 @@ async function followFulfilments(h: HandlerContext, policies: PolicyBook, order:
 
 /**
  * A location that rejects, lets its deadline pass or is found short is dropped: its reservations are
- * released and its lines routed again — never back to a location that rejected or expired, and back
- * to one found short only once its stock is there again.
+ * released and its lines routed again — back to a location that rejected or expired only once its
+ * stock of them was counted or received since, and to one found short once its stock is there again.
  * `order.rerouted` is announced either way — also when the lines wait (the order is held for payment
  * or fraud review: they are placed when the hold clears) — so the ERP cancels the failed location's
  * sale order, which would otherwise be delivered from there.
  */
 async function reroute(h: HandlerContext, policies: PolicyBook, order: OrderRecord, f: FulfilmentRecord, failure: 'rejected' | 'expired' | 'stock_short'): Promise<void> {
   const released = await releaseReservations(h, order, `fulfilment ${failure}`, (r) => r.fulfilmentId === f.id);
-  // A location that rejected or let its deadline pass failed the order and is not asked again. One
-  // found short did not fail it — the units were not there: it stays eligible, so the order can come
-  // back to it once its stock does (a backorder waiting on that store's stock would otherwise wait
-  // for ever); routing will not place there while the units are missing.
-  if (failure !== 'stock_short') order.doc.excludedLocationIds = [...new Set([...order.doc.excludedLocationIds, f.locationId])].sort();
+  // A location that rejected or let its deadline pass failed the order and is not asked again until
+  // its stock of these skus was counted or received since (failedLocationsNow): asked straight away,
+  // a store whose record shows phantom units would only reject again. One found short did not fail
+  // it — the units were not there: it stays eligible, so the order can come back to it once its stock
+  // does; routing will not place there while the units are missing.
+  if (failure !== 'stock_short') recordFailure(order, f.locationId, failure, h.decision.now, f.lines.map((l) => l.sku));
   // Only the failed location's lines move; the order's other fulfilments go on untouched. An approval
   // hold is about other lines; these go on.
   const lines = f.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty }));

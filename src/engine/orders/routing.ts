@@ -8,6 +8,7 @@ import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import { inboundWithRoom, routeOrder, type LineToSource, type OrderToSource, type RoutingDecision } from '../../domain/sourcing/index.js';
 import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { loadSourcingSnapshot, localDay } from './snapshot.js';
+import { pinFailedLocations } from './failed-locations.js';
 import { addFulfilment, addReservations, moveOrder } from './transition.js';
 import { orderSubject } from './identity.js';
 import { cancelWhatHasNotShipped } from './open-fulfilments.js';
@@ -59,7 +60,7 @@ export async function routeAndReserve(
   const sourcing = protectedStock?.outcome === 'refused' ? { ...active, protectedStock: 'skip' as const } : active;
   const orders = await policies.get('orders', h.tx);
   const request = orderToSource(order, lines);
-  const snapshot = await loadSourcingSnapshot(h.tx, request.lines.map((l) => l.sku), order.doc.excludedLocationIds, h.decision.now, stock);
+  const snapshot = await loadSourcingSnapshot(h.tx, request.lines.map((l) => l.sku), pinFailedLocations(order), h.decision.now, stock);
   let decision = routeOrder(request, snapshot, sourcing, h.decision);
   if (decision.outcome === 'backorder' || decision.outcome === 'cancel') {
     // Nothing can serve now: decided again with what purchase orders are bringing (read only then —

@@ -1,11 +1,12 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
-import { backorderedIds, countBackordered, orderById, overdueFulfilments, uncollectedFulfilments, type OrderRecord } from '../../store/repos/orders.js';
-import { schedulerValue, setSchedulerValue } from '../../store/repos/rule-runs.js';
+import { backorderedQueue, orderById, overdueFulfilments, uncollectedFulfilments, type OrderRecord } from '../../store/repos/orders.js';
+import { schedulerPlace, setSchedulerPlace } from '../../store/repos/rule-runs.js';
 import { fixedContext } from '../../domain/decision-context.js';
 import { routeOrder, type LineToSource } from '../../domain/sourcing/index.js';
 import { orderToSource, routeAndReserve } from './routing.js';
 import { loadSourcingSnapshot } from './snapshot.js';
+import { failedLocationsOf } from './failed-locations.js';
 import { unservedLines } from './open-fulfilments.js';
 import { persistOrder } from './transition.js';
 
@@ -35,7 +36,7 @@ export const collectionWatch: ScheduledControl = async (h) => {
  */
 export async function routingWouldPlace(h: HandlerContext, policies: PolicyBook, order: OrderRecord, lines: readonly LineToSource[]): Promise<boolean> {
   const request = orderToSource(order, lines);
-  const snapshot = await loadSourcingSnapshot(h.tx, request.lines.map((l) => l.sku), order.doc.excludedLocationIds, h.decision.now);
+  const snapshot = await loadSourcingSnapshot(h.tx, request.lines.map((l) => l.sku), failedLocationsOf(order), h.decision.now);
   // Its own id source: the real routing that may follow must draw the ids a replay draws.
   const outcome = routeOrder(request, snapshot, await policies.get('sourcing', h.tx), fixedContext(h.decision.now, 'probe')).outcome;
   return outcome === 'allocated' || outcome === 'needs_approval';
@@ -51,52 +52,42 @@ const RETRY_BATCH = 200;
 const RETRY_CURSOR = 'backorder-retry:cursor';
 
 /**
- * The backorders this tick looks at: `RETRY_BATCH` of them from where the last tick stopped, in
- * placed order (oldest first), wrapping to the oldest at the end. The place is a position in that
- * order, not an order id, so it survives the order it pointed at leaving the queue; `placed` then
- * moves it back by the orders the tick took out of the part it looked at.
+ * The backorders this tick looks at: `RETRY_BATCH` of them after where the last tick stopped, in
+ * placed order (placed time, then id; oldest first), wrapping to the oldest at the end. The place
+ * is the last order looked at, as a key, not a position: an order leaving the queue ahead of it (or
+ * the order itself) moves no one past it. Kept as the tick looks, in its transaction.
  */
-async function retryWindow(h: HandlerContext): Promise<{ ids: string[]; advance(placed: ReadonlySet<string>): Promise<void> }> {
-  const stored = (await schedulerValue(h.tx, RETRY_CURSOR)) ?? 0;
-  const start = stored < (await countBackordered(h.tx)) ? stored : 0;
-  const tail = await backorderedIds(h.tx, RETRY_BATCH, start);
-  // Wrapped: the rest of the batch from the oldest, never reaching where this tick began.
-  const head = start > 0 ? await backorderedIds(h.tx, Math.min(RETRY_BATCH - tail.length, start), 0) : [];
-  return {
-    // Oldest first within what is looked at: the head (wrapped to) is older than the tail.
-    ids: [...head, ...tail],
-    async advance(placed) {
-      const left = (ids: string[]) => ids.filter((id) => !placed.has(id)).length;
-      await setSchedulerValue(h.tx, RETRY_CURSOR, head.length > 0 ? left(head) : start + left(tail));
-    },
-  };
+async function retryWindow(h: HandlerContext): Promise<string[]> {
+  const after = await schedulerPlace(h.tx, RETRY_CURSOR);
+  const tail = await backorderedQueue(h.tx, RETRY_BATCH, { after });
+  // Wrapped: the rest of the batch from the oldest, never past where this tick began.
+  const head = after && tail.length < RETRY_BATCH ? await backorderedQueue(h.tx, RETRY_BATCH - tail.length, { upTo: after }) : [];
+  const last = head.length > 0 ? head[head.length - 1] : tail[tail.length - 1];
+  if (last) await setSchedulerPlace(h.tx, RETRY_CURSOR, last);
+  // Oldest first within what is looked at: the head (wrapped to) is older than the tail.
+  return [...head, ...tail].map((p) => p.id);
 }
 
 /**
  * Backordered orders are routed again once routing can place them — only the lines no live
  * fulfilment carries (a split order's other part is still on its way). Each tick looks at the next
  * `RETRY_BATCH` backorders after where the last one stopped, so every backorder is looked at within
- * ceil(backorders / RETRY_BATCH) ticks (while the queue holds still; an order leaving it ahead of the
- * place shifts the rest by one, and one may then wait a round longer). Before, each tick looked at
- * the oldest 200 only, and behind 200 that can never be placed, newer ones waited for ever. The price:
- * when stock frees up, the oldest waiting order gets it only if it is in this tick's window — within
- * the window it goes oldest first — so a newer order in the window may get a unit an older one
- * outside it waits for.
+ * ceil(backorders / RETRY_BATCH) ticks (orders joining or leaving the queue move no one past the
+ * place). Before, each tick looked at the oldest 200 only, and behind 200 that can never be placed,
+ * newer ones waited for ever. The price: when stock frees up, the oldest waiting order gets it only
+ * if it is in this tick's window — within the window it goes oldest first — so a newer order in the
+ * window may get a unit an older one outside it waits for.
  */
 export function backorderRetry(policies: PolicyBook): ScheduledControl {
   return async (h) => {
-    const window = await retryWindow(h);
-    const placed = new Set<string>();
-    for (const id of window.ids) {
+    for (const id of await retryWindow(h)) {
       const order = await orderById(h.tx, id);
       if (!order || order.state !== 'backordered') continue;
       const lines = await unservedLines(h, order);
       if (lines.length === 0 || !(await routingWouldPlace(h, policies, order, lines))) continue;
       await routeAndReserve(h, policies, order, 'stock is back', lines);
       await persistOrder(h, order);
-      if (order.state !== 'backordered') placed.add(id);
     }
-    await window.advance(placed);
   };
 }
 

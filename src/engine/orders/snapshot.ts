@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../../store/port.js';
-import type { Location as SourcingLocation, SourcingSnapshot } from '../../domain/sourcing/index.js';
+import type { FailedLocation, Location as SourcingLocation, SourcingSnapshot } from '../../domain/sourcing/index.js';
+import { failedForRouting } from './failed-locations.js';
 import { listLocations } from '../../store/repos/masterdata.js';
 import { stockOfSkus } from '../../store/repos/stock.js';
 import { capacityUsed } from '../../store/repos/orders.js';
@@ -29,10 +30,11 @@ export function toSourcingLocation(l: Location, usedToday: number): SourcingLoca
 
 /**
  * Everything the router may look at, read in the handler's transaction; `stock`, when given, is the
- * skus' stock read already in it (as stockOfSkus, nothing written since).
+ * skus' stock read already in it (as stockOfSkus, nothing written since). `failed`: the locations
+ * that failed the order (failedLocationsOf), with when their stock of it was last counted or received.
  */
 export async function loadSourcingSnapshot(
-  db: SqlExecutor, skus: readonly string[], excludedLocationIds: readonly string[], nowMs: number, stock?: readonly StockLevel[],
+  db: SqlExecutor, skus: readonly string[], failed: readonly FailedLocation[], nowMs: number, stock?: readonly StockLevel[],
 ): Promise<SourcingSnapshot> {
   const locations = await listLocations(db);
   const days = new Map<string, Map<string, number>>();
@@ -40,10 +42,13 @@ export async function loadSourcingSnapshot(
     const day = localDay(nowMs, l.utcOffsetMinutes);
     if (!days.has(day)) days.set(day, await capacityUsed(db, day));
   }
-  return {
+  const snapshot: SourcingSnapshot = {
     locations: locations.map((l) => toSourcingLocation(l, days.get(localDay(nowMs, l.utcOffsetMinutes))?.get(l.id) ?? 0)),
     stock: stock ?? (await stockOfSkus(db, skus)),
-    excludedLocationIds,
+    excludedLocationIds: [],
     inbound: [],
   };
+  // A read more only for an order some location failed (a reroute, a backorder after one).
+  if (failed.length > 0) snapshot.failed = await failedForRouting(db, failed);
+  return snapshot;
 }

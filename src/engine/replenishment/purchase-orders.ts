@@ -11,7 +11,7 @@ import { getLocation } from '../../store/repos/masterdata.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import { insertPurchaseOrder, purchaseOrderById, savePurchaseOrder, type PurchaseOrderDoc, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
 import { requestApproval } from '../approvals/request.js';
-import { promisesOfPurchaseOrder, revisePromisesOf, routePromisedBackorders } from '../orders/backorder-promises.js';
+import { promisesOfPurchaseOrder, revisePromisesLeftByClosingReceipt, revisePromisesOf, routePromisedBackorders } from '../orders/backorder-promises.js';
 
 export const poSubject = (id: string) => `po:${id}`;
 
@@ -190,7 +190,9 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
         h.audit({ action: 'stock.received', subject: `stock:${inc.locationId}:${inc.sku}`, detail: { delta: inc.qty, poId: po.id, reason: 'receipt' } });
       }
       await markAvailabilityDirty(h.tx, increases.map((i) => i.sku), h.decision.now);
-      await routePromisedBackorders(h, policies, promises, `purchase order ${po.id} received`);
+      const routed = await routePromisedBackorders(h, policies, promises, `purchase order ${po.id} received`);
+      // Closed (final, or nothing left to come): what it did not bring will never come.
+      if (!INBOUND_STATES.includes(next.state)) await revisePromisesLeftByClosingReceipt(h, policies, promises, next, routed, `purchase order ${po.id} received and closed`);
     },
   };
   const cancel: EventHandler = {

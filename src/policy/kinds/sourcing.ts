@@ -15,6 +15,8 @@ export const sourcingPolicySchema = z.object({
   protectedStockApprover: z.enum(ROLES),
   whenNothingCanServe: z.enum(['backorder', 'cancel']),
   backorderWithoutInbound: z.enum(['backorder', 'cancel']),
+  // Optional: versions stored before it existed have none (read as null: no retry by time).
+  reroute: z.object({ retryFailedLocationAfterHours: z.number().positive().max(8760).nullable() }).optional(),
 });
 
 export type { SourcingPolicy };
@@ -34,4 +36,7 @@ export const defaultSourcingPolicy: SourcingPolicy = {
   protectedStockApprover: 'regional_ops',
   whenNothingCanServe: 'backorder',
   backorderWithoutInbound: 'backorder',
+  // Off: a failed location comes back when its stock is counted or received since the failure. By
+  // time alone it would come back with the phantom stock that made it reject, and reject again.
+  reroute: { retryFailedLocationAfterHours: null },
 };

@@ -5,6 +5,8 @@ import { multiRowSql, rowChunks } from './row-chunks.js';
 import { keepOrderStock, orderStockAhead, stockOfSkusColumn, stockOfSkusFrom } from './stock.js';
 import type { StockLevel } from '../../domain/inventory/stock.js';
 import type { OrderState, HoldReason, FulfilmentState, OpenReservedFulfilment } from '../../domain/orders/index.js';
+import type { FailedLocation } from '../../domain/sourcing/failed-locations.js';
+import type { QueuePlace } from './rule-runs.js';
 
 /** The order as stored: a few indexed columns plus the document the API shows. */
 export interface OrderRecord {
@@ -45,7 +47,14 @@ export interface OrderDoc {
    * which keys its sale orders in the ERP. Absent on orders placed before it was counted.
    */
   routedPlans?: number;
+  /** Every location that failed the order (rejected it, let its deadline pass), whether or not it came back since. */
   excludedLocationIds: string[];
+  /**
+   * The same with when and for which skus (the last failure at each): what decides whether it is asked
+   * again. Absent on orders that failed nowhere, and on those excluded before it was kept (their ids
+   * only: see failedLocationsOf).
+   */
+  failedLocations?: FailedLocation[];
   history: Array<{ at: number; from: string; to: string; holdReason?: string; eventId: string; note?: string }>;
 }
 
@@ -576,15 +585,19 @@ export async function waitingReservedAt(db: SqlExecutor, locationId: string, sku
   return rows.map((r) => ({ fulfilmentId: r.fulfilment_id, orderId: r.order_id, qty: Number(r.qty), createdMs: Number(r.created_ms) }));
 }
 
-/** How many orders are backordered (the backorder retry's queue, through orders_state). */
-export async function countBackordered(db: SqlExecutor): Promise<number> {
-  return Number((await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM orders WHERE state = 'backordered'`))?.n ?? 0);
-}
-
-/** Backordered order ids in placed order (oldest first), `limit` of them from position `offset`. */
-export async function backorderedIds(db: SqlExecutor, limit: number, offset: number): Promise<string[]> {
+/**
+ * Backordered orders in placed order (placed time, then id; oldest first, through orders_state), at
+ * most `limit`: those after `range.after`, or those up to and including `range.upTo` (the backorder
+ * retry's queue, continued after its place and wrapped round to the oldest).
+ */
+export async function backorderedQueue(db: SqlExecutor, limit: number, range: { after?: QueuePlace; upTo?: QueuePlace } = {}): Promise<QueuePlace[]> {
   if (limit <= 0) return [];
-  return (await db.all<{ id: string }>(`SELECT id FROM orders WHERE state = 'backordered' ORDER BY placed_ms, id LIMIT ? OFFSET ?`, [limit, offset])).map((r) => r.id);
+  const where = [`state = 'backordered'`];
+  const params: Array<string | number> = [];
+  if (range.after) { where.push('(placed_ms > ? OR (placed_ms = ? AND id > ?))'); params.push(range.after.ms, range.after.ms, range.after.id); }
+  if (range.upTo) { where.push('(placed_ms < ? OR (placed_ms = ? AND id <= ?))'); params.push(range.upTo.ms, range.upTo.ms, range.upTo.id); }
+  const rows = await db.all<{ id: string; placed_ms: number | string }>(`SELECT id, placed_ms FROM orders WHERE ${where.join(' AND ')} ORDER BY placed_ms, id LIMIT ?`, [...params, limit]);
+  return rows.map((r) => ({ ms: Number(r.placed_ms), id: r.id }));
 }
 
 export async function setReservationStatus(db: SqlExecutor, id: string, status: ReservationRecord['status'], at: string): Promise<boolean> {

@@ -62,15 +62,27 @@ export async function recordSlot(db: SqlExecutor, job: string, slotMs: number): 
   );
 }
 
-/**
- * A scheduled control's own number kept between ticks beside the slots (the backorder retry's place
- * in its queue): read as stored, written as given — unlike recordSlot, it may go back.
- */
-export async function schedulerValue(db: SqlExecutor, key: string): Promise<number | undefined> {
-  const r = await db.get<{ n: number | string }>('SELECT last_slot_ms AS n FROM scheduler_slots WHERE job = ?', [key]);
-  return r ? Number(r.n) : undefined;
+/** A place in a queue ordered by (time, id): the last item looked at. */
+export interface QueuePlace {
+  ms: number;
+  id: string;
 }
 
-export async function setSchedulerValue(db: SqlExecutor, key: string, value: number): Promise<void> {
-  await db.run('INSERT INTO scheduler_slots (job, last_slot_ms) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET last_slot_ms = excluded.last_slot_ms', [key, value]);
+/**
+ * A scheduled control's place in its queue kept between ticks beside the slots (the backorder
+ * retry's): the time in `last_slot_ms`, the id in `place_id`. Undefined when none is kept, or when
+ * the row holds only a number (the old retry's position, migration 021): a position says nothing
+ * about which order it meant once the queue moved, so the caller starts from the oldest.
+ */
+export async function schedulerPlace(db: SqlExecutor, key: string): Promise<QueuePlace | undefined> {
+  const r = await db.get<{ ms: number | string; id: string | null }>('SELECT last_slot_ms AS ms, place_id AS id FROM scheduler_slots WHERE job = ?', [key]);
+  return r && r.id !== null ? { ms: Number(r.ms), id: r.id } : undefined;
+}
+
+/** Written as given: unlike recordSlot, a place may go back (the queue wrapped). */
+export async function setSchedulerPlace(db: SqlExecutor, key: string, place: QueuePlace): Promise<void> {
+  await db.run(
+    'INSERT INTO scheduler_slots (job, last_slot_ms, place_id) VALUES (?, ?, ?) ON CONFLICT (job) DO UPDATE SET last_slot_ms = excluded.last_slot_ms, place_id = excluded.place_id',
+    [key, place.ms, place.id],
+  );
 }

@@ -1,6 +1,7 @@
 import type { SqlExecutor, Tx } from '../port.js';
 import type { CountedLevel, StockLevel } from '../../domain/inventory/stock.js';
 import type { CountTimes } from '../../domain/inventory/count-time.js';
+import type { StockVerification } from '../../domain/sourcing/failed-locations.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
 import { markAvailabilityDirty, noteMarkedDirty, PG_REMARK_DIRTY } from './availability.js';
 import { getLocation } from './masterdata.js';
@@ -618,17 +619,44 @@ export async function consumeReserved(db: SqlExecutor, sku: string, locationId: 
   );
 }
 
-/** Receipts add to on-hand in one statement (no read-modify-write across concurrent receipts). */
+/**
+ * Receipts (a purchase order's, a transfer in) add to on-hand in one statement (no read-modify-write
+ * across concurrent receipts). The row keeps when units last came in (`received_ms`): someone had the
+ * goods in hand there, so a location that failed an order for them may be asked again (failedLocationsNow).
+ */
 export async function addOnHand(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
   const ms = movedAt(at);
   await moveOnHand(
     db,
-    `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at, moved_ms) VALUES (?, ?, ?, 0, 0, 0, ?, ?)
+    `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at, moved_ms, received_ms) VALUES (?, ?, ?, 0, 0, 0, ?, ?, ?)
      ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = stock.on_hand + excluded.on_hand, updated_at = excluded.updated_at,
-       moved_ms = CASE WHEN stock.moved_ms IS NULL OR stock.moved_ms < excluded.moved_ms THEN excluded.moved_ms ELSE stock.moved_ms END`,
-    [sku, locationId, qty, at, ms],
+       moved_ms = CASE WHEN stock.moved_ms IS NULL OR stock.moved_ms < excluded.moved_ms THEN excluded.moved_ms ELSE stock.moved_ms END,
+       received_ms = CASE WHEN stock.received_ms IS NULL OR stock.received_ms < excluded.received_ms THEN excluded.received_ms ELSE stock.received_ms END`,
+    [sku, locationId, qty, at, ms, ms],
     { sku, locationId, delta: qty, ms },
   );
+}
+
+/**
+ * When some locations' stock of some skus was last counted and last received (not when it last moved:
+ * a shipment is no look at the shelf), in one statement: what decides whether a location that failed
+ * an order may be asked again. Read only for orders some location failed.
+ */
+export async function stockVerifiedAt(db: SqlExecutor, wants: ReadonlyArray<{ locationId: string; skus: readonly string[] }>): Promise<StockVerification[]> {
+  const where: string[] = [];
+  const params: string[] = [];
+  for (const w of wants) {
+    if (w.skus.length === 0) continue;
+    where.push(`(location_id = ? AND sku IN (${w.skus.map(() => '?').join(', ')}))`);
+    params.push(w.locationId, ...w.skus);
+  }
+  if (where.length === 0) return [];
+  const rows = await db.all<{ location_id: string; sku: string; counted_ms: number | string | null; received_ms: number | string | null }>(
+    `SELECT location_id, sku, counted_ms, received_ms FROM stock WHERE ${where.join(' OR ')}`, params);
+  return rows.map((r) => ({
+    locationId: r.location_id, sku: r.sku,
+    countedMs: r.counted_ms === null ? null : Number(r.counted_ms), receivedMs: r.received_ms === null ? null : Number(r.received_ms),
+  }));
 }
 
 /**

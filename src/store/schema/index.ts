@@ -19,6 +19,8 @@ import { outboxExpirySchema } from './016-outbox-expiry.js';
 import { dashboardIndexesSchema } from './017-dashboard-indexes.js';
 import { collectionWindowSchema } from './018-collection-window.js';
 import { countTimeSchema } from './019-count-time.js';
+import { receiptTimeSchema } from './020-receipt-time.js';
+import { retryPlaceSchema } from './021-retry-place.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
@@ -42,5 +44,7 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 17, name: 'dashboard-indexes', sql: dashboardIndexesSchema(dialect) },
     { version: 18, name: 'collection-window', sql: collectionWindowSchema(dialect) },
     { version: 19, name: 'count-time', sql: countTimeSchema(dialect) },
+    { version: 20, name: 'receipt-time', sql: receiptTimeSchema(dialect) },
+    { version: 21, name: 'retry-place', sql: retryPlaceSchema(dialect) },
   ];
 }

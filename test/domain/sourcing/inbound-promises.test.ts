@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideWithoutSource, inboundWithRoom, promisedUnits } from '../../../src/domain/sourcing/index.js';
 import type { OpenBackorder } from '../../../src/domain/sourcing/index.js';
+import { promisesBrokenByClosing } from '../../../src/domain/sourcing/inbound-promises.js';
 import { policy } from './fixtures.js';
 
 const inbound = [
@@ -43,5 +44,28 @@ describe('inbound promised to backorders', () => {
     const legacy = { orderId: 'o-old', shortSkus: [{ sku: 'TENT', shortQty: 3, expectedAt: 1000, coveredBy: [inbound[0]] }] };
     expect(promisedUnits([legacy])).toEqual(new Map([['po-early\u0000TENT', 3]]));
     expect(inboundWithRoom(inbound, [legacy], 'o-new')).toEqual([{ ...inbound[0], qty: 2 }, inbound[1]]);
+  });
+});
+
+describe('a purchase order closed by a receipt', () => {
+  const dated = (orderId: string, shortSkus: Array<[sku: string, shortQty: number, coveredBy: Array<[poId: string, qty: number]>]>): OpenBackorder => ({
+    orderId,
+    shortSkus: shortSkus.map(([sku, shortQty, coveredBy]) => ({ sku, shortQty, expectedAt: 1000, coveredBy: coveredBy.map(([poId, qty]) => ({ poId, sku, qty, expectedAt: 1000 })) })),
+  });
+
+  it('keeps, oldest first, the promises whose units of the PO are still free, and breaks the rest', () => {
+    const promised = [dated('o-1', [['TENT', 4, [['po-early', 4]]]]), dated('o-2', [['TENT', 3, [['po-early', 3]]]]), dated('o-3', [['TENT', 2, [['po-early', 2]]]])];
+    // 5 free: o-1 keeps 4, o-2's 3 do not fit in the 1 left, o-3's 2 do not either.
+    expect(promisesBrokenByClosing(promised, 'po-early', new Map([['TENT', 5]])).map((b) => b.orderId)).toEqual(['o-2', 'o-3']);
+    // A broken promise takes nothing of what is free: the younger o-3 fits in what o-2 could not use.
+    expect(promisesBrokenByClosing(promised, 'po-early', new Map([['TENT', 6]])).map((b) => b.orderId)).toEqual(['o-2']);
+  });
+
+  it("counts only the units promised from this PO, at most the shortage; an undated order's mention is broken", () => {
+    const split = dated('o-1', [['TENT', 4, [['po-early', 1], ['po-late', 3]]], ['MAT', 1, [['po-mat', 1]]]]);
+    // A record that carried the PO's whole quantity holds no more than its shortage of it.
+    const legacy = dated('o-2', [['TENT', 2, [['po-early', 5]]]]);
+    const undated: OpenBackorder = { orderId: 'o-3', shortSkus: [{ sku: 'TENT', shortQty: 9, expectedAt: null, coveredBy: [{ poId: 'po-early', sku: 'TENT', qty: 4, expectedAt: 1000 }] }] };
+    expect(promisesBrokenByClosing([split, legacy, undated], 'po-early', new Map([['TENT', 3]]))).toEqual([undated]);
   });
 });

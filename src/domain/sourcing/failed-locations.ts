@@ -1,0 +1,89 @@
+import type { SourcingPolicy } from './policy.js';
+
+/**
+ * A location that failed an order — rejected it or let its deadline pass — is not asked again: a
+ * store whose record shows units its shelf does not have rejects every time it is asked, and the
+ * order would go back and forth. But for ever was too long: an order only that store can serve (a
+ * single-store retailer, a rare item) waited as a backorder even after the store's stock was counted
+ * or restocked. The exclusion lifts once the location's stock of what it failed is known again.
+ */
+
+/**
+ * How it failed. `unrecorded`: an order excluded the location before failure times were kept; it
+ * counts as failed at the order's last routing then (never earlier than the real failure, which was
+ * routed again at once), and for every sku of the order.
+ */
+export type LocationFailure = 'rejected' | 'expired' | 'unrecorded';
+
+/** One location that failed this order, as the order keeps it (its last failure there). */
+export interface FailedLocation {
+  locationId: string;
+  failure: LocationFailure;
+  /** When it failed (epoch ms, the failure's decision time). */
+  at: number;
+  /** The skus it failed to serve: its stock of each must be known again since `at`. */
+  skus: string[];
+}
+
+/**
+ * When a location's stock of a sku was last known for certain: counted (when the count was taken,
+ * `stock.counted_ms`) or received (a purchase-order receipt or a transfer in, `stock.received_ms`).
+ * Not when on-hand last moved (`moved_ms`): a shipment or a till sale moves it too and says nothing
+ * of what is on the shelf. Null: never.
+ */
+export interface StockVerification {
+  locationId: string;
+  sku: string;
+  countedMs: number | null;
+  receivedMs: number | null;
+}
+
+/** Whether a failed location is still left out of this order's routing, and why (for the routing record). */
+export interface FailedLocationStatus {
+  locationId: string;
+  failure: LocationFailure;
+  failedAt: number;
+  /** True: its exclusion lifted, routing may place the order there again. */
+  back: boolean;
+  why: string;
+}
+
+const SINCE: Record<LocationFailure, string> = {
+  rejected: 'the rejection',
+  expired: 'the missed deadline',
+  unrecorded: "the order's last routing (failure time not recorded)",
+};
+
+/**
+ * Decides, for each location that failed the order, whether it may be asked again at `now`:
+ * - back when every sku it failed was counted or received after the failure (strictly after: a
+ *   count in the same millisecond cannot be told to come after the rejection, and the reroute at the
+ *   failure itself must never see the location back);
+ * - else back when the policy retries failed locations after a number of hours and they have passed
+ *   (`reroute.retryFailedLocationAfterHours`; absent or null: never by time alone);
+ * - else still excluded, naming what was not seen since.
+ * Pure: `verified` are the location's stock rows of those skus as read now.
+ */
+export function failedLocationsNow(failed: readonly FailedLocation[], verified: readonly StockVerification[], policy: SourcingPolicy, now: number): FailedLocationStatus[] {
+  return failed.map((f) => {
+    const since = SINCE[f.failure];
+    const ways = new Set<'counted' | 'received'>();
+    const unseen: string[] = [];
+    for (const sku of f.skus) {
+      const row = verified.find((v) => v.locationId === f.locationId && v.sku === sku);
+      if (row?.countedMs != null && row.countedMs > f.at) ways.add('counted');
+      else if (row?.receivedMs != null && row.receivedMs > f.at) ways.add('received');
+      else unseen.push(sku);
+    }
+    const status = { locationId: f.locationId, failure: f.failure, failedAt: f.at };
+    if (f.skus.length > 0 && unseen.length === 0) {
+      return { ...status, back: true, why: `${[...ways].join(' and ')} since ${since}` };
+    }
+    const hours = policy.reroute?.retryFailedLocationAfterHours ?? null;
+    if (hours !== null && now - f.at >= hours * 3_600_000) {
+      return { ...status, back: true, why: `${hours} h since ${since} (reroute.retryFailedLocationAfterHours), not counted or received since` };
+    }
+    const retry = hours !== null ? `; asked again from ${new Date(f.at + hours * 3_600_000).toISOString()}` : '';
+    return { ...status, back: false, why: `${unseen.length > 0 ? unseen.join(', ') : 'its stock'} not counted or received since ${since}${retry}` };
+  });
+}
