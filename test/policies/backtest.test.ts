@@ -125,6 +125,39 @@ for (const factory of storeFactories()) {
       expect(rules.status).toBe(409);
     }, 120_000);
 
+    it('a store that failed an order and was counted since is back in the replay as it was live: the recorded decision is reproduced', async () => {
+      now = T0;
+      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 } } });
+      for (const l of LOCATIONS) await send(envelope({ type: 'location.upserted', payload: l }));
+      await send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'store-ams', counts: [{ sku: 'TENT', onHand: 1 }] } }));
+      const from = now;
+      now += 60_000;
+      await send(order('r1', 'TENT', 1));
+      const id = orderIdFor('web', 'r1');
+      const routed = (await t.api('GET', `/v1/orders/${id}`, t.adminKey)).body;
+      expect(routed.fulfilments.map((f: { locationId: string }) => f.locationId)).toEqual(['store-ams']);
+      // The only store with the tent rejects: nowhere else has it, the order waits.
+      now += 60_000;
+      await send(envelope({ type: 'fulfilment.rejected', payload: { fulfilmentId: routed.fulfilments[0].id, reason: 'not found' } }));
+      // Its payment fails and is captured again after the store counted its shelf: the capture routes
+      // the order, and the store, counted since it rejected, is asked again.
+      now += 60_000;
+      await send(envelope({ type: 'payment.failed', payload: { externalOrderId: 'r1' } }));
+      now += 60_000;
+      await send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'store-ams', counts: [{ sku: 'TENT', onHand: 1 }] } }));
+      now += 60_000;
+      await send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'r1', amount: 40 } }));
+      const live = (await t.api('GET', `/v1/orders/${id}`, t.adminKey)).body;
+      expect(live.state).toBe('allocated');
+      expect(live.fulfilments.filter((f: { state: string }) => f.state === 'assigned').map((f: { locationId: string }) => f.locationId)).toEqual(['store-ams']);
+
+      const manager = await t.keyFor('operations_manager');
+      const same = await t.api('POST', '/v1/policies/sourcing/versions/1/simulate', manager, { from, to: new Date(now).toISOString() });
+      expect(same.status, JSON.stringify(same.body)).toBe(200);
+      expect(same.body.reproduced.mismatches).toEqual([]);
+      expect(same.body.reproduced).toMatchObject({ matched: 3, total: 3 }); // placed, failed, captured
+    }, 60_000);
+
     it('a window outside the times a Date can hold (or before 1970) is 422 E_SCHEMA naming the bound, not a 500', async () => {
       t = await startTestApp(factory, { clock: () => now });
       const manager = await t.keyFor('operations_manager');

@@ -3,7 +3,8 @@ import { DomainError } from '../../domain/errors.js';
 import { decisionContextFor } from '../ids.js';
 import { POLICY_KINDS } from '../../policy/registry.js';
 import { decidePaymentUpdate, orderValue, validateOrder, type OrderPlacedPayload, type OrdersPolicy, type PaymentEventType } from '../../domain/orders/index.js';
-import { routeOrder, type RoutingDecision, type SourcingPolicy } from '../../domain/sourcing/index.js';
+import { routeOrder, type FailedLocation, type RoutingDecision, type SourcingPolicy, type StockVerification } from '../../domain/sourcing/index.js';
+import { happenedMs } from '../../domain/inventory/count-time.js';
 import type { CustomerHistory } from '../../domain/orders/fraud-score.js';
 import type { Location } from '../../domain/masterdata/location.js';
 import type { StockLevel } from '../../domain/inventory/stock.js';
@@ -15,9 +16,10 @@ import { localDay, toSourcingLocation } from '../orders/snapshot.js';
  * candidate policy and reports what would have been decided differently — without touching state.
  *
  * The inputs each decision saw are rebuilt from the log itself, from its very first event: locations
- * (location.upserted), stock (inventory.snapshot / .adjusted, reservations made and released, shipments
- * consuming them), capacity used per location and local day, and customer/address history for fraud
- * velocity. Each event's recorded consequences (the decided events it caused) are applied at the
+ * (location.upserted), stock (inventory.snapshot / .adjusted, po.received, reservations made and
+ * released, shipments consuming them), capacity used per location and local day, customer/address
+ * history for fraud velocity, and the locations that failed each order with when their stock of what
+ * they failed was last counted or received (a failed location comes back then, as in routing). Each event's recorded consequences (the decided events it caused) are applied at the
  * event's own position, i.e. when it was processed.
  *
  * Approximations, stated: events are taken in log order (exact on SQLite; PostgreSQL's subject
@@ -97,14 +99,14 @@ export interface BacktestReport {
 }
 
 const TYPES = [
-  'location.upserted', 'inventory.snapshot', 'inventory.adjusted', 'order.placed', 'payment.authorized', 'payment.captured', 'payment.failed',
+  'location.upserted', 'inventory.snapshot', 'inventory.adjusted', 'po.received', 'order.placed', 'payment.authorized', 'payment.captured', 'payment.failed',
   'order.cancel_requested', 'fulfilment.rejected', 'fulfilment.expired', 'fulfilment.shipped', 'schedule.tick', 'reservation.made',
   'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.handed_over', 'order.backordered', 'order.cancelled', 'policy.changed',
 ];
 const CHILD_TYPES = new Set(['reservation.made', 'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.handed_over', 'order.backordered', 'order.cancelled', 'policy.changed']);
 
-interface LogRow { seq: number; id: string; source: string; type: string; receivedMs: number; payload: Record<string, unknown>; causationId: string | null }
-interface SimOrder { id: string; source: string; placed: OrderPlacedPayload; state: string; holdReason: string | null; paymentStatus: string; customerId: string; addressKey: string; total: number; placedMs: number; promisedByMs: number | null; excluded: string[] }
+interface LogRow { seq: number; id: string; source: string; type: string; occurredAt: string; receivedMs: number; payload: Record<string, unknown>; causationId: string | null }
+interface SimOrder { id: string; source: string; placed: OrderPlacedPayload; state: string; holdReason: string | null; paymentStatus: string; customerId: string; addressKey: string; total: number; placedMs: number; promisedByMs: number | null; failed: FailedLocation[] }
 interface Alloc { lineId: string; sku: string; locationId: string; qty: number; fulfilmentId: string }
 
 async function loadLog(db: SqlExecutor, toMs: number): Promise<LogRow[]> {
@@ -112,12 +114,12 @@ async function loadLog(db: SqlExecutor, toMs: number): Promise<LogRow[]> {
   const inList = TYPES.map(() => '?').join(', ');
   let after = 0;
   for (;;) {
-    const page = await db.all<{ seq: number; id: string; source: string; type: string; received_ms: number; payload: string; causation_id: string | null }>(
-      `SELECT seq, id, source, type, received_ms, payload, causation_id FROM events
+    const page = await db.all<{ seq: number; id: string; source: string; type: string; occurred_at: string; received_ms: number; payload: string; causation_id: string | null }>(
+      `SELECT seq, id, source, type, occurred_at, received_ms, payload, causation_id FROM events
        WHERE seq > ? AND status = 'processed' AND received_ms <= ? AND type IN (${inList}) ORDER BY seq LIMIT 20000`,
       [after, toMs, ...TYPES],
     );
-    for (const r of page) rows.push({ seq: Number(r.seq), id: r.id, source: r.source, type: r.type, receivedMs: Number(r.received_ms), payload: JSON.parse(r.payload) as Record<string, unknown>, causationId: r.causation_id });
+    for (const r of page) rows.push({ seq: Number(r.seq), id: r.id, source: r.source, type: r.type, occurredAt: r.occurred_at, receivedMs: Number(r.received_ms), payload: JSON.parse(r.payload) as Record<string, unknown>, causationId: r.causation_id });
     if (page.length < 20000) return rows;
     after = Number(page[page.length - 1]!.seq);
   }
@@ -185,6 +187,14 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
   const orders = new Map<string, SimOrder>();
   const byCustomer = new Map<string, Array<{ id: string; placedMs: number; total: number }>>();
   const byAddress = new Map<string, Array<{ id: string; placedMs: number }>>();
+  /** Per stock row, when it was last counted (the count's taken time) and last received into. */
+  const verified = new Map<string, StockVerification>();
+  const verifiedRow = (sku: string, locationId: string): StockVerification => {
+    const k = `${sku}\u0000${locationId}`;
+    let v = verified.get(k);
+    if (!v) verified.set(k, (v = { locationId, sku, countedMs: null, receivedMs: null }));
+    return v;
+  };
 
   const stockRow = (sku: string, locationId: string): StockLevel => {
     const k = `${sku}\u0000${locationId}`;
@@ -222,7 +232,11 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
       shipping: { method: o.placed.shipping.method, address: { lat: o.placed.shipping.address.lat, lon: o.placed.shipping.address.lon }, pickupLocationId: o.placed.shipping.pickupLocationId },
       promisedBy: o.promisedByMs ?? undefined,
     };
-    const d: RoutingDecision = routeOrder(request, { locations: locs, stock: snapshotStock, excludedLocationIds: o.excluded, inbound: [] }, sourcing, decisionContextFor(e.id, e.receivedMs));
+    const failed = o.failed.length === 0 ? undefined : {
+      locations: o.failed,
+      stock: o.failed.flatMap((f) => f.skus.map((sku) => verified.get(`${sku}\u0000${f.locationId}`)).filter((v): v is StockVerification => v !== undefined)),
+    };
+    const d: RoutingDecision = routeOrder(request, { locations: locs, stock: snapshotStock, excludedLocationIds: [], inbound: [], ...(failed ? { failed } : {}) }, sourcing, decisionContextFor(e.id, e.receivedMs));
     if (d.outcome === 'allocated' || d.outcome === 'needs_approval') {
       const ids = [...d.locationIds].sort();
       const cost = d.candidates.filter((c) => ids.includes(c.locationId)).reduce((s, c) => s + c.estimatedShippingCost, 0);
@@ -325,13 +339,18 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
     }
   };
 
-  const dropFulfilment = (fulfilmentId: string) => {
+  // A failed fulfilment: its place of capacity back, and its location failed the order at `at` for
+  // the skus it held (recordFailure's rule: a second failure there restarts from its own time).
+  const dropFulfilment = (fulfilmentId: string, failure: 'rejected' | 'expired', at: number) => {
     const f = fulfilments.get(fulfilmentId);
     if (!f || !f.counted) return;
     f.counted = false;
     capacity.set(`${f.locationId}|${f.day}`, Math.max(0, (capacity.get(`${f.locationId}|${f.day}`) ?? 1) - 1));
     const o = orders.get(f.orderId);
-    if (o && !o.excluded.includes(f.locationId)) o.excluded = [...o.excluded, f.locationId].sort();
+    if (!o) return;
+    const before = o.failed.find((x) => x.locationId === f.locationId);
+    const skus = [...new Set([...(before?.skus ?? []), ...(reservations.get(fulfilmentId) ?? []).map((a) => a.sku)])].sort();
+    o.failed = [...o.failed.filter((x) => x.locationId !== f.locationId), { locationId: f.locationId, failure, at, skus }];
   };
 
   const total = log.length;
@@ -350,7 +369,7 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
         order = {
           id, source: e.source, placed, state: 'received', holdReason: null, paymentStatus: placed.payment.status, customerId: placed.customer.id,
           addressKey: addressKey(placed.shipping.address, id), total: orderValue(placed.lines), placedMs: e.receivedMs,
-          promisedByMs: placed.promisedBy ? Date.parse(placed.promisedBy) : null, excluded: [],
+          promisedByMs: placed.promisedBy ? Date.parse(placed.promisedBy) : null, failed: [],
         };
         orders.set(id, order);
         fresh = true;
@@ -400,11 +419,20 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
     // The event's own effects, then those of what it caused.
     if (e.type === 'location.upserted') locations.set(String(p.id), p as unknown as Location);
     else if (e.type === 'inventory.snapshot') {
+      const takenMs = happenedMs(e.occurredAt, e.receivedMs);
       for (const c of p.counts as Array<{ sku: string; onHand: number; protected?: number; safetyStock?: number }>) {
         const s = stockRow(c.sku, String(p.locationId));
         s.onHand = c.onHand;
         if (c.protected !== undefined) s.protected = c.protected;
         if (c.safetyStock !== undefined) s.safetyStock = c.safetyStock;
+        const v = verifiedRow(c.sku, String(p.locationId));
+        v.countedMs = Math.max(v.countedMs ?? takenMs, takenMs);
+      }
+    } else if (e.type === 'po.received') {
+      for (const l of p.lines as Array<{ sku: string; qty: number }>) {
+        stockRow(l.sku, String(p.locationId)).onHand += l.qty;
+        const v = verifiedRow(l.sku, String(p.locationId));
+        v.receivedMs = Math.max(v.receivedMs ?? e.receivedMs, e.receivedMs);
       }
     } else if (e.type === 'inventory.adjusted') {
       const s = stockRow(String(p.sku), String(p.locationId));
@@ -417,7 +445,7 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
       }
       reservations.delete(String(p.fulfilmentId));
     } else if (e.type === 'fulfilment.rejected' || e.type === 'fulfilment.expired') {
-      dropFulfilment(String(p.fulfilmentId));
+      dropFulfilment(String(p.fulfilmentId), e.type === 'fulfilment.rejected' ? 'rejected' : 'expired', e.receivedMs);
     }
     applyChildren(e);
   }
