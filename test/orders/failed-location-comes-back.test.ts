@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { envelope, type TestApp } from '../support/app.js';
-import { STORE_AMSTERDAM, startShop } from '../support/shop.js';
+import { DC_TILBURG, STORE_AMSTERDAM, startShop } from '../support/shop.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 
 // 2026-11-30 09:00 UTC = 10:00 local (+60): before the store's cut-off.
@@ -84,6 +84,42 @@ for (const factory of storeFactories()) {
       })]);
       expect(back.excludedLocations).toEqual([]);
       expect(back.failedLocations).toEqual([expect.objectContaining({ locationId: 'store-ams', back: true, why: 'counted since the rejection' })]);
+    });
+
+    it('only what the order still waits for must be counted: a cycle count of the tent brings the store back, though it also failed the mat, placed since', async () => {
+      now = T0;
+      const utrecht = { ...STORE_AMSTERDAM, id: 'store-utr', name: 'Store Utrecht', lat: 52.09, lon: 5.12 };
+      t = await startShop(factory, () => now, [STORE_AMSTERDAM, utrecht, DC_TILBURG], {
+        'store-ams': [{ sku: 'TENT', onHand: 5 }, { sku: 'MAT', onHand: 5 }], 'store-utr': [{ sku: 'TENT', onHand: 5 }], dc: [{ sku: 'MAT', onHand: 5 }],
+      });
+      await t.send(envelope({
+        type: 'order.placed',
+        payload: {
+          externalOrderId: 'S-1', customer: { id: 'c-S-1', email: 'kim@example.com' }, currency: 'EUR',
+          lines: [{ lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 }, { lineId: '2', sku: 'MAT', qty: 1, unitPrice: 20 }],
+          shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 140 },
+        },
+      }));
+      expect(await locationsOf('S-1')).toEqual(['store-ams:assigned']);
+      // Amsterdam rejects both lines: split between Utrecht (the tent) and the DC (the mat).
+      now = T0 + MINUTE;
+      await staff((await getOrder('S-1')).fulfilments[0].id, 'reject');
+      const split = (await getOrder('S-1')).fulfilments.map((f: { id: string; locationId: string; state: string }) => f);
+      expect(split.map((f: { locationId: string; state: string }) => `${f.locationId}:${f.state}`).sort()).toEqual(['dc:assigned', 'store-ams:rejected', 'store-utr:assigned']);
+      // Utrecht rejects the tent: nowhere left for it; the mat goes on from the DC.
+      now += MINUTE;
+      await staff(split.find((f: { locationId: string }) => f.locationId === 'store-utr').id, 'reject');
+      const waiting = await getOrder('S-1');
+      expect(waiting.failedLocations.find((f: { locationId: string }) => f.locationId === 'store-ams')).toMatchObject({ skus: ['MAT', 'TENT'], back: false, why: 'TENT not counted or received since the rejection' });
+
+      // Amsterdam counts the tent alone (a cycle count), never the mat: the tent goes back there.
+      now += MINUTE;
+      await t.send(envelope({ type: 'inventory.snapshot', occurredAt: new Date(now).toISOString(), payload: { locationId: 'store-ams', counts: [{ sku: 'TENT', onHand: 4 }] } }));
+      await retry();
+      const back = await getOrder('S-1');
+      expect(back.fulfilments.filter((f: { state: string }) => f.state === 'assigned').map((f: { locationId: string }) => f.locationId).sort()).toEqual(['dc', 'store-ams']);
+      // Routing judged it on the tent alone, the one line it was placing.
+      expect(back.routing.candidates.find((c: { locationId: string }) => c.locationId === 'store-ams').failed).toMatchObject({ back: true, why: 'counted since the rejection' });
     });
 
     it('a count taken before the rejection that arrives after it brings nothing back', async () => {

@@ -63,7 +63,7 @@ async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
     routing: last ? { policyVersion: last.policyVersion, outcome: last.outcome, why: last.why, candidates: last.candidates, chosen: last.plan ?? null, excluded: last.excluded } : null,
     routingHistory: routing.map((r) => ({ why: r.why, outcome: r.outcome, policyVersion: r.policyVersion, decidedAt: new Date(Number(r.decidedAt)).toISOString() })),
     reroutes: routing.filter((r) => String(r.why).startsWith('reroute')).length,
-    ...(await failedLocationsView(app, o)),
+    ...(await failedLocationsView(app, o, waitingSkus(placed.lines, live))),
     fraud: o.doc.fraud ?? null,
     history: o.doc.history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
   };
@@ -78,16 +78,23 @@ async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
  * Where the order will not be routed and why: `excludedLocations` (ids, as always) are the locations
  * that failed it and are still left out now; `failedLocations` every one that failed it, when, for
  * which skus, and whether it is back (its stock counted or received since) — judged as routing would
- * judge it now. The stock read is only for orders some location failed.
+ * judge it now, as routing would: on the skus the order still waits for (`waiting`); when it waits for
+ * none, on every sku the location failed (would it be asked again for all of it). The stock read is
+ * only for orders some location failed.
  */
-async function failedLocationsView(app: App, o: OrderRecord): Promise<{ excludedLocations: string[]; failedLocations?: unknown[] }> {
+async function failedLocationsView(app: App, o: OrderRecord, waiting: ReadonlySet<string>): Promise<{ excludedLocations: string[]; failedLocations?: unknown[] }> {
   const failed = failedLocationsOf(o);
   if (failed.length === 0) return { excludedLocations: o.doc.excludedLocationIds };
-  const now = failedLocationsNow(failed, await stockVerifiedAt(app.store.read, failed), await app.policies.get('sourcing'), app.clock());
+  const now = failedLocationsNow(failed, await stockVerifiedAt(app.store.read, failed), await app.policies.get('sourcing'), app.clock(), waiting.size > 0 ? waiting : undefined);
   return {
     excludedLocations: now.filter((f) => !f.back).map((f) => f.locationId),
     failedLocations: now.map((f, i) => ({ locationId: f.locationId, failure: f.failure, failedAt: new Date(f.failedAt).toISOString(), skus: failed[i]!.skus, back: f.back, why: f.why })),
   };
+}
+
+/** The skus of lines not wholly covered by live (not released) reservations: what routing would place next. */
+function waitingSkus(lines: ReadonlyArray<{ lineId: string; sku: string; qty: number }>, live: ReadonlyArray<{ lineId: string; qty: number }>): ReadonlySet<string> {
+  return new Set(lines.filter((l) => live.filter((r) => r.lineId === l.lineId).reduce((n, r) => n + r.qty, 0) < l.qty).map((l) => l.sku));
 }
 
 export function orderRoutes(app: App): RouteSpec[] {

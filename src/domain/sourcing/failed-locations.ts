@@ -56,7 +56,10 @@ const SINCE: Record<LocationFailure, string> = {
 
 /**
  * Decides, for each location that failed the order, whether it may be asked again at `now`:
- * - back when every sku it failed was counted or received after the failure (strictly after: a
+ * - only the skus it failed that the order still waits for count (`wanted`, when given): a cycle count
+ *   of the one sku still to place is enough, though the store failed another that went elsewhere
+ *   since; a location that failed only skus placed elsewhere since is back;
+ * - back when every such sku was counted or received after the failure (strictly after: a
  *   count in the same millisecond cannot be told to come after the rejection, and the reroute at the
  *   failure itself must never see the location back);
  * - else back when the policy retries failed locations after a number of hours and they have passed
@@ -64,19 +67,23 @@ const SINCE: Record<LocationFailure, string> = {
  * - else still excluded, naming what was not seen since.
  * Pure: `verified` are the location's stock rows of those skus as read now.
  */
-export function failedLocationsNow(failed: readonly FailedLocation[], verified: readonly StockVerification[], policy: SourcingPolicy, now: number): FailedLocationStatus[] {
+export function failedLocationsNow(
+  failed: readonly FailedLocation[], verified: readonly StockVerification[], policy: SourcingPolicy, now: number, wanted?: ReadonlySet<string>,
+): FailedLocationStatus[] {
   return failed.map((f) => {
     const since = SINCE[f.failure];
+    const status = { locationId: f.locationId, failure: f.failure, failedAt: f.at };
+    const skus = wanted ? f.skus.filter((sku) => wanted.has(sku)) : f.skus;
+    if (skus.length === 0 && f.skus.length > 0) return { ...status, back: true, why: `failed only on ${f.skus.join(', ')}, no longer waited for` };
     const ways = new Set<'counted' | 'received'>();
     const unseen: string[] = [];
-    for (const sku of f.skus) {
+    for (const sku of skus) {
       const row = verified.find((v) => v.locationId === f.locationId && v.sku === sku);
       if (row?.countedMs != null && row.countedMs > f.at) ways.add('counted');
       else if (row?.receivedMs != null && row.receivedMs > f.at) ways.add('received');
       else unseen.push(sku);
     }
-    const status = { locationId: f.locationId, failure: f.failure, failedAt: f.at };
-    if (f.skus.length > 0 && unseen.length === 0) {
+    if (skus.length > 0 && unseen.length === 0) {
       return { ...status, back: true, why: `${[...ways].join(' and ')} since ${since}` };
     }
     const hours = policy.reroute?.retryFailedLocationAfterHours ?? null;

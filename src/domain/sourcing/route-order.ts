@@ -51,7 +51,7 @@ export type RoutingDecision =
 export function routeOrder(order: OrderToSource, snapshot: SourcingSnapshot, policy: SourcingPolicy, ctx: DecisionContext): RoutingDecision {
   const excludedIds = new Set(snapshot.excludedLocationIds);
   // Only an order some location failed pays for this (a reroute, a backorder that was rerouted).
-  const failedNotes = snapshot.failed ? failedNotesOf(snapshot.failed, excludedIds, policy, ctx.now) : undefined;
+  const failedNotes = snapshot.failed ? failedNotesOf(snapshot.failed, excludedIds, policy, ctx.now, new Set(order.lines.map((l) => l.sku))) : undefined;
   const sellable = stockIndex(snapshot.stock, sellableQuantity);
   const protectedOnly = stockIndex(snapshot.stock, (s) => quantityIncludingProtected(s) - sellableQuantity(s));
   const askForProtected = policy.protectedStock === 'approval';
@@ -104,9 +104,11 @@ export function routeOrder(order: OrderToSource, snapshot: SourcingSnapshot, pol
 }
 
 /** Each failed location's note for the record; those not back join `excludedIds`. */
-function failedNotesOf(failed: NonNullable<SourcingSnapshot['failed']>, excludedIds: Set<string>, policy: SourcingPolicy, now: number): Map<string, FailedNote> {
+function failedNotesOf(
+  failed: NonNullable<SourcingSnapshot['failed']>, excludedIds: Set<string>, policy: SourcingPolicy, now: number, wanted: ReadonlySet<string>,
+): Map<string, FailedNote> {
   const notes = new Map<string, FailedNote>();
-  for (const { locationId, ...note } of failedLocationsNow(failed.locations, failed.stock, policy, now)) {
+  for (const { locationId, ...note } of failedLocationsNow(failed.locations, failed.stock, policy, now, wanted)) {
     if (!note.back) excludedIds.add(locationId);
     notes.set(locationId, note);
   }

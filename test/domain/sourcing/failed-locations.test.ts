@@ -38,6 +38,15 @@ describe('failedLocationsNow: a location that failed an order comes back once it
     expect(both).toMatchObject({ back: true, why: 'counted and received since the rejection' });
   });
 
+  it('judges only the skus the order still waits for: a cycle count of that one is enough; a location that failed only skus placed since is back', () => {
+    const failed = [rejected('store', ['MAT', 'TENT'])];
+    const verified = [row('store', 'TENT', FAILED_AT + HOUR)]; // MAT went elsewhere and was never counted here
+    expect(failedLocationsNow(failed, verified, policy(), NOW)[0]).toMatchObject({ back: false, why: 'MAT not counted or received since the rejection' });
+    expect(failedLocationsNow(failed, verified, policy(), NOW, new Set(['TENT']))[0]).toMatchObject({ back: true, why: 'counted since the rejection' });
+    expect(failedLocationsNow(failed, [], policy(), NOW, new Set(['TENT']))[0]).toMatchObject({ back: false, why: 'TENT not counted or received since the rejection' });
+    expect(failedLocationsNow(failed, [], policy(), NOW, new Set(['BAG']))[0]).toMatchObject({ back: true, why: 'failed only on MAT, TENT, no longer waited for' });
+  });
+
   it("another location's count, or another sku's, says nothing about this one", () => {
     const verified = [row('dc', 'TENT', NOW), row('store', 'MAT', NOW)];
     const [s] = failedLocationsNow([rejected('store', ['TENT'])], verified, policy(), NOW);
