@@ -44,7 +44,13 @@ const PRODUCTS = 'sku,name,category,price,cost,weightKg,returnable,supplierIds\n
 const LOCATIONS = 'id,name,kind,lat,lon,capabilities\nstore-1,Store One,store,52.37,4.89,ship;pickup\ndc-1,Central DC,dc,52.1,5.1,ship\n';
 const STOCK = 'locationId,sku,onHand,protected,safetyStock\nstore-1,SKU-1,10,1,2\nstore-1,SKU-2,5,,\ndc-1,SKU-1,100,,\n';
 
-describe('omniops CLI', () => {
+// Every case here runs the real CLI as a child process (`node --import tsx`), ~2 s each on a quiet
+// 2-core machine and up to four times that while the rest of the suite runs beside it (a CI run
+// timed out the 19-run case below at 120 s; it takes 34 s alone): the budget is per process started,
+// not the suite's default for in-process tests.
+const PER_CLI_RUN_MS = 10_000;
+
+describe('omniops CLI', { timeout: 10 * PER_CLI_RUN_MS }, () => {
   it('--help lists every command, and each group lists its subcommands', async () => {
     const r = ok(await runCli(['--help'], { env: {} }));
     for (const c of ['serve', 'demo', 'migrate', 'users', 'sources', 'events', 'import', 'audit']) expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
@@ -174,7 +180,7 @@ describe('omniops CLI', () => {
     expect(jsonOf(ok(await c.cli('events', 'dead', '--limit', '5', '--json')))).toEqual([]);
     expect(jsonOf(ok(await c.cli('replenishment', 'risks', '--state', 'resolved', '--json')))).toEqual([]);
     expect(jsonOf(ok(await c.cli('policies', 'show', 'orders', '1', '--json')))).toMatchObject({ version: 1 });
-  }, 120_000);
+  }, 20 * PER_CLI_RUN_MS);
 
   it('a file that cannot be read is E_NOT_FOUND naming it (exit 2), not an internal error', async () => {
     const c = ctx();
@@ -391,7 +397,7 @@ describe('omniops CLI', () => {
   });
 });
 
-describe('omniops events send', () => {
+describe('omniops events send', { timeout: 10 * PER_CLI_RUN_MS }, () => {
   it('signs with the secret read from the store or given with --secret; a wrong secret exits non-zero with 401s', async () => {
     const c = ctx();
     const secret = jsonOf(ok(await c.cli('sources', 'add', 'web', '--json'))).secret as string;
