@@ -1,20 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { envelope, type TestApp } from '../support/app.js';
-import { DC_TILBURG, STORE_AMSTERDAM, startShop } from '../support/shop.js';
+import { DC_TILBURG, STORE_AMSTERDAM, startShop, webOrder } from '../support/shop.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 
 // 2026-11-30 09:00 UTC = 10:00 local (+60): before the store's cut-off.
 const T0 = Date.parse('2026-11-30T09:00:00Z');
 const MINUTE = 60_000;
 
-const order = (ext: string, qty: number) => envelope({
-  type: 'order.placed',
-  payload: {
-    externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, lines: [{ lineId: '1', sku: 'TENT', qty, unitPrice: 120 }], currency: 'EUR',
-    shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 120 * qty },
-  },
-});
+
 /** A count at the store, taken at `takenMs` (the handheld's time). */
 const countAtStore = (onHand: number, takenMs: number) =>
   envelope({ type: 'inventory.snapshot', occurredAt: new Date(takenMs).toISOString(), payload: { locationId: 'store-ams', counts: [{ sku: 'TENT', onHand }] } });
@@ -43,7 +37,7 @@ for (const factory of storeFactories()) {
     async function rejectedAtTheOnlyStore() {
       now = T0;
       t = await startShop(factory, () => now, [STORE_AMSTERDAM], { 'store-ams': [{ sku: 'TENT', onHand: 5 }] });
-      await t.send(order('R-1', 2));
+      await t.send(webOrder('R-1', [{ sku: 'TENT', qty: 2, unitPrice: 120 }]));
       expect(await locationsOf('R-1')).toEqual(['store-ams:assigned']);
       now = T0 + MINUTE;
       await staff((await getOrder('R-1')).fulfilments[0].id, 'reject');
@@ -59,7 +53,7 @@ for (const factory of storeFactories()) {
       expect((await getOrder('R-1')).state).toBe('backordered');
 
       // The store's stock moves (another order ships from its record): that is no look at the shelf.
-      await t.send(order('R-2', 1));
+      await t.send(webOrder('R-2', [{ sku: 'TENT', qty: 1, unitPrice: 120 }]));
       const other = (await getOrder('R-2')).fulfilments[0].id;
       for (const step of ['accept', 'pick', 'ship']) await staff(other, step);
       await retry();
@@ -92,14 +86,7 @@ for (const factory of storeFactories()) {
       t = await startShop(factory, () => now, [STORE_AMSTERDAM, utrecht, DC_TILBURG], {
         'store-ams': [{ sku: 'TENT', onHand: 5 }, { sku: 'MAT', onHand: 5 }], 'store-utr': [{ sku: 'TENT', onHand: 5 }], dc: [{ sku: 'MAT', onHand: 5 }],
       });
-      await t.send(envelope({
-        type: 'order.placed',
-        payload: {
-          externalOrderId: 'S-1', customer: { id: 'c-S-1', email: 'kim@example.com' }, currency: 'EUR',
-          lines: [{ lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 }, { lineId: '2', sku: 'MAT', qty: 1, unitPrice: 20 }],
-          shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 140 },
-        },
-      }));
+      await t.send(webOrder('S-1', [{ sku: 'TENT', qty: 1, unitPrice: 120 }, { sku: 'MAT', qty: 1, unitPrice: 20 }]));
       expect(await locationsOf('S-1')).toEqual(['store-ams:assigned']);
       // Amsterdam rejects both lines: split between Utrecht (the tent) and the DC (the mat).
       now = T0 + MINUTE;

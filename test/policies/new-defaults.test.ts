@@ -1,25 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { DC_TILBURG, webOrder } from '../support/shop.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 import { warnOfNewDefaults } from '../../src/engine/policies/new-defaults.js';
 import { olderDatabase, olderOrdersBody } from './older-database.js';
 
 const T0 = Date.parse('2026-11-30T09:00:00Z');
 const NEW_TRIGGER = { path: 'notifications.templates.promise_withdrawn', value: 'promise_date_withdrawn' };
-const DC = { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 100_000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 };
+const DC = { ...DC_TILBURG, dailyCapacity: 100_000 };
 // What a PO's lifecycle steps read and extend: a bare '{}' cannot be cancelled.
 const PO_DOC = JSON.stringify({ approvals: [], history: [], requestedBy: null, delays: [] });
 
-function order(ext: string, sku: string, qty: number) {
-  return envelope({
-    type: 'order.placed',
-    payload: {
-      externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, lines: [{ lineId: '1', sku, qty, unitPrice: 10 }], currency: 'EUR',
-      shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 10 * qty },
-    },
-  });
-}
 
 for (const factory of storeFactories()) {
   describe(`new in defaults: ${factory.name}`, () => {
@@ -146,7 +138,7 @@ for (const factory of storeFactories()) {
       )).map((r) => JSON.parse(r.payload) as { templateId: string }).filter((m) => m.templateId === 'promise_date_withdrawn');
       /** Two backorders of 4 on the first PO's 5; cancelling it leaves the second no receipt with room: its date is withdrawn. */
       async function withdrawSecond(sku: string, po: string, exts: [string, string]) {
-        for (const ext of exts) { now += 1000; await t.send(order(ext, sku, 4)); }
+        for (const ext of exts) { now += 1000; await t.send(webOrder(ext, [{ sku, qty: 4, unitPrice: 10 }])); }
         now += 60_000;
         expect((await t.api('POST', `/v1/purchase-orders/${po}/cancel`, t.adminKey, { reason: 'supplier out of stock' })).status).toBe(200);
         await t.drained();

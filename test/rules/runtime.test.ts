@@ -3,6 +3,7 @@ import { storeFactories } from '../support/stores.js';
 import { activateRules } from './support.js';
 import { startTestApp, envelope, testConfig, type TestApp } from '../support/app.js';
 import { createApp } from '../../src/app.js';
+import { webOrder } from '../support/shop.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 
@@ -43,15 +44,6 @@ const RULES = {
   ],
 };
 
-function order(ext: string, sku: string, qty: number) {
-  return envelope({
-    type: 'order.placed',
-    payload: {
-      externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, lines: [{ lineId: '1', sku, qty, unitPrice: 20 }], currency: 'EUR',
-      shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 20 * qty },
-    },
-  });
-}
 
 for (const factory of storeFactories()) {
   describe(`automation rules at run time: ${factory.name}`, () => {
@@ -86,9 +78,9 @@ for (const factory of storeFactories()) {
     it('event and state-change triggers run their actions; a failing rule is recorded and never stops the event', async () => {
       const manager = await setup();
       now += MIN;
-      await send(order('bulk1', 'TENT', 6));
-      await send(order('small1', 'TENT', 1));
-      await send(order('none1', 'GHOST', 1)); // no stock anywhere → backordered
+      await send(webOrder('bulk1', [{ sku: 'TENT', qty: 6, unitPrice: 20 }]));
+      await send(webOrder('small1', [{ sku: 'TENT', qty: 1, unitPrice: 20 }]));
+      await send(webOrder('none1', [{ sku: 'GHOST', qty: 1, unitPrice: 20 }])); // no stock anywhere → backordered
 
       const bulk = await q<{ doc: string; state: string }>('SELECT doc, state FROM orders WHERE id = ?', [orderIdFor('web', 'bulk1')]);
       expect(bulk[0]!.state).toBe('allocated'); // the spine went on
@@ -123,7 +115,7 @@ for (const factory of storeFactories()) {
       const manager = await setup();
       for (const ext of ['f1', 'f2', 'f3']) {
         now += MIN;
-        await send(order(ext, 'TENT', 1));
+        await send(webOrder(ext, [{ sku: 'TENT', qty: 1, unitPrice: 20 }]));
       }
       const placed = (await q<{ id: string }>(`SELECT id FROM events WHERE type = 'order.placed' ORDER BY seq`)).map((e) => e.id);
       expect(placed).toHaveLength(3);
@@ -141,7 +133,7 @@ for (const factory of storeFactories()) {
       const resolved = await t.api('POST', `/v1/exceptions/${math.id}/resolve`, manager, { reason: 'rule fixed in the next version' });
       expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
       now += MIN;
-      await send(order('f4', 'TENT', 1));
+      await send(webOrder('f4', [{ sku: 'TENT', qty: 1, unitPrice: 20 }]));
       const items = await q<{ id: string; state: string; detail: string }>(`SELECT id, state, detail FROM exceptions WHERE subject = 'rule:broken_math@1' ORDER BY opened_ms`);
       expect(items.map((x) => x.state)).toEqual(['resolved', 'open']);
       expect(JSON.parse(items[0]!.detail)).toMatchObject({ occurrences: 3 });
@@ -151,7 +143,7 @@ for (const factory of storeFactories()) {
     it('time condition with a controlled clock: fires once per stay, not before its time', async () => {
       await setup();
       now += MIN;
-      await send(order('slow1', 'TENT', 1));
+      await send(webOrder('slow1', [{ sku: 'TENT', qty: 1, unitPrice: 20 }]));
       now = T0 + 20 * MIN;
       await t.app.scheduler.tick();
       await drained();

@@ -17,3 +17,19 @@ export async function startShop(factory: StoreFactory, clock: () => number, loca
   for (const [locationId, counts] of Object.entries(stock)) await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
   return t;
 }
+
+/**
+ * A web order for standard delivery to central Amsterdam, lines numbered from 1, paid as given
+ * (authorized by default) for what its lines cost.
+ */
+export function webOrder(ext: string, lines: ReadonlyArray<{ sku: string; qty: number; unitPrice: number }>, payment = 'authorized'): Record<string, unknown> {
+  return envelope({
+    type: 'order.placed',
+    payload: {
+      externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, currency: 'EUR',
+      lines: lines.map((l, i) => ({ lineId: String(i + 1), ...l })),
+      shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } },
+      payment: { status: payment, amount: lines.reduce((n, l) => n + l.qty * l.unitPrice, 0) },
+    },
+  });
+}

@@ -48,6 +48,8 @@ export function recordFailure(order: OrderRecord, locationId: string, failure: E
   const before = all.find((f) => f.locationId === locationId);
   const entry: FailedLocation = { locationId, failure, at, skus: [...new Set([...(before?.skus ?? []), ...skus])].sort() };
   order.doc.failedLocations = [...all.filter((f) => f.locationId !== locationId), entry].sort(byLocation);
+  // Still written, though failedLocations says it all: a release before this one, rolled back to,
+  // reads only the ids and must go on leaving the location out.
   order.doc.excludedLocationIds = [...new Set([...order.doc.excludedLocationIds, locationId])].sort();
 }
 
