@@ -199,6 +199,105 @@ for (const factory of storeFactories()) {
       expect(await withdrawnMessages('K-1')).toEqual([]);
     });
 
+    describe('news of a PO whose units of a waiting backorder are already on the shelf: the promise stands', () => {
+      // K-1 waits for a mat; a partial receipt brought its 2 tents, which stay free on the shelf.
+      async function tentsIn() {
+        await setup([{ sku: 'TENT', onHand: 0 }, { sku: 'MAT', onHand: 0 }]);
+        await inbound([['po-tent', '2026-12-09', 'TENT', 5], ['po-mat', '2026-12-15', 'MAT', 1]]);
+        await t.send(orderOf('K-1', [['TENT', 2], ['MAT', 1]]));
+        now += 60_000;
+        await receive('po-tent', 'TENT', 3);
+        const k1 = await getOrder('K-1');
+        expect([k1.state, k1.promisedBy]).toEqual(['backordered', '2026-12-15T23:59:59.999Z']);
+        now += 60_000;
+      }
+      async function expectKept() {
+        const k1 = await getOrder('K-1');
+        expect([k1.state, k1.promisedBy]).toEqual(['backordered', '2026-12-15T23:59:59.999Z']);
+        expect(await promiseMessages('K-1')).toEqual([]);
+        expect(await withdrawnMessages('K-1')).toEqual([]);
+        const announced = await t.app.store.read.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM events WHERE type = 'order.backordered' AND subject = 'order:web:K-1'`);
+        expect(Number(announced!.n)).toBe(1);
+      }
+
+      it('cancelled: its date is not withdrawn', async () => {
+        await tentsIn();
+        expect((await t.api('POST', '/v1/purchase-orders/po-tent/cancel', t.adminKey, { reason: 'the rest is not coming' })).status).toBe(200);
+        await t.drained();
+        await expectKept();
+      });
+
+      it('confirmed for no more than arrived (closed): its date is not withdrawn', async () => {
+        await tentsIn();
+        await t.send(envelope({ type: 'po.confirmed', payload: { poId: 'po-tent', supplierId: 'sup-1', locationId: 'dc', lines: [{ sku: 'TENT', qty: 3 }], expectedDate: '2026-12-09' } }));
+        await expectKept();
+      });
+
+      it('delayed: its date is not moved to the delayed receipt', async () => {
+        await tentsIn();
+        await t.send(envelope({ type: 'po.delayed', payload: { poId: 'po-tent', newExpectedDate: '2026-12-25' } }));
+        await expectKept();
+      });
+
+      it('the units were taken before the cancel: the date is withdrawn as before', async () => {
+        await tentsIn();
+        // Another order takes the 3 tents K-1 was waiting beside.
+        await t.send(order('T-1', 'TENT', 3));
+        expect((await getOrder('T-1')).state).toBe('allocated');
+        expect((await t.api('POST', '/v1/purchase-orders/po-tent/cancel', t.adminKey, {})).status).toBe(200);
+        await t.drained();
+        const k1 = await getOrder('K-1');
+        expect([k1.state, k1.promisedBy ?? null]).toEqual(['backordered', null]);
+        expect(await withdrawnMessages('K-1')).toEqual([endOf('2026-12-15')]);
+      });
+    });
+
+    describe('a promise kept on the shelf whose units another order took: the retry tells the customer', () => {
+      const retryTick = async () => { now += 61_000; await t.app.scheduler.tick(); await t.drained(); };
+      const announcements = async (ext: string) => Number((await t.app.store.read.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM events WHERE type = 'order.backordered' AND subject = ?`, [`order:web:${ext}`]))!.n);
+
+      it('the PO closed: promised again from a later receipt, the moved date told', async () => {
+        await setup([{ sku: 'TENT', onHand: 0 }, { sku: 'MAT', onHand: 0 }]);
+        await inbound([['po-tent', '2026-12-09', 'TENT', 5], ['po-mat', '2026-12-15', 'MAT', 1], ['po-late', '2026-12-20', 'TENT', 5]]);
+        await t.send(orderOf('K-1', [['TENT', 2], ['MAT', 1]]));
+        now += 60_000;
+        await receive('po-tent', 'TENT', 3, true);
+        expect((await getOrder('K-1')).promisedBy).toBe('2026-12-15T23:59:59.999Z');
+        // Nothing taken yet: the retry leaves the kept promise alone.
+        await retryTick();
+        expect([(await getOrder('K-1')).promisedBy, await announcements('K-1')]).toEqual(['2026-12-15T23:59:59.999Z', 1]);
+
+        // A new order takes the 3 tents on the shelf (a kept promise reserves nothing).
+        now += 1000; await t.send(order('T-1', 'TENT', 3));
+        expect((await getOrder('T-1')).state).toBe('allocated');
+        await retryTick();
+        const k1 = await getOrder('K-1');
+        expect([k1.state, k1.promisedBy]).toEqual(['backordered', '2026-12-20T23:59:59.999Z']);
+        expect((await lastBackordered('K-1')).shortSkus.map((s) => [s.sku, s.coveredBy.map((c) => [c.poId, c.qty])])).toEqual([['MAT', [['po-mat', 1]]], ['TENT', [['po-late', 2]]]]);
+        expect(await promiseMessages('K-1')).toEqual([[endOf('2026-12-15'), endOf('2026-12-20')]]);
+        // Told once: the next tick finds the promise backed by po-late.
+        await retryTick();
+        expect(await announcements('K-1')).toBe(2);
+      });
+
+      it('kept through a delay: promised again from the delayed PO, the moved date told', async () => {
+        await setup([{ sku: 'TENT', onHand: 0 }, { sku: 'MAT', onHand: 0 }]);
+        await inbound([['po-tent', '2026-12-09', 'TENT', 5], ['po-mat', '2026-12-15', 'MAT', 1]]);
+        await t.send(orderOf('K-1', [['TENT', 2], ['MAT', 1]]));
+        now += 60_000;
+        await receive('po-tent', 'TENT', 3);
+        await t.send(envelope({ type: 'po.delayed', payload: { poId: 'po-tent', newExpectedDate: '2026-12-25' } }));
+        expect((await getOrder('K-1')).promisedBy).toBe('2026-12-15T23:59:59.999Z');
+
+        now += 1000; await t.send(order('T-1', 'TENT', 3));
+        expect((await getOrder('T-1')).state).toBe('allocated');
+        await retryTick();
+        const k1 = await getOrder('K-1');
+        expect([k1.state, k1.promisedBy]).toEqual(['backordered', '2026-12-25T23:59:59.999Z']);
+        expect(await promiseMessages('K-1')).toEqual([[endOf('2026-12-15'), endOf('2026-12-25')]]);
+      });
+    });
+
     it('a partial receipt neither loses nor double-counts promises: what an unplaced backorder was promised still counts, what a placed one was does not', async () => {
       await setup([{ sku: 'TENT', onHand: 0 }, { sku: 'MAT', onHand: 0 }]);
       await inbound([['po-early', '2026-12-09', 'TENT', 10], ['po-mat', '2026-12-15', 'MAT', 1], ['po-late', '2026-12-20', 'TENT', 5]]);

@@ -68,15 +68,16 @@ export function holdsUnits(backorder: OpenBackorder): boolean {
 }
 
 /**
- * A receipt closed the purchase order (final, or its last units): it brings nothing more. Of the
- * backorders promised from it that the receipt could not place, oldest first, one keeps its promise
- * only while the units promised it from the PO are still free where the PO delivered (`freeBySku`,
- * taken as each keeps): it waits for another sku, its own came. Every other one — its units never
- * came (a short delivery) or others took them — and one promised no date (it held nothing of the PO)
- * must be promised again (`revisePromises`). The free units stay free for anyone, as after any
- * receipt; a kept promise names a PO no longer inbound and so holds nothing any more.
+ * News of a purchase order (a delay, a confirmation, a cancel, a receipt that closed it) would have
+ * its backorders promised again. Of those not placed, oldest first, one whose units promised from the
+ * PO are already free where the PO delivers (`freeBySku`, taken as each keeps) keeps its promise: it
+ * waits for another sku, its own came (a partial receipt), so a moved or withdrawn date would be
+ * untrue. Every other one — its units never came, or others took them — and one promised no date (it
+ * held nothing of the PO) must be promised again (`revisePromises`); returned oldest first. The free
+ * units stay free for anyone, as after any receipt: a kept promise reserves nothing. While the PO is
+ * still inbound it also goes on counting in full against what the PO has still to bring.
  */
-export function promisesBrokenByClosing(promised: readonly OpenBackorder[], poId: string, freeBySku: ReadonlyMap<string, number>): OpenBackorder[] {
+export function promisesNotOnTheShelf(promised: readonly OpenBackorder[], poId: string, freeBySku: ReadonlyMap<string, number>): OpenBackorder[] {
   const free = new Map(freeBySku);
   const broken: OpenBackorder[] = [];
   for (const b of promised) {
@@ -89,6 +90,26 @@ export function promisesBrokenByClosing(promised: readonly OpenBackorder[], poId
     for (const [sku, qty] of fromPo) free.set(sku, (free.get(sku) ?? 0) - qty);
   }
   return broken;
+}
+
+/** A purchase order as a kept promise is judged against it: still to deliver or not, and by when. */
+export interface PurchaseOrderNow {
+  poId: string;
+  inbound: boolean;
+  expectedAt: number;
+}
+
+/**
+ * Whether a dated backorder's promise stands on units of this purchase order already on the shelf
+ * (kept by `promisesNotOnTheShelf`): the PO will bring it nothing by its date — it closed (received
+ * short, cancelled) or it is due after the promise (a delay the promise was kept through). Such a
+ * promise reserves nothing, so it holds only while those units are still there. One the PO still
+ * keeps by its date does not depend on the shelf.
+ */
+export function keptOnTheShelf(backorder: OpenBackorder, po: PurchaseOrderNow): boolean {
+  if (!holdsUnits(backorder) || !promisedFrom(backorder, po.poId)) return false;
+  const promisedAt = Math.max(...backorder.shortSkus.map((s) => s.expectedAt as number));
+  return !po.inbound || po.expectedAt > promisedAt;
 }
 
 export interface RevisedPromise {

@@ -2,7 +2,7 @@ import type { HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { orderById } from '../../store/repos/orders.js';
 import { inboundOfSkus, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
-import { holdsUnits, promisedFrom, promisesBrokenByClosing, revisePromises, type OpenBackorder, type RevisedPromise } from '../../domain/sourcing/inbound-promises.js';
+import { holdsUnits, promisedFrom, promisesNotOnTheShelf, revisePromises, type OpenBackorder, type RevisedPromise } from '../../domain/sourcing/inbound-promises.js';
 import { getStock } from '../../store/repos/stock.js';
 import { sellable } from '../../domain/inventory/stock.js';
 import { routeAndReserve } from './routing.js';
@@ -32,12 +32,31 @@ export async function promisesOfPurchaseOrder(h: HandlerContext, po: PurchaseOrd
 }
 
 /**
- * A PO delayed or cancelled: the promises made from it will not hold, so each backorder promised from
- * it is promised again (oldest first, `revisePromises`) from what is inbound now, and a date that
- * moves is recorded and told as any moved promise is (`moveOrder`'s `promiseAfter`). Call after the
- * PO's step is saved, in the same transaction.
+ * A PO's news (a delay, a confirmation, a cancel, a receipt that closed it): the promises made from it
+ * will not hold as made. Each backorder promised from it that `routed` (the orders this receipt placed,
+ * whose promises no longer count) does not name is promised again (oldest first, `revisePromises`)
+ * from what is inbound now, and a date that moves is recorded and told as any moved promise is
+ * (`moveOrder`'s `promiseAfter`) — unless its units from the PO are already free on the shelf where the
+ * PO delivers (`promisesNotOnTheShelf`): it waits for another sku, its own came, and keeps its date.
+ * Call after the PO's step is saved, in the same transaction. The backorder retry calls it too, for the
+ * promises kept so whose units may have gone since (`reviseKeptPromisesWithoutUnits`).
  */
-export async function revisePromisesOf(h: HandlerContext, policies: PolicyBook, before: PromisesOfPurchaseOrder, why: string): Promise<void> {
+export async function revisePromisesUnlessOnTheShelf(
+  h: HandlerContext, policies: PolicyBook, before: PromisesOfPurchaseOrder, po: Pick<PurchaseOrderRecord, 'id' | 'locationId'>, why: string, routed: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  const left = before.promised.filter((b) => !routed.has(b.orderId));
+  if (left.length === 0) return;
+  const free = new Map<string, number>();
+  for (const sku of new Set(left.flatMap((b) => b.shortSkus.filter((s) => s.coveredBy.some((c) => c.poId === po.id)).map((s) => s.sku)))) {
+    const level = await getStock(h.tx, sku, po.locationId);
+    free.set(sku, level ? sellable(level) : 0);
+  }
+  const broken = promisesNotOnTheShelf(left, po.id, free);
+  await revisePromisesOf(h, policies, { poId: before.poId, promised: broken, open: before.open.filter((b) => !routed.has(b.orderId)) }, why);
+}
+
+/** Promises every backorder of `before.promised` again, oldest first, each moved date told. */
+async function revisePromisesOf(h: HandlerContext, policies: PolicyBook, before: PromisesOfPurchaseOrder, why: string): Promise<void> {
   if (before.promised.length === 0) return;
   const skus = [...new Set(before.promised.flatMap((b) => b.shortSkus.map((s) => s.sku)))];
   // The revised orders may wait for other skus too: what is inbound of all of them, read afresh.
@@ -96,26 +115,4 @@ export async function routePromisedBackorders(h: HandlerContext, policies: Polic
     routed.add(order.id);
   }
   return routed;
-}
-
-/**
- * The receipt closed the PO (final, or the last units came): it will bring nothing more, so the
- * backorders promised from it that the receipt did not place (`routed`) would keep a date no receipt
- * keeps. Each whose promised units are not still free where the PO delivered is promised again as
- * after a cancel (`promisesBrokenByClosing`, then `revisePromisesOf`); one waiting only for another
- * sku, its units of this PO on the shelf, keeps its date. Call after `routePromisedBackorders`, in
- * the receipt's transaction: the routed orders' promises (read before) no longer count.
- */
-export async function revisePromisesLeftByClosingReceipt(
-  h: HandlerContext, policies: PolicyBook, before: PromisesOfPurchaseOrder, po: PurchaseOrderRecord, routed: ReadonlySet<string>, why: string,
-): Promise<void> {
-  const left = before.promised.filter((b) => !routed.has(b.orderId));
-  if (left.length === 0) return;
-  const free = new Map<string, number>();
-  for (const sku of new Set(po.lines.map((l) => l.sku))) {
-    const level = await getStock(h.tx, sku, po.locationId);
-    free.set(sku, level ? sellable(level) : 0);
-  }
-  const broken = promisesBrokenByClosing(left, po.id, free);
-  await revisePromisesOf(h, policies, { poId: before.poId, promised: broken, open: before.open.filter((b) => !routed.has(b.orderId)) }, why);
 }

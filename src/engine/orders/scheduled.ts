@@ -9,6 +9,7 @@ import { loadSourcingSnapshot } from './snapshot.js';
 import { failedLocationsOf } from './failed-locations.js';
 import { unservedLines } from './open-fulfilments.js';
 import { persistOrder } from './transition.js';
+import { reviseKeptPromisesWithoutUnits } from './kept-promises.js';
 
 /** What one tick of a job does, inside the tick event's transaction. */
 export type ScheduledControl = (h: HandlerContext) => Promise<void>;
@@ -80,14 +81,20 @@ async function retryWindow(h: HandlerContext): Promise<string[]> {
  */
 export function backorderRetry(policies: PolicyBook): ScheduledControl {
   return async (h) => {
+    const waiting: OrderRecord[] = [];
     for (const id of await retryWindow(h)) {
       const order = await orderById(h.tx, id);
       if (!order || order.state !== 'backordered') continue;
       const lines = await unservedLines(h, order);
-      if (lines.length === 0 || !(await routingWouldPlace(h, policies, order, lines))) continue;
+      if (lines.length === 0 || !(await routingWouldPlace(h, policies, order, lines))) {
+        waiting.push(order);
+        continue;
+      }
       await routeAndReserve(h, policies, order, 'stock is back', lines);
       await persistOrder(h, order);
     }
+    // After placing: units this tick gave to another order are noticed now, not a window later.
+    await reviseKeptPromisesWithoutUnits(h, policies, waiting);
   };
 }
 

@@ -11,7 +11,7 @@ import { getLocation } from '../../store/repos/masterdata.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import { insertPurchaseOrder, purchaseOrderById, savePurchaseOrder, type PurchaseOrderDoc, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
 import { requestApproval } from '../approvals/request.js';
-import { promisesOfPurchaseOrder, revisePromisesLeftByClosingReceipt, revisePromisesOf, routePromisedBackorders } from '../orders/backorder-promises.js';
+import { promisesOfPurchaseOrder, revisePromisesUnlessOnTheShelf, routePromisedBackorders } from '../orders/backorder-promises.js';
 
 export const poSubject = (id: string) => `po:${id}`;
 
@@ -144,11 +144,11 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       if (p.supplierId !== po.supplierId || p.locationId !== po.locationId) {
         throw new DomainError('E_CONFLICT', `purchase order ${po.id} is with ${po.supplierId} for ${po.locationId}, not ${p.supplierId} for ${p.locationId}`);
       }
-      // A confirmation may move the date or cut quantities: the promises made from the PO follow it,
-      // as after a delay (read before the step, while the PO is inbound as it was).
+      // A confirmation may move the date, cut quantities or close the PO: the promises made from it
+      // follow it, as after a delay (read before the step, while the PO is inbound as it was).
       const promises = await promisesOfPurchaseOrder(h, po);
       const next = await stepPurchaseOrder(h, po, { kind: 'confirmed', payload: p, sentMs: sentMsOf(h) }, `confirmed for ${p.expectedDate}`);
-      if (next) await revisePromisesOf(h, policies, promises, `purchase order ${po.id} confirmed for ${p.expectedDate}`);
+      if (next) await revisePromisesUnlessOnTheShelf(h, policies, promises, po, `purchase order ${po.id} confirmed for ${p.expectedDate}`);
     },
   };
 
@@ -164,7 +164,7 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       const next = await stepPurchaseOrder(h, po, { kind: 'delayed', payload: p, sentMs: sentMsOf(h) }, `delayed ${po.expectedDate} → ${p.newExpectedDate}${p.reason ? `: ${p.reason}` : ''}`, (doc) => ({ ...doc, delays: [...doc.delays, delay] }));
       // Stale or repeated news (or a racing step): nothing moved, nobody is told again.
       if (!next) return;
-      await revisePromisesOf(h, policies, promises, `purchase order ${po.id} delayed to ${p.newExpectedDate}`);
+      await revisePromisesUnlessOnTheShelf(h, policies, promises, po, `purchase order ${po.id} delayed to ${p.newExpectedDate}`);
       h.outbox({ destination: 'notify:category_manager', kind: 'purchase_order.delayed', subject: poSubject(po.id), payload: { poId: po.id, supplierId: po.supplierId, locationId: po.locationId, from: po.expectedDate, to: p.newExpectedDate, reason: p.reason ?? null } });
     },
   };
@@ -192,7 +192,8 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       await markAvailabilityDirty(h.tx, increases.map((i) => i.sku), h.decision.now);
       const routed = await routePromisedBackorders(h, policies, promises, `purchase order ${po.id} received`);
       // Closed (final, or nothing left to come): what it did not bring will never come.
-      if (!INBOUND_STATES.includes(next.state)) await revisePromisesLeftByClosingReceipt(h, policies, promises, next, routed, `purchase order ${po.id} received and closed`);
+      // A partial receipt revises nothing: an order it did not place keeps its promise of what is to come.
+      if (!INBOUND_STATES.includes(next.state)) await revisePromisesUnlessOnTheShelf(h, policies, promises, po, `purchase order ${po.id} received and closed`, routed);
     },
   };
   const cancel: EventHandler = {
@@ -217,7 +218,7 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       const next = await stepPurchaseOrder(h, po, { kind: 'cancel' }, `cancelled by ${by}${p.reason ? `: ${p.reason}` : ''}`);
       // Only an order that went out must be called back; a draft was never seen by the ERP or the supplier.
       if (!next || !INBOUND_STATES.includes(po.state)) return;
-      await revisePromisesOf(h, policies, promises, `purchase order ${po.id} cancelled`);
+      await revisePromisesUnlessOnTheShelf(h, policies, promises, po, `purchase order ${po.id} cancelled`);
       const outstanding = po.lines.map((l) => ({ sku: l.sku, qty: Math.max(0, l.qty - l.receivedQty) })).filter((l) => l.qty > 0);
       const payload = { poId: po.id, supplierId: po.supplierId, locationId: po.locationId, reason: p.reason ?? null, outstanding };
       h.outbox({ destination: 'erp:purchase_orders', kind: 'purchase_order.cancel', subject: poSubject(po.id), payload });

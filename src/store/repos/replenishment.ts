@@ -155,6 +155,17 @@ export async function inboundOfSkus(db: SqlExecutor, skus: readonly string[]): P
   );
   const inbound = rows.map((r) => ({ poId: r.po_id, sku: r.sku, qty: Number(r.qty), expectedAt: Date.parse(`${r.expected_date.slice(0, 10)}T23:59:59.999Z`) }));
   if (inbound.length === 0) return { inbound, backorders: [] };
+  return { inbound, backorders: await openBackordersOfSkus(db, unique) };
+}
+
+/**
+ * The open backorders of some skus with their last routing record's promise, oldest first (placed
+ * time, then id). Also read when nothing of the skus is inbound any more: a promise kept on the shelf
+ * after its PO closed (`reviseKeptPromisesWithoutUnits`).
+ */
+export async function openBackordersOfSkus(db: SqlExecutor, skus: readonly string[]): Promise<OpenBackorder[]> {
+  const unique = [...new Set(skus)];
+  if (unique.length === 0) return [];
   // The document is JSON.stringify's text: a line's sku appears as "sku":"<sku>" exactly.
   const like = (sku: string) => `%${`"sku":${JSON.stringify(sku)}`.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const last = db.dialect === 'postgres' ? `((doc::jsonb) -> 'routing' -> -1)::text` : `json_extract(doc, '$.routing[#-1]')`;
@@ -167,7 +178,22 @@ export async function inboundOfSkus(db: SqlExecutor, skus: readonly string[]): P
     const record = r.last ? (JSON.parse(r.last) as { outcome?: string; shortSkus?: OpenBackorder['shortSkus'] }) : null;
     if (record?.outcome === 'backorder' && Array.isArray(record.shortSkus)) backorders.push({ orderId: r.id, shortSkus: record.shortSkus });
   }
-  return { inbound, backorders };
+  return backorders;
+}
+
+/** Where and when some purchase orders deliver, and whether they still do (their state). */
+export async function purchaseOrderDates(db: SqlExecutor, ids: readonly string[]): Promise<Array<{ id: string; state: PurchaseOrderState; locationId: string; expectedDate: string }>> {
+  const out: Array<{ id: string; state: PurchaseOrderState; locationId: string; expectedDate: string }> = [];
+  const unique = [...new Set(ids)];
+  // Chunked: PostgreSQL and SQLite both cap the number of parameters of one statement.
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500);
+    const rows = await db.all<{ id: string; state: PurchaseOrderState; location_id: string; expected_date: string }>(
+      `SELECT id, state, location_id, expected_date FROM purchase_orders WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk,
+    );
+    for (const r of rows) out.push({ id: r.id, state: r.state, locationId: r.location_id, expectedDate: String(r.expected_date).slice(0, 10) });
+  }
+  return out;
 }
 
 /** What planning needs: every PO not cancelled (open ones are supply, received ones reliability history). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideWithoutSource, inboundWithRoom, promisedUnits } from '../../../src/domain/sourcing/index.js';
 import type { OpenBackorder } from '../../../src/domain/sourcing/index.js';
-import { promisesBrokenByClosing } from '../../../src/domain/sourcing/inbound-promises.js';
+import { keptOnTheShelf, promisesNotOnTheShelf } from '../../../src/domain/sourcing/inbound-promises.js';
 import { policy } from './fixtures.js';
 
 const inbound = [
@@ -56,9 +56,9 @@ describe('a purchase order closed by a receipt', () => {
   it('keeps, oldest first, the promises whose units of the PO are still free, and breaks the rest', () => {
     const promised = [dated('o-1', [['TENT', 4, [['po-early', 4]]]]), dated('o-2', [['TENT', 3, [['po-early', 3]]]]), dated('o-3', [['TENT', 2, [['po-early', 2]]]])];
     // 5 free: o-1 keeps 4, o-2's 3 do not fit in the 1 left, o-3's 2 do not either.
-    expect(promisesBrokenByClosing(promised, 'po-early', new Map([['TENT', 5]])).map((b) => b.orderId)).toEqual(['o-2', 'o-3']);
+    expect(promisesNotOnTheShelf(promised, 'po-early', new Map([['TENT', 5]])).map((b) => b.orderId)).toEqual(['o-2', 'o-3']);
     // A broken promise takes nothing of what is free: the younger o-3 fits in what o-2 could not use.
-    expect(promisesBrokenByClosing(promised, 'po-early', new Map([['TENT', 6]])).map((b) => b.orderId)).toEqual(['o-2']);
+    expect(promisesNotOnTheShelf(promised, 'po-early', new Map([['TENT', 6]])).map((b) => b.orderId)).toEqual(['o-2']);
   });
 
   it("counts only the units promised from this PO, at most the shortage; an undated order's mention is broken", () => {
@@ -66,6 +66,31 @@ describe('a purchase order closed by a receipt', () => {
     // A record that carried the PO's whole quantity holds no more than its shortage of it.
     const legacy = dated('o-2', [['TENT', 2, [['po-early', 5]]]]);
     const undated: OpenBackorder = { orderId: 'o-3', shortSkus: [{ sku: 'TENT', shortQty: 9, expectedAt: null, coveredBy: [{ poId: 'po-early', sku: 'TENT', qty: 4, expectedAt: 1000 }] }] };
-    expect(promisesBrokenByClosing([split, legacy, undated], 'po-early', new Map([['TENT', 3]]))).toEqual([undated]);
+    expect(promisesNotOnTheShelf([split, legacy, undated], 'po-early', new Map([['TENT', 3]]))).toEqual([undated]);
+  });
+});
+
+describe('a promise kept on the shelf', () => {
+  // Tents of po-tent (due 1000) and a mat of po-mat (due 3000): promised at 3000.
+  const k1: OpenBackorder = {
+    orderId: 'k-1',
+    shortSkus: [
+      { sku: 'MAT', shortQty: 1, expectedAt: 3000, coveredBy: [{ poId: 'po-mat', sku: 'MAT', qty: 1, expectedAt: 3000 }] },
+      { sku: 'TENT', shortQty: 2, expectedAt: 1000, coveredBy: [{ poId: 'po-tent', sku: 'TENT', qty: 2, expectedAt: 1000 }] },
+    ],
+  };
+
+  it('stands on the shelf when its PO closed or is due after the promise, not while the PO keeps the date', () => {
+    expect(keptOnTheShelf(k1, { poId: 'po-tent', inbound: false, expectedAt: 1000 })).toBe(true);
+    // Delayed past the promise (kept through the delay): only the shelf keeps the date.
+    expect(keptOnTheShelf(k1, { poId: 'po-tent', inbound: true, expectedAt: 4000 })).toBe(true);
+    // Delayed, but still by the promise: the PO keeps it.
+    expect(keptOnTheShelf(k1, { poId: 'po-tent', inbound: true, expectedAt: 3000 })).toBe(false);
+  });
+
+  it('is no question for a PO the promise does not name, nor for an order promised no date', () => {
+    expect(keptOnTheShelf(k1, { poId: 'po-other', inbound: false, expectedAt: 1000 })).toBe(false);
+    const undated: OpenBackorder = { orderId: 'u-1', shortSkus: [{ ...k1.shortSkus[1], expectedAt: null }] };
+    expect(keptOnTheShelf(undated, { poId: 'po-tent', inbound: false, expectedAt: 1000 })).toBe(false);
   });
 });
