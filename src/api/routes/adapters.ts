@@ -71,7 +71,7 @@ export function adapterRoutes(app: App): RouteSpec[] {
   return [
     defineRoute({
       method: 'POST', url: '/v1/adapters/{kind}/{sourceId}', tag: 'integrations',
-      summary: 'Native channel / carrier payloads mapped to canonical events: shopify (X-Shopify-Topic, X-Shopify-Hmac-Sha256, X-Shopify-Webhook-Id), marketplace (Amazon-style notifications), pos (a batch of sales and returns), carrier (tracking webhook).',
+      summary: 'Native channel / carrier payloads mapped to canonical events: shopify (X-Shopify-Topic: orders/create, orders/updated, orders/cancelled, order_transactions/create, refunds/create; X-Shopify-Hmac-Sha256, X-Shopify-Webhook-Id), marketplace (Amazon-style notifications), pos (a batch of sales and returns), carrier (tracking webhook).',
       access: 'public',
       params: z.object({ kind: z.enum(ADAPTER_KINDS), sourceId: z.string().min(1).max(64) }),
       responses: { 202: '{results:[{type, eventId, status}]}', 200: 'nothing new (duplicates, or a status that changes nothing)', 401: 'E_SIGNATURE', 409: 'E_IDEMPOTENCY_MISMATCH (an event resent with other content; nothing of the message is taken in)', 422: 'E_SCHEMA naming the missing field (pos: `storeId` when a batch with sales names a location that is not known, reason unknown_location, or has no till, reason not_a_store; nothing of the batch is taken in) / E_UNKNOWN_STATUS' },

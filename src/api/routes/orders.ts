@@ -12,6 +12,7 @@ import { failedLocationsNow } from '../../domain/sourcing/index.js';
 import { stockVerifiedAt } from '../../store/repos/stock.js';
 import { runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
+import { refundedAtChannel } from '../../domain/orders/channel-refunds.js';
 
 // fraud_review: the reviewer decides on an order held for fraud review and must see it.
 const READERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'service_agent', 'auditor', 'warehouse', 'fraud_review'];
@@ -20,18 +21,31 @@ const FLOOR: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_man
 
 /**
  * What came in for the order, for finance: the figure refunds are bounded by (`amount`), the captures
- * reported with an id that it adds up, and the last running total reported without one. Null until
- * a capture with an amount was reported (refunds are then bounded by the placed amount).
+ * reported with an id that it adds up, the captures voided (`voided`, by id: they count nothing), and
+ * the last running total reported without one. Null until a capture with an amount or a void was
+ * reported; `amount` null while only voids were (refunds are then bounded by the placed amount).
  */
 function capturedView(o: OrderRecord) {
-  if (o.doc.capturedAmount === undefined) return null;
+  const voids = o.doc.voids ?? [];
+  if (o.doc.capturedAmount === undefined && voids.length === 0) return null;
   const captures = o.doc.captures ?? [];
   // Orders captured before the total was kept apart: their capturedAmount was the running total.
   const runningTotal = o.doc.capturedTotal ?? (captures.length === 0 ? o.doc.capturedAmount : undefined);
   return {
-    amount: o.doc.capturedAmount,
+    amount: o.doc.capturedAmount ?? null,
     ...(runningTotal !== undefined ? { runningTotal } : {}),
     captures: captures.map((c) => ({ captureId: c.captureId, amount: c.amount, at: new Date(c.at).toISOString(), eventId: c.eventId })),
+    ...(voids.length > 0 ? { voided: voids.map((v) => ({ captureId: v.captureId, at: new Date(v.at).toISOString(), eventId: v.eventId })) } : {}),
+  };
+}
+
+/** What the channel refunded itself (payment.refunded), in the order's currency, and each refund; null when nothing. */
+function refundedAtChannelView(o: OrderRecord) {
+  const refunds = o.doc.channelRefunds ?? [];
+  if (refunds.length === 0) return null;
+  return {
+    amount: refundedAtChannel(refunds, o.currency),
+    refunds: refunds.map((r) => ({ refundId: r.refundId, amount: r.amount, currency: r.currency, ...(r.reason !== undefined ? { reason: r.reason } : {}), at: new Date(r.at).toISOString(), eventId: r.eventId })),
   };
 }
 
@@ -53,6 +67,7 @@ async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
     currency: o.currency,
     paymentStatus: o.doc.paymentStatus,
     captured: capturedView(o),
+    refundedAtChannel: refundedAtChannelView(o),
     placedAt: new Date(o.placedMs).toISOString(),
     ...(o.promisedByMs ? { promisedBy: new Date(o.promisedByMs).toISOString() } : {}),
     lines: placed.lines.map((l) => ({

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../../domain/errors.js';
-import { field, iso, list, mapStatus, num, optNum, optStr, str, type CanonicalEvent } from './native.js';
+import { field, iso, list, mapStatus, num, optList, optNum, optStr, str, type CanonicalEvent } from './native.js';
 
 /** Shopify's webhook signature: base64 HMAC-SHA256 of the raw body with the app's secret. */
 export function verifyShopifyHmac(rawBody: Buffer, header: string | undefined, secrets: readonly string[]): boolean {
@@ -19,7 +19,16 @@ export const SHOPIFY_FINANCIAL_STATUS: Record<string, string> = {
 /** shipping_lines[0].code → our shipping method. */
 export const SHOPIFY_SHIPPING: Record<string, string> = { standard: 'standard', express: 'express', same_day: 'same_day', pickup: 'pickup', 'Standard': 'standard', 'Express': 'express' };
 
-export const SHOPIFY_TOPICS = ['orders/create', 'orders/updated', 'orders/cancelled'] as const;
+/**
+ * A transaction's kind → what it tells about the order's money; 'ignore' tells nothing (cash change
+ * handed back at a till). A kind with no mapping is an E_UNKNOWN_STATUS, as any unmapped label.
+ */
+export const SHOPIFY_TRANSACTION_KIND: Record<string, string> = {
+  authorization: 'authorized', capture: 'captured', sale: 'captured', void: 'voided', refund: 'refunded', change: 'ignore',
+};
+const TRANSACTION_EVENTS: Record<string, string> = { authorized: 'payment.authorized', captured: 'payment.captured', voided: 'payment.voided', refunded: 'payment.refunded' };
+
+export const SHOPIFY_TOPICS = ['orders/create', 'orders/updated', 'orders/cancelled', 'order_transactions/create', 'refunds/create'] as const;
 
 /** A Shopify-style order webhook (topic from X-Shopify-Topic, dedup key from X-Shopify-Webhook-Id) → canonical events. */
 export function mapShopify(topic: string, webhookId: string, body: unknown, statusMap: Record<string, string>, now: number): CanonicalEvent[] {
@@ -68,6 +77,8 @@ export function mapShopify(topic: string, webhookId: string, body: unknown, stat
   if (topic === 'orders/cancelled') {
     return [{ sourceEventId: webhookId, type: 'order.cancel_requested', occurredAt: iso(field(body, 'cancelled_at'), now), payload: { externalOrderId, ...(optStr(body, 'cancel_reason') ? { reason: optStr(body, 'cancel_reason') } : {}) } }];
   }
+  if (topic === 'order_transactions/create') return transactionEvents(webhookId, body, statusMap, now);
+  if (topic === 'refunds/create') return refundEvents(webhookId, body, now);
   throw new DomainError('E_UNKNOWN_TYPE', `unsupported Shopify topic '${topic}'`, { issues: [{ path: 'headers.x-shopify-topic', message: `one of ${SHOPIFY_TOPICS.join(', ')}` }] });
 }
 
@@ -83,4 +94,54 @@ function capturedSoFar(body: unknown): number | undefined {
   const outstanding = optNum(body, 'total_outstanding');
   if (outstanding === undefined) return str(body, 'financial_status') === 'partially_paid' ? undefined : total;
   return Math.round((total - Math.max(0, outstanding)) * 100) / 100;
+}
+
+/**
+ * One payment transaction of an order (`order_transactions/create`): the body is the transaction.
+ * Only a successful one moved money: a failed, pending or errored one says nothing new (the order's
+ * own webhook tells a payment that failed as a whole). Its id names it for good, so a capture or sale
+ * is a capture by id and a refund a channel refund by id, each counted once however often told; a void
+ * voids the transaction it names (`parent_id`: a capture — or the authorization, whose void then
+ * changes no figure, and whose hold comes with the order's `voided` status).
+ */
+function transactionEvents(webhookId: string, body: unknown, statusMap: Record<string, string>, now: number): CanonicalEvent[] {
+  const externalOrderId = str(body, 'order_id');
+  const kind = mapStatus(str(body, 'kind'), 'kind', SHOPIFY_TRANSACTION_KIND, statusMap);
+  if (str(body, 'status') !== 'success' || !Object.hasOwn(TRANSACTION_EVENTS, kind)) return [];
+  const id = str(body, 'id');
+  const at = iso(field(body, 'processed_at') ?? field(body, 'created_at'), now);
+  const type = TRANSACTION_EVENTS[kind]!;
+  const event = (payload: Record<string, unknown>): CanonicalEvent[] => [{ sourceEventId: webhookId, type, occurredAt: at, payload: { externalOrderId, ...payload } }];
+  if (kind === 'captured') return event({ amount: num(body, 'amount'), captureId: id });
+  if (kind === 'refunded') return event(refunded(body, '', id));
+  if (kind === 'voided') {
+    const parent = optStr(body, 'parent_id');
+    return event(parent !== undefined ? { captureId: parent } : {});
+  }
+  const amount = optNum(body, 'amount');
+  return event(amount !== undefined ? { amount } : {});
+}
+
+/**
+ * A refund made in Shopify (`refunds/create`): one channel refund per successful refund transaction,
+ * named by the transaction's id — the id `order_transactions/create` tells the same money by, so the
+ * two topics count it once. A refund that moved no money (a restock only) says nothing new. One
+ * webhook may carry several transactions: each is its own event, keyed by the webhook's id and its own.
+ */
+function refundEvents(webhookId: string, body: unknown, now: number): CanonicalEvent[] {
+  const externalOrderId = str(body, 'order_id');
+  const at = iso(field(body, 'processed_at') ?? field(body, 'created_at'), now);
+  const reason = optStr(body, 'note');
+  return optList(body, 'transactions').flatMap((_, i) => {
+    const t = `transactions[${i}]`;
+    if (optStr(body, `${t}.kind`) !== 'refund' || optStr(body, `${t}.status`) !== 'success') return [];
+    const id = str(body, `${t}.id`);
+    return [{ sourceEventId: `${webhookId}:${id}`, type: 'payment.refunded', occurredAt: at, payload: { externalOrderId, ...refunded(body, `${t}.`, id), ...(reason ? { reason } : {}) } }];
+  });
+}
+
+/** A refund transaction's money, read at `prefix` (a transaction body, or one of a refund's). */
+function refunded(body: unknown, prefix: string, refundId: string): Record<string, unknown> {
+  const currency = optStr(body, `${prefix}currency`);
+  return { amount: num(body, `${prefix}amount`), ...(currency ? { currency } : {}), refundId };
 }

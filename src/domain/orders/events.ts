@@ -119,6 +119,30 @@ export const paymentCapturedPayloadSchema = paymentEventPayloadSchema
   });
 export type PaymentCapturedPayload = z.infer<typeof paymentCapturedPayloadSchema>;
 
+/**
+ * payment.refunded: money the channel paid back itself (customer service refunding in the shop's
+ * admin, a marketplace refunding its buyer). `refundId` is the channel's id of that refund: each is
+ * counted once, however often it is told. It is money, not a cancel: the order goes on as it was.
+ * Without `currency` the refund is in the order's currency.
+ */
+export const paymentRefundedPayloadSchema = paymentEventPayloadSchema.extend({
+  amount: money,
+  currency: z.string().length(3).optional(),
+  refundId: z.string().min(1).max(200),
+  reason: z.string().max(500).optional(),
+});
+export type PaymentRefundedPayload = z.infer<typeof paymentRefundedPayloadSchema>;
+
+/**
+ * payment.voided: with `captureId`, that capture was voided and never brings money in (it may be
+ * told before its capture is); without, the authorization was voided — nothing more will be captured.
+ */
+export const paymentVoidedPayloadSchema = paymentEventPayloadSchema.extend({
+  captureId: z.string().min(1).max(200).optional(),
+  reason: z.string().max(500).optional(),
+});
+export type PaymentVoidedPayload = z.infer<typeof paymentVoidedPayloadSchema>;
+
 /** Shared by fulfilment.accepted, .rejected, .picked and .shipped. */
 export const fulfilmentEventPayloadSchema = z.object({
   fulfilmentId: z.string().min(1),
@@ -141,6 +165,8 @@ export const orderEventPayloadSchemas = {
   'payment.authorized': paymentEventPayloadSchema,
   'payment.captured': paymentCapturedPayloadSchema,
   'payment.failed': paymentEventPayloadSchema,
+  'payment.refunded': paymentRefundedPayloadSchema,
+  'payment.voided': paymentVoidedPayloadSchema,
   'fulfilment.accepted': fulfilmentEventPayloadSchema,
   'fulfilment.rejected': fulfilmentEventPayloadSchema,
   'fulfilment.picked': fulfilmentEventPayloadSchema,
@@ -167,6 +193,14 @@ export const orderEventDefinitions = [
   defineEvent({
     ...inbound, type: 'payment.captured', payload: paymentCapturedPayloadSchema, subject: orderSubject,
     description: 'The payment of an order was captured: with a captureId, one capture of it (they add up, each id once); without, the running total.',
+  }),
+  defineEvent({
+    ...inbound, type: 'payment.refunded', payload: paymentRefundedPayloadSchema, subject: orderSubject,
+    description: 'The channel refunded money of an order itself (refundId: its id, counted once). Money only: the order is not cancelled; returns refund only what is left.',
+  }),
+  defineEvent({
+    ...inbound, type: 'payment.voided', payload: paymentVoidedPayloadSchema, subject: orderSubject,
+    description: 'A capture of an order was voided (captureId: it counts nothing), or without captureId the authorization was (a failed payment unless something was captured).',
   }),
   ...(['accepted', 'rejected', 'picked', 'shipped'] as const).map((step) =>
     defineEvent({ ...inbound, type: `fulfilment.${step}`, payload: fulfilmentEventPayloadSchema, subject: fulfilmentSubject, description: `A location ${step} its fulfilment.` }),

@@ -10,7 +10,9 @@ export { orderValue, roundMoney } from './order-value.js';
 export type { FraudRules, NotificationRules, OrdersPolicy, VelocityRule } from './policy.js';
 export { assessFraud, type CustomerHistory, type FraudAssessment, type FraudFactor, type FraudFactorName } from './fraud-score.js';
 export { validateOrder, type OrderForValidation, type ValidationDecision } from './validate-order.js';
-export { PAYMENT_EVENT_STATUS, decidePaymentUpdate, type OrderPaymentView, type PaymentEventType, type PaymentUpdateDecision } from './payment-update.js';
+export {
+  INBOUND_PAYMENT_EVENT_TYPES, PAYMENT_EVENT_STATUS, decidePaymentUpdate, paymentFlowOf, type InboundPaymentEventType, type OrderPaymentView, type PaymentEventType, type PaymentUpdateDecision,
+} from './payment-update.js';
 export { NOTIFICATION_TRIGGERS, notificationTrigger, type NotificationTrigger } from './notification-triggers.js';
 export { decideCustomerNotifications, decidePromiseWithdrawn, decideReadyForPickup, notificationSendBy, type OrderChange, type QueuedNotification } from './notifications.js';
 export { tillTakes, type TillTake } from './till-sale.js';

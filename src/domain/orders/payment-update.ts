@@ -13,6 +13,31 @@ export const PAYMENT_EVENT_STATUS: Record<PaymentEventType, PaymentStatus> = {
   'payment.failed': 'failed',
 };
 
+/** Every inbound payment event: the three that move the order's payment, and two that are money only (mostly). */
+export type InboundPaymentEventType = PaymentEventType | 'payment.refunded' | 'payment.voided';
+export const INBOUND_PAYMENT_EVENT_TYPES: readonly InboundPaymentEventType[] = ['payment.authorized', 'payment.captured', 'payment.failed', 'payment.refunded', 'payment.voided'];
+
+/**
+ * What a payment event means for the order's flow: decided as one of the three payment updates
+ * (`as`), or recorded only (money, with why). A refund made at the channel is information about money,
+ * not a cancel: the channel cancels with `order.cancel_requested`, and an order refunded in part (a
+ * price match, goodwill) still ships. A voided capture takes money off, nothing else. The
+ * authorization voided (no captureId) is a failed payment while nothing was captured — as the
+ * channel's own "voided" payment status always was — but after a capture what was captured stands:
+ * a failed status would make every refund of the order pay nothing.
+ */
+export function paymentFlowOf(
+  type: InboundPaymentEventType | string, payload: { readonly [field: string]: unknown }, paymentStatus: string,
+): { as: PaymentEventType } | { recordOnly: string } {
+  if (type === 'payment.refunded') return { recordOnly: 'money only: the order goes on' };
+  if (type === 'payment.voided') {
+    if (payload.captureId !== undefined) return { recordOnly: 'money only: the order goes on' };
+    if (paymentStatus === 'captured') return { recordOnly: 'authorization voided after capture: what was captured stands' };
+    return { as: 'payment.failed' };
+  }
+  return { as: type as PaymentEventType };
+}
+
 export interface OrderPaymentView {
   state: OrderState;
   holdReason?: HoldReason;

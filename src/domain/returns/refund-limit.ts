@@ -1,8 +1,9 @@
 /**
- * What may still be refunded of an order: never more, over all its refunds, than the customer paid
- * for it. Refunds are worked out per line (paidForUnits) from the line prices; the payment is what
- * actually came in — an order-level voucher, a gift card or a partial capture can make it less than
- * the lines add up to, and a refund of every line then paid the customer more than they paid us.
+ * What may still be refunded of an order: never more, over all its refunds — ours and those the
+ * channel made itself (`payment.refunded`) — than the customer paid for it. Refunds are worked out per
+ * line (paidForUnits) from the line prices; the payment is what actually came in — an order-level
+ * voucher, a gift card or a partial capture can make it less than the lines add up to, and a refund of
+ * every line then paid the customer more than they paid us.
  * Shipping paid on top of the goods is never part of a return's refund (it is refunded by hand, if at
  * all), so it only leaves room under the limit.
  */
@@ -19,6 +20,15 @@ export interface EarlierRefund {
   readonly amount: number;
   readonly currency: string;
   readonly state: string;
+}
+
+/**
+ * A refund the channel made itself (customer service in the shop's admin, a marketplace refunding its
+ * buyer): the money went out, whatever omniops thinks of it, so it always counts.
+ */
+export interface RefundAtChannel {
+  readonly amount: number;
+  readonly currency: string;
 }
 
 /** A refund turned down by finance pays nothing: its part of the payment is free again. */
@@ -38,7 +48,10 @@ export interface RefundLimitedBy {
   readonly reason: 'order_paid_amount';
   readonly asked: number;
   readonly paid: number;
+  /** Everything refunded before: ours and the channel's. */
   readonly alreadyRefunded: number;
+  /** Of alreadyRefunded, what the channel refunded itself (only when it refunded anything). */
+  readonly refundedAtChannel?: number;
   readonly currency: string;
 }
 
@@ -48,6 +61,7 @@ export interface RefundRefused {
   readonly asked: number;
   readonly paid: number;
   readonly alreadyRefunded: number;
+  readonly refundedAtChannel?: number;
   readonly currency: string;
 }
 
@@ -61,17 +75,23 @@ const cents = (x: number) => Math.round(x * 100);
 /**
  * Limits a refund of `lines` (in `currency`) to what is left of the order's payment after the refunds
  * already asked (all of them but the ones that pay nothing: awaiting approval, blocked, sent and settled
- * all count — each may still be paid). A refund that would go over is cut to what is left, the cut
- * shared over its lines in proportion (whole cents, the odd cents to the largest remainders, ties in
- * line order) so the refund stays exactly the sum of its lines; nothing left, no refund. Refunds in
+ * all count — each may still be paid) and those the channel made itself (`atChannel`, all count). A
+ * refund that would go over is cut to what is left, the cut shared over its lines in proportion (whole
+ * cents, the odd cents to the largest remainders, ties in line order) so the refund stays exactly the sum of its lines; nothing left, no refund. Refunds in
  * another currency than the payment cannot be weighed against it: refused, for a person to look at.
  */
-export function limitRefund(lines: readonly RefundLineAsked[], currency: string, payment: OrderPayment, earlier: readonly EarlierRefund[]): RefundLimit {
+export function limitRefund(
+  lines: readonly RefundLineAsked[], currency: string, payment: OrderPayment, earlier: readonly EarlierRefund[], atChannel: readonly RefundAtChannel[] = [],
+): RefundLimit {
   const askedCents = lines.reduce((n, l) => n + cents(l.amount), 0);
   const paidCents = PAYMENT_STATUSES_TAKING_NOTHING.includes(payment.status) ? 0 : cents(payment.amount);
-  const counted = earlier.filter((r) => !REFUND_STATES_PAYING_NOTHING.includes(r.state));
+  const counted = [...earlier.filter((r) => !REFUND_STATES_PAYING_NOTHING.includes(r.state)), ...atChannel];
   const refundedCents = counted.filter((r) => r.currency === payment.currency).reduce((n, r) => n + cents(r.amount), 0);
-  const facts = { asked: askedCents / 100, paid: paidCents / 100, alreadyRefunded: refundedCents / 100, currency: payment.currency };
+  const atChannelCents = atChannel.filter((r) => r.currency === payment.currency).reduce((n, r) => n + cents(r.amount), 0);
+  const facts = {
+    asked: askedCents / 100, paid: paidCents / 100, alreadyRefunded: refundedCents / 100,
+    ...(atChannel.length > 0 ? { refundedAtChannel: atChannelCents / 100 } : {}), currency: payment.currency,
+  };
   if (currency !== payment.currency || counted.some((r) => r.currency !== payment.currency)) return { outcome: 'refused', refused: { code: 'currency_differs', ...facts } };
   const leftCents = Math.max(0, paidCents - refundedCents);
   if (askedCents <= leftCents) return { outcome: 'full', lines, amount: askedCents / 100 };

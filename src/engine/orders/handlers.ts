@@ -2,8 +2,8 @@ import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { DomainError } from '../../domain/errors.js';
 import {
-  decidePaymentUpdate, orderValue, validateOrder,
-  type OrderPlacedPayload, type OrderCancelRequestedPayload, type PaymentEventPayload, type PaymentEventType, type OrdersPolicy,
+  INBOUND_PAYMENT_EVENT_TYPES, decidePaymentUpdate, orderValue, paymentFlowOf, validateOrder,
+  type OrderPlacedPayload, type OrderCancelRequestedPayload, type PaymentEventPayload, type InboundPaymentEventType, type OrdersPolicy,
 } from '../../domain/orders/index.js';
 import { customerHistory, keepNewOrderFacts, keptNewOrderFacts, newOrderFacts, orderByExternal, type CustomerHistory, type OrderRecord } from '../../store/repos/orders.js';
 import { addressKey, orderIdFor, orderSubject } from './identity.js';
@@ -14,8 +14,7 @@ import type { StockLevel } from '../../domain/inventory/stock.js';
 import { cancelWhatHasNotShipped, stopOpenFulfilments, unservedLines } from './open-fulfilments.js';
 import { handOverAtTill } from './till-sale.js';
 import type { LineToSource } from '../../domain/sourcing/index.js';
-import { recordCapture } from '../../domain/orders/captures.js';
-import type { PaymentCapturedPayload } from '../../domain/orders/events.js';
+import { recordPaymentMoney } from './payment-money.js';
 
 /** What a till sale knows of its "customer": nothing it uses (it is not scored), so nothing is read. */
 const NO_HISTORY: CustomerHistory = { priorOrderCount: 0, averageOrderValue: 0, recentOrdersByCustomer: 0, recentOrdersToAddress: 0 };
@@ -130,27 +129,26 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
     },
   };
 
-  const payment = (type: PaymentEventType): EventHandler => ({
+  const payment = (type: InboundPaymentEventType): EventHandler => ({
     type,
     name: `orders.${type}`,
     async handle(h) {
       const p = h.event.payload as unknown as PaymentEventPayload;
       const order = await orderByExternal(h.tx, h.event.source, p.externalOrderId);
       if (!order) throw new DomainError('E_NOT_FOUND', `no order ${p.externalOrderId} from ${h.event.source} (payment before the order: retried)`);
+      // Judged on the payment as it was before this event; the money it brings is written first.
+      const flow = paymentFlowOf(type, h.event.payload, order.doc.paymentStatus);
+      const captureNote = recordPaymentMoney(h, order, type, p);
+      if ('recordOnly' in flow) {
+        // A refund at the channel, a voided capture: money only — nothing cancelled, held or released.
+        order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: [captureNote, flow.recordOnly].filter(Boolean).join('; ') });
+        await persistOrder(h, order);
+        return;
+      }
       const policy = await policies.get('orders', h.tx);
       const placedPayload = order.doc.placed as unknown as OrderPlacedPayload;
-      const d = decidePaymentUpdate({ state: order.state, holdReason: order.holdReason ?? undefined, order: placedPayload }, type, await historyFor(h, order, policy), policy, h.decision);
+      const d = decidePaymentUpdate({ state: order.state, holdReason: order.holdReason ?? undefined, order: placedPayload }, flow.as, await historyFor(h, order, policy), policy, h.decision);
       order.doc.paymentStatus = d.paymentStatus;
-      // A capture can be less than the order was placed with (a voucher applied at the checkout's end,
-      // an item the shop could not capture for): refunds are bounded by it, not by the placed amount.
-      // A split order's parcels may each be captured on their own (captureId): they add up, each once.
-      const captured = type === 'payment.captured' ? recordCapture(order.doc, p as PaymentCapturedPayload, { at: h.decision.now, eventId: h.event.id }) : null;
-      if (captured) {
-        order.doc.capturedAmount = captured.capturedAmount;
-        if (captured.capturedTotal !== undefined) order.doc.capturedTotal = captured.capturedTotal;
-        if (captured.captures) order.doc.captures = captured.captures;
-      }
-      const captureNote = captured?.note;
       // How the figure came about, before what the payment does to the order (a record-only update says both in one line).
       if (captureNote && d.action !== 'record_only') order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: captureNote });
       if (d.action === 'revalidate') {
@@ -179,7 +177,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
     },
   };
 
-  return [placed, payment('payment.authorized'), payment('payment.captured'), payment('payment.failed'), cancel];
+  return [placed, ...INBOUND_PAYMENT_EVENT_TYPES.map(payment), cancel];
 }
 
 /** Cancels what has not shipped (cancelWhatHasNotShipped): releases stock, stops open fulfilments. Orders all gone out refuse. */

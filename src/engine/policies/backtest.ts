@@ -2,7 +2,7 @@ import type { SqlExecutor } from '../../store/port.js';
 import { DomainError } from '../../domain/errors.js';
 import { decisionContextFor } from '../ids.js';
 import { POLICY_KINDS } from '../../policy/registry.js';
-import { decidePaymentUpdate, orderValue, validateOrder, type OrderPlacedPayload, type OrdersPolicy, type PaymentEventType } from '../../domain/orders/index.js';
+import { PAYMENT_EVENT_STATUS, decidePaymentUpdate, orderValue, paymentFlowOf, validateOrder, type OrderPlacedPayload, type OrdersPolicy } from '../../domain/orders/index.js';
 import { routeOrder, type FailedLocation, type RoutingDecision, type SourcingPolicy, type StockVerification } from '../../domain/sourcing/index.js';
 import { happenedMs } from '../../domain/inventory/count-time.js';
 import type { CustomerHistory } from '../../domain/orders/fraud-score.js';
@@ -99,7 +99,7 @@ export interface BacktestReport {
 }
 
 const TYPES = [
-  'location.upserted', 'inventory.snapshot', 'inventory.adjusted', 'po.received', 'order.placed', 'payment.authorized', 'payment.captured', 'payment.failed',
+  'location.upserted', 'inventory.snapshot', 'inventory.adjusted', 'po.received', 'order.placed', 'payment.authorized', 'payment.captured', 'payment.failed', 'payment.voided',
   'order.cancel_requested', 'fulfilment.rejected', 'fulfilment.expired', 'fulfilment.shipped', 'schedule.tick', 'reservation.made',
   'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.handed_over', 'order.backordered', 'order.cancelled', 'policy.changed',
 ];
@@ -250,7 +250,10 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
     const ctx = decisionContextFor(e.id, e.receivedMs);
     let paymentStatus = o.paymentStatus;
     if (e.type !== 'order.placed') {
-      const d = decidePaymentUpdate({ state: o.state as never, holdReason: (o.holdReason ?? undefined) as never, order: o.placed }, e.type as PaymentEventType, history(o, e.receivedMs, ordersPolicy), ordersPolicy, ctx);
+      // A voided authorization holds like a failed payment unless something was captured; a voided capture decides nothing.
+      const flow = paymentFlowOf(e.type, e.payload, o.paymentStatus);
+      if (!('as' in flow)) return { validation: null, routing: null };
+      const d = decidePaymentUpdate({ state: o.state as never, holdReason: (o.holdReason ?? undefined) as never, order: o.placed }, flow.as, history(o, e.receivedMs, ordersPolicy), ordersPolicy, ctx);
       paymentStatus = d.paymentStatus;
       if (d.action === 'hold') return { validation: 'held:payment', routing: null };
       if (d.action !== 'revalidate') return { validation: null, routing: null };
@@ -417,6 +420,10 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
     }
 
     // The event's own effects, then those of what it caused.
+    if (order && e.type.startsWith('payment.')) {
+      const flow = paymentFlowOf(e.type, p, order.paymentStatus);
+      if ('as' in flow) order.paymentStatus = PAYMENT_EVENT_STATUS[flow.as];
+    }
     if (e.type === 'location.upserted') locations.set(String(p.id), p as unknown as Location);
     else if (e.type === 'inventory.snapshot') {
       const takenMs = happenedMs(e.occurredAt, e.receivedMs);

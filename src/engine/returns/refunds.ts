@@ -24,10 +24,13 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
   }
   const order = await orderById(h.tx, c.orderId);
   if (!order) throw new DomainError('E_NOT_FOUND', `no order ${c.orderId} for the refund of return case ${c.id}`);
-  // The payment's status follows payment.* events; its amount is what was captured (captures by id
-  // added up, or the running total: src/domain/orders/captures.ts), else the amount the order was placed with.
+  // The payment's status follows payment.* events; its amount is what was captured (captures by id not
+  // voided added up, or the running total less the voided: src/domain/orders/captures.ts), else the
+  // amount the order was placed with.
   const payment = { amount: order.doc.capturedAmount ?? (order.doc.placed as unknown as OrderPlacedPayload).payment.amount, currency: order.currency, status: order.doc.paymentStatus };
-  const limit = limitRefund(lines.map((l) => ({ lineId: l.lineId, qty: l.qty, amount: refundAmount([l]) })), currency, payment, await refundsOfOrder(h.tx, c.orderId));
+  // Refunds the channel made itself went out too (payment.refunded): a return must not pay them again.
+  const atChannel = order.doc.channelRefunds ?? [];
+  const limit = limitRefund(lines.map((l) => ({ lineId: l.lineId, qty: l.qty, amount: refundAmount([l]) })), currency, payment, await refundsOfOrder(h.tx, c.orderId), atChannel);
   if (limit.outcome === 'refused') {
     await refuseRefund(h, c, limit.refused);
     return null;
@@ -52,7 +55,7 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
   const at = new Date(h.decision.now).toISOString();
   if (!(await insertRefund(h.tx, refund, at))) return null;
   c.doc.refundId = refund.id;
-  if (limitedBy) noteCase(h, c, `refund cut from ${limitedBy.asked} to ${refund.amount} ${currency}: the order was paid ${limitedBy.paid}, ${limitedBy.alreadyRefunded} already refunded`);
+  if (limitedBy) noteCase(h, c, `refund cut from ${limitedBy.asked} to ${refund.amount} ${currency}: the order was paid ${limitedBy.paid}, ${limitedBy.alreadyRefunded} already refunded${atChannelNote(limitedBy)}`);
   h.audit({ action: 'refund.created', subject: `refund:${refund.id}`, after: { state: refund.state, amount: refund.amount }, detail: { caseId: c.id, ...(limitedBy ? { limitedBy } : {}) } });
 
   const approval = await requestApproval(h, policies, { subject: 'refund', subjectRef: refund.id, facts: { amount: refund.amount }, requestedBy: refund.doc.requestedBy });
@@ -70,6 +73,8 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
   return refund;
 }
 
+const atChannelNote = (f: { refundedAtChannel?: number }) => (f.refundedAtChannel ? ` (${f.refundedAtChannel} of it by the channel itself)` : '');
+
 /**
  * No refund can be made (the order's payment is used up, or cannot be weighed): the case ends without
  * one — rejected while the goods are still with the customer, closed when they are back with us (they
@@ -80,7 +85,7 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
 async function refuseRefund(h: HandlerContext, c: ReturnCaseRecord, refused: RefundRefused): Promise<void> {
   c.doc.refundRefused = refused;
   const why = refused.code === 'nothing_left_to_refund'
-    ? `nothing left to refund: ${refused.paid} paid, ${refused.alreadyRefunded} already refunded (${refused.currency})`
+    ? `nothing left to refund: ${refused.paid} paid, ${refused.alreadyRefunded} already refunded${atChannelNote(refused)} (${refused.currency})`
     : `refund in ${c.doc.currency} cannot be weighed against the payment in ${refused.currency}`;
   h.audit({ action: 'refund.refused', subject: caseSubject(c.id), detail: { orderId: c.orderId, ...refused } });
   await openException(h, {

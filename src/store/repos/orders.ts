@@ -30,14 +30,18 @@ export interface OrderDoc {
   paymentStatus: string;
   /**
    * What the customer actually paid, from the channel's `payment.captured` reports with an amount
-   * (src/domain/orders/captures.ts): the captures by id added up, or the last running total, the
-   * larger. It bounds refunds; the placed amount stands in until a capture says otherwise.
+   * (src/domain/orders/captures.ts): the captures by id not voided added up, or the last running
+   * total less the voided captures, the larger. It bounds refunds; the placed amount stands in until a capture says otherwise.
    */
   capturedAmount?: number;
   /** The captures reported with an id (a split order's parcels), one entry per id, `at` in epoch ms. */
   captures?: Array<{ captureId: string; amount: number; at: number; eventId: string }>;
   /** The last running total reported without an id (absent on orders stored before: capturedAmount was it). */
   capturedTotal?: number;
+  /** Captures the channel voided, by id (`payment.voided`): they count nothing, also one reported after its void. */
+  voids?: Array<{ captureId: string; at: number; eventId: string }>;
+  /** Refunds the channel made itself (`payment.refunded`), one per refund id: refunds of returns count them as paid out. */
+  channelRefunds?: Array<{ refundId: string; amount: number; currency: string; reason?: string; at: number; eventId: string }>;
   fraud?: unknown;
   /** The fraud review the order waits for (null approvalId: the approvals policy could not judge it). */
   fraudApproval?: { approvalId: string | null; undecidable?: string };

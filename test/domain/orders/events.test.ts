@@ -50,6 +50,8 @@ describe('other order-side payloads', () => {
       'payment.authorized',
       'payment.captured',
       'payment.failed',
+      'payment.refunded',
+      'payment.voided',
       'shipment.delivered',
     ]);
   });
