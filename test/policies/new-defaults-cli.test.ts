@@ -151,6 +151,32 @@ for (const kind of kinds) {
       expect(own.stderr).toContain('E_SOD');
     }, 180_000);
 
+    it('decline: the entry leaves list and show, which name it as declined with who and why; a path not new is refused; twice is once', async () => {
+      db = await olderDatabase(kind);
+      const wrong = await db.cli('policies', 'decline', 'orders', 'notifications.templates.shipped', '--reason', 'x');
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain('E_NOT_NEW_IN_DEFAULTS');
+      expect(wrong.stderr).toContain(PATH);
+      const unknown = await db.cli('policies', 'decline', 'nope', PATH, '--reason', 'x');
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('E_NOT_FOUND');
+
+      const done = jsonOf(ok(await db.cli('policies', 'decline', 'orders', PATH, '--reason', 'the carrier tells them', '--json')));
+      expect(done).toMatchObject({ change: 'new_defaults_declined', version: 1, declined: [{ path: PATH, value: 'promise_date_withdrawn' }], reason: 'the carrier tells them', by: expect.stringMatching(/^cli:/) });
+      expect(cell(ok(await db.cli('policies', 'list')).stdout, 'orders', 'newInDefaults')).toBe('0');
+      const shown = ok(await db.cli('policies', 'show', 'orders')).stdout;
+      expect(shown).not.toContain(`${PATH} =`);
+      expect(shown).toContain('declined new defaults');
+      expect(shown).toContain(`${PATH} — by ${String(done.by)}`);
+      expect(shown).toContain('the carrier tells them');
+      const nothing = await db.cli('policies', 'draft', 'orders', '--with-new-defaults');
+      expect(nothing.stderr).toContain('E_INVALID_STATE');
+
+      const again = ok(await db.cli('policies', 'decline', 'orders', PATH, '--reason', 'again'));
+      expect(again.stdout).toContain(`declined before: ${PATH}`);
+      // Eight CLI processes: 140 s on SQLite with the PostgreSQL run beside it on the shared 2-core machine.
+    }, 300_000);
+
     it('serve warns once, after its start line, for the kind whose active version lacks default keys', async () => {
       db = await olderDatabase(kind);
       const lines = await serveUntil(db, (l) => l.includes('--with-new-defaults'));

@@ -4,7 +4,9 @@ import { startTestApp, envelope, type TestApp } from '../support/app.js';
 import { DC_TILBURG, webOrder } from '../support/shop.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 import { warnOfNewDefaults } from '../../src/engine/policies/new-defaults.js';
-import { olderDatabase, olderOrdersBody } from './older-database.js';
+import { NEW_APPROVAL_RULE, olderApprovalsBody, olderDatabase, olderOrdersBody } from './older-database.js';
+import { defaultApprovalsPolicy } from '../../src/policy/kinds/approvals.js';
+import { defaultOrdersPolicy } from '../../src/policy/kinds/orders.js';
 
 const T0 = Date.parse('2026-11-30T09:00:00Z');
 const NEW_TRIGGER = { path: 'notifications.templates.promise_withdrawn', value: 'promise_date_withdrawn' };
@@ -19,9 +21,9 @@ for (const factory of storeFactories()) {
     let now = T0;
     afterEach(async () => t?.close());
 
-    async function setup(opts: { older?: boolean } = {}) {
+    async function setup(opts: { older?: boolean; approvals?: boolean } = {}) {
       now = T0;
-      t = await startTestApp(opts.older === false ? factory : olderDatabase(factory), {
+      t = await startTestApp(opts.older === false ? factory : olderDatabase(factory, { approvals: opts.approvals }), {
         clock: () => now,
         config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 },
       });
@@ -167,5 +169,109 @@ for (const factory of storeFactories()) {
       expect(lines[0]!.message).toContain(NEW_TRIGGER.path);
       expect(lines[0]!.message).toContain('omniops policies draft orders --with-new-defaults');
     });
+
+    it('a list of identified items: a default approval rule the stored list lacks is listed by id, a changed one is not; the take-up puts it before the looser tier', async () => {
+      const { author, reader } = await setup({ approvals: true });
+      const path = `rules[id=${NEW_APPROVAL_RULE}]`;
+      const rule = defaultApprovalsPolicy.rules.find((r) => r.id === NEW_APPROVAL_RULE);
+      const byKind = Object.fromEntries((await t.api('GET', '/v1/policies', reader)).body.items.map((i: any) => [i.kind, i.newInDefaults]));
+      expect(byKind.approvals).toEqual([{ path, value: rule }]);
+      expect(byKind.rules).toEqual([]);
+
+      const draft = await t.api('POST', '/v1/policies/approvals/versions', author, { withNewDefaults: true });
+      expect(draft.status, JSON.stringify(draft.body)).toBe(201);
+      expect(draft.body).toMatchObject({ change: 'drafted', version: 2, added: [path] });
+      const v2 = (await t.api('GET', '/v1/policies/approvals/versions/2', author)).body;
+      // First matching rule wins: the stricter tier sits where the defaults have it, before credit.over_200.
+      expect(v2.body.rules.map((r: any) => r.id)).toEqual(defaultApprovalsPolicy.rules.map((r) => r.id));
+      expect(v2.body.rules.find((r: any) => r.id === 'refund.over_200').when.value).toBe(250);
+      expect(v2.newInDefaults).toEqual([]);
+      const diff = (await t.api('GET', '/v1/policies/approvals/diff?from=1&to=2', author)).body;
+      expect(diff.changes).toEqual([{ path, kind: 'added', after: rule }]);
+      expect((await t.api('GET', '/v1/policies/approvals/versions/1', author)).body.body).toEqual(olderApprovalsBody());
+    }, 60_000);
+
+    it('declining a key new in defaults: recorded in the log and audited, no longer listed, warned of or drafted; no version changes; twice is once', async () => {
+      const { author, reader } = await setup({ approvals: true });
+      const url = '/v1/policies/orders/new-defaults/decline';
+      const versionsNow = () => t.app.store.read.all('SELECT kind, version, status, doc, author, approved_by, created_at, activated_at FROM policy_versions ORDER BY kind, version');
+      const before = await versionsNow();
+
+      expect((await t.api('POST', url, null, { paths: [NEW_TRIGGER.path], reason: 'x' })).status).toBe(401);
+      const auditor = await t.api('POST', url, reader, { paths: [NEW_TRIGGER.path], reason: 'x' });
+      expect([auditor.status, auditor.body.code]).toEqual([403, 'E_ROLE']);
+      expect((await t.api('POST', url, author, { paths: [NEW_TRIGGER.path] })).body.code).toBe('E_SCHEMA');
+      expect((await t.api('POST', url, author, { paths: [], reason: 'x' })).body.code).toBe('E_SCHEMA');
+      // A path that is not new in defaults (a typo, a key the version has) is refused, naming what is new.
+      for (const wrong of ['notifications.templates.promise_withdrawnn', 'notifications.templates.shipped', 'collection']) {
+        const r = await t.api('POST', url, author, { paths: [NEW_TRIGGER.path, wrong], reason: 'x' });
+        expect([r.status, r.body.code], wrong).toEqual([409, 'E_NOT_NEW_IN_DEFAULTS']);
+        expect(r.headers.get('content-type')).toContain('application/problem+json');
+        expect(r.body).toMatchObject({ notNew: [wrong], newInDefaults: [NEW_TRIGGER.path] });
+      }
+      // Another kind's entry is not this kind's.
+      expect((await t.api('POST', url, author, { paths: [`rules[id=${NEW_APPROVAL_RULE}]`], reason: 'x' })).body.code).toBe('E_NOT_NEW_IN_DEFAULTS');
+
+      const declined = await t.api('POST', url, author, { paths: [NEW_TRIGGER.path], reason: 'our carrier emails the customer' });
+      expect(declined.status, JSON.stringify(declined.body)).toBe(200);
+      expect(declined.body).toMatchObject({ change: 'new_defaults_declined', version: 1, declined: [NEW_TRIGGER], reason: 'our carrier emails the customer', alreadyDeclined: [], newInDefaults: [] });
+      const by = declined.body.by as string;
+
+      const kind = (await t.api('GET', '/v1/policies/orders/versions', reader)).body;
+      expect(kind.newInDefaults).toEqual([]);
+      expect(kind.declinedNewDefaults).toEqual([{ ...NEW_TRIGGER, by, reason: 'our carrier emails the customer', at: expect.any(String), version: 1 }]);
+      expect((await t.api('GET', '/v1/policies/orders/versions/1', reader)).body.newInDefaults).toEqual([]);
+      const list = (await t.api('GET', '/v1/policies', reader)).body.items;
+      expect(list.find((i: any) => i.kind === 'orders').newInDefaults).toEqual([]);
+      // Another kind's entries are untouched.
+      expect(list.find((i: any) => i.kind === 'approvals').newInDefaults).toHaveLength(1);
+      const lines: Array<Record<string, unknown>> = [];
+      await warnOfNewDefaults(t.app.store.read, { warn: (fields) => lines.push(fields) });
+      expect(lines.map((l) => l.kind)).toEqual(['approvals']);
+      expect((await t.api('POST', '/v1/policies/orders/versions', author, { withNewDefaults: true })).body.code).toBe('E_INVALID_STATE');
+
+      // Stored versions are as they were: a replay through them decides as before.
+      expect(await versionsNow()).toEqual(before);
+      // In the log: the request (with the entries and the reason) and its decided event; audited with who and why.
+      const events = await t.app.store.read.all<{ type: string; payload: string; actor: string | null }>(
+        `SELECT type, payload, actor FROM events WHERE subject = 'policy:orders' ORDER BY seq`);
+      expect(events.map((e) => [e.type, JSON.parse(e.payload).action ?? JSON.parse(e.payload).change])).toEqual([
+        ['policy.change_requested', 'decline_new_defaults'], ['policy.changed', 'new_defaults_declined'],
+      ]);
+      expect(JSON.parse(events[0]!.payload)).toMatchObject({ declined: [NEW_TRIGGER], reason: 'our carrier emails the customer' });
+      expect(events[0]!.actor).toBe(by);
+      const audit = await t.app.store.read.all<{ actor: string; role: string; detail: string }>(
+        `SELECT actor, role, detail FROM audit WHERE subject = 'policy:orders' AND action = 'policy.new_defaults_declined'`);
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toMatchObject({ actor: by, role: 'operations_manager' });
+      expect(JSON.parse(audit[0]!.detail)).toMatchObject({ reason: 'our carrier emails the customer', declined: [NEW_TRIGGER] });
+
+      // Declining it again: the same, nothing more recorded.
+      const again = await t.api('POST', url, author, { paths: [NEW_TRIGGER.path], reason: 'again' });
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ change: 'none', declined: [], alreadyDeclined: [NEW_TRIGGER.path] });
+      expect(await t.app.store.read.all(`SELECT seq FROM events WHERE subject = 'policy:orders'`)).toHaveLength(2);
+
+      // A later release that adds a further key: that one is new (and drafted), the declined one stays out.
+      const templates = defaultOrdersPolicy.notifications.templates as Record<string, string>;
+      templates.returned = 'return_received';
+      try {
+        const later = (await t.api('GET', '/v1/policies/orders/versions', reader)).body.newInDefaults;
+        expect(later).toEqual([{ path: 'notifications.templates.returned', value: 'return_received' }]);
+        const taken = await t.api('POST', '/v1/policies/orders/versions', author, { withNewDefaults: true });
+        expect(taken.body.added).toEqual(['notifications.templates.returned']);
+        const v2 = (await t.api('GET', `/v1/policies/orders/versions/${taken.body.version}`, reader)).body.body;
+        expect(Object.hasOwn(v2.notifications.templates, 'promise_withdrawn')).toBe(false);
+        // Two paths at once, one declined before: the other is declined, the first counted as done.
+        const both = await t.api('POST', url, author, { paths: [NEW_TRIGGER.path, 'notifications.templates.returned'], reason: 'not yet' });
+        expect(both.body).toMatchObject({ declined: [{ path: 'notifications.templates.returned' }], alreadyDeclined: [NEW_TRIGGER.path], newInDefaults: [] });
+      } finally {
+        delete templates.returned;
+      }
+      // A list item is declined by its id, as it is listed.
+      const rule = await t.api('POST', '/v1/policies/approvals/new-defaults/decline', author, { paths: [`rules[id=${NEW_APPROVAL_RULE}]`], reason: 'finance signs every credit anyway' });
+      expect(rule.body).toMatchObject({ change: 'new_defaults_declined', declined: [{ path: `rules[id=${NEW_APPROVAL_RULE}]` }], newInDefaults: [] });
+      expect((await t.api('GET', '/v1/policies', reader)).body.items.every((i: any) => i.newInDefaults.length === 0)).toBe(true);
+    }, 60_000);
   });
 }

@@ -7,7 +7,7 @@ import { POLICY_KINDS, type PolicyKind } from '../../policy/registry.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
 import { queryRuleRuns } from '../../store/repos/rule-runs.js';
 import { changeOutcome, findVersion, policySummaries, versionView } from '../../engine/policies/views.js';
-import { newDefaultsDraft, newInDefaultsView, versionNewInDefaults } from '../../engine/policies/new-defaults.js';
+import { declinedNewDefaults, declinedPaths, newDefaultsDecline, newDefaultsDraft, newInDefaultsView, versionNewInDefaults } from '../../engine/policies/new-defaults.js';
 import { backtestTimeProblem, candidatePolicy, runBacktest } from '../../engine/policies/backtest.js';
 import { runCommand } from '../command.js';
 import { DomainError } from '../../domain/errors.js';
@@ -51,9 +51,11 @@ export function policyRoutes(app: App): RouteSpec[] {
       access: READERS, params: kindParam,
       async handler({ params }) {
         const doc = await loadPolicyDocument(app.store.read, params.kind);
+        const declined = await declinedNewDefaults(app.store.read, params.kind);
         return {
           kind: params.kind, activeVersion: doc.activeVersion, pendingRollback: doc.pendingRollback, items: doc.versions.map((v) => versionView(v, false)),
-          newInDefaults: newInDefaultsView(versionNewInDefaults(params.kind, doc)),
+          newInDefaults: newInDefaultsView(versionNewInDefaults(params.kind, doc, undefined, declined.map((d) => d.path))),
+          declinedNewDefaults: declined,
         };
       },
     }),
@@ -63,7 +65,7 @@ export function policyRoutes(app: App): RouteSpec[] {
       async handler({ params }) {
         const doc = await loadPolicyDocument(app.store.read, params.kind);
         const v = findVersion(doc, params.v);
-        return { ...versionView(v, true), newInDefaults: newInDefaultsView(versionNewInDefaults(params.kind, doc, v)) };
+        return { ...versionView(v, true), newInDefaults: newInDefaultsView(versionNewInDefaults(params.kind, doc, v, await declinedPaths(app.store.read, params.kind))) };
       },
     }),
     defineRoute({
@@ -108,6 +110,29 @@ export function policyRoutes(app: App): RouteSpec[] {
         },
       }),
     ),
+    defineRoute({
+      method: 'POST', url: '/v1/policies/{kind}/new-defaults/decline', tag: 'policies',
+      summary: 'Decline entries new in defaults (paths as newInDefaults lists them, with a reason): they are no longer listed or warned of. No version changes; recorded in the log and audited. Declining a declined path again changes nothing.',
+      access: CHANGERS, params: kindParam,
+      body: z.object({ paths: z.array(z.string().min(1).max(500)).min(1).max(200), reason: z.string().trim().min(1).max(2000) }).strict(),
+      responses: { 200: 'what was declined', 403: 'E_ROLE', 409: 'E_NOT_NEW_IN_DEFAULTS (a path is not new in defaults now) / E_INVALID_STATE', 422: 'E_SCHEMA' },
+      async handler({ params, body, principal, req, reply }) {
+        const pre = await newDefaultsDecline(app.store.read, params.kind, body.paths);
+        const after = async () => {
+          const doc = await loadPolicyDocument(app.store.read, params.kind);
+          return newInDefaultsView(versionNewInDefaults(params.kind, doc, undefined, await declinedPaths(app.store.read, params.kind)));
+        };
+        // All declined before: nothing to record, the same answer as the first time (idempotent).
+        if (pre.declined.length === 0) return { kind: params.kind, change: 'none', version: pre.activeVersion, declined: [], alreadyDeclined: pre.alreadyDeclined, newInDefaults: await after() };
+        const r = await runCommand(app, req, principal!, 'policy.change_requested', { kind: params.kind, action: 'decline_new_defaults', declined: pre.declined, reason: body.reason });
+        if (r.status === 'pending') {
+          reply.code(202);
+          return { status: 'pending', eventId: r.eventId };
+        }
+        const outcome = await changeOutcome(app.store.read, r.eventId);
+        return { ...outcome, kind: params.kind, eventId: r.eventId, alreadyDeclined: pre.alreadyDeclined, newInDefaults: await after() };
+      },
+    }),
     defineRoute({
       method: 'GET', url: '/v1/policies/{kind}/diff', tag: 'policies', summary: 'What changed between two versions (rules matched by id).',
       access: READERS, params: kindParam, query: z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) }),

@@ -8,7 +8,7 @@ import { DomainError } from '../../domain/errors.js';
 import { diffPolicies } from '../../domain/policies/index.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
 import { changeOutcome, findVersion, policySummaries, requireKind, versionView } from '../../engine/policies/views.js';
-import { newDefaultsDraft, newInDefaultsView, versionNewInDefaults } from '../../engine/policies/new-defaults.js';
+import { declinedNewDefaults, newDefaultsDecline, newDefaultsDraft, newInDefaultsView, versionNewInDefaults, type DeclinedNewDefault } from '../../engine/policies/new-defaults.js';
 import { backtestTimeProblem, candidatePolicy, runBacktest, type BacktestReport } from '../../engine/policies/backtest.js';
 import { readTextFile } from '../files.js';
 import { wholeNumber } from '../options.js';
@@ -70,13 +70,20 @@ function reportText(r: BacktestReport): string {
   ].join('\n');
 }
 
-/** `policies show <kind>`: what the active version lacks of the current defaults, and how to take it up. */
-function newInDefaultsText(kind: string, active: number | null, fresh: Array<{ path: string; value: unknown }>): string {
-  if (fresh.length === 0) return '';
-  return [
-    `new in defaults (version ${active} lacks them; take them up with: omniops policies draft ${kind} --with-new-defaults):`,
-    ...fresh.map((f) => `  ${f.path} = ${JSON.stringify(f.value)}`),
-  ].join('\n');
+/** `policies show <kind>`: what the active version lacks of the current defaults, how to take it up or decline it, and what was declined. */
+function newInDefaultsText(kind: string, active: number | null, fresh: Array<{ path: string; value: unknown }>, declined: DeclinedNewDefault[]): string {
+  const out: string[] = [];
+  if (fresh.length > 0) {
+    out.push(
+      `new in defaults (version ${active} lacks them; take them up with: omniops policies draft ${kind} --with-new-defaults, or decline with: omniops policies decline ${kind} <path…> --reason <why>):`,
+      ...fresh.map((f) => `  ${f.path} = ${JSON.stringify(f.value)}`),
+    );
+  }
+  if (declined.length > 0) {
+    if (out.length > 0) out.push('');
+    out.push('declined new defaults (not listed above):', ...declined.map((d) => `  ${d.path} — by ${d.by} at ${d.at}: ${d.reason}`));
+  }
+  return out.join('\n');
 }
 
 export function registerPolicies(program: Command): void {
@@ -97,12 +104,14 @@ export function registerPolicies(program: Command): void {
       const doc = await loadPolicyDocument(app.store.read, known);
       if (version === undefined) {
         const items = doc.versions.map((v) => versionView(v, false));
-        const fresh = newInDefaultsView(versionNewInDefaults(known, doc));
-        print(Boolean(flags.json), { kind, activeVersion: doc.activeVersion, pendingRollback: doc.pendingRollback, items, newInDefaults: fresh }, () =>
-          [table(items, ['version', 'status', 'author', 'reviewedBy', 'activatedAt', 'note']), newInDefaultsText(known, doc.activeVersion, fresh)].filter(Boolean).join('\n\n'));
+        const declined = await declinedNewDefaults(app.store.read, known);
+        const fresh = newInDefaultsView(versionNewInDefaults(known, doc, undefined, declined.map((d) => d.path)));
+        print(Boolean(flags.json), { kind, activeVersion: doc.activeVersion, pendingRollback: doc.pendingRollback, items, newInDefaults: fresh, declinedNewDefaults: declined }, () =>
+          [table(items, ['version', 'status', 'author', 'reviewedBy', 'activatedAt', 'note']), newInDefaultsText(known, doc.activeVersion, fresh, declined)].filter(Boolean).join('\n\n'));
       } else {
         const found = findVersion(doc, versionArg(version, 'version'));
-        const v = { ...versionView(found, true), newInDefaults: newInDefaultsView(versionNewInDefaults(known, doc, found)) };
+        const declined = (await declinedNewDefaults(app.store.read, known)).map((d) => d.path);
+        const v = { ...versionView(found, true), newInDefaults: newInDefaultsView(versionNewInDefaults(known, doc, found, declined)) };
         print(Boolean(flags.json), v, () => JSON.stringify(v, null, 2));
       }
     });
@@ -127,6 +136,25 @@ export function registerPolicies(program: Command): void {
       }
       const out = await requestChange(app, { kind: known, action: 'draft', body: readJson(file!), note: flags.note });
       print(Boolean(flags.json), out, () => `drafted ${kind} version ${out.version}; a second person approves it`);
+    });
+  });
+  addStoreOptions(
+    policies
+      .command('decline <kind> <paths...>')
+      .description('decline entries new in defaults (paths as `show` lists them): no longer listed or warned of; no version changes')
+      .requiredOption('--reason <text>', 'why (recorded in the log and the audit trail)'),
+  ).action(async (kind: string, paths: string[], flags: StoreFlags & { reason: string }) => {
+    await withApp(flags, async (app) => {
+      const known = requireKind(kind);
+      if (!flags.reason.trim()) throw new DomainError('E_SCHEMA', '--reason: say why they are declined', { issues: [{ path: 'reason', message: 'empty' }] });
+      const pre = await newDefaultsDecline(app.store.read, known, paths);
+      // All declined before: nothing to record (declining twice is declining once).
+      const out = pre.declined.length === 0
+        ? { kind: known, change: 'none', version: pre.activeVersion, declined: [], alreadyDeclined: pre.alreadyDeclined }
+        : { ...(await requestChange(app, { kind: known, action: 'decline_new_defaults', declined: pre.declined, reason: flags.reason })), alreadyDeclined: pre.alreadyDeclined };
+      const declined = (out.declined as Array<{ path: string }>).map((d) => d.path);
+      print(Boolean(flags.json), out, () =>
+        [declined.length > 0 ? `declined for ${kind}: ${declined.join(', ')}` : '', pre.alreadyDeclined.length > 0 ? `declined before: ${pre.alreadyDeclined.join(', ')}` : ''].filter(Boolean).join('\n'));
     });
   });
   for (const action of ['approve', 'reject', 'activate'] as const) {

@@ -7,10 +7,11 @@ import { defineEvent } from '../events/catalog.js';
  * and the outcome — applied or refused — is a decided event caused by the request. A replay of the log
  * therefore switches policy versions at the same points as the original run.
  */
-export const POLICY_CHANGE_ACTIONS = ['draft', 'approve', 'reject', 'activate', 'rollback', 'approve_rollback'] as const;
+export const POLICY_CHANGE_ACTIONS = ['draft', 'approve', 'reject', 'activate', 'rollback', 'approve_rollback', 'decline_new_defaults'] as const;
 export type PolicyChangeAction = (typeof POLICY_CHANGE_ACTIONS)[number];
 
 const policySubject = (p: { kind: string }) => `policy:${p.kind}`;
+const declinedEntry = z.object({ path: z.string().min(1).max(500), value: z.unknown() }).strict();
 
 export const policyChangeRequested = defineEvent({
   type: 'policy.change_requested',
@@ -18,7 +19,7 @@ export const policyChangeRequested = defineEvent({
   // Inbound so the API and CLI can submit it; the handler refuses anyone outside the change-control roles.
   origin: 'inbound',
   subject: policySubject,
-  description: 'Someone asks to draft, approve, reject, activate or roll back a policy version.',
+  description: 'Someone asks to draft, approve, reject, activate or roll back a policy version, or declines what newer defaults add.',
   payload: z
     .object({
       kind: z.string().min(1).max(64),
@@ -29,6 +30,12 @@ export const policyChangeRequested = defineEvent({
       note: z.string().max(2000).optional(),
       comment: z.string().max(2000).optional(),
       reason: z.string().max(2000).optional(),
+      /**
+       * decline_new_defaults: the entries new in defaults the retailer does not want, with the default
+       * value each had when declined (worked out before the request, as a draft's body is, so that a
+       * replay under a later release records the same decline).
+       */
+      declined: z.array(declinedEntry).min(1).max(200).optional(),
     })
     .strict(),
 });
@@ -38,10 +45,10 @@ export const policyChanged = defineEvent({
   schemaVersion: 1,
   origin: 'decided',
   subject: policySubject,
-  description: 'A policy version was drafted, reviewed or activated, or a rollback was requested, rejected or withdrawn.',
+  description: 'A policy version was drafted, reviewed or activated, a rollback was requested, rejected or withdrawn, or keys new in defaults were declined.',
   payload: z.object({
     kind: z.string(),
-    change: z.enum(['drafted', 'reviewed', 'activated', 'rollback_requested', 'rollback_rejected']),
+    change: z.enum(['drafted', 'reviewed', 'activated', 'rollback_requested', 'rollback_rejected', 'new_defaults_declined']),
     version: z.number().int(),
     by: z.string(),
     decision: z.enum(['approve', 'reject']).optional(),
@@ -50,6 +57,9 @@ export const policyChanged = defineEvent({
     rollback: z.boolean().optional(),
     /** rollback_rejected: true when the person who asked took it back. */
     withdrawn: z.boolean().optional(),
+    /** new_defaults_declined: what is declined (no longer listed as new in defaults) and why; `version` is the active one. */
+    declined: z.array(declinedEntry).optional(),
+    reason: z.string().optional(),
   }),
 });
 

@@ -61,7 +61,14 @@ export type PolicyEvent =
   | { type: 'policy.reviewed'; kind: string; version: number; decision: 'approve' | 'reject'; by: string; at: number }
   | { type: 'policy.activated'; kind: string; version: number; previous: number | null; by: string; approvedBy: string; rollback: boolean; at: number }
   | { type: 'policy.rollback_requested'; kind: string; toVersion: number; by: string; at: number }
-  | { type: 'policy.rollback_rejected'; kind: string; toVersion: number; by: string; withdrawn: boolean; at: number };
+  | { type: 'policy.rollback_rejected'; kind: string; toVersion: number; by: string; withdrawn: boolean; at: number }
+  | { type: 'policy.new_defaults_declined'; kind: string; version: number; declined: DeclinedEntry[]; reason: string; by: string; at: number };
+
+/** A key (or list item) new in defaults, by its path, with the default value it had when declined. */
+export interface DeclinedEntry {
+  path: string;
+  value: unknown;
+}
 
 export type PolicyRefusal =
   | { code: 'E_SOD'; message: string }
@@ -203,6 +210,29 @@ export function rejectRollback<B>(doc: PolicyDocument<B>, actor: PolicyActor, co
     ok: true,
     doc: { ...doc, pendingRollback: null },
     events: [{ type: 'policy.rollback_rejected', kind: doc.kind, toVersion: pending.toVersion, by: actor.actorId, withdrawn, at: ctx.now }],
+  };
+}
+
+/**
+ * The retailer does not want what newer defaults add at these paths: they stop being listed as new in
+ * defaults. No version changes (a stored version is never changed in place, and nothing is drafted),
+ * so it needs no second person; it needs the right to write drafts, as taking them up does. Whether
+ * the paths are new in defaults depends on the release's defaults, so the caller works that out
+ * before asking; the decline is recorded against the active version, for the record.
+ */
+export function declineNewDefaults<B>(
+  doc: PolicyDocument<B>,
+  actor: PolicyActor,
+  decline: { declined: DeclinedEntry[]; reason: string },
+  control: ChangeControl,
+  ctx: DecisionContext,
+): PolicyResult<B> {
+  if (!holdsAny(actor, control.editorRoles)) return roleRefusal('decline what newer defaults add', control.editorRoles);
+  if (doc.activeVersion === null) return refuse({ code: 'E_INVALID_STATE', message: `${doc.kind} has no active version; it runs on the whole defaults` });
+  return {
+    ok: true,
+    doc,
+    events: [{ type: 'policy.new_defaults_declined', kind: doc.kind, version: doc.activeVersion, declined: decline.declined, reason: decline.reason, by: actor.actorId, at: ctx.now }],
   };
 }
 

@@ -1,8 +1,10 @@
 import { DomainError } from '../../domain/errors.js';
-import { activePolicy, newInDefaults, withNewDefaults, type NewInDefaults, type PolicyDocument, type PolicyVersion } from '../../domain/policies/index.js';
+import { activePolicy, newInDefaults, withNewDefaults, type DeclinedEntry, type NewInDefaults, type PolicyDocument, type PolicyVersion } from '../../domain/policies/index.js';
+import type { PolicyChangedPayload } from '../../domain/policies/events.js';
 import { POLICY_KINDS, type PolicyKind } from '../../policy/registry.js';
 import type { SqlExecutor } from '../../store/port.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
+import { IDENTIFIED_LISTS } from './identified-lists.js';
 
 type Body = Record<string, unknown>;
 
@@ -10,6 +12,14 @@ type Body = Record<string, unknown>;
 export interface NewInDefaultsView {
   path: string;
   value: unknown;
+}
+
+/** A declined entry as people read it: what, its default value then, who, why, when, on which active version. */
+export interface DeclinedNewDefault extends DeclinedEntry {
+  by: string;
+  reason: string;
+  at: string;
+  version: number;
 }
 
 /** The change request payload's note limit (policy.change_requested): a long list of paths is cut to fit. */
@@ -21,13 +31,65 @@ const NOTE_MAX = 2000;
  * missing key at read time, and no kind merges its defaults in on load (only a kind with no active
  * version at all falls back to the whole defaults) — so every key listed is really absent in effect.
  * A key some version had while it was live, and a later one dropped, is the retailer's choice and not
- * listed (see newInDefaults).
+ * listed (see newInDefaults); nor is a path the retailer declined (`declined`, from
+ * `declinedNewDefaults`). Items of the kind's identified lists (IDENTIFIED_LISTS) count by identity.
  */
-export function versionNewInDefaults(kind: PolicyKind, doc: PolicyDocument<Body>, version?: PolicyVersion<Body>): NewInDefaults[] {
+export function versionNewInDefaults(kind: PolicyKind, doc: PolicyDocument<Body>, version?: PolicyVersion<Body>, declined: Iterable<string> = []): NewInDefaults[] {
   const target = version ?? activePolicy(doc);
   if (!target) return [];
   const wasLive = doc.versions.filter((v) => v.status === 'active' || v.status === 'superseded').map((v) => v.body);
-  return newInDefaults(POLICY_KINDS[kind].defaults, target.body, { hadBefore: wasLive });
+  return newInDefaults(POLICY_KINDS[kind].defaults, target.body, { hadBefore: wasLive, lists: IDENTIFIED_LISTS[kind], declined });
+}
+
+/**
+ * What the retailer declined of a kind's new defaults, first decline of each path first. Read from the
+ * log (the `policy.changed` events of the kind's subject, which the subject index finds): a decline
+ * changes no stored version and needs no table of its own.
+ */
+export async function declinedNewDefaults(db: SqlExecutor, kind: PolicyKind): Promise<DeclinedNewDefault[]> {
+  const rows = await db.all<{ payload: string; occurred_at: string }>(
+    `SELECT payload, occurred_at FROM events WHERE subject = ? AND type = 'policy.changed' ORDER BY seq`,
+    [`policy:${kind}`],
+  );
+  const out = new Map<string, DeclinedNewDefault>();
+  for (const r of rows) {
+    const p = JSON.parse(r.payload) as PolicyChangedPayload;
+    if (p.change !== 'new_defaults_declined') continue;
+    for (const d of p.declined ?? []) {
+      if (!out.has(d.path)) out.set(d.path, { path: d.path, value: d.value, by: p.by, reason: p.reason ?? '', at: r.occurred_at, version: p.version });
+    }
+  }
+  return [...out.values()];
+}
+
+/** The paths declined, for versionNewInDefaults. */
+export async function declinedPaths(db: SqlExecutor, kind: PolicyKind): Promise<Set<string>> {
+  return new Set((await declinedNewDefaults(db, kind)).map((d) => d.path));
+}
+
+/**
+ * Works out a decline before it is asked for, as a draft with new defaults is: which of `paths` are new
+ * in defaults for the active version now (declined with the default value they have in this release),
+ * and which were declined before (nothing to do: declining twice is the same as once). A path that is
+ * neither is refused (E_NOT_NEW_IN_DEFAULTS), naming what is new, so a typo does not silently do nothing.
+ */
+export async function newDefaultsDecline(db: SqlExecutor, kind: PolicyKind, paths: readonly string[]): Promise<{ declined: DeclinedEntry[]; alreadyDeclined: string[]; activeVersion: number }> {
+  const doc = await loadPolicyDocument(db, kind);
+  const active = activePolicy(doc);
+  if (!active) throw new DomainError('E_INVALID_STATE', `${kind} has no active version; it runs on the whole defaults`);
+  const before = await declinedPaths(db, kind);
+  const found = new Map(versionNewInDefaults(kind, doc, active, before).map((f) => [f.path, f.value]));
+  const asked = [...new Set(paths)];
+  const notNew = asked.filter((p) => !found.has(p) && !before.has(p));
+  if (notNew.length > 0) {
+    const now = [...found.keys()];
+    throw new DomainError(
+      'E_NOT_NEW_IN_DEFAULTS',
+      `${kind} version ${active.version}: ${notNew.join(', ')} ${notNew.length === 1 ? 'is' : 'are'} not new in the current defaults (new now: ${now.length > 0 ? now.join(', ') : 'nothing'})`,
+      { detail: { notNew, newInDefaults: now } },
+    );
+  }
+  return { declined: asked.filter((p) => found.has(p)).map((p) => ({ path: p, value: found.get(p) })), alreadyDeclined: asked.filter((p) => before.has(p)), activeVersion: active.version };
 }
 
 export function newInDefaultsView(found: readonly NewInDefaults[]): NewInDefaultsView[] {
@@ -45,7 +107,7 @@ export async function newDefaultsDraft(db: SqlExecutor, kind: PolicyKind, note?:
   const doc = await loadPolicyDocument(db, kind);
   const active = activePolicy(doc);
   if (!active) throw new DomainError('E_INVALID_STATE', `${kind} has no active version to take new defaults into`);
-  const found = versionNewInDefaults(kind, doc, active);
+  const found = versionNewInDefaults(kind, doc, active, await declinedPaths(db, kind));
   if (found.length === 0) throw new DomainError('E_INVALID_STATE', `${kind} version ${active.version} already has every key of the current defaults; nothing to draft`);
   const paths = found.map((f) => f.path);
   return { body: withNewDefaults(active.body, found), note: draftNote(active.version, paths, note), basedOn: active.version, paths };
@@ -64,19 +126,20 @@ function draftNote(basedOn: number, paths: string[], note: string | undefined): 
 /**
  * One warning line per kind whose active version lacks keys of the current defaults, at server
  * start: a release that adds a default (a new customer message) must not go unnoticed on a database
- * created before it. Nothing is changed: taking them up is a draft like any other.
+ * created before it. Nothing is changed: taking them up is a draft like any other; what the retailer
+ * declined is not warned of again.
  */
 export async function warnOfNewDefaults(db: SqlExecutor, logger: { warn(fields: Record<string, unknown>, message: string): void }): Promise<number> {
   let kinds = 0;
   for (const kind of Object.keys(POLICY_KINDS) as PolicyKind[]) {
     const doc = await loadPolicyDocument(db, kind);
-    const found = versionNewInDefaults(kind, doc);
+    const found = versionNewInDefaults(kind, doc, undefined, await declinedPaths(db, kind));
     if (found.length === 0) continue;
     kinds++;
     const paths = found.map((f) => f.path);
     logger.warn(
       { kind, activeVersion: doc.activeVersion, newInDefaults: paths },
-      `policy ${kind}: version ${doc.activeVersion} lacks ${paths.length} key(s) of the current defaults (${paths.join(', ')}); take them up with: omniops policies draft ${kind} --with-new-defaults`,
+      `policy ${kind}: version ${doc.activeVersion} lacks ${paths.length} key(s) of the current defaults (${paths.join(', ')}); take them up with: omniops policies draft ${kind} --with-new-defaults, or decline them with: omniops policies decline ${kind} <path…> --reason <why>`,
     );
   }
   return kinds;

@@ -3,7 +3,7 @@ import type { PolicyDocument, PolicyVersion } from '../../domain/policies/index.
 import { POLICY_KINDS, isPolicyKind, type PolicyKind } from '../../policy/registry.js';
 import type { SqlExecutor } from '../../store/port.js';
 import { loadPolicyDocument, policyChangeOutcome } from '../../store/repos/policy-docs.js';
-import { newInDefaultsView, versionNewInDefaults } from './new-defaults.js';
+import { declinedPaths, newInDefaultsView, versionNewInDefaults } from './new-defaults.js';
 
 type Body = Record<string, unknown>;
 
@@ -41,8 +41,8 @@ export async function policySummaries(db: SqlExecutor): Promise<Array<Record<str
       drafts: doc.versions.filter((v) => v.status === 'draft').map((v) => v.version),
       approved: doc.versions.filter((v) => v.status === 'approved').map((v) => v.version),
       pendingRollback: doc.pendingRollback ? { toVersion: doc.pendingRollback.toVersion, requestedBy: doc.pendingRollback.requestedBy, reason: doc.pendingRollback.reason } : null,
-      // What the current defaults have that the active version lacks (a release added it after this database was made).
-      newInDefaults: newInDefaultsView(versionNewInDefaults(kind, doc)),
+      // What the current defaults have that the active version lacks (a release added it after this database was made), less what was declined.
+      newInDefaults: newInDefaultsView(versionNewInDefaults(kind, doc, undefined, await declinedPaths(db, kind))),
     });
   }
   return out;

@@ -5,6 +5,7 @@ import {
   activatePolicy,
   activePolicy,
   approveRollback,
+  declineNewDefaults,
   draftPolicy,
   emptyPolicyDocument,
   requestRollback,
@@ -104,5 +105,24 @@ describe('policy rollback: activating an earlier version, also four eyes', () =>
     doc = ok(requestRollback(doc, 1, alice, 'x', cc, ctx(10)));
     expect(requestRollback(doc, 1, bob, 'y', cc, ctx(11))).toMatchObject({ ok: false, refusal: { code: 'E_CONFLICT' } });
     expect(approveRollback(emptyPolicyDocument('x'), bob, cc, ctx(11))).toMatchObject({ ok: false, refusal: { code: 'E_NOT_FOUND' } });
+  });
+});
+
+describe('declining what newer defaults add', () => {
+  const declined = [{ path: 'templates.promise_withdrawn', value: 'promise_date_withdrawn' }];
+
+  it('by someone who may write drafts, alone (nothing is drafted): recorded against the active version; no version changes', () => {
+    const doc = twoVersions();
+    const r = declineNewDefaults(doc, alice, { declined, reason: 'the carrier tells them' }, cc, ctx(9));
+    expect(r).toEqual({
+      ok: true,
+      doc,
+      events: [{ type: 'policy.new_defaults_declined', kind: 'approvals', version: 2, declined, reason: 'the carrier tells them', by: 'alice', at: T0 + 9 * 60_000 }],
+    });
+  });
+
+  it('refused to a role without draft rights, and with no active version', () => {
+    expect(declineNewDefaults(twoVersions(), carol, { declined, reason: 'x' }, cc, ctx(9))).toMatchObject({ ok: false, refusal: { code: 'E_ROLE' } });
+    expect(declineNewDefaults(emptyPolicyDocument('approvals'), alice, { declined, reason: 'x' }, cc, ctx(9))).toMatchObject({ ok: false, refusal: { code: 'E_INVALID_STATE' } });
   });
 });
