@@ -200,6 +200,63 @@ function changeToast(v, action, out) {
   }
 }
 
+/** A value of a policy document, one line; a long one opens to the whole of it. */
+function jsonValue(v) {
+  const text = JSON.stringify(v);
+  if (text === undefined) return '';
+  if (text.length <= 140) return h('span.mono', text);
+  return h('details', h('summary', h('span.mono', `${text.slice(0, 100)}…`)), h('pre', JSON.stringify(v, null, 2)));
+}
+
+/** A field of unknown shape, readably: text as text, an object's fields one level deep, the rest as JSON. */
+function readable(v, depth = 0) {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (depth === 0 && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    return Object.entries(v).map(([k, x], i) => [i ? ' · ' : '', h('span.faint', `${k}: `), readable(x, 1)]);
+  }
+  return jsonValue(v);
+}
+
+/**
+ * What the release's defaults have that a version lacks (`newInDefaults`, docs/policies.md): each entry's
+ * path and what is new. Read generically — the value, and any other field an entry carries shown by its
+ * name — so entries of new shapes (a default rule of a list) show without a console change.
+ */
+function newDefaultsTable(entries, onDecline) {
+  const isObj = (e) => e !== null && typeof e === 'object' && !Array.isArray(e);
+  const pathOf = (e) => (isObj(e) ? e.path ?? (Array.isArray(e.keys) ? e.keys.join('.') : null) : String(e));
+  const extra = (e) => (isObj(e) ? Object.entries(e).filter(([k, v]) => !['path', 'value', 'keys'].includes(k) && v !== undefined && v !== null) : []);
+  return table([
+    { label: 'Path', value: (e) => h('span.mono', pathOf(e) ?? '—') },
+    { label: 'What is new', value: (e) => [
+      extra(e).map(([k, v]) => h('div', h('span.muted', `${k.replace(/_/g, ' ')}: `), readable(v))),
+      isObj(e) && 'value' in e ? h('div', extra(e).length ? h('span.muted', 'value: ') : null, jsonValue(e.value)) : null,
+    ] },
+    onDecline ? { label: '', value: (e) => (pathOf(e) ? h('button.small.decline-new-default', { onclick: () => onDecline(pathOf(e)) }, 'Decline') : null) } : null,
+  ].filter(Boolean), entries, { class: 'compact new-in-defaults', key: (e) => pathOf(e) ?? '' });
+}
+
+/** What the retailer declined of the new defaults (`declinedNewDefaults`): no longer listed, no version changed. */
+function declinedTable(declined) {
+  return table([
+    { label: 'Path', value: (d) => h('span.mono', d.path ?? '—') },
+    { label: 'Default then', value: (d) => (d && typeof d === 'object' && 'value' in d ? jsonValue(d.value) : '') },
+    { label: 'Declined by', value: (d) => d.by ?? '—' },
+    { label: 'Why', value: (d) => h('span.muted', d.reason ?? '') },
+    { label: 'When', value: (d) => h('span.nowrap', fmt.short(d.at)) },
+    { label: 'Live then', value: (d) => (d.version ? `v${d.version}` : '—') },
+  ], declined.filter((d) => d && typeof d === 'object'), { class: 'compact declined-new-defaults', key: (d) => d.path ?? '' });
+}
+
+/** "2 new in defaults" with the paths, for the list of kinds. */
+function newDefaultsCount(entries) {
+  if (!Array.isArray(entries) || !entries.length) return '';
+  const paths = entries.map((e) => (e && typeof e === 'object' ? e.path : String(e))).filter(Boolean);
+  return h('span', { title: paths.join('\n') }, pill('warn', `${entries.length} new in defaults`),
+    h('div.faint.mono', paths.slice(0, 2).join(', '), paths.length > 2 ? ` and ${paths.length - 2} more` : ''));
+}
+
 export async function policies(ctx) {
   if (ctx.availability === 'missing') return fill(ctx.content, notAvailable('Policy change control', 'GET /v1/policies'));
   if (ctx.availability === 'forbidden') return fill(ctx.content, notPermitted('policies'));
@@ -217,6 +274,7 @@ export async function policies(ctx) {
         (p.drafts ?? []).length ? pill('warn', `${p.drafts.length} draft${p.drafts.length > 1 ? 's' : ''} to review`) : null, ' ',
         (p.approved ?? []).length ? pill('info', `${p.approved.length} approved, not live`) : null, ' ',
         p.pendingRollback ? pill('warn', `rollback to v${p.pendingRollback.toVersion}`) : null] },
+      { label: 'New in defaults', value: (p) => newDefaultsCount(p.newInDefaults) },
     ], items(r), { empty: 'No policies', onRow: (p) => (location.hash = `#/policies/${encodeURIComponent(p.kind)}`) })));
     return;
   }
@@ -227,6 +285,9 @@ export async function policies(ctx) {
   const active = r.activeVersion ? await get(`/v1/policies/${encodeURIComponent(kind)}/versions/${r.activeVersion}`) : null;
   const candidate = [...versions].reverse().find((v) => v.status === 'draft' || v.status === 'approved');
   const diff = active && candidate ? await get(`/v1/policies/${encodeURIComponent(kind)}/diff?from=${active.version}&to=${candidate.version}`) : null;
+  // What the live version lacks of this release's defaults; and whether a draft waiting already takes it up.
+  const fresh = Array.isArray(r.newInDefaults) ? r.newInDefaults : [];
+  const candidateFull = fresh.length && candidate ? await get(`/v1/policies/${encodeURIComponent(kind)}/versions/${candidate.version}`).catch(() => null) : null;
   if (!ctx.live()) return;
   ctx.sub.textContent = `Live version v${r.activeVersion ?? '—'} · changes need a second person (four eyes)`;
   const result = h('div');
@@ -262,6 +323,45 @@ export async function policies(ctx) {
       fill(report, panel(`Backtest of v${v.version} against the recorded events · last 24 h`, backtestView(b)));
     } catch (err) { fill(report, problemBanner(err)); }
   };
+  const mayDraft = session.can('POST /v1/policies/{kind}/versions');
+  const draftWithNewDefaults = () => withText(`Draft a version of ${kind} with the new defaults: a note for the reviewer (optional; the paths added are noted anyway)`, 'note', async (body) => {
+    fill(result);
+    try {
+      const out = await api('POST', `/v1/policies/${encodeURIComponent(kind)}/versions`, { withNewDefaults: true, ...body });
+      if (out?.status === 'pending') toast('info', 'Draft with new defaults: accepted, not decided yet', 'The request is queued; refresh in a moment to see the draft.');
+      else toast('success', `v${out.version}: drafted with the new defaults`, `${(out.added ?? []).length ? `Added ${out.added.join(', ')}. ` : ''}A second person approves it below; then it can be put live.`);
+      ctx.rerender();
+    } catch (err) {
+      fill(result, problemBanner(err));
+      errorToast(err, 'Draft refused');
+    }
+  });
+  const mayDecline = session.can('POST /v1/policies/{kind}/new-defaults/decline');
+  const declined = Array.isArray(r.declinedNewDefaults) ? r.declinedNewDefaults : [];
+  const decline = (path) => {
+    const reason = prompt(`Decline ${path}: why? (kept in the audit trail; it is no longer listed as new, and no version changes)`);
+    if (reason === null) return;
+    if (!reason.trim()) {
+      toast('error', 'Nothing declined', 'A reason is needed to decline a new default.');
+      return;
+    }
+    (async () => {
+      fill(result);
+      try {
+        const out = await api('POST', `/v1/policies/${encodeURIComponent(kind)}/new-defaults/decline`, { paths: [path], reason: reason.trim() });
+        if (out?.status === 'pending') toast('info', `Decline of ${path}: accepted, not decided yet`, 'The request is queued; refresh in a moment to see its outcome.');
+        else if (out?.change === 'none') toast('info', `${path} was declined already`, 'Nothing changed.');
+        else toast('success', `Declined ${path}`, 'No longer listed as new in defaults; no version changed.');
+        ctx.rerender();
+      } catch (err) {
+        fill(result, problemBanner(err));
+        errorToast(err, 'Decline refused');
+      }
+    })();
+  };
+  const takenUp = candidateFull && Array.isArray(candidateFull.newInDefaults)
+    ? fresh.filter((f) => !candidateFull.newInDefaults.some((x) => x?.path === f?.path)).length
+    : 0;
   const asked = (pr) => [`asked by ${pr.requestedBy ?? '?'}`, pr.requestedAt ? ` · ${fmt.time(typeof pr.requestedAt === 'number' ? new Date(pr.requestedAt).toISOString() : pr.requestedAt)}` : '', pr.reason ? ` · “${pr.reason}”` : ''].join('');
   fill(ctx.content,
     result,
@@ -269,6 +369,17 @@ export async function policies(ctx) {
       h('strong', `A rollback to v${rollback.toVersion} waits for a second person`), ` — ${asked(rollback)}. `,
       `Approve it on v${rollback.toVersion} below to put that version live again (the person who asked cannot approve it), `,
       'or reject it to turn it down — the person who asked withdraws it that way.') : null,
+    fresh.length ? h('section.panel.new-defaults',
+      h('div.row', h('h2', `New in defaults · ${fresh.length} setting${fresh.length > 1 ? 's' : ''} the live version v${r.activeVersion} lacks`), h('span.spacer'),
+        // A draft that takes them all up already waits: drafting again stays possible, not the thing to do next.
+        mayDraft ? h(`button.small.draft-new-defaults${takenUp === fresh.length ? '' : '.primary'}`, { onclick: draftWithNewDefaults }, 'Draft with new defaults') : null),
+      h('div.muted', 'This release\'s defaults have settings the live version does not. A stored version is read as it is, so until a version takes them up the deciders run without them. ',
+        mayDraft ? 'Drafting adds only these to the live version (nothing set in it changes); a second person approves the draft, then it is put live.' : 'A role that may draft policies can take them up; a second person approves the draft.'),
+      takenUp ? h('div.banner.warn.taken-up', `v${candidate.version} (${candidate.status}) already takes up ${takenUp === fresh.length ? 'all of them' : `${takenUp} of them`}: review it below.`) : null,
+      newDefaultsTable(fresh, mayDecline ? decline : null)) : null,
+    declined.length ? h('section.panel.declined-defaults', h('h2', `Declined new defaults · ${declined.length}`),
+      h('div.muted', 'Settings of this release\'s defaults the retailer chose not to take up: they are no longer listed as new; declining changed no version.'),
+      declinedTable(declined)) : null,
     h('section.panel.flush', h('h2', 'Versions'), table([
       { label: 'Version', num: true, value: (v) => `v${v.version}` },
       { label: 'Status', value: (v) => [pill(v.status === 'active' ? 'ok' : v.status === 'draft' ? 'warn' : v.status === 'rejected' ? 'bad' : 'info', v.status),

@@ -59,13 +59,17 @@ function summarize(e) {
     case 'order.cancelled': return p.reason ? String(p.reason).replace(/_/g, ' ') : '';
     case 'fulfilment.expired': return `fulfilment ${p.fulfilmentId} missed its ${p.deadline} deadline${p.dueAt ? ` (due ${fmt.short(epochIso(p.dueAt))})` : ''}`;
     case 'shipment.delivered': return `fulfilment ${p.fulfilmentId}`;
-    case 'payment.authorized': case 'payment.captured': case 'payment.failed': return p.amount !== undefined ? `amount ${p.amount}` : '';
+    // With a captureId the amount is that capture's own part; without one it is everything captured so far.
+    case 'payment.captured': return p.amount === undefined ? '' : p.captureId !== undefined ? `capture ${p.captureId}: amount ${p.amount}` : `running total ${p.amount}`;
+    case 'payment.voided': return p.captureId !== undefined ? `capture ${p.captureId} voided${p.reason ? `: ${p.reason}` : ''}` : `authorization voided${p.reason ? `: ${p.reason}` : ''}`;
+    case 'payment.refunded': return `refund ${p.refundId ?? '?'} at the channel: amount ${p.amount}${p.currency ? ` ${p.currency}` : ''}${p.reason ? ` — ${p.reason}` : ''}`;
+    case 'payment.authorized': case 'payment.failed': return p.amount !== undefined ? `amount ${p.amount}` : '';
     default: return '';
   }
 }
 
 function toneOf(type) {
-  if (/rerouted|held|backordered|expired/.test(type)) return 'warnish';
+  if (/rerouted|held|backordered|expired|voided|refunded/.test(type)) return 'warnish';
   if (/cancelled|failed|rejected|exception/.test(type)) return 'badish';
   if (/shipped|delivered|captured/.test(type)) return 'goodish';
   return '';
@@ -100,18 +104,111 @@ function routing(o) {
       { label: 'Workload', num: true, value: (c) => c.components?.workload?.toFixed?.(3) ?? '—' },
       { label: 'Distance', num: true, value: (c) => (c.distanceKm === null || c.distanceKm === undefined ? '—' : `${Math.round(c.distanceKm)} km`) },
     ], r.candidates ?? [], { empty: 'No eligible location', class: 'compact' }),
-    h('h3', 'Excluded locations'),
+    h('h3', 'Excluded locations (when last routed)'),
     table([
       { label: 'Location', value: (x) => h('span.mono', x.locationId) },
       // A location that failed the order says why it is still out, or that it is back (out for another reason).
       { label: 'Reasons', value: (x) => [x.reasons.map((why) => [pill('warn', why.replace(/_/g, ' ')), ' ']), x.failed ? h('span.muted', x.failed.why) : null] },
     ], r.excluded ?? [], { empty: 'None excluded' }),
+    failedLocations(o),
     o.routingHistory?.length > 1 ? [h('h3', 'Routing history'), table([
       { label: 'Decided', value: (x) => fmt.time(x.decidedAt) },
       { label: 'Why', value: (x) => x.why },
       { label: 'Outcome', value: (x) => pill(x.outcome === 'routed' ? 'allocated' : x.outcome, String(x.outcome).replace(/_/g, ' ')) },
       { label: 'Policy', value: (x) => `v${x.policyVersion}` },
     ], o.routingHistory)] : null,
+  );
+}
+
+const FAILURES = { rejected: 'rejected', expired: 'missed its deadline', unrecorded: 'failed (time not recorded)' };
+
+/**
+ * The locations that failed the order, judged as routing would judge them now (`failedLocations`,
+ * src/domain/sourcing/failed-locations.ts): still left out, or back because their stock of what they
+ * failed was counted or received after the failure. The record above is the last routing's view.
+ */
+function failedLocations(o) {
+  const failed = o.failedLocations ?? [];
+  const out = o.excludedLocations ?? [];
+  const ids = (list) => list.map((id, i) => [i ? ', ' : '', h('span.mono', id)]);
+  if (!failed.length) return out.length ? [h('h3', 'Left out of routing now'), h('div.failed-summary', 'Still left out: ', ids(out), '.')] : null;
+  const back = failed.filter((f) => f.back).map((f) => f.locationId);
+  return [
+    h('h3', 'Locations that failed this order (judged now)'),
+    h('div.failed-summary.muted',
+      out.length ? ['Still left out: ', ids(out), '.'] : 'None is left out now.',
+      back.length ? [' Back, may be asked again: ', ids(back), '.'] : null),
+    table([
+      { label: 'Location', value: (f) => h('span.mono', f.locationId) },
+      // How it failed is history (grey); red and green say where the location stands now.
+      { label: 'Failed', value: (f) => pill('', FAILURES[f.failure] ?? String(f.failure ?? '?').replace(/_/g, ' ')) },
+      { label: 'When', value: (f) => h('span.nowrap', fmt.time(f.failedAt)) },
+      { label: 'Skus', value: (f) => (f.skus ?? []).map((sku, i) => [i ? ', ' : '', h('span.mono', sku)]) },
+      { label: 'Now', value: (f) => (f.back ? pill('ok', 'back') : pill('bad', 'still out')) },
+      { label: 'Why', value: (f) => h('span.muted', f.why ?? '') },
+    ], failed, { class: 'compact failed-locations', key: (f) => f.locationId }),
+  ];
+}
+
+const cents = (x) => Math.round(Number(x) * 100);
+
+/** The amount the order was placed with (its order.placed event): refunds are bounded by it until a capture with an amount is reported. */
+function placedPaymentAmount(o) {
+  return (o.events ?? []).find((e) => e.type === 'order.placed')?.payload?.payment?.amount;
+}
+
+/**
+ * What came in for the order (`captured`, src/domain/orders/captures.ts) and what refunds are bounded
+ * by (src/engine/returns/refunds.ts, src/domain/returns/refund-limit.ts): the captured amount; before any
+ * capture with an amount, the amount placed; nothing when the payment failed. The bound holds over all
+ * of the order's refunds together, those the channel made itself (`refundedAtChannel`) included.
+ * Voided captures (`captured.voided`, by id) count nothing.
+ */
+function paymentBlock(o) {
+  const c = o.captured ?? null;
+  const captures = c?.captures ?? [];
+  const voided = c?.voided ?? [];
+  const isVoided = (id) => voided.some((v) => v.captureId === id);
+  const live = captures.filter((x) => !isVoided(x.captureId));
+  const byId = live.reduce((n, x) => n + cents(x.amount), 0) / 100;
+  const running = c?.runningTotal;
+  const amount = c?.amount ?? null;
+  let counted = null;
+  // The larger of the two figures counts (each is a lower bound of what came in): say which one did.
+  if (amount !== null && captures.length && running !== undefined && running !== null) {
+    if (cents(amount) === cents(byId)) counted = 'counted: the captures by id, not less than the running total';
+    else if (cents(amount) > cents(byId)) counted = `counted: the running total${voided.length ? ' less the voided captures' : ''}, more than the captures by id`;
+  }
+  const placed = placedPaymentAmount(o);
+  const bound = o.paymentStatus === 'failed'
+    ? [h('strong', fmt.money(0, o.currency)), h('div.faint', 'the payment failed: nothing came in to give back')]
+    : amount !== null
+      ? [h('strong', fmt.money(amount, o.currency)), h('div.faint', 'what was captured, for all refunds of the order together')]
+      : [h('strong', placed === undefined || placed === null ? 'the amount placed' : fmt.money(placed, o.currency)), h('div.faint', 'nothing captured with an amount yet: the amount the order was placed with')];
+  const atChannel = o.refundedAtChannel ?? null;
+  const channelRefunds = atChannel?.refunds ?? [];
+  // A void told before its capture (or naming an authorization): kept by id, it counts nothing when the capture comes.
+  const voidsAlone = voided.filter((v) => !captures.some((x) => x.captureId === v.captureId));
+  return h('div.payment',
+    facts([
+      ['Captured', amount !== null ? [h('strong.captured-amount', fmt.money(amount, o.currency)), counted ? h('div.faint', counted) : null] : h('span.muted', 'nothing captured with an amount yet')],
+      captures.length ? ['Captures by id', `${live.length}${voided.length && live.length < captures.length ? ` (and ${captures.length - live.length} voided)` : ''}, adding up to ${fmt.money(byId, o.currency)}`] : null,
+      running !== undefined && running !== null ? ['Running total', [fmt.money(running, o.currency), h('div.faint', 'the last total reported without a capture id')]] : null,
+      ['Refunds bounded by', h('span.refund-bound', bound)],
+      atChannel ? ['Refunded at the channel', [h('span.refunded-at-channel', fmt.money(atChannel.amount, o.currency)), h('div.faint', 'paid back by the channel itself: counts against that bound')]] : null,
+    ]),
+    captures.length ? [h('h3', 'Captures'), table([
+      { label: 'Capture id', value: (x) => [h('span.mono', x.captureId), isVoided(x.captureId) ? [' ', pill('bad', 'voided')] : null] },
+      { label: 'Amount', num: true, value: (x) => (isVoided(x.captureId) ? h('s.faint', fmt.money(x.amount, o.currency)) : fmt.money(x.amount, o.currency)) },
+      { label: 'Reported', value: (x) => h('span.nowrap', fmt.time(x.at)) },
+    ], captures, { class: 'compact captures', key: (x) => x.captureId })] : null,
+    voidsAlone.length ? h('div.faint.voids-alone', 'Voided before any capture of that id was reported (it will count nothing): ', voidsAlone.map((v, i) => [i ? ', ' : '', h('span.mono', v.captureId), ` (${fmt.time(v.at)})`])) : null,
+    channelRefunds.length ? [h('h3', 'Refunded at the channel'), table([
+      { label: 'Refund id', value: (x) => h('span.mono', x.refundId) },
+      { label: 'Amount', num: true, value: (x) => fmt.money(x.amount, x.currency ?? o.currency) },
+      { label: 'Reason', value: (x) => h('span.muted', x.reason ?? '') },
+      { label: 'Reported', value: (x) => h('span.nowrap', fmt.time(x.at)) },
+    ], channelRefunds, { class: 'compact channel-refunds', key: (x) => x.refundId })] : null,
   );
 }
 
@@ -147,11 +244,11 @@ async function orderDetail(ctx, id) {
         { label: 'Line', value: (l) => l.lineId }, { label: 'Sku', value: (l) => h('span.mono', l.sku) }, { label: 'Qty', num: true, value: (l) => l.qty },
         { label: 'Allocated at', value: (l) => l.allocations.map((a) => `${a.qty}× ${a.locationId} (${a.reservation})`).join(', ') || '—' },
       ], o.lines)),
-      panel('Fulfilments', table([
+      h('div.stack', panel('Fulfilments', table([
         { label: 'Location', value: (f) => h('span.mono', f.locationId) }, { label: 'State', value: (f) => pill(f.state) },
         { label: 'Accept by', value: (f) => h('span.nowrap', fmt.short(f.acceptBy)) }, { label: 'Ship by', value: (f) => h('span.nowrap', fmt.short(f.shipBy)) },
         o.fulfilments.some((f) => f.carrier) ? { label: 'Carrier', value: (f) => (f.carrier ? `${f.carrier} ${f.tracking ?? ''}` : '—') } : null,
-      ].filter(Boolean), o.fulfilments, { empty: 'No fulfilment yet', class: 'compact' })),
+      ].filter(Boolean), o.fulfilments, { empty: 'No fulfilment yet', class: 'compact' })), h('section.panel.payment-panel', h('h2', 'Payment'), paymentBlock(o))),
     ),
     h('div.grid.g-detail',
       h('section.panel.routing', h('h2', 'Routing explanation'), routing(o)),
