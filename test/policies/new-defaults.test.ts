@@ -21,9 +21,9 @@ for (const factory of storeFactories()) {
     let now = T0;
     afterEach(async () => t?.close());
 
-    async function setup(opts: { older?: boolean; approvals?: boolean } = {}) {
+    async function setup(opts: { older?: boolean; approvals?: boolean; withoutPromiseMoved?: boolean } = {}) {
       now = T0;
-      t = await startTestApp(opts.older === false ? factory : olderDatabase(factory, { approvals: opts.approvals }), {
+      t = await startTestApp(opts.older === false ? factory : olderDatabase(factory, { approvals: opts.approvals, withoutPromiseMoved: opts.withoutPromiseMoved }), {
         clock: () => now,
         config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 },
       });
@@ -175,7 +175,7 @@ for (const factory of storeFactories()) {
       const path = `rules[id=${NEW_APPROVAL_RULE}]`;
       const rule = defaultApprovalsPolicy.rules.find((r) => r.id === NEW_APPROVAL_RULE);
       const byKind = Object.fromEntries((await t.api('GET', '/v1/policies', reader)).body.items.map((i: any) => [i.kind, i.newInDefaults]));
-      expect(byKind.approvals).toEqual([{ path, value: rule }]);
+      expect(byKind.approvals).toEqual([{ path, value: rule, item: { by: 'id', id: NEW_APPROVAL_RULE } }]);
       expect(byKind.rules).toEqual([]);
 
       const draft = await t.api('POST', '/v1/policies/approvals/versions', author, { withNewDefaults: true });
@@ -189,6 +189,23 @@ for (const factory of storeFactories()) {
       const diff = (await t.api('GET', '/v1/policies/approvals/diff?from=1&to=2', author)).body;
       expect(diff.changes).toEqual([{ path, kind: 'added', after: rule }]);
       expect((await t.api('GET', '/v1/policies/approvals/versions/1', author)).body.body).toEqual(olderApprovalsBody());
+    }, 60_000);
+
+    it('a key the schema requires cannot be declined: refused naming it, nothing recorded; the rest can be, and a draft still takes it up', async () => {
+      const { author } = await setup({ withoutPromiseMoved: true });
+      const url = '/v1/policies/orders/new-defaults/decline';
+      const listed = (await t.api('GET', '/v1/policies/orders/versions', author)).body.newInDefaults.map((e: any) => e.path);
+      expect(listed.sort()).toEqual(['notifications.promiseMoved', NEW_TRIGGER.path].sort());
+
+      // Together with a key that may be declined: refused as a whole, the required one named.
+      const refused = await t.api('POST', url, author, { paths: [NEW_TRIGGER.path, 'notifications.promiseMoved'], reason: 'we tell customers ourselves' });
+      expect([refused.status, refused.body.code], JSON.stringify(refused.body)).toEqual([422, 'E_SCHEMA']);
+      expect(refused.body.errors).toEqual([{ path: 'notifications.promiseMoved', message: 'required by the orders schema' }]);
+      expect((await t.api('GET', '/v1/policies/orders/versions', author)).body.declinedNewDefaults).toEqual([]);
+
+      expect((await t.api('POST', url, author, { paths: [NEW_TRIGGER.path], reason: 'we tell customers ourselves' })).status).toBe(200);
+      const draft = await t.api('POST', '/v1/policies/orders/versions', author, { withNewDefaults: true });
+      expect([draft.status, draft.body.added], JSON.stringify(draft.body)).toEqual([201, ['notifications.promiseMoved']]);
     }, 60_000);
 
     it('declining a key new in defaults: recorded in the log and audited, no longer listed, warned of or drafted; no version changes; twice is once', async () => {

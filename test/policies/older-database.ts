@@ -8,18 +8,20 @@ import { defaultApprovalsPolicy } from '../../src/policy/kinds/approvals.js';
  * The orders policy as a database made before `promise_withdrawn` existed stored it (seeded from that
  * release's defaults), with one value the retailer had changed since, which must survive any take-up.
  */
-export function olderOrdersBody(): Record<string, unknown> {
+export function olderOrdersBody(opts: { withoutPromiseMoved?: boolean } = {}): Record<string, unknown> {
   const body = structuredClone(defaultOrdersPolicy) as any;
   delete body.notifications.templates.promise_withdrawn;
+  // A setting the schema requires, as if a release had added it: the older version still runs without it.
+  if (opts.withoutPromiseMoved) delete body.notifications.promiseMoved;
   body.fraud.holdThreshold = 0.8;
   body.version = '1';
   return body;
 }
 
 /** Writes that version 1 before the app seeds the current defaults (which then leaves the kind alone). */
-export async function seedOlderOrdersPolicy(db: SqlExecutor): Promise<void> {
+export async function seedOlderOrdersPolicy(db: SqlExecutor, opts: { withoutPromiseMoved?: boolean } = {}): Promise<void> {
   const at = '2026-01-05T08:00:00.000Z';
-  await insertPolicyVersion(db, { kind: 'orders', version: 1, status: 'active', doc: olderOrdersBody(), author: 'omniops-defaults', approvedBy: 'omniops-defaults', createdAt: at, activatedAt: at });
+  await insertPolicyVersion(db, { kind: 'orders', version: 1, status: 'active', doc: olderOrdersBody(opts), author: 'omniops-defaults', approvedBy: 'omniops-defaults', createdAt: at, activatedAt: at });
 }
 
 /** The rule a later release added to the approvals defaults: a stricter credit tier, before `credit.over_200`. */
@@ -43,13 +45,13 @@ export async function seedOlderApprovalsPolicy(db: SqlExecutor): Promise<void> {
 }
 
 /** A store factory whose fresh stores hold the older orders policy (and approvals, when asked), as an upgraded database does. */
-export function olderDatabase(factory: StoreFactory, opts: { approvals?: boolean } = {}): StoreFactory {
+export function olderDatabase(factory: StoreFactory, opts: { approvals?: boolean; withoutPromiseMoved?: boolean } = {}): StoreFactory {
   return {
     name: factory.name,
     async open() {
       const opened = await factory.open();
       await opened.store.transaction(async (tx) => {
-        await seedOlderOrdersPolicy(tx);
+        await seedOlderOrdersPolicy(tx, { withoutPromiseMoved: opts.withoutPromiseMoved });
         if (opts.approvals) await seedOlderApprovalsPolicy(tx);
       });
       return opened;

@@ -12,6 +12,8 @@ type Body = Record<string, unknown>;
 export interface NewInDefaultsView {
   path: string;
   value: unknown;
+  /** Set for an item of an identified list (a rule): its identity field and id. */
+  item?: { by: string; id: string };
 }
 
 /** A declined entry as people read it: what, its default value then, who, why, when, on which active version. */
@@ -78,7 +80,8 @@ export async function newDefaultsDecline(db: SqlExecutor, kind: PolicyKind, path
   const active = activePolicy(doc);
   if (!active) throw new DomainError('E_INVALID_STATE', `${kind} has no active version; it runs on the whole defaults`);
   const before = await declinedPaths(db, kind);
-  const found = new Map(versionNewInDefaults(kind, doc, active, before).map((f) => [f.path, f.value]));
+  const entries = versionNewInDefaults(kind, doc, active, before);
+  const found = new Map(entries.map((f) => [f.path, f.value]));
   const asked = [...new Set(paths)];
   const notNew = asked.filter((p) => !found.has(p) && !before.has(p));
   if (notNew.length > 0) {
@@ -89,11 +92,34 @@ export async function newDefaultsDecline(db: SqlExecutor, kind: PolicyKind, path
       { detail: { notNew, newInDefaults: now } },
     );
   }
+  const required = requiredBySchema(kind, active.body, entries, new Set(asked));
+  if (required.length > 0) {
+    throw new DomainError(
+      'E_SCHEMA',
+      `${kind}: ${required.join(', ')} cannot be declined — the ${kind} schema requires ${required.length === 1 ? 'it' : 'them'}, so no version without ${required.length === 1 ? 'it' : 'them'} could be drafted; take ${required.length === 1 ? 'it' : 'them'} up (with another value if need be)`,
+      { issues: required.map((path) => ({ path, message: `required by the ${kind} schema` })) },
+    );
+  }
   return { declined: asked.filter((p) => found.has(p)).map((p) => ({ path: p, value: found.get(p) })), alreadyDeclined: asked.filter((p) => before.has(p)), activeVersion: active.version };
 }
 
+/**
+ * The asked paths the kind's schema will not do without. A key a release added as required (a newer
+ * setting the code reads) is absent from an older database's active version, which still runs, but
+ * every draft must pass the schema: declined, it would never be taken up again by a draft with new
+ * defaults, and every draft written by hand would be refused until it is added. Judged one path at a
+ * time against the active body with everything else new taken up; nothing is judged when the full
+ * take-up is itself refused (the version is wrong in some other way, not this decline's concern).
+ */
+function requiredBySchema(kind: PolicyKind, body: Body, entries: readonly NewInDefaults[], asked: ReadonlySet<string>): string[] {
+  const schema = POLICY_KINDS[kind].schema;
+  if (!schema.safeParse(withNewDefaults(body, entries)).success) return [];
+  return entries.filter((e) => asked.has(e.path) && !schema.safeParse(withNewDefaults(body, entries.filter((o) => o !== e))).success).map((e) => e.path);
+}
+
 export function newInDefaultsView(found: readonly NewInDefaults[]): NewInDefaultsView[] {
-  return found.map((f) => ({ path: f.path, value: f.value }));
+  // An item of an identified list says which (its identity field and id), for people and the console.
+  return found.map((f) => ({ path: f.path, value: f.value, ...(f.item ? { item: { by: f.item.by, id: f.item.id } } : {}) }));
 }
 
 /**
