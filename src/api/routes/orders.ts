@@ -13,6 +13,9 @@ import { stockVerifiedAt } from '../../store/repos/stock.js';
 import { runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 import { refundedAtChannel } from '../../domain/orders/channel-refunds.js';
+import { echoesOfOurRefunds } from '../../domain/returns/refund-echoes.js';
+import { REFUND_STATES_PAYING_NOTHING } from '../../domain/returns/refund-limit.js';
+import { refundsOfOrder } from '../../store/repos/returns.js';
 
 // fraud_review: the reviewer decides on an order held for fraud review and must see it.
 const READERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'service_agent', 'auditor', 'warehouse', 'fraud_review'];
@@ -39,19 +42,28 @@ function capturedView(o: OrderRecord) {
   };
 }
 
-/** What the channel refunded itself (payment.refunded), in the order's currency, and each refund; null when nothing. */
-function refundedAtChannelView(o: OrderRecord) {
+/**
+ * What the channel refunded (payment.refunded), in the order's currency, and each refund; null when
+ * nothing. A refund that paid out ours (its id is our refund's settlement reference) says so (`echoOf`:
+ * our refund ids): the same money, counted once against returns. Worked out at read time from our refunds.
+ */
+async function refundedAtChannelView(app: App, o: OrderRecord) {
   const refunds = o.doc.channelRefunds ?? [];
   if (refunds.length === 0) return null;
+  const ours = (await refundsOfOrder(app.store.read, o.id)).filter((r) => !REFUND_STATES_PAYING_NOTHING.includes(r.state));
+  const echoes = echoesOfOurRefunds(ours, refunds);
   return {
     amount: refundedAtChannel(refunds, o.currency),
-    refunds: refunds.map((r) => ({ refundId: r.refundId, amount: r.amount, currency: r.currency, ...(r.reason !== undefined ? { reason: r.reason } : {}), at: new Date(r.at).toISOString(), eventId: r.eventId })),
+    refunds: refunds.map((r) => {
+      const echoOf = echoes.get(r.refundId)?.map((x) => x.id);
+      return { refundId: r.refundId, amount: r.amount, currency: r.currency, ...(r.reason !== undefined ? { reason: r.reason } : {}), at: new Date(r.at).toISOString(), eventId: r.eventId, ...(echoOf ? { echoOf } : {}) };
+    }),
   };
 }
 
 /** The order as an operator reads it: state, lines with where they ship from, the routing and its events. */
 async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
-  const [fulfilments, reservations] = await Promise.all([fulfilmentsOfOrder(app.store.read, o.id), reservationsOfOrder(app.store.read, o.id)]);
+  const [fulfilments, reservations, atChannel] = await Promise.all([fulfilmentsOfOrder(app.store.read, o.id), reservationsOfOrder(app.store.read, o.id), refundedAtChannelView(app, o)]);
   const placed = o.doc.placed as { lines: Array<{ lineId: string; sku: string; qty: number; unitPrice: number }> };
   const live = reservations.filter((r) => r.status !== 'released');
   const routing = o.doc.routing as Array<Record<string, unknown>>;
@@ -67,7 +79,7 @@ async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
     currency: o.currency,
     paymentStatus: o.doc.paymentStatus,
     captured: capturedView(o),
-    refundedAtChannel: refundedAtChannelView(o),
+    refundedAtChannel: atChannel,
     placedAt: new Date(o.placedMs).toISOString(),
     ...(o.promisedByMs ? { promisedBy: new Date(o.promisedByMs).toISOString() } : {}),
     lines: placed.lines.map((l) => ({

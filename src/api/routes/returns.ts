@@ -6,7 +6,7 @@ import type { Role } from '../../domain/roles.js';
 import { RETURN_CASE_STATES, ITEM_CONDITIONS } from '../../domain/returns/case-state.js';
 import { TICKET_CATEGORIES, TICKET_PRIORITIES } from '../../domain/ai/labels.js';
 import { ANOMALY_KINDS } from '../../domain/anomaly/events.js';
-import { queryAnomalies, queryReturnCases, queryTickets, refundOfCase, returnCaseById, supplierClaimOfCase, ticketById, type ReturnCaseRecord, type TicketRecord } from '../../store/repos/returns.js';
+import { queryAnomalies, queryReturnCases, queryTickets, refundOfCase, returnCaseById, settlementReference, supplierClaimOfCase, ticketById, type ReturnCaseRecord, type TicketRecord } from '../../store/repos/returns.js';
 import { eventsBySubject } from '../../store/repos/events.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import { caseSubject } from '../../engine/returns/case.js';
@@ -45,7 +45,7 @@ async function caseView(app: App, c: ReturnCaseRecord, withEvents: boolean) {
     facts: c.doc.facts ?? null,
     decision: c.doc.decision ?? null,
     approvals: c.doc.approvals,
-    refund: refund ? { id: refund.id, state: refund.state, amount: refund.amount, currency: refund.currency, approvalId: refund.approvalId, lines: refund.doc.lines, limitedBy: refund.doc.limitedBy ?? null, history: refund.doc.history.map((x) => ({ ...x, at: iso(x.at) })) } : null,
+    refund: refund ? { id: refund.id, state: refund.state, amount: refund.amount, currency: refund.currency, approvalId: refund.approvalId, lines: refund.doc.lines, limitedBy: refund.doc.limitedBy ?? null, reference: settlementReference(refund.doc) ?? null, history: refund.doc.history.map((x) => ({ ...x, at: iso(x.at) })) } : null,
     // Why the case got no refund though it was due one (the order's payment was used up).
     refundRefused: c.doc.refundRefused ?? null,
     replacementOrderId: c.doc.replacementOrderId ?? null,

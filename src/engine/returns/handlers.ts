@@ -6,6 +6,7 @@ import type { AiResult } from '../../domain/ai/port.js';
 import { checkReturnEligibility } from '../../domain/returns/eligibility.js';
 import { decideDisposition } from '../../domain/returns/disposition.js';
 import { chooseDisposition } from '../../domain/returns/choose.js';
+import { echoesOfOurRefunds } from '../../domain/returns/refund-echoes.js';
 import { followReturns } from './order-returns.js';
 import { heldByCase, paidForUnits, refundAmount, restocks, returnWindowStart, stepFor, type HeldOfLine } from '../../domain/returns/case-state.js';
 import type { AiRecord, ReturnClassifiedPayload, ReturnDispositionDecidedPayload, ReturnReceivedPayload, ReturnRequestedPayload } from '../../domain/returns/events.js';
@@ -358,17 +359,34 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
       const refund = await refundById(h.tx, p.refundId);
       if (!refund) throw new DomainError('E_NOT_FOUND', `no refund ${p.refundId}`);
       const c = await loadCase(h, refund.caseId);
-      if (!(await moveRefund(h.tx, refund, 'sent', 'settled', new Date(h.decision.now).toISOString(), { atMs: h.decision.now, eventId: h.event.id, note: p.reference }))) {
+      // The reference is kept as data, not only as a note: paid out through the channel, it is the
+      // channel's refund id, and ties this refund to the channel's echo of it (refund-echoes.ts).
+      const settling = p.reference ? { ...refund, doc: { ...refund.doc, reference: p.reference } } : refund;
+      if (!(await moveRefund(h.tx, settling, 'sent', 'settled', new Date(h.decision.now).toISOString(), { atMs: h.decision.now, eventId: h.event.id, note: p.reference }))) {
         noteCase(h, c, `settlement ignored: refund is ${refund.state}`);
         await persistCase(h, c);
         return;
       }
-      h.audit({ action: 'refund.settled', subject: `refund:${refund.id}`, before: { state: 'sent' }, after: { state: 'settled' }, detail: { reference: p.reference ?? null } });
-      moveCase(h, c, 'refunded', `refund ${refund.id} settled${p.reference ? ` (${p.reference})` : ''}`);
+      const echo = p.reference ? await channelEchoOf(h, { ...refund, reference: p.reference }) : undefined;
+      h.audit({
+        action: 'refund.settled', subject: `refund:${refund.id}`, before: { state: 'sent' }, after: { state: 'settled' },
+        detail: { reference: p.reference ?? null, ...(echo ? { matchedChannelRefund: echo } : {}) },
+      });
+      const matched = echo ? `; matched channel refund ${echo.refundId} (${echo.amount} ${echo.currency}): the same money, counted once` : '';
+      moveCase(h, c, 'refunded', `refund ${refund.id} settled${p.reference ? ` (${p.reference})` : ''}${matched}`);
       await persistCase(h, c);
       await followReturns(h, policies, c);
     },
   };
 
   return [requested, classified, dispositionDecided, received, approvalDecided, settled];
+}
+
+/** The channel's refund, already told, that paid out this refund of ours (its id is our settlement reference), if any. */
+async function channelEchoOf(h: HandlerContext, ours: { orderId: string; amount: number; currency: string; reference: string }) {
+  const order = await orderById(h.tx, ours.orderId);
+  const atChannel = order?.doc.channelRefunds ?? [];
+  const [refundId] = echoesOfOurRefunds([ours], atChannel).keys();
+  const echo = atChannel.find((r) => r.refundId === refundId);
+  return echo ? { refundId: echo.refundId, amount: echo.amount, currency: echo.currency } : undefined;
 }

@@ -37,6 +37,49 @@ describe('limitRefund: never more back than was paid for the order', () => {
   });
 });
 
+describe('limitRefund: our refund paid out through the channel counts once', () => {
+  const settled = (amount: number, reference?: string, id = 'rfd-1') => ({ id, amount, currency: 'EUR', state: 'settled', ...(reference ? { reference } : {}) });
+  const told = (refundId: string, amount: number, currency = 'EUR') => ({ refundId, amount, currency });
+
+  it('the channel refund whose id is our settlement reference is the same money: counted once, as ours', () => {
+    expect(limitRefund([line('1', 120)], 'EUR', paid(130), [settled(10, '9001')], [told('9001', 10)])).toEqual({ outcome: 'full', lines: [line('1', 120)], amount: 120 });
+    const r = limitRefund([line('1', 125)], 'EUR', paid(130), [settled(10, '9001')], [told('9001', 10)]);
+    expect(r).toMatchObject({ outcome: 'cut', amount: 120, limitedBy: { alreadyRefunded: 10, matchedAtChannel: ['9001'] } });
+    // Nothing of the channel's own: no refundedAtChannel (the note would say "0 by the channel itself").
+    expect(r.outcome === 'cut' && 'refundedAtChannel' in r.limitedBy).toBe(false);
+  });
+
+  it('before the settlement names it (sent, no reference), or named by another reference, both count: the bound is low, never high', () => {
+    const sent = { id: 'rfd-1', amount: 10, currency: 'EUR', state: 'sent' };
+    expect(limitRefund([line('1', 120)], 'EUR', paid(130), [sent], [told('9001', 10)])).toMatchObject({ outcome: 'cut', amount: 110, limitedBy: { alreadyRefunded: 20, refundedAtChannel: 10 } });
+    expect(limitRefund([line('1', 120)], 'EUR', paid(130), [settled(10, 'ERP-1')], [told('9001', 10)])).toMatchObject({ outcome: 'cut', amount: 110 });
+  });
+
+  it('told larger, the larger went out and counts once (the excess as the channel\'s own); told smaller, ours counts whole', () => {
+    expect(limitRefund([line('1', 120)], 'EUR', paid(130), [settled(10, '9001')], [told('9001', 12)])).toMatchObject({
+      outcome: 'cut', amount: 118, limitedBy: { alreadyRefunded: 12, refundedAtChannel: 2, matchedAtChannel: ['9001'] },
+    });
+    expect(limitRefund([line('1', 125)], 'EUR', paid(130), [settled(10, '9001')], [told('9001', 7)])).toMatchObject({ outcome: 'cut', amount: 120, limitedBy: { alreadyRefunded: 10 } });
+  });
+
+  it('one channel refund paying out two of ours counts as the larger of it and their sum; a refund of the channel\'s own beside it counts in full', () => {
+    const ours = [settled(10, '9001', 'rfd-1'), settled(20, '9001', 'rfd-2')];
+    expect(limitRefund([line('1', 100)], 'EUR', paid(130), ours, [told('9001', 30), told('9002', 5)])).toMatchObject({
+      outcome: 'cut', amount: 95, limitedBy: { alreadyRefunded: 35, refundedAtChannel: 5, matchedAtChannel: ['9001'] },
+    });
+  });
+
+  it('a rejected refund pays nothing and ties nothing; an echo in another currency is not tied and goes to a person', () => {
+    const rejected = { id: 'rfd-1', amount: 10, currency: 'EUR', state: 'rejected', reference: '9001' };
+    expect(limitRefund([line('1', 125)], 'EUR', paid(130), [rejected], [told('9001', 10)])).toMatchObject({ outcome: 'cut', amount: 120, limitedBy: { alreadyRefunded: 10, refundedAtChannel: 10 } });
+    expect(limitRefund([line('1', 10)], 'EUR', paid(130), [settled(10, '9001')], [told('9001', 11, 'USD')])).toMatchObject({ outcome: 'refused', refused: { code: 'currency_differs' } });
+  });
+
+  it('a channel refund id told twice (the order keeps one) is tied once: the second counts as the channel\'s own', () => {
+    expect(limitRefund([line('1', 125)], 'EUR', paid(130), [settled(10, '9001')], [told('9001', 10), told('9001', 10)])).toMatchObject({ outcome: 'cut', amount: 110, limitedBy: { alreadyRefunded: 20 } });
+  });
+});
+
 describe('returnWindowStart', () => {
   it('the order delivered as a whole starts the window; else its last delivered parcel does', () => {
     expect(returnWindowStart([{ at: 5, to: 'delivered' }], 3)).toBe(5);
