@@ -23,6 +23,8 @@
  *   --phases <list>    BENCH_PHASES       raw,inproc,http,rate,orders (default all)
  *   --no-write         BENCH_NO_WRITE=1   do not touch docs/performance.md
  *   --cpu-prof <dir>   BENCH_CPU_PROF     run the server under node --cpu-prof, profiles into <dir>
+ *   BENCH_SERVER_NODE_ARGS  more node flags for the server (e.g. "--trace-gc"; its lines, like the
+ *                      server's stderr, reach the bench's stderr with BENCH_SERVER_STDERR=1)
  *   BENCH_DIST         compiled code to use (default ./dist)
  */
 import { spawn, execFileSync } from 'node:child_process';
@@ -283,16 +285,23 @@ async function startServer(store, pgSchema) {
   } catch (e) {
     log(`users add failed (the run goes on without an admin key): ${String(e.stderr ?? e).trim().slice(0, 200)}`);
   }
-  const nodeArgs = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : [];
+  const nodeArgs = [
+    ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(opts.cpuProf)] : []),
+    ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', '0', '--json', '--data', dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-4000); if (process.env.BENCH_SERVER_STDERR) process.stderr.write(d); });
   const lines = createInterface({ input: child.stdout });
+  // The server's first JSON line names its URL. Anything else on stdout (--trace-gc through
+  // BENCH_SERVER_NODE_ARGS) goes to the bench's stderr when BENCH_SERVER_STDERR is set.
+  const passOn = (line) => { if (process.env.BENCH_SERVER_STDERR) process.stderr.write(`${line}\n`); };
   const first = await new Promise((res, rej) => {
-    lines.once('line', res);
+    const onLine = (line) => { if (line.startsWith('{')) { lines.off('line', onLine); res(line); } else passOn(line); };
+    lines.on('line', onLine);
     child.once('exit', (code) => rej(new Error(`server exited (${code}): ${stderr}`)));
   });
-  lines.on('line', () => undefined);
+  lines.on('line', passOn);
   const { url } = JSON.parse(first);
   return {
     url: url.replace('localhost', '127.0.0.1'), secret, apiKey, pid: child.pid, dir, child,

@@ -8,6 +8,7 @@ import type { Config } from '../../config.js';
 import { joinCluster } from '../../transport/cluster.js';
 import { engineWriteLock, startEngineThread, wantsEngineThread } from '../../engine/host/engine-thread.js';
 import { warnOfNewDefaults } from '../../engine/policies/new-defaults.js';
+import { keepServerHeapTight } from '../../engine/host/heap-growth.js';
 
 export interface ServeFlags extends StoreFlags {
   port?: string;
@@ -17,6 +18,8 @@ export interface ServeFlags extends StoreFlags {
 
 /** Starts the HTTP server and the dispatcher; stops both cleanly on SIGINT/SIGTERM. */
 export async function startServer(config: Config): Promise<{ app: App; url: string }> {
+  // Before anything is allocated: a server's heaps collect at ~1.4× their live set (engine/host).
+  keepServerHeapTight();
   const writeLock = engineWriteLock(config);
   const app = await createApp(config, writeLock ? { writeLock } : {});
   if (config.transport !== 'inprocess') await joinCluster(app);
