@@ -44,7 +44,7 @@ function capturedView(o: OrderRecord) {
 
 /**
  * What the channel refunded (payment.refunded), in the order's currency, and each refund; null when
- * nothing. A refund that paid out ours (its id is our refund's settlement reference) says so (`echoOf`:
+ * nothing. A refund that paid out ours (its id is our refund's settlement channelRefundId) says so (`echoOf`:
  * our refund ids): the same money, counted once against returns. Worked out at read time from our refunds.
  */
 async function refundedAtChannelView(app: App, o: OrderRecord) {

@@ -45,7 +45,7 @@ async function caseView(app: App, c: ReturnCaseRecord, withEvents: boolean) {
     facts: c.doc.facts ?? null,
     decision: c.doc.decision ?? null,
     approvals: c.doc.approvals,
-    refund: refund ? { id: refund.id, state: refund.state, amount: refund.amount, currency: refund.currency, approvalId: refund.approvalId, lines: refund.doc.lines, limitedBy: refund.doc.limitedBy ?? null, reference: settlementReference(refund.doc) ?? null, history: refund.doc.history.map((x) => ({ ...x, at: iso(x.at) })) } : null,
+    refund: refund ? { id: refund.id, state: refund.state, amount: refund.amount, currency: refund.currency, approvalId: refund.approvalId, lines: refund.doc.lines, limitedBy: refund.doc.limitedBy ?? null, reference: settlementReference(refund.doc) ?? null, channelRefundId: refund.doc.channelRefundId ?? null, history: refund.doc.history.map((x) => ({ ...x, at: iso(x.at) })) } : null,
     // Why the case got no refund though it was due one (the order's payment was used up).
     refundRefused: c.doc.refundRefused ?? null,
     replacementOrderId: c.doc.replacementOrderId ?? null,

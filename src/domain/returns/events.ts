@@ -62,7 +62,17 @@ export const refundSettled = defineEvent({
   schemaVersion: 1,
   origin: 'inbound',
   description: 'The ERP or payment provider paid the refund out.',
-  payload: z.object({ refundId: z.string().min(1).max(100), reference: z.string().max(200).optional() }),
+  payload: z.object({
+    refundId: z.string().min(1).max(100),
+    /** What the payment side names the payment by (free text: an ERP's number, a bank reference). */
+    reference: z.string().max(200).optional(),
+    /**
+     * Paid out through the channel: the channel's id of that refund (Shopify: the refund transaction's
+     * id). The channel tells that refund back (`payment.refunded` with this `refundId`): it is this
+     * money, counted once (src/domain/returns/refund-echoes.ts).
+     */
+    channelRefundId: z.string().min(1).max(200).optional(),
+  }),
   subject: (p) => `refund:${p.refundId}`,
 });
 

@@ -24,8 +24,8 @@ export interface EarlierRefund {
   readonly amount: number;
   readonly currency: string;
   readonly state: string;
-  /** Its settlement's reference (refund.settled): the channel's refund id when it was paid out there. */
-  readonly reference?: string;
+  /** The channel's id of the refund that paid it out, when it was paid out there (refund.settled `channelRefundId`). */
+  readonly channelRefundId?: string;
 }
 
 /**
@@ -33,7 +33,7 @@ export interface EarlierRefund {
  * buyer): the money went out, whatever omniops thinks of it, so it always counts.
  */
 export interface RefundAtChannel {
-  /** The channel's id: the settlement reference of one of our refunds when it is ours paid out there. */
+  /** The channel's id: the `channelRefundId` of one of our refunds' settlements when it is ours paid out there. */
   readonly refundId?: string;
   readonly amount: number;
   readonly currency: string;
@@ -63,7 +63,7 @@ export interface RefundLimitedBy {
    * of its own): its own refunds, and what an echo of ours paid out more than ours.
    */
   readonly refundedAtChannel?: number;
-  /** The channel's refunds that paid out ours (their ids are our settlement references): counted once, with ours. */
+  /** The channel's refunds that paid out ours (their ids are our settlements' channelRefundId): counted once, with ours. */
   readonly matchedAtChannel?: readonly string[];
   readonly currency: string;
 }
@@ -90,7 +90,7 @@ const cents = (x: number) => Math.round(x * 100);
  * Limits a refund of `lines` (in `currency`) to what is left of the order's payment after the refunds
  * already asked (all of them but the ones that pay nothing: awaiting approval, blocked, sent and settled
  * all count — each may still be paid) and those the channel made itself (`atChannel`, all count but
- * that a channel refund paying out ours — its id our settlement's reference — counts once with ours, as
+ * that a channel refund paying out ours — its id our settlement's channelRefundId — counts once with ours, as
  * the larger of the two: what went out, so the bound stays a lower bound of what is left). A
  * refund that would go over is cut to what is left, the cut shared over its lines in proportion (whole
  * cents, the odd cents to the largest remainders, ties in line order) so the refund stays exactly the sum of its lines; nothing left, no refund. Refunds in

@@ -355,22 +355,23 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
     type: 'refund.settled',
     name: 'returns.refund_settled',
     async handle(h) {
-      const p = h.event.payload as { refundId: string; reference?: string };
+      const p = h.event.payload as { refundId: string; reference?: string; channelRefundId?: string };
       const refund = await refundById(h.tx, p.refundId);
       if (!refund) throw new DomainError('E_NOT_FOUND', `no refund ${p.refundId}`);
       const c = await loadCase(h, refund.caseId);
-      // The reference is kept as data, not only as a note: paid out through the channel, it is the
-      // channel's refund id, and ties this refund to the channel's echo of it (refund-echoes.ts).
-      const settling = p.reference ? { ...refund, doc: { ...refund.doc, reference: p.reference } } : refund;
+      // Kept as data: the reference for people; the channel's refund id ties this refund to the
+      // channel's echo of it (refund-echoes.ts).
+      const kept = { ...(p.reference ? { reference: p.reference } : {}), ...(p.channelRefundId ? { channelRefundId: p.channelRefundId } : {}) };
+      const settling = Object.keys(kept).length > 0 ? { ...refund, doc: { ...refund.doc, ...kept } } : refund;
       if (!(await moveRefund(h.tx, settling, 'sent', 'settled', new Date(h.decision.now).toISOString(), { atMs: h.decision.now, eventId: h.event.id, note: p.reference }))) {
         noteCase(h, c, `settlement ignored: refund is ${refund.state}`);
         await persistCase(h, c);
         return;
       }
-      const echo = p.reference ? await channelEchoOf(h, { ...refund, reference: p.reference }) : undefined;
+      const echo = p.channelRefundId ? await channelEchoOf(h, { ...refund, channelRefundId: p.channelRefundId }) : undefined;
       h.audit({
         action: 'refund.settled', subject: `refund:${refund.id}`, before: { state: 'sent' }, after: { state: 'settled' },
-        detail: { reference: p.reference ?? null, ...(echo ? { matchedChannelRefund: echo } : {}) },
+        detail: { reference: p.reference ?? null, channelRefundId: p.channelRefundId ?? null, ...(echo ? { matchedChannelRefund: echo } : {}) },
       });
       const matched = echo ? `; matched channel refund ${echo.refundId} (${echo.amount} ${echo.currency}): the same money, counted once` : '';
       moveCase(h, c, 'refunded', `refund ${refund.id} settled${p.reference ? ` (${p.reference})` : ''}${matched}`);
@@ -382,8 +383,8 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
   return [requested, classified, dispositionDecided, received, approvalDecided, settled];
 }
 
-/** The channel's refund, already told, that paid out this refund of ours (its id is our settlement reference), if any. */
-async function channelEchoOf(h: HandlerContext, ours: { orderId: string; amount: number; currency: string; reference: string }) {
+/** The channel's refund, already told, that paid out this refund of ours (its id is the settlement's channelRefundId), if any. */
+async function channelEchoOf(h: HandlerContext, ours: { orderId: string; amount: number; currency: string; channelRefundId: string }) {
   const order = await orderById(h.tx, ours.orderId);
   const atChannel = order?.doc.channelRefunds ?? [];
   const [refundId] = echoesOfOurRefunds([ours], atChannel).keys();

@@ -29,7 +29,7 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
   // amount the order was placed with.
   const payment = { amount: order.doc.capturedAmount ?? (order.doc.placed as unknown as OrderPlacedPayload).payment.amount, currency: order.currency, status: order.doc.paymentStatus };
   // Refunds the channel made itself went out too (payment.refunded): a return must not pay them again.
-  // Those that paid out ours (their id our settlement's reference) are ours: counted once (refund-echoes.ts).
+  // Those that paid out ours (their id our settlement's channelRefundId) are ours: counted once (refund-echoes.ts).
   const atChannel = order.doc.channelRefunds ?? [];
   const limit = limitRefund(lines.map((l) => ({ lineId: l.lineId, qty: l.qty, amount: refundAmount([l]) })), currency, payment, await refundsOfOrder(h.tx, c.orderId), atChannel);
   if (limit.outcome === 'refused') {

@@ -115,11 +115,13 @@ export interface RefundRecord {
     requestedBy: string;
     /** Set when the refund pays less than its lines are worth: what was left of the order's payment. */
     limitedBy?: RefundLimitedBy;
-    /**
-     * Where it was paid out, as its settlement (refund.settled) names it: the channel's refund id when
-     * the payment side refunded through the channel — its echo there (`payment.refunded`) is this money.
-     */
+    /** What the payment side named the payment by at the settlement (refund.settled `reference`; free text). */
     reference?: string;
+    /**
+     * Paid out through the channel: the channel's id of that refund (refund.settled `channelRefundId`) —
+     * its echo there (`payment.refunded` with that id) is this money.
+     */
+    channelRefundId?: string;
     history: Array<{ at: number; to: string; eventId: string; note?: string }>;
   };
 }
@@ -159,26 +161,26 @@ export async function refundOfCase(db: SqlExecutor, caseId: string): Promise<Ref
 }
 
 /**
- * Every refund of an order, whatever its state, with its settlement reference: what they add up to
- * bounds the next one, and the reference ties a refund to its echo at the channel. Through the order's
- * cases (indexed by order), as refunds have no index of their own on the order. The reference is read
- * from the doc (a few refunds per order), so no column and no migration.
+ * Every refund of an order, whatever its state, with the channel's id of the refund that paid it out
+ * (when it was paid out there): what they add up to bounds the next one, and that id ties a refund to
+ * its echo at the channel. Through the order's cases (indexed by order), as refunds have no index of
+ * their own on the order. The id is read from the doc (a few refunds per order): no column, no migration.
  */
-export async function refundsOfOrder(db: SqlExecutor, orderId: string): Promise<Array<{ id: string; amount: number; currency: string; state: RefundState; reference?: string }>> {
+export async function refundsOfOrder(db: SqlExecutor, orderId: string): Promise<Array<{ id: string; amount: number; currency: string; state: RefundState; channelRefundId?: string }>> {
   const rows = await db.all<{ id: string; amount: number; currency: string; state: string; doc: string }>(
     'SELECT r.id, r.amount, r.currency, r.state, r.doc FROM return_cases c JOIN refunds r ON r.case_id = c.id WHERE c.order_id = ? ORDER BY r.created_ms, r.id',
     [orderId],
   );
   return rows.map((r) => {
-    const reference = settlementReference(JSON.parse(r.doc) as RefundRecord['doc']);
-    return { id: r.id, amount: Number(r.amount), currency: r.currency, state: r.state as RefundState, ...(reference !== undefined ? { reference } : {}) };
+    const { channelRefundId } = JSON.parse(r.doc) as RefundRecord['doc'];
+    return { id: r.id, amount: Number(r.amount), currency: r.currency, state: r.state as RefundState, ...(channelRefundId !== undefined ? { channelRefundId } : {}) };
   });
 }
 
 /**
- * The settlement's reference of a refund. Refunds settled before it was kept as data have it only as
- * the note of their `settled` step, which is exactly the reference (the settlement writes nothing else
- * there): read from it, they are tied to their echo at the channel too, without a migration.
+ * The settlement's reference of a refund, for people. Refunds settled before it was kept as data have
+ * it only as the note of their `settled` step, which is exactly the reference (the settlement writes
+ * nothing else there). It ties nothing: only `channelRefundId` does (refund-echoes.ts says why).
  */
 export function settlementReference(doc: RefundRecord['doc']): string | undefined {
   return doc.reference ?? doc.history.find((x) => x.to === 'settled')?.note;

@@ -38,10 +38,10 @@ describe('limitRefund: never more back than was paid for the order', () => {
 });
 
 describe('limitRefund: our refund paid out through the channel counts once', () => {
-  const settled = (amount: number, reference?: string, id = 'rfd-1') => ({ id, amount, currency: 'EUR', state: 'settled', ...(reference ? { reference } : {}) });
+  const settled = (amount: number, channelRefundId?: string, id = 'rfd-1') => ({ id, amount, currency: 'EUR', state: 'settled', ...(channelRefundId ? { channelRefundId } : {}) });
   const told = (refundId: string, amount: number, currency = 'EUR') => ({ refundId, amount, currency });
 
-  it('the channel refund whose id is our settlement reference is the same money: counted once, as ours', () => {
+  it('the channel refund whose id is the channel refund id our settlement names is the same money: counted once, as ours', () => {
     expect(limitRefund([line('1', 120)], 'EUR', paid(130), [settled(10, '9001')], [told('9001', 10)])).toEqual({ outcome: 'full', lines: [line('1', 120)], amount: 120 });
     const r = limitRefund([line('1', 125)], 'EUR', paid(130), [settled(10, '9001')], [told('9001', 10)]);
     expect(r).toMatchObject({ outcome: 'cut', amount: 120, limitedBy: { alreadyRefunded: 10, matchedAtChannel: ['9001'] } });
@@ -49,7 +49,7 @@ describe('limitRefund: our refund paid out through the channel counts once', () 
     expect(r.outcome === 'cut' && 'refundedAtChannel' in r.limitedBy).toBe(false);
   });
 
-  it('before the settlement names it (sent, no reference), or named by another reference, both count: the bound is low, never high', () => {
+  it('before the settlement names it (sent, no channel refund id), or naming another, both count: the bound is low, never high', () => {
     const sent = { id: 'rfd-1', amount: 10, currency: 'EUR', state: 'sent' };
     expect(limitRefund([line('1', 120)], 'EUR', paid(130), [sent], [told('9001', 10)])).toMatchObject({ outcome: 'cut', amount: 110, limitedBy: { alreadyRefunded: 20, refundedAtChannel: 10 } });
     expect(limitRefund([line('1', 120)], 'EUR', paid(130), [settled(10, 'ERP-1')], [told('9001', 10)])).toMatchObject({ outcome: 'cut', amount: 110 });
@@ -70,7 +70,7 @@ describe('limitRefund: our refund paid out through the channel counts once', () 
   });
 
   it('a rejected refund pays nothing and ties nothing; an echo in another currency is not tied and goes to a person', () => {
-    const rejected = { id: 'rfd-1', amount: 10, currency: 'EUR', state: 'rejected', reference: '9001' };
+    const rejected = { id: 'rfd-1', amount: 10, currency: 'EUR', state: 'rejected', channelRefundId: '9001' };
     expect(limitRefund([line('1', 125)], 'EUR', paid(130), [rejected], [told('9001', 10)])).toMatchObject({ outcome: 'cut', amount: 120, limitedBy: { alreadyRefunded: 10, refundedAtChannel: 10 } });
     expect(limitRefund([line('1', 10)], 'EUR', paid(130), [settled(10, '9001')], [told('9001', 11, 'USD')])).toMatchObject({ outcome: 'refused', refused: { code: 'currency_differs' } });
   });
