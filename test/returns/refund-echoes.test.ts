@@ -55,6 +55,9 @@ for (const factory of storeFactories()) {
       // The channel's figure stays what the channel told; the entry says whose refund it paid out.
       const order = await w.order('7001');
       expect(order.refundedAtChannel).toMatchObject({ amount: 10, refunds: [{ refundId: '9001', amount: 10, echoOf: [mug.refund.id] }] });
+      // Told after our settlement named it: the order's history says whose refund it was.
+      const told = order.history.find((x: { note?: string }) => /refund 9001/.test(x.note ?? ''));
+      expect(told.note).toContain(`the echo of our refund ${mug.refund.id}: the same money, counted once against returns`);
       expect((await w.caseOf(mug.id)).refund).toMatchObject({ state: 'settled', channelRefundId: '9001', reference: null });
     });
 
@@ -69,6 +72,7 @@ for (const factory of storeFactories()) {
       // Shopify tells the refund before the payment side settles ours: 12 went out (the return shipping on top).
       await shopifyRefund('7002', 9002, '12.00', 'wh-echo-2');
       expect((await w.order('7002')).refundedAtChannel.refunds[0].echoOf).toBeUndefined();
+      expect((await w.order('7002')).history.some((x: { note?: string }) => /the echo of our refund/.test(x.note ?? ''))).toBe(false);
       const tent1 = await returnOf('7002', '1');
       // Nothing ties the two yet: both count (130 − 10 − 12 = 108 left, the 60 paid in full); a lower bound all the same.
       expect((await w.caseOf(tent1.id)).refund).toMatchObject({ state: 'sent', amount: 60 });

@@ -138,7 +138,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
       if (!order) throw new DomainError('E_NOT_FOUND', `no order ${p.externalOrderId} from ${h.event.source} (payment before the order: retried)`);
       // Judged on the payment as it was before this event; the money it brings is written first.
       const flow = paymentFlowOf(type, h.event.payload, order.doc.paymentStatus);
-      const captureNote = recordPaymentMoney(h, order, type, p);
+      const captureNote = await recordPaymentMoney(h, order, type, p);
       if ('recordOnly' in flow) {
         // A refund at the channel, a voided capture: money only — nothing cancelled, held or released.
         order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: [captureNote, flow.recordOnly].filter(Boolean).join('; ') });

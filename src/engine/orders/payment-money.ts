@@ -2,6 +2,9 @@ import type { HandlerContext } from '../dispatch/handler.js';
 import type { OrderRecord } from '../../store/repos/orders.js';
 import { recordCapture, recordVoid } from '../../domain/orders/captures.js';
 import { recordChannelRefund } from '../../domain/orders/channel-refunds.js';
+import { echoesOfOurRefunds } from '../../domain/returns/refund-echoes.js';
+import { REFUND_STATES_PAYING_NOTHING } from '../../domain/returns/refund-limit.js';
+import { refundsOfOrder } from '../../store/repos/returns.js';
 import type { InboundPaymentEventType, PaymentCapturedPayload, PaymentRefundedPayload, PaymentVoidedPayload } from '../../domain/orders/index.js';
 
 /**
@@ -9,7 +12,7 @@ import type { InboundPaymentEventType, PaymentCapturedPayload, PaymentRefundedPa
  * a voided capture, a refund the channel made itself (src/domain/orders/channel-refunds.ts). Refunds
  * of returns are bounded by these figures. Returns what to say in the order's history, if anything.
  */
-export function recordPaymentMoney(h: HandlerContext, order: OrderRecord, type: InboundPaymentEventType, payload: unknown): string | undefined {
+export async function recordPaymentMoney(h: HandlerContext, order: OrderRecord, type: InboundPaymentEventType, payload: unknown): Promise<string | undefined> {
   const seen = { at: h.decision.now, eventId: h.event.id };
   if (type === 'payment.captured') {
     // A capture can be less than the order was placed with (a voucher applied at the checkout's end,
@@ -33,9 +36,21 @@ export function recordPaymentMoney(h: HandlerContext, order: OrderRecord, type: 
     return p.reason ? `${voided.note} (${p.reason})` : voided.note;
   }
   if (type === 'payment.refunded') {
-    const refunded = recordChannelRefund(order.doc.channelRefunds, payload as PaymentRefundedPayload, order.currency, seen);
+    const p = payload as PaymentRefundedPayload;
+    const refunded = recordChannelRefund(order.doc.channelRefunds, p, order.currency, seen);
     order.doc.channelRefunds = refunded.refunds;
-    return refunded.note;
+    return `${refunded.note}${await echoOfOurs(h, order, p)}`;
   }
   return undefined;
+}
+
+/**
+ * A channel refund told after our refund's settlement named it (`channelRefundId`) is that refund's
+ * echo: the order's history says so, as the case's does when the echo comes first. One read of the
+ * order's refunds, only for `payment.refunded` (rare).
+ */
+async function echoOfOurs(h: HandlerContext, order: OrderRecord, p: PaymentRefundedPayload): Promise<string> {
+  const ours = (await refundsOfOrder(h.tx, order.id)).filter((r) => !REFUND_STATES_PAYING_NOTHING.includes(r.state));
+  const paidOut = echoesOfOurRefunds(ours, [{ refundId: p.refundId, amount: p.amount, currency: p.currency ?? order.currency }]).get(p.refundId);
+  return paidOut ? `; the echo of our refund${paidOut.length === 1 ? '' : 's'} ${paidOut.map((r) => r.id).join(', ')}: the same money, counted once against returns` : '';
 }
