@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { HeldWriteFailed, type Store, type Tx } from '../../src/store/port.js';
-import { appendEvent, appendEvents, eventById, isEventAppender, type NewEventRow } from '../../src/store/repos/events.js';
+import { appendEvent, appendEvents, eventById, isEventAppender, markDead, markFailed, markProcessed, newestPendingOf, type NewEventRow } from '../../src/store/repos/events.js';
 import {
   addOnHand, consumeReserved, countedStockAt, getStock, keepCountedStock, putCounted, releaseReserved, reserveAllIfSellable, reserveIfSellable,
   reserveIncludingProtected, setOnHand, stockOfSkus, takeOffShelf,
@@ -142,6 +142,26 @@ for (const factory of storeFactories()) {
       expect(out).toHaveLength(2);
       const n = await store.read.get<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE source_event_id IN ('dl-1', 'dl-2')");
       expect(Number(n?.n)).toBe(2);
+    });
+
+    it('the newest waiting event of a type in a subject: pending ones only (a retry waiting too), not processed, not dead, not of another type or subject', async () => {
+      const upsert = (id: string, subject = 'master:location:s1', type = 'location.upserted') =>
+        row({ id, sourceEventId: id, subject, type, payloadJson: JSON.stringify({ id: 's1', n: id }) });
+      const none = await newestPendingOf(store.read, 'master:location:s1', 'location.upserted');
+      expect(none).toBeUndefined();
+      await store.transaction((tx) => appendEvents(tx, [
+        upsert('u1'), upsert('u2'), upsert('u3'), upsert('u4'),
+        upsert('other-subject', 'master:location:s2'), upsert('other-type', 'master:location:s1', 'product.upserted'),
+      ]));
+      const newest = async () => (await newestPendingOf(store.read, 'master:location:s1', 'location.upserted'))?.id;
+      expect(await newest()).toBe('u4');
+      await store.transaction((tx) => markDead(tx, 'u4', 1, 'E_ROLE: refused', 'now'));
+      expect(await newest()).toBe('u3');
+      await store.transaction((tx) => markFailed(tx, 'u3', 1, 'boom', Date.now() + 60_000));
+      const retrying = await newestPendingOf(store.read, 'master:location:s1', 'location.upserted');
+      expect([retrying?.id, retrying?.status, retrying?.attempts, retrying?.payload]).toEqual(['u3', 'pending', 1, { id: 's1', n: 'u3' }]);
+      await store.transaction((tx) => markProcessed(tx, ['u3', 'u2', 'u1'], 'now'));
+      expect(await newest()).toBeUndefined();
     });
 
     it('concurrent deliveries of one new event: exactly one row', async () => {

@@ -5,6 +5,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { SqlExecutor } from '../../src/store/port.js';
 import { inFlightByTarget } from '../../src/store/repos/deliveries.js';
 import { customerHistory, newOrderFacts, reservationsOfOrder } from '../../src/store/repos/orders.js';
+import { newestPendingOf } from '../../src/store/repos/events.js';
 import { countedStockAt, stockOfSkus } from '../../src/store/repos/stock.js';
 import { DeliveryMetrics } from '../../src/engine/delivery/metrics.js';
 import { tempDir } from '../support/stores.js';
@@ -81,6 +82,12 @@ describe('query plans of hot statements (SQLite)', () => {
     expect(facts).toMatch(/sqlite_autoindex_orders_\d \(source=\? AND external_order_id=\?\)/);
     expect(facts).toMatch(/sqlite_autoindex_stock_1 \(sku=\?\)/);
     expect(facts).not.toMatch(FULL_SCAN);
+  });
+
+  it('a till batch at a store master data does not know finds its waiting registration through the subject index', async () => {
+    const [plan] = await plansOf((db) => newestPendingOf(db, 'master:location:store-new', 'location.upserted'));
+    expect(plan).toContain('events_subject');
+    expect(plan).not.toMatch(FULL_SCAN);
   });
 
   it('an order\'s reservations are found through its fulfilments', async () => {

@@ -4,10 +4,11 @@ import type { App } from '../../app.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 import { DomainError } from '../../domain/errors.js';
 import { SIGNATURE_HEADER, verifySignature } from '../../domain/security/signature.js';
-import { getLocation, getSource } from '../../store/repos/masterdata.js';
+import { getSource } from '../../store/repos/masterdata.js';
 import { mapShopify, verifyShopifyHmac } from '../../connectors/channels/shopify.js';
 import { mapMarketplace } from '../../connectors/channels/marketplace.js';
-import { mapPosBatch, tillStoreRefusal } from '../../connectors/channels/pos.js';
+import { mapPosBatch } from '../../connectors/channels/pos.js';
+import { tillStoreRefusalAhead } from '../../engine/intake/till-store.js';
 import { mapCarrierTracking } from '../../connectors/channels/carrier.js';
 import type { CanonicalEvent } from '../../connectors/channels/native.js';
 import { sourceTokens } from '../source-token-auth.js';
@@ -39,10 +40,13 @@ async function authenticate(app: App, kind: string, sourceId: string, req: Fasti
 /**
  * A till batch's sales are booked at its store (`pickupLocationId`, the batch's `storeId`): one that
  * omniops does not know, or that has no till (a DC), is refused whole here, with nothing taken in.
- * Taken in, each sale was retried and then dead-lettered. One read per batch (a batch has one store).
- * A store registered just after this read is seen by the till's resend; a till sale that reaches the
- * log another way (`POST /v1/events`) meets the handler: retried at an unknown location (its master
- * data may be on its way), dead at once (`E_CONFLICT`) at a location without a till.
+ * Taken in, each sale was retried and then dead-lettered. One read per batch (a batch has one store);
+ * only when master data refuses is the log read too: a store whose `location.upserted` is accepted but
+ * not yet processed is processed before the batch's sales (log order), so it counts
+ * (`tillStoreRefusalAhead`). A store registered just after these reads is seen by the till's resend; a
+ * till sale that reaches the log another way (`POST /v1/events`) meets the handler: retried at an
+ * unknown location (its master data may be on its way), dead at once (`E_CONFLICT`) at a location
+ * without a till.
  * A batch of returns only is not checked: a return books nothing at the store by itself.
  */
 async function refuseUnknownTillStore(app: App, sourceId: string, events: readonly CanonicalEvent[]): Promise<void> {
@@ -50,7 +54,7 @@ async function refuseUnknownTillStore(app: App, sourceId: string, events: readon
   if (index < 0) return;
   const sale = events[index]!;
   const storeId = (sale.payload as { shipping: { pickupLocationId: string } }).shipping.pickupLocationId;
-  const refusal = tillStoreRefusal(await getLocation(app.store.read, storeId));
+  const refusal = await tillStoreRefusalAhead(app.store.read, storeId);
   if (!refusal) return;
   for (const e of events) app.metrics.received.inc({ source: sourceId, type: e.type, result: 'rejected' });
   const why = refusal.reason === 'unknown_location' ? `no location ${storeId}` : `${storeId} is a ${refusal.kind}, not a store with a till`;
@@ -74,7 +78,7 @@ export function adapterRoutes(app: App): RouteSpec[] {
       summary: 'Native channel / carrier payloads mapped to canonical events: shopify (X-Shopify-Topic: orders/create, orders/updated, orders/cancelled, order_transactions/create, refunds/create; X-Shopify-Hmac-Sha256, X-Shopify-Webhook-Id), marketplace (Amazon-style notifications), pos (a batch of sales and returns), carrier (tracking webhook).',
       access: 'public',
       params: z.object({ kind: z.enum(ADAPTER_KINDS), sourceId: z.string().min(1).max(64) }),
-      responses: { 202: '{results:[{type, eventId, status}]}', 200: 'nothing new (duplicates, or a status that changes nothing)', 401: 'E_SIGNATURE', 409: 'E_IDEMPOTENCY_MISMATCH (an event resent with other content; nothing of the message is taken in)', 422: 'E_SCHEMA naming the missing field (pos: `storeId` when a batch with sales names a location that is not known, reason unknown_location, or has no till, reason not_a_store; nothing of the batch is taken in) / E_UNKNOWN_STATUS' },
+      responses: { 202: '{results:[{type, eventId, status}]}', 200: 'nothing new (duplicates, or a status that changes nothing)', 401: 'E_SIGNATURE', 409: 'E_IDEMPOTENCY_MISMATCH (an event resent with other content; nothing of the message is taken in)', 422: 'E_SCHEMA naming the missing field (pos: `storeId` when a batch with sales names a location that is not known (processed, or registered and waiting in the log), reason unknown_location, or has no till, reason not_a_store; nothing of the batch is taken in) / E_UNKNOWN_STATUS' },
       async handler({ params, body, req, reply }) {
         const source = await getSource(app.store.read, params.sourceId);
         if (!source) throw new DomainError('E_UNKNOWN_SOURCE', `no source ${params.sourceId}`);

@@ -232,6 +232,21 @@ export async function eventsBySubject(db: SqlExecutor, subject: string, limit = 
   return rows.map(toStoredEvent);
 }
 
+/**
+ * The newest event of a type in a subject's history that is still waiting to be processed (pending:
+ * accepted, maybe already failed and waiting for its retry; not dead, not processed), or undefined.
+ * Read from the end of the subject index: a master data subject holds a handful of upserts. Intake
+ * asks it on its refusal path, for master data accepted a moment ago (a till batch's store whose
+ * `location.upserted` the engine has not reached yet).
+ */
+export async function newestPendingOf(db: SqlExecutor, subject: string, type: string): Promise<LoggedEvent | undefined> {
+  const r = await db.get<EventRow>(
+    `SELECT ${COLUMNS} FROM events WHERE subject = ? AND type = ? AND status = 'pending' ORDER BY seq DESC LIMIT 1`,
+    [subject, type],
+  );
+  return r ? toStoredEvent(r) : undefined;
+}
+
 export async function eventsInWindow(db: SqlExecutor, fromMs: number, toMs: number, afterSeq: number, limit: number): Promise<LoggedEvent[]> {
   const rows = await db.all<EventRow>(
     `SELECT ${COLUMNS} FROM events WHERE received_ms >= ? AND received_ms < ? AND seq > ? ORDER BY seq LIMIT ?`,
