@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { availabilityPolicySchema, defaultAvailabilityPolicy } from '../../src/policy/kinds/availability.js';
 import { defaultOrdersPolicy, ordersPolicySchema } from '../../src/policy/kinds/orders.js';
 import { defaultSourcingPolicy, sourcingPolicySchema } from '../../src/policy/kinds/sourcing.js';
+import { newInDefaults } from '../../src/domain/policies/new-in-defaults.js';
 
 describe('policy kinds: orders, sourcing, availability', () => {
   it('parse their defaults unchanged', () => {
@@ -19,9 +20,26 @@ describe('policy kinds: orders, sourcing, availability', () => {
 
   it('sourcing: a version written before the reroute retry existed still parses (no retry by time)', () => {
     const { reroute, ...older } = defaultSourcingPolicy;
-    expect(reroute).toEqual({ retryFailedLocationAfterHours: null });
+    expect(reroute).toEqual({ retryFailedLocationAfterHours: null, retryNonStockRejectionAfterHours: 24 });
     expect(sourcingPolicySchema.parse(older)).toEqual(older);
     expect(sourcingPolicySchema.parse({ ...older, reroute: { retryFailedLocationAfterHours: 72 } }).reroute).toEqual({ retryFailedLocationAfterHours: 72 });
+  });
+
+  it('sourcing: a non-stock rejection\'s hours are optional (versions with `reroute` before it), nullable, and positive', () => {
+    expect(sourcingPolicySchema.parse(defaultSourcingPolicy).reroute).toEqual({ retryFailedLocationAfterHours: null, retryNonStockRejectionAfterHours: 24 });
+    expect(sourcingPolicySchema.parse({ ...defaultSourcingPolicy, reroute: { retryFailedLocationAfterHours: null, retryNonStockRejectionAfterHours: null } }).reroute)
+      .toEqual({ retryFailedLocationAfterHours: null, retryNonStockRejectionAfterHours: null });
+    for (const hours of [0, -1, 8761, '24']) {
+      expect(sourcingPolicySchema.safeParse({ ...defaultSourcingPolicy, reroute: { retryFailedLocationAfterHours: null, retryNonStockRejectionAfterHours: hours } }).success).toBe(false);
+    }
+  });
+
+  it('sourcing: a version stored with `reroute` before the non-stock hours lists them as new in defaults (absent, it judges such a rejection as a stock one)', () => {
+    const older = { ...defaultSourcingPolicy, reroute: { retryFailedLocationAfterHours: 72 } };
+    expect(sourcingPolicySchema.parse(older)).toEqual(older);
+    expect(newInDefaults(defaultSourcingPolicy, older)).toEqual([
+      { path: 'reroute.retryNonStockRejectionAfterHours', keys: ['reroute', 'retryNonStockRejectionAfterHours'], value: 24 },
+    ]);
   });
 
   it('reject values the deciders cannot use', () => {

@@ -3,7 +3,7 @@ import type { App } from '../../app.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/roles.js';
-import { ORDER_STATES, FULFILMENT_STATES, isCollection, reportMoves, type OrderPlacedPayload } from '../../domain/orders/index.js';
+import { ORDER_STATES, FULFILMENT_STATES, REJECTION_REASON_CODES, isCollection, reportMoves, type OrderPlacedPayload } from '../../domain/orders/index.js';
 import { fulfilmentById, fulfilmentsOfOrder, orderById, queryFulfilments, queryOrders, reservationsOfOrder, type OrderRecord } from '../../store/repos/orders.js';
 import { eventsBySubject } from '../../store/repos/events.js';
 import { orderSubject } from '../../engine/orders/identity.js';
@@ -115,7 +115,9 @@ async function failedLocationsView(app: App, o: OrderRecord, waiting: ReadonlySe
   const now = failedLocationsNow(failed, await stockVerifiedAt(app.store.read, failed), await app.policies.get('sourcing'), app.clock(), waiting.size > 0 ? waiting : undefined);
   return {
     excludedLocations: now.filter((f) => !f.back).map((f) => f.locationId),
-    failedLocations: now.map((f, i) => ({ locationId: f.locationId, failure: f.failure, failedAt: new Date(f.failedAt).toISOString(), skus: failed[i]!.skus, back: f.back, why: f.why })),
+    failedLocations: now.map((f, i) => ({
+      locationId: f.locationId, failure: f.failure, ...(f.reasonCode ? { reasonCode: f.reasonCode } : {}), failedAt: new Date(f.failedAt).toISOString(), skus: failed[i]!.skus, back: f.back, why: f.why,
+    })),
   };
 }
 
@@ -171,12 +173,25 @@ export function orderRoutes(app: App): RouteSpec[] {
     }),
     defineRoute({
       method: 'POST', url: '/v1/fulfilments/{id}/{action}', tag: 'fulfilment',
-      summary: 'Accept, reject, pick or ship a fulfilment, or hand a click-and-collect order to its customer (collect) (store and warehouse staff).',
+      summary: 'Accept, reject, pick or ship a fulfilment, or hand a click-and-collect order to its customer (collect) (store and warehouse staff). '
+        + 'A rejection may name its reason (`reasonCode`): out_of_stock, damaged or other keep the location out of the order until its stock is counted or received; '
+        + 'no_capacity, no_staff or closed until the sourcing policy\'s hours (reroute.retryNonStockRejectionAfterHours) have passed; none counts as a stock reason.',
       access: FLOOR,
       params: z.object({ id: z.string().min(1).max(100), action: z.enum(['accept', 'reject', 'pick', 'ship', 'collect']) }),
-      body: z.object({ reason: z.string().max(500).optional(), carrier: z.string().max(64).optional(), trackingNumber: z.string().max(100).optional() }).strict(),
-      responses: { 200: 'the fulfilment after the action', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (the fulfilment is past that step, or failed; collect: the order is not click-and-collect)' },
+      body: z.object({
+        reason: z.string().max(500).optional(), reasonCode: z.enum(REJECTION_REASON_CODES).optional(),
+        carrier: z.string().max(64).optional(), trackingNumber: z.string().max(100).optional(),
+      }).strict(),
+      responses: {
+        200: 'the fulfilment after the action', 404: 'E_NOT_FOUND',
+        409: 'E_INVALID_STATE (the fulfilment is past that step, or failed; collect: the order is not click-and-collect)',
+        422: 'E_SCHEMA (an unknown reasonCode, or a reasonCode on another action than reject; nothing changed)',
+      },
       async handler({ params, body, principal, req }) {
+        // A reason code is a rejection's: on an accept or a pick it would be stored and mean nothing.
+        if (body.reasonCode !== undefined && params.action !== 'reject') {
+          throw new DomainError('E_SCHEMA', `reasonCode is given only with reject, not ${params.action}`, { issues: [{ path: 'reasonCode', message: 'only with reject' }] });
+        }
         const f = await fulfilmentById(app.store.read, params.id);
         if (!f) throw new DomainError('E_NOT_FOUND', `no fulfilment ${params.id}`);
         // Staff act on what they see: a step the fulfilment is already past (or a failed one) is refused,

@@ -52,7 +52,7 @@ function summarize(e) {
     case 'reservation.released': return `released (${p.reason}) ${(p.reservations ?? []).map((a) => `${a.qty}× ${a.sku} @ ${a.locationId}`).join(', ')}`;
     case 'order.state_changed': return `${String(p.from).replace(/_/g, ' ')} → ${String(p.to).replace(/_/g, ' ')}${p.holdReason ? ` (${p.holdReason})` : ''}`;
     case 'notification.queued': return `${p.channel ?? 'message'} to customer: ${p.templateId ?? ''}`;
-    case 'fulfilment.rejected': return `fulfilment ${p.fulfilmentId} rejected${p.reason ? `: ${p.reason}` : ''}`;
+    case 'fulfilment.rejected': return `fulfilment ${p.fulfilmentId} rejected${p.reasonCode ? ` (${p.reasonCode.replace(/_/g, ' ')})` : ''}${p.reason ? `: ${p.reason}` : ''}`;
     case 'fulfilment.accepted': case 'fulfilment.picked': return `fulfilment ${p.fulfilmentId}`;
     case 'fulfilment.shipped': return `fulfilment ${p.fulfilmentId}${p.carrier ? ` via ${p.carrier}` : ''}${p.trackingNumber ? ` (${p.trackingNumber})` : ''}`;
     case 'order.backordered': return `short ${(p.shortSkus ?? []).map((x) => `${x.shortQty}× ${x.sku}${x.expectedAt ? ` (inbound by ${fmt.short(epochIso(x.expectedAt))})` : ''}`).join(', ')} · ${p.expectedAt ? `supply expected by ${fmt.short(epochIso(p.expectedAt))}` : 'no supply expected'}`;
@@ -141,7 +141,8 @@ function failedLocations(o) {
     table([
       { label: 'Location', value: (f) => h('span.mono', f.locationId) },
       // How it failed is history (grey); red and green say where the location stands now.
-      { label: 'Failed', value: (f) => pill('', FAILURES[f.failure] ?? String(f.failure ?? '?').replace(/_/g, ' ')) },
+      // A rejection's reason code says which rule brings it back (stock known again, or the policy's hours).
+      { label: 'Failed', value: (f) => pill('', `${FAILURES[f.failure] ?? String(f.failure ?? '?').replace(/_/g, ' ')}${f.reasonCode ? `: ${f.reasonCode.replace(/_/g, ' ')}` : ''}`) },
       { label: 'When', value: (f) => h('span.nowrap', fmt.time(f.failedAt)) },
       { label: 'Skus', value: (f) => (f.skus ?? []).map((sku, i) => [i ? ', ' : '', h('span.mono', sku)]) },
       { label: 'Now', value: (f) => (f.back ? pill('ok', 'back') : pill('bad', 'still out')) },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent } from '../events/catalog.js';
 import { locationIdSchema } from '../masterdata/location.js';
 import { skuSchema } from '../masterdata/product.js';
+import { REJECTION_REASON_CODES } from './rejection-reasons.js';
 
 /**
  * Payloads of the order-side inbound events (SPEC §3), defined once: validation at ingest, the
@@ -152,6 +153,17 @@ export const fulfilmentEventPayloadSchema = z.object({
 });
 export type FulfilmentEventPayload = z.infer<typeof fulfilmentEventPayloadSchema>;
 
+/**
+ * fulfilment.rejected: besides the free-text `reason`, an optional `reasonCode` staff pick
+ * (rejection-reasons.ts). It decides when the location may be asked again for the order: a stock
+ * reason (or none, as before codes) once its stock of what it rejected is known again, a reason about
+ * staff, capacity or a closure after the sourcing policy's hours. An unknown code is refused at intake.
+ */
+export const fulfilmentRejectedPayloadSchema = fulfilmentEventPayloadSchema.extend({
+  reasonCode: z.enum(REJECTION_REASON_CODES).optional(),
+});
+export type FulfilmentRejectedPayload = z.infer<typeof fulfilmentRejectedPayloadSchema>;
+
 export const shipmentDeliveredPayloadSchema = z.object({ fulfilmentId: z.string().min(1) });
 export type ShipmentDeliveredPayload = z.infer<typeof shipmentDeliveredPayloadSchema>;
 
@@ -168,7 +180,7 @@ export const orderEventPayloadSchemas = {
   'payment.refunded': paymentRefundedPayloadSchema,
   'payment.voided': paymentVoidedPayloadSchema,
   'fulfilment.accepted': fulfilmentEventPayloadSchema,
-  'fulfilment.rejected': fulfilmentEventPayloadSchema,
+  'fulfilment.rejected': fulfilmentRejectedPayloadSchema,
   'fulfilment.picked': fulfilmentEventPayloadSchema,
   'fulfilment.shipped': fulfilmentEventPayloadSchema,
   'shipment.delivered': shipmentDeliveredPayloadSchema,
@@ -202,7 +214,12 @@ export const orderEventDefinitions = [
     ...inbound, type: 'payment.voided', payload: paymentVoidedPayloadSchema, subject: orderSubject,
     description: 'A capture of an order was voided (captureId: it counts nothing), or without captureId the authorization was (a failed payment unless something was captured).',
   }),
-  ...(['accepted', 'rejected', 'picked', 'shipped'] as const).map((step) =>
+  defineEvent({ ...inbound, type: 'fulfilment.accepted', payload: fulfilmentEventPayloadSchema, subject: fulfilmentSubject, description: 'A location accepted its fulfilment.' }),
+  defineEvent({
+    ...inbound, type: 'fulfilment.rejected', payload: fulfilmentRejectedPayloadSchema, subject: fulfilmentSubject,
+    description: `A location rejected its fulfilment (reasonCode: ${REJECTION_REASON_CODES.join(', ')}; none counts as a stock reason).`,
+  }),
+  ...(['picked', 'shipped'] as const).map((step) =>
     defineEvent({ ...inbound, type: `fulfilment.${step}`, payload: fulfilmentEventPayloadSchema, subject: fulfilmentSubject, description: `A location ${step} its fulfilment.` }),
   ),
   defineEvent({ ...inbound, type: 'shipment.delivered', payload: shipmentDeliveredPayloadSchema, subject: fulfilmentSubject, description: 'The carrier delivered a fulfilment.' }),

@@ -1,4 +1,5 @@
 export * from './events.js';
+export { REJECTION_REASON_CODES, rejectedForNonStockReason, type RejectionReasonCode } from './rejection-reasons.js';
 export { canTransition, checkTransition, isTerminal, type TransitionCheck, type TransitionTable } from './lifecycle.js';
 export { HOLD_REASONS, ORDER_STATES, ORDER_TRANSITIONS, isOrderState, type HoldReason, type OrderState } from './order-state.js';
 export { orderStateFromFulfilments } from './fulfilment-progress.js';

@@ -23,4 +23,4 @@ export { decideWithoutSource, type NoSourceOutcome, type ShortSku } from './back
 export { inboundWithRoom, promisedUnits, type OpenBackorder } from './inbound-promises.js';
 export { routeOrder, type PlannedFulfilment, type RoutingDecision } from './route-order.js';
 export { rerouteOrder, type RerouteDecision, type RerouteRequest } from './reroute.js';
-export { failedLocationsNow, type FailedLocation, type FailedLocationStatus, type LocationFailure, type StockVerification } from './failed-locations.js';
+export { failedAgain, failedLocationsNow, type FailedLocation, type FailedLocationStatus, type LocationFailure, type StockVerification } from './failed-locations.js';

@@ -25,6 +25,9 @@ export interface SourcingPolicy {
    * failed was counted or received since; `retryFailedLocationAfterHours` also asks it again after
    * that many hours without either (null: only a count or a receipt brings it back). Absent in policy
    * versions written before it existed: null.
+   * `retryNonStockRejectionAfterHours`: a location that rejected for a reason that says nothing about
+   * its shelf (no staff, no capacity, closed) is asked again after that many hours, whatever its stock
+   * (null, or absent in versions written before it: such a rejection counts as a stock one).
    */
-  reroute?: { retryFailedLocationAfterHours: number | null };
+  reroute?: { retryFailedLocationAfterHours: number | null; retryNonStockRejectionAfterHours?: number | null };
 }

@@ -1,8 +1,8 @@
 import type { SqlExecutor } from '../../store/port.js';
 import type { OrderRecord } from '../../store/repos/orders.js';
 import { stockVerifiedAt } from '../../store/repos/stock.js';
-import type { FailedLocation, LocationFailure, SourcingSnapshot } from '../../domain/sourcing/index.js';
-import type { OrderPlacedPayload } from '../../domain/orders/index.js';
+import { failedAgain, type FailedLocation, type LocationFailure, type SourcingSnapshot } from '../../domain/sourcing/index.js';
+import type { OrderPlacedPayload, RejectionReasonCode } from '../../domain/orders/index.js';
 
 const NONE: readonly FailedLocation[] = [];
 const byLocation = (a: FailedLocation, b: FailedLocation) => (a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0);
@@ -40,13 +40,16 @@ export function pinFailedLocations(order: OrderRecord): readonly FailedLocation[
 
 /**
  * A location rejected the order or let its deadline pass, failing these skus: left out of its routing
- * from now until its stock of them is counted or received (failedLocationsNow). A second failure there
- * starts again from its own time, for what it failed both times.
+ * from now until its stock of them is counted or received, or — a rejection with a reason about staff,
+ * capacity or a closure (`reasonCode`) — for the policy's hours (failedLocationsNow). A second failure
+ * there starts again from its own time, for what it failed both times (failedAgain).
  */
-export function recordFailure(order: OrderRecord, locationId: string, failure: Exclude<LocationFailure, 'unrecorded'>, at: number, skus: readonly string[]): void {
+export function recordFailure(
+  order: OrderRecord, locationId: string, failure: Exclude<LocationFailure, 'unrecorded'>, at: number, skus: readonly string[], reasonCode?: RejectionReasonCode,
+): void {
   const all = failedLocationsOf(order);
   const before = all.find((f) => f.locationId === locationId);
-  const entry: FailedLocation = { locationId, failure, at, skus: [...new Set([...(before?.skus ?? []), ...skus])].sort() };
+  const entry = failedAgain(before, { locationId, failure, at, skus: [...skus], ...(reasonCode ? { reasonCode } : {}) });
   order.doc.failedLocations = [...all.filter((f) => f.locationId !== locationId), entry].sort(byLocation);
   // Still written, though failedLocations says it all: a release before this one, rolled back to,
   // reads only the ids and must go on leaving the location out.

@@ -1,7 +1,9 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { DomainError } from '../../domain/errors.js';
-import { decideReadyForPickup, isCollection, orderStateFromFulfilments, reportMoves, type FulfilmentEventPayload, type FulfilmentState, type OrderPlacedPayload } from '../../domain/orders/index.js';
+import {
+  decideReadyForPickup, isCollection, orderStateFromFulfilments, reportMoves, type FulfilmentEventPayload, type FulfilmentRejectedPayload, type FulfilmentState, type OrderPlacedPayload, type RejectionReasonCode,
+} from '../../domain/orders/index.js';
 import { fulfilmentById, fulfilmentsOfOrder, orderById, reservationsOfOrder, setCollectBy, setFulfilmentState, setReservationStatus, type FulfilmentRecord, type OrderRecord } from '../../store/repos/orders.js';
 import { consumeReserved } from '../../store/repos/stock.js';
 import { moveOrder, persistOrder, queueCustomerMessages } from './transition.js';
@@ -39,14 +41,17 @@ async function followFulfilments(h: HandlerContext, policies: PolicyBook, order:
  * or fraud review: they are placed when the hold clears) — so the ERP cancels the failed location's
  * sale order, which would otherwise be delivered from there.
  */
-async function reroute(h: HandlerContext, policies: PolicyBook, order: OrderRecord, f: FulfilmentRecord, failure: 'rejected' | 'expired' | 'stock_short'): Promise<void> {
+async function reroute(
+  h: HandlerContext, policies: PolicyBook, order: OrderRecord, f: FulfilmentRecord, failure: 'rejected' | 'expired' | 'stock_short', reasonCode?: RejectionReasonCode,
+): Promise<void> {
   const released = await releaseReservations(h, order, `fulfilment ${failure}`, (r) => r.fulfilmentId === f.id);
   // A location that rejected or let its deadline pass failed the order and is not asked again until
   // its stock of these skus was counted or received since (failedLocationsNow): asked straight away,
   // a store whose record shows phantom units would only reject again. One found short did not fail
   // it — the units were not there: it stays eligible, so the order can come back to it once its stock
-  // does; routing will not place there while the units are missing.
-  if (failure !== 'stock_short') recordFailure(order, f.locationId, failure, h.decision.now, f.lines.map((l) => l.sku));
+  // does; routing will not place there while the units are missing. A rejection for staff, capacity
+  // or a closure (its reason code) says nothing about the shelf: left out for the policy's hours.
+  if (failure !== 'stock_short') recordFailure(order, f.locationId, failure, h.decision.now, f.lines.map((l) => l.sku), reasonCode);
   // Only the failed location's lines move; the order's other fulfilments go on untouched. An approval
   // hold is about other lines; these go on.
   const lines = f.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty }));
@@ -116,7 +121,7 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
     type: 'fulfilment.rejected',
     name: 'fulfilment.rejected',
     async handle(h) {
-      const p = h.event.payload as unknown as FulfilmentEventPayload;
+      const p = h.event.payload as unknown as FulfilmentRejectedPayload;
       const { f, order } = await load(h, p.fulfilmentId);
       if (!reportMoves(f.state, 'rejected')) {
         order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `rejection ignored: fulfilment ${f.id} is ${f.state}` });
@@ -124,8 +129,8 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
         return;
       }
       await setFulfilmentState(h.tx, f.id, 'rejected', new Date(h.decision.now).toISOString());
-      h.audit({ action: 'fulfilment.rejected', subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: 'rejected' }, detail: { reason: p.reason ?? null } });
-      await reroute(h, policies, order, f, 'rejected');
+      h.audit({ action: 'fulfilment.rejected', subject: `fulfilment:${f.id}`, before: { state: f.state }, after: { state: 'rejected' }, detail: { reason: p.reason ?? null, ...(p.reasonCode ? { reasonCode: p.reasonCode } : {}) } });
+      await reroute(h, policies, order, f, 'rejected', p.reasonCode);
       await persistOrder(h, order);
     },
   };

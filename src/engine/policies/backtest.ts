@@ -2,8 +2,10 @@ import type { SqlExecutor } from '../../store/port.js';
 import { DomainError } from '../../domain/errors.js';
 import { decisionContextFor } from '../ids.js';
 import { POLICY_KINDS } from '../../policy/registry.js';
-import { PAYMENT_EVENT_STATUS, decidePaymentUpdate, orderValue, paymentFlowOf, validateOrder, type OrderPlacedPayload, type OrdersPolicy } from '../../domain/orders/index.js';
-import { routeOrder, type FailedLocation, type RoutingDecision, type SourcingPolicy, type StockVerification } from '../../domain/sourcing/index.js';
+import {
+  PAYMENT_EVENT_STATUS, REJECTION_REASON_CODES, decidePaymentUpdate, orderValue, paymentFlowOf, validateOrder, type OrderPlacedPayload, type OrdersPolicy, type RejectionReasonCode,
+} from '../../domain/orders/index.js';
+import { failedAgain, routeOrder, type FailedLocation, type RoutingDecision, type SourcingPolicy, type StockVerification } from '../../domain/sourcing/index.js';
 import { happenedMs } from '../../domain/inventory/count-time.js';
 import type { CustomerHistory } from '../../domain/orders/fraud-score.js';
 import type { Location } from '../../domain/masterdata/location.js';
@@ -19,7 +21,8 @@ import { localDay, toSourcingLocation } from '../orders/snapshot.js';
  * (location.upserted), stock (inventory.snapshot / .adjusted, po.received, reservations made and
  * released, shipments consuming them), capacity used per location and local day, customer/address
  * history for fraud velocity, and the locations that failed each order with when their stock of what
- * they failed was last counted or received (a failed location comes back then, as in routing). Each event's recorded consequences (the decided events it caused) are applied at the
+ * they failed was last counted or received (a failed location comes back then, as in routing), and
+ * the rejection's reason code (one about staff, capacity or a closure comes back by the policy's hours). Each event's recorded consequences (the decided events it caused) are applied at the
  * event's own position, i.e. when it was processed.
  *
  * Approximations, stated: events are taken in log order (exact on SQLite; PostgreSQL's subject
@@ -343,8 +346,9 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
   };
 
   // A failed fulfilment: its place of capacity back, and its location failed the order at `at` for
-  // the skus it held (recordFailure's rule: a second failure there restarts from its own time).
-  const dropFulfilment = (fulfilmentId: string, failure: 'rejected' | 'expired', at: number) => {
+  // the skus it held, with the rejection's reason code (recordFailure's rule, failedAgain: a second
+  // failure there restarts from its own time).
+  const dropFulfilment = (fulfilmentId: string, failure: 'rejected' | 'expired', at: number, reasonCode?: RejectionReasonCode) => {
     const f = fulfilments.get(fulfilmentId);
     if (!f || !f.counted) return;
     f.counted = false;
@@ -352,8 +356,9 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
     const o = orders.get(f.orderId);
     if (!o) return;
     const before = o.failed.find((x) => x.locationId === f.locationId);
-    const skus = [...new Set([...(before?.skus ?? []), ...(reservations.get(fulfilmentId) ?? []).map((a) => a.sku)])].sort();
-    o.failed = [...o.failed.filter((x) => x.locationId !== f.locationId), { locationId: f.locationId, failure, at, skus }];
+    const skus = [...new Set((reservations.get(fulfilmentId) ?? []).map((a) => a.sku))];
+    const entry = failedAgain(before, { locationId: f.locationId, failure, at, skus, ...(reasonCode ? { reasonCode } : {}) });
+    o.failed = [...o.failed.filter((x) => x.locationId !== f.locationId), entry];
   };
 
   const total = log.length;
@@ -444,6 +449,12 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
     } else if (e.type === 'inventory.adjusted') {
       const s = stockRow(String(p.sku), String(p.locationId));
       s.onHand = Math.max(0, s.onHand + Number(p.delta));
+      // Units put on the shelf there when it happened, as routing keeps it (noteMoved): a failed location may come back.
+      if (Number(p.delta) > 0) {
+        const v = verifiedRow(String(p.sku), String(p.locationId));
+        const ms = happenedMs(e.occurredAt, e.receivedMs);
+        v.receivedMs = Math.max(v.receivedMs ?? ms, ms);
+      }
     } else if (e.type === 'fulfilment.shipped') {
       for (const a of reservations.get(String(p.fulfilmentId)) ?? []) {
         const s = stockRow(a.sku, a.locationId);
@@ -452,7 +463,8 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
       }
       reservations.delete(String(p.fulfilmentId));
     } else if (e.type === 'fulfilment.rejected' || e.type === 'fulfilment.expired') {
-      dropFulfilment(String(p.fulfilmentId), e.type === 'fulfilment.rejected' ? 'rejected' : 'expired', e.receivedMs);
+      const code = (REJECTION_REASON_CODES as readonly unknown[]).includes(p.reasonCode) ? (p.reasonCode as RejectionReasonCode) : undefined;
+      dropFulfilment(String(p.fulfilmentId), e.type === 'fulfilment.rejected' ? 'rejected' : 'expired', e.receivedMs, e.type === 'fulfilment.rejected' ? code : undefined);
     }
     applyChildren(e);
   }

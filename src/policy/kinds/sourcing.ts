@@ -16,7 +16,11 @@ export const sourcingPolicySchema = z.object({
   whenNothingCanServe: z.enum(['backorder', 'cancel']),
   backorderWithoutInbound: z.enum(['backorder', 'cancel']),
   // Optional: versions stored before it existed have none (read as null: no retry by time).
-  reroute: z.object({ retryFailedLocationAfterHours: z.number().positive().max(8760).nullable() }).optional(),
+  // Optional inside too: versions written with `reroute` before a rejection's reason code existed have none.
+  reroute: z.object({
+    retryFailedLocationAfterHours: z.number().positive().max(8760).nullable(),
+    retryNonStockRejectionAfterHours: z.number().positive().max(8760).nullable().optional(),
+  }).optional(),
 });
 
 export type { SourcingPolicy };
@@ -38,5 +42,9 @@ export const defaultSourcingPolicy: SourcingPolicy = {
   backorderWithoutInbound: 'backorder',
   // Off: a failed location comes back when its stock is counted or received since the failure. By
   // time alone it would come back with the phantom stock that made it reject, and reject again.
-  reroute: { retryFailedLocationAfterHours: null },
+  // A rejection for staff, capacity or a closure says nothing about the shelf: 24 h brings the store
+  // back at the same hour of the next day — an hour it was open and working its worklist (it rejected
+  // then) — so the order does not land there overnight to miss its accept deadline, which would count
+  // as a stock failure and keep the store out until a count.
+  reroute: { retryFailedLocationAfterHours: null, retryNonStockRejectionAfterHours: 24 },
 };

@@ -666,6 +666,9 @@ export async function stockVerifiedAt(db: SqlExecutor, wants: ReadonlyArray<{ lo
  */
 const MOVED = 'moved_ms = CASE WHEN moved_ms IS NULL OR moved_ms < CAST(? AS BIGINT) THEN CAST(? AS BIGINT) ELSE moved_ms END';
 
+/** As MOVED, for when units were last received or put on the shelf (`received_ms`). */
+const RECEIVED = 'received_ms = CASE WHEN received_ms IS NULL OR received_ms < CAST(? AS BIGINT) THEN CAST(? AS BIGINT) ELSE received_ms END';
+
 /**
  * A write that moves on-hand (a shipment, a till sale, a write-off, a receipt): the row's
  * `moved_ms` goes with it (in `write`, see MOVED), and when the row was counted before the movement
@@ -711,9 +714,15 @@ const journalMove = (db: SqlExecutor, move: Move) =>
  * An adjustment's movement, after its write (putCounted or setOnHand): the row's `moved_ms`, and the
  * journal when the row was counted before it (as moveOnHand). What a batch read ahead of the row
  * moves with it, so the next count or adjustment there still reads nothing.
+ * Units added (a positive delta: found, put back, booked in) also set `received_ms`, in the same
+ * statement, as a receipt does: someone had those units in hand on that shelf, so a location that
+ * failed an order for the sku may be asked again (failedLocationsNow). A loss does not: it says the
+ * record was too high, not what is there now.
  */
 export async function noteMoved(db: SqlExecutor, sku: string, locationId: string, delta: number, ms: number): Promise<void> {
-  await writeAndJournal(db, `UPDATE stock SET ${MOVED} WHERE sku = ? AND location_id = ?`, [ms, ms, sku, locationId], { sku, locationId, delta, ms });
+  const set = delta > 0 ? `${MOVED}, ${RECEIVED}` : MOVED;
+  const params = delta > 0 ? [ms, ms, ms, ms, sku, locationId] : [ms, ms, sku, locationId];
+  await writeAndJournal(db, `UPDATE stock SET ${set} WHERE sku = ? AND location_id = ?`, params, { sku, locationId, delta, ms });
   const kept = keptCounts(db, locationId)?.held.get(sku);
   if (kept && (kept.movedMs === null || kept.movedMs < ms)) kept.movedMs = ms;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixedContext } from '../../../src/domain/decision-context.js';
-import { failedLocationsNow, routeOrder, type FailedLocation, type StockVerification } from '../../../src/domain/sourcing/index.js';
+import { failedAgain, failedLocationsNow, routeOrder, type FailedLocation, type StockVerification } from '../../../src/domain/sourcing/index.js';
 import { HOUR, NOW, loc, order, policy, snapshot, stock } from './fixtures.js';
 
 const FAILED_AT = NOW - 10 * HOUR;
@@ -70,6 +70,92 @@ describe('failedLocationsNow: a location that failed an order comes back once it
   });
 });
 
+describe('failedLocationsNow: a rejection for a reason that says nothing about the shelf comes back by the policy\'s hours', () => {
+  const nonStock = (hours: number | null | undefined, general: number | null = null) =>
+    policy({ reroute: { retryFailedLocationAfterHours: general, ...(hours !== undefined ? { retryNonStockRejectionAfterHours: hours } : {}) } });
+  const at = (h: number) => FAILED_AT + h * HOUR;
+
+  it('no_staff: out before the hours, back from them on, though never counted or received; the why names the rule', () => {
+    const failed = [rejected('store', ['TENT'], { reasonCode: 'no_staff' })];
+    const before = failedLocationsNow(failed, [], nonStock(24), at(24) - 1)[0]!;
+    expect(before).toEqual({
+      locationId: 'store', failure: 'rejected', reasonCode: 'no_staff', failedAt: FAILED_AT, back: false,
+      why: `the rejection (no_staff) was not about its stock: asked again from ${new Date(at(24)).toISOString()}, 24 h after it (reroute.retryNonStockRejectionAfterHours)`,
+    });
+    const after = failedLocationsNow(failed, [], nonStock(24), at(24))[0]!;
+    expect(after).toMatchObject({ reasonCode: 'no_staff', back: true, why: '24 h since the rejection (no_staff), not about its stock (reroute.retryNonStockRejectionAfterHours)' });
+  });
+
+  it('no_capacity and closed alike; a count since does not bring it back earlier (it says nothing about the staff)', () => {
+    for (const reasonCode of ['no_capacity', 'closed'] as const) {
+      const failed = [rejected('store', ['TENT'], { reasonCode })];
+      expect(failedLocationsNow(failed, [row('store', 'TENT', FAILED_AT + HOUR)], nonStock(24), at(2))[0]!.back).toBe(false);
+      expect(failedLocationsNow(failed, [], nonStock(24), at(24))[0]!.back).toBe(true);
+    }
+  });
+
+  it('the general retry applies too when it is shorter, and the why names it', () => {
+    const failed = [rejected('store', ['TENT'], { reasonCode: 'no_staff' })];
+    const s = failedLocationsNow(failed, [], nonStock(24, 6), at(6))[0]!;
+    expect(s).toMatchObject({ back: true, why: '6 h since the rejection (no_staff), not about its stock (reroute.retryFailedLocationAfterHours)' });
+    expect(failedLocationsNow(failed, [], nonStock(24, 48), at(24))[0]!.back).toBe(true);
+  });
+
+  it('a stock reason (out_of_stock, damaged, other) is not back after the same hours: only its stock known again brings it back', () => {
+    for (const reasonCode of ['out_of_stock', 'damaged', 'other'] as const) {
+      const failed = [rejected('store', ['TENT'], { reasonCode })];
+      const s = failedLocationsNow(failed, [], nonStock(24), at(1000))[0]!;
+      expect(s).toEqual({ locationId: 'store', failure: 'rejected', reasonCode, failedAt: FAILED_AT, back: false, why: `TENT not counted or received since the rejection (${reasonCode})` });
+      expect(failedLocationsNow(failed, [row('store', 'TENT', FAILED_AT + HOUR)], nonStock(24), at(2))[0]).toMatchObject({ back: true, why: `counted since the rejection (${reasonCode})` });
+    }
+  });
+
+  it('no code (every rejection before codes) and a missed deadline: as before, whatever the non-stock hours', () => {
+    for (const f of [rejected('store', ['TENT']), rejected('store', ['TENT'], { failure: 'expired' })]) {
+      const s = failedLocationsNow([f], [], nonStock(24), at(1000))[0]!;
+      expect(s.back).toBe(false);
+      expect(s).not.toHaveProperty('reasonCode');
+      expect(s.why).toBe(`TENT not counted or received since ${f.failure === 'expired' ? 'the missed deadline' : 'the rejection'}`);
+    }
+  });
+
+  it('policy versions without the key (or with null): a non-stock rejection is judged as a stock one', () => {
+    const failed = [rejected('store', ['TENT'], { reasonCode: 'no_staff' })];
+    for (const p of [nonStock(undefined), nonStock(null), policy({ reroute: undefined })]) {
+      expect(failedLocationsNow(failed, [], p, at(1000))[0]).toMatchObject({ back: false, why: 'TENT not counted or received since the rejection (no_staff)' });
+      expect(failedLocationsNow(failed, [row('store', 'TENT', FAILED_AT + HOUR)], p, at(2))[0]).toMatchObject({ back: true, why: 'counted since the rejection (no_staff)' });
+    }
+  });
+
+  it('the defaults bring a no_staff rejection back after 24 h', () => {
+    const failed = [rejected('store', ['TENT'], { reasonCode: 'no_staff' })];
+    expect(failedLocationsNow(failed, [], policy(), at(24) - 1)[0]!.back).toBe(false);
+    expect(failedLocationsNow(failed, [], policy(), at(24))[0]!.back).toBe(true);
+  });
+});
+
+describe('failedAgain: one entry per location, one rule', () => {
+  const at = (h: number) => FAILED_AT + h * HOUR;
+  it('a first failure is kept as it came, with its code', () => {
+    expect(failedAgain(undefined, rejected('store', ['TENT'], { reasonCode: 'no_staff' }))).toEqual(rejected('store', ['TENT'], { reasonCode: 'no_staff' }));
+  });
+  it('a second one starts from its own time, for the skus of both; its code is kept when nothing earlier is in doubt for its stock', () => {
+    // Earlier non-stock; or earlier stock failure of the very skus it was asked for again now.
+    expect(failedAgain(rejected('store', ['MAT'], { reasonCode: 'closed' }), rejected('store', ['TENT'], { at: at(30), reasonCode: 'no_staff' })))
+      .toEqual(rejected('store', ['MAT', 'TENT'], { at: at(30), reasonCode: 'no_staff' }));
+    expect(failedAgain(rejected('store', ['TENT']), rejected('store', ['TENT'], { at: at(30), reasonCode: 'no_staff' })))
+      .toEqual(rejected('store', ['TENT'], { at: at(30), reasonCode: 'no_staff' }));
+  });
+  it('a non-stock rejection after a stock failure of another sku: the stock rule for all of it', () => {
+    expect(failedAgain(rejected('store', ['MAT'], { failure: 'expired' }), rejected('store', ['TENT'], { at: at(30), reasonCode: 'no_staff' })))
+      .toEqual(rejected('store', ['MAT', 'TENT'], { at: at(30) }));
+  });
+  it('a stock rejection after a non-stock one keeps its stock code', () => {
+    expect(failedAgain(rejected('store', ['MAT'], { reasonCode: 'no_staff' }), rejected('store', ['TENT'], { at: at(30), reasonCode: 'out_of_stock' })))
+      .toEqual(rejected('store', ['MAT', 'TENT'], { at: at(30), reasonCode: 'out_of_stock' }));
+  });
+});
+
 describe('routeOrder with locations that failed the order', () => {
   const ctx = () => fixedContext(NOW);
   const rows = [stock('store', 'TENT', 5)];
@@ -90,6 +176,18 @@ describe('routeOrder with locations that failed the order', () => {
     expect(d.outcome === 'allocated' && d.locationIds).toEqual(['store']);
     expect(d.candidates[0]).toMatchObject({ locationId: 'store', failed: { back: true, why: 'counted since the rejection' } });
     expect(d.excluded).toEqual([]);
+  });
+
+  it('a store that rejected for no staff is left out until the policy\'s hours, then routed back to; the record says which rule', () => {
+    const failed = { locations: [rejected('store', ['TENT'], { reasonCode: 'no_staff' })], stock: [] };
+    const out = routeOrder(order([['TENT', 2]]), snapshot([loc('store')], rows, { failed }), policy(), fixedContext(FAILED_AT + 24 * HOUR - 1));
+    expect(out.outcome).toBe('cancel');
+    expect(out.excluded[0]).toMatchObject({ locationId: 'store', reasons: ['previously_failed'], failed: { reasonCode: 'no_staff', back: false } });
+    const back = routeOrder(order([['TENT', 2]]), snapshot([loc('store')], rows, { failed }), policy(), fixedContext(FAILED_AT + 24 * HOUR));
+    expect(back.outcome === 'allocated' && back.locationIds).toEqual(['store']);
+    expect(back.candidates[0]!.failed).toEqual({
+      failure: 'rejected', reasonCode: 'no_staff', failedAt: FAILED_AT, back: true, why: '24 h since the rejection (no_staff), not about its stock (reroute.retryNonStockRejectionAfterHours)',
+    });
   });
 
   it('a location back but short of stock is left out for that, and the record still says it came back', () => {
