@@ -6,6 +6,18 @@ import { DomainError } from '../domain/errors.js';
 import { eventById } from '../store/repos/events.js';
 
 /**
+ * The source event id a command sent with an `Idempotency-Key` gets (null without one), so that a route
+ * can find the command a retry repeats before working its payload out again.
+ */
+export function keyedSourceEventId(req: FastifyRequest, principal: Principal): string | null {
+  const key = req.headers['idempotency-key'];
+  if (key !== undefined && (typeof key !== 'string' || !/^[A-Za-z0-9._:-]{1,100}$/.test(key))) {
+    throw new DomainError('E_SCHEMA', 'Idempotency-Key: 1–100 letters, digits and . _ : -', { issues: [{ path: 'headers.idempotency-key', message: 'invalid' }] });
+  }
+  return key ? `${principal.name}:${key}` : null;
+}
+
+/**
  * An API command is an event like any other: it is taken in through the intake (source `api`,
  * idempotency from the `Idempotency-Key` header when given), processed by the same handler, and the
  * caller waits (briefly) for its outcome. One path for every write keeps the log the single truth.
@@ -18,11 +30,7 @@ export async function runCommand(
   payload: Record<string, unknown>,
   waitMs = 10_000,
 ): Promise<{ eventId: string; status: 'processed' | 'pending' | 'duplicate' }> {
-  const key = req.headers['idempotency-key'];
-  if (key !== undefined && (typeof key !== 'string' || !/^[A-Za-z0-9._:-]{1,100}$/.test(key))) {
-    throw new DomainError('E_SCHEMA', 'Idempotency-Key: 1–100 letters, digits and . _ : -', { issues: [{ path: 'headers.idempotency-key', message: 'invalid' }] });
-  }
-  const sourceEventId = key ? `${principal.name}:${key}` : `${principal.name}:${randomUUID()}`;
+  const sourceEventId = keyedSourceEventId(req, principal) ?? `${principal.name}:${randomUUID()}`;
   const r = await app.intake.submit(
     { source: 'api', sourceEventId, type, occurredAt: new Date(app.clock()).toISOString(), payload },
     { actor: principal.name, actorRole: principal.role },

@@ -36,6 +36,7 @@ const TITLES: Record<ErrorCode, string> = {
   E_ALREADY_DECIDED: 'Already decided',
   E_INVALID_STATE: 'Not possible in the current state',
   E_NOT_NEW_IN_DEFAULTS: 'Not new in the current defaults',
+  E_NOT_DECLINED: 'Not declined',
   E_RATE_LIMITED: 'Too many requests',
   E_UNAVAILABLE: 'Temporarily unavailable',
   E_INTERNAL: 'Internal error',

@@ -177,6 +177,26 @@ for (const kind of kinds) {
       // Eight CLI processes: 140 s on SQLite with the PostgreSQL run beside it on the shared 2-core machine.
     }, 300_000);
 
+    it('undecline: takes a decline back (listed as new again); a path not declined, or taken back already, is refused naming what is declined', async () => {
+      db = await olderDatabase(kind);
+      const never = await db.cli('policies', 'undecline', 'orders', PATH, '--reason', 'we want it');
+      expect([never.code, never.stderr.includes('E_NOT_DECLINED')], never.stderr).toEqual([2, true]);
+      expect(never.stderr).toContain('declined now: nothing');
+      ok(await db.cli('policies', 'decline', 'orders', PATH, '--reason', 'the carrier tells them'));
+      const blank = await db.cli('policies', 'undecline', 'orders', PATH, '--reason', ' ');
+      expect([blank.code, blank.stderr.includes('E_SCHEMA')], blank.stderr).toEqual([2, true]);
+
+      const back = jsonOf(ok(await db.cli('policies', 'undecline', 'orders', PATH, '--reason', 'customers asked for it', '--json')));
+      expect(back).toMatchObject({ change: 'new_defaults_undeclined', version: 1, undeclined: [{ path: PATH, value: 'promise_date_withdrawn' }], reason: 'customers asked for it', by: expect.stringMatching(/^cli:/) });
+      const shown = ok(await db.cli('policies', 'show', 'orders')).stdout;
+      expect(shown).toContain(`${PATH} = "promise_date_withdrawn"`);
+      expect(shown).not.toContain('declined new defaults');
+
+      const twice = await db.cli('policies', 'undecline', 'orders', PATH, '--reason', 'again');
+      expect([twice.code, twice.stderr.includes('E_NOT_DECLINED')], twice.stderr).toEqual([2, true]);
+      expect(twice.stderr).toContain(`${PATH} is not declined`);
+    }, 300_000);
+
     it('serve warns once, after its start line, for the kind whose active version lacks default keys', async () => {
       db = await olderDatabase(kind);
       const lines = await serveUntil(db, (l) => l.includes('--with-new-defaults'));

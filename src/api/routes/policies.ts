@@ -7,9 +7,9 @@ import { POLICY_KINDS, type PolicyKind } from '../../policy/registry.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
 import { queryRuleRuns } from '../../store/repos/rule-runs.js';
 import { changeOutcome, findVersion, policySummaries, versionView } from '../../engine/policies/views.js';
-import { declinedNewDefaults, declinedPaths, newDefaultsDecline, newDefaultsDraft, newInDefaultsView, versionNewInDefaults } from '../../engine/policies/new-defaults.js';
+import { declinedNewDefaults, newDefaultsDecline, newDefaultsDraft, newDefaultsTakeBack, newInDefaultsView, takeBackAskedBefore, versionNewInDefaults } from '../../engine/policies/new-defaults.js';
 import { backtestTimeProblem, candidatePolicy, runBacktest } from '../../engine/policies/backtest.js';
-import { runCommand } from '../command.js';
+import { keyedSourceEventId, runCommand } from '../command.js';
 import { DomainError } from '../../domain/errors.js';
 
 const READERS: Role[] = ['admin', 'operations_manager', 'auditor', 'regional_ops', 'finance', 'category_manager', 'procurement', 'inventory_control'];
@@ -54,7 +54,7 @@ export function policyRoutes(app: App): RouteSpec[] {
         const declined = await declinedNewDefaults(app.store.read, params.kind);
         return {
           kind: params.kind, activeVersion: doc.activeVersion, pendingRollback: doc.pendingRollback, items: doc.versions.map((v) => versionView(v, false)),
-          newInDefaults: newInDefaultsView(versionNewInDefaults(params.kind, doc, undefined, declined.map((d) => d.path))),
+          newInDefaults: newInDefaultsView(versionNewInDefaults(params.kind, doc, undefined, declined)),
           declinedNewDefaults: declined,
         };
       },
@@ -65,7 +65,7 @@ export function policyRoutes(app: App): RouteSpec[] {
       async handler({ params }) {
         const doc = await loadPolicyDocument(app.store.read, params.kind);
         const v = findVersion(doc, params.v);
-        return { ...versionView(v, true), newInDefaults: newInDefaultsView(versionNewInDefaults(params.kind, doc, v, await declinedPaths(app.store.read, params.kind))) };
+        return { ...versionView(v, true), newInDefaults: newInDefaultsView(versionNewInDefaults(params.kind, doc, v, await declinedNewDefaults(app.store.read, params.kind))) };
       },
     }),
     defineRoute({
@@ -120,7 +120,7 @@ export function policyRoutes(app: App): RouteSpec[] {
         const pre = await newDefaultsDecline(app.store.read, params.kind, body.paths);
         const after = async () => {
           const doc = await loadPolicyDocument(app.store.read, params.kind);
-          return newInDefaultsView(versionNewInDefaults(params.kind, doc, undefined, await declinedPaths(app.store.read, params.kind)));
+          return newInDefaultsView(versionNewInDefaults(params.kind, doc, undefined, await declinedNewDefaults(app.store.read, params.kind)));
         };
         // All declined before: nothing to record, the same answer as the first time (idempotent).
         if (pre.declined.length === 0) return { kind: params.kind, change: 'none', version: pre.activeVersion, declined: [], alreadyDeclined: pre.alreadyDeclined, newInDefaults: await after() };
@@ -131,6 +131,27 @@ export function policyRoutes(app: App): RouteSpec[] {
         }
         const outcome = await changeOutcome(app.store.read, r.eventId);
         return { ...outcome, kind: params.kind, eventId: r.eventId, alreadyDeclined: pre.alreadyDeclined, newInDefaults: await after() };
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/policies/{kind}/new-defaults/undecline', tag: 'policies',
+      summary: 'Take back a decline of entries new in defaults (paths as declinedNewDefaults lists them, with a reason): they are listed as new in defaults again, and can be drafted or declined again. No version changes; recorded in the log and audited. A retry with the same Idempotency-Key is answered as the first time.',
+      access: CHANGERS, params: kindParam,
+      body: z.object({ paths: z.array(z.string().min(1).max(500)).min(1).max(200), reason: z.string().trim().min(1).max(2000) }).strict(),
+      responses: { 200: 'what was taken back', 403: 'E_ROLE', 409: 'E_NOT_DECLINED (a path is not declined now) / E_INVALID_STATE / E_IDEMPOTENCY_MISMATCH', 422: 'E_SCHEMA' },
+      async handler({ params, body, principal, req, reply }) {
+        const keyed = keyedSourceEventId(req, principal!);
+        const before = keyed ? await takeBackAskedBefore(app.store.read, keyed, params.kind, body.paths, body.reason) : null;
+        const payload = before ?? { kind: params.kind, action: 'undecline_new_defaults', undeclined: (await newDefaultsTakeBack(app.store.read, params.kind, body.paths)).undeclined, reason: body.reason };
+        const r = await runCommand(app, req, principal!, 'policy.change_requested', payload);
+        if (r.status === 'pending') {
+          reply.code(202);
+          return { status: 'pending', eventId: r.eventId };
+        }
+        const outcome = await changeOutcome(app.store.read, r.eventId);
+        const doc = await loadPolicyDocument(app.store.read, params.kind);
+        const declined = await declinedNewDefaults(app.store.read, params.kind);
+        return { ...outcome, kind: params.kind, eventId: r.eventId, newInDefaults: newInDefaultsView(versionNewInDefaults(params.kind, doc, undefined, declined)), declinedNewDefaults: declined };
       },
     }),
     defineRoute({

@@ -8,7 +8,7 @@ import { DomainError } from '../../domain/errors.js';
 import { diffPolicies } from '../../domain/policies/index.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
 import { changeOutcome, findVersion, policySummaries, requireKind, versionView } from '../../engine/policies/views.js';
-import { declinedNewDefaults, newDefaultsDecline, newDefaultsDraft, newInDefaultsView, versionNewInDefaults, type DeclinedNewDefault } from '../../engine/policies/new-defaults.js';
+import { declinedNewDefaults, newDefaultsDecline, newDefaultsDraft, newDefaultsTakeBack, newInDefaultsView, versionNewInDefaults, type DeclinedNewDefault } from '../../engine/policies/new-defaults.js';
 import { backtestTimeProblem, candidatePolicy, runBacktest, type BacktestReport } from '../../engine/policies/backtest.js';
 import { readTextFile } from '../files.js';
 import { wholeNumber } from '../options.js';
@@ -71,17 +71,18 @@ function reportText(r: BacktestReport): string {
 }
 
 /** `policies show <kind>`: what the active version lacks of the current defaults, how to take it up or decline it, and what was declined. */
-function newInDefaultsText(kind: string, active: number | null, fresh: Array<{ path: string; value: unknown }>, declined: DeclinedNewDefault[]): string {
+function newInDefaultsText(kind: string, active: number | null, fresh: Array<{ path: string; value: unknown; declinedValue?: unknown }>, declined: DeclinedNewDefault[]): string {
   const out: string[] = [];
   if (fresh.length > 0) {
     out.push(
       `new in defaults (version ${active} lacks them; take them up with: omniops policies draft ${kind} --with-new-defaults, or decline with: omniops policies decline ${kind} <path…> --reason <why>):`,
-      ...fresh.map((f) => `  ${f.path} = ${JSON.stringify(f.value)}`),
+      // One declined before at another value is back because the default changed: say so.
+      ...fresh.map((f) => `  ${f.path} = ${JSON.stringify(f.value)}${Object.hasOwn(f, 'declinedValue') ? ` (declined before, when the default was ${JSON.stringify(f.declinedValue)})` : ''}`),
     );
   }
   if (declined.length > 0) {
     if (out.length > 0) out.push('');
-    out.push('declined new defaults (not listed above):', ...declined.map((d) => `  ${d.path} — by ${d.by} at ${d.at}: ${d.reason}`));
+    out.push(`declined new defaults (not listed above while the default is the same; take a decline back with: omniops policies undecline ${kind} <path…> --reason <why>):`, ...declined.map((d) => `  ${d.path} — by ${d.by} at ${d.at}: ${d.reason}`));
   }
   return out.join('\n');
 }
@@ -105,12 +106,12 @@ export function registerPolicies(program: Command): void {
       if (version === undefined) {
         const items = doc.versions.map((v) => versionView(v, false));
         const declined = await declinedNewDefaults(app.store.read, known);
-        const fresh = newInDefaultsView(versionNewInDefaults(known, doc, undefined, declined.map((d) => d.path)));
+        const fresh = newInDefaultsView(versionNewInDefaults(known, doc, undefined, declined));
         print(Boolean(flags.json), { kind, activeVersion: doc.activeVersion, pendingRollback: doc.pendingRollback, items, newInDefaults: fresh, declinedNewDefaults: declined }, () =>
           [table(items, ['version', 'status', 'author', 'reviewedBy', 'activatedAt', 'note']), newInDefaultsText(known, doc.activeVersion, fresh, declined)].filter(Boolean).join('\n\n'));
       } else {
         const found = findVersion(doc, versionArg(version, 'version'));
-        const declined = (await declinedNewDefaults(app.store.read, known)).map((d) => d.path);
+        const declined = await declinedNewDefaults(app.store.read, known);
         const v = { ...versionView(found, true), newInDefaults: newInDefaultsView(versionNewInDefaults(known, doc, found, declined)) };
         print(Boolean(flags.json), v, () => JSON.stringify(v, null, 2));
       }
@@ -155,6 +156,20 @@ export function registerPolicies(program: Command): void {
       const declined = (out.declined as Array<{ path: string }>).map((d) => d.path);
       print(Boolean(flags.json), out, () =>
         [declined.length > 0 ? `declined for ${kind}: ${declined.join(', ')}` : '', pre.alreadyDeclined.length > 0 ? `declined before: ${pre.alreadyDeclined.join(', ')}` : ''].filter(Boolean).join('\n'));
+    });
+  });
+  addStoreOptions(
+    policies
+      .command('undecline <kind> <paths...>')
+      .description('take back a decline (paths as `show` lists them under declined): listed as new in defaults again, to draft or decline again; no version changes')
+      .requiredOption('--reason <text>', 'why (recorded in the log and the audit trail)'),
+  ).action(async (kind: string, paths: string[], flags: StoreFlags & { reason: string }) => {
+    await withApp(flags, async (app) => {
+      const known = requireKind(kind);
+      if (!flags.reason.trim()) throw new DomainError('E_SCHEMA', '--reason: say why the decline is taken back', { issues: [{ path: 'reason', message: 'empty' }] });
+      const pre = await newDefaultsTakeBack(app.store.read, known, paths);
+      const out = await requestChange(app, { kind: known, action: 'undecline_new_defaults', undeclined: pre.undeclined, reason: flags.reason.trim() });
+      print(Boolean(flags.json), out, () => `declines taken back for ${kind}: ${pre.undeclined.map((d) => d.path).join(', ')}; listed as new in defaults again`);
     });
   });
   for (const action of ['approve', 'reject', 'activate'] as const) {

@@ -226,27 +226,37 @@ function readable(v, depth = 0) {
 function newDefaultsTable(entries, onDecline) {
   const isObj = (e) => e !== null && typeof e === 'object' && !Array.isArray(e);
   const pathOf = (e) => (isObj(e) ? e.path ?? (Array.isArray(e.keys) ? e.keys.join('.') : null) : String(e));
-  const extra = (e) => (isObj(e) ? Object.entries(e).filter(([k, v]) => !['path', 'value', 'keys'].includes(k) && v !== undefined && v !== null) : []);
+  const extra = (e) => (isObj(e) ? Object.entries(e).filter(([k, v]) => !['path', 'value', 'keys', 'declinedValue'].includes(k) && v !== undefined && v !== null) : []);
+  // Declined before at another value: new again because the default changed since (a decline holds for its value).
+  const declinedBefore = (e) => (isObj(e) && 'declinedValue' in e
+    ? h('div.declined-before', h('span.muted', 'declined before, when the default was: '), jsonValue(e.declinedValue)) : null);
   return table([
     { label: 'Path', value: (e) => h('span.mono', pathOf(e) ?? '—') },
     { label: 'What is new', value: (e) => [
       extra(e).map(([k, v]) => h('div', h('span.muted', `${k.replace(/_/g, ' ')}: `), readable(v))),
-      isObj(e) && 'value' in e ? h('div', extra(e).length ? h('span.muted', 'value: ') : null, jsonValue(e.value)) : null,
+      isObj(e) && 'value' in e ? h('div', extra(e).length || declinedBefore(e) ? h('span.muted', 'value: ') : null, jsonValue(e.value)) : null,
+      declinedBefore(e),
     ] },
     onDecline ? { label: '', value: (e) => (pathOf(e) ? h('button.small.decline-new-default', { onclick: () => onDecline(pathOf(e)) }, 'Decline') : null) } : null,
   ].filter(Boolean), entries, { class: 'compact new-in-defaults', key: (e) => pathOf(e) ?? '' });
 }
 
-/** What the retailer declined of the new defaults (`declinedNewDefaults`): no longer listed, no version changed. */
-function declinedTable(declined) {
+/**
+ * What the retailer declined of the new defaults (`declinedNewDefaults`): no longer listed while the default
+ * is the one declined, no version changed. `listedAgain`: paths new in defaults again because their default
+ * changed since. `onTakeBack`, for a role that may decline: the way back, beside each entry.
+ */
+function declinedTable(declined, listedAgain, onTakeBack) {
   return table([
-    { label: 'Path', value: (d) => h('span.mono', d.path ?? '—') },
+    { label: 'Path', value: (d) => [h('span.mono', d.path ?? '—'),
+      listedAgain.has(d.path) ? h('div', pill('warn', 'default changed since: new again')) : null] },
     { label: 'Default then', value: (d) => (d && typeof d === 'object' && 'value' in d ? jsonValue(d.value) : '') },
     { label: 'Declined by', value: (d) => d.by ?? '—' },
     { label: 'Why', value: (d) => h('span.muted', d.reason ?? '') },
     { label: 'When', value: (d) => h('span.nowrap', fmt.short(d.at)) },
     { label: 'Live then', value: (d) => (d.version ? `v${d.version}` : '—') },
-  ], declined.filter((d) => d && typeof d === 'object'), { class: 'compact declined-new-defaults', key: (d) => d.path ?? '' });
+    onTakeBack ? { label: '', value: (d) => (d.path ? h('button.small.take-back-decline', { onclick: () => onTakeBack(d.path) }, 'Take back') : null) } : null,
+  ].filter(Boolean), declined.filter((d) => d && typeof d === 'object'), { class: 'compact declined-new-defaults', key: (d) => d.path ?? '' });
 }
 
 /** "2 new in defaults" with the paths, for the list of kinds. */
@@ -359,6 +369,28 @@ export async function policies(ctx) {
       }
     })();
   };
+  // Taking a decline back: the entry is new in defaults again (to draft or decline again); a reason is required.
+  const mayTakeBack = session.can('POST /v1/policies/{kind}/new-defaults/undecline');
+  const takeBack = (path) => {
+    const reason = prompt(`Take back the decline of ${path}: why? (kept in the audit trail; it is listed as new in defaults again, and no version changes)`);
+    if (reason === null) return;
+    if (!reason.trim()) {
+      toast('error', 'Nothing taken back', 'A reason is needed to take a decline back.');
+      return;
+    }
+    (async () => {
+      fill(result);
+      try {
+        const out = await api('POST', `/v1/policies/${encodeURIComponent(kind)}/new-defaults/undecline`, { paths: [path], reason: reason.trim() });
+        if (out?.status === 'pending') toast('info', `Taking back the decline of ${path}: accepted, not decided yet`, 'The request is queued; refresh in a moment to see its outcome.');
+        else toast('success', `Took back the decline of ${path}`, 'Listed as new in defaults again; no version changed.');
+        ctx.rerender();
+      } catch (err) {
+        fill(result, problemBanner(err));
+        errorToast(err, 'Take back refused');
+      }
+    })();
+  };
   const takenUp = candidateFull && Array.isArray(candidateFull.newInDefaults)
     ? fresh.filter((f) => !candidateFull.newInDefaults.some((x) => x?.path === f?.path)).length
     : 0;
@@ -378,8 +410,9 @@ export async function policies(ctx) {
       takenUp ? h('div.banner.warn.taken-up', `v${candidate.version} (${candidate.status}) already takes up ${takenUp === fresh.length ? 'all of them' : `${takenUp} of them`}: review it below.`) : null,
       newDefaultsTable(fresh, mayDecline ? decline : null)) : null,
     declined.length ? h('section.panel.declined-defaults', h('h2', `Declined new defaults · ${declined.length}`),
-      h('div.muted', 'Settings of this release\'s defaults the retailer chose not to take up: they are no longer listed as new; declining changed no version.'),
-      declinedTable(declined)) : null,
+      h('div.muted', 'Settings of this release\'s defaults the retailer chose not to take up: they are no longer listed as new while the default stays the one declined; declining changed no version.',
+        mayTakeBack ? ' Take a decline back to list the setting as new again.' : ''),
+      declinedTable(declined, new Set(fresh.map((f) => f?.path).filter(Boolean)), mayTakeBack ? takeBack : null)) : null,
     h('section.panel.flush', h('h2', 'Versions'), table([
       { label: 'Version', num: true, value: (v) => `v${v.version}` },
       { label: 'Status', value: (v) => [pill(v.status === 'active' ? 'ok' : v.status === 'draft' ? 'warn' : v.status === 'rejected' ? 'bad' : 'info', v.status),

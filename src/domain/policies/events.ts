@@ -7,7 +7,7 @@ import { defineEvent } from '../events/catalog.js';
  * and the outcome — applied or refused — is a decided event caused by the request. A replay of the log
  * therefore switches policy versions at the same points as the original run.
  */
-export const POLICY_CHANGE_ACTIONS = ['draft', 'approve', 'reject', 'activate', 'rollback', 'approve_rollback', 'decline_new_defaults'] as const;
+export const POLICY_CHANGE_ACTIONS = ['draft', 'approve', 'reject', 'activate', 'rollback', 'approve_rollback', 'decline_new_defaults', 'undecline_new_defaults'] as const;
 export type PolicyChangeAction = (typeof POLICY_CHANGE_ACTIONS)[number];
 
 const policySubject = (p: { kind: string }) => `policy:${p.kind}`;
@@ -19,7 +19,7 @@ export const policyChangeRequested = defineEvent({
   // Inbound so the API and CLI can submit it; the handler refuses anyone outside the change-control roles.
   origin: 'inbound',
   subject: policySubject,
-  description: 'Someone asks to draft, approve, reject, activate or roll back a policy version, or declines what newer defaults add.',
+  description: 'Someone asks to draft, approve, reject, activate or roll back a policy version, or declines what newer defaults add (or takes a decline back).',
   payload: z
     .object({
       kind: z.string().min(1).max(64),
@@ -36,6 +36,11 @@ export const policyChangeRequested = defineEvent({
        * replay under a later release records the same decline).
        */
       declined: z.array(declinedEntry).min(1).max(200).optional(),
+      /**
+       * undecline_new_defaults: the declines taken back, each with the value it was declined at (worked
+       * out before the request from the log's declines, as a decline's entries are).
+       */
+      undeclined: z.array(declinedEntry).min(1).max(200).optional(),
     })
     .strict(),
 });
@@ -45,10 +50,10 @@ export const policyChanged = defineEvent({
   schemaVersion: 1,
   origin: 'decided',
   subject: policySubject,
-  description: 'A policy version was drafted, reviewed or activated, a rollback was requested, rejected or withdrawn, or keys new in defaults were declined.',
+  description: 'A policy version was drafted, reviewed or activated, a rollback was requested, rejected or withdrawn, or keys new in defaults were declined or a decline taken back.',
   payload: z.object({
     kind: z.string(),
-    change: z.enum(['drafted', 'reviewed', 'activated', 'rollback_requested', 'rollback_rejected', 'new_defaults_declined']),
+    change: z.enum(['drafted', 'reviewed', 'activated', 'rollback_requested', 'rollback_rejected', 'new_defaults_declined', 'new_defaults_undeclined']),
     version: z.number().int(),
     by: z.string(),
     decision: z.enum(['approve', 'reject']).optional(),
@@ -59,6 +64,8 @@ export const policyChanged = defineEvent({
     withdrawn: z.boolean().optional(),
     /** new_defaults_declined: what is declined (no longer listed as new in defaults) and why; `version` is the active one. */
     declined: z.array(declinedEntry).optional(),
+    /** new_defaults_undeclined: the declines taken back (new in defaults again) and why; `version` is the active one. */
+    undeclined: z.array(declinedEntry).optional(),
     reason: z.string().optional(),
   }),
 });

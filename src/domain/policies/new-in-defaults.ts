@@ -1,4 +1,6 @@
+import { canonicalJson } from '../canonical-json.js';
 import { childKey, isPlainObject } from './diff.js';
+import type { DeclinedEntry } from './versions.js';
 
 /**
  * What a release's defaults have that a stored policy version lacks ("new in defaults").
@@ -17,7 +19,9 @@ import { childKey, isPlainObject } from './diff.js';
  * item the stored list has is the retailer's, however it differs. A key — or a list item, by identity
  * — the retailer once had (in a version that was live) and no longer has was taken out on purpose (a
  * template removed so that a message is not sent) and is not new: pass those versions' bodies as
- * `hadBefore`. Paths the retailer declined (`declined`) are not listed either.
+ * `hadBefore`. Paths the retailer declined (`declined`) are not listed either — while the defaults give
+ * them the value they had when declined: a decline answers "not this value", so a release that changes
+ * a declined default lists the path again, with the value it was declined at (`declinedValue`).
  */
 export interface NewInDefaults {
   /** In `diffPolicies`' notation: `notifications.templates.promise_withdrawn`, `templates["on_hold:payment"]`. */
@@ -31,6 +35,11 @@ export interface NewInDefaults {
    * field and value, and the identities of the defaults' list in order, to place it among its neighbours.
    */
   item?: { by: string; id: string; defaultsOrder: string[] };
+  /**
+   * Set when the path was declined while the defaults gave it another value: the reviewer sees it was
+   * turned down before, and what it was then. (Present even when that value was null.)
+   */
+  declinedValue?: unknown;
 }
 
 /** A list whose items carry a stable identity: where it is (keys from the root) and the identity field. */
@@ -44,8 +53,11 @@ export interface NewInDefaultsOptions {
   hadBefore?: readonly unknown[];
   /** Lists compared item by item, by identity; every other list is a value. */
   lists?: readonly IdentifiedList[];
-  /** Paths the retailer declined: not listed (they stay absent, as the retailer chose). */
-  declined?: Iterable<string>;
+  /**
+   * What the retailer declined: not listed while the defaults still give the value it was declined at
+   * (deep-equal on canonical JSON); listed again, with `declinedValue`, once they give another.
+   */
+  declined?: Iterable<DeclinedEntry>;
 }
 
 export function newInDefaults(defaults: unknown, body: unknown, options: NewInDefaultsOptions = {}): NewInDefaults[] {
@@ -53,8 +65,14 @@ export function newInDefaults(defaults: unknown, body: unknown, options: NewInDe
   if (!isPlainObject(defaults) || !isPlainObject(body)) return out;
   const lists = options.lists ?? [];
   walk(defaults, body, (options.hadBefore ?? []).filter(isPlainObject), '', [], lists, out);
-  const declined = new Set(options.declined ?? []);
-  return declined.size === 0 ? out : out.filter((f) => !declined.has(f.path));
+  const declined = new Map([...(options.declined ?? [])].map((d) => [d.path, d.value]));
+  if (declined.size === 0) return out;
+  const listed: NewInDefaults[] = [];
+  for (const f of out) {
+    if (!declined.has(f.path)) listed.push(f);
+    else if (canonicalJson(declined.get(f.path)) !== canonicalJson(f.value)) listed.push({ ...f, declinedValue: structuredClone(declined.get(f.path)) });
+  }
+  return listed;
 }
 
 function walk(

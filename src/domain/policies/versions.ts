@@ -62,7 +62,8 @@ export type PolicyEvent =
   | { type: 'policy.activated'; kind: string; version: number; previous: number | null; by: string; approvedBy: string; rollback: boolean; at: number }
   | { type: 'policy.rollback_requested'; kind: string; toVersion: number; by: string; at: number }
   | { type: 'policy.rollback_rejected'; kind: string; toVersion: number; by: string; withdrawn: boolean; at: number }
-  | { type: 'policy.new_defaults_declined'; kind: string; version: number; declined: DeclinedEntry[]; reason: string; by: string; at: number };
+  | { type: 'policy.new_defaults_declined'; kind: string; version: number; declined: DeclinedEntry[]; reason: string; by: string; at: number }
+  | { type: 'policy.new_defaults_undeclined'; kind: string; version: number; undeclined: DeclinedEntry[]; reason: string; by: string; at: number };
 
 /** A key (or list item) new in defaults, by its path, with the default value it had when declined. */
 export interface DeclinedEntry {
@@ -233,6 +234,28 @@ export function declineNewDefaults<B>(
     ok: true,
     doc,
     events: [{ type: 'policy.new_defaults_declined', kind: doc.kind, version: doc.activeVersion, declined: decline.declined, reason: decline.reason, by: actor.actorId, at: ctx.now }],
+  };
+}
+
+/**
+ * The retailer takes back a decline: the entries count as new in defaults again (listed, warned of,
+ * drafted by a take-up, and declinable again). Like the decline it changes no version and needs the
+ * right to write drafts, not a second person. Which paths are declined is read from the log, so the
+ * caller works it out before asking (the entries carry the value each was declined at, for the record).
+ */
+export function takeBackDecline<B>(
+  doc: PolicyDocument<B>,
+  actor: PolicyActor,
+  takeBack: { undeclined: DeclinedEntry[]; reason: string },
+  control: ChangeControl,
+  ctx: DecisionContext,
+): PolicyResult<B> {
+  if (!holdsAny(actor, control.editorRoles)) return roleRefusal('take back a decline of new defaults', control.editorRoles);
+  if (doc.activeVersion === null) return refuse({ code: 'E_INVALID_STATE', message: `${doc.kind} has no active version; it runs on the whole defaults` });
+  return {
+    ok: true,
+    doc,
+    events: [{ type: 'policy.new_defaults_undeclined', kind: doc.kind, version: doc.activeVersion, undeclined: takeBack.undeclined, reason: takeBack.reason, by: actor.actorId, at: ctx.now }],
   };
 }
 

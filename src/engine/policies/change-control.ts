@@ -3,7 +3,7 @@ import type { PolicyBook } from '../policy-book.js';
 import { POLICY_KINDS, isPolicyKind } from '../../policy/registry.js';
 import { isRole } from '../../domain/roles.js';
 import {
-  DEFAULT_CHANGE_CONTROL, activatePolicy, approveRollback, rejectRollback, declineNewDefaults, draftPolicy, requestRollback, reviewPolicy,
+  DEFAULT_CHANGE_CONTROL, activatePolicy, approveRollback, rejectRollback, declineNewDefaults, draftPolicy, requestRollback, reviewPolicy, takeBackDecline,
   type PolicyActor, type PolicyDocument, type PolicyResult,
 } from '../../domain/policies/index.js';
 import type { PolicyChangeRequest } from '../../domain/policies/events.js';
@@ -49,14 +49,17 @@ export function policyChangeHandler(policies: PolicyBook): EventHandler {
         if (e.type === 'policy.activated') Object.assign(payload, { previous: e.previous, approvedBy: e.approvedBy, rollback: e.rollback });
         if (e.type === 'policy.rollback_rejected') payload.withdrawn = e.withdrawn;
         if (e.type === 'policy.new_defaults_declined') Object.assign(payload, { declined: e.declined, reason: e.reason });
+        if (e.type === 'policy.new_defaults_undeclined') Object.assign(payload, { undeclined: e.undeclined, reason: e.reason });
         h.emit({ type: 'policy.changed', subject, payload });
         const target = decided.doc.versions.find((v) => v.version === version);
         h.audit({
           action: e.type,
           subject,
           before: before.versions.find((v) => v.version === version)?.status ?? null,
-          // A decline changes no version: what it records is the declined paths, not a body.
-          after: e.type === 'policy.new_defaults_declined' ? { version, declined: e.declined.map((d) => d.path) } : target ? { version, status: target.status, body: target.body } : { version },
+          // A decline (or taking one back) changes no version: what it records is the paths, not a body.
+          after: e.type === 'policy.new_defaults_declined' ? { version, declined: e.declined.map((d) => d.path) }
+            : e.type === 'policy.new_defaults_undeclined' ? { version, undeclined: e.undeclined.map((d) => d.path) }
+            : target ? { version, status: target.status, body: target.body } : { version },
           detail: { ...payload, ...why },
         });
         if (e.type === 'policy.activated') h.tx.afterCommit(() => policies.invalidate());
@@ -107,6 +110,13 @@ function decide(h: HandlerContext, req: PolicyChangeRequest, doc: PolicyDocument
       if (!req.reason?.trim()) issues.push({ path: 'reason', message: 'say why they are declined' });
       if (issues.length > 0) return { issues };
       return declineNewDefaults(doc, actor, { declined: req.declined!, reason: req.reason! }, control, ctx);
+    }
+    case 'undecline_new_defaults': {
+      const issues: Issue[] = [];
+      if (!req.undeclined?.length) issues.push({ path: 'undeclined', message: 'name the declined entries to take back' });
+      if (!req.reason?.trim()) issues.push({ path: 'reason', message: 'say why the decline is taken back' });
+      if (issues.length > 0) return { issues };
+      return takeBackDecline(doc, actor, { undeclined: req.undeclined!, reason: req.reason! }, control, ctx);
     }
   }
 }

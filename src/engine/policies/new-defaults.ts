@@ -1,6 +1,7 @@
 import { DomainError } from '../../domain/errors.js';
+import { canonicalJson } from '../../domain/canonical-json.js';
 import { activePolicy, newInDefaults, withNewDefaults, type DeclinedEntry, type NewInDefaults, type PolicyDocument, type PolicyVersion } from '../../domain/policies/index.js';
-import type { PolicyChangedPayload } from '../../domain/policies/events.js';
+import type { PolicyChangeRequest, PolicyChangedPayload } from '../../domain/policies/events.js';
 import { POLICY_KINDS, type PolicyKind } from '../../policy/registry.js';
 import type { SqlExecutor } from '../../store/port.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
@@ -14,6 +15,8 @@ export interface NewInDefaultsView {
   value: unknown;
   /** Set for an item of an identified list (a rule): its identity field and id. */
   item?: { by: string; id: string };
+  /** Set when the path was declined at another default value: new again, since the default changed. */
+  declinedValue?: unknown;
 }
 
 /** A declined entry as people read it: what, its default value then, who, why, when, on which active version. */
@@ -34,9 +37,9 @@ const NOTE_MAX = 2000;
  * version at all falls back to the whole defaults) — so every key listed is really absent in effect.
  * A key some version had while it was live, and a later one dropped, is the retailer's choice and not
  * listed (see newInDefaults); nor is a path the retailer declined (`declined`, from
- * `declinedNewDefaults`). Items of the kind's identified lists (IDENTIFIED_LISTS) count by identity.
+ * `declinedNewDefaults`) while the defaults still give it the value it was declined at. Items of the kind's identified lists (IDENTIFIED_LISTS) count by identity.
  */
-export function versionNewInDefaults(kind: PolicyKind, doc: PolicyDocument<Body>, version?: PolicyVersion<Body>, declined: Iterable<string> = []): NewInDefaults[] {
+export function versionNewInDefaults(kind: PolicyKind, doc: PolicyDocument<Body>, version?: PolicyVersion<Body>, declined: Iterable<DeclinedEntry> = []): NewInDefaults[] {
   const target = version ?? activePolicy(doc);
   if (!target) return [];
   const wasLive = doc.versions.filter((v) => v.status === 'active' || v.status === 'superseded').map((v) => v.body);
@@ -44,9 +47,12 @@ export function versionNewInDefaults(kind: PolicyKind, doc: PolicyDocument<Body>
 }
 
 /**
- * What the retailer declined of a kind's new defaults, first decline of each path first. Read from the
- * log (the `policy.changed` events of the kind's subject, which the subject index finds): a decline
- * changes no stored version and needs no table of its own.
+ * What the retailer declined of a kind's new defaults and has not taken back, in the order the declines
+ * in effect were made. Read from the log (the `policy.changed` events of the kind's subject, which the
+ * subject index finds), in log order: a decline changes no stored version and needs no table of its
+ * own. A decline of a path already declined at the same value keeps the first one's who and why (two
+ * people declining at once); at another value (the defaults changed since) it is the decline now. A
+ * take-back removes the path, so decline, take back, decline again leaves it declined.
  */
 export async function declinedNewDefaults(db: SqlExecutor, kind: PolicyKind): Promise<DeclinedNewDefault[]> {
   const rows = await db.all<{ payload: string; occurred_at: string }>(
@@ -56,17 +62,19 @@ export async function declinedNewDefaults(db: SqlExecutor, kind: PolicyKind): Pr
   const out = new Map<string, DeclinedNewDefault>();
   for (const r of rows) {
     const p = JSON.parse(r.payload) as PolicyChangedPayload;
+    if (p.change === 'new_defaults_undeclined') {
+      for (const d of p.undeclined ?? []) out.delete(d.path);
+      continue;
+    }
     if (p.change !== 'new_defaults_declined') continue;
     for (const d of p.declined ?? []) {
-      if (!out.has(d.path)) out.set(d.path, { path: d.path, value: d.value, by: p.by, reason: p.reason ?? '', at: r.occurred_at, version: p.version });
+      const earlier = out.get(d.path);
+      if (earlier && canonicalJson(earlier.value) === canonicalJson(d.value)) continue;
+      out.delete(d.path);
+      out.set(d.path, { path: d.path, value: d.value, by: p.by, reason: p.reason ?? '', at: r.occurred_at, version: p.version });
     }
   }
   return [...out.values()];
-}
-
-/** The paths declined, for versionNewInDefaults. */
-export async function declinedPaths(db: SqlExecutor, kind: PolicyKind): Promise<Set<string>> {
-  return new Set((await declinedNewDefaults(db, kind)).map((d) => d.path));
 }
 
 /**
@@ -79,8 +87,11 @@ export async function newDefaultsDecline(db: SqlExecutor, kind: PolicyKind, path
   const doc = await loadPolicyDocument(db, kind);
   const active = activePolicy(doc);
   if (!active) throw new DomainError('E_INVALID_STATE', `${kind} has no active version; it runs on the whole defaults`);
-  const before = await declinedPaths(db, kind);
-  const entries = versionNewInDefaults(kind, doc, active, before);
+  const declined = await declinedNewDefaults(db, kind);
+  const before = new Set(declined.map((d) => d.path));
+  // A path declined at another value than the defaults give it now is listed again, so it is found here
+  // and declined anew (at today's value), not counted as declined before.
+  const entries = versionNewInDefaults(kind, doc, active, declined);
   const found = new Map(entries.map((f) => [f.path, f.value]));
   const asked = [...new Set(paths)];
   const notNew = asked.filter((p) => !found.has(p) && !before.has(p));
@@ -100,7 +111,52 @@ export async function newDefaultsDecline(db: SqlExecutor, kind: PolicyKind, path
       { issues: required.map((path) => ({ path, message: `required by the ${kind} schema` })) },
     );
   }
-  return { declined: asked.filter((p) => found.has(p)).map((p) => ({ path: p, value: found.get(p) })), alreadyDeclined: asked.filter((p) => before.has(p)), activeVersion: active.version };
+  return {
+    declined: asked.filter((p) => found.has(p)).map((p) => ({ path: p, value: found.get(p) })),
+    alreadyDeclined: asked.filter((p) => !found.has(p) && before.has(p)),
+    activeVersion: active.version,
+  };
+}
+
+/**
+ * Works out taking declines back before it is asked for, as a decline is: each path must be declined
+ * now (in the log, not taken back since), else the whole request is refused (E_NOT_DECLINED) naming
+ * what is declined, so a typo or a second take-back does not silently record nothing. The entries
+ * carry the value each was declined at, for the record.
+ */
+export async function newDefaultsTakeBack(db: SqlExecutor, kind: PolicyKind, paths: readonly string[]): Promise<{ undeclined: DeclinedEntry[]; activeVersion: number }> {
+  const doc = await loadPolicyDocument(db, kind);
+  const active = activePolicy(doc);
+  if (!active) throw new DomainError('E_INVALID_STATE', `${kind} has no active version; it runs on the whole defaults`);
+  const declined = new Map((await declinedNewDefaults(db, kind)).map((d) => [d.path, d]));
+  const asked = [...new Set(paths)];
+  const notDeclined = asked.filter((p) => !declined.has(p));
+  if (notDeclined.length > 0) {
+    const now = [...declined.keys()];
+    throw new DomainError(
+      'E_NOT_DECLINED',
+      `${kind}: ${notDeclined.join(', ')} ${notDeclined.length === 1 ? 'is' : 'are'} not declined (declined now: ${now.length > 0 ? now.join(', ') : 'nothing'})`,
+      { detail: { notDeclined, declined: now } },
+    );
+  }
+  return { undeclined: asked.map((p) => ({ path: p, value: declined.get(p)!.value })), activeVersion: active.version };
+}
+
+/**
+ * The take-back an API retry repeats (same caller, same Idempotency-Key), or null when the key is new.
+ * Worked out again, the retry would be refused — its paths are no longer declined once the first one
+ * was recorded — so it is answered from the request in the log instead: taking back twice is once. A
+ * key used for another request (other paths, reason or kind, or another action) is refused, as intake
+ * refuses a source event id used for a different payload.
+ */
+export async function takeBackAskedBefore(db: SqlExecutor, sourceEventId: string, kind: PolicyKind, paths: readonly string[], reason: string): Promise<PolicyChangeRequest | null> {
+  const row = await db.get<{ id: string; type: string; payload: string }>(`SELECT id, type, payload FROM events WHERE source = 'api' AND source_event_id = ?`, [sourceEventId]);
+  if (!row) return null;
+  const p = JSON.parse(row.payload) as PolicyChangeRequest;
+  const same = row.type === 'policy.change_requested' && p.action === 'undecline_new_defaults' && p.kind === kind && p.reason === reason
+    && canonicalJson((p.undeclined ?? []).map((d) => d.path)) === canonicalJson([...new Set(paths)]);
+  if (!same) throw new DomainError('E_IDEMPOTENCY_MISMATCH', 'this Idempotency-Key was already used for a different request', { detail: { eventId: row.id } });
+  return p;
 }
 
 /**
@@ -119,7 +175,12 @@ function requiredBySchema(kind: PolicyKind, body: Body, entries: readonly NewInD
 
 export function newInDefaultsView(found: readonly NewInDefaults[]): NewInDefaultsView[] {
   // An item of an identified list says which (its identity field and id), for people and the console.
-  return found.map((f) => ({ path: f.path, value: f.value, ...(f.item ? { item: { by: f.item.by, id: f.item.id } } : {}) }));
+  // One declined before at another value says so, and at what: the reviewer sees it is back because the default changed.
+  return found.map((f) => ({
+    path: f.path, value: f.value,
+    ...(f.item ? { item: { by: f.item.by, id: f.item.id } } : {}),
+    ...(Object.hasOwn(f, 'declinedValue') ? { declinedValue: f.declinedValue ?? null } : {}),
+  }));
 }
 
 /**
@@ -133,7 +194,7 @@ export async function newDefaultsDraft(db: SqlExecutor, kind: PolicyKind, note?:
   const doc = await loadPolicyDocument(db, kind);
   const active = activePolicy(doc);
   if (!active) throw new DomainError('E_INVALID_STATE', `${kind} has no active version to take new defaults into`);
-  const found = versionNewInDefaults(kind, doc, active, await declinedPaths(db, kind));
+  const found = versionNewInDefaults(kind, doc, active, await declinedNewDefaults(db, kind));
   if (found.length === 0) throw new DomainError('E_INVALID_STATE', `${kind} version ${active.version} already has every key of the current defaults; nothing to draft`);
   const paths = found.map((f) => f.path);
   return { body: withNewDefaults(active.body, found), note: draftNote(active.version, paths, note), basedOn: active.version, paths };
@@ -159,7 +220,7 @@ export async function warnOfNewDefaults(db: SqlExecutor, logger: { warn(fields: 
   let kinds = 0;
   for (const kind of Object.keys(POLICY_KINDS) as PolicyKind[]) {
     const doc = await loadPolicyDocument(db, kind);
-    const found = versionNewInDefaults(kind, doc, undefined, await declinedPaths(db, kind));
+    const found = versionNewInDefaults(kind, doc, undefined, await declinedNewDefaults(db, kind));
     if (found.length === 0) continue;
     kinds++;
     const paths = found.map((f) => f.path);

@@ -3,7 +3,7 @@ import type { PolicyDocument, PolicyVersion } from '../../domain/policies/index.
 import { POLICY_KINDS, isPolicyKind, type PolicyKind } from '../../policy/registry.js';
 import type { SqlExecutor } from '../../store/port.js';
 import { loadPolicyDocument, policyChangeOutcome } from '../../store/repos/policy-docs.js';
-import { declinedPaths, newInDefaultsView, versionNewInDefaults } from './new-defaults.js';
+import { declinedNewDefaults, newInDefaultsView, versionNewInDefaults } from './new-defaults.js';
 
 type Body = Record<string, unknown>;
 
@@ -42,7 +42,7 @@ export async function policySummaries(db: SqlExecutor): Promise<Array<Record<str
       approved: doc.versions.filter((v) => v.status === 'approved').map((v) => v.version),
       pendingRollback: doc.pendingRollback ? { toVersion: doc.pendingRollback.toVersion, requestedBy: doc.pendingRollback.requestedBy, reason: doc.pendingRollback.reason } : null,
       // What the current defaults have that the active version lacks (a release added it after this database was made), less what was declined.
-      newInDefaults: newInDefaultsView(versionNewInDefaults(kind, doc, undefined, await declinedPaths(db, kind))),
+      newInDefaults: newInDefaultsView(versionNewInDefaults(kind, doc, undefined, await declinedNewDefaults(db, kind))),
     });
   }
   return out;

@@ -130,7 +130,29 @@ describe('newInDefaults: lists of identified items', () => {
 
   it('a declined path is not listed; what else is new still is', () => {
     const body = { rules: [{ id: 'a', x: 1 }] };
-    expect(paths(newInDefaults({ ...defaults, more: 1 }, body, { lists, declined: ['rules[id=n]', 'tags'] }))).toEqual(['rules[id=b]', 'more']);
+    const declined = [{ path: 'rules[id=n]', value: { id: 'n', x: 2 } }, { path: 'tags', value: ['one', 'two'] }];
+    expect(paths(newInDefaults({ ...defaults, more: 1 }, body, { lists, declined }))).toEqual(['rules[id=b]', 'more']);
+  });
+
+  it('a decline holds for the value declined (deep-equal, key order aside): a changed default is new again, with the value it was declined at', () => {
+    const body = { rules: [{ id: 'a', x: 1 }], tags: [] };
+    // The same rule with its keys in another order (as JSON read back from the log may have it) is the same value.
+    const sameRule = { path: 'rules[id=n]', value: { x: 2, id: 'n' } };
+    expect(paths(newInDefaults(defaults, body, { lists, declined: [sameRule] }))).toEqual(['rules[id=b]']);
+    // A later release changes the rule: listed again, saying what was declined.
+    const changed = { ...defaults, rules: [{ id: 'a', x: 1 }, { id: 'n', x: 5 }, { id: 'b', x: 3 }] };
+    expect(newInDefaults(changed, body, { lists, declined: [sameRule] })).toEqual([
+      { path: 'rules[id=n]', keys: ['rules'], value: { id: 'n', x: 5 }, item: { by: 'id', id: 'n', defaultsOrder: ['a', 'n', 'b'] }, declinedValue: { x: 2, id: 'n' } },
+      { path: 'rules[id=b]', keys: ['rules'], value: { id: 'b', x: 3 }, item: { by: 'id', id: 'b', defaultsOrder: ['a', 'n', 'b'] } },
+    ]);
+    // Scalars and whole objects alike; a key declined while its default was null and now has a value too.
+    const settings = { retryAfterHours: 4, collection: { holdDays: 7, remindDays: 2 } };
+    const declined = [{ path: 'retryAfterHours', value: null }, { path: 'collection', value: { holdDays: 7 } }];
+    expect(newInDefaults(settings, {}, { declined })).toEqual([
+      { path: 'retryAfterHours', keys: ['retryAfterHours'], value: 4, declinedValue: null },
+      { path: 'collection', keys: ['collection'], value: { holdDays: 7, remindDays: 2 }, declinedValue: { holdDays: 7 } },
+    ]);
+    expect(newInDefaults({ retryAfterHours: null, collection: { holdDays: 7 } }, {}, { declined })).toEqual([]);
   });
 
   it('the approvals and rules kinds: a default rule the stored list lacks is listed, a changed one is not', () => {

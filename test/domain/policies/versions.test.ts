@@ -10,6 +10,7 @@ import {
   emptyPolicyDocument,
   requestRollback,
   reviewPolicy,
+  takeBackDecline,
   type PolicyDocument,
   type PolicyResult,
 } from '../../../src/domain/policies/versions.js';
@@ -124,5 +125,24 @@ describe('declining what newer defaults add', () => {
   it('refused to a role without draft rights, and with no active version', () => {
     expect(declineNewDefaults(twoVersions(), carol, { declined, reason: 'x' }, cc, ctx(9))).toMatchObject({ ok: false, refusal: { code: 'E_ROLE' } });
     expect(declineNewDefaults(emptyPolicyDocument('approvals'), alice, { declined, reason: 'x' }, cc, ctx(9))).toMatchObject({ ok: false, refusal: { code: 'E_INVALID_STATE' } });
+  });
+});
+
+describe('taking back a decline of new defaults', () => {
+  const undeclined = [{ path: 'templates.promise_withdrawn', value: 'promise_date_withdrawn' }];
+
+  it('by someone who may write drafts, alone: recorded against the active version; no version changes', () => {
+    const doc = twoVersions();
+    const r = takeBackDecline(doc, bob, { undeclined, reason: 'customers asked for it' }, cc, ctx(12));
+    expect(r).toEqual({
+      ok: true,
+      doc,
+      events: [{ type: 'policy.new_defaults_undeclined', kind: 'approvals', version: 2, undeclined, reason: 'customers asked for it', by: 'bob', at: T0 + 12 * 60_000 }],
+    });
+  });
+
+  it('refused to a role without draft rights, and with no active version', () => {
+    expect(takeBackDecline(twoVersions(), carol, { undeclined, reason: 'x' }, cc, ctx(9))).toMatchObject({ ok: false, refusal: { code: 'E_ROLE' } });
+    expect(takeBackDecline(emptyPolicyDocument('approvals'), alice, { undeclined, reason: 'x' }, cc, ctx(9))).toMatchObject({ ok: false, refusal: { code: 'E_INVALID_STATE' } });
   });
 });
