@@ -7,9 +7,10 @@ import { orderIdFor } from '../../src/engine/orders/identity.js';
 import { insertPolicyVersion } from '../../src/store/repos/policies.js';
 import { defaultOrdersPolicy } from '../../src/policy/kinds/orders.js';
 import { ARTIFACTS, LOCATIONS, hasChromium, launchChromium, orderPlaced, signIn } from './setup.js';
+import { scriptedAi } from '../returns/support.js';
 
-// What the API tells and the console must show: an order's captures and what refunds are bounded by,
-// the locations that failed an order (still out, or back and why), what a release's defaults add to a
+// What the API tells and the console must show: an order's captures, what refunds are bounded by and
+// what is left to refund (driven by real payment, return and settlement events, never a doctored answer), the locations that failed an order (still out, or back and why), what a release's defaults add to a
 // policy kind and the draft that takes it up.
 const ADMIN = { id: 'test', role: 'admin' };
 const T0 = Date.parse('2026-11-30T09:00:00Z');
@@ -60,6 +61,8 @@ for (const factory of storeFactories()) {
     beforeAll(async () => {
       t = await startTestApp(madeBeforeTheTemplate(factory), {
         clock: () => T0 + (Date.now() - started),
+        // A return of a broken item is refunded without waiting for it: the order's refunds are real ones.
+        ai: scriptedAi({ reason: ['defective', 0.95], disposition: ['refund_without_return', 0.95] }),
         config: { dispatch: { batchSize: 256, maxAttempts: 2, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 },
       });
       for (const [name, role] of [['ada', 'admin'], ['olga', 'operations_manager'], ['fin', 'finance']] as const) {
@@ -106,16 +109,22 @@ for (const factory of storeFactories()) {
       expect(summaries).toEqual(['running total 100', 'capture cap-A: amount 120', 'capture cap-B: amount 39.6']);
       await shot(page, '30-order-payment');
 
-      // A voided capture counts nothing, and what the channel refunded itself counts against the bound
-      // (fields of the same answer: captured.voided, refundedAtChannel — their figures are the API's).
-      await page.route(`**/v1/orders/${o.id}`, async (route) => {
-        const body = await (await route.fetch()).json();
-        const at = body.captured.captures[1].at;
-        // A later running total of 200, less the voided 39.60, is more than the 120 by id that is left.
-        body.captured = { ...body.captured, amount: 160.4, runningTotal: 200, voided: [{ captureId: 'cap-B', at, eventId: 'e-v1' }, { captureId: 'cap-Z', at, eventId: 'e-v2' }] };
-        body.refundedAtChannel = { amount: 20, refunds: [{ refundId: 're-1', amount: 20, currency: 'EUR', reason: 'price match', at, eventId: 'e-r1' }] };
-        await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
-      });
+      // A voided capture counts nothing, and what the channel refunded itself counts against the bound.
+      // Real events, so the screen shows the API's own figures: a later running total of 200, capture
+      // cap-B voided, a void naming an id no capture carries (cap-Z), the authorization voided after the
+      // capture (changes nothing) and a refund the channel made itself. 200 less the voided 39.60 is 160.40,
+      // more than the 120 by id that is left — the same figures the injected answer used to claim; what is
+      // left to refund is the API's too: 160.40 less the channel's 20.
+      await send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'PAY-1', amount: 200 } }));
+      for (const payload of [{ captureId: 'cap-B', reason: 'parcel lost' }, { captureId: 'cap-Z' }, { reason: 'authorization released' }]) {
+        await send(envelope({ type: 'payment.voided', payload: { externalOrderId: 'PAY-1', ...payload } }));
+      }
+      await send(envelope({ type: 'payment.refunded', payload: { externalOrderId: 'PAY-1', refundId: 're-1', amount: 20, currency: 'EUR', reason: 'price match' } }));
+      const voided = await getOrder('PAY-1');
+      expect(voided.captured, JSON.stringify(voided.captured)).toMatchObject({ amount: 160.4, runningTotal: 200, voided: [{ captureId: 'cap-B' }, { captureId: 'cap-Z' }] });
+      expect([voided.state, voided.paymentStatus], 'the authorization voided after a capture changes nothing').toEqual([o.state, 'captured']);
+      expect(voided.refundedAtChannel).toMatchObject({ amount: 20, refunds: [{ refundId: 're-1', amount: 20, reason: 'price match' }] });
+      expect(voided.leftToRefund).toMatchObject({ amount: 140.4, boundedBy: { amount: 160.4, by: 'captured' }, refunded: 20, ours: [], atChannel: [{ refundId: 're-1', counts: 20 }] });
       await page.reload();
       await block.locator('.channel-refunds tbody tr').waitFor();
       expect(await block.locator('.captured-amount').textContent()).toBe('€160.40');
@@ -126,8 +135,13 @@ for (const factory of storeFactories()) {
       expect(await block.locator('.voids-alone').textContent()).toContain('cap-Z');
       expect(await block.locator('.refund-bound strong').textContent()).toBe('€160.40');
       expect(await block.locator('.refunded-at-channel').textContent()).toBe('€20.00');
-      expect(await block.locator('.channel-refunds tr[data-key="re-1"] td').allTextContents()).toEqual(['re-1', '€20.00', 'price match', await consoleFmt(page, 'time', o.captured.captures[1].at)]);
-      await page.unroute(`**/v1/orders/${o.id}`);
+      // The refund's time is its own event's (the injected answer had borrowed cap-B's).
+      expect(await block.locator('.channel-refunds tr[data-key="re-1"] td').allTextContents()).toEqual(['re-1', '€20.00', 'price match', await consoleFmt(page, 'time', voided.refundedAtChannel.refunds[0].at)]);
+      expect(await block.locator('.channel-refunds .echo-of').count(), 'the channel\'s own: no echo of ours').toBe(0);
+      expect(await block.locator('.left-to-refund').textContent()).toBe('Left to refund €140.40 of €160.40');
+      expect(await block.locator('.refunds-counted tr[data-key="re-1"] td').allInnerTexts()).toEqual(['at the channel re-1\nthe channel\'s own refund', 'refunded', '€20.00']);
+      const voidSummaries = await page.locator('.timeline li[data-type="payment.voided"] .summary').allTextContents();
+      expect(voidSummaries).toEqual(['capture cap-B voided: parcel lost', 'capture cap-Z voided', 'authorization voided: authorization released']);
 
       // Nothing captured with an amount: refunds are bounded by the amount placed.
       const unpaid = await getOrder('PAY-0');
@@ -137,16 +151,54 @@ for (const factory of storeFactories()) {
       expect(await page.locator('.payment-panel').textContent()).toContain('nothing captured with an amount yet');
       expect(await page.locator('.payment-panel .refund-bound').textContent()).toContain('€19.95');
       expect(await page.locator('.payment-panel .captures').count()).toBe(0);
+      expect(await page.locator('.payment-panel .left-to-refund').textContent()).toBe('Left to refund €19.95 of €19.95');
       // Only a void told so far (captured.amount null): still the amount placed.
-      await page.route(`**/v1/orders/${unpaid.id}`, async (route) => {
-        const body = await (await route.fetch()).json();
-        body.captured = { amount: null, captures: [], voided: [{ captureId: 'cap-X', at: body.placedAt, eventId: 'e-v3' }] };
-        await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
-      });
+      await send(envelope({ type: 'payment.voided', payload: { externalOrderId: 'PAY-0', captureId: 'cap-X' } }));
+      expect((await getOrder('PAY-0')).captured).toMatchObject({ amount: null, captures: [], voided: [{ captureId: 'cap-X' }] });
       await page.reload();
       await page.locator('.payment-panel .voids-alone').waitFor();
       expect(await page.locator('.payment-panel .refund-bound').textContent()).toContain('€19.95');
       expect(await page.locator('.payment-panel').textContent()).toContain('nothing captured with an amount yet');
+      await ctx.close();
+    });
+
+    it('orders: left to refund counts our refund of a return once with its echo at the channel, and the channel refund says whose it is', async () => {
+      // Two lamps, 39.90 captured; delivered; one comes back and is refunded; the payment flow pays it out in
+      // the shop's admin (its refund sh-77), settles ours naming it, and the shop then tells sh-77 itself.
+      await send(orderPlaced('PAY-2', [{ lineId: '1', sku: 'LAMP-1', qty: 2, unitPrice: 19.95 }], 'captured'));
+      await send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'PAY-2', captureId: 'cap-P2', amount: 39.9 } }));
+      const placed = await getOrder('PAY-2');
+      for (const f of placed.fulfilments as Array<{ id: string }>) {
+        for (const type of ['fulfilment.accepted', 'fulfilment.picked', 'fulfilment.shipped', 'shipment.delivered']) {
+          await send(envelope({ type, payload: { fulfilmentId: f.id, ...(type === 'fulfilment.shipped' ? { carrier: 'postnl', trackingNumber: '3S-PAY-2' } : {}) } }));
+        }
+      }
+      expect((await getOrder('PAY-2')).state).toBe('delivered');
+      await send(envelope({ type: 'return.requested', payload: { externalOrderId: 'PAY-2', lines: [{ lineId: '1', qty: 1 }], reason: 'the lamp arrived broken' } }));
+      const caseOf = async () => (await t.api('GET', `/v1/returns?orderId=${encodeURIComponent(placed.id)}`, t.adminKey)).body.items[0];
+      await expect.poll(async () => (await caseOf())?.refund?.state, { timeout: 20_000 }).toBe('sent');
+      const c = await caseOf();
+      expect(c.refund.amount).toBe(19.95);
+      await send(envelope({ type: 'refund.settled', payload: { refundId: c.refund.id, channelRefundId: 'sh-77' } }));
+      await send(envelope({ type: 'payment.refunded', payload: { externalOrderId: 'PAY-2', refundId: 'sh-77', amount: 19.95, currency: 'EUR' } }));
+      const o = await getOrder('PAY-2');
+      // 39.90 − 19.95 once: counted twice (ours and its echo) it would read 0.
+      expect(o.leftToRefund).toMatchObject({ amount: 19.95, boundedBy: { amount: 39.9, by: 'captured' }, refunded: 19.95, atChannel: [], ours: [{ refundId: c.refund.id, caseId: c.id, state: 'settled', counts: true, paidOutAtChannel: 'sh-77' }] });
+      expect(o.refundedAtChannel.refunds).toMatchObject([{ refundId: 'sh-77', echoOf: [c.refund.id] }]);
+
+      const { ctx, page } = await signIn(browser, t.url, 'fin', `#/orders/${encodeURIComponent(o.id)}`);
+      const block = page.locator('.payment-panel');
+      await block.locator('.refunds-counted tbody tr').first().waitFor();
+      expect(await block.locator('.left-to-refund').textContent()).toBe('Left to refund €19.95 of €39.90');
+      expect(await block.locator('.refunds-counted tbody tr').count()).toBe(1);
+      expect(await block.locator(`.refunds-counted tr[data-key="${c.refund.id}"] td`).allInnerTexts()).toEqual([
+        `ours ${c.refund.id}\nreturn ${c.id}\npaid out at the channel as sh-77: that echo counts once, with this refund`, 'settled', '€19.95',
+      ]);
+      expect(await block.locator(`.refunds-counted tr[data-key="${c.refund.id}"] a`).getAttribute('href')).toBe(`#/returns/${encodeURIComponent(c.id)}`);
+      expect(await block.locator('.channel-refunds tr[data-key="sh-77"] .echo-of').textContent()).toBe(`echo of our refund ${c.refund.id}`);
+      expect(await block.locator('.channel-refunds tr[data-key="sh-77"] .echo-of .pill.info').textContent()).toBe('echo');
+      await block.scrollIntoViewIfNeeded();
+      await shot(page, '30a-order-left-to-refund');
       await ctx.close();
     });
 
@@ -192,8 +244,8 @@ for (const factory of storeFactories()) {
     it('policies: what the defaults add shows per kind, entries of any shape by path; one is declined with a reason, and "Draft with new defaults" starts a draft that follows four eyes', async () => {
       // The decline route exists (an empty body is 422): the decline steps below must run, never be skipped.
       expect((await t.api('POST', '/v1/policies/orders/new-defaults/decline', keys.olga!, {})).status).toBe(422);
-      const canDecline = true;
-      const added = canDecline ? [NEW_KEY] : [NEW_KEY, DECLINED_KEY];
+      // DECLINED_KEY is declined below: the draft adds only NEW_KEY.
+      const added = [NEW_KEY];
       // The list: the orders kind lacks two keys of this release's defaults.
       const { ctx, page } = await signIn(browser, t.url, 'olga', '#/policies');
       const ordersRow = page.locator('tr', { has: page.locator('a[href="#/policies/orders"]') });
@@ -232,7 +284,7 @@ for (const factory of storeFactories()) {
       await page.goto(`${t.url}/#/policies/orders`);
       const missing = page.locator(`.new-defaults tr[data-key="${NEW_KEY}"]`);
       await missing.waitFor();
-      expect(await missing.locator('td').allTextContents()).toEqual([NEW_KEY, JSON.stringify(defaultOrdersPolicy.notifications.templates.promise_withdrawn), ...(canDecline ? ['Decline'] : [])]);
+      expect(await missing.locator('td').allTextContents()).toEqual([NEW_KEY, JSON.stringify(defaultOrdersPolicy.notifications.templates.promise_withdrawn), 'Decline']);
       expect(await page.locator(`.new-defaults tr[data-key="${DECLINED_KEY}"] td`).nth(1).textContent()).toBe(JSON.stringify(defaultOrdersPolicy.notifications.templates.delivered));
       expect(await page.textContent('.new-defaults h2')).toBe('New in defaults · 2 settings the live version v1 lacks');
       // The refusal on the other kind is still toasting: not part of this picture (docs/screenshots keeps it).
@@ -240,24 +292,22 @@ for (const factory of storeFactories()) {
       await shot(page, '32-policy-new-in-defaults');
       const posted: string[] = [];
       page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/v1/policies/')) posted.push(r.url()); });
-      if (canDecline) {
-        // Declining needs a reason: none given, nothing is sent.
-        const row = page.locator(`.new-defaults tr[data-key="${DECLINED_KEY}"]`);
-        page.once('dialog', (d) => d.accept('  '));
-        await row.locator('button.decline-new-default').click();
-        await expect.poll(() => page.textContent('#toasts')).toContain('A reason is needed');
-        expect(posted).toEqual([]);
-        page.once('dialog', (d) => d.accept('the carrier mails on delivery'));
-        await row.locator('button.decline-new-default').click();
-        await expect.poll(() => page.textContent('#toasts')).toContain(`Declined ${DECLINED_KEY}`);
-        const gone = page.locator(`.declined-new-defaults tr[data-key="${DECLINED_KEY}"]`);
-        await gone.waitFor();
-        expect(await gone.textContent()).toContain('olga');
-        expect(await gone.textContent()).toContain('the carrier mails on delivery');
-        expect(await page.textContent('.new-defaults h2')).toBe('New in defaults · 1 setting the live version v1 lacks');
-        expect(await page.locator(`.new-defaults tr[data-key="${DECLINED_KEY}"]`).count()).toBe(0);
-        posted.length = 0;
-      }
+      // Declining needs a reason: none given, nothing is sent.
+      const declined = page.locator(`.new-defaults tr[data-key="${DECLINED_KEY}"]`);
+      page.once('dialog', (d) => d.accept('  '));
+      await declined.locator('button.decline-new-default').click();
+      await expect.poll(() => page.textContent('#toasts')).toContain('A reason is needed');
+      expect(posted).toEqual([]);
+      page.once('dialog', (d) => d.accept('the carrier mails on delivery'));
+      await declined.locator('button.decline-new-default').click();
+      await expect.poll(() => page.textContent('#toasts')).toContain(`Declined ${DECLINED_KEY}`);
+      const gone = page.locator(`.declined-new-defaults tr[data-key="${DECLINED_KEY}"]`);
+      await gone.waitFor();
+      expect(await gone.textContent()).toContain('olga');
+      expect(await gone.textContent()).toContain('the carrier mails on delivery');
+      expect(await page.textContent('.new-defaults h2')).toBe('New in defaults · 1 setting the live version v1 lacks');
+      expect(await page.locator(`.new-defaults tr[data-key="${DECLINED_KEY}"]`).count()).toBe(0);
+      posted.length = 0;
       // Cancel on the note prompt sends nothing.
       const dismissed = new Promise<void>((res) => page.once('dialog', (d) => { void d.dismiss().then(res); }));
       await page.click('button.draft-new-defaults');

@@ -13,9 +13,10 @@ import { stockVerifiedAt } from '../../store/repos/stock.js';
 import { runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 import { refundedAtChannel } from '../../domain/orders/channel-refunds.js';
-import { echoesOfOurRefunds } from '../../domain/returns/refund-echoes.js';
-import { REFUND_STATES_PAYING_NOTHING } from '../../domain/returns/refund-limit.js';
+import { refundRoom, type EarlierRefund, type RefundAtChannel, type RefundRoom } from '../../domain/returns/left-to-refund.js';
+import { paymentOfOrder } from '../../engine/returns/order-payment.js';
 import { refundsOfOrder } from '../../store/repos/returns.js';
+import { leftToRefundView } from './order-left-to-refund.js';
 
 // fraud_review: the reviewer decides on an order held for fraud review and must see it.
 const READERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'service_agent', 'auditor', 'warehouse', 'fraud_review'];
@@ -45,17 +46,16 @@ function capturedView(o: OrderRecord) {
 /**
  * What the channel refunded (payment.refunded), in the order's currency, and each refund; null when
  * nothing. A refund that paid out ours (its id is our refund's settlement channelRefundId) says so (`echoOf`:
- * our refund ids): the same money, counted once against returns. Worked out at read time from our refunds.
+ * our refund ids): the same money, counted once against returns. Worked out at read time from our
+ * refunds, by the rule refunds are limited by (the room's channel refunds are the order's, in order).
  */
-async function refundedAtChannelView(app: App, o: OrderRecord) {
+function refundedAtChannelView(o: OrderRecord, room: RefundRoom<EarlierRefund & { id: string }, RefundAtChannel>) {
   const refunds = o.doc.channelRefunds ?? [];
   if (refunds.length === 0) return null;
-  const ours = (await refundsOfOrder(app.store.read, o.id)).filter((r) => !REFUND_STATES_PAYING_NOTHING.includes(r.state));
-  const echoes = echoesOfOurRefunds(ours, refunds);
   return {
     amount: refundedAtChannel(refunds, o.currency),
-    refunds: refunds.map((r) => {
-      const echoOf = echoes.get(r.refundId)?.map((x) => x.id);
+    refunds: refunds.map((r, i) => {
+      const echoOf = room.atChannel[i]?.echoOf?.map((x) => x.id);
       return { refundId: r.refundId, amount: r.amount, currency: r.currency, ...(r.reason !== undefined ? { reason: r.reason } : {}), at: new Date(r.at).toISOString(), eventId: r.eventId, ...(echoOf ? { echoOf } : {}) };
     }),
   };
@@ -63,7 +63,15 @@ async function refundedAtChannelView(app: App, o: OrderRecord) {
 
 /** The order as an operator reads it: state, lines with where they ship from, the routing and its events. */
 async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
-  const [fulfilments, reservations, atChannel] = await Promise.all([fulfilmentsOfOrder(app.store.read, o.id), reservationsOfOrder(app.store.read, o.id), refundedAtChannelView(app, o)]);
+  const channelRefunds = o.doc.channelRefunds ?? [];
+  // Our refunds are read for one order's view (what is left to refund) and, in lists, only where the
+  // channel refunded (whose echo it is): a list would otherwise pay a read per order for a figure it does not show.
+  const money = withEvents || channelRefunds.length > 0;
+  const [fulfilments, reservations, ours] = await Promise.all([
+    fulfilmentsOfOrder(app.store.read, o.id), reservationsOfOrder(app.store.read, o.id), money ? refundsOfOrder(app.store.read, o.id) : Promise.resolve([]),
+  ]);
+  const payment = money ? paymentOfOrder(o) : null;
+  const room = payment ? refundRoom(payment, ours, channelRefunds) : null;
   const placed = o.doc.placed as { lines: Array<{ lineId: string; sku: string; qty: number; unitPrice: number }> };
   const live = reservations.filter((r) => r.status !== 'released');
   const routing = o.doc.routing as Array<Record<string, unknown>>;
@@ -79,7 +87,8 @@ async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
     currency: o.currency,
     paymentStatus: o.doc.paymentStatus,
     captured: capturedView(o),
-    refundedAtChannel: atChannel,
+    refundedAtChannel: room ? refundedAtChannelView(o, room) : null,
+    ...(withEvents && payment && room ? { leftToRefund: leftToRefundView(payment, room) } : {}),
     placedAt: new Date(o.placedMs).toISOString(),
     ...(o.promisedByMs ? { promisedBy: new Date(o.promisedByMs).toISOString() } : {}),
     lines: placed.lines.map((l) => ({
@@ -130,7 +139,7 @@ export function orderRoutes(app: App): RouteSpec[] {
   return [
     defineRoute({
       method: 'GET', url: '/v1/orders/{id}', tag: 'orders', summary: 'One order with its allocations, fulfilments, routing explanation and event history.',
-      access: READERS, params: z.object({ id: z.string().min(1).max(100) }), responses: { 200: 'order', 404: 'E_NOT_FOUND' },
+      access: READERS, params: z.object({ id: z.string().min(1).max(100) }), responses: { 200: 'order; its leftToRefund is components.schemas.LeftToRefund', 404: 'E_NOT_FOUND' },
       async handler({ params }) {
         const o = await orderById(app.store.read, params.id);
         if (!o) throw new DomainError('E_NOT_FOUND', `no order ${params.id}`);

@@ -153,17 +153,61 @@ function failedLocations(o) {
 
 const cents = (x) => Math.round(Number(x) * 100);
 
-/** The amount the order was placed with (its order.placed event): refunds are bounded by it until a capture with an amount is reported. */
-function placedPaymentAmount(o) {
-  return (o.events ?? []).find((e) => e.type === 'order.placed')?.payload?.payment?.amount;
+/** What refunds are bounded by (`leftToRefund.boundedBy`, src/engine/returns/order-payment.ts), in words. */
+const BOUND_BY = {
+  captured: 'what was captured, for all refunds of the order together',
+  placed: 'nothing captured with an amount yet: the amount the order was placed with',
+  payment_failed: 'the payment failed: nothing came in to give back',
+};
+
+/** Why a refund counts as it does against what is left to refund (`leftToRefund.ours` / `.atChannel`). */
+function whyItCounts(x) {
+  if (x.ours) return !x.r.counts ? 'turned down: pays nothing' : x.r.paidOutAtChannel ? `paid out at the channel as ${x.r.paidOutAtChannel}: that echo counts once, with this refund` : '';
+  return x.r.echoOf ? `echo of our refund ${x.r.echoOf.join(', ')}: only what it paid out beyond ours` : 'the channel\'s own refund';
 }
 
 /**
- * What came in for the order (`captured`, src/domain/orders/captures.ts) and what refunds are bounded
- * by (src/engine/returns/refunds.ts, src/domain/returns/refund-limit.ts): the captured amount; before any
- * capture with an amount, the amount placed; nothing when the payment failed. The bound holds over all
- * of the order's refunds together, those the channel made itself (`refundedAtChannel`) included.
- * Voided captures (`captured.voided`, by id) count nothing.
+ * How much of the order can still be refunded (`leftToRefund`, worked out by the rule returns' refunds
+ * are limited by: src/domain/returns/left-to-refund.ts), and each refund it counts: ours (a refund
+ * turned down counts nothing; one paid out at the channel names the channel's refund, its echo, which
+ * then counts once, with ours) and the channel's own (an echo only for what it paid out beyond ours).
+ */
+function leftToRefund(o) {
+  const l = o.leftToRefund;
+  if (!l) return null;
+  const money = (x, cur) => fmt.money(x, cur ?? l.currency);
+  const rows = [
+    ...l.ours.map((r) => ({ key: r.refundId, r, ours: true })),
+    ...l.atChannel.map((r) => ({ key: r.refundId, r, ours: false })),
+  ];
+  return [
+    h('h3', 'Left to refund'),
+    h('div.left-to-refund-line', l.amount === null
+      ? [h('strong.left-to-refund', 'Cannot be weighed'), h('div.faint', 'a refund that counts is in another currency than the order: a return\'s refund of this order goes to a person')]
+      : [h('strong.left-to-refund', `Left to refund ${money(l.amount)} of ${money(l.boundedBy.amount)}`), h('div.faint', `${l.refunded > 0 ? `${money(l.refunded)} counted as refunded already` : 'nothing counts as refunded yet'}; a return is refunded no more than this`)]),
+    rows.length ? table([
+      // The Payment panel is narrow: what the refund is, which return and why it counts as it does go under its id.
+      { label: 'Refund', value: (x) => [
+        h('div', x.ours ? 'ours ' : 'at the channel ', h('span.mono', x.r.refundId)),
+        x.ours ? h('div.faint', 'return ', h('a.mono', { href: `#/returns/${encodeURIComponent(x.r.caseId)}` }, x.r.caseId)) : null,
+        whyItCounts(x) ? h('div.muted.refund-why', whyItCounts(x)) : null,
+      ] },
+      { label: 'State', value: (x) => (x.ours ? pill(x.r.state) : pill('', 'refunded')) },
+      { label: 'Counts', num: true, value: (x) => {
+        if (x.ours && !x.r.counts) return h('s.faint', money(x.r.amount, x.r.currency));
+        const counts = x.ours ? x.r.amount : x.r.counts;
+        return [money(counts, x.r.currency), cents(counts) !== cents(x.r.amount) ? h('div.faint', `of ${money(x.r.amount, x.r.currency)}`) : null];
+      } },
+    ], rows, { class: 'compact refunds-counted', key: (x) => x.key }) : null,
+  ];
+}
+
+/**
+ * What came in for the order (`captured`, src/domain/orders/captures.ts), what refunds are bounded by
+ * and what is left of it (`leftToRefund`: the figure returns' refunds are weighed against — the
+ * captured amount; before any capture with an amount, the amount placed; nothing when the payment
+ * failed). The bound holds over all of the order's refunds together, those the channel made itself
+ * (`refundedAtChannel`) included. Voided captures (`captured.voided`, by id) count nothing.
  */
 function paymentBlock(o) {
   const c = o.captured ?? null;
@@ -180,12 +224,8 @@ function paymentBlock(o) {
     if (cents(amount) === cents(byId)) counted = 'counted: the captures by id, not less than the running total';
     else if (cents(amount) > cents(byId)) counted = `counted: the running total${voided.length ? ' less the voided captures' : ''}, more than the captures by id`;
   }
-  const placed = placedPaymentAmount(o);
-  const bound = o.paymentStatus === 'failed'
-    ? [h('strong', fmt.money(0, o.currency)), h('div.faint', 'the payment failed: nothing came in to give back')]
-    : amount !== null
-      ? [h('strong', fmt.money(amount, o.currency)), h('div.faint', 'what was captured, for all refunds of the order together')]
-      : [h('strong', placed === undefined || placed === null ? 'the amount placed' : fmt.money(placed, o.currency)), h('div.faint', 'nothing captured with an amount yet: the amount the order was placed with')];
+  const b = o.leftToRefund?.boundedBy;
+  const bound = b ? [h('strong', fmt.money(b.amount, o.currency)), h('div.faint', BOUND_BY[b.by] ?? b.by)] : h('span.muted', '—');
   const atChannel = o.refundedAtChannel ?? null;
   const channelRefunds = atChannel?.refunds ?? [];
   // A void told before its capture (or naming an authorization): kept by id, it counts nothing when the capture comes.
@@ -196,8 +236,9 @@ function paymentBlock(o) {
       captures.length ? ['Captures by id', `${live.length}${voided.length && live.length < captures.length ? ` (and ${captures.length - live.length} voided)` : ''}, adding up to ${fmt.money(byId, o.currency)}`] : null,
       running !== undefined && running !== null ? ['Running total', [fmt.money(running, o.currency), h('div.faint', 'the last total reported without a capture id')]] : null,
       ['Refunds bounded by', h('span.refund-bound', bound)],
-      atChannel ? ['Refunded at the channel', [h('span.refunded-at-channel', fmt.money(atChannel.amount, o.currency)), h('div.faint', 'paid back by the channel itself: counts against that bound')]] : null,
+      atChannel ? ['Refunded at the channel', [h('span.refunded-at-channel', fmt.money(atChannel.amount, o.currency)), h('div.faint', 'as the channel told it: its own refunds count against that bound; an echo of ours counts once, with ours')]] : null,
     ]),
+    leftToRefund(o),
     captures.length ? [h('h3', 'Captures'), table([
       { label: 'Capture id', value: (x) => [h('span.mono', x.captureId), isVoided(x.captureId) ? [' ', pill('bad', 'voided')] : null] },
       { label: 'Amount', num: true, value: (x) => (isVoided(x.captureId) ? h('s.faint', fmt.money(x.amount, o.currency)) : fmt.money(x.amount, o.currency)) },
@@ -205,7 +246,8 @@ function paymentBlock(o) {
     ], captures, { class: 'compact captures', key: (x) => x.captureId })] : null,
     voidsAlone.length ? h('div.faint.voids-alone', 'Voided before any capture of that id was reported (it will count nothing): ', voidsAlone.map((v, i) => [i ? ', ' : '', h('span.mono', v.captureId), ` (${fmt.time(v.at)})`])) : null,
     channelRefunds.length ? [h('h3', 'Refunded at the channel'), table([
-      { label: 'Refund id', value: (x) => h('span.mono', x.refundId) },
+      // Our refund paid out in the shop's admin comes back as the shop's refund: the same money, said under its id.
+      { label: 'Refund id', value: (x) => [h('span.mono', x.refundId), x.echoOf?.length ? h('div.echo-of', pill('info', 'echo'), ' of our refund ', x.echoOf.map((id, i) => [i ? ', ' : '', h('span.mono', id)])) : null] },
       { label: 'Amount', num: true, value: (x) => fmt.money(x.amount, x.currency ?? o.currency) },
       { label: 'Reason', value: (x) => h('span.muted', x.reason ?? '') },
       { label: 'Reported', value: (x) => h('span.nowrap', fmt.time(x.at)) },

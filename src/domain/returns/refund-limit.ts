@@ -9,41 +9,10 @@
  * One refund counts once: ours paid out through the channel comes back as the channel's refund, and
  * counts with ours (refund-echoes.ts).
  */
-import { echoesOfOurRefunds } from './refund-echoes.js';
+import { refundRoom, type EarlierRefund, type OrderPayment, type RefundAtChannel } from './left-to-refund.js';
 
-/** What came in for the order, in the order's currency. */
-export interface OrderPayment {
-  readonly amount: number;
-  readonly currency: string;
-  readonly status: string;
-}
-
-/** A refund already asked for the order, whatever became of it. */
-export interface EarlierRefund {
-  readonly id?: string;
-  readonly amount: number;
-  readonly currency: string;
-  readonly state: string;
-  /** The channel's id of the refund that paid it out, when it was paid out there (refund.settled `channelRefundId`). */
-  readonly channelRefundId?: string;
-}
-
-/**
- * A refund the channel made itself (customer service in the shop's admin, a marketplace refunding its
- * buyer): the money went out, whatever omniops thinks of it, so it always counts.
- */
-export interface RefundAtChannel {
-  /** The channel's id: the `channelRefundId` of one of our refunds' settlements when it is ours paid out there. */
-  readonly refundId?: string;
-  readonly amount: number;
-  readonly currency: string;
-}
-
-/** A refund turned down by finance pays nothing: its part of the payment is free again. */
-export const REFUND_STATES_PAYING_NOTHING: readonly string[] = ['rejected'];
-
-/** A failed payment took no money: nothing of it can be given back. */
-const PAYMENT_STATUSES_TAKING_NOTHING: readonly string[] = ['failed'];
+// The rule itself (what is left, and what counts) is left-to-refund.ts, which the order's view shows too.
+export { REFUND_STATES_PAYING_NOTHING, type EarlierRefund, type OrderPayment, type RefundAtChannel } from './left-to-refund.js';
 
 export interface RefundLineAsked {
   readonly lineId: string;
@@ -100,21 +69,14 @@ export function limitRefund(
   lines: readonly RefundLineAsked[], currency: string, payment: OrderPayment, earlier: readonly EarlierRefund[], atChannel: readonly RefundAtChannel[] = [],
 ): RefundLimit {
   const askedCents = lines.reduce((n, l) => n + cents(l.amount), 0);
-  const paidCents = PAYMENT_STATUSES_TAKING_NOTHING.includes(payment.status) ? 0 : cents(payment.amount);
-  const ours = earlier.filter((r) => !REFUND_STATES_PAYING_NOTHING.includes(r.state));
-  const counted = [...ours, ...atChannel];
-  const inPayment = (r: { currency: string }) => r.currency === payment.currency;
-  const atChannelOwn = beyondOurRefunds(ours, atChannel);
-  const refundedCents = [...ours.filter(inPayment).map((r) => cents(r.amount)), ...atChannelOwn.filter(inPayment).map((r) => r.cents)].reduce((n, c) => n + c, 0);
-  const atChannelCents = atChannelOwn.filter(inPayment).reduce((n, r) => n + r.cents, 0);
-  const matched = atChannelOwn.filter((r) => r.echo).map((r) => r.refundId!);
+  const room = refundRoom(payment, earlier, atChannel);
   const facts = {
-    asked: askedCents / 100, paid: paidCents / 100, alreadyRefunded: refundedCents / 100,
-    ...(atChannelOwn.some((r) => !r.echo || r.cents > 0) ? { refundedAtChannel: atChannelCents / 100 } : {}),
-    ...(matched.length > 0 ? { matchedAtChannel: matched } : {}), currency: payment.currency,
+    asked: askedCents / 100, paid: room.paidCents / 100, alreadyRefunded: room.refundedCents / 100,
+    ...(room.atChannel.some((c) => !c.echoOf || c.countsCents > 0) ? { refundedAtChannel: room.atChannelCents / 100 } : {}),
+    ...(room.matchedAtChannel.length > 0 ? { matchedAtChannel: room.matchedAtChannel } : {}), currency: payment.currency,
   };
-  if (currency !== payment.currency || counted.some((r) => r.currency !== payment.currency)) return { outcome: 'refused', refused: { code: 'currency_differs', ...facts } };
-  const leftCents = Math.max(0, paidCents - refundedCents);
+  if (currency !== payment.currency || room.currencyDiffers) return { outcome: 'refused', refused: { code: 'currency_differs', ...facts } };
+  const leftCents = room.leftCents;
   if (askedCents <= leftCents) return { outcome: 'full', lines, amount: askedCents / 100 };
   if (leftCents === 0) return { outcome: 'refused', refused: { code: 'nothing_left_to_refund', ...facts } };
   const shares = lines.map((l, i) => {
@@ -129,22 +91,4 @@ export function limitRefund(
   }
   const cut = lines.map((l, i) => ({ ...l, amount: shares[i]!.whole / 100 }));
   return { outcome: 'cut', lines: cut, amount: leftCents / 100, limitedBy: { reason: 'order_paid_amount', ...facts } };
-}
-
-/**
- * What each channel refund paid out beyond our refunds, in cents: its own refund in full; an echo of
- * ours what it paid out more than the refunds of ours it paid out (told larger — the return's shipping
- * refunded on top, say — the larger went out; told smaller, ours counts whole). Each channel refund id
- * once, as the order keeps them.
- */
-function beyondOurRefunds(ours: readonly EarlierRefund[], atChannel: readonly RefundAtChannel[]): Array<{ refundId?: string; currency: string; cents: number; echo: boolean }> {
-  const echoes = echoesOfOurRefunds(ours, atChannel);
-  const taken = new Set<string>();
-  return atChannel.map((r) => {
-    const paidOut = r.refundId !== undefined && !taken.has(r.refundId) ? echoes.get(r.refundId) : undefined;
-    if (!paidOut) return { ...(r.refundId !== undefined ? { refundId: r.refundId } : {}), currency: r.currency, cents: cents(r.amount), echo: false };
-    taken.add(r.refundId!);
-    const oursCents = paidOut.reduce((n, o) => n + cents(o.amount), 0);
-    return { refundId: r.refundId!, currency: r.currency, cents: Math.max(0, cents(r.amount) - oursCents), echo: true };
-  });
 }

@@ -1,10 +1,10 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { DomainError } from '../../domain/errors.js';
-import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { requestApproval } from './approval.js';
 import { refundAmount } from '../../domain/returns/case-state.js';
 import { limitRefund, type RefundRefused } from '../../domain/returns/refund-limit.js';
+import { paymentOfOrder } from './order-payment.js';
 import { orderById } from '../../store/repos/orders.js';
 import { insertRefund, moveRefund, refundOfCase, refundsOfOrder, type RefundRecord, type ReturnCaseLine, type ReturnCaseRecord } from '../../store/repos/returns.js';
 import { openException } from '../exceptions/open.js';
@@ -24,10 +24,8 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
   }
   const order = await orderById(h.tx, c.orderId);
   if (!order) throw new DomainError('E_NOT_FOUND', `no order ${c.orderId} for the refund of return case ${c.id}`);
-  // The payment's status follows payment.* events; its amount is what was captured (captures by id not
-  // voided added up, or the running total less the voided: src/domain/orders/captures.ts), else the
-  // amount the order was placed with.
-  const payment = { amount: order.doc.capturedAmount ?? (order.doc.placed as unknown as OrderPlacedPayload).payment.amount, currency: order.currency, status: order.doc.paymentStatus };
+  // What was captured, else the amount placed: the figure the order's view shows refunds bounded by.
+  const payment = paymentOfOrder(order);
   // Refunds the channel made itself went out too (payment.refunded): a return must not pay them again.
   // Those that paid out ours (their id our settlement's channelRefundId) are ours: counted once (refund-echoes.ts).
   const atChannel = order.doc.channelRefunds ?? [];

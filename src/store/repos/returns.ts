@@ -166,14 +166,14 @@ export async function refundOfCase(db: SqlExecutor, caseId: string): Promise<Ref
  * its echo at the channel. Through the order's cases (indexed by order), as refunds have no index of
  * their own on the order. The id is read from the doc (a few refunds per order): no column, no migration.
  */
-export async function refundsOfOrder(db: SqlExecutor, orderId: string): Promise<Array<{ id: string; amount: number; currency: string; state: RefundState; channelRefundId?: string }>> {
-  const rows = await db.all<{ id: string; amount: number; currency: string; state: string; doc: string }>(
-    'SELECT r.id, r.amount, r.currency, r.state, r.doc FROM return_cases c JOIN refunds r ON r.case_id = c.id WHERE c.order_id = ? ORDER BY r.created_ms, r.id',
+export async function refundsOfOrder(db: SqlExecutor, orderId: string): Promise<Array<{ id: string; caseId: string; amount: number; currency: string; state: RefundState; channelRefundId?: string }>> {
+  const rows = await db.all<{ id: string; case_id: string; amount: number; currency: string; state: string; doc: string }>(
+    'SELECT r.id, r.case_id, r.amount, r.currency, r.state, r.doc FROM return_cases c JOIN refunds r ON r.case_id = c.id WHERE c.order_id = ? ORDER BY r.created_ms, r.id',
     [orderId],
   );
   return rows.map((r) => {
     const { channelRefundId } = JSON.parse(r.doc) as RefundRecord['doc'];
-    return { id: r.id, amount: Number(r.amount), currency: r.currency, state: r.state as RefundState, ...(channelRefundId !== undefined ? { channelRefundId } : {}) };
+    return { id: r.id, caseId: r.case_id, amount: Number(r.amount), currency: r.currency, state: r.state as RefundState, ...(channelRefundId !== undefined ? { channelRefundId } : {}) };
   });
 }
 
