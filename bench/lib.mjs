@@ -61,8 +61,15 @@ export class ProcSampler {
   }
   sample() {
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-      if (m) this.maxRssMB = Math.max(this.maxRssMB, Number(m[1]) / 1024);
+      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+      const m = /VmRSS:\s+(\d+) kB/.exec(status);
+      if (m && Number(m[1]) / 1024 > this.maxRssMB) {
+        this.maxRssMB = Number(m[1]) / 1024;
+        // What the peak is made of: heaps and malloc (anon) or the mapped binary and libraries (file),
+        // so a figure near the goal says whether there is anything of ours to shrink.
+        const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+        this.atMax = { anonMB: kb('RssAnon'), fileMB: kb('RssFile'), shmemMB: kb('RssShmem') };
+      }
     } catch { /* exited */ }
   }
   cpuSeconds() {
@@ -73,7 +80,7 @@ export class ProcSampler {
   }
   stop() {
     clearInterval(this.timer);
-    return { maxRssMB: this.maxRssMB, cpuCores: (this.cpuSeconds() - this.cpu0) / ((performance.now() - this.t0) / 1000) };
+    return { maxRssMB: this.maxRssMB, rssAtMax: this.atMax, cpuCores: (this.cpuSeconds() - this.cpu0) / ((performance.now() - this.t0) / 1000) };
   }
 }
 

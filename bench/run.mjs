@@ -386,7 +386,7 @@ async function closedLoop(server, w, seconds, connections, batch = 1) {
     accepted, errors, statuses, acceptedPerSec: accepted / loadSecs,
     processedDuringLoadPerSec: (accepted - (b1 - b0)) / loadSecs, backlogAtEnd: b1, drainSecs: drainMs / 1000,
     processedPerSec: accepted / (loadSecs + drainMs / 1000),
-    ...latencySummary(lat), maxRssMB: Math.max(proc.maxRssMB, drainProc.maxRssMB), serverCpuCores: proc.cpuCores,
+    ...latencySummary(lat), maxRssMB: Math.max(proc.maxRssMB, drainProc.maxRssMB), rssAtMax: (proc.maxRssMB >= drainProc.maxRssMB ? proc : drainProc).rssAtMax, serverCpuCores: proc.cpuCores,
     generatorCpuCores: (genCpu.user + genCpu.system) / 1e6 / loadSecs,
   };
 }
@@ -425,7 +425,7 @@ async function openLoop(server, w, seconds, rate) {
   metricsAgent.destroy();
   return {
     sent, accepted, errors, achievedPerSec: accepted / loadSecs, processedDuringLoadPerSec: (accepted - (b1 - b0)) / loadSecs, backlogAtEnd: b1,
-    processedPerSec: accepted / (loadSecs + drainMs / 1000), ...latencySummary(lat), maxRssMB: proc.maxRssMB, serverCpuCores: proc.cpuCores, drainSecs: drainMs / 1000,
+    processedPerSec: accepted / (loadSecs + drainMs / 1000), ...latencySummary(lat), maxRssMB: proc.maxRssMB, rssAtMax: proc.rssAtMax, serverCpuCores: proc.cpuCores, drainSecs: drainMs / 1000,
   };
 }
 
