@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { storeFactories, type StoreFactory } from '../support/stores.js';
+import { storeFactories } from '../support/stores.js';
+import { ordersPolicyWithoutTemplates } from '../policies/older-database.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { addUser } from '../../src/engine/identity/users.js';
-import { insertPolicyVersion } from '../../src/store/repos/policies.js';
 import { defaultOrdersPolicy } from '../../src/policy/kinds/orders.js';
 import { ARTIFACTS, hasChromium, launchChromium, signIn } from './setup.js';
 
@@ -15,22 +15,6 @@ const T0 = Date.parse('2026-11-30T09:00:00Z');
 const KEY = 'notifications.templates.delivered';
 const DECLINE = '/v1/policies/orders/new-defaults/decline';
 const TAKE_BACK = '/v1/policies/orders/new-defaults/undecline';
-
-/** A database made by a release before the `delivered` message: its orders policy v1 lacks that template. */
-function madeBeforeTheTemplate(factory: StoreFactory): StoreFactory {
-  return {
-    name: factory.name,
-    async open() {
-      const opened = await factory.open();
-      const body = structuredClone(defaultOrdersPolicy) as unknown as { notifications: { templates: Record<string, unknown> }; version: string };
-      delete body.notifications.templates.delivered;
-      body.version = '1';
-      const at = '2026-01-05T08:00:00.000Z';
-      await opened.store.transaction((tx) => insertPolicyVersion(tx, { kind: 'orders', version: 1, status: 'active', doc: body, author: 'omniops-defaults', approvedBy: 'omniops-defaults', createdAt: at, activatedAt: at }));
-      return opened;
-    },
-  };
-}
 
 if (!hasChromium) console.warn('console browser tests skipped: /usr/bin/chromium is missing');
 
@@ -44,7 +28,7 @@ for (const factory of storeFactories()) {
     const declinedNow = async () => (await t.api('GET', '/v1/policies/orders/versions', keys.olga!)).body.declinedNewDefaults as Array<{ path: string; reason: string }>;
 
     beforeAll(async () => {
-      t = await startTestApp(madeBeforeTheTemplate(factory), {
+      t = await startTestApp(ordersPolicyWithoutTemplates(factory, ['delivered']), {
         clock: () => T0 + (Date.now() - started),
         config: { dispatch: { batchSize: 256, maxAttempts: 2, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 },
       });

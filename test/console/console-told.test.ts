@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { storeFactories, type StoreFactory } from '../support/stores.js';
+import { storeFactories } from '../support/stores.js';
+import { ordersPolicyWithoutTemplates } from '../policies/older-database.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
 import { addUser } from '../../src/engine/identity/users.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
-import { insertPolicyVersion } from '../../src/store/repos/policies.js';
 import { defaultOrdersPolicy } from '../../src/policy/kinds/orders.js';
 import { ARTIFACTS, LOCATIONS, hasChromium, launchChromium, orderPlaced, signIn } from './setup.js';
 import { scriptedAi } from '../returns/support.js';
@@ -20,23 +20,6 @@ const DECLINED_KEY = 'notifications.templates.delivered';
 const UTRECHT = { ...LOCATIONS[1]!, id: 'store-utr', name: 'Store Utrecht', lat: 52.09, lon: 5.12 };
 const TENT = { sku: 'TENT-2P', name: 'Trail tent 2P', category: 'outdoor', price: 120, cost: 60, returnable: true, supplierIds: [] };
 const LAMP = { sku: 'LAMP-1', name: 'Camp lamp', category: 'outdoor', price: 19.95, cost: 8, returnable: true, supplierIds: [] };
-
-/** A database made by a release before the `promise_withdrawn` and `delivered` messages: its orders policy v1 lacks both templates. */
-function madeBeforeTheTemplate(factory: StoreFactory): StoreFactory {
-  return {
-    name: factory.name,
-    async open() {
-      const opened = await factory.open();
-      const body = structuredClone(defaultOrdersPolicy) as unknown as { notifications: { templates: Record<string, unknown> }; version: string };
-      delete body.notifications.templates.promise_withdrawn;
-      delete body.notifications.templates.delivered;
-      body.version = '1';
-      const at = '2026-01-05T08:00:00.000Z';
-      await opened.store.transaction((tx) => insertPolicyVersion(tx, { kind: 'orders', version: 1, status: 'active', doc: body, author: 'omniops-defaults', approvedBy: 'omniops-defaults', createdAt: at, activatedAt: at }));
-      return opened;
-    },
-  };
-}
 
 if (!hasChromium) console.warn('console browser tests skipped: /usr/bin/chromium is missing');
 
@@ -59,7 +42,7 @@ for (const factory of storeFactories()) {
       page.evaluate(`import('/console/lib.js').then((lib) => lib.fmt.${fn}(${JSON.stringify(value)}, 'EUR'))`) as Promise<string>;
 
     beforeAll(async () => {
-      t = await startTestApp(madeBeforeTheTemplate(factory), {
+      t = await startTestApp(ordersPolicyWithoutTemplates(factory, ['promise_withdrawn', 'delivered']), {
         clock: () => T0 + (Date.now() - started),
         // A return of a broken item is refunded without waiting for it: the order's refunds are real ones.
         ai: scriptedAi({ reason: ['defective', 0.95], disposition: ['refund_without_return', 0.95] }),

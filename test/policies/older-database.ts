@@ -58,3 +58,22 @@ export function olderDatabase(factory: StoreFactory, opts: { approvals?: boolean
     },
   };
 }
+
+/**
+ * A store factory whose fresh stores hold the orders policy of a release before these message
+ * templates existed (version 1, seeded as that release did), so "new in defaults" lists them.
+ */
+export function ordersPolicyWithoutTemplates(factory: StoreFactory, templates: readonly string[]): StoreFactory {
+  return {
+    name: factory.name,
+    async open() {
+      const opened = await factory.open();
+      const body = structuredClone(defaultOrdersPolicy) as any;
+      for (const t of templates) delete body.notifications.templates[t];
+      body.version = '1';
+      const at = '2026-01-05T08:00:00.000Z';
+      await opened.store.transaction((tx) => insertPolicyVersion(tx, { kind: 'orders', version: 1, status: 'active', doc: body, author: 'omniops-defaults', approvedBy: 'omniops-defaults', createdAt: at, activatedAt: at }));
+      return opened;
+    },
+  };
+}
