@@ -43,7 +43,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
     inventorySnapshotHandler(deps.stockJournal),
     inventoryAdjustedHandler,
     ...orderHandlers(deps.policies),
-    ...fulfilmentHandlers(deps.policies),
+    ...fulfilmentHandlers(deps.policies, deps.stockJournal),
     ...returnHandlers(deps.policies),
     approvalDecisionHandler,
     ...governedRequestHandlers(deps.policies),

@@ -13,6 +13,8 @@ import { routeAndReserve } from './routing.js';
 import { recordFailure } from './failed-locations.js';
 import { cancelOrder } from './handlers.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
+import { movementMs } from '../../domain/inventory/movement-time.js';
+import { journalFromMs, type StockJournalRetention } from '../handlers/stock-journal.js';
 
 async function load(h: HandlerContext, fulfilmentId: string): Promise<{ f: FulfilmentRecord; order: OrderRecord }> {
   const f = await fulfilmentById(h.tx, fulfilmentId);
@@ -67,7 +69,11 @@ async function reroute(
 
 const collected = (order: OrderRecord) => isCollection(order.doc.placed as unknown as OrderPlacedPayload);
 
-export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
+/**
+ * Fulfilment reports. `journal` (config `stock`): how far back the stock journal reaches, the floor
+ * of a shipment's time (without it: no floor but the fulfilment's creation).
+ */
+export function fulfilmentHandlers(policies: PolicyBook, journal?: StockJournalRetention): EventHandler[] {
   const progress = (type: string, to: FulfilmentState): EventHandler => {
     // A collection is a delivery at the store: its own name in the handler list and the audit.
     const step = type === 'fulfilment.collected' ? 'collected' : to;
@@ -95,10 +101,18 @@ export function fulfilmentHandlers(policies: PolicyBook): EventHandler[] {
         // collection at the store, a report that skipped a step), when it is delivered. Only active
         // reservations are consumed, so a delivery after the shipment takes nothing twice.
         if (to === 'shipped' || to === 'delivered') {
+          // Timed by when the parcel left (the report's occurredAt, never after it reached us, never
+          // before the fulfilment existed nor behind the journal's horizon): a count taken after that
+          // and applied before the report already saw the units gone — on-hand stays, the
+          // reservation is consumed all the same (docs/orders.md, "Stock counts").
+          const leftMs = movementMs(h.event.occurredAt, h.event.receivedMs, f.createdMs, journal ? journalFromMs(journal, h.decision.now) : undefined);
           for (const r of await reservationsOfOrder(h.tx, order.id)) {
             if (r.fulfilmentId !== f.id || r.status !== 'active') continue;
             await setReservationStatus(h.tx, r.id, 'consumed', at);
-            await consumeReserved(h.tx, r.sku, r.locationId, r.qty, at);
+            const countedMs = await consumeReserved(h.tx, r.sku, r.locationId, r.qty, at, leftMs);
+            if (countedMs !== null) {
+              h.audit({ action: 'stock.movement_superseded', subject: `stock:${r.locationId}:${r.sku}`, detail: { movement: 'shipment', eventId: h.event.id, fulfilmentId: f.id, qty: r.qty, happenedMs: leftMs, countedMs } });
+            }
           }
           await markAvailabilityDirty(h.tx, f.lines.map((l) => l.sku), h.decision.now);
         }

@@ -4,7 +4,9 @@ import { DomainError } from '../../domain/errors.js';
 import { tillTakes, type OrderPlacedPayload } from '../../domain/orders/index.js';
 import type { OrderRecord, ReservationRecord } from '../../store/repos/orders.js';
 import { getLocation } from '../../store/repos/masterdata.js';
-import { getStock, takeOffShelf } from '../../store/repos/stock.js';
+import { countedRowsAt, takeOffShelf } from '../../store/repos/stock.js';
+import { movementMs, movementSuperseded } from '../../domain/inventory/movement-time.js';
+import { journalFromMs, type StockJournalRetention } from '../handlers/stock-journal.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import { openException } from '../exceptions/open.js';
 import { tillStoreRefusal } from '../../connectors/channels/pos.js';
@@ -21,8 +23,12 @@ import { localDay } from './snapshot.js';
  * protected stock included, reserved units never). Units the record did not have free open a stock
  * discrepancy for inventory control. The ERP gets the sale through `order.handed_over`. A location
  * without a till (tillStoreRefusal: a DC, a dark store) is refused: nothing is booked there.
+ * The units left the shelf when they were handed over (handedOverAt, never after the sale reached
+ * us, nor behind the stock journal's horizon when `journal` is given): a sku whose row was counted
+ * after that already had them gone in that count — nothing is taken off again, nothing is short
+ * (`stock.movement_superseded`; docs/orders.md, "Stock counts").
  */
-export async function handOverAtTill(h: HandlerContext, policies: PolicyBook, order: OrderRecord): Promise<void> {
+export async function handOverAtTill(h: HandlerContext, policies: PolicyBook, order: OrderRecord, journal?: StockJournalRetention): Promise<void> {
   const p = order.doc.placed as unknown as OrderPlacedPayload;
   const storeId = p.shipping.pickupLocationId!; // the schema requires it of a handed-over sale
   const store = await getLocation(h.tx, storeId);
@@ -37,16 +43,22 @@ export async function handOverAtTill(h: HandlerContext, policies: PolicyBook, or
   const deliveredMs = handedOverMs(p.handedOverAt!, h.decision.now);
   const subject = orderSubject(order.source, order.externalOrderId);
 
-  const levels = new Map<string, { onHand: number; reserved: number }>();
-  for (const l of p.lines) {
-    if (levels.has(l.sku)) continue;
-    const level = await getStock(h.tx, l.sku, storeId);
-    if (level) levels.set(l.sku, level);
+  const soldMs = movementMs(p.handedOverAt!, h.decision.now, journal ? journalFromMs(journal, h.decision.now) : undefined);
+  // Every sku's row in one statement, with when it was counted (a sale made before that count is in it).
+  const { held } = await countedRowsAt(h.tx, storeId, p.lines.map((l) => l.sku));
+  const superseded = new Map<string, number>();
+  for (const [sku, row] of held) {
+    const countedMs = movementSuperseded(row, soldMs);
+    if (countedMs !== null) superseded.set(sku, countedMs);
   }
-  const takes = tillTakes(p.lines, levels);
+  for (const [sku, countedMs] of superseded) {
+    const qty = p.lines.filter((l) => l.sku === sku).reduce((n, l) => n + l.qty, 0);
+    h.audit({ action: 'stock.movement_superseded', subject: `stock:${storeId}:${sku}`, detail: { movement: 'till_sale', eventId: h.event.id, orderId: order.id, qty, happenedMs: soldMs, countedMs } });
+  }
+  const takes = tillTakes(p.lines.filter((l) => !superseded.has(l.sku)), held);
   for (const t of takes) {
-    // Read in this transaction; on PostgreSQL another may have moved it since: retried on fresh stock.
-    if (t.taken > 0 && !(await takeOffShelf(h.tx, t.sku, storeId, t.taken, at))) {
+    // Read in this transaction; on PostgreSQL another may have moved it (or counted it) since: retried on fresh stock.
+    if (t.taken > 0 && !(await takeOffShelf(h.tx, t.sku, storeId, t.taken, at, soldMs))) {
       throw new Error(`stock of ${t.sku} at ${storeId} changed while recording till sale ${order.externalOrderId}; retrying on fresh stock`);
     }
   }
@@ -54,7 +66,7 @@ export async function handOverAtTill(h: HandlerContext, policies: PolicyBook, or
 
   const short: Array<{ sku: string; qty: number; exceptionId: string }> = [];
   for (const t of takes.filter((x) => x.short > 0)) {
-    const reservedThere = levels.get(t.sku)?.reserved ?? 0;
+    const reservedThere = held.get(t.sku)?.reserved ?? 0;
     const { exceptionId } = await openException(h, {
       category: 'reconciliation_discrepancy',
       subjectRef: `stock:${t.sku}@${storeId}`,

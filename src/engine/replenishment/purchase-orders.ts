@@ -6,6 +6,7 @@ import { INBOUND_STATES, transitionPurchaseOrder, type PurchaseOrderCommand, typ
 import { stockIncreasesOf } from '../../domain/procurement/receipt.js';
 import { dayOf } from '../../domain/replenishment/days.js';
 import { addOnHand } from '../../store/repos/stock.js';
+import { movementMs } from '../../domain/inventory/movement-time.js';
 import type { PoConfirmedPayload, PoDelayedPayload, PoReceivedPayload } from '../../domain/procurement/events.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
@@ -185,9 +186,13 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       if (!next) return;
       const at = new Date(h.decision.now).toISOString();
       const increases = stockIncreasesOf(p);
+      // Timed by when the goods came in (occurredAt, never after it reached us nor before the order
+      // existed): a count taken after that already has them on the shelf (docs/orders.md, "Stock counts").
+      const inMs = movementMs(h.event.occurredAt, h.event.receivedMs, po.createdMs);
       for (const inc of increases) {
-        await addOnHand(h.tx, inc.sku, inc.locationId, inc.qty, at);
-        h.audit({ action: 'stock.received', subject: `stock:${inc.locationId}:${inc.sku}`, detail: { delta: inc.qty, poId: po.id, reason: 'receipt' } });
+        const countedMs = await addOnHand(h.tx, inc.sku, inc.locationId, inc.qty, at, inMs);
+        if (countedMs !== null) h.audit({ action: 'stock.movement_superseded', subject: `stock:${inc.locationId}:${inc.sku}`, detail: { movement: 'receipt', eventId: h.event.id, poId: po.id, qty: inc.qty, happenedMs: inMs, countedMs } });
+        else h.audit({ action: 'stock.received', subject: `stock:${inc.locationId}:${inc.sku}`, detail: { delta: inc.qty, poId: po.id, reason: 'receipt' } });
       }
       await markAvailabilityDirty(h.tx, increases.map((i) => i.sku), h.decision.now);
       const routed = await routePromisedBackorders(h, policies, promises, `purchase order ${po.id} received`);

@@ -4,6 +4,7 @@ import { isRole, type Role } from '../../domain/roles.js';
 import { requiredPurchaseApprovals } from '../../domain/procurement/approvals.js';
 import type { PurchaseRecommendation, TransferRecommendation } from '../../domain/replenishment/types.js';
 import { addOnHand, reserveIfSellable, consumeReserved } from '../../store/repos/stock.js';
+import { movementMs } from '../../domain/inventory/movement-time.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import {
   insertTransfer, moveRecommendation, moveTransfer, recommendationById, supplierTermsOf, transferById,
@@ -156,9 +157,16 @@ export function recommendationHandlers(policies: PolicyBook): EventHandler[] {
         h.audit({ action: 'transfer.receipt_ignored', subject: `transfer:${t.id}`, detail: { state: t.state } });
         return;
       }
+      // Both movements timed by when the goods came in (the receipt's occurredAt, never after it
+      // reached us nor before the transfer existed): a count taken at either end after that already
+      // saw them — gone at the source (whose reservation is over either way), on the shelf here.
+      // The source shipped earlier, but nothing says when; the receipt is its latest possible time.
+      const inMs = movementMs(h.event.occurredAt, h.event.receivedMs, t.createdMs);
       // The source ships what it held reserved (all of it: a short receipt is a loss in transit, not stock back at the source).
-      await consumeReserved(h.tx, t.sku, t.fromLocationId, t.qty, at);
-      await addOnHand(h.tx, t.sku, t.toLocationId, qty, at);
+      const outCounted = await consumeReserved(h.tx, t.sku, t.fromLocationId, t.qty, at, inMs);
+      const inCounted = await addOnHand(h.tx, t.sku, t.toLocationId, qty, at, inMs);
+      if (outCounted !== null) h.audit({ action: 'stock.movement_superseded', subject: `stock:${t.fromLocationId}:${t.sku}`, detail: { movement: 'transfer_out', eventId: h.event.id, transferId: t.id, qty: t.qty, happenedMs: inMs, countedMs: outCounted } });
+      if (inCounted !== null) h.audit({ action: 'stock.movement_superseded', subject: `stock:${t.toLocationId}:${t.sku}`, detail: { movement: 'transfer_in', eventId: h.event.id, transferId: t.id, qty, happenedMs: inMs, countedMs: inCounted } });
       await markAvailabilityDirty(h.tx, [t.sku], h.decision.now);
       h.audit({ action: 'transfer.received', subject: `transfer:${t.id}`, before: { state: 'in_transit' }, after: { state: 'received', qty }, detail: { sku: t.sku, from: t.fromLocationId, to: t.toLocationId, shipped: t.qty } });
     },

@@ -583,20 +583,26 @@ export async function reserveIncludingProtected(db: SqlExecutor, sku: string, lo
 
 /**
  * Takes units off the shelf (written off, or sold at the till), only if they are not promised to an
- * order: on_hand − reserved stays ≥ 0 (one conditional statement). False: not enough unreserved
- * stock, nothing changed.
+ * order: on_hand − reserved stays ≥ 0 (one conditional statement). `movedMs`: when the units left
+ * (default: `at`), journaled and kept as the row's last movement at that time. Only on a row whose
+ * count was not taken after it: that count already saw them gone (the till sale decides that on the
+ * row it read, movementSuperseded; a count written since makes this false, and it is retried on
+ * fresh stock). False: not enough unreserved stock, or counted since, nothing changed.
  */
-export async function takeOffShelf(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<boolean> {
-  const ms = movedAt(at);
-  return moveOnHand(
+export async function takeOffShelf(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string, movedMs?: number): Promise<boolean> {
+  const ms = movedMs ?? movedAt(at);
+  // Only a movement timed by the caller can be older than the row's count (see consumeReserved).
+  const counted = movedMs === undefined ? '' : ' AND (counted_ms IS NULL OR counted_ms <= CAST(? AS BIGINT))';
+  const r = await moveOnHand(
     db,
     // Protected stock stays within what is left unreserved (on_hand − qty − reserved ≥ 0 by the
     // condition): above it, approved reallocations of protected stock there could never be reserved.
     `UPDATE stock SET on_hand = on_hand - ?, protected = CASE WHEN protected > on_hand - ? - reserved THEN on_hand - ? - reserved ELSE protected END, updated_at = ?, ${MOVED}
-     WHERE sku = ? AND location_id = ? AND on_hand - reserved >= ?`,
-    [qty, qty, qty, at, ms, ms, sku, locationId, qty],
+     WHERE sku = ? AND location_id = ? AND on_hand - reserved >= ?${counted}`,
+    [qty, qty, qty, at, ms, ms, sku, locationId, qty, ...(movedMs === undefined ? [] : [movedMs])],
     { sku, locationId, delta: -qty, ms },
   );
+  return r.changed;
 }
 
 export async function releaseReserved(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
@@ -607,34 +613,49 @@ export async function releaseReserved(db: SqlExecutor, sku: string, locationId: 
   );
 }
 
-/** A shipment takes reserved units off the shelf: on-hand and reserved both drop by qty. */
-export async function consumeReserved(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
-  const ms = movedAt(at);
-  await moveOnHand(
+/**
+ * A shipment takes reserved units off the shelf: on-hand and reserved both drop by qty. `movedMs`:
+ * when the units left (default: `at`). A row whose count was taken after that already saw them
+ * gone: only the reservation is consumed (it is over either way), on-hand stays, nothing is
+ * journaled — decided in the statement, under the row's lock. Answers that count's time, or null
+ * when on-hand moved.
+ */
+export async function consumeReserved(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string, movedMs?: number): Promise<number | null> {
+  const ms = movedMs ?? movedAt(at);
+  const r = await moveOnHand(
     db,
-    `UPDATE stock SET on_hand = CASE WHEN on_hand >= ? THEN on_hand - ? ELSE 0 END,
+    `UPDATE stock SET on_hand = CASE WHEN counted_ms > CAST(? AS BIGINT) THEN on_hand WHEN on_hand >= ? THEN on_hand - ? ELSE 0 END,
        reserved = CASE WHEN reserved >= ? THEN reserved - ? ELSE 0 END, updated_at = ?, ${MOVED} WHERE sku = ? AND location_id = ?`,
-    [qty, qty, qty, qty, at, ms, ms, sku, locationId],
+    // Untimed (`at` only): applied as booked, as always.
+    [movedMs ?? null, qty, qty, qty, qty, at, ms, ms, sku, locationId],
     { sku, locationId, delta: -qty, ms },
   );
+  return movedMs === undefined ? null : r.supersededBy;
 }
 
 /**
  * Receipts (a purchase order's, a transfer in) add to on-hand in one statement (no read-modify-write
  * across concurrent receipts). The row keeps when units last came in (`received_ms`): someone had the
  * goods in hand there, so a location that failed an order for them may be asked again (failedLocationsNow).
+ * `movedMs`: when the goods came in (default: `at`); a row whose count was taken after that already
+ * holds them, and is not added to again (decided in the statement). Answers that count's time, or null
+ * when on-hand moved. `received_ms` is set either way, at `at`: someone had the goods in hand.
  */
-export async function addOnHand(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string): Promise<void> {
-  const ms = movedAt(at);
-  await moveOnHand(
+export async function addOnHand(db: SqlExecutor, sku: string, locationId: string, qty: number, at: string, movedMs?: number): Promise<number | null> {
+  const ms = movedMs ?? movedAt(at);
+  const received = movedAt(at) ?? ms;
+  const r = await moveOnHand(
     db,
     `INSERT INTO stock (sku, location_id, on_hand, reserved, protected, safety_stock, updated_at, moved_ms, received_ms) VALUES (?, ?, ?, 0, 0, 0, ?, ?, ?)
-     ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = stock.on_hand + excluded.on_hand, updated_at = excluded.updated_at,
+     ON CONFLICT (sku, location_id) DO UPDATE SET
+       on_hand = CASE WHEN stock.counted_ms > CAST(? AS BIGINT) THEN stock.on_hand ELSE stock.on_hand + excluded.on_hand END, updated_at = excluded.updated_at,
        moved_ms = CASE WHEN stock.moved_ms IS NULL OR stock.moved_ms < excluded.moved_ms THEN excluded.moved_ms ELSE stock.moved_ms END,
        received_ms = CASE WHEN stock.received_ms IS NULL OR stock.received_ms < excluded.received_ms THEN excluded.received_ms ELSE stock.received_ms END`,
-    [sku, locationId, qty, at, ms, ms],
+    // Untimed (`at` only): applied as booked, as always.
+    [sku, locationId, qty, at, ms, received, movedMs ?? null],
     { sku, locationId, delta: qty, ms },
   );
+  return movedMs === undefined ? null : r.supersededBy;
 }
 
 /**
@@ -673,12 +694,14 @@ const RECEIVED = 'received_ms = CASE WHEN received_ms IS NULL OR received_ms < C
  * A write that moves on-hand (a shipment, a till sale, a write-off, a receipt): the row's
  * `moved_ms` goes with it (in `write`, see MOVED), and when the row was counted before the movement
  * the movement is journaled, so a count taken before it and arriving after it can add it
- * (docs/orders.md, "Stock counts"). On PostgreSQL the journal row goes in the same statement (no
- * round trip more); on SQLite it is a second statement only for rows that were counted (a few µs).
- * A row never counted journals nothing: there is no count to roll forward from. True when `write`
- * changed a row (a conditional write may not).
+ * (docs/orders.md, "Stock counts"). The movement's time is when it happened (the caller's
+ * `movedMs`), not when it was booked: a movement booked after a count but made before it is no
+ * later than that count — `write` leaves such a row's on-hand alone, and it is not journaled. On
+ * PostgreSQL the journal row goes in the same statement (no round trip more); on SQLite it is a
+ * second statement only for rows that were counted (a few µs). A row never counted journals nothing:
+ * there is no count to roll forward from.
  */
-async function moveOnHand(db: SqlExecutor, write: string, params: unknown[], move: Move): Promise<boolean> {
+async function moveOnHand(db: SqlExecutor, write: string, params: unknown[], move: Move): Promise<Written> {
   forgetCountedAt(db, move.locationId);
   return writeAndJournal(db, write, params, move);
 }
@@ -686,25 +709,34 @@ async function moveOnHand(db: SqlExecutor, write: string, params: unknown[], mov
 /** A movement's time; null when `at` is no time (nothing is then journaled, and the row's moved time stays). */
 type Move = { sku: string; locationId: string; delta: number; ms: number | null };
 
+/**
+ * What a movement's write did: whether it changed a row (a conditional write may not), and the time
+ * of the row's count when that count was taken after the movement (so already saw it), else null.
+ */
+type Written = { changed: boolean; supersededBy: number | null };
+
 function movedAt(at: string): number | null {
   const ms = Date.parse(at);
   return Number.isFinite(ms) ? ms : null;
 }
 
-async function writeAndJournal(db: SqlExecutor, write: string, params: unknown[], move: Move): Promise<boolean> {
+const supersededBy = (counted: number | string | null | undefined, ms: number | null): number | null =>
+  counted !== null && counted !== undefined && ms !== null && Number(counted) > ms ? Number(counted) : null;
+
+async function writeAndJournal(db: SqlExecutor, write: string, params: unknown[], move: Move): Promise<Written> {
   if (db.dialect === 'postgres') {
-    const r = await db.get<{ n: number | string }>(
+    const r = await db.get<{ n: number | string; counted: number | string | null }>(
       `WITH u AS (${write} RETURNING location_id, sku, counted_ms),
          j AS (INSERT INTO stock_moves (location_id, sku, moved_ms, delta) SELECT location_id, sku, CAST(? AS BIGINT), CAST(? AS INTEGER) FROM u WHERE counted_ms < CAST(? AS BIGINT))
-       SELECT COUNT(*) AS n FROM u`,
+       SELECT COUNT(*) AS n, MAX(counted_ms) AS counted FROM u`,
       [...params, move.ms, move.delta, move.ms],
     );
-    return Number(r?.n) > 0;
+    return { changed: Number(r?.n) > 0, supersededBy: supersededBy(r?.counted, move.ms) };
   }
   const r = await db.get<{ counted_ms: number | string | null }>(`${write} RETURNING counted_ms`, params);
-  if (!r) return false;
+  if (!r) return { changed: false, supersededBy: null };
   if (r.counted_ms !== null && move.ms !== null && Number(r.counted_ms) < move.ms) await journalMove(db, move);
-  return true;
+  return { changed: true, supersededBy: supersededBy(r.counted_ms, move.ms) };
 }
 
 const journalMove = (db: SqlExecutor, move: Move) =>
