@@ -175,8 +175,122 @@ function approvalOutcome(a) {
   return a.required === true ? pill('pending') : pill('ok', 'not required');
 }
 
+/** A list of ids in words: "a", "a and b", "a, b and c" (each in the mono face). */
+const ids = (list) => list.map((x, i) => [i === 0 ? '' : i === list.length - 1 ? ' and ' : ', ', h('span.mono', x)]);
+
+/**
+ * What the refund was weighed against, in words (`refund.limitedBy` / the case's `refundRefused`,
+ * src/domain/returns/refund-limit.ts): what the order was paid, what was refunded before it — ours and
+ * the channel's own — and the channel's refunds that paid out ours, which count once, with ours.
+ */
+function weighed(f, money) {
+  const matched = f.matchedAtChannel ?? [];
+  return [
+    `the order was paid ${money(f.paid)}, ${money(f.alreadyRefunded)} already refunded`,
+    f.refundedAtChannel ? ` (of it ${money(f.refundedAtChannel)} by the channel itself)` : '',
+    matched.length ? [`; the channel's refund${matched.length > 1 ? 's' : ''} `, ids(matched), ` paid out ours: counted once`] : '',
+  ];
+}
+
+/** Why the case got no refund though it was due one (`refundRefused`): nothing was left, or it could not be weighed. */
+function refundRefused(c) {
+  const f = c.refundRefused;
+  const money = (x) => fmt.money(x, f.currency);
+  const queue = session.can('GET /v1/exceptions')
+    ? h('div.faint', 'Finance has it in the ', h('a', { href: '#/exceptions?queue=reconciliation_discrepancy' }, 'reconciliation queue'), ': the payment data may be wrong, or the customer is owed money another way.')
+    : h('div.faint', 'Finance has it in the reconciliation queue.');
+  if (f.code === 'nothing_left_to_refund') {
+    return h('div.banner.bad.refund-refused', h('strong', 'No refund: nothing was left to refund of the order. '),
+      h('span.refused-why', `${money(f.asked)} asked; `, weighed(f, money), '.'), queue);
+  }
+  // currency_differs: this case's currency is not the payment's, or a refund of the order counted is in another.
+  return h('div.banner.bad.refund-refused', h('strong', 'No refund: it cannot be weighed against the order\'s payment. '),
+    h('span.refused-why', c.currency && c.currency !== f.currency ? `The case is in ${c.currency}, the payment in ${f.currency}.` : `A refund of the order is in another currency than its payment (${f.currency}).`),
+    queue);
+}
+
+/**
+ * What is left to refund of the order now (`leftToRefund` of `GET /v1/orders/{id}`, the figure the next
+ * return is weighed against). `order` is null when the role may not read orders: no line then.
+ */
+function leftOnOrder(c, order) {
+  if (order?.error) return h('div.left-now.faint', `What is left to refund of the order could not be read (${order.error.code ?? order.error.status}).`);
+  if (!order?.leftToRefund) return null;
+  const l = order.leftToRefund;
+  const money = (x) => fmt.money(x, l.currency);
+  const link = h('a.order-link', { href: `#/orders/${encodeURIComponent(order.id)}` }, `order ${order.externalOrderId ?? order.id} →`);
+  return h('div.left-now', l.amount === null
+    ? [h('strong.left-now-figure', 'Left to refund on the order now: cannot be weighed'), ' ', link, h('div.faint', 'a refund that counts is in another currency than the order')]
+    : [h('strong.left-now-figure', `Left to refund on the order now: ${money(l.amount)} of ${money(l.boundedBy.amount)}`), ' ', link]);
+}
+
+/**
+ * What a cut or refused refund is owed on top now that the order's room to refund grew, when the API
+ * tells it (`refundOwedNow` of the case: {amount, currency, short, toldFinance, …}; newer than this
+ * screen, so read with care): money paid by hand, never on its own.
+ */
+function owedNow(c) {
+  const o = c.refundOwedNow ?? c.refund?.owedNow ?? null;
+  if (o === null || typeof o !== 'object' || typeof o.amount !== 'number') return null;
+  const money = (x) => fmt.money(x, o.currency ?? c.refund?.currency ?? c.currency);
+  const known = (x) => typeof x === 'number';
+  return h('div.banner.ok.owed-now',
+    h('strong', `Owed on top now: ${money(o.amount)}`),
+    h('div.faint', [
+      'the order\'s room to refund grew since it was weighed; paid by hand',
+      known(o.short) ? `; it was ${money(o.short)} short` : '',
+      known(o.toldFinance) ? (o.toldFinance > 0 ? `; finance was told ${money(o.toldFinance)}` : '; finance not told yet') : '',
+    ].join('')));
+}
+
+/**
+ * The refund and why it is what it is: cut to what was left of the order's payment (`limitedBy`), its
+ * settlement (the reference the payment side named it by; the channel's refund that paid it out), its
+ * own history, and what is left to refund of the order now.
+ */
+function refundPanel(c, order) {
+  const r = c.refund;
+  if (!r) return h('section.panel.refund-panel', h('h2', 'Refund'), c.refundRefused ? refundRefused(c) : empty('No refund'), owedNow(c), leftOnOrder(c, order));
+  const money = (x) => fmt.money(x, r.currency);
+  const f = r.limitedBy;
+  const settled = r.state === 'settled';
+  return h('section.panel.refund-panel', h('h2', 'Refund'),
+    facts([
+      ['State', pill(r.state)],
+      ['Amount', [h('strong.refund-amount', money(r.amount)), f ? h('span.faint', ` of ${money(f.asked)} asked`) : null]],
+      ['Approval', r.approvalId ? h('a', { href: '#/approvals' }, r.approvalId) : 'not needed'],
+      r.reference ? ['Settlement reference', h('span.mono.settlement-reference', r.reference)] : null,
+      r.channelRefundId ? ['Paid out at the channel', [h('span.mono.channel-refund-id', r.channelRefundId), h('div.faint', 'the channel\'s refund that paid ours out: the same money, counted once')]] : null,
+      !r.reference && !r.channelRefundId ? ['Settlement', h('span.muted', r.state === 'rejected' ? 'turned down: nothing is paid' : settled ? 'settled, no reference given' : 'not settled yet')] : null,
+    ]),
+    f ? h('div.banner.warn.refund-cut', h('strong', `Cut from ${money(f.asked)} to ${money(r.amount)}: `), weighed(f, (x) => fmt.money(x, f.currency ?? r.currency)), '.') : null,
+    owedNow(c),
+    leftOnOrder(c, order),
+    (r.history ?? []).length ? [h('h3', 'Refund history'), table([
+      { label: 'When', value: (x) => h('span.nowrap', fmt.time(x.at)) },
+      { label: 'State', value: (x) => pill(x.to) },
+      { label: 'Note', value: (x) => h('span.muted', x.note ?? '') },
+    ], r.history, { class: 'compact refund-history' })] : null,
+  );
+}
+
+/**
+ * The case's order, for what is left to refund of it: null when the role may not read orders (the
+ * server says 403 too: no line then); {error} when it could not be read (the panel says so).
+ */
+async function orderOfCase(c) {
+  if (!c.orderId || !session.can('GET /v1/orders/{id}')) return null;
+  try {
+    return await get(`/v1/orders/${encodeURIComponent(c.orderId)}`);
+  } catch (err) {
+    return err.status === 403 ? null : { error: err };
+  }
+}
+
 async function returnCase(ctx, id) {
   const c = await get(`/v1/returns/${encodeURIComponent(id)}`);
+  if (!ctx.live()) return;
+  const order = await orderOfCase(c);
   if (!ctx.live()) return;
   ctx.title.textContent = `Return ${c.externalReturnId ?? c.id}`;
   fill(ctx.sub, pill(c.state), h('span.faint', ` · ${c.id}`));
@@ -185,7 +299,8 @@ async function returnCase(ctx, id) {
   const rec = c.recommendation ?? {};
   const dec = c.decision ?? {};
   fill(ctx.content, 
-    h('div.grid.g3',
+    // The refund column is the widest: its cut, settlement and history are read in full.
+    h('div.grid.g-return',
       panel('Case', facts([['Order', c.orderId ? h('a', { href: `#/orders/${encodeURIComponent(c.orderId)}` }, c.order?.externalOrderId ?? c.orderId) : '—'], ['Customer', c.customerId], ['Requested', fmt.time(c.requestedAt)], ['Delivered', fmt.time(c.deliveredAt)], ['Value', fmt.money(c.value, c.currency)], ['Reason code', c.reasonCode ?? '—']]),
         h('h3', 'Reason (customer words)'), h('div', c.reason ?? '—')),
       panel('Classification and recommendation', facts([
@@ -198,7 +313,7 @@ async function returnCase(ctx, id) {
         ['Why', dec.why ? String(dec.why).replace(/_/g, ' ') : '—'],
         ['Rationale', dec.rationale ?? rec.rationale ?? cls.rationale ?? '—'],
       ])),
-      panel('Refund', c.refund ? facts([['State', pill(c.refund.state)], ['Amount', fmt.money(c.refund.amount, c.refund.currency)], ['Approval', c.refund.approvalId ? h('a', { href: '#/approvals' }, c.refund.approvalId) : 'not needed']]) : empty('No refund')),
+      refundPanel(c, order),
     ),
     h('div.grid.g2',
       panel('Lines', table([{ label: 'Sku', value: (l) => h('span.mono', l.sku) }, { label: 'Qty', num: true, value: (l) => l.qty }, { label: 'Condition', value: (l) => l.condition ?? '—' }], c.lines ?? [])),
