@@ -10,6 +10,8 @@ import { queryAnomalies, queryReturnCases, queryTickets, refundOfCase, returnCas
 import { eventsBySubject } from '../../store/repos/events.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import { caseSubject } from '../../engine/returns/case.js';
+import { refundsOwedOf } from '../../engine/returns/refund-owed.js';
+import { orderById } from '../../store/repos/orders.js';
 import { runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 
@@ -53,10 +55,24 @@ async function caseView(app: App, c: ReturnCaseRecord, withEvents: boolean) {
     history: c.doc.history.map((x) => ({ ...x, at: iso(x.at) })),
   };
   if (withEvents) {
+    view.refundOwedNow = await refundOwedNow(app, c);
     const events = await eventsBySubject(app.store.read, caseSubject(c.id), 500);
     view.events = events.map((e) => ({ id: e.id, type: e.type, source: e.source, status: e.status, receivedAt: e.receivedAt, causationId: e.causationId }));
   }
   return view;
+}
+
+/**
+ * What the case's cut (or refused) refund is owed on top now that the order's room to refund grew,
+ * worked out when read by the rule that tells finance (owed-after-room-freed.ts); null when nothing.
+ * Only on the single case: a list would pay reads of the order's refunds and cases per case.
+ */
+async function refundOwedNow(app: App, c: ReturnCaseRecord) {
+  const order = await orderById(app.store.read, c.orderId);
+  if (!order) return null;
+  const o = (await refundsOwedOf(app.store.read, order)).freed.owed.find((x) => x.caseId === c.id);
+  if (!o) return null;
+  return { amount: o.owed, currency: o.currency, of: o.of, refundId: o.refundId, asked: o.asked, refunded: o.refunded, short: o.short, toldFinance: c.doc.refundOwed?.told ?? 0 };
 }
 
 function ticketView(t: TicketRecord) {
@@ -84,8 +100,12 @@ function ticketView(t: TicketRecord) {
 export function returnRoutes(app: App): RouteSpec[] {
   return [
     defineRoute({
-      method: 'GET', url: '/v1/returns/{id}', tag: 'returns', summary: 'One return case: state, lines, classification, disposition and who decided it, approvals, refund.',
-      access: CASE_READERS, params: z.object({ id: z.string().min(1).max(100) }), responses: { 200: 'return case', 404: 'E_NOT_FOUND' },
+      method: 'GET', url: '/v1/returns/{id}', tag: 'returns', summary: 'One return case: state, lines, classification, disposition and who decided it, approvals, refund, and what its cut or refused refund is owed now (refundOwedNow).',
+      access: CASE_READERS, params: z.object({ id: z.string().min(1).max(100) }),
+      responses: {
+        200: 'return case; refundOwedNow is what its cut (or refused) refund may be paid on top, by hand, now that the order\'s room to refund grew — {amount, currency, of: cut_refund|refused_refund, refundId (null when refused), asked, refunded, short, toldFinance} — or null when nothing',
+        404: 'E_NOT_FOUND',
+      },
       async handler({ params }) {
         const c = await returnCaseById(app.store.read, params.id);
         if (!c) throw new DomainError('E_NOT_FOUND', `no return case ${params.id}`);

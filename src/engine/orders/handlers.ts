@@ -15,6 +15,7 @@ import { cancelWhatHasNotShipped, stopOpenFulfilments, unservedLines } from './o
 import { handOverAtTill } from './till-sale.js';
 import type { LineToSource } from '../../domain/sourcing/index.js';
 import { recordPaymentMoney } from './payment-money.js';
+import { paymentRoomOf, tellWhatIsOwedAfterPayment } from '../returns/refund-owed.js';
 
 /** What a till sale knows of its "customer": nothing it uses (it is not scored), so nothing is read. */
 const NO_HISTORY: CustomerHistory = { priorOrderCount: 0, averageOrderValue: 0, recentOrdersByCustomer: 0, recentOrdersToAddress: 0 };
@@ -138,10 +139,13 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
       if (!order) throw new DomainError('E_NOT_FOUND', `no order ${p.externalOrderId} from ${h.event.source} (payment before the order: retried)`);
       // Judged on the payment as it was before this event; the money it brings is written first.
       const flow = paymentFlowOf(type, h.event.payload, order.doc.paymentStatus);
+      // More room to refund (more captured, a refund told again smaller) is owed to refunds cut before: finance is told.
+      const roomBefore = paymentRoomOf(order);
       const captureNote = await recordPaymentMoney(h, order, type, p);
       if ('recordOnly' in flow) {
         // A refund at the channel, a voided capture: money only — nothing cancelled, held or released.
         order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: [captureNote, flow.recordOnly].filter(Boolean).join('; ') });
+        await tellWhatIsOwedAfterPayment(h, order, roomBefore);
         await persistOrder(h, order);
         return;
       }
@@ -161,6 +165,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
       } else {
         order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `payment ${d.paymentStatus}: ${d.why}${captureNote ? `; ${captureNote}` : ''}` });
       }
+      await tellWhatIsOwedAfterPayment(h, order, roomBefore);
       await persistOrder(h, order);
     },
   });

@@ -21,6 +21,7 @@ import { requestApproval } from './approval.js';
 import { orderIdFor, orderSubject } from '../orders/identity.js';
 import { caseIdFor, caseSubject, moveCase, noteCase, persistCase, policyVersionOf, requesterOf } from './case.js';
 import { requestRefund, sendRefund } from './refunds.js';
+import { tellWhatIsOwed } from './refund-owed.js';
 
 const REPLACEMENT_SOURCE = 'omniops';
 
@@ -319,13 +320,17 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
         }
         const entry = c.doc.approvals.find((a) => a.approvalId === p.approvalId);
         if (entry) entry.outcome = p.outcome;
+        let turnedDown = false;
         if (approved) {
           await sendRefund(h, refund, by);
         } else if (await moveRefund(h.tx, refund, 'awaiting_approval', 'rejected', new Date(h.decision.now).toISOString(), { atMs: h.decision.now, eventId: h.event.id, note: by })) {
           h.audit({ action: 'refund.rejected', subject: `refund:${refund.id}`, before: { state: 'awaiting_approval' }, after: { state: 'rejected' }, detail: { approvalId: p.approvalId } });
           moveCase(h, c, 'rejected', `refund ${by}`);
+          turnedDown = true;
         }
         await persistCase(h, c);
+        // A refund turned down pays nothing: what it held of the order's payment may be owed to refunds cut before.
+        if (turnedDown) await tellWhatIsOwed(h, refund.orderId, `the refund ${refund.id} of return case ${c.id} (${refund.amount} ${refund.currency}) was turned down: it pays nothing`);
         return;
       }
       const c = await returnCaseById(h.tx, p.subjectRef);
@@ -377,6 +382,8 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
       moveCase(h, c, 'refunded', `refund ${refund.id} settled${p.reference ? ` (${p.reference})` : ''}${matched}`);
       await persistCase(h, c);
       await followReturns(h, policies, c);
+      // The echo told before counted beside ours until now: what it held may be owed to refunds cut meanwhile.
+      if (echo) await tellWhatIsOwed(h, refund.orderId, `our refund ${refund.id} was paid out as the channel's refund ${echo.refundId}: the two no longer count twice`);
     },
   };
 

@@ -1,6 +1,7 @@
 import type { SqlExecutor } from '../port.js';
 import type { ReturnCaseState } from '../../domain/returns/case-state.js';
 import type { RefundLimitedBy, RefundRefused } from '../../domain/returns/refund-limit.js';
+import type { RefundOwedTold } from '../../domain/returns/owed-after-room-freed.js';
 
 /** A return case as stored: a few indexed columns plus the document the API shows. */
 export interface ReturnCaseRecord {
@@ -46,6 +47,8 @@ export interface ReturnCaseDoc {
   refundId?: string;
   /** Why the case got no refund though it was due one (the order's payment was used up). */
   refundRefused?: RefundRefused;
+  /** What finance was told this case is owed on top of its refund once the order's room grew (owed-after-room-freed.ts). */
+  refundOwed?: RefundOwedTold;
   replacementOrderId?: string;
   claimId?: string;
   history: Array<{ at: number; from: string; to: string; eventId: string; note?: string }>;
@@ -166,14 +169,18 @@ export async function refundOfCase(db: SqlExecutor, caseId: string): Promise<Ref
  * its echo at the channel. Through the order's cases (indexed by order), as refunds have no index of
  * their own on the order. The id is read from the doc (a few refunds per order): no column, no migration.
  */
-export async function refundsOfOrder(db: SqlExecutor, orderId: string): Promise<Array<{ id: string; caseId: string; amount: number; currency: string; state: RefundState; channelRefundId?: string }>> {
-  const rows = await db.all<{ id: string; case_id: string; amount: number; currency: string; state: string; doc: string }>(
-    'SELECT r.id, r.case_id, r.amount, r.currency, r.state, r.doc FROM return_cases c JOIN refunds r ON r.case_id = c.id WHERE c.order_id = ? ORDER BY r.created_ms, r.id',
+export async function refundsOfOrder(db: SqlExecutor, orderId: string): Promise<Array<{ id: string; caseId: string; amount: number; currency: string; state: RefundState; createdMs: number; channelRefundId?: string; limitedBy?: RefundLimitedBy }>> {
+  const rows = await db.all<{ id: string; case_id: string; amount: number; currency: string; state: string; created_ms: number | string; doc: string }>(
+    'SELECT r.id, r.case_id, r.amount, r.currency, r.state, r.created_ms, r.doc FROM return_cases c JOIN refunds r ON r.case_id = c.id WHERE c.order_id = ? ORDER BY r.created_ms, r.id',
     [orderId],
   );
   return rows.map((r) => {
-    const { channelRefundId } = JSON.parse(r.doc) as RefundRecord['doc'];
-    return { id: r.id, caseId: r.case_id, amount: Number(r.amount), currency: r.currency, state: r.state as RefundState, ...(channelRefundId !== undefined ? { channelRefundId } : {}) };
+    // limitedBy: a cut refund may be owed more once the order's room grows (owed-after-room-freed.ts).
+    const { channelRefundId, limitedBy } = JSON.parse(r.doc) as RefundRecord['doc'];
+    return {
+      id: r.id, caseId: r.case_id, amount: Number(r.amount), currency: r.currency, state: r.state as RefundState, createdMs: Number(r.created_ms),
+      ...(channelRefundId !== undefined ? { channelRefundId } : {}), ...(limitedBy !== undefined ? { limitedBy } : {}),
+    };
   });
 }
 

@@ -1,0 +1,90 @@
+import type { HandlerContext } from '../dispatch/handler.js';
+import type { SqlExecutor } from '../../store/port.js';
+import { owedAfterRoomFreed, owedSummary, paymentRoomGrew, type PaymentRoom, type RefusedCase, type RoomFreed } from '../../domain/returns/owed-after-room-freed.js';
+import { orderById, type OrderRecord } from '../../store/repos/orders.js';
+import { refundsOfOrder, returnCasesOfOrder, type ReturnCaseRecord } from '../../store/repos/returns.js';
+import { openException } from '../exceptions/open.js';
+import { paymentOfOrder } from './order-payment.js';
+import { caseSubject, noteCase, persistCase } from './case.js';
+
+/** A case's last move: a refused case ends with its refusal (rejected and closed are final). */
+function refusedAt(c: ReturnCaseRecord): number {
+  for (let i = c.doc.history.length - 1; i >= 0; i--) {
+    const step = c.doc.history[i]!;
+    if (step.to === 'rejected' || step.to === 'closed') return step.at;
+  }
+  return c.createdMs;
+}
+
+/**
+ * What the order's cut refunds and refused cases are owed now (owed-after-room-freed.ts), from what is
+ * stored: the one reading for the engine (telling finance) and the case's view (`refundOwedNow`), so
+ * what a person reads is what finance was told.
+ */
+export async function refundsOwedOf(db: SqlExecutor, order: OrderRecord): Promise<{ freed: RoomFreed; cases: ReturnCaseRecord[] }> {
+  // One after the other: inside a handler's transaction statements go one at a time.
+  const refunds = await refundsOfOrder(db, order.id);
+  const cases = await returnCasesOfOrder(db, order.id);
+  const refused: RefusedCase[] = [];
+  const told = new Map<string, number>();
+  for (const c of cases) {
+    if (c.doc.refundRefused) refused.push({ caseId: c.id, code: c.doc.refundRefused.code, asked: c.doc.refundRefused.asked, currency: c.doc.refundRefused.currency, refusedMs: refusedAt(c) });
+    if (c.doc.refundOwed) told.set(c.id, c.doc.refundOwed.told);
+  }
+  const freed = owedAfterRoomFreed({ payment: paymentOfOrder(order), refunds, refused, atChannel: order.doc.channelRefunds ?? [], told });
+  return { freed, cases };
+}
+
+/**
+ * The order's room to refund may have grown (`why` says how, in finance's words): every cut refund or
+ * refused case now owed more than finance was told gets one finance item saying what can be paid, a
+ * note on the case and an audit entry. Nothing is paid: a person pays it by hand, as for any
+ * reconciliation item. One item per case and cause (the cause's event id is in its subject): a replay
+ * of the cause, or a second cause that frees nothing new, finds the figure already told and says
+ * nothing; a second cause that frees more opens an item of its own for what goes beyond (the first,
+ * maybe still open, keeps its figure — each item is one payment). Call it after the handler's own
+ * writes of the order's cases (it reads them afresh and saves those it tells about).
+ */
+export async function tellWhatIsOwed(h: HandlerContext, orderOrId: OrderRecord | string, why: string): Promise<void> {
+  const order = typeof orderOrId === 'string' ? await orderById(h.tx, orderOrId) : orderOrId;
+  if (!order) return;
+  const { freed, cases } = await refundsOwedOf(h.tx, order);
+  for (const o of freed.owed) {
+    if (o.payableNow <= 0) continue;
+    const c = cases.find((x) => x.id === o.caseId);
+    if (!c) continue;
+    const summary = owedSummary(o, order.id, why);
+    const detail = {
+      orderId: order.id, caseId: o.caseId, refundId: o.refundId, refundState: o.state, of: o.of, asked: o.asked, refunded: o.refunded, short: o.short,
+      payableNow: o.payableNow, owedInAll: o.owed, toldBefore: o.told, currency: o.currency, causeEventId: h.event.id, causeType: h.event.type, why,
+    };
+    const { exceptionId } = await openException(h, {
+      category: 'reconciliation_discrepancy',
+      ownerRole: 'finance',
+      // Not the case's own subject: its refusal's item may still be open there, and would swallow this figure.
+      subjectRef: `${caseSubject(o.caseId)}:owed:${h.event.id}`,
+      summary,
+      detail,
+    });
+    const before = c.doc.refundOwed;
+    c.doc.refundOwed = { told: o.owed, items: [...(before?.items ?? []), { at: h.decision.now, eventId: h.event.id, exceptionId, payable: o.payableNow, owed: o.owed }] };
+    noteCase(h, c, `${o.payableNow} ${o.currency} more can be paid by hand (${o.owed} owed in all of ${o.short} short): ${why}; finance item ${exceptionId}`);
+    h.audit({ action: 'refund.owed', subject: caseSubject(c.id), after: { owed: o.owed, payableNow: o.payableNow }, detail });
+    await persistCase(h, c);
+  }
+}
+
+/** The order's payment figures before a payment report is written on it. */
+export function paymentRoomOf(order: OrderRecord): PaymentRoom {
+  return { payment: paymentOfOrder(order), atChannel: [...(order.doc.channelRefunds ?? [])] };
+}
+
+/**
+ * After a payment report (`payment.*`) is written on the order: when it raised what the payment
+ * leaves to refund, tells finance what the order's cut refunds and refused cases are owed. Reads
+ * nothing when it did not (a capture of what the order was placed with, the usual case).
+ */
+export async function tellWhatIsOwedAfterPayment(h: HandlerContext, order: OrderRecord, before: PaymentRoom): Promise<void> {
+  const why = paymentRoomGrew(before, paymentRoomOf(order));
+  if (why !== undefined) await tellWhatIsOwed(h, order, why);
+}
