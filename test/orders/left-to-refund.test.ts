@@ -32,7 +32,7 @@ for (const factory of storeFactories()) {
       fakeApprovals();
       await w.start(factory, { ai: REFUND_NOW });
       await w.deliveredOrder('LR-1', TENT_AND_MUG, T0 + 3_600_000, 'c-LR-1', 130);
-      expect(await left('LR-1')).toEqual({ amount: 130, currency: 'EUR', boundedBy: { amount: 130, by: 'placed' }, refunded: 0, ours: [], atChannel: [] });
+      expect(await left('LR-1')).toEqual({ amount: 130, currency: 'EUR', boundedBy: { amount: 130, by: 'placed' }, refunded: 0, ours: [], atChannel: [], owedToCases: [] });
 
       // A voucher applied at capture: 125 came in, and refunds are bounded by it.
       await payment('payment.captured', 'LR-1', { captureId: 'tx-1', amount: 125 });
@@ -54,7 +54,7 @@ for (const factory of storeFactories()) {
       expect(o.leftToRefund).toEqual({
         amount: 100, currency: 'EUR', boundedBy: { amount: 125, by: 'captured' }, refunded: 25,
         ours: [{ refundId: mug.refund.id, caseId: mug.id, state: 'settled', amount: 10, currency: 'EUR', counts: true, paidOutAtChannel: '9101' }],
-        atChannel: [{ refundId: 'rf-own', amount: 15, currency: 'EUR', counts: 15 }],
+        atChannel: [{ refundId: 'rf-own', amount: 15, currency: 'EUR', counts: 15 }], owedToCases: [],
       });
       // The channel's own list still shows what the channel told, the echo marked as ours.
       expect(o.refundedAtChannel).toMatchObject({ amount: 25, refunds: [{ refundId: 'rf-own' }, { refundId: '9101', echoOf: [mug.refund.id] }] });
@@ -87,7 +87,7 @@ for (const factory of storeFactories()) {
       expect(await left('LR-2')).toEqual({
         amount: 118, currency: 'EUR', boundedBy: { amount: 130, by: 'placed' }, refunded: 12,
         ours: [{ refundId: mug.refund.id, caseId: mug.id, state: 'settled', amount: 10, currency: 'EUR', counts: true, paidOutAtChannel: '9202' }],
-        atChannel: [{ refundId: '9202', amount: 12, currency: 'EUR', counts: 2, echoOf: [mug.refund.id] }],
+        atChannel: [{ refundId: '9202', amount: 12, currency: 'EUR', counts: 2, echoOf: [mug.refund.id] }], owedToCases: [],
       });
     });
 

@@ -67,6 +67,9 @@ for (const factory of storeFactories()) {
       // 140 captured frees 10 more, but the tent was short only the 10 finance was told.
       await capture('7101', { amount: 140, captureId: 'tx-1' });
       expect((await w.caseOf(tent.id)).refundOwedNow).toMatchObject({ amount: 10, toldFinance: 10 });
+      // What finance was told is held for the tent, paid by hand or not: the next return is weighed
+      // against 140 − 120 refunded − 10 owed = 10, not the 20 it would read if a top-up paid by hand were still there.
+      expect((await w.order('7101')).leftToRefund).toMatchObject({ amount: 10, refunded: 130, owedToCases: [{ caseId: tent.id, amount: 10 }] });
       expect(await owedItems()).toHaveLength(1);
       expect(await owedAudit(tent.id)).toHaveLength(1);
     });

@@ -16,7 +16,7 @@ export const leftToRefundSchema = z.object({
     amount: z.number().describe('What all refunds of the order together may not exceed.'),
     by: z.enum(['captured', 'placed', 'payment_failed']).describe('captured: what the channel reported captured (captured.amount); placed: nothing captured with an amount yet, the amount the order was placed with; payment_failed: nothing came in (0).'),
   }).strict(),
-  refunded: z.number().describe('What counts as refunded already: our refunds that count, and what the channel refunded beyond ours.'),
+  refunded: z.number().describe('What counts as refunded already: our refunds that count, what the channel refunded beyond ours, and what cases are owed on top (owedToCases).'),
   ours: z.array(z.object({
     refundId: z.string(),
     caseId: z.string().describe('The return case the refund is of.'),
@@ -33,6 +33,10 @@ export const leftToRefundSchema = z.object({
     counts: z.number().describe('What it counts beyond our refunds: a refund of the channel\'s own in full; an echo of ours what it paid out more than ours.'),
     echoOf: z.array(z.string()).optional().describe('Our refunds it paid out, when it is their echo and paid out more than they.'),
   }).strict()).describe('The channel\'s refunds (refundedAtChannel) that count beyond ours: its own, and an echo of ours only for what it paid out more. An echo of exactly ours counts nothing here: it is ours (see ours[].paidOutAtChannel).'),
+  owedToCases: z.array(z.object({
+    caseId: z.string(),
+    amount: z.number().describe('What finance was told the case is owed on top of its refund, in the order\'s currency.'),
+  }).strict()).describe('Return cases whose cut or refused refund finance was told to top up by hand, once the order\'s room to refund grew (GET /v1/returns/{id} refundOwedNow): counted as refunded, paid or not, so no later return is weighed against that money.'),
   cannotWeigh: z.literal('currency_differs').optional().describe('A refund that counts is in another currency than the order: nothing can be said to be left, and a return\'s refund of the order goes to a person.'),
 }).strict();
 
@@ -56,6 +60,7 @@ export function leftToRefundView(payment: PaymentOfOrder, room: RefundRoom<OurRe
       refundId: c.refund.refundId, amount: c.refund.amount, currency: c.refund.currency, counts: c.countsCents / 100,
       ...(c.echoOf ? { echoOf: c.echoOf.map((o) => o.id) } : {}),
     })),
+    owedToCases: room.held.map((x) => ({ caseId: x.caseId, amount: x.amount })),
     ...(room.currencyDiffers ? { cannotWeigh: 'currency_differs' as const } : {}),
   };
 }

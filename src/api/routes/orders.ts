@@ -15,7 +15,8 @@ import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 import { refundedAtChannel } from '../../domain/orders/channel-refunds.js';
 import { refundRoom, type EarlierRefund, type RefundAtChannel, type RefundRoom } from '../../domain/returns/left-to-refund.js';
 import { paymentOfOrder } from '../../engine/returns/order-payment.js';
-import { refundsOfOrder } from '../../store/repos/returns.js';
+import { refundsOfOrder, returnCasesOfOrder } from '../../store/repos/returns.js';
+import { owedHeldOf } from '../../engine/returns/refund-owed.js';
 import { leftToRefundView } from './order-left-to-refund.js';
 
 // fraud_review: the reviewer decides on an order held for fraud review and must see it.
@@ -67,11 +68,13 @@ async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
   // Our refunds are read for one order's view (what is left to refund) and, in lists, only where the
   // channel refunded (whose echo it is): a list would otherwise pay a read per order for a figure it does not show.
   const money = withEvents || channelRefunds.length > 0;
-  const [fulfilments, reservations, ours] = await Promise.all([
+  const [fulfilments, reservations, ours, cases] = await Promise.all([
     fulfilmentsOfOrder(app.store.read, o.id), reservationsOfOrder(app.store.read, o.id), money ? refundsOfOrder(app.store.read, o.id) : Promise.resolve([]),
+    // What finance was told cases are owed on top counts in what is left to refund (the single order's figure only).
+    withEvents ? returnCasesOfOrder(app.store.read, o.id) : Promise.resolve([]),
   ]);
   const payment = money ? paymentOfOrder(o) : null;
-  const room = payment ? refundRoom(payment, ours, channelRefunds) : null;
+  const room = payment ? refundRoom(payment, ours, channelRefunds, owedHeldOf(cases)) : null;
   const placed = o.doc.placed as { lines: Array<{ lineId: string; sku: string; qty: number; unitPrice: number }> };
   const live = reservations.filter((r) => r.status !== 'released');
   const routing = o.doc.routing as Array<Record<string, unknown>>;

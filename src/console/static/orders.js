@@ -162,6 +162,7 @@ const BOUND_BY = {
 
 /** Why a refund counts as it does against what is left to refund (`leftToRefund.ours` / `.atChannel`). */
 function whyItCounts(x) {
+  if (x.owed) return 'owed on top of its refund, finance told to pay it by hand: counts as refunded, paid or not';
   if (x.ours) return !x.r.counts ? 'turned down: pays nothing' : x.r.paidOutAtChannel ? `paid out at the channel as ${x.r.paidOutAtChannel}: that echo counts once, with this refund` : '';
   return x.r.echoOf ? `echo of our refund ${x.r.echoOf.join(', ')}: only what it paid out beyond ours` : 'the channel\'s own refund';
 }
@@ -179,6 +180,7 @@ function leftToRefund(o) {
   const rows = [
     ...l.ours.map((r) => ({ key: r.refundId, r, ours: true })),
     ...l.atChannel.map((r) => ({ key: r.refundId, r, ours: false })),
+    ...(l.owedToCases ?? []).map((r) => ({ key: `owed:${r.caseId}`, r, owed: true })),
   ];
   return [
     h('h3', 'Left to refund'),
@@ -188,12 +190,13 @@ function leftToRefund(o) {
     rows.length ? table([
       // The Payment panel is narrow: what the refund is, which return and why it counts as it does go under its id.
       { label: 'Refund', value: (x) => [
-        h('div', x.ours ? 'ours ' : 'at the channel ', h('span.mono', x.r.refundId)),
-        x.ours ? h('div.faint', 'return ', h('a.mono', { href: `#/returns/${encodeURIComponent(x.r.caseId)}` }, x.r.caseId)) : null,
+        x.owed ? h('div', 'owed on top') : h('div', x.ours ? 'ours ' : 'at the channel ', h('span.mono', x.r.refundId)),
+        x.ours || x.owed ? h('div.faint', 'return ', h('a.mono', { href: `#/returns/${encodeURIComponent(x.r.caseId)}` }, x.r.caseId)) : null,
         whyItCounts(x) ? h('div.muted.refund-why', whyItCounts(x)) : null,
       ] },
-      { label: 'State', value: (x) => (x.ours ? pill(x.r.state) : pill('', 'refunded')) },
+      { label: 'State', value: (x) => (x.owed ? pill('warn', 'owed') : x.ours ? pill(x.r.state) : pill('', 'refunded')) },
       { label: 'Counts', num: true, value: (x) => {
+        if (x.owed) return money(x.r.amount);
         if (x.ours && !x.r.counts) return h('s.faint', money(x.r.amount, x.r.currency));
         const counts = x.ours ? x.r.amount : x.r.counts;
         return [money(counts, x.r.currency), cents(counts) !== cents(x.r.amount) ? h('div.faint', `of ${money(x.r.amount, x.r.currency)}`) : null];

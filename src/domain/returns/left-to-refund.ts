@@ -42,6 +42,18 @@ export interface RefundAtChannel {
   readonly currency: string;
 }
 
+/**
+ * What finance was told a return case is owed on top of its refund, once the order's room to refund
+ * grew (owed-after-room-freed.ts), in the payment's currency. It counts as refunded from then on,
+ * whether finance pays it by hand or not: a top-up paid by hand is never told back to omniops, and a
+ * later return weighed as if that money were still there would be paid out of it a second time. So
+ * the figure stays a lower bound, as everything here (unpaid, it leaves the bound low: finance's call).
+ */
+export interface OwedHeld {
+  readonly caseId: string;
+  readonly amount: number;
+}
+
 /** A refund turned down by finance pays nothing: its part of the payment is free again. */
 export const REFUND_STATES_PAYING_NOTHING: readonly string[] = ['rejected'];
 
@@ -79,6 +91,9 @@ export interface RefundRoom<E extends EarlierRefund, C extends RefundAtChannel> 
   readonly refundedCents: number;
   /** Of refundedCents, what the channel refunded beyond ours. */
   readonly atChannelCents: number;
+  /** Of refundedCents, what finance was told cases are owed on top of their refunds (held for them). */
+  readonly heldCents: number;
+  readonly held: readonly OwedHeld[];
   /** The channel's refunds that paid out ours: counted once, with ours. */
   readonly matchedAtChannel: readonly string[];
   /** What is left to refund; never below zero. */
@@ -92,15 +107,21 @@ export interface RefundRoom<E extends EarlierRefund, C extends RefundAtChannel> 
 
 const cents = (x: number) => Math.round(x * 100);
 
-/** What is left to refund of `payment` after the refunds `earlier` asked (ours) and those made `atChannel`. */
-export function refundRoom<E extends EarlierRefund, C extends RefundAtChannel>(payment: OrderPayment, earlier: readonly E[], atChannel: readonly C[] = []): RefundRoom<E, C> {
+/**
+ * What is left to refund of `payment` after the refunds `earlier` asked (ours), those made `atChannel`
+ * and what finance was told cases are owed on top (`held`).
+ */
+export function refundRoom<E extends EarlierRefund, C extends RefundAtChannel>(
+  payment: OrderPayment, earlier: readonly E[], atChannel: readonly C[] = [], held: readonly OwedHeld[] = [],
+): RefundRoom<E, C> {
   const paymentFailed = PAYMENT_STATUSES_TAKING_NOTHING.includes(payment.status);
   const paidCents = paymentFailed ? 0 : cents(payment.amount);
   const counting = earlier.filter((r) => !REFUND_STATES_PAYING_NOTHING.includes(r.state));
   const channel = beyondOurRefunds(counting, atChannel);
   const inPayment = (r: { currency: string }) => r.currency === payment.currency;
   const atChannelCents = channel.filter((c) => inPayment(c.refund)).reduce((n, c) => n + c.countsCents, 0);
-  const refundedCents = counting.filter(inPayment).reduce((n, r) => n + cents(r.amount), 0) + atChannelCents;
+  const heldCents = held.reduce((n, x) => n + cents(x.amount), 0);
+  const refundedCents = counting.filter(inPayment).reduce((n, r) => n + cents(r.amount), 0) + atChannelCents + heldCents;
   const paidOutAs = new Map<E, string>();
   for (const c of channel) for (const o of c.echoOf ?? []) paidOutAs.set(o, c.refund.refundId!);
   return {
@@ -114,6 +135,8 @@ export function refundRoom<E extends EarlierRefund, C extends RefundAtChannel>(p
     atChannel: channel,
     refundedCents,
     atChannelCents,
+    heldCents,
+    held: held.filter((x) => cents(x.amount) > 0),
     matchedAtChannel: channel.filter((c) => c.echoOf).map((c) => c.refund.refundId!),
     leftCents: Math.max(0, paidCents - refundedCents),
     currencyDiffers: [...counting, ...atChannel].some((r) => !inPayment(r)),

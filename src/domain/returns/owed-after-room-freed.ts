@@ -18,9 +18,10 @@
  * one refused `currency_differs` was never weighed. Nothing is said while a refund that counts is in
  * another currency than the payment (nothing can be said to be left).
  *
- * Finance may already have been told part of it: `told` per case (what earlier items said in all);
- * only what goes beyond is payable anew. Told figures never come down: a room that shrank again (a
- * later return weighed against it) leaves nothing new to tell, and the figure read now says less.
+ * Finance may already have been told part of it: `told` per case (what earlier items said in all).
+ * It is held for that case — counted as refunded in the order's room (left-to-refund.ts, OwedHeld),
+ * whether finance pays it by hand or not, so a later return is never weighed against money that went
+ * out by hand — and only what goes beyond it is payable anew. Told figures never come down.
  */
 import { refundRoom, REFUND_STATES_PAYING_NOTHING, type EarlierRefund, type OrderPayment, type RefundAtChannel } from './left-to-refund.js';
 
@@ -99,7 +100,10 @@ interface Claim { caseId: string; refundId: string | null; of: OwedNow['of']; st
 /** Which cut refunds and refused cases of one order are owed more now, and how much (see the top of this file). */
 export function owedAfterRoomFreed(input: RoomFreedInput): RoomFreed {
   const { payment } = input;
-  const room = refundRoom(payment, input.refunds, input.atChannel ?? []);
+  // What finance was told before is held for its case (left-to-refund.ts, OwedHeld): out of the room
+  // already, paid by hand or to be, so it is shared out once and a later return cannot take it.
+  const held = [...(input.told ?? new Map<string, number>())].map(([caseId, amount]) => ({ caseId, amount }));
+  const room = refundRoom(payment, input.refunds, input.atChannel ?? [], held);
   if (room.currencyDiffers) return { leftCents: room.leftCents, owed: [], cannotWeigh: 'currency_differs' };
   const inPayment = (currency: string) => currency === payment.currency;
   const claims: Claim[] = [];
@@ -119,14 +123,15 @@ export function owedAfterRoomFreed(input: RoomFreedInput): RoomFreed {
   let leftCents = room.leftCents;
   const owed: OwedNow[] = [];
   for (const c of claims) {
-    if (leftCents <= 0) break;
     const shortCents = c.askedCents - c.refundedCents;
-    const shareCents = Math.min(shortCents, leftCents);
+    const toldCents = Math.min(shortCents, cents(input.told?.get(c.caseId) ?? 0));
+    // What it was told is its own already (held); of what it is still short, its share of what is left.
+    const shareCents = Math.max(0, Math.min(shortCents - toldCents, leftCents));
     leftCents -= shareCents;
-    const toldCents = cents(input.told?.get(c.caseId) ?? 0);
+    if (toldCents + shareCents <= 0) continue;
     owed.push({
       caseId: c.caseId, refundId: c.refundId, of: c.of, state: c.state, asked: c.askedCents / 100, refunded: c.refundedCents / 100, short: shortCents / 100,
-      owed: shareCents / 100, told: toldCents / 100, payableNow: Math.max(0, shareCents - toldCents) / 100, currency: payment.currency,
+      owed: (toldCents + shareCents) / 100, told: toldCents / 100, payableNow: shareCents / 100, currency: payment.currency,
     });
   }
   return { leftCents: room.leftCents, owed };

@@ -9,10 +9,10 @@
  * One refund counts once: ours paid out through the channel comes back as the channel's refund, and
  * counts with ours (refund-echoes.ts).
  */
-import { refundRoom, type EarlierRefund, type OrderPayment, type RefundAtChannel } from './left-to-refund.js';
+import { refundRoom, type EarlierRefund, type OrderPayment, type OwedHeld, type RefundAtChannel } from './left-to-refund.js';
 
 // The rule itself (what is left, and what counts) is left-to-refund.ts, which the order's view shows too.
-export { REFUND_STATES_PAYING_NOTHING, type EarlierRefund, type OrderPayment, type RefundAtChannel } from './left-to-refund.js';
+export { REFUND_STATES_PAYING_NOTHING, type EarlierRefund, type OrderPayment, type OwedHeld, type RefundAtChannel } from './left-to-refund.js';
 
 export interface RefundLineAsked {
   readonly lineId: string;
@@ -34,6 +34,8 @@ export interface RefundLimitedBy {
   readonly refundedAtChannel?: number;
   /** The channel's refunds that paid out ours (their ids are our settlements' channelRefundId): counted once, with ours. */
   readonly matchedAtChannel?: readonly string[];
+  /** Of alreadyRefunded, what finance was told other cases are owed on top of their refunds (held for them). */
+  readonly owedToCases?: number;
   readonly currency: string;
 }
 
@@ -45,6 +47,7 @@ export interface RefundRefused {
   readonly alreadyRefunded: number;
   readonly refundedAtChannel?: number;
   readonly matchedAtChannel?: readonly string[];
+  readonly owedToCases?: number;
   readonly currency: string;
 }
 
@@ -61,19 +64,21 @@ const cents = (x: number) => Math.round(x * 100);
  * all count — each may still be paid) and those the channel made itself (`atChannel`, all count but
  * that a channel refund paying out ours — its id our settlement's channelRefundId — counts once with ours, as
  * the larger of the two: what went out, so the bound stays a lower bound of what is left). A
- * refund that would go over is cut to what is left, the cut shared over its lines in proportion (whole
+ * refund that would go over is cut to what is left (what finance was told other cases are owed on top, `held`, counts as refunded), the cut shared over its lines in proportion (whole
  * cents, the odd cents to the largest remainders, ties in line order) so the refund stays exactly the sum of its lines; nothing left, no refund. Refunds in
  * another currency than the payment cannot be weighed against it: refused, for a person to look at.
  */
 export function limitRefund(
   lines: readonly RefundLineAsked[], currency: string, payment: OrderPayment, earlier: readonly EarlierRefund[], atChannel: readonly RefundAtChannel[] = [],
+  held: readonly OwedHeld[] = [],
 ): RefundLimit {
   const askedCents = lines.reduce((n, l) => n + cents(l.amount), 0);
-  const room = refundRoom(payment, earlier, atChannel);
+  const room = refundRoom(payment, earlier, atChannel, held);
   const facts = {
     asked: askedCents / 100, paid: room.paidCents / 100, alreadyRefunded: room.refundedCents / 100,
     ...(room.atChannel.some((c) => !c.echoOf || c.countsCents > 0) ? { refundedAtChannel: room.atChannelCents / 100 } : {}),
-    ...(room.matchedAtChannel.length > 0 ? { matchedAtChannel: room.matchedAtChannel } : {}), currency: payment.currency,
+    ...(room.matchedAtChannel.length > 0 ? { matchedAtChannel: room.matchedAtChannel } : {}),
+    ...(room.heldCents > 0 ? { owedToCases: room.heldCents / 100 } : {}), currency: payment.currency,
   };
   if (currency !== payment.currency || room.currencyDiffers) return { outcome: 'refused', refused: { code: 'currency_differs', ...facts } };
   const leftCents = room.leftCents;

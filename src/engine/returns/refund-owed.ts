@@ -1,11 +1,20 @@
 import type { HandlerContext } from '../dispatch/handler.js';
 import type { SqlExecutor } from '../../store/port.js';
 import { owedAfterRoomFreed, owedSummary, paymentRoomGrew, type PaymentRoom, type RefusedCase, type RoomFreed } from '../../domain/returns/owed-after-room-freed.js';
+import type { OwedHeld } from '../../domain/returns/left-to-refund.js';
 import { orderById, type OrderRecord } from '../../store/repos/orders.js';
 import { refundsOfOrder, returnCasesOfOrder, type ReturnCaseRecord } from '../../store/repos/returns.js';
 import { openException } from '../exceptions/open.js';
 import { paymentOfOrder } from './order-payment.js';
 import { caseSubject, noteCase, persistCase } from './case.js';
+
+/**
+ * What finance was told the order's cases are owed on top of their refunds: held for them in the
+ * order's room to refund (left-to-refund.ts, OwedHeld), for every return weighed after and the order's view.
+ */
+export function owedHeldOf(cases: readonly ReturnCaseRecord[]): OwedHeld[] {
+  return cases.filter((c) => (c.doc.refundOwed?.told ?? 0) > 0).map((c) => ({ caseId: c.id, amount: c.doc.refundOwed!.told }));
+}
 
 /** A case's last move: a refused case ends with its refusal (rejected and closed are final). */
 function refusedAt(c: ReturnCaseRecord): number {

@@ -6,7 +6,8 @@ import { refundAmount } from '../../domain/returns/case-state.js';
 import { limitRefund, type RefundRefused } from '../../domain/returns/refund-limit.js';
 import { paymentOfOrder } from './order-payment.js';
 import { orderById } from '../../store/repos/orders.js';
-import { insertRefund, moveRefund, refundOfCase, refundsOfOrder, type RefundRecord, type ReturnCaseLine, type ReturnCaseRecord } from '../../store/repos/returns.js';
+import { insertRefund, moveRefund, refundOfCase, refundsOfOrder, returnCasesOfOrder, type RefundRecord, type ReturnCaseLine, type ReturnCaseRecord } from '../../store/repos/returns.js';
+import { owedHeldOf } from './refund-owed.js';
 import { openException } from '../exceptions/open.js';
 import { caseSubject, moveCase, noteCase, refundIdFor, requesterOf } from './case.js';
 
@@ -29,7 +30,10 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
   // Refunds the channel made itself went out too (payment.refunded): a return must not pay them again.
   // Those that paid out ours (their id our settlement's channelRefundId) are ours: counted once (refund-echoes.ts).
   const atChannel = order.doc.channelRefunds ?? [];
-  const limit = limitRefund(lines.map((l) => ({ lineId: l.lineId, qty: l.qty, amount: refundAmount([l]) })), currency, payment, await refundsOfOrder(h.tx, c.orderId), atChannel);
+  // What finance was told other cases are owed on top is theirs (paid by hand, or to be): not weighed again.
+  const earlier = await refundsOfOrder(h.tx, c.orderId);
+  const held = owedHeldOf(await returnCasesOfOrder(h.tx, c.orderId));
+  const limit = limitRefund(lines.map((l) => ({ lineId: l.lineId, qty: l.qty, amount: refundAmount([l]) })), currency, payment, earlier, atChannel, held);
   if (limit.outcome === 'refused') {
     await refuseRefund(h, c, limit.refused);
     return null;
@@ -72,8 +76,8 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
   return refund;
 }
 
-const atChannelNote = (f: { refundedAtChannel?: number; matchedAtChannel?: readonly string[] }) =>
-  `${f.refundedAtChannel ? ` (${f.refundedAtChannel} of it by the channel itself)` : ''}${f.matchedAtChannel?.length ? `; the channel's refund ${f.matchedAtChannel.join(', ')} paid out ours: counted once` : ''}`;
+const atChannelNote = (f: { refundedAtChannel?: number; matchedAtChannel?: readonly string[]; owedToCases?: number }) =>
+  `${f.refundedAtChannel ? ` (${f.refundedAtChannel} of it by the channel itself)` : ''}${f.owedToCases ? ` (${f.owedToCases} of it owed to other cases on top, finance told)` : ''}${f.matchedAtChannel?.length ? `; the channel's refund ${f.matchedAtChannel.join(', ')} paid out ours: counted once` : ''}`;
 
 /**
  * No refund can be made (the order's payment is used up, or cannot be weighed): the case ends without

@@ -32,3 +32,15 @@ describe('refundRoom: what is left to refund of an order, and what it counts', (
     expect(room.leftCents).toBe(9225);
   });
 });
+
+describe('refundRoom: what finance was told cases are owed on top is held for them', () => {
+  it('counts as refunded, paid by hand or not: a later return is weighed without it, and says so', () => {
+    const earlier = [ours('r1', 40, 'settled')];
+    const room = refundRoom(paid(100), earlier, [], [{ caseId: 'c-1', amount: 25 }]);
+    expect(room).toMatchObject({ refundedCents: 6500, heldCents: 2500, leftCents: 3500, held: [{ caseId: 'c-1', amount: 25 }] });
+    // Without the hold the next return would get 60: 25 more than is left once finance pays the top-up by hand.
+    const limit = limitRefund([{ lineId: '1', qty: 1, amount: 60 }], 'EUR', paid(100), earlier, [], [{ caseId: 'c-1', amount: 25 }]);
+    expect(limit).toMatchObject({ outcome: 'cut', amount: 35, limitedBy: { alreadyRefunded: 65, owedToCases: 25 } });
+    expect(limitRefund([{ lineId: '1', qty: 1, amount: 60 }], 'EUR', paid(100), earlier)).toMatchObject({ outcome: 'full', amount: 60 });
+  });
+});

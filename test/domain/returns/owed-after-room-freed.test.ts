@@ -28,14 +28,14 @@ describe('owedAfterRoomFreed: what cut and refused refunds are owed once the roo
     expect(r.owed[1]).toMatchObject({ refundId: null, of: 'refused_refund', asked: 30, refunded: 0, short: 30 });
   });
 
-  it('what finance was told is not payable again: only what goes beyond; a room that shrank tells nothing new', () => {
+  it('what finance was told is not payable again: only what goes beyond; a room that shrank tells nothing new, and what was told stays held', () => {
     const refunds = [refund('t', 'c-t', 40, 'settled', 1, 100)];
     const first = owedAfterRoomFreed({ payment: paid(70), refunds, refused: [] });
     expect(first.owed[0]).toMatchObject({ owed: 30, payableNow: 30 });
     const more = owedAfterRoomFreed({ payment: paid(90), refunds, refused: [], told: new Map([['c-t', 30]]) });
     expect(more.owed[0]).toMatchObject({ owed: 50, told: 30, payableNow: 20 });
     const less = owedAfterRoomFreed({ payment: paid(50), refunds, refused: [], told: new Map([['c-t', 30]]) });
-    expect(less.owed[0]).toMatchObject({ owed: 10, told: 30, payableNow: 0 });
+    expect(less.owed[0]).toMatchObject({ owed: 30, told: 30, payableNow: 0 });
   });
 
   it('a refund turned down, one not cut, one refused for currency, or another currency counting: nothing owed', () => {
