@@ -142,6 +142,17 @@ for (const factory of storeFactories()) {
       expect(await audited('stock.movement_superseded')).toEqual([]);
     });
 
+    it('a till clock far in the past does not reach behind the stock journal\'s horizon: a count taken before it does not swallow the sale', async () => {
+      await start(1);
+      await t.send(countAt(at('07:00'), 10));
+      // Three days on, a sale the till dates a day before the count: behind the one-day journal,
+      // timed at its horizon (now − 1 day), after the count — taken off, not superseded.
+      now = at('07:00') + 3 * 86_400_000;
+      await till([{ receiptId: 'R-1', qty: 2, at: at('07:00') - 86_400_000 }]);
+      expect(await stock()).toEqual({ on_hand: 8, reserved: 0 });
+      expect(await audited('stock.movement_superseded')).toEqual([]);
+    });
+
     it('on a row never counted, a late till sale moves the row when it was made: a count taken after it, arriving later, is applied as it stands', async () => {
       await start();
       await t.send(envelope({ type: 'inventory.adjusted', occurredAt: iso(at('07:00')), payload: { locationId: 'store-ams', sku: 'TENT', delta: 10, reason: 'receipt' } }));

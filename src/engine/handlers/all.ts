@@ -42,7 +42,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
     sourceUpsertHandler,
     inventorySnapshotHandler(deps.stockJournal),
     inventoryAdjustedHandler,
-    ...orderHandlers(deps.policies),
+    ...orderHandlers(deps.policies, deps.stockJournal),
     ...fulfilmentHandlers(deps.policies, deps.stockJournal),
     ...returnHandlers(deps.policies),
     approvalDecisionHandler,

@@ -13,6 +13,7 @@ import { requestApproval } from '../approvals/request.js';
 import type { StockLevel } from '../../domain/inventory/stock.js';
 import { cancelWhatHasNotShipped, stopOpenFulfilments, unservedLines } from './open-fulfilments.js';
 import { handOverAtTill } from './till-sale.js';
+import type { StockJournalRetention } from '../handlers/stock-journal.js';
 import type { LineToSource } from '../../domain/sourcing/index.js';
 import { recordPaymentMoney } from './payment-money.js';
 import { paymentRoomOf, tellWhatIsOwedAfterPayment } from '../returns/refund-owed.js';
@@ -38,6 +39,8 @@ async function validateAndRoute(
   h: HandlerContext, policies: PolicyBook, order: OrderRecord, history?: CustomerHistory, stock?: readonly StockLevel[],
   /** A cleared hold: only what no live fulfilment carries (a new order has none, and reads nothing for it). */
   lines?: readonly LineToSource[],
+  /** The stock journal's reach (config `stock`): how far back a till sale may be timed (handOverAtTill). */
+  journal?: StockJournalRetention,
 ): Promise<void> {
   const policy = await policies.get('orders', h.tx);
   const p = order.doc.placed as unknown as OrderPlacedPayload;
@@ -49,7 +52,7 @@ async function validateAndRoute(
     const asked = await requestApproval(h, policies, { subject: 'fraud_review', subjectRef: order.id, facts: { score: decision.fraud.score }, requestedBy: 'omniops:fraud' });
     if (asked.required === false) {
       h.audit({ action: 'order.fraud_review_not_required', subject, detail: { score: decision.fraud.score, policyVersion: decision.policyVersion } });
-      return validated(h, policies, order, decision.fraud.score, decision.policyVersion, lines, stock);
+      return validated(h, policies, order, decision.fraud.score, decision.policyVersion, lines, stock, undefined, journal);
     }
     order.doc.fraudApproval = asked.required === true ? { approvalId: asked.approvalId } : { approvalId: null, undecidable: asked.reason };
   }
@@ -58,22 +61,24 @@ async function validateAndRoute(
     moveOrder(h, order, 'on_hold', policy, { holdReason: decision.holdReason, note: decision.holdReason === 'payment' ? `payment ${order.doc.paymentStatus}` : `fraud score ${decision.fraud.score}` });
     return;
   }
-  await validated(h, policies, order, decision.fraud?.score ?? null, decision.policyVersion, lines, stock);
+  await validated(h, policies, order, decision.fraud?.score ?? null, decision.policyVersion, lines, stock, undefined, journal);
 }
 
 /** Validation passed (or the fraud review approved the order): announced, then routed — or, sold at a till, recorded as handed over. */
 export async function validated(
   h: HandlerContext, policies: PolicyBook, order: OrderRecord, fraudScore: number | null, policyVersion: string, lines?: readonly LineToSource[], stock?: readonly StockLevel[], why?: string,
+  journal?: StockJournalRetention,
 ): Promise<void> {
   const subject = orderSubject(order.source, order.externalOrderId);
   h.emit({ type: 'order.validated', subject, payload: { orderId: order.id, fraudScore, policyVersion } });
   const tillSale = handedOver(order.doc.placed as unknown as OrderPlacedPayload);
   moveOrder(h, order, 'validated', await policies.get('orders', h.tx), { ...(why ? { note: why } : {}), ...(tillSale ? { tellCustomer: false } : {}) });
-  if (tillSale) await handOverAtTill(h, policies, order);
+  if (tillSale) await handOverAtTill(h, policies, order, journal);
   else await routeAndReserve(h, policies, order, why ?? (lines ? 'hold cleared' : 'new order'), lines, undefined, stock);
 }
 
-export function orderHandlers(policies: PolicyBook): EventHandler[] {
+/** `journal` (config `stock`): how far back the stock journal reaches, the floor of a till sale's time. */
+export function orderHandlers(policies: PolicyBook, journal?: StockJournalRetention): EventHandler[] {
   const placed: EventHandler = {
     type: 'order.placed',
     name: 'orders.placed',
@@ -125,7 +130,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
         doc: { placed: p as unknown as Record<string, unknown>, paymentStatus: p.payment.status, routing: [], routedPlans: 0, excludedLocationIds: [], history: [{ at: h.decision.now, from: 'none', to: 'received', eventId: h.event.id }] },
       });
       h.audit({ action: 'order.received', subject: orderSubject(order.source, order.externalOrderId), after: { state: 'received', total: order.total } });
-      await validateAndRoute(h, policies, order, facts.history, facts.stock);
+      await validateAndRoute(h, policies, order, facts.history, facts.stock, undefined, journal);
       await persistOrder(h, order);
     },
   };
@@ -156,7 +161,7 @@ export function orderHandlers(policies: PolicyBook): EventHandler[] {
       // How the figure came about, before what the payment does to the order (a record-only update says both in one line).
       if (captureNote && d.action !== 'record_only') order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: captureNote });
       if (d.action === 'revalidate') {
-        await validateAndRoute(h, policies, order, undefined, undefined, await unservedLines(h, order));
+        await validateAndRoute(h, policies, order, undefined, undefined, await unservedLines(h, order), journal);
       } else if (d.action === 'hold') {
         // Nothing may go out for an order nobody has paid for: its open fulfilments stop too.
         await stopOpenFulfilments(h, order, 'payment failed');
