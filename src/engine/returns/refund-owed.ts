@@ -35,11 +35,11 @@ export async function refundsOwedOf(db: SqlExecutor, order: OrderRecord): Promis
   const refunds = await refundsOfOrder(db, order.id);
   const cases = await returnCasesOfOrder(db, order.id);
   const refused: RefusedCase[] = [];
-  const told = new Map<string, number>();
   for (const c of cases) {
     if (c.doc.refundRefused) refused.push({ caseId: c.id, code: c.doc.refundRefused.code, asked: c.doc.refundRefused.asked, currency: c.doc.refundRefused.currency, refusedMs: refusedAt(c) });
-    if (c.doc.refundOwed) told.set(c.id, c.doc.refundOwed.told);
   }
+  // What finance was told, as the order's room holds it (one reading for both).
+  const told = new Map(owedHeldOf(cases).map((x) => [x.caseId, x.amount]));
   const freed = owedAfterRoomFreed({ payment: paymentOfOrder(order), refunds, refused, atChannel: order.doc.channelRefunds ?? [], told });
   return { freed, cases };
 }
