@@ -50,7 +50,7 @@ for (const factory of storeFactories()) {
       const ext = String(ORDER_ID);
       const capture = await shopify('order_transactions/create', transaction({}), 'wh-t1');
       expect(capture.status, JSON.stringify(capture.body)).toBe(202);
-      expect(await taken(capture)).toEqual([{ type: 'payment.captured', sourceEventId: 'wh-t1', payload: { externalOrderId: ext, amount: 199, captureId: '389404469' } }]);
+      expect(await taken(capture)).toEqual([{ type: 'payment.captured', sourceEventId: 'wh-t1', payload: { externalOrderId: ext, amount: 199, captureId: '389404469', currency: 'EUR' } }]);
       // A redelivery of the same webhook is a duplicate, as for every other topic.
       const again = await shopify('order_transactions/create', transaction({}), 'wh-t1');
       expect([again.status, again.body.results[0].status]).toEqual([200, 'duplicate']);
@@ -122,6 +122,34 @@ for (const factory of storeFactories()) {
       expect(o.captured).toMatchObject({ amount: 199, captures: [{ captureId: '389404469', amount: 199 }] });
       expect(o.refundedAtChannel).toMatchObject({ amount: 40, refunds: [{ refundId: '31', amount: 40 }] });
       expect(o.state).toBe('allocated');
+    });
+
+    it('a shop selling in several currencies: the order in the shop\'s, captures and refunds in the customer\'s weighed at the order\'s rate; another currency is not counted', async () => {
+      t = await startTestApp(factory, { config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 } } });
+      await t.send(envelope({ type: 'location.upserted', payload: DC_TILBURG }));
+      await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: 'TENT', onHand: 5 }] } }));
+      // Shop in EUR, the customer paying in USD: Shopify keeps the order's prices in EUR and adds the *_set figures.
+      const usd = (amount: string, eur: string) => ({ shop_money: { amount: eur, currency_code: 'EUR' }, presentment_money: { amount, currency_code: 'USD' } });
+      const order = { ...shopifyOrder, presentment_currency: 'USD', total_price_set: usd('214.93', '199.00') };
+      const placed = await shopify('orders/create', order, 'wh-m1');
+      expect(placed.status, JSON.stringify(placed.body)).toBe(202);
+      expect((await taken(placed))[0]!.payload).toMatchObject({ currency: 'EUR', payment: { amount: 199, presentment: { currency: 'USD', amount: 214.93 } } });
+      // Partly captured in USD, then a capture in a currency the order does not know.
+      await shopify('order_transactions/create', transaction({ amount: '107.46', currency: 'USD' }), 'wh-m2');
+      await shopify('order_transactions/create', transaction({ id: 41, amount: '50000', currency: 'JPY' }), 'wh-m3');
+      // The customer refunded 21.55 USD in the shop's admin.
+      await shopify('refunds/create', refund([transaction({ id: 42, kind: 'refund', amount: '21.55', currency: 'USD' })]), 'wh-m4');
+      await t.drained();
+      const o = (await t.api('GET', `/v1/orders/${orderIdFor('web', String(ORDER_ID))}`, t.adminKey)).body;
+      // 107.46 USD × 199.00 / 214.93 = 99.495… EUR: money in, rounded down; 21.55 USD = 19.952… EUR: money out, rounded up.
+      expect(o.captured).toMatchObject({ amount: 99.49, captures: [{ captureId: '389404469', amount: 99.49 }] });
+      expect(o.captured.captures).toHaveLength(1);
+      expect(o.refundedAtChannel).toMatchObject({ amount: 19.96, refunds: [{ refundId: '42', amount: 19.96, currency: 'EUR' }] });
+      // What is left to refund is weighed in EUR, not sent to a person for its currency.
+      expect(o.leftToRefund).toMatchObject({ amount: 79.53, boundedBy: { amount: 99.49, by: 'captured' } });
+      const history = JSON.stringify(o.history);
+      expect(history).toContain('107.46 USD counted as 99.49 EUR at the order\'s rate (214.93 USD = 199 EUR)');
+      expect(history).toContain('capture 41 not counted: 50000 JPY is not in the order\'s currency EUR nor in the customer\'s USD');
     });
   });
 }

@@ -60,7 +60,11 @@ export function mapShopify(topic: string, webhookId: string, body: unknown, stat
           address: { country: str(body, 'shipping_address.country_code'), ...(optStr(body, 'shipping_address.zip') ? { postcode: optStr(body, 'shipping_address.zip') } : {}), ...(lat !== undefined && lon !== undefined ? { lat, lon } : {}) },
           ...(optStr(body, 'note_attributes_pickup_location') ? { pickupLocationId: optStr(body, 'note_attributes_pickup_location') } : {}),
         },
-        payment: { status: mapStatus(str(body, 'financial_status'), 'financial_status', SHOPIFY_FINANCIAL_STATUS, statusMap), amount: num(body, 'total_price'), ...(optStr(body, 'gateway') ? { method: optStr(body, 'gateway') } : {}) },
+        payment: {
+          status: mapStatus(str(body, 'financial_status'), 'financial_status', SHOPIFY_FINANCIAL_STATUS, statusMap), amount: num(body, 'total_price'),
+          ...(optStr(body, 'gateway') ? { method: optStr(body, 'gateway') } : {}),
+          ...presentmentOf(body),
+        },
         ...(optStr(body, 'billing_address.country_code') ? { billing: { country: optStr(body, 'billing_address.country_code') } } : {}),
       },
     }];
@@ -80,6 +84,23 @@ export function mapShopify(topic: string, webhookId: string, body: unknown, stat
   if (topic === 'order_transactions/create') return transactionEvents(webhookId, body, statusMap, now);
   if (topic === 'refunds/create') return refundEvents(webhookId, body, now);
   throw new DomainError('E_UNKNOWN_TYPE', `unsupported Shopify topic '${topic}'`, { issues: [{ path: 'headers.x-shopify-topic', message: `one of ${SHOPIFY_TOPICS.join(', ')}` }] });
+}
+
+/**
+ * A shop selling in several currencies keeps the order's prices and totals in its own currency
+ * (`currency`) and charges the customer in theirs (`presentment_currency`): the order's transactions
+ * and refunds come in the customer's. What the order came to in theirs (`total_price_set`'s
+ * `presentment_money`) lets those be weighed in the order's currency (src/domain/orders/presentment.ts).
+ * Nothing when the two are the same, or the order does not say.
+ */
+function presentmentOf(body: unknown): { presentment?: { currency: string; amount: number } } {
+  const currency = optStr(body, 'presentment_currency');
+  if (currency === undefined || currency === str(body, 'currency')) return {};
+  const amount = optNum(body, 'total_price_set.presentment_money.amount');
+  const told = optStr(body, 'total_price_set.presentment_money.currency_code');
+  // A figure in another currency than the one named would convert at a wrong rate: better none.
+  if (amount === undefined || (told !== undefined && told !== currency)) return {};
+  return { presentment: { currency, amount } };
 }
 
 /**
@@ -112,7 +133,10 @@ function transactionEvents(webhookId: string, body: unknown, statusMap: Record<s
   const at = iso(field(body, 'processed_at') ?? field(body, 'created_at'), now);
   const type = TRANSACTION_EVENTS[kind]!;
   const event = (payload: Record<string, unknown>): CanonicalEvent[] => [{ sourceEventId: webhookId, type, occurredAt: at, payload: { externalOrderId, ...payload } }];
-  if (kind === 'captured') return event({ amount: num(body, 'amount'), captureId: id });
+  if (kind === 'captured') {
+    const currency = optStr(body, 'currency');
+    return event({ amount: num(body, 'amount'), captureId: id, ...(currency ? { currency } : {}) });
+  }
   if (kind === 'refunded') return event(refunded(body, '', id));
   if (kind === 'voided') {
     const parent = optStr(body, 'parent_id');

@@ -58,6 +58,12 @@ export const orderPlacedPayloadSchema = z
       status: paymentStatusSchema,
       method: z.string().min(1).optional(),
       amount: money,
+      /**
+       * What the customer was charged in their own currency, when the shop sells in several and that
+       * is not the order's (Shopify's `presentment_currency` and `total_price_set.presentment_money`):
+       * the channel's captures and refunds come in it and are weighed at this rate (presentment.ts).
+       */
+      presentment: z.object({ currency: z.string().length(3), amount: money }).strict().optional(),
     }),
     billing: z.object({ country: z.string().length(2) }).optional(),
     promisedBy: instant.optional(),
@@ -113,7 +119,9 @@ export type PaymentEventPayload = z.infer<typeof paymentEventPayloadSchema>;
  * totals under distinct references would count the same money again.
  */
 export const paymentCapturedPayloadSchema = paymentEventPayloadSchema
-  .extend({ captureId: z.string().min(1).max(200).optional() })
+  // Without `currency` the capture is in the order's currency; in the customer's (a shop selling in
+  // several), it is weighed at the order's rate (src/domain/orders/presentment.ts).
+  .extend({ captureId: z.string().min(1).max(200).optional(), currency: z.string().length(3).optional() })
   .superRefine((p, ctx) => {
     // A capture id names a capture of an amount: without one there is nothing to add up.
     if (p.captureId !== undefined && p.amount === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'required with captureId' });
@@ -124,7 +132,8 @@ export type PaymentCapturedPayload = z.infer<typeof paymentCapturedPayloadSchema
  * payment.refunded: money the channel paid back itself (customer service refunding in the shop's
  * admin, a marketplace refunding its buyer). `refundId` is the channel's id of that refund: each is
  * counted once, however often it is told. It is money, not a cancel: the order goes on as it was.
- * Without `currency` the refund is in the order's currency.
+ * Without `currency` the refund is in the order's currency; in the customer's (the order's
+ * `payment.presentment`), it is weighed at the order's rate (src/domain/orders/presentment.ts).
  */
 export const paymentRefundedPayloadSchema = paymentEventPayloadSchema.extend({
   amount: money,

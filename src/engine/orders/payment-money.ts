@@ -2,10 +2,11 @@ import type { HandlerContext } from '../dispatch/handler.js';
 import type { OrderRecord } from '../../store/repos/orders.js';
 import { recordCapture, recordVoid } from '../../domain/orders/captures.js';
 import { recordChannelRefund } from '../../domain/orders/channel-refunds.js';
+import { conversionNote, inOrderCurrency, type MoneyWay, type OrderMoney } from '../../domain/orders/presentment.js';
 import { echoesOfOurRefunds } from '../../domain/returns/refund-echoes.js';
 import { REFUND_STATES_PAYING_NOTHING } from '../../domain/returns/refund-limit.js';
 import { refundsOfOrder } from '../../store/repos/returns.js';
-import type { InboundPaymentEventType, PaymentCapturedPayload, PaymentRefundedPayload, PaymentVoidedPayload } from '../../domain/orders/index.js';
+import type { InboundPaymentEventType, OrderPlacedPayload, PaymentCapturedPayload, PaymentRefundedPayload, PaymentVoidedPayload } from '../../domain/orders/index.js';
 
 /**
  * What a payment event says about money, written on the order: a capture (src/domain/orders/captures.ts),
@@ -18,12 +19,15 @@ export async function recordPaymentMoney(h: HandlerContext, order: OrderRecord, 
     // A capture can be less than the order was placed with (a voucher applied at the checkout's end,
     // an item the shop could not capture for): refunds are bounded by it, not by the placed amount.
     // A split order's parcels may each be captured on their own (captureId): they add up, each once.
-    const captured = recordCapture(order.doc, payload as PaymentCapturedPayload, seen);
+    const p = payload as PaymentCapturedPayload;
+    const money = p.amount === undefined ? undefined : weighed(order, p.amount, p.currency, 'in');
+    if (money && 'cannotWeigh' in money) return `capture${p.captureId ? ` ${p.captureId}` : ''} not counted: ${money.cannotWeigh}`;
+    const captured = recordCapture(order.doc, money ? { ...p, amount: money.amount } : p, seen);
     if (!captured) return undefined;
     order.doc.capturedAmount = captured.capturedAmount;
     if (captured.capturedTotal !== undefined) order.doc.capturedTotal = captured.capturedTotal;
     if (captured.captures) order.doc.captures = captured.captures;
-    return captured.note;
+    return joinNotes(money?.note, captured.note);
   }
   if (type === 'payment.voided') {
     const p = payload as PaymentVoidedPayload;
@@ -36,10 +40,14 @@ export async function recordPaymentMoney(h: HandlerContext, order: OrderRecord, 
     return p.reason ? `${voided.note} (${p.reason})` : voided.note;
   }
   if (type === 'payment.refunded') {
-    const p = payload as PaymentRefundedPayload;
+    const told = payload as PaymentRefundedPayload;
+    // In the customer's currency it is weighed at the order's rate; in one the order does not know it
+    // is kept as told, and a return of the order goes to a person (currency_differs).
+    const money = weighed(order, told.amount, told.currency, 'out');
+    const p = 'cannotWeigh' in money ? told : { ...told, amount: money.amount, currency: order.currency };
     const refunded = recordChannelRefund(order.doc.channelRefunds, p, order.currency, seen);
     order.doc.channelRefunds = refunded.refunds;
-    return `${refunded.note}${await echoOfOurs(h, order, p)}`;
+    return `${joinNotes('cannotWeigh' in money ? undefined : money.note, refunded.note) ?? ''}${await echoOfOurs(h, order, p)}`;
   }
   return undefined;
 }
@@ -54,3 +62,19 @@ async function echoOfOurs(h: HandlerContext, order: OrderRecord, p: PaymentRefun
   const paidOut = echoesOfOurRefunds(ours, [{ refundId: p.refundId, amount: p.amount, currency: p.currency ?? order.currency }]).get(p.refundId);
   return paidOut ? `; the echo of our refund${paidOut.length === 1 ? '' : 's'} ${paidOut.map((r) => r.id).join(', ')}: the same money, counted once against returns` : '';
 }
+
+/** The order's money as placed: its currency, amount and, in a shop selling in several, the customer's. */
+function orderMoney(order: OrderRecord): OrderMoney {
+  const payment = (order.doc.placed as unknown as OrderPlacedPayload).payment;
+  return { currency: order.currency, amount: payment.amount, ...(payment.presentment ? { presentment: payment.presentment } : {}) };
+}
+
+/** A reported amount in the order's currency (presentment.ts), with a note when it was converted. */
+function weighed(order: OrderRecord, amount: number, currency: string | undefined, way: MoneyWay): { amount: number; note?: string } | { cannotWeigh: string } {
+  const money = orderMoney(order);
+  const r = inOrderCurrency(amount, currency, money, way);
+  if ('cannotWeigh' in r) return r;
+  return r.converted ? { amount: r.amount, note: conversionNote(r.converted, r.amount, money) } : { amount: r.amount };
+}
+
+const joinNotes = (...notes: Array<string | undefined>) => notes.filter((n) => n !== undefined && n !== '').join('; ') || undefined;
