@@ -1,5 +1,6 @@
 import type { SqlExecutor, Tx } from '../port.js';
 import { whereEquals } from './filters.js';
+import { forUpdateIn } from './row-lock.js';
 import { holdRows } from './held-writes.js';
 import { multiRowSql, rowChunks } from './row-chunks.js';
 import { keepOrderStock, orderStockAhead, stockOfSkusColumn, stockOfSkusFrom } from './stock.js';
@@ -75,13 +76,15 @@ const toRecord = (r: Raw): OrderRecord => ({
   promisedByMs: r.promised_by_ms == null ? null : Number(r.promised_by_ms), doc: JSON.parse(r.doc) as OrderDoc,
 });
 
+/** In a transaction on PostgreSQL the row is locked until it ends: the caller may write it back (row-lock.ts). */
 export async function orderById(db: SqlExecutor, id: string): Promise<OrderRecord | undefined> {
-  const r = await db.get<Raw>(`SELECT ${COLS} FROM orders WHERE id = ?`, [id]);
+  const r = await db.get<Raw>(`SELECT ${COLS} FROM orders WHERE id = ?${forUpdateIn(db)}`, [id]);
   return r ? toRecord(r) : undefined;
 }
 
+/** Locked as orderById's row is. */
 export async function orderByExternal(db: SqlExecutor, source: string, externalOrderId: string): Promise<OrderRecord | undefined> {
-  const r = await db.get<Raw>(`SELECT ${COLS} FROM orders WHERE source = ? AND external_order_id = ?`, [source, externalOrderId]);
+  const r = await db.get<Raw>(`SELECT ${COLS} FROM orders WHERE source = ? AND external_order_id = ?${forUpdateIn(db)}`, [source, externalOrderId]);
   return r ? toRecord(r) : undefined;
 }
 
@@ -463,8 +466,12 @@ const INSERT_FULFILMENT_TAKING_CAPACITY_SQL = `WITH f AS (${INSERT_FULFILMENT_SQ
 /** States in which a fulfilment no longer takes a place of its location's daily capacity. */
 const RELEASES_CAPACITY = new Set<string>(['rejected', 'expired', 'cancelled']);
 
+/**
+ * Locked as orderById's row is: a fulfilment's step (on its own partition) decides from the state it
+ * reads, and a cancel on the order's may be moving it at the same moment.
+ */
 export async function fulfilmentById(db: SqlExecutor, id: string): Promise<FulfilmentRecord | undefined> {
-  const r = await db.get<RawF>(`SELECT ${FCOLS} FROM fulfilments WHERE id = ?`, [id]);
+  const r = await db.get<RawF>(`SELECT ${FCOLS} FROM fulfilments WHERE id = ?${forUpdateIn(db)}`, [id]);
   return r ? toF(r) : undefined;
 }
 

@@ -2,6 +2,7 @@ import type { SqlExecutor } from '../port.js';
 import type { ReturnCaseState } from '../../domain/returns/case-state.js';
 import type { RefundLimitedBy, RefundRefused } from '../../domain/returns/refund-limit.js';
 import type { RefundOwedTold } from '../../domain/returns/owed-after-room-freed.js';
+import { forUpdateIn } from './row-lock.js';
 
 /** A return case as stored: a few indexed columns plus the document the API shows. */
 export interface ReturnCaseRecord {
@@ -73,13 +74,15 @@ export async function saveReturnCase(db: SqlExecutor, c: ReturnCaseRecord, at: s
   await db.run('UPDATE return_cases SET state = ?, category = ?, disposition = ?, doc = ?, updated_at = ? WHERE id = ?', [c.state, c.category, c.disposition, JSON.stringify(c.doc), at, c.id]);
 }
 
+/** In a transaction on PostgreSQL the row is locked until it ends: the caller may write it back (row-lock.ts). */
 export async function returnCaseById(db: SqlExecutor, id: string): Promise<ReturnCaseRecord | undefined> {
-  const r = await db.get<RawCase>(`SELECT ${CASE_COLS} FROM return_cases WHERE id = ?`, [id]);
+  const r = await db.get<RawCase>(`SELECT ${CASE_COLS} FROM return_cases WHERE id = ?${forUpdateIn(db)}`, [id]);
   return r ? toCase(r) : undefined;
 }
 
+/** Locked as returnCaseById's row is (what finance was told is written back on the cases it tells about). */
 export async function returnCasesOfOrder(db: SqlExecutor, orderId: string): Promise<ReturnCaseRecord[]> {
-  return (await db.all<RawCase>(`SELECT ${CASE_COLS} FROM return_cases WHERE order_id = ? ORDER BY created_ms, id`, [orderId])).map(toCase);
+  return (await db.all<RawCase>(`SELECT ${CASE_COLS} FROM return_cases WHERE order_id = ? ORDER BY created_ms, id${forUpdateIn(db)}`, [orderId])).map(toCase);
 }
 
 /** Newest first; `beforeId` with `beforeMs`: the page goes on after that case (cases share a millisecond). */
