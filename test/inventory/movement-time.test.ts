@@ -153,6 +153,24 @@ for (const factory of storeFactories()) {
       expect(await audited('stock.movement_superseded')).toEqual([]);
     });
 
+    it('an adjustment dated far in the past does not reach behind the stock journal\'s horizon: a count taken before the horizon does not swallow it', async () => {
+      await start(1);
+      await t.send(countAt(at('07:00'), 10));
+      // Three days on, a shrink the sender dates a day before the count: behind the one-day journal,
+      // timed at its horizon (now − 1 day), after the count — applied, not superseded.
+      now = at('07:00') + 3 * 86_400_000;
+      const adjusted = (occurredMs: number, delta: number) => t.send(envelope({ type: 'inventory.adjusted', occurredAt: iso(occurredMs), payload: { locationId: 'store-ams', sku: 'TENT', delta, reason: 'shrink' } }));
+      await adjusted(at('07:00') - 86_400_000, -2);
+      expect(await stock()).toEqual({ on_hand: 8, reserved: 0 });
+      expect(await audited('stock.adjustment_superseded')).toEqual([]);
+      // Within the horizon its own time stands: counted since (taken 12 hours ago), a shrink dated before that count is in it.
+      now += 60_000;
+      await t.send(countAt(now - 12 * 3_600_000, 8));
+      await adjusted(now - 18 * 3_600_000, -1);
+      expect(await stock()).toEqual({ on_hand: 8, reserved: 0 });
+      expect(await audited('stock.adjustment_superseded')).toEqual([expect.objectContaining({ delta: -1, countedMs: now - 12 * 3_600_000 })]);
+    });
+
     it('on a row never counted, a late till sale moves the row when it was made: a count taken after it, arriving later, is applied as it stands', async () => {
       await start();
       await t.send(envelope({ type: 'inventory.adjusted', occurredAt: iso(at('07:00')), payload: { locationId: 'store-ams', sku: 'TENT', delta: 10, reason: 'receipt' } }));

@@ -173,7 +173,7 @@ export function policyRoutes(app: App): RouteSpec[] {
       async handler({ params, body }) {
         if (body.to < body.from) throw new DomainError('E_SCHEMA', 'to is before from', { issues: [{ path: 'to', message: 'before from' }] });
         const candidate = await candidatePolicy(app.store.read, params.kind, { version: params.v });
-        return runBacktest(app.store.read, { kind: params.kind, candidate, fromMs: body.from, toMs: body.to, listLimit: body.limit });
+        return runBacktest(app.store.read, { kind: params.kind, candidate, fromMs: body.from, toMs: body.to, listLimit: body.limit, stockJournal: app.config.stock });
       },
     }),
     defineRoute({

@@ -214,7 +214,7 @@ export function registerPolicies(program: Command): void {
       const candidate = await candidatePolicy(app.store.read, kind, ref ? { version: versionArg(ref[2]!, '--policy') } : { body: readJson(flags.policy) });
       const report = await runBacktest(app.store.read, {
         kind, candidate, fromMs: parseTime(flags.from, '--from'), toMs: parseTime(flags.to, '--to'), listLimit: wholeNumber(flags.limit, '--limit', { max: 10_000 }),
-        onProgress: progressBar(Boolean(flags.progress) || Boolean(process.stderr.isTTY)),
+        onProgress: progressBar(Boolean(flags.progress) || Boolean(process.stderr.isTTY)), stockJournal: app.config.stock,
       });
       print(Boolean(flags.json), report, () => reportText(report));
     });

@@ -41,7 +41,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
     locationUpsertHandler,
     sourceUpsertHandler,
     inventorySnapshotHandler(deps.stockJournal),
-    inventoryAdjustedHandler,
+    inventoryAdjustedHandler(deps.stockJournal),
     ...orderHandlers(deps.policies, deps.stockJournal),
     ...fulfilmentHandlers(deps.policies, deps.stockJournal),
     ...returnHandlers(deps.policies),

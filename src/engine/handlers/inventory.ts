@@ -2,8 +2,9 @@ import type { EventHandler } from '../dispatch/handler.js';
 import type { Tx } from '../../store/port.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { inventoryAdjusted, inventorySnapshot, type InventoryAdjustedPayload, type InventorySnapshotPayload } from '../../domain/inventory/events.js';
-import { applyAdjustment, countedLevels, countedLevelsAll, countedShort, type CountLine } from '../../domain/inventory/stock.js';
-import { adjustmentSuperseded, countTiming, happenedMs, rolledForward, type CountTiming } from '../../domain/inventory/count-time.js';
+import { applyAdjustment, countedLevels, countedLevelsAll, countedShort } from '../../domain/inventory/stock.js';
+import { adjustmentSuperseded, countedLines, countTimings, happenedMs, lateSkus } from '../../domain/inventory/count-time.js';
+import { adjustmentMs } from '../../domain/inventory/movement-time.js';
 import { adjustedStockAt, countedRowsAt, keepCountedStock, movedSince, noteMoved, putCounted, setOnHand, type CountedRow } from '../../store/repos/stock.js';
 import { DomainError } from '../../domain/errors.js';
 import type { HandlerContext } from '../dispatch/handler.js';
@@ -88,38 +89,21 @@ export const inventorySnapshotHandler = (journal?: StockJournalRetention): Event
 });
 
 /**
- * Sorts a count's lines by when it was taken against each row (count-time.ts): lines to apply (a
- * late one rolled forward by what the journal booked since it was taken), lines stale against a
- * later count, and lines taken before movements nobody journaled (never applied blindly: a person
- * decides). The journal is read only when some line is late, in one statement per 500 skus.
+ * Sorts a count's lines by when it was taken against each row (count-time.ts, countedLines). The
+ * journal is read only when some line is late, in one statement per 500 skus.
  */
 async function byCountTime(h: HandlerContext, p: InventorySnapshotPayload, held: ReadonlyMap<string, CountedRow>, takenMs: number, journalFrom: number) {
-  const timing = new Map<string, CountTiming>();
-  for (const c of p.counts) if (!timing.has(c.sku)) timing.set(c.sku, countTiming(held.get(c.sku), takenMs, journalFrom));
-  const late = [...timing].filter(([, t]) => t.kind === 'roll_forward').map(([sku]) => sku);
+  const timing = countTimings(p.counts, held, takenMs, journalFrom);
+  const late = lateSkus(timing);
   const moved = late.length > 0 ? await movedSince(h.tx, p.locationId, late, takenMs) : new Map<string, number>();
-  const lines: CountLine[] = [];
-  const lastOf = new Map<string, number>();
-  for (const c of p.counts) lastOf.set(c.sku, c.onHand);
-  for (const c of p.counts) {
-    const t = timing.get(c.sku)!;
-    if (t.kind === 'current') lines.push(c);
-    else if (t.kind === 'roll_forward') lines.push({ ...c, onHand: rolledForward(c.onHand, moved.get(c.sku) ?? 0) });
-  }
-  const stale: Array<{ sku: string; counted: number; countedMs: number }> = [];
-  const rolled: Array<{ sku: string; counted: number; movedSince: number }> = [];
-  const unknown: Array<{ sku: string; counted: number; onHand: number; reserved: number; movedMs: number }> = [];
-  for (const [sku, t] of timing) {
-    const counted = lastOf.get(sku)!;
-    const row = held.get(sku);
-    if (t.kind === 'stale') stale.push({ sku, counted, countedMs: t.countedMs });
-    if (t.kind === 'roll_forward') rolled.push({ sku, counted, movedSince: moved.get(sku) ?? 0 });
-    if (t.kind === 'unknown') unknown.push({ sku, counted, onHand: row?.onHand ?? 0, reserved: row?.reserved ?? 0, movedMs: t.movedMs });
-  }
-  return { lines, stale, rolled, unknown };
+  return countedLines(p.counts, timing, moved, held);
 }
 
-export const inventoryAdjustedHandler: EventHandler = {
+/**
+ * Adjustments, timed by when they happened and never behind the stock journal's horizon (`journal`:
+ * config `stock`; without it, no floor): see adjustmentMs for why.
+ */
+export const inventoryAdjustedHandler = (journal?: StockJournalRetention): EventHandler => ({
   type: inventoryAdjusted.type,
   name: 'inventory.adjusted',
   prefetch: (tx, events) => readAhead(tx, events, (p: Partial<InventoryAdjustedPayload>) => [p.sku]),
@@ -131,7 +115,8 @@ export const inventoryAdjustedHandler: EventHandler = {
     const before = row && { sku: row.sku, locationId: row.locationId, onHand: row.onHand, reserved: row.reserved, protected: row.protected, safetyStock: row.safetyStock };
     if (!known) throw new DomainError('E_NOT_FOUND', `unknown location ${p.locationId}`);
     // A shrink found (or goods received) before the row's count was taken is already in that count.
-    const happened = happenedMs(event.occurredAt, event.receivedMs);
+    // Its time is the sender's, floored at the journal's horizon as a till sale's (adjustmentMs).
+    const happened = adjustmentMs(event, journalFromMs(journal, h.decision.now));
     const countedMs = adjustmentSuperseded(row, happened);
     if (countedMs !== null) {
       audit({ action: 'stock.adjustment_superseded', subject: `stock:${p.locationId}:${p.sku}`, before: before ?? null, detail: { delta: p.delta, reason: p.reason, happenedMs: happened, countedMs } });
@@ -157,4 +142,4 @@ export const inventoryAdjustedHandler: EventHandler = {
       await reportShortReservations(h, p.locationId, [{ sku: p.sku, onHand: outcome.after, reserved: before?.reserved ?? 0, short: outcome.short }], `${p.reason} of ${-p.delta}`);
     }
   },
-};
+});

@@ -1,15 +1,14 @@
 import type { ScheduledControl } from '../orders/scheduled.js';
 import { pruneStockMoves } from '../../store/repos/stock.js';
+import { journalFromMs } from '../../domain/inventory/journal-horizon.js';
+
+export { journalFromMs };
 
 /** How long the stock journal keeps movements, and how many rows one tick deletes (config `stock`). */
 export interface StockJournalRetention {
   journalDays: number;
   pruneBatch: number;
 }
-
-/** The instant from which the journal still holds every movement (what a late count may be rolled forward from). */
-export const journalFromMs = (settings: StockJournalRetention | undefined, nowMs: number): number =>
-  settings ? nowMs - settings.journalDays * 86_400_000 : Number.NEGATIVE_INFINITY;
 
 /**
  * The journal of movements booked after a row's count (docs/orders.md, "Stock counts") is pruned by

@@ -13,7 +13,7 @@ import { routeAndReserve } from './routing.js';
 import { recordFailure } from './failed-locations.js';
 import { cancelOrder } from './handlers.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
-import { movementMs } from '../../domain/inventory/movement-time.js';
+import { shipmentMs } from '../../domain/inventory/movement-time.js';
 import { journalFromMs, type StockJournalRetention } from '../handlers/stock-journal.js';
 
 async function load(h: HandlerContext, fulfilmentId: string): Promise<{ f: FulfilmentRecord; order: OrderRecord }> {
@@ -105,7 +105,7 @@ export function fulfilmentHandlers(policies: PolicyBook, journal?: StockJournalR
           // before the fulfilment existed nor behind the journal's horizon): a count taken after that
           // and applied before the report already saw the units gone — on-hand stays, the
           // reservation is consumed all the same (docs/orders.md, "Stock counts").
-          const leftMs = movementMs(h.event.occurredAt, h.event.receivedMs, f.createdMs, journal ? journalFromMs(journal, h.decision.now) : undefined);
+          const leftMs = shipmentMs(h.event, f.createdMs, journalFromMs(journal, h.decision.now));
           for (const r of await reservationsOfOrder(h.tx, order.id)) {
             if (r.fulfilmentId !== f.id || r.status !== 'active') continue;
             await setReservationStatus(h.tx, r.id, 'consumed', at);

@@ -5,7 +5,7 @@ import { tillTakes, type OrderPlacedPayload } from '../../domain/orders/index.js
 import type { OrderRecord, ReservationRecord } from '../../store/repos/orders.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import { countedRowsAt, takeOffShelf } from '../../store/repos/stock.js';
-import { movementMs, movementSuperseded } from '../../domain/inventory/movement-time.js';
+import { supersededSkus, tillSaleMs } from '../../domain/inventory/movement-time.js';
 import { journalFromMs, type StockJournalRetention } from '../handlers/stock-journal.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import { openException } from '../exceptions/open.js';
@@ -43,14 +43,10 @@ export async function handOverAtTill(h: HandlerContext, policies: PolicyBook, or
   const deliveredMs = handedOverMs(p.handedOverAt!, h.decision.now);
   const subject = orderSubject(order.source, order.externalOrderId);
 
-  const soldMs = movementMs(p.handedOverAt!, h.decision.now, journal ? journalFromMs(journal, h.decision.now) : undefined);
+  const soldMs = tillSaleMs(p.handedOverAt!, h.decision.now, journalFromMs(journal, h.decision.now));
   // Every sku's row in one statement, with when it was counted (a sale made before that count is in it).
   const { held } = await countedRowsAt(h.tx, storeId, p.lines.map((l) => l.sku));
-  const superseded = new Map<string, number>();
-  for (const [sku, row] of held) {
-    const countedMs = movementSuperseded(row, soldMs);
-    if (countedMs !== null) superseded.set(sku, countedMs);
-  }
+  const superseded = supersededSkus(held, soldMs);
   for (const [sku, countedMs] of superseded) {
     const qty = p.lines.filter((l) => l.sku === sku).reduce((n, l) => n + l.qty, 0);
     h.audit({ action: 'stock.movement_superseded', subject: `stock:${storeId}:${sku}`, detail: { movement: 'till_sale', eventId: h.event.id, orderId: order.id, qty, happenedMs: soldMs, countedMs } });

@@ -3,13 +3,17 @@ import { DomainError } from '../../domain/errors.js';
 import { decisionContextFor } from '../ids.js';
 import { POLICY_KINDS } from '../../policy/registry.js';
 import {
-  PAYMENT_EVENT_STATUS, REJECTION_REASON_CODES, decidePaymentUpdate, orderValue, paymentFlowOf, validateOrder, type OrderPlacedPayload, type OrdersPolicy, type RejectionReasonCode,
+  PAYMENT_EVENT_STATUS, REJECTION_REASON_CODES, decidePaymentUpdate, orderValue, paymentFlowOf, tillTakes, validateOrder, type OrderPlacedPayload, type OrdersPolicy, type RejectionReasonCode,
 } from '../../domain/orders/index.js';
+import { isCollection } from '../../domain/orders/events.js';
+import { stockIncreasesOf, type PoReceivedPayload } from '../../domain/procurement/index.js';
 import { failedAgain, routeOrder, type FailedLocation, type RoutingDecision, type SourcingPolicy, type StockVerification } from '../../domain/sourcing/index.js';
 import { happenedMs } from '../../domain/inventory/count-time.js';
+import { adjustmentMs, receiptMs, shipmentMs, supersededSkus, tillSaleMs } from '../../domain/inventory/movement-time.js';
+import { journalFromMs, type JournalReach } from '../../domain/inventory/journal-horizon.js';
+import { bookAdjustment, bookCount, bookReceived, bookShipped, bookTakenOff, bookedRow, type BookedRow } from '../../domain/inventory/stock-book.js';
 import type { CustomerHistory } from '../../domain/orders/fraud-score.js';
 import type { Location } from '../../domain/masterdata/location.js';
-import type { StockLevel } from '../../domain/inventory/stock.js';
 import { addressKey, orderIdFor } from '../orders/identity.js';
 import { localDay, toSourcingLocation } from '../orders/snapshot.js';
 
@@ -18,17 +22,24 @@ import { localDay, toSourcingLocation } from '../orders/snapshot.js';
  * candidate policy and reports what would have been decided differently — without touching state.
  *
  * The inputs each decision saw are rebuilt from the log itself, from its very first event: locations
- * (location.upserted), stock (inventory.snapshot / .adjusted, po.received, reservations made and
- * released, shipments consuming them), capacity used per location and local day, customer/address
- * history for fraud velocity, and the locations that failed each order with when their stock of what
+ * (location.upserted), stock (inventory.snapshot / .adjusted, po.received, till sales, transfers,
+ * reservations made and released, shipments consuming them), capacity used per location and local
+ * day, customer/address history for fraud velocity, and the locations that failed each order with when their stock of what
  * they failed was last counted or received (a failed location comes back then, as in routing), and
  * the rejection's reason code (one about staff, capacity or a closure comes back by the policy's hours). Each event's recorded consequences (the decided events it caused) are applied at the
  * event's own position, i.e. when it was processed.
  *
+ * Stock is booked by the live rules (stock-book.ts, movement-time.ts, count-time.ts): a movement timed
+ * by when it happened, with the same floors; one a count taken after it already saw, not applied
+ * again; a late count rolled forward, a stale one or one behind the journal's horizon not applied. The
+ * horizon comes from `stockJournal` (config `stock`), as the live handlers get it: without it the
+ * replay reaches back for ever, and decisions after an old count or a back-dated movement may differ.
+ *
  * Approximations, stated: events are taken in log order (exact on SQLite; PostgreSQL's subject
  * partitions may have processed two subjects' events in the other order); every decision is judged on
  * the state as it really was, so a different earlier decision does not change later orders' stock
- * (no knock-on effects); protected stock released by an approval is not modelled; orders routed again
+ * (no knock-on effects); protected stock released by an approval is not modelled; a goods receipt the
+ * purchase order ignored live (repeated, stale) is added all the same; orders routed again
  * by a scheduled control (backorder retry) are not re-decided; the other kinds' policies are the ones
  * that were active at the time.
  */
@@ -58,6 +69,8 @@ export interface BacktestOptions {
   /** Differences listed in full (all are counted). */
   listLimit?: number;
   onProgress?: (done: number, total: number) => void;
+  /** How far back the stock journal reaches (config `stock`, as the live handlers get it); without it, all the way. */
+  stockJournal?: JournalReach;
 }
 
 interface Decision {
@@ -102,7 +115,7 @@ export interface BacktestReport {
 }
 
 const TYPES = [
-  'location.upserted', 'inventory.snapshot', 'inventory.adjusted', 'po.received', 'order.placed', 'payment.authorized', 'payment.captured', 'payment.failed', 'payment.voided',
+  'location.upserted', 'inventory.snapshot', 'inventory.adjusted', 'po.received', 'transfer.created', 'transfer.received', 'shipment.delivered', 'fulfilment.collected', 'order.placed', 'payment.authorized', 'payment.captured', 'payment.failed', 'payment.voided',
   'order.cancel_requested', 'fulfilment.rejected', 'fulfilment.expired', 'fulfilment.shipped', 'schedule.tick', 'reservation.made',
   'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.handed_over', 'order.backordered', 'order.cancelled', 'policy.changed',
 ];
@@ -182,28 +195,28 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
 
   // The rebuilt world.
   const locations = new Map<string, Location>();
-  const stock = new Map<string, StockLevel>();
-  const stockBySku = new Map<string, StockLevel[]>();
+  const stock = new Map<string, BookedRow>();
+  const stockBySku = new Map<string, BookedRow[]>();
   const capacity = new Map<string, number>();
-  const fulfilments = new Map<string, { locationId: string; day: string; counted: boolean; orderId: string }>();
+  const fulfilments = new Map<string, { locationId: string; day: string; counted: boolean; orderId: string; createdMs: number }>();
+  /** Transfers on their way: what the source reserved, and when the transfer was made (its receipt's floor). */
+  const transfers = new Map<string, { sku: string; fromLocationId: string; toLocationId: string; qty: number; createdMs: number }>();
+  /** When each purchase order was made (a receipt's floor): a PO's creation time never changes. */
+  const poCreated = new Map<string, number>();
+  if (log.some((e) => e.type === 'po.received')) {
+    for (const r of await db.all<{ id: string; created_ms: number | string }>('SELECT id, created_ms FROM purchase_orders')) poCreated.set(r.id, Number(r.created_ms));
+  }
+  /** The journal's horizon as the live handlers saw it when they processed `e`. */
+  const journalFrom = (e: LogRow) => journalFromMs(opts.stockJournal, e.receivedMs);
   const reservations = new Map<string, Alloc[]>();
   const orders = new Map<string, SimOrder>();
   const byCustomer = new Map<string, Array<{ id: string; placedMs: number; total: number }>>();
   const byAddress = new Map<string, Array<{ id: string; placedMs: number }>>();
-  /** Per stock row, when it was last counted (the count's taken time) and last received into. */
-  const verified = new Map<string, StockVerification>();
-  const verifiedRow = (sku: string, locationId: string): StockVerification => {
-    const k = `${sku}\u0000${locationId}`;
-    let v = verified.get(k);
-    if (!v) verified.set(k, (v = { locationId, sku, countedMs: null, receivedMs: null }));
-    return v;
-  };
-
-  const stockRow = (sku: string, locationId: string): StockLevel => {
+  const stockRow = (sku: string, locationId: string): BookedRow => {
     const k = `${sku}\u0000${locationId}`;
     let s = stock.get(k);
     if (!s) {
-      s = { sku, locationId, onHand: 0, reserved: 0, protected: 0, safetyStock: 0 } as StockLevel;
+      s = bookedRow(sku, locationId);
       stock.set(k, s);
       const list = stockBySku.get(sku) ?? [];
       list.push(s);
@@ -227,7 +240,7 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
 
   const route = (o: SimOrder, e: LogRow, sourcing: SourcingPolicy): Decision['routing'] => {
     const skus = [...new Set(o.placed.lines.map((l) => l.sku))];
-    const snapshotStock = skus.flatMap((s) => (stockBySku.get(s) ?? []).map((r) => ({ ...r })));
+    const snapshotStock = skus.flatMap((s) => (stockBySku.get(s) ?? []).map((r) => ({ sku: r.sku, locationId: r.locationId, onHand: r.onHand, reserved: r.reserved, protected: r.protected, safetyStock: r.safetyStock })));
     const locs = [...locations.values()].map((l) => toSourcingLocation(l, capacity.get(`${l.id}|${localDay(e.receivedMs, l.utcOffsetMinutes)}`) ?? 0));
     const request = {
       orderId: o.id,
@@ -237,7 +250,11 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
     };
     const failed = o.failed.length === 0 ? undefined : {
       locations: o.failed,
-      stock: o.failed.flatMap((f) => f.skus.map((sku) => verified.get(`${sku}\u0000${f.locationId}`)).filter((v): v is StockVerification => v !== undefined)),
+      // When each row was last counted (the count's taken time) and last received into, as routing reads them.
+      stock: o.failed.flatMap((f) => f.skus.flatMap((sku): StockVerification[] => {
+        const r = stock.get(`${sku}\u0000${f.locationId}`);
+        return r ? [{ locationId: r.locationId, sku, countedMs: r.countedMs, receivedMs: r.receivedMs }] : [];
+      })),
     };
     const d: RoutingDecision = routeOrder(request, { locations: locs, stock: snapshotStock, excludedLocationIds: [], inbound: [], ...(failed ? { failed } : {}) }, sourcing, decisionContextFor(e.id, e.receivedMs));
     if (d.outcome === 'allocated' || d.outcome === 'needs_approval') {
@@ -314,16 +331,23 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
           if (!fulfilments.has(a.fulfilmentId)) {
             const loc = locations.get(a.locationId);
             const day = localDay(k.receivedMs, loc?.utcOffsetMinutes ?? 0);
-            fulfilments.set(a.fulfilmentId, { locationId: a.locationId, day, counted: true, orderId: String(k.payload.orderId) });
+            fulfilments.set(a.fulfilmentId, { locationId: a.locationId, day, counted: true, orderId: String(k.payload.orderId), createdMs: k.receivedMs });
             capacity.set(`${a.locationId}|${day}`, (capacity.get(`${a.locationId}|${day}`) ?? 0) + 1);
           }
         }
       } else if (k.type === 'order.handed_over') {
-        // The units the till took off the shelf (what was free there; the rest was the record's error).
-        for (const a of k.payload.plan as Alloc[]) {
-          const s = stockRow(a.sku, a.locationId);
-          s.onHand -= Math.min(a.qty, Math.max(0, s.onHand - s.reserved));
+        // The units the till took off the shelf (what was free there; the rest was the record's error),
+        // but none of a sku whose count, taken after the sale, already had them gone (handOverAtTill).
+        const storeId = String(k.payload.locationId);
+        const lines = (k.payload.plan as Alloc[]).map((a) => ({ sku: a.sku, qty: a.qty }));
+        const held = new Map<string, BookedRow>();
+        for (const l of lines) {
+          const r = stock.get(`${l.sku}\u0000${storeId}`);
+          if (r) held.set(l.sku, r);
         }
+        const soldMs = tillSaleMs(String(k.payload.handedOverAt), e.receivedMs, journalFrom(e));
+        const superseded = supersededSkus(held, soldMs);
+        for (const t of tillTakes(lines.filter((l) => !superseded.has(l.sku)), held)) if (t.taken > 0) bookTakenOff(held.get(t.sku)!, t.taken, soldMs);
       } else if (k.type === 'reservation.released') {
         for (const a of k.payload.reservations as Alloc[]) {
           const s = stockRow(a.sku, a.locationId);
@@ -431,37 +455,38 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
     }
     if (e.type === 'location.upserted') locations.set(String(p.id), p as unknown as Location);
     else if (e.type === 'inventory.snapshot') {
-      const takenMs = happenedMs(e.occurredAt, e.receivedMs);
-      for (const c of p.counts as Array<{ sku: string; onHand: number; protected?: number; safetyStock?: number }>) {
-        const s = stockRow(c.sku, String(p.locationId));
-        s.onHand = c.onHand;
-        if (c.protected !== undefined) s.protected = c.protected;
-        if (c.safetyStock !== undefined) s.safetyStock = c.safetyStock;
-        const v = verifiedRow(c.sku, String(p.locationId));
-        v.countedMs = Math.max(v.countedMs ?? takenMs, takenMs);
-      }
+      // Stale, rolled forward or left to a person as the live handler decides (bookCount).
+      const locationId = String(p.locationId);
+      bookCount((sku) => stock.get(`${sku}\u0000${locationId}`), (sku) => stockRow(sku, locationId), p.counts as Array<{ sku: string; onHand: number; protected?: number; safetyStock?: number }>, happenedMs(e.occurredAt, e.receivedMs), journalFrom(e));
     } else if (e.type === 'po.received') {
-      for (const l of p.lines as Array<{ sku: string; qty: number }>) {
-        stockRow(l.sku, String(p.locationId)).onHand += l.qty;
-        const v = verifiedRow(l.sku, String(p.locationId));
-        v.receivedMs = Math.max(v.receivedMs ?? e.receivedMs, e.receivedMs);
-      }
+      const inMs = receiptMs(e, poCreated.get(String(p.poId)) ?? Number.NEGATIVE_INFINITY);
+      for (const inc of stockIncreasesOf(p as unknown as PoReceivedPayload)) bookReceived(stockRow(inc.sku, inc.locationId), inc.qty, inMs, e.receivedMs);
     } else if (e.type === 'inventory.adjusted') {
-      const s = stockRow(String(p.sku), String(p.locationId));
-      s.onHand = Math.max(0, s.onHand + Number(p.delta));
-      // Units put on the shelf there when it happened, as routing keeps it (noteMoved): a failed location may come back.
-      if (Number(p.delta) > 0) {
-        const v = verifiedRow(String(p.sku), String(p.locationId));
-        const ms = happenedMs(e.occurredAt, e.receivedMs);
-        v.receivedMs = Math.max(v.receivedMs ?? ms, ms);
+      bookAdjustment(stockRow(String(p.sku), String(p.locationId)), Number(p.delta), adjustmentMs(e, journalFrom(e)));
+    } else if (e.type === 'transfer.created') {
+      // The source holds the units for the transfer from when it was made.
+      const t = { sku: String(p.sku), fromLocationId: String(p.fromLocationId), toLocationId: String(p.toLocationId), qty: Number(p.qty), createdMs: e.receivedMs };
+      transfers.set(String(p.transferId), t);
+      stockRow(t.sku, t.fromLocationId).reserved += t.qty;
+    } else if (e.type === 'transfer.received') {
+      const t = transfers.get(String(p.transferId));
+      if (t) {
+        transfers.delete(String(p.transferId)); // received once: a second receipt is ignored live
+        const inMs = receiptMs(e, t.createdMs);
+        bookShipped(stockRow(t.sku, t.fromLocationId), t.qty, inMs);
+        bookReceived(stockRow(t.sku, t.toLocationId), Math.min(p.qty === undefined ? t.qty : Number(p.qty), t.qty), inMs, e.receivedMs);
       }
-    } else if (e.type === 'fulfilment.shipped') {
-      for (const a of reservations.get(String(p.fulfilmentId)) ?? []) {
-        const s = stockRow(a.sku, a.locationId);
-        s.onHand = s.onHand >= a.qty ? s.onHand - a.qty : 0;
-        s.reserved = s.reserved >= a.qty ? s.reserved - a.qty : 0;
+    } else if (e.type === 'fulfilment.shipped' || e.type === 'shipment.delivered' || e.type === 'fulfilment.collected') {
+      // The units leave the shelf when the parcel leaves, or when it is delivered or collected with no
+      // shipment reported (what is still reserved for the fulfilment); a collection of an order that
+      // ships is ignored live.
+      const f = fulfilments.get(String(p.fulfilmentId));
+      const o = f && orders.get(f.orderId);
+      if (f && !(e.type === 'fulfilment.collected' && o && !isCollection(o.placed))) {
+        const leftMs = shipmentMs(e, f.createdMs, journalFrom(e));
+        for (const a of reservations.get(String(p.fulfilmentId)) ?? []) bookShipped(stockRow(a.sku, a.locationId), a.qty, leftMs);
+        reservations.delete(String(p.fulfilmentId));
       }
-      reservations.delete(String(p.fulfilmentId));
     } else if (e.type === 'fulfilment.rejected' || e.type === 'fulfilment.expired') {
       const code = (REJECTION_REASON_CODES as readonly unknown[]).includes(p.reasonCode) ? (p.reasonCode as RejectionReasonCode) : undefined;
       dropFulfilment(String(p.fulfilmentId), e.type === 'fulfilment.rejected' ? 'rejected' : 'expired', e.receivedMs, e.type === 'fulfilment.rejected' ? code : undefined);

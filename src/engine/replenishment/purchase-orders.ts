@@ -6,7 +6,7 @@ import { INBOUND_STATES, transitionPurchaseOrder, type PurchaseOrderCommand, typ
 import { stockIncreasesOf } from '../../domain/procurement/receipt.js';
 import { dayOf } from '../../domain/replenishment/days.js';
 import { addOnHand } from '../../store/repos/stock.js';
-import { movementMs } from '../../domain/inventory/movement-time.js';
+import { receiptMs } from '../../domain/inventory/movement-time.js';
 import type { PoConfirmedPayload, PoDelayedPayload, PoReceivedPayload } from '../../domain/procurement/events.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
@@ -188,7 +188,7 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
       const increases = stockIncreasesOf(p);
       // Timed by when the goods came in (occurredAt, never after it reached us nor before the order
       // existed): a count taken after that already has them on the shelf (docs/orders.md, "Stock counts").
-      const inMs = movementMs(h.event.occurredAt, h.event.receivedMs, po.createdMs);
+      const inMs = receiptMs(h.event, po.createdMs);
       for (const inc of increases) {
         const countedMs = await addOnHand(h.tx, inc.sku, inc.locationId, inc.qty, at, inMs);
         if (countedMs !== null) h.audit({ action: 'stock.movement_superseded', subject: `stock:${inc.locationId}:${inc.sku}`, detail: { movement: 'receipt', eventId: h.event.id, poId: po.id, qty: inc.qty, happenedMs: inMs, countedMs } });

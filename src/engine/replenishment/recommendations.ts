@@ -4,7 +4,7 @@ import { isRole, type Role } from '../../domain/roles.js';
 import { requiredPurchaseApprovals } from '../../domain/procurement/approvals.js';
 import type { PurchaseRecommendation, TransferRecommendation } from '../../domain/replenishment/types.js';
 import { addOnHand, reserveIfSellable, consumeReserved } from '../../store/repos/stock.js';
-import { movementMs } from '../../domain/inventory/movement-time.js';
+import { receiptMs } from '../../domain/inventory/movement-time.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import {
   insertTransfer, moveRecommendation, moveTransfer, recommendationById, supplierTermsOf, transferById,
@@ -161,7 +161,7 @@ export function recommendationHandlers(policies: PolicyBook): EventHandler[] {
       // reached us nor before the transfer existed): a count taken at either end after that already
       // saw them — gone at the source (whose reservation is over either way), on the shelf here.
       // The source shipped earlier, but nothing says when; the receipt is its latest possible time.
-      const inMs = movementMs(h.event.occurredAt, h.event.receivedMs, t.createdMs);
+      const inMs = receiptMs(h.event, t.createdMs);
       // The source ships what it held reserved (all of it: a short receipt is a loss in transit, not stock back at the source).
       const outCounted = await consumeReserved(h.tx, t.sku, t.fromLocationId, t.qty, at, inMs);
       const inCounted = await addOnHand(h.tx, t.sku, t.toLocationId, qty, at, inMs);
