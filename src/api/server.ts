@@ -10,6 +10,7 @@ import { stockRoutes } from './routes/stock.js';
 import { auditRoutes } from './routes/audit.js';
 import { orderRoutes } from './routes/orders.js';
 import { leftToRefundSchema } from './routes/order-left-to-refund.js';
+import { refundOwedSchema } from './routes/return-owed.js';
 import { policyRoutes } from './routes/policies.js';
 import { returnRoutes } from './routes/returns.js';
 import { sessionRoutes } from './routes/session.js';
@@ -100,6 +101,7 @@ export async function buildHttpServer(app: App): Promise<FastifyInstance> {
   const openapi = openApiDocument(routes, { title: 'omniops', version: '1' });
   (openapi.components as { schemas: Record<string, unknown> }).schemas.EventEnvelope = z.toJSONSchema(inboundEnvelopeSchema, { unrepresentable: 'any' });
   (openapi.components as { schemas: Record<string, unknown> }).schemas.LeftToRefund = z.toJSONSchema(leftToRefundSchema, { unrepresentable: 'any' });
+  (openapi.components as { schemas: Record<string, unknown> }).schemas.RefundOwed = z.toJSONSchema(refundOwedSchema, { unrepresentable: 'any' });
   (openapi as Record<string, unknown>)['x-event-types'] = Object.fromEntries(
     app.catalog.all().filter((d) => d.origin === 'inbound').map((d) => [d.type, { schemaVersion: d.schemaVersion, description: d.description, payload: z.toJSONSchema(d.payload, { io: 'input', unrepresentable: 'any' }) }]),
   );

@@ -13,6 +13,7 @@ import { registerClassify } from './commands/classify.js';
 import { registerAi } from './commands/ai.js';
 import { registerIntegrations } from './commands/integrations.js';
 import { registerReplenishment } from './commands/replenishment.js';
+import { registerReturns } from './commands/returns.js';
 
 const program = new Command();
 program.name('omniops').description('operations control layer of an omnichannel retailer').version('0.1.0');
@@ -29,4 +30,5 @@ registerClassify(program);
 registerAi(program);
 registerIntegrations(program);
 registerReplenishment(program);
+registerReturns(program);
 await program.parseAsync(process.argv);

@@ -193,5 +193,79 @@ for (const factory of storeFactories()) {
       await shot(page, '41-return-refund-refused');
       await ctx.close();
     });
+
+    it('a top-up finance was told: the order\'s "owed on top" row, the item on the case, and finance marking it paid', async () => {
+      // Two lamps, 39.90 captured; customer service refunded 25 goodwill in the shop, so a lamp coming back
+      // is cut from 19.95 to the 14.90 left. The shop then tells the goodwill again, smaller (19.90): 5.10
+      // is free, and the lamp is owed its 5.05 — finance is told to pay it by hand.
+      await deliveredOrder('RET-3', 2);
+      await send(envelope({ type: 'payment.refunded', payload: { externalOrderId: 'RET-3', refundId: 'goodwill-9', amount: 25, currency: 'EUR' } }));
+      const c = await returnOne('RET-3', 'RMA-R3', (x) => x.refund?.state === 'sent');
+      expect(c.refund).toMatchObject({ amount: 14.9, limitedBy: { asked: 19.95 } });
+      await send(envelope({ type: 'payment.refunded', payload: { externalOrderId: 'RET-3', refundId: 'goodwill-9', amount: 19.9, currency: 'EUR' } }));
+      const told = await getCase(c.id);
+      expect(told.refundOwed).toMatchObject({ told: 5.05, held: 5.05, paid: 0, items: [{ payable: 5.05, state: 'open' }] });
+      const item = told.refundOwed.items[0];
+      const o = await getOrder('RET-3');
+      expect(o.leftToRefund.owedToCases).toEqual([{ caseId: c.id, amount: 5.05, paid: 0 }]);
+
+      // The order's Left to refund table: the top-up is a row of its own, counted, linked to its case.
+      const { ctx, page } = await signIn(browser, t.url, 'fin', `#/orders/${encodeURIComponent(orderId('RET-3'))}`);
+      const money = (x: unknown) => consoleFmt(page, 'money', x);
+      const owedRow = page.locator(`.payment-panel .refunds-counted tr[data-key="owed:${c.id}"]`);
+      await owedRow.waitFor();
+      const cells = owedRow.locator('td');
+      expect(await cells.nth(0).textContent()).toBe(`owed on topreturn ${c.id}owed on top of its refund, finance told to pay it by hand: counts as refunded, paid or not answered yet`);
+      expect(await cells.nth(0).locator('a').getAttribute('href')).toBe(`#/returns/${encodeURIComponent(c.id)}`);
+      expect(await cells.nth(1).textContent()).toBe('owed');
+      expect(await cells.nth(2).textContent()).toBe(await money(5.05));
+      expect(await page.locator('.payment-panel .left-to-refund').textContent()).toBe(`Left to refund ${await money(o.leftToRefund.amount)} of ${await money(o.leftToRefund.boundedBy.amount)}`);
+      await shot(page, '42-order-owed-on-top');
+
+      // The case: the item, its state and, for finance, what can be recorded.
+      await page.goto(`${t.url}/#/returns/${encodeURIComponent(c.id)}`);
+      const row = page.locator(`.refund-panel .owed-items-table tr[data-key="${item.exceptionId}"]`);
+      await row.waitFor();
+      expect(await row.locator('.owed-amount').textContent()).toBe(await money(5.05));
+      expect(await row.locator('.owed-state').textContent()).toBe('to pay by hand');
+      expect(await row.locator('button.mark-paid').count()).toBe(1);
+      expect(await row.locator('button.not-paying').count()).toBe(1);
+      expect(await page.locator('.refund-panel .owed-figures').textContent()).toBe(`${await money(5.05)} counted on the order`);
+      await row.scrollIntoViewIfNeeded();
+      await shot(page, '42b-return-owed-to-pay');
+
+      // Service reads it, and gets no buttons: the session does not list the settle route for its role.
+      const sam = await signIn(browser, t.url, 'sam', `#/returns/${encodeURIComponent(c.id)}`);
+      const samRow = sam.page.locator(`.refund-panel .owed-items-table tr[data-key="${item.exceptionId}"]`);
+      await samRow.waitFor();
+      expect(await samRow.locator('.owed-state').textContent()).toBe('to pay by hand');
+      expect(await sam.page.locator('.refund-panel .owed-items-table button').count()).toBe(0);
+      await sam.ctx.close();
+
+      // Finance paid it by hand: "Mark paid" asks the reference, the server records it, the screen shows it.
+      page.once('dialog', (d) => void d.accept('BANK-77'));
+      await row.locator('button.mark-paid').click();
+      await expect.poll(async () => (await getCase(c.id)).refundOwed.items[0].state, { timeout: 10_000 }).toBe('paid');
+      const paid = await getCase(c.id);
+      expect(paid.refundOwed.items[0]).toMatchObject({ state: 'paid', reference: 'BANK-77', settledBy: 'fin' });
+      await page.locator(`.refund-panel .owed-items-table tr[data-key="${item.exceptionId}"] .owed-reference`).waitFor();
+      const after = page.locator(`.refund-panel .owed-items-table tr[data-key="${item.exceptionId}"]`);
+      expect(await after.locator('.owed-state').textContent()).toBe('paid by hand');
+      expect(await after.locator('.owed-reference').textContent()).toBe('BANK-77');
+      expect(await after.locator('button').count()).toBe(0);
+      expect(await page.locator('.refund-panel .owed-figures').textContent()).toBe(`${await money(5.05)} counted on the order (${await money(5.05)} paid by hand)`);
+      // The finance item is resolved with the reference.
+      const resolved = (await t.api('GET', '/v1/exceptions?queue=reconciliation_discrepancy&state=resolved', t.adminKey)).body.items.find((x: { id: string }) => x.id === item.exceptionId);
+      expect(resolved.resolution).toMatchObject({ reason: 'paid by hand: BANK-77', by: 'fin' });
+      await shot(page, '43-return-owed-paid');
+
+      // And the order reads it paid, still counted.
+      expect((await getOrder('RET-3')).leftToRefund.owedToCases).toEqual([{ caseId: c.id, amount: 5.05, paid: 5.05 }]);
+      await page.goto(`${t.url}/#/orders/${encodeURIComponent(orderId('RET-3'))}`);
+      await owedRow.waitFor();
+      expect(await owedRow.locator('td').nth(1).textContent()).toBe('paid by hand');
+      expect(await owedRow.locator('td').nth(2).textContent()).toBe(await money(5.05));
+      await ctx.close();
+    });
   });
 }

@@ -35,8 +35,9 @@ export const leftToRefundSchema = z.object({
   }).strict()).describe('The channel\'s refunds (refundedAtChannel) that count beyond ours: its own, and an echo of ours only for what it paid out more. An echo of exactly ours counts nothing here: it is ours (see ours[].paidOutAtChannel).'),
   owedToCases: z.array(z.object({
     caseId: z.string(),
-    amount: z.number().describe('What finance was told the case is owed on top of its refund, in the order\'s currency.'),
-  }).strict()).describe('Return cases whose cut or refused refund finance was told to top up by hand, once the order\'s room to refund grew (GET /v1/returns/{id} refundOwedNow): counted as refunded, paid or not, so no later return is weighed against that money.'),
+    amount: z.number().describe('What finance was told the case is owed on top of its refund and is still held for it, in the order\'s currency: paid by hand or not answered yet.'),
+    paid: z.number().describe('Of amount, what finance recorded paid by hand (POST /v1/returns/{id}/owed/{exceptionId}/settle); the rest is not answered yet.'),
+  }).strict()).describe('Return cases whose cut or refused refund finance was told to top up by hand, once the order\'s room to refund grew (GET /v1/returns/{id} refundOwed): counted as refunded whether paid or not answered yet, so no later return is weighed against that money. What finance recorded not paid, or a turned-down refund withdrew, is released and not listed.'),
   cannotWeigh: z.literal('currency_differs').optional().describe('A refund that counts is in another currency than the order: nothing can be said to be left, and a return\'s refund of the order goes to a person.'),
 }).strict();
 
@@ -60,7 +61,7 @@ export function leftToRefundView(payment: PaymentOfOrder, room: RefundRoom<OurRe
       refundId: c.refund.refundId, amount: c.refund.amount, currency: c.refund.currency, counts: c.countsCents / 100,
       ...(c.echoOf ? { echoOf: c.echoOf.map((o) => o.id) } : {}),
     })),
-    owedToCases: room.held.map((x) => ({ caseId: x.caseId, amount: x.amount })),
+    owedToCases: room.held.map((x) => ({ caseId: x.caseId, amount: x.amount, paid: x.paid ?? 0 })),
     ...(room.currencyDiffers ? { cannotWeigh: 'currency_differs' as const } : {}),
   };
 }

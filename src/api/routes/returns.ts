@@ -14,6 +14,7 @@ import { refundsOwedOf } from '../../engine/returns/refund-owed.js';
 import { orderById } from '../../store/repos/orders.js';
 import { runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
+import { refundOwedView, returnOwedRoutes } from './return-owed.js';
 
 const CASE_READERS: Role[] = ['admin', 'operations_manager', 'finance', 'service_agent', 'warehouse', 'auditor', 'store_manager', 'regional_ops'];
 const RECEIVERS: Role[] = ['admin', 'warehouse', 'store_manager'];
@@ -50,6 +51,8 @@ async function caseView(app: App, c: ReturnCaseRecord, withEvents: boolean) {
     refund: refund ? { id: refund.id, state: refund.state, amount: refund.amount, currency: refund.currency, approvalId: refund.approvalId, lines: refund.doc.lines, limitedBy: refund.doc.limitedBy ?? null, reference: settlementReference(refund.doc) ?? null, channelRefundId: refund.doc.channelRefundId ?? null, history: refund.doc.history.map((x) => ({ ...x, at: iso(x.at) })) } : null,
     // Why the case got no refund though it was due one (the order's payment was used up).
     refundRefused: c.doc.refundRefused ?? null,
+    // What finance was told it is owed on top, item by item, and what became of each (paid, not paid, withdrawn).
+    refundOwed: refundOwedView(c),
     replacementOrderId: c.doc.replacementOrderId ?? null,
     supplierClaim: claim ?? null,
     history: c.doc.history.map((x) => ({ ...x, at: iso(x.at) })),
@@ -99,11 +102,12 @@ function ticketView(t: TicketRecord) {
 
 export function returnRoutes(app: App): RouteSpec[] {
   return [
+    ...returnOwedRoutes(app),
     defineRoute({
       method: 'GET', url: '/v1/returns/{id}', tag: 'returns', summary: 'One return case: state, lines, classification, disposition and who decided it, approvals, refund, and what its cut or refused refund is owed now (refundOwedNow).',
       access: CASE_READERS, params: z.object({ id: z.string().min(1).max(100) }),
       responses: {
-        200: 'return case; refundOwedNow is what its cut (or refused) refund may be paid on top, by hand, now that the order\'s room to refund grew — {amount, currency, of: cut_refund|refused_refund, refundId (null when refused), asked, refunded, short, toldFinance} — or null when nothing',
+        200: 'return case; refundOwedNow is what its cut (or refused) refund may be paid on top, by hand, now that the order\'s room to refund grew — {amount, currency, of: cut_refund|refused_refund, refundId (null when refused), asked, refunded, short, toldFinance} — or null when nothing; refundOwed is what finance was told, item by item, and what became of each (components.schemas.RefundOwed; POST /v1/returns/{id}/owed/{exceptionId}/settle records it)',
         404: 'E_NOT_FOUND',
       },
       async handler({ params }) {

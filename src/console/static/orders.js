@@ -162,9 +162,16 @@ const BOUND_BY = {
 
 /** Why a refund counts as it does against what is left to refund (`leftToRefund.ours` / `.atChannel`). */
 function whyItCounts(x) {
-  if (x.owed) return 'owed on top of its refund, finance told to pay it by hand: counts as refunded, paid or not';
+  if (x.owed) return 'owed on top of its refund, finance told to pay it by hand: counts as refunded, paid or not answered yet';
   if (x.ours) return !x.r.counts ? 'turned down: pays nothing' : x.r.paidOutAtChannel ? `paid out at the channel as ${x.r.paidOutAtChannel}: that echo counts once, with this refund` : '';
   return x.r.echoOf ? `echo of our refund ${x.r.echoOf.join(', ')}: only what it paid out beyond ours` : 'the channel\'s own refund';
+}
+
+/** An owed row's state: `paid` of its amount recorded paid by hand (`owedToCases[].paid`; absent on an older server). */
+function owedState(r, currency) {
+  const paid = typeof r.paid === 'number' ? r.paid : 0;
+  if (paid > 0 && cents(paid) >= cents(r.amount)) return pill('ok', 'paid by hand');
+  return [pill('warn', 'owed'), paid > 0 ? h('div.faint', `${fmt.money(paid, currency)} of it paid by hand`) : null];
 }
 
 /**
@@ -194,7 +201,8 @@ function leftToRefund(o) {
         x.ours || x.owed ? h('div.faint', 'return ', h('a.mono', { href: `#/returns/${encodeURIComponent(x.r.caseId)}` }, x.r.caseId)) : null,
         whyItCounts(x) ? h('div.muted.refund-why', whyItCounts(x)) : null,
       ] },
-      { label: 'State', value: (x) => (x.owed ? pill('warn', 'owed') : x.ours ? pill(x.r.state) : pill('', 'refunded')) },
+      // An owed top-up finance recorded paid in full reads paid; otherwise owed (with what of it was paid, when some was).
+      { label: 'State', value: (x) => (x.owed ? owedState(x.r, l.currency) : x.ours ? pill(x.r.state) : pill('', 'refunded')) },
       { label: 'Counts', num: true, value: (x) => {
         if (x.owed) return money(x.r.amount);
         if (x.ours && !x.r.counts) return h('s.faint', money(x.r.amount, x.r.currency));

@@ -243,14 +243,76 @@ function owedNow(c) {
     ].join('')));
 }
 
+const SETTLE_OWED = 'POST /v1/returns/{id}/owed/{exceptionId}/settle';
+/** An owed item's state in finance's words (`refundOwed.items[].state`). */
+const OWED_STATE = { open: ['warn', 'to pay by hand'], paid: ['ok', 'paid by hand'], not_paid: ['', 'not paid'], withdrawn: ['', 'withdrawn'] };
+
+/**
+ * What finance was told the case is owed on top, item by item (`refundOwed` of the case), and what
+ * became of each: paid by hand (still counted on the order), not paid (released: the case is no longer
+ * owed it), withdrawn (the refund was turned down). A role that may record it (the session lists the
+ * settle route) gets "Mark paid" (asks the payment's reference) and "Not paying" (asks why) on an
+ * item not answered yet; a withdrawn one can still be marked paid (paid by hand before the turn-down).
+ */
+function owedItems(c, onDone) {
+  const o = c.refundOwed;
+  if (!o || !Array.isArray(o.items) || o.items.length === 0) return null;
+  const money = (x) => fmt.money(x, o.currency ?? c.currency);
+  const may = session.can(SETTLE_OWED);
+  const result = h('div.owed-result');
+  const settle = async (i, body, btn) => {
+    btn.disabled = true;
+    fill(result);
+    try {
+      // One key per click: a retry of a lost answer is answered as the first time, a second click is a second command.
+      await api('POST', `/v1/returns/${encodeURIComponent(c.id)}/owed/${encodeURIComponent(i.exceptionId)}/settle`, body, { idempotencyKey: `owed-${i.exceptionId}-${Date.now().toString(36)}` });
+      toast('success', body.outcome === 'paid' ? `Recorded paid: ${money(i.payable)}` : `Recorded not paid: ${money(i.payable)}`, body.outcome === 'paid' ? 'It stays counted as refunded on the order.' : 'Released on the order: later returns and other cases may be owed it.');
+      onDone();
+    } catch (err) {
+      btn.disabled = false;
+      fill(result, problemBanner(err));
+      errorToast(err, 'Not recorded');
+    }
+  };
+  const ask = (i, outcome, btn) => {
+    const text = prompt(outcome === 'paid'
+      ? `Paid ${money(i.payable)} by hand: the payment's reference (bank or PSP)`
+      : `Not paying ${money(i.payable)}: why? (kept on the item and in the audit trail; the money is released on the order)`);
+    if (text === null) return;
+    if (!text.trim()) {
+      toast('error', 'Nothing recorded', outcome === 'paid' ? 'A payment reference is needed.' : 'A reason is needed.');
+      return;
+    }
+    settle(i, outcome === 'paid' ? { outcome, reference: text.trim() } : { outcome, reason: text.trim() }, btn);
+  };
+  const figures = [`${money(o.held)} counted on the order`, o.paid ? ` (${money(o.paid)} paid by hand)` : '', o.waived ? `; ${money(o.waived)} not paid` : '', o.withdrawn ? `; ${money(o.withdrawn)} withdrawn` : ''].join('');
+  return h('div.owed-items',
+    h('h3', 'Top-ups finance was told'),
+    h('div.faint.owed-figures', figures),
+    table([
+      { label: 'Told', value: (i) => h('span.nowrap', fmt.time(i.toldAt)) },
+      { label: 'Amount', num: true, value: (i) => h('span.owed-amount', money(i.payable)) },
+      { label: 'State', value: (i) => h('span.owed-state', pill(...(OWED_STATE[i.state] ?? ['', i.state]))) },
+      { label: 'Note', value: (i) => [
+        i.reference ? h('span.mono.owed-reference', i.reference) : null,
+        i.reason ? h('div.muted.owed-reason', i.reason) : null,
+        i.settledBy ? h('div.faint', `${i.settledBy} · ${fmt.time(i.settledAt)}`) : h('div.faint', h('span.mono', i.exceptionId)),
+      ] },
+      { label: '', value: (i) => (may ? h('div.row.owed-actions',
+        i.state === 'open' || i.state === 'withdrawn' ? h('button.small.good.mark-paid', { onclick: (e) => ask(i, 'paid', e.currentTarget) }, 'Mark paid') : null,
+        i.state === 'open' ? h('button.small.danger.not-paying', { onclick: (e) => ask(i, 'not_paid', e.currentTarget) }, 'Not paying') : null) : null) },
+    ], o.items, { class: 'compact owed-items-table', key: (i) => i.exceptionId }),
+    result);
+}
+
 /**
  * The refund and why it is what it is: cut to what was left of the order's payment (`limitedBy`), its
  * settlement (the reference the payment side named it by; the channel's refund that paid it out), its
  * own history, and what is left to refund of the order now.
  */
-function refundPanel(c, order) {
+function refundPanel(c, order, onChange) {
   const r = c.refund;
-  if (!r) return h('section.panel.refund-panel', h('h2', 'Refund'), c.refundRefused ? refundRefused(c) : empty('No refund'), owedNow(c), leftOnOrder(c, order));
+  if (!r) return h('section.panel.refund-panel', h('h2', 'Refund'), c.refundRefused ? refundRefused(c) : empty('No refund'), owedNow(c), owedItems(c, onChange), leftOnOrder(c, order));
   const money = (x) => fmt.money(x, r.currency);
   const f = r.limitedBy;
   const settled = r.state === 'settled';
@@ -265,6 +327,7 @@ function refundPanel(c, order) {
     ]),
     f ? h('div.banner.warn.refund-cut', h('strong', `Cut from ${money(f.asked)} to ${money(r.amount)}: `), weighed(f, (x) => fmt.money(x, f.currency ?? r.currency)), '.') : null,
     owedNow(c),
+    owedItems(c, onChange),
     leftOnOrder(c, order),
     (r.history ?? []).length ? [h('h3', 'Refund history'), table([
       { label: 'When', value: (x) => h('span.nowrap', fmt.time(x.at)) },
@@ -313,7 +376,7 @@ async function returnCase(ctx, id) {
         ['Why', dec.why ? String(dec.why).replace(/_/g, ' ') : '—'],
         ['Rationale', dec.rationale ?? rec.rationale ?? cls.rationale ?? '—'],
       ])),
-      refundPanel(c, order),
+      refundPanel(c, order, () => ctx.rerender()),
     ),
     h('div.grid.g2',
       panel('Lines', table([{ label: 'Sku', value: (l) => h('span.mono', l.sku) }, { label: 'Qty', num: true, value: (l) => l.qty }, { label: 'Condition', value: (l) => l.condition ?? '—' }], c.lines ?? [])),

@@ -76,6 +76,35 @@ export const refundSettled = defineEvent({
   subject: (p) => `refund:${p.refundId}`,
 });
 
+/**
+ * What finance records about a top-up it was told a return case is owed (owed-settled.ts): paid by hand,
+ * with the payment's reference, or not paid, with finance's reason. The route's body is this without
+ * the case and item (they are in its path), so what is validated and documented is the same.
+ */
+const owedPaid = z.object({
+  outcome: z.literal('paid').describe('Finance paid it by hand: it stays counted as refunded on the order.'),
+  reference: z.string().trim().min(1).max(200).describe('What the payment is named by (a bank or PSP reference): required when paid.'),
+  reason: z.string().trim().max(2000).optional().describe('A note for the audit trail.'),
+}).strict();
+const owedNotPaid = z.object({
+  outcome: z.literal('not_paid').describe('Finance decided not to top it up: the hold is released (the order\'s room to refund grows by it) and the case is no longer owed it.'),
+  reason: z.string().trim().min(1).max(2000).describe('Why not (kept on the item, the finance item\'s resolution and the audit trail): required when not paid.'),
+  reference: z.string().trim().max(200).optional(),
+}).strict();
+export const owedSettlementBody = z.discriminatedUnion('outcome', [owedPaid, owedNotPaid]);
+
+export const refundOwedSettled = defineEvent({
+  type: 'refund.owed_settled',
+  schemaVersion: 1,
+  origin: 'inbound',
+  description: 'Finance recorded what became of a top-up it was told a return case is owed: paid by hand (reference) or not paid (reason). From the API (POST /v1/returns/{id}/owed/{exceptionId}/settle); the actor and role come from the envelope.',
+  payload: z.discriminatedUnion('outcome', [
+    owedPaid.extend({ caseId: z.string().min(1).max(100), exceptionId: z.string().min(1).max(100) }),
+    owedNotPaid.extend({ caseId: z.string().min(1).max(100), exceptionId: z.string().min(1).max(100) }),
+  ]),
+  subject: byCase,
+});
+
 /** One stored AI answer (or why there is none): enough to explain it later and to replay without asking again. */
 export const aiRecordSchema = z.object({
   status: z.enum(['answered', 'unavailable']),
@@ -148,9 +177,10 @@ export const refundRequested = defineEvent({
   subject: (p) => `refund:${p.refundId}`,
 });
 
-export const returnEventDefinitions = [returnRequested, returnReceived, refundSettled, returnClassified, returnDispositionDecided, refundRequested];
+export const returnEventDefinitions = [returnRequested, returnReceived, refundSettled, refundOwedSettled, returnClassified, returnDispositionDecided, refundRequested];
 
 export type ReturnRequestedPayload = z.infer<typeof returnRequested.payload>;
 export type ReturnReceivedPayload = z.infer<typeof returnReceived.payload>;
+export type RefundOwedSettledPayload = z.infer<typeof refundOwedSettled.payload>;
 export type ReturnClassifiedPayload = z.infer<typeof returnClassified.payload>;
 export type ReturnDispositionDecidedPayload = z.infer<typeof returnDispositionDecided.payload>;

@@ -51,7 +51,10 @@ export interface RefundAtChannel {
  */
 export interface OwedHeld {
   readonly caseId: string;
+  /** Told and not released (finance did not decline it, its refund was not turned down): paid by hand or to be. */
   readonly amount: number;
+  /** Of amount, what finance recorded paid by hand (owed-settled.ts); the rest is not answered yet. */
+  readonly paid?: number;
 }
 
 /** A refund turned down by finance pays nothing: its part of the payment is free again. */

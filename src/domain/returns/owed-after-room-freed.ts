@@ -22,7 +22,12 @@
  * It is held for that case — counted as refunded in the order's room (left-to-refund.ts, OwedHeld),
  * whether finance pays it by hand or not, so a later return is never weighed against money that went
  * out by hand — and only what goes beyond it is payable anew. Told figures never come down.
+ *
+ * Finance records what became of each item (owed-settled.ts): paid, it stays held; not paid, its hold
+ * is released and it is `waived` — the case's short comes down by it, so it is not owed that again;
+ * withdrawn (its refund turned down), released. So the held figure passed here is what is still held.
  */
+import type { OwedItemSettlement } from './owed-settled.js';
 import { refundRoom, REFUND_STATES_PAYING_NOTHING, type EarlierRefund, type OrderPayment, type RefundAtChannel } from './left-to-refund.js';
 
 /** One of our refunds of the order, as a top-up needs it. */
@@ -49,7 +54,8 @@ export interface RefusedCase {
 export interface RefundOwedTold {
   /** What the items said in all, in the payment's currency. */
   readonly told: number;
-  readonly items: ReadonlyArray<{ readonly at: number; readonly eventId: string; readonly exceptionId: string; readonly payable: number; readonly owed: number }>;
+  /** One per finance item: its figure, and (once recorded) what became of it. */
+  readonly items: ReadonlyArray<{ readonly at: number; readonly eventId: string; readonly exceptionId: string; readonly payable: number; readonly owed: number } & Partial<OwedItemSettlement>>;
 }
 
 export interface RoomFreedInput {
@@ -57,8 +63,10 @@ export interface RoomFreedInput {
   readonly refunds: readonly RefundWeighed[];
   readonly refused: readonly RefusedCase[];
   readonly atChannel?: readonly RefundAtChannel[];
-  /** Per case id, what finance was already told it is owed (RefundOwedTold.told). */
+  /** Per case id, what finance was told it is owed and is still held for it (told less what was released: owed-settled.ts). */
   readonly told?: ReadonlyMap<string, number>;
+  /** Per case id, what finance decided not to pay: no longer owed to it (its short comes down by it). */
+  readonly waived?: ReadonlyMap<string, number>;
 }
 
 /** A refund (or refused case) that is owed more than it got. */
@@ -75,9 +83,11 @@ export interface OwedNow {
   readonly refunded: number;
   /** asked − refunded. */
   readonly short: number;
+  /** Of short, what finance decided not to pay (set only when some was): no longer owed. */
+  readonly waived?: number;
   /** Its share of what is left to refund now: what may be paid on top in all. */
   readonly owed: number;
-  /** What finance was told before. */
+  /** What finance was told before and is still held for it. */
   readonly told: number;
   /** What goes beyond what finance was told: to be paid now (0 when nothing new). */
   readonly payableNow: number;
@@ -124,13 +134,17 @@ export function owedAfterRoomFreed(input: RoomFreedInput): RoomFreed {
   const owed: OwedNow[] = [];
   for (const c of claims) {
     const shortCents = c.askedCents - c.refundedCents;
-    const toldCents = Math.min(shortCents, cents(input.told?.get(c.caseId) ?? 0));
+    // What finance decided not to pay is no longer owed: the released money goes to the others, not back to it.
+    const waivedCents = Math.min(shortCents, cents(input.waived?.get(c.caseId) ?? 0));
+    const owedCents = shortCents - waivedCents;
+    const toldCents = Math.min(owedCents, cents(input.told?.get(c.caseId) ?? 0));
     // What it was told is its own already (held); of what it is still short, its share of what is left.
-    const shareCents = Math.max(0, Math.min(shortCents - toldCents, leftCents));
+    const shareCents = Math.max(0, Math.min(owedCents - toldCents, leftCents));
     leftCents -= shareCents;
     if (toldCents + shareCents <= 0) continue;
     owed.push({
       caseId: c.caseId, refundId: c.refundId, of: c.of, state: c.state, asked: c.askedCents / 100, refunded: c.refundedCents / 100, short: shortCents / 100,
+      ...(waivedCents > 0 ? { waived: waivedCents / 100 } : {}),
       owed: (toldCents + shareCents) / 100, told: toldCents / 100, payableNow: shareCents / 100, currency: payment.currency,
     });
   }
@@ -145,7 +159,9 @@ export function owedSummary(o: OwedNow, orderId: string, why: string): string {
   const payable = o.told > 0
     ? `${o.payableNow} ${o.currency} more can now be paid (${o.owed} in all, ${o.told} told before)`
     : `${o.payableNow} ${o.currency} can now be paid`;
-  return `return case ${o.caseId} of order ${orderId}: ${what}; ${payable} (${why})`;
+  // Finance said no to part of its short before: this is the rest of it, not that money again.
+  const waived = o.waived ? `; ${o.waived} ${o.currency} of it finance decided not to pay before` : '';
+  return `return case ${o.caseId} of order ${orderId}: ${what}${waived}; ${payable} (${why})`;
 }
 
 /** What a payment or channel-refund report left to refund, before any return's refund: compared before and after the report. */

@@ -6,18 +6,14 @@ import { requeueDead } from '../../store/repos/events.js';
 import { requeueStopped } from '../../store/repos/deliveries.js';
 import { userByName } from '../../store/repos/identity.js';
 import { openException } from './open.js';
+import { resolveOpenItem } from './resolve.js';
 
 interface ActionRequested { exceptionId: string; action: 'resolve' | 'retry' | 'assign'; reason?: string; assignee?: string }
 
 /** Resolves or notes the open item of a queue for a subject (the cause went away by itself). */
 export async function closeIfOpen(h: HandlerContext, queue: StoredException['category'], subjectRef: string, reason: string): Promise<void> {
   const item = await openExceptionFor(h.tx, queue, subjectRef);
-  if (!item) return;
-  const next: StoredException = { ...item, state: 'resolved', resolution: { reason, by: 'omniops', at: h.decision.now }, history: [...item.history, { at: h.decision.now, action: 'resolve', by: 'omniops', note: reason }] };
-  if (await saveExceptionItem(h.tx, next, item.state, h.decision.now)) {
-    h.emit({ type: 'exception.updated', subject: `exception:${item.id}`, payload: { exceptionId: item.id, category: item.category, action: 'resolve', by: 'omniops', state: 'resolved', assignee: item.assignee, reason } });
-    h.audit({ action: 'exception.resolved', subject: `exception:${item.id}`, before: { state: item.state }, after: { state: 'resolved' }, detail: { reason, automatic: true } });
-  }
+  if (item) await resolveOpenItem(h, item, reason, 'omniops', true);
 }
 
 /** A person who may still be given work: someone whose access was revoked has left and would never see it. */

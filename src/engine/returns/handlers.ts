@@ -22,6 +22,7 @@ import { orderIdFor, orderSubject } from '../orders/identity.js';
 import { caseIdFor, caseSubject, moveCase, noteCase, persistCase, policyVersionOf, requesterOf } from './case.js';
 import { requestRefund, sendRefund } from './refunds.js';
 import { tellWhatIsOwed } from './refund-owed.js';
+import { owedSettledHandler, withdrawOwedOfTurnedDown } from './owed-settled.js';
 
 const REPLACEMENT_SOURCE = 'omniops';
 
@@ -326,6 +327,8 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
         } else if (await moveRefund(h.tx, refund, 'awaiting_approval', 'rejected', new Date(h.decision.now).toISOString(), { atMs: h.decision.now, eventId: h.event.id, note: by })) {
           h.audit({ action: 'refund.rejected', subject: `refund:${refund.id}`, before: { state: 'awaiting_approval' }, after: { state: 'rejected' }, detail: { approvalId: p.approvalId } });
           moveCase(h, c, 'rejected', `refund ${by}`);
+          // Turned down, it is owed nothing on top either: what finance was told and has not paid is released.
+          await withdrawOwedOfTurnedDown(h, c, refund.id);
           turnedDown = true;
         }
         await persistCase(h, c);
@@ -387,7 +390,7 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
     },
   };
 
-  return [requested, classified, dispositionDecided, received, approvalDecided, settled];
+  return [requested, classified, dispositionDecided, received, approvalDecided, settled, owedSettledHandler()];
 }
 
 /** The channel's refund, already told, that paid out this refund of ours (its id is the settlement's channelRefundId), if any. */

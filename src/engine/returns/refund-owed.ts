@@ -2,6 +2,7 @@ import type { HandlerContext } from '../dispatch/handler.js';
 import type { SqlExecutor } from '../../store/port.js';
 import { owedAfterRoomFreed, owedSummary, paymentRoomGrew, type PaymentRoom, type RefusedCase, type RoomFreed } from '../../domain/returns/owed-after-room-freed.js';
 import type { OwedHeld } from '../../domain/returns/left-to-refund.js';
+import { owedFigures } from '../../domain/returns/owed-settled.js';
 import { orderById, type OrderRecord } from '../../store/repos/orders.js';
 import { refundsOfOrder, returnCasesOfOrder, type ReturnCaseRecord } from '../../store/repos/returns.js';
 import { openException } from '../exceptions/open.js';
@@ -9,11 +10,23 @@ import { paymentOfOrder } from './order-payment.js';
 import { caseSubject, noteCase, persistCase } from './case.js';
 
 /**
- * What finance was told the order's cases are owed on top of their refunds: held for them in the
- * order's room to refund (left-to-refund.ts, OwedHeld), for every return weighed after and the order's view.
+ * What finance was told the order's cases are owed on top of their refunds and is still held for them
+ * in the order's room to refund (left-to-refund.ts, OwedHeld): paid by hand or not answered yet — not
+ * what finance declined or what a turned-down refund withdrew (owed-settled.ts). For every return
+ * weighed after and the order's view.
  */
 export function owedHeldOf(cases: readonly ReturnCaseRecord[]): OwedHeld[] {
-  return cases.filter((c) => (c.doc.refundOwed?.told ?? 0) > 0).map((c) => ({ caseId: c.id, amount: c.doc.refundOwed!.told }));
+  const out: OwedHeld[] = [];
+  for (const c of cases) {
+    const f = owedFigures(c.doc.refundOwed);
+    if (f.held > 0) out.push({ caseId: c.id, amount: f.held, paid: f.paid });
+  }
+  return out;
+}
+
+/** What finance decided not to pay each case of the order: no longer owed to it. */
+function waivedOf(cases: readonly ReturnCaseRecord[]): Map<string, number> {
+  return new Map(cases.map((c) => [c.id, owedFigures(c.doc.refundOwed).waived] as const).filter(([, w]) => w > 0));
 }
 
 /** A case's last move: a refused case ends with its refusal (rejected and closed are final). */
@@ -40,7 +53,7 @@ export async function refundsOwedOf(db: SqlExecutor, order: OrderRecord): Promis
   }
   // What finance was told, as the order's room holds it (one reading for both).
   const told = new Map(owedHeldOf(cases).map((x) => [x.caseId, x.amount]));
-  const freed = owedAfterRoomFreed({ payment: paymentOfOrder(order), refunds, refused, atChannel: order.doc.channelRefunds ?? [], told });
+  const freed = owedAfterRoomFreed({ payment: paymentOfOrder(order), refunds, refused, atChannel: order.doc.channelRefunds ?? [], told, waived: waivedOf(cases) });
   return { freed, cases };
 }
 
@@ -76,7 +89,8 @@ export async function tellWhatIsOwed(h: HandlerContext, orderOrId: OrderRecord |
       detail,
     });
     const before = c.doc.refundOwed;
-    c.doc.refundOwed = { told: o.owed, items: [...(before?.items ?? []), { at: h.decision.now, eventId: h.event.id, exceptionId, payable: o.payableNow, owed: o.owed }] };
+    // `told` is what the items said in all (each item one payment), whatever became of them since.
+    c.doc.refundOwed = { told: Math.round(((before?.told ?? 0) + o.payableNow) * 100) / 100, items: [...(before?.items ?? []), { at: h.decision.now, eventId: h.event.id, exceptionId, payable: o.payableNow, owed: o.owed }] };
     noteCase(h, c, `${o.payableNow} ${o.currency} more can be paid by hand (${o.owed} owed in all of ${o.short} short): ${why}; finance item ${exceptionId}`);
     h.audit({ action: 'refund.owed', subject: caseSubject(c.id), after: { owed: o.owed, payableNow: o.payableNow }, detail });
     await persistCase(h, c);
