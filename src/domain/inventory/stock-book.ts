@@ -100,3 +100,15 @@ export function bookTakenOff(row: BookedRow, qty: number, ms: number): void {
   row.protected = Math.min(row.protected, Math.max(0, row.onHand - row.reserved));
   noteMoved(row, -qty, ms);
 }
+
+/**
+ * Drops what the rows' journals hold from before `journalFrom` (the horizon, as the live prune job's):
+ * a count taken behind it is never rolled forward, and one taken after sums only movements after it,
+ * so those lines can never count again. Without it a row counted once and then moved through a long
+ * replay would keep every movement in memory.
+ */
+export function pruneJournals(rows: Iterable<BookedRow>, journalFrom: number): void {
+  if (!Number.isFinite(journalFrom)) return;
+  // Movements come in any order of their times: every line is looked at.
+  for (const row of rows) if (row.journal.some((m) => m.ms < journalFrom)) row.journal = row.journal.filter((m) => m.ms >= journalFrom);
+}

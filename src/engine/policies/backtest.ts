@@ -11,7 +11,7 @@ import { failedAgain, routeOrder, type FailedLocation, type RoutingDecision, typ
 import { happenedMs } from '../../domain/inventory/count-time.js';
 import { adjustmentMs, receiptMs, shipmentMs, supersededSkus, tillSaleMs } from '../../domain/inventory/movement-time.js';
 import { journalFromMs, type JournalReach } from '../../domain/inventory/journal-horizon.js';
-import { bookAdjustment, bookCount, bookReceived, bookShipped, bookTakenOff, bookedRow, type BookedRow } from '../../domain/inventory/stock-book.js';
+import { bookAdjustment, bookCount, bookReceived, bookShipped, bookTakenOff, bookedRow, pruneJournals, type BookedRow } from '../../domain/inventory/stock-book.js';
 import type { CustomerHistory } from '../../domain/orders/fraud-score.js';
 import type { Location } from '../../domain/masterdata/location.js';
 import { addressKey, orderIdFor } from '../orders/identity.js';
@@ -389,7 +389,11 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
   let done = 0;
   for (const e of log) {
     done++;
-    if (opts.onProgress && done % 5000 === 0) opts.onProgress(done, total);
+    if (done % 5000 === 0) {
+      opts.onProgress?.(done, total);
+      // As the live prune job does: what is behind the horizon can never be rolled forward again.
+      pruneJournals(stock.values(), journalFrom(e));
+    }
     if (e.source === 'omniops' && CHILD_TYPES.has(e.type)) continue; // applied with their cause
     const p = e.payload;
     let order: SimOrder | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bookAdjustment, bookCount, bookReceived, bookShipped, bookTakenOff, bookedRow, type BookedRow } from '../../../src/domain/inventory/stock-book.js';
+import { bookAdjustment, bookCount, bookReceived, bookShipped, bookTakenOff, bookedRow, pruneJournals, type BookedRow } from '../../../src/domain/inventory/stock-book.js';
 
 // The backtest's stock rows, booked as the store books them: times decide as live (count-time.ts, movement-time.ts).
 const at = (hhmm: string) => Date.parse(`2026-11-30T${hhmm}:00Z`);
@@ -62,5 +62,19 @@ describe('stock book', () => {
     Object.assign(row, { reserved: 4, protected: 5 });
     bookTakenOff(row, 3, at('08:00'));
     expect(row).toMatchObject({ onHand: 7, protected: 3 });
+  });
+
+  it('the journal drops what is behind the horizon, in whatever order the movements came; a later count still rolls forward by the rest', () => {
+    const row = counted(10, at('07:00'));
+    bookTakenOff(row, 1, at('09:00'));
+    bookTakenOff(row, 2, at('08:00'));
+    bookTakenOff(row, 3, at('10:00'));
+    pruneJournals([row], at('08:30'));
+    expect(row.journal).toEqual([{ ms: at('09:00'), delta: -1 }, { ms: at('10:00'), delta: -3 }]);
+    pruneJournals([row], NONE);
+    expect(row.journal).toHaveLength(2);
+    // A count taken at 09:30 (within the horizon) is rolled forward by the 10:00 sale only.
+    count(row, 6, at('09:30'), at('08:30'));
+    expect(row.onHand).toBe(3);
   });
 });
