@@ -1,30 +1,29 @@
-/**
- * Events are partitioned by subject: every event of one order (or location, or fulfilment) lands in
- * the same partition, and a partition is worked by one worker at a time, so per-subject order holds
- * across the cluster. FNV-1a keeps the mapping stable across processes and versions.
- */
-export function partitionOf(subject: string, partitions: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < subject.length; i++) {
-    h ^= subject.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % partitions;
-}
+import { createHash } from 'node:crypto';
 
 /**
- * Rendezvous (highest random weight) hashing: which live worker should own a partition. When a
- * worker joins or leaves, only the partitions it wins or held move — the rest stay put.
+ * Which live worker should own a partition: rendezvous (highest random weight) hashing. When a worker
+ * joins or leaves, only the partitions it wins or held move — the rest stay put. (Events are put in
+ * partitions by PostgreSQL's `hashtext(subject)`, in SQL: src/store/repos/events.ts.)
+ *
+ * The weight must be a well-mixed hash of (worker, partition). It was FNV-1a of `<worker>#<p>`, whose
+ * last steps are the same for every worker: worker ids that differ only in their last characters
+ * (the default `<host>-<pid>`) kept the same order of weights for every partition, so one worker won
+ * all of them and the others idled. SHA-256 is computed partitions × workers times per rebalance.
  */
 export function preferredOwner(partition: number, workers: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestWeight = -1;
   for (const w of workers) {
-    const weight = partitionOf(`${w}#${partition}`, 0x7fffffff);
+    const weight = weightOf(w, partition);
     if (weight > bestWeight || (weight === bestWeight && best !== undefined && w < best)) {
       best = w;
       bestWeight = weight;
     }
   }
   return best;
+}
+
+/** 48 bits of SHA-256 of the pair: exact as a JavaScript number, and spread evenly whatever the ids look like. */
+function weightOf(worker: string, partition: number): number {
+  return createHash('sha256').update(`${worker}\u0000${partition}`).digest().readUIntBE(0, 6);
 }
