@@ -126,6 +126,7 @@ for (const kind of kinds) {
       const shown = ok(await db.cli('policies', 'show', 'orders')).stdout;
       expect(shown).toContain(`${PATH} = "promise_date_withdrawn"`);
       expect(shown).toContain('omniops policies draft orders --with-new-defaults');
+      expect(shown).toContain(`omniops policies decline orders ${PATH} --reason '<why>'`);
       expect(jsonOf(ok(await db.cli('policies', 'show', 'orders', '1', '--json'))).newInDefaults).toEqual([{ path: PATH, value: 'promise_date_withdrawn' }]);
 
       // A file or the flag, not both and not neither; nothing to take up is a refusal, not an empty draft.
@@ -169,6 +170,7 @@ for (const kind of kinds) {
       expect(shown).toContain('declined new defaults');
       expect(shown).toContain(`${PATH} — by ${String(done.by)}`);
       expect(shown).toContain('the carrier tells them');
+      expect(shown).toContain(`omniops policies undecline orders ${PATH} --reason '<why>'`);
       const nothing = await db.cli('policies', 'draft', 'orders', '--with-new-defaults');
       expect(nothing.stderr).toContain('E_INVALID_STATE');
 
@@ -203,6 +205,7 @@ for (const kind of kinds) {
       expect(JSON.parse(lines[0]!)).toMatchObject({ url: expect.any(String) });
       const warnings = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('policy '));
       expect(warnings).toEqual([expect.objectContaining({ level: 40, kind: 'orders', activeVersion: 1, newInDefaults: [PATH] })]);
+      expect(warnings[0]!.msg).toContain(`decline them with: omniops policies decline orders ${PATH} --reason '<why>'`);
     }, 60_000);
   });
 }

@@ -12,6 +12,7 @@ import { declinedNewDefaults, newDefaultsDecline, newDefaultsDraft, newDefaultsT
 import { backtestTimeProblem, candidatePolicy, runBacktest, type BacktestReport } from '../../engine/policies/backtest.js';
 import { readTextFile } from '../files.js';
 import { wholeNumber } from '../options.js';
+import { declineCommand } from '../../domain/policies/command-line.js';
 
 function readJson(file: string): Record<string, unknown> {
   const text = readTextFile(file);
@@ -75,14 +76,14 @@ function newInDefaultsText(kind: string, active: number | null, fresh: Array<{ p
   const out: string[] = [];
   if (fresh.length > 0) {
     out.push(
-      `new in defaults (version ${active} lacks them; take them up with: omniops policies draft ${kind} --with-new-defaults, or decline with: omniops policies decline ${kind} <path…> --reason <why>):`,
+      `new in defaults (version ${active} lacks them; take them up with: omniops policies draft ${kind} --with-new-defaults, or decline them with: ${declineCommand('decline', kind, fresh.map((f) => f.path))} — leave out any you want):`,
       // One declined before at another value is back because the default changed: say so.
       ...fresh.map((f) => `  ${f.path} = ${JSON.stringify(f.value)}${Object.hasOwn(f, 'declinedValue') ? ` (declined before, when the default was ${JSON.stringify(f.declinedValue)})` : ''}`),
     );
   }
   if (declined.length > 0) {
     if (out.length > 0) out.push('');
-    out.push(`declined new defaults (not listed above while the default is the same; take a decline back with: omniops policies undecline ${kind} <path…> --reason <why>):`, ...declined.map((d) => `  ${d.path} — by ${d.by} at ${d.at}: ${d.reason}`));
+    out.push(`declined new defaults (not listed above while the default is the same; take a decline back with: ${declineCommand('undecline', kind, declined.map((d) => d.path))} — leave out any you keep declined):`, ...declined.map((d) => `  ${d.path} — by ${d.by} at ${d.at}: ${d.reason}`));
   }
   return out.join('\n');
 }

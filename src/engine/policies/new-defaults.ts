@@ -6,6 +6,7 @@ import { POLICY_KINDS, type PolicyKind } from '../../policy/registry.js';
 import type { SqlExecutor } from '../../store/port.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
 import { IDENTIFIED_LISTS } from './identified-lists.js';
+import { declineCommand } from '../../domain/policies/command-line.js';
 
 type Body = Record<string, unknown>;
 
@@ -226,7 +227,7 @@ export async function warnOfNewDefaults(db: SqlExecutor, logger: { warn(fields: 
     const paths = found.map((f) => f.path);
     logger.warn(
       { kind, activeVersion: doc.activeVersion, newInDefaults: paths },
-      `policy ${kind}: version ${doc.activeVersion} lacks ${paths.length} key(s) of the current defaults (${paths.join(', ')}); take them up with: omniops policies draft ${kind} --with-new-defaults, or decline them with: omniops policies decline ${kind} <path…> --reason <why>`,
+      `policy ${kind}: version ${doc.activeVersion} lacks ${paths.length} key(s) of the current defaults (${paths.join(', ')}); take them up with: omniops policies draft ${kind} --with-new-defaults, or decline them with: ${declineCommand('decline', kind, paths)}`,
     );
   }
   return kinds;
