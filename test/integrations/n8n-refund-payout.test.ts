@@ -260,7 +260,7 @@ for (const factory of storeFactories()) {
         const outputs = await runs[before]!;
         const delivery = received[before]!;
         const requested = outputs['Only refund.requested']![0]!.json;
-        expect(requested).toMatchObject({ kind: 'refund.requested', destination: 'erp:refunds', payload: { orderId, amount: 10, currency: 'EUR' } });
+        expect(requested).toMatchObject({ kind: 'refund.requested', destination: 'erp:refunds', payload: { orderId, channel: 'web', externalOrderId: String(shopifyOrderId), amount: 10, currency: 'EUR' } });
         const refundId = requested.payload.refundId as string;
         // The flow paid it out in Shopify once: the requested amount against the order's capture, our refund named in the note.
         const made = shopify.refunds.filter((r) => r.orderId === String(shopifyOrderId));

@@ -50,6 +50,8 @@ for (const factory of storeFactories()) {
       const outbox = await w.t.app.store.read.all<{ payload: string }>(`SELECT payload FROM outbox WHERE destination = 'erp:refunds'`);
       expect(outbox).toHaveLength(1);
       expect(JSON.parse(outbox[0]!.payload)).toMatchObject({ refundId: c.refund.id, amount: 120 });
+      // The channel's name for the order goes with it: a payment side paying it out through the channel needs it.
+      expect(JSON.parse(outbox[0]!.payload)).toMatchObject({ channel: expect.any(String), externalOrderId: 'R-1' });
       // A second receipt is refused: the case no longer waits for the item.
       expect((await w.t.api('POST', `/v1/returns/${c.id}/receive`, staff, { lines: [{ lineId: '1', condition: 'resellable' }] })).status).toBe(409);
 

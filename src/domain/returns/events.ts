@@ -170,6 +170,13 @@ export const refundRequested = defineEvent({
     refundId: z.string(),
     caseId: z.string(),
     orderId: z.string(),
+    /**
+     * The order as its channel knows it (its source and external id): what a payment side paying the
+     * refund out through the channel needs (docs/n8n.md, "Paying a refund out through Shopify").
+     * Absent on refunds sent before they were added.
+     */
+    channel: z.string().optional(),
+    externalOrderId: z.string().optional(),
     amount: z.number(),
     currency: z.string(),
     lines: z.array(z.object({ lineId: z.string(), qty: z.number().int(), amount: z.number() })),

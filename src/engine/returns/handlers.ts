@@ -323,7 +323,7 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
         if (entry) entry.outcome = p.outcome;
         let turnedDown = false;
         if (approved) {
-          await sendRefund(h, refund, by);
+          await sendRefund(h, refund, by, c.doc.orderRef);
         } else if (await moveRefund(h.tx, refund, 'awaiting_approval', 'rejected', new Date(h.decision.now).toISOString(), { atMs: h.decision.now, eventId: h.event.id, note: by })) {
           h.audit({ action: 'refund.rejected', subject: `refund:${refund.id}`, before: { state: 'awaiting_approval' }, after: { state: 'rejected' }, detail: { approvalId: p.approvalId } });
           moveCase(h, c, 'rejected', `refund ${by}`);

@@ -63,7 +63,7 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
 
   const approval = await requestApproval(h, policies, { subject: 'refund', subjectRef: refund.id, facts: { amount: refund.amount }, requestedBy: refund.doc.requestedBy });
   if (approval.required === false) {
-    await sendRefund(h, refund, 'no approval required');
+    await sendRefund(h, refund, 'no approval required', c.doc.orderRef);
   } else if (approval.required === true) {
     await moveRefund(h.tx, refund, 'awaiting_approval', 'awaiting_approval', at, { atMs: h.decision.now, eventId: h.event.id, note: `approval ${approval.approvalId}` }, approval.approvalId);
     c.doc.approvals.push({ approvalId: approval.approvalId, subject: 'refund', required: true });
@@ -103,10 +103,13 @@ async function refuseRefund(h: HandlerContext, c: ReturnCaseRecord, refused: Ref
 }
 
 /** Approved: the refund goes to the ERP through the outbox, once (the state move is the guard). */
-export async function sendRefund(h: HandlerContext, refund: RefundRecord, why: string): Promise<boolean> {
+export async function sendRefund(h: HandlerContext, refund: RefundRecord, why: string, orderRef: { source: string; externalOrderId: string }): Promise<boolean> {
   const at = new Date(h.decision.now).toISOString();
   if (!(await moveRefund(h.tx, refund, 'awaiting_approval', 'sent', at, { atMs: h.decision.now, eventId: h.event.id, note: why }))) return false;
-  const payload = { refundId: refund.id, caseId: refund.caseId, orderId: refund.orderId, amount: refund.amount, currency: refund.currency, lines: refund.doc.lines };
+  const payload = {
+    refundId: refund.id, caseId: refund.caseId, orderId: refund.orderId, channel: orderRef.source, externalOrderId: orderRef.externalOrderId,
+    amount: refund.amount, currency: refund.currency, lines: refund.doc.lines,
+  };
   h.emit({ type: 'refund.requested', subject: `refund:${refund.id}`, payload });
   h.outbox({ destination: 'erp:refunds', kind: 'refund.requested', subject: caseSubject(refund.caseId), payload });
   h.audit({ action: 'refund.sent', subject: `refund:${refund.id}`, before: { state: 'awaiting_approval' }, after: { state: 'sent' }, detail: { why, amount: refund.amount } });
