@@ -355,5 +355,26 @@ for (const factory of storeFactories()) {
       expect(body).toContain('channelRefundId: String($json.refund.transactions[0].id)');
       expect(body).toContain("reference: 'shopify refund ' + $json.refund.id");
     });
+
+    it('a refund of an order the customer paid in another currency is asked of Shopify in theirs (presentment), against a capture in it', async () => {
+      const wf = loadWorkflow();
+      const build = wf.nodes.find((n) => n.name === 'Build Shopify refund')!;
+      const code = new AsyncFunction('$input', '$env', '$getWorkflowStaticData', '$', 'require', build.parameters.jsCode);
+      const outputs: Record<string, Item[]> = {
+        'Only refund.requested': [{ json: { payload: { refundId: 'rfd_1', orderId: 'ord_1', amount: 9.99, currency: 'EUR', presentment: { currency: 'USD', amount: 10.79 } } } }],
+        'omniops: GET order': [{ json: { source: 'web', externalOrderId: '9001', currency: 'EUR' } }],
+      };
+      const $ = (name: string) => ({ first: () => outputs[name]![0]!, all: () => outputs[name]! });
+      const transactions = [
+        { id: 11, kind: 'capture', status: 'success', currency: 'USD', amount: '32.37', gateway: 'shopify_payments' },
+        { id: 12, kind: 'capture', status: 'success', currency: 'EUR', amount: '29.95', gateway: 'manual' },
+      ];
+      const out = (await code({ first: () => ({ json: { transactions } }), all: () => [{ json: { transactions } }] }, { OMNIOPS_SHOPIFY_SOURCE: 'web' }, () => ({}), $, nodeRequire)) as Item[];
+      expect(out[0]!.json.body).toEqual({ refund: { currency: 'USD', notify: false, note: 'omniops refund rfd_1', transactions: [{ parent_id: 11, amount: '10.79', kind: 'refund', gateway: 'shopify_payments' }] } });
+      // Without presentment (one currency), the refund's own currency and amount, as before.
+      outputs['Only refund.requested'] = [{ json: { payload: { refundId: 'rfd_2', orderId: 'ord_1', amount: 9.99, currency: 'EUR' } } }];
+      const plain = (await code({ first: () => ({ json: { transactions } }), all: () => [{ json: { transactions } }] }, { OMNIOPS_SHOPIFY_SOURCE: 'web' }, () => ({}), $, nodeRequire)) as Item[];
+      expect(plain[0]!.json.body.refund).toMatchObject({ currency: 'EUR', transactions: [{ parent_id: 12, amount: '9.99' }] });
+    });
   });
 }

@@ -79,6 +79,19 @@ for (const factory of storeFactories()) {
       expect((await w.t.api('GET', `/v1/orders/${orderId}`, w.t.adminKey)).body.state).toBe('returned');
     });
 
+    it('a refund sent for an order the customer paid in another currency carries it in theirs, at the order\'s rate, rounded down', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: scriptedAi({ reason: ['defective', 0.95], disposition: ['refund_without_return', 0.95] }) });
+      // 29.95 EUR, charged 32.37 USD: the mug's 9.99 EUR is 10.797… USD, asked of the channel as 10.79.
+      await w.deliveredOrder('R-10', [{ lineId: '1', sku: 'MUG', qty: 1, unitPrice: 9.99 }, { lineId: '2', sku: 'GIFT', qty: 1, unitPrice: 19.96 }], undefined, undefined, undefined, { currency: 'USD', amount: 32.37 });
+      w.now = T0 + 2 * DAY;
+      const c0 = await w.requestReturn({ externalOrderId: 'R-10', lines: [{ lineId: '1', qty: 1 }], reason: 'arrived broken' });
+      const c = await w.caseOf(c0.id);
+      expect(c.refund, JSON.stringify(c.history)).toMatchObject({ state: 'sent', amount: 9.99, currency: 'EUR' });
+      const outbox = await w.t.app.store.read.all<{ payload: string }>(`SELECT payload FROM outbox WHERE destination = 'erp:refunds'`);
+      expect(outbox.map((o) => JSON.parse(o.payload))).toEqual([expect.objectContaining({ refundId: c.refund.id, amount: 9.99, currency: 'EUR', presentment: { currency: 'USD', amount: 10.79 }, externalOrderId: 'R-10' })]);
+    });
+
     it('damaged goods do not go back to stock', async () => {
       fakeApprovals();
       await w.start(factory, { ai: scriptedAi({ reason: ['defective', 0.95], disposition: ['inspection_required', 0.9] }) });

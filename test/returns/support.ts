@@ -105,13 +105,14 @@ export class ReturnsWorld {
 
   /** A delivered order: placed, routed, accepted, picked, shipped and delivered at `deliveredAt`. */
   /** `paid` defaults to the lines' total (price × quantity − discount): the customer paid for what was ordered. */
-  async deliveredOrder(ext: string, lines: Array<{ lineId: string; sku: string; qty: number; unitPrice: number; discount?: number }>, deliveredAt = T0 + 3_600_000, customerId = `c-${ext}`, paid = linesTotal(lines)) {
+  /** `presentment`: what the customer was charged in their own currency (a shop selling in several). */
+  async deliveredOrder(ext: string, lines: Array<{ lineId: string; sku: string; qty: number; unitPrice: number; discount?: number }>, deliveredAt = T0 + 3_600_000, customerId = `c-${ext}`, paid = linesTotal(lines), presentment?: { currency: string; amount: number }) {
     this.now = T0;
     await this.send(envelope({
       type: 'order.placed',
       payload: {
         externalOrderId: ext, customer: { id: customerId, email: 'kim@example.com', createdAt: '2020-01-01T00:00:00Z' }, lines, currency: 'EUR',
-        shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'captured', amount: paid },
+        shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'captured', amount: paid, ...(presentment ? { presentment } : {}) },
       },
     }));
     await this.drained();

@@ -60,3 +60,17 @@ export function conversionNote(told: { amount: number; currency: string }, amoun
   const p = order.presentment!;
   return `${told.amount} ${told.currency} counted as ${amount} ${order.currency} at the order's rate (${p.amount} ${p.currency} = ${order.amount} ${order.currency})`;
 }
+
+/**
+ * Money going out to the customer (our refund, decided in the order's currency) in the customer's
+ * currency at the order's rate, rounded down to the cent: what a payment side refunding through the
+ * channel sends (Shopify refunds in the presentment currency). Down, so it never asks the channel for
+ * more than the customer paid; the channel's echo of it, weighed back (`inOrderCurrency`, 'out': up),
+ * comes to our refund or a cent below it, so the two, once tied, count as ours. Undefined when the
+ * order has no other currency (or was placed at 0).
+ */
+export function inCustomerCurrency(amount: number, order: OrderMoney): PresentmentMoney | undefined {
+  const p = order.presentment;
+  if (!p || p.currency === order.currency || cents(order.amount) === 0) return undefined;
+  return { currency: p.currency, amount: Math.floor((cents(amount) * cents(p.amount)) / cents(order.amount)) / 100 };
+}

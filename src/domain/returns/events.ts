@@ -179,6 +179,11 @@ export const refundRequested = defineEvent({
     externalOrderId: z.string().optional(),
     amount: z.number(),
     currency: z.string(),
+    /**
+     * A shop selling in several currencies: the refund in the customer's currency, at the order's own
+     * rate, rounded down (src/domain/orders/presentment.ts) — what to refund through the channel.
+     */
+    presentment: z.object({ currency: z.string(), amount: z.number() }).optional(),
     lines: z.array(z.object({ lineId: z.string(), qty: z.number().int(), amount: z.number() })),
   }),
   subject: (p) => `refund:${p.refundId}`,

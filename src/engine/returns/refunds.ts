@@ -6,6 +6,8 @@ import { refundAmount } from '../../domain/returns/case-state.js';
 import { limitRefund, type RefundRefused } from '../../domain/returns/refund-limit.js';
 import { paymentOfOrder } from './order-payment.js';
 import { orderById } from '../../store/repos/orders.js';
+import { inCustomerCurrency, type PresentmentMoney } from '../../domain/orders/presentment.js';
+import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { insertRefund, moveRefund, refundOfCase, refundsOfOrder, returnCasesOfOrder, type RefundRecord, type ReturnCaseLine, type ReturnCaseRecord } from '../../store/repos/returns.js';
 import { owedHeldOf } from './refund-owed.js';
 import { openException } from '../exceptions/open.js';
@@ -106,12 +108,21 @@ async function refuseRefund(h: HandlerContext, c: ReturnCaseRecord, refused: Ref
 export async function sendRefund(h: HandlerContext, refund: RefundRecord, why: string, orderRef: { source: string; externalOrderId: string }): Promise<boolean> {
   const at = new Date(h.decision.now).toISOString();
   if (!(await moveRefund(h.tx, refund, 'awaiting_approval', 'sent', at, { atMs: h.decision.now, eventId: h.event.id, note: why }))) return false;
+  const presentment = await customerCurrencyOf(h, refund);
   const payload = {
     refundId: refund.id, caseId: refund.caseId, orderId: refund.orderId, channel: orderRef.source, externalOrderId: orderRef.externalOrderId,
-    amount: refund.amount, currency: refund.currency, lines: refund.doc.lines,
+    amount: refund.amount, currency: refund.currency, ...(presentment ? { presentment } : {}), lines: refund.doc.lines,
   };
   h.emit({ type: 'refund.requested', subject: `refund:${refund.id}`, payload });
   h.outbox({ destination: 'erp:refunds', kind: 'refund.requested', subject: caseSubject(refund.caseId), payload });
   h.audit({ action: 'refund.sent', subject: `refund:${refund.id}`, before: { state: 'awaiting_approval' }, after: { state: 'sent' }, detail: { why, amount: refund.amount } });
   return true;
+}
+
+/** The refund in the customer's currency, when the order was placed in another than its own (one read of the order, per refund sent). */
+async function customerCurrencyOf(h: HandlerContext, refund: RefundRecord): Promise<PresentmentMoney | undefined> {
+  const order = await orderById(h.tx, refund.orderId);
+  const payment = order && (order.doc.placed as unknown as OrderPlacedPayload).payment;
+  if (!order || !payment?.presentment || order.currency !== refund.currency) return undefined;
+  return inCustomerCurrency(refund.amount, { currency: order.currency, amount: payment.amount, presentment: payment.presentment });
 }

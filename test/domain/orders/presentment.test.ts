@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversionNote, inOrderCurrency } from '../../../src/domain/orders/presentment.js';
+import { conversionNote, inCustomerCurrency, inOrderCurrency } from '../../../src/domain/orders/presentment.js';
 
 // A EUR order the customer paid in USD: 199.00 EUR placed at 214.93 USD.
 const order = { currency: 'EUR', amount: 199, presentment: { currency: 'USD', amount: 214.93 } };
@@ -27,5 +27,19 @@ describe('money told in the customer\'s currency, weighed in the order\'s', () =
 
   it('says what it did, for the order\'s history', () => {
     expect(conversionNote({ amount: 107.46, currency: 'USD' }, 99.49, order)).toBe('107.46 USD counted as 99.49 EUR at the order\'s rate (214.93 USD = 199 EUR)');
+  });
+
+  it('our refund in the customer\'s currency is rounded down; weighed back (money out, up) it is never below what we decided', () => {
+    // 99.49 EUR × 214.93 / 199 = 107.454… USD: 107.45 asked of the channel.
+    expect(inCustomerCurrency(99.49, order)).toEqual({ currency: 'USD', amount: 107.45 });
+    const back = inOrderCurrency(107.45, 'USD', order, 'out');
+    expect('amount' in back && back.amount).toBe(99.49);
+    for (const eur of [0.01, 9.99, 10, 19.95, 120, 198.99, 199]) {
+      const usd = inCustomerCurrency(eur, order)!;
+      expect(usd.amount).toBeLessThanOrEqual(Math.round(eur * 214.93 / 199 * 100) / 100 + 1e-9);
+      const r = inOrderCurrency(usd.amount, 'USD', order, 'out');
+      expect('amount' in r && r.amount >= eur - 0.01 && r.amount <= eur).toBe(true);
+    }
+    expect(inCustomerCurrency(10, { currency: 'EUR', amount: 199 })).toBeUndefined();
   });
 });
