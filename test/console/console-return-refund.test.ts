@@ -222,8 +222,12 @@ for (const factory of storeFactories()) {
       expect(await page.locator('.payment-panel .left-to-refund').textContent()).toBe(`Left to refund ${await money(o.leftToRefund.amount)} of ${await money(o.leftToRefund.boundedBy.amount)}`);
       await shot(page, '42-order-owed-on-top');
 
-      // The case: the item, its state and, for finance, what can be recorded.
-      await page.goto(`${t.url}/#/returns/${encodeURIComponent(c.id)}`);
+      // The case, reached from finance's queue (the item's subject links to it): the item, its state and,
+      // for finance, what can be recorded.
+      await page.goto(`${t.url}/#/exceptions?queue=reconciliation_discrepancy`);
+      const fromQueue = page.locator(`a[href="#/returns/${encodeURIComponent(c.id)}"]`, { hasText: `return:${c.id}:owed:` });
+      await fromQueue.first().waitFor();
+      await fromQueue.first().click();
       const row = page.locator(`.refund-panel .owed-items-table tr[data-key="${item.exceptionId}"]`);
       await row.waitFor();
       expect(await row.locator('.owed-amount').textContent()).toBe(await money(5.05));

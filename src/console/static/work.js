@@ -90,6 +90,18 @@ export async function approvals(ctx) {
 
 // ── Exception queues ─────────────────────────────────────────────────────────────────────────────
 
+/**
+ * An item's subject, linked to the screen that works it: an order's, or a return case's — also a
+ * top-up finance was told (`return:<case>:owed:<event>`), whose case screen records it paid or not.
+ */
+function subjectCell(subject) {
+  const order = /^order:(.+)$/.exec(subject);
+  if (order) return h('a', { href: `#/orders/${encodeURIComponent(order[1])}` }, subject);
+  const ret = /^return:([^:]+)/.exec(subject);
+  if (ret) return h('a', { href: `#/returns/${encodeURIComponent(ret[1])}` }, subject);
+  return h('span.mono', subject);
+}
+
 export async function exceptions(ctx) {
   if (ctx.availability === 'missing') return fill(ctx.content, notAvailable('Exception queues', 'GET /v1/exceptions'));
   if (ctx.availability === 'forbidden') return fill(ctx.content, notPermitted('exception queues'));
@@ -109,7 +121,7 @@ export async function exceptions(ctx) {
   const canDo = (a) => session.can(`POST /v1/exceptions/{id}/${a}`) || session.can('POST /v1/exceptions/{id}/{action}');
   const columns = [
     { label: 'Queue', value: (x) => pill('open', String(x.queue ?? x.category).replace(/_/g, ' ')) },
-    { label: 'Subject', value: (x) => (String(x.subjectRef ?? x.subject ?? '').startsWith('order:') ? h('a', { href: `#/orders/${encodeURIComponent(String(x.subjectRef ?? x.subject).slice(6))}` }, x.subjectRef ?? x.subject) : h('span.mono', x.subjectRef ?? x.subject ?? '')) },
+    { label: 'Subject', value: (x) => subjectCell(String(x.subjectRef ?? x.subject ?? '')) },
     { label: 'Summary', value: (x) => x.summary },
     { label: 'Age', num: true, value: (x) => (x.ageSeconds !== undefined ? fmt.age(x.ageSeconds) : fmt.ageSince(when(x.openedAt))) },
     { label: 'Owner', value: (x) => [String(x.ownerRole ?? '').replace(/_/g, ' '), x.assignee ? h('div.faint', `→ ${x.assignee}`) : null] },
