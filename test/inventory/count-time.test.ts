@@ -1,21 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { envelope, startTestApp, type TestApp } from '../support/app.js';
+import { at, iso, order } from './stock-times.js';
 import { stockJournalRetention } from '../../src/engine/handlers/stock-journal.js';
 import { startShop, STORE_AMSTERDAM } from '../support/shop.js';
 
 // A store's handheld counts at 09:00 and syncs late: the count is applied by when it was taken, not
 // by when it arrived. Times are the envelope's occurredAt (when counted) and the app clock (arrival).
-const at = (hhmm: string) => Date.parse(`2026-11-30T${hhmm}:00Z`);
-const iso = (ms: number) => new Date(ms).toISOString();
-
-const order = (ext: string, qty: number) => envelope({
-  type: 'order.placed',
-  payload: {
-    externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, lines: [{ lineId: '1', sku: 'TENT', qty, unitPrice: 120 }], currency: 'EUR',
-    shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 120 * qty },
-  },
-});
 const countAt = (takenMs: number, counts: unknown[]) => envelope({ type: 'inventory.snapshot', occurredAt: iso(takenMs), payload: { locationId: 'store-ams', counts } });
 const adjustAt = (occurredMs: number, delta: number, reason: string) =>
   envelope({ type: 'inventory.adjusted', occurredAt: iso(occurredMs), payload: { locationId: 'store-ams', sku: 'TENT', delta, reason } });

@@ -1,22 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { envelope, startTestApp, type TestApp } from '../support/app.js';
+import { at, iso, order } from './stock-times.js';
 import { signBody } from '../../src/domain/security/signature.js';
 import { STORE_AMSTERDAM } from '../support/shop.js';
 
 // Shipments and till sales are timed by when they happened (occurredAt, handedOverAt), not by when
 // they were booked: a count taken after the units left and applied before the report already saw
 // them gone. Times are the envelope's occurredAt (when it happened) and the app clock (arrival).
-const at = (hhmm: string) => Date.parse(`2026-11-30T${hhmm}:00Z`);
-const iso = (ms: number) => new Date(ms).toISOString();
-
-const order = (ext: string, qty: number) => envelope({
-  type: 'order.placed',
-  payload: {
-    externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, lines: [{ lineId: '1', sku: 'TENT', qty, unitPrice: 120 }], currency: 'EUR',
-    shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 120 * qty },
-  },
-});
 const countAt = (takenMs: number, onHand: number) => envelope({ type: 'inventory.snapshot', occurredAt: iso(takenMs), payload: { locationId: 'store-ams', counts: [{ sku: 'TENT', onHand }] } });
 
 for (const factory of storeFactories()) {

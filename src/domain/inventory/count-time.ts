@@ -93,8 +93,3 @@ export function countedLines(counts: readonly CountLine[], timing: ReadonlyMap<s
   }
   return { lines, stale, rolled, unknown };
 }
-
-/** An adjustment that happened before the row's count was taken is already in that count. */
-export function adjustmentSuperseded(row: CountTimes | undefined, happened: number): number | null {
-  return row?.countedMs !== null && row?.countedMs !== undefined && happened < row.countedMs ? row.countedMs : null;
-}

@@ -55,7 +55,7 @@ export const adjustmentMs = (sent: Sent, journalFrom: number): number => movemen
 /**
  * The count time of a row whose count already saw a movement that happened at `happened` (the count
  * was taken strictly later), or null: the movement is after the count (a tie counts as after: arrival
- * order, as for counts) or the row was never counted. The same rule as an adjustment's.
+ * order, as for counts) or the row was never counted. Adjustments are judged by it too (inventory.adjusted).
  */
 export function movementSuperseded(row: { countedMs: number | null } | undefined, happened: number): number | null {
   return row?.countedMs !== null && row?.countedMs !== undefined && happened < row.countedMs ? row.countedMs : null;

@@ -7,7 +7,7 @@
  */
 import type { CountLine, StockLevel } from './stock.js';
 import { applyAdjustment, countedLevelsAll } from './stock.js';
-import { adjustmentSuperseded, countedLines, countTimings, lateSkus } from './count-time.js';
+import { countedLines, countTimings, lateSkus } from './count-time.js';
 import { journaled, movementSuperseded } from './movement-time.js';
 
 /** One row: its levels, when its count was taken, when on-hand last moved and units last came in, and its journal since the count. */
@@ -53,7 +53,7 @@ export function bookCount(rowOf: (sku: string) => BookedRow | undefined, make: (
 
 /** An adjustment that happened at `ms`: not applied when the row's count already saw it (that count's time). */
 export function bookAdjustment(row: BookedRow, delta: number, ms: number): number | null {
-  const countedMs = adjustmentSuperseded(row, ms);
+  const countedMs = movementSuperseded(row, ms);
   if (countedMs !== null) return countedMs;
   const outcome = applyAdjustment(row, delta);
   const moved = outcome.after - row.onHand;

@@ -3,8 +3,8 @@ import type { Tx } from '../../store/port.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { inventoryAdjusted, inventorySnapshot, type InventoryAdjustedPayload, type InventorySnapshotPayload } from '../../domain/inventory/events.js';
 import { applyAdjustment, countedLevels, countedLevelsAll, countedShort } from '../../domain/inventory/stock.js';
-import { adjustmentSuperseded, countedLines, countTimings, happenedMs, lateSkus } from '../../domain/inventory/count-time.js';
-import { adjustmentMs } from '../../domain/inventory/movement-time.js';
+import { countedLines, countTimings, happenedMs, lateSkus } from '../../domain/inventory/count-time.js';
+import { adjustmentMs, movementSuperseded } from '../../domain/inventory/movement-time.js';
 import { adjustedStockAt, countedRowsAt, keepCountedStock, movedSince, noteMoved, putCounted, setOnHand, type CountedRow } from '../../store/repos/stock.js';
 import { DomainError } from '../../domain/errors.js';
 import type { HandlerContext } from '../dispatch/handler.js';
@@ -117,7 +117,7 @@ export const inventoryAdjustedHandler = (journal?: StockJournalRetention): Event
     // A shrink found (or goods received) before the row's count was taken is already in that count.
     // Its time is the sender's, floored at the journal's horizon as a till sale's (adjustmentMs).
     const happened = adjustmentMs(event, journalFromMs(journal, h.decision.now));
-    const countedMs = adjustmentSuperseded(row, happened);
+    const countedMs = movementSuperseded(row, happened);
     if (countedMs !== null) {
       audit({ action: 'stock.adjustment_superseded', subject: `stock:${p.locationId}:${p.sku}`, before: before ?? null, detail: { delta: p.delta, reason: p.reason, happenedMs: happened, countedMs } });
       return;

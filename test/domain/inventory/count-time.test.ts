@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { adjustmentSuperseded, countTiming, happenedMs, rolledForward } from '../../../src/domain/inventory/count-time.js';
+import { countTiming, happenedMs, rolledForward } from '../../../src/domain/inventory/count-time.js';
+import { movementSuperseded } from '../../../src/domain/inventory/movement-time.js';
 
 describe('count time', () => {
   it('a count is taken when its sender says, but never after it arrived', () => {
@@ -16,8 +17,9 @@ describe('count time', () => {
     expect(countTiming({ countedMs: 10, movedMs: 20 }, 11, 12)).toEqual({ kind: 'unknown', movedMs: 20 });
     expect(countTiming({ countedMs: 10, movedMs: 20 }, 12, 12)).toEqual({ kind: 'roll_forward' });
     expect(rolledForward(3, -5)).toBe(0);
-    expect(adjustmentSuperseded({ countedMs: 10, movedMs: null }, 9)).toBe(10);
-    expect(adjustmentSuperseded({ countedMs: 10, movedMs: null }, 10)).toBeNull();
-    expect(adjustmentSuperseded(undefined, 1)).toBeNull();
+    // An adjustment is a movement: the same rule says whether a count already saw it.
+    expect(movementSuperseded({ countedMs: 10 }, 9)).toBe(10);
+    expect(movementSuperseded({ countedMs: 10 }, 10)).toBeNull();
+    expect(movementSuperseded(undefined, 1)).toBeNull();
   });
 });
