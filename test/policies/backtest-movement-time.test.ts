@@ -182,6 +182,56 @@ for (const factory of storeFactories()) {
       await reproduced(2);
     }, 60_000);
 
+    it('a transfer shipped before a count at its source and received after it leaves the source once, live and replayed', async () => {
+      await start(5, 500);
+      const buyer = await t.keyFor('procurement');
+      expect((await t.api('PUT', '/v1/suppliers/S1', buyer, { id: 'S1', name: 'Tents & Co', leadTimeDays: 10, skus: [{ sku: 'TENT', unitCost: 20, primary: true }] })).status).toBe(200);
+      await orderHistory(t, now, 'TENT', 'store-ams', 5, 35);
+      await orderHistory(t, now, 'TENT', 'dc', 2, 35);
+      now = at('07:15');
+      await runReplenishmentCheck(t, now);
+      const [rec] = (await t.api('GET', '/v1/replenishment/recommendations', t.adminKey)).body.items;
+      const accepted = await t.api('POST', `/v1/replenishment/recommendations/${rec.id}/accept`, buyer, {});
+      expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+      const q = rec.transfer.quantity as number;
+      // Left the DC at 08:00 (reported by its WMS at 08:30); the DC's floor counted at 09:00: three tents.
+      now = at('08:30');
+      await t.send(envelope({ type: 'transfer.shipped', occurredAt: iso(at('08:00')), payload: { transferId: accepted.body.transferId, locationId: 'dc' } }));
+      now = at('09:00');
+      await t.send(countAt('dc', at('09:00'), 3));
+      now = at('10:00');
+      await t.send(envelope({ type: 'transfer.received', occurredAt: iso(at('10:00')), payload: { transferId: accepted.body.transferId, locationId: 'store-ams' } }));
+      // The store's tents and two of the DC's three: taken off the DC twice, the DC would have none.
+      now = at('10:30');
+      await t.send(webOrder('W-1', TENT(5 + q + 2)));
+      expect(await routedTo('W-1')).toEqual(['dc', 'store-ams']);
+      await reproduced(1);
+    }, 60_000);
+
+    it('a transfer cancelled before it left gives its units back at the source, live and replayed', async () => {
+      await start(5, 500);
+      const buyer = await t.keyFor('procurement');
+      expect((await t.api('PUT', '/v1/suppliers/S1', buyer, { id: 'S1', name: 'Tents & Co', leadTimeDays: 10, skus: [{ sku: 'TENT', unitCost: 20, primary: true }] })).status).toBe(200);
+      await orderHistory(t, now, 'TENT', 'store-ams', 5, 35);
+      await orderHistory(t, now, 'TENT', 'dc', 2, 35);
+      now = at('07:15');
+      await runReplenishmentCheck(t, now);
+      const [rec] = (await t.api('GET', '/v1/replenishment/recommendations', t.adminKey)).body.items;
+      const accepted = await t.api('POST', `/v1/replenishment/recommendations/${rec.id}/accept`, buyer, {});
+      expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+      const q = rec.transfer.quantity as number;
+      // The DC counted down to what the transfer holds and three more; then the transfer is called off.
+      now = at('08:00');
+      await t.send(countAt('dc', at('08:00'), q + 3));
+      now = at('08:30');
+      expect((await t.api('POST', `/v1/transfers/${accepted.body.transferId}/cancel`, buyer, {})).status).toBe(200);
+      // Neither location alone, both together: had the DC kept the units held, not even both.
+      now = at('09:00');
+      await t.send(webOrder('W-1', TENT(q + 6)));
+      expect(await routedTo('W-1')).toEqual(['dc', 'store-ams']);
+      await reproduced(1);
+    }, 60_000);
+
     it('a count taken before a shipment and applied after it is rolled forward', async () => {
       await start(3);
       now = at('08:00');

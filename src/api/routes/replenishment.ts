@@ -7,7 +7,7 @@ import { MASTER_DATA_AUTHORITY } from '../../domain/masterdata/authority.js';
 import { PURCHASE_ORDER_STATES, transitionPurchaseOrder } from '../../domain/procurement/purchase-order.js';
 import { supplierIdSchema } from '../../domain/procurement/supplier.js';
 import {
-  getSupplier, listSuppliers, purchaseOrderById, queryPurchaseOrders, queryRecommendations, queryRisks, queryTransfers, recommendationById, transferById,
+  getSupplier, listSuppliers, purchaseOrderById, queryPurchaseOrders, queryRecommendations, queryRisks, queryTransfers, recommendationById, transferById, transferQtyOnItsWay,
   type PurchaseOrderRecord, type RecommendationRecord, type RiskRecord,
 } from '../../store/repos/replenishment.js';
 import { acceptRefusal, REPLENISHMENT_DECIDERS } from '../../engine/replenishment/recommendations.js';
@@ -150,23 +150,59 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
     }),
     defineRoute({
       method: 'GET', url: '/v1/transfers', tag: 'replenishment', summary: 'Transfer orders between locations, newest first.', access: [...READERS, 'warehouse'],
-      query: z.object({ state: z.enum(['in_transit', 'received', 'cancelled']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      query: z.object({ state: z.enum(['in_transit', 'shipped', 'received', 'cancelled']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
       async handler({ query }) {
         return { items: await queryTransfers(app.store.read, { state: query.state, limit: query.limit }) };
       },
     }),
     defineRoute({
-      method: 'POST', url: '/v1/transfers/{id}/receive', tag: 'replenishment', summary: 'The destination received a transfer: stock moves from the source to it.',
-      access: RECEIVERS, params: z.object({ id }), body: z.object({ qty: z.number().int().positive().optional() }).strict(),
-      responses: { 200: 'the transfer after the receipt', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already received)', 422: 'E_SCHEMA (more than was shipped)' },
+      method: 'GET', url: '/v1/transfers/{id}', tag: 'replenishment', summary: 'One transfer order: its state, and when it shipped and arrived.', access: [...READERS, 'warehouse'],
+      params: z.object({ id }), responses: { 200: 'transfer', 404: 'E_NOT_FOUND' },
+      async handler({ params }) {
+        return (await transferById(app.store.read, params.id)) ?? notFound('transfer', params.id);
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/transfers/{id}/ship', tag: 'replenishment',
+      summary: 'The source sent a transfer on its way: its units leave the source’s stock now (a short shipment frees the rest there).',
+      access: RECEIVERS, params: z.object({ id }),
+      body: z.object({ qty: z.number().int().positive().optional(), carrier: z.string().min(1).max(100).optional(), tracking: z.string().min(1).max(200).optional() }).strict(),
+      responses: { 200: 'the transfer after the shipment', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already shipped, received or cancelled)', 422: 'E_SCHEMA (more than the transfer asked for)' },
       async handler({ params, body, principal, req }) {
         const t = (await transferById(app.store.read, params.id)) ?? notFound('transfer', params.id);
         if (t.state !== 'in_transit') throw new DomainError('E_INVALID_STATE', `transfer ${t.id} is already ${t.state}`);
-        // The source shipped t.qty: a larger count is a miscount to correct, not stock to cut silently.
         if (body.qty !== undefined && body.qty > t.qty) {
-          throw new DomainError('E_SCHEMA', `transfer ${t.id} shipped ${t.qty}`, { issues: [{ path: 'body.qty', message: `at most the ${t.qty} shipped` }] });
+          throw new DomainError('E_SCHEMA', `transfer ${t.id} asked for ${t.qty}`, { issues: [{ path: 'body.qty', message: `at most the ${t.qty} asked for` }] });
+        }
+        const r = await runCommand(app, req, principal!, 'transfer.shipped', { transferId: t.id, locationId: t.fromLocationId, ...body });
+        return { ...(await transferById(app.store.read, t.id)), eventId: r.eventId };
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/transfers/{id}/receive', tag: 'replenishment', summary: 'The destination received a transfer: its stock rises (and the source’s falls, if the shipment was never reported).',
+      access: RECEIVERS, params: z.object({ id }), body: z.object({ qty: z.number().int().positive().optional() }).strict(),
+      responses: { 200: 'the transfer after the receipt', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already received or cancelled)', 422: 'E_SCHEMA (more than was shipped)' },
+      async handler({ params, body, principal, req }) {
+        const t = (await transferById(app.store.read, params.id)) ?? notFound('transfer', params.id);
+        if (t.state !== 'in_transit' && t.state !== 'shipped') throw new DomainError('E_INVALID_STATE', `transfer ${t.id} is already ${t.state}`);
+        // The source shipped `sent`: a larger count is a miscount to correct, not stock to cut silently.
+        const sent = transferQtyOnItsWay(t);
+        if (body.qty !== undefined && body.qty > sent) {
+          throw new DomainError('E_SCHEMA', `transfer ${t.id} shipped ${sent}`, { issues: [{ path: 'body.qty', message: `at most the ${sent} shipped` }] });
         }
         const r = await runCommand(app, req, principal!, 'transfer.received', { transferId: t.id, locationId: t.toLocationId, ...(body.qty ? { qty: body.qty } : {}) });
+        return { ...(await transferById(app.store.read, t.id)), eventId: r.eventId };
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/transfers/{id}/cancel', tag: 'replenishment',
+      summary: 'Cancel a transfer its source has not shipped: the units it held there are free again, and the source is told.',
+      access: REPLENISHMENT_DECIDERS, params: z.object({ id }), body: z.object({ reason: z.string().max(1000).optional() }).strict(),
+      responses: { 200: 'the transfer after the cancellation', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (shipped, received or already cancelled)' },
+      async handler({ params, body, principal, req }) {
+        const t = (await transferById(app.store.read, params.id)) ?? notFound('transfer', params.id);
+        if (t.state !== 'in_transit') throw new DomainError('E_INVALID_STATE', `transfer ${t.id} is already ${t.state}`);
+        const r = await runCommand(app, req, principal!, 'transfer.cancel_requested', { transferId: t.id, ...(body.reason ? { reason: body.reason } : {}) });
         return { ...(await transferById(app.store.read, t.id)), eventId: r.eventId };
       },
     }),

@@ -5,8 +5,9 @@ import { PURCHASE_ORDER_STATES } from '../procurement/purchase-order.js';
 
 /**
  * Events of the replenishment check and of what people do with its recommendations. Decided ones
- * are appended by omniops only; the two `*_requested` commands come from the API (accept / dismiss)
- * and `transfer.received` from the receiving location. A recommendation's events share the subject
+ * are appended by omniops only; the `*_requested` commands come from the API (accept / dismiss, a
+ * transfer's cancel), `transfer.shipped` from the giving location and `transfer.received` from the
+ * receiving one. A recommendation's events share the subject
  * `recommendation:<id>`, a purchase order's `po:<id>`, a transfer's `transfer:<id>`.
  */
 const decided = { schemaVersion: 1, origin: 'decided' } as const;
@@ -129,12 +130,43 @@ export const transferCreated = defineEvent({
   payload: z.object({ transferId: id, recommendationId: z.string().nullable(), sku: z.string(), fromLocationId: z.string(), toLocationId: z.string(), qty: z.number().int(), expectedDate: date }),
 });
 
+export const transferShipped = defineEvent({
+  ...inbound,
+  type: 'transfer.shipped',
+  subject: (p) => `transfer:${p.transferId}`,
+  description: 'The source sent a transfer on its way (occurredAt: when it left): its units leave the source’s on-hand then; a short shipment frees the rest of the reservation.',
+  payload: z.object({
+    transferId: id,
+    locationId: locationIdSchema,
+    /** Units that left; absent: all the transfer asked for. */
+    qty: z.number().int().positive().max(10_000_000).optional(),
+    carrier: z.string().min(1).max(100).optional(),
+    tracking: z.string().min(1).max(200).optional(),
+  }).strict(),
+});
+
 export const transferReceived = defineEvent({
   ...inbound,
   type: 'transfer.received',
   subject: (p) => `transfer:${p.transferId}`,
-  description: 'The destination received a transfer: the source ships its reserved units, the destination’s on-hand rises.',
+  description: 'The destination received a transfer: its on-hand rises (and, when the source never reported the shipment, the source’s reserved units leave it now).',
   payload: z.object({ transferId: id, locationId: locationIdSchema, qty: z.number().int().positive().max(10_000_000).optional() }).strict(),
+});
+
+export const transferCancelRequested = defineEvent({
+  ...inbound,
+  type: 'transfer.cancel_requested',
+  subject: (p) => `transfer:${p.transferId}`,
+  description: 'A buyer cancels a transfer the source has not shipped: the source’s reserved units are free again.',
+  payload: z.object({ transferId: id, reason: z.string().max(1000).optional() }).strict(),
+});
+
+export const transferCancelled = defineEvent({
+  ...decided,
+  type: 'transfer.cancelled',
+  subject: (p) => `transfer:${p.transferId}`,
+  description: 'A transfer was cancelled before it left its source; the units it held there are released.',
+  payload: z.object({ transferId: id, sku: z.string(), fromLocationId: z.string(), toLocationId: z.string(), qty: z.number().int(), by: z.string(), reason: z.string().nullable() }),
 });
 
 export const demandHistoryImported = defineEvent({
@@ -163,5 +195,8 @@ export const replenishmentEventDefinitions = [
   replenishmentRecommendationDecided,
   poStateChanged,
   transferCreated,
+  transferShipped,
   transferReceived,
+  transferCancelRequested,
+  transferCancelled,
 ];

@@ -115,7 +115,7 @@ export interface BacktestReport {
 }
 
 const TYPES = [
-  'location.upserted', 'inventory.snapshot', 'inventory.adjusted', 'po.received', 'transfer.created', 'transfer.received', 'shipment.delivered', 'fulfilment.collected', 'order.placed', 'payment.authorized', 'payment.captured', 'payment.failed', 'payment.voided',
+  'location.upserted', 'inventory.snapshot', 'inventory.adjusted', 'po.received', 'transfer.created', 'transfer.shipped', 'transfer.received', 'transfer.cancelled', 'shipment.delivered', 'fulfilment.collected', 'order.placed', 'payment.authorized', 'payment.captured', 'payment.failed', 'payment.voided',
   'order.cancel_requested', 'fulfilment.rejected', 'fulfilment.expired', 'fulfilment.shipped', 'schedule.tick', 'reservation.made',
   'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.handed_over', 'order.backordered', 'order.cancelled', 'policy.changed',
 ];
@@ -199,8 +199,11 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
   const stockBySku = new Map<string, BookedRow[]>();
   const capacity = new Map<string, number>();
   const fulfilments = new Map<string, { locationId: string; day: string; counted: boolean; orderId: string; createdMs: number }>();
-  /** Transfers on their way: what the source reserved, and when the transfer was made (its receipt's floor). */
-  const transfers = new Map<string, { sku: string; fromLocationId: string; toLocationId: string; qty: number; createdMs: number }>();
+  /**
+   * Transfers on their way: what the source reserved, when the transfer was made (its shipment's and
+   * receipt's floor) and, once the source reported it left, how many units did.
+   */
+  const transfers = new Map<string, { sku: string; fromLocationId: string; toLocationId: string; qty: number; createdMs: number; shippedQty?: number }>();
   /** When each purchase order was made (a receipt's floor): a PO's creation time never changes. */
   const poCreated = new Map<string, number>();
   if (log.some((e) => e.type === 'po.received')) {
@@ -472,13 +475,33 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
       const t = { sku: String(p.sku), fromLocationId: String(p.fromLocationId), toLocationId: String(p.toLocationId), qty: Number(p.qty), createdMs: e.receivedMs };
       transfers.set(String(p.transferId), t);
       stockRow(t.sku, t.fromLocationId).reserved += t.qty;
+    } else if (e.type === 'transfer.shipped') {
+      // As live (transfers.ts): from its own source, once, before a receipt or a cancel; the rest of a short one is freed.
+      const t = transfers.get(String(p.transferId));
+      if (t && t.shippedQty === undefined && String(p.locationId) === t.fromLocationId) {
+        t.shippedQty = Math.min(p.qty === undefined ? t.qty : Number(p.qty), t.qty);
+        const source = stockRow(t.sku, t.fromLocationId);
+        bookShipped(source, t.shippedQty, receiptMs(e, t.createdMs));
+        const rest = t.qty - t.shippedQty;
+        source.reserved = source.reserved >= rest ? source.reserved - rest : 0;
+      }
     } else if (e.type === 'transfer.received') {
       const t = transfers.get(String(p.transferId));
-      if (t) {
+      if (t && String(p.locationId) === t.toLocationId) {
         transfers.delete(String(p.transferId)); // received once: a second receipt is ignored live
         const inMs = receiptMs(e, t.createdMs);
-        bookShipped(stockRow(t.sku, t.fromLocationId), t.qty, inMs);
-        bookReceived(stockRow(t.sku, t.toLocationId), Math.min(p.qty === undefined ? t.qty : Number(p.qty), t.qty), inMs, e.receivedMs);
+        // A shipment never reported leaves the source with the receipt.
+        if (t.shippedQty === undefined) bookShipped(stockRow(t.sku, t.fromLocationId), t.qty, inMs);
+        const sent = t.shippedQty ?? t.qty;
+        bookReceived(stockRow(t.sku, t.toLocationId), Math.min(p.qty === undefined ? sent : Number(p.qty), sent), inMs, e.receivedMs);
+      }
+    } else if (e.type === 'transfer.cancelled') {
+      // Decided live only for a transfer not yet shipped: its units at the source are free again.
+      const t = transfers.get(String(p.transferId));
+      if (t && t.shippedQty === undefined) {
+        transfers.delete(String(p.transferId));
+        const source = stockRow(t.sku, t.fromLocationId);
+        source.reserved = source.reserved >= t.qty ? source.reserved - t.qty : 0;
       }
     } else if (e.type === 'fulfilment.shipped' || e.type === 'shipment.delivered' || e.type === 'fulfilment.collected') {
       // The units leave the shelf when the parcel leaves, or when it is delivered or collected with no

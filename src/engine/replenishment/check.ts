@@ -8,7 +8,7 @@ import type { ReplenishmentPolicy } from '../../domain/replenishment/policy.js';
 import type { SqlExecutor } from '../../store/port.js';
 import {
   allSupplierTerms, blockedPositions, forecastErrorSeries, putForecastError, dailyDemand, insertRecommendation, markReachedZero, openRisks, planningPurchaseOrders, positionKey,
-  moveRecommendation, promotionsSince, queryRecommendations, transfersInTransit, upsertRisk, watchedRisks, type RiskRecord,
+  moveRecommendation, promotionsSince, queryRecommendations, transfersInTransit, transferQtyOnItsWay, upsertRisk, watchedRisks, type RiskRecord,
 } from '../../store/repos/replenishment.js';
 
 /** Everything the evaluation reads, gathered from the store in a handful of set-based queries. */
@@ -37,7 +37,7 @@ export async function replenishmentInput(db: SqlExecutor, now: number, policy: R
   // A transfer on its way is supply for its destination like an open PO (its source already holds it reserved).
   const inTransit: PurchaseOrder[] = transfers.map((t) => ({
     id: `transfer:${t.id}`, supplierId: `transfer:${t.fromLocationId}`, locationId: t.toLocationId, state: 'placed',
-    lines: [{ sku: t.sku, qty: t.qty, receivedQty: 0 }], expectedDate: t.expectedDate, plannedDate: t.expectedDate, promisedDate: t.expectedDate, receivedDate: null, expedite: false,
+    lines: [{ sku: t.sku, qty: transferQtyOnItsWay(t), receivedQty: 0 }], expectedDate: t.expectedDate, plannedDate: t.expectedDate, promisedDate: t.expectedDate, receivedDate: null, expedite: false,
   }));
   const purchaseOrders: PurchaseOrder[] = pos.map((p) => ({
     id: p.id, supplierId: p.supplierId, locationId: p.locationId, state: p.state, lines: p.lines, expectedDate: p.expectedDate,

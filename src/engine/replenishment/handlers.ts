@@ -6,6 +6,7 @@ import type { PromotionScheduledPayload } from '../../domain/procurement/events.
 import { getPromotion, getSupplier, importDemand, putPromotion, putSupplier } from '../../store/repos/replenishment.js';
 import { purchaseApprovalDecidedHandler, purchaseOrderHandlers } from './purchase-orders.js';
 import { recommendationHandlers } from './recommendations.js';
+import { transferHandlers } from './transfers.js';
 import { refuseUnauthorised } from '../handlers/masterdata.js';
 
 /**
@@ -50,5 +51,5 @@ export const demandHistoryImportedHandler: EventHandler = {
 
 /** Every handler of replenishment and procurement (the check itself is a scheduled control: check.ts). */
 export function replenishmentHandlers(policies: PolicyBook): EventHandler[] {
-  return [supplierUpsertHandler, promotionScheduledHandler, demandHistoryImportedHandler, ...purchaseOrderHandlers(policies), purchaseApprovalDecidedHandler(), ...recommendationHandlers(policies)];
+  return [supplierUpsertHandler, promotionScheduledHandler, demandHistoryImportedHandler, ...purchaseOrderHandlers(policies), purchaseApprovalDecidedHandler(), ...recommendationHandlers(policies), ...transferHandlers()];
 }

@@ -3,11 +3,10 @@ import type { PolicyBook } from '../policy-book.js';
 import { isRole, type Role } from '../../domain/roles.js';
 import { requiredPurchaseApprovals } from '../../domain/procurement/approvals.js';
 import type { PurchaseRecommendation, TransferRecommendation } from '../../domain/replenishment/types.js';
-import { addOnHand, reserveIfSellable, consumeReserved } from '../../store/repos/stock.js';
-import { receiptMs } from '../../domain/inventory/movement-time.js';
+import { reserveIfSellable } from '../../store/repos/stock.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import {
-  insertTransfer, moveRecommendation, moveTransfer, recommendationById, supplierTermsOf, transferById,
+  insertTransfer, moveRecommendation, recommendationById, supplierTermsOf, transferById,
   type PurchaseOrderApproval, type PurchaseOrderRecord, type RecommendationRecord,
 } from '../../store/repos/replenishment.js';
 import { createPurchaseOrder, REPLENISHMENT_DECIDERS, submitDraft } from './purchase-orders.js';
@@ -143,36 +142,7 @@ export function recommendationHandlers(policies: PolicyBook): EventHandler[] {
     },
   };
 
-  const transferReceived: EventHandler = {
-    type: 'transfer.received',
-    name: 'replenishment.transfer_received',
-    async handle(h) {
-      const p = h.event.payload as { transferId: string; locationId: string; qty?: number };
-      const t = await transferById(h.tx, p.transferId);
-      if (!t) throw new DomainError('E_NOT_FOUND', `no transfer ${p.transferId}`);
-      if (t.toLocationId !== p.locationId) throw new DomainError('E_CONFLICT', `transfer ${t.id} goes to ${t.toLocationId}, not ${p.locationId}`);
-      const at = new Date(h.decision.now).toISOString();
-      const qty = Math.min(p.qty ?? t.qty, t.qty);
-      if (!(await moveTransfer(h.tx, t.id, 'in_transit', 'received', { ...t.doc, receivedMs: h.decision.now, receivedQty: qty }, at))) {
-        h.audit({ action: 'transfer.receipt_ignored', subject: `transfer:${t.id}`, detail: { state: t.state } });
-        return;
-      }
-      // Both movements timed by when the goods came in (the receipt's occurredAt, never after it
-      // reached us nor before the transfer existed): a count taken at either end after that already
-      // saw them — gone at the source (whose reservation is over either way), on the shelf here.
-      // The source shipped earlier, but nothing says when; the receipt is its latest possible time.
-      const inMs = receiptMs(h.event, t.createdMs);
-      // The source ships what it held reserved (all of it: a short receipt is a loss in transit, not stock back at the source).
-      const outCounted = await consumeReserved(h.tx, t.sku, t.fromLocationId, t.qty, at, inMs);
-      const inCounted = await addOnHand(h.tx, t.sku, t.toLocationId, qty, at, inMs);
-      if (outCounted !== null) h.audit({ action: 'stock.movement_superseded', subject: `stock:${t.fromLocationId}:${t.sku}`, detail: { movement: 'transfer_out', eventId: h.event.id, transferId: t.id, qty: t.qty, happenedMs: inMs, countedMs: outCounted } });
-      if (inCounted !== null) h.audit({ action: 'stock.movement_superseded', subject: `stock:${t.toLocationId}:${t.sku}`, detail: { movement: 'transfer_in', eventId: h.event.id, transferId: t.id, qty, happenedMs: inMs, countedMs: inCounted } });
-      await markAvailabilityDirty(h.tx, [t.sku], h.decision.now);
-      h.audit({ action: 'transfer.received', subject: `transfer:${t.id}`, before: { state: 'in_transit' }, after: { state: 'received', qty }, detail: { sku: t.sku, from: t.fromLocationId, to: t.toLocationId, shipped: t.qty } });
-    },
-  };
-
-  return [accept, dismiss, transferReceived];
+  return [accept, dismiss];
 }
 
 /** The later of two ISO dates. */

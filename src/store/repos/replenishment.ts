@@ -454,7 +454,8 @@ export interface TransferRecord {
   fromLocationId: string;
   toLocationId: string;
   qty: number;
-  state: 'in_transit' | 'received' | 'cancelled';
+  /** in_transit: asked of the source, which holds the units reserved; shipped: left the source (doc.shippedQty, doc.shippedMs). */
+  state: 'in_transit' | 'shipped' | 'received' | 'cancelled';
   expectedDate: string;
   createdMs: number;
   doc: Record<string, unknown>;
@@ -479,9 +480,13 @@ export async function transferById(db: SqlExecutor, id: string): Promise<Transfe
   return r ? toTransfer(r) : undefined;
 }
 
+/** Transfers still to arrive: not yet shipped (the source holds them) or on the road. */
 export async function transfersInTransit(db: SqlExecutor): Promise<TransferRecord[]> {
-  return (await db.all<TransferRow>(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE state = 'in_transit' ORDER BY id`)).map(toTransfer);
+  return (await db.all<TransferRow>(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE state IN ('in_transit', 'shipped') ORDER BY id`)).map(toTransfer);
 }
+
+/** What a transfer will bring: what left the source once it shipped, else what it asked for. */
+export const transferQtyOnItsWay = (t: TransferRecord): number => (t.state === 'shipped' && typeof t.doc.shippedQty === 'number' ? t.doc.shippedQty : t.qty);
 
 export async function queryTransfers(db: SqlExecutor, q: { state?: string; limit: number }): Promise<TransferRecord[]> {
   const rows = await db.all<TransferRow>(`SELECT ${TRANSFER_COLUMNS} FROM transfers ${q.state ? 'WHERE state = ?' : ''} ORDER BY created_ms DESC, id LIMIT ?`, q.state ? [q.state, q.limit] : [q.limit]);
