@@ -18,6 +18,19 @@ export function keyedSourceEventId(req: FastifyRequest, principal: Principal): s
 }
 
 /**
+ * The command an `Idempotency-Key` retry repeats: the id of the event this caller already sent under the
+ * key, or undefined. A route that judges a request before sending it would judge the retry on what the
+ * first one changed (an approval already decided by this caller, an item already resolved) and refuse
+ * it: it skips its pre-check for a repeat and lets the intake answer (the first command for the same
+ * payload, E_IDEMPOTENCY_MISMATCH for another).
+ */
+export async function repeatedCommand(app: App, req: FastifyRequest, principal: Principal): Promise<string | undefined> {
+  const keyed = keyedSourceEventId(req, principal);
+  if (!keyed) return undefined;
+  return (await app.store.read.get<{ id: string }>(`SELECT id FROM events WHERE source = 'api' AND source_event_id = ?`, [keyed]))?.id;
+}
+
+/**
  * An API command is an event like any other: it is taken in through the intake (source `api`,
  * idempotency from the `Idempotency-Key` header when given), processed by the same handler, and the
  * caller waits (briefly) for its outcome. One path for every write keeps the log the single truth.

@@ -11,7 +11,8 @@ import { APPROVAL_SUBJECTS, decide, type Approval } from '../../domain/approvals
 import { discountRequested, priceChangeRequested, supplierSubstitutionProposed, writeoffRequested } from '../../domain/approvals/event-definitions.js';
 import { approvalById, governedRequestById, queryApprovals, type GovernedRequest } from '../../store/repos/approvals.js';
 import { governedRequestId, isSameGovernedRequest } from '../../engine/approvals/governed.js';
-import { runCommand } from '../command.js';
+import { repeatedCommand, runCommand } from '../command.js';
+import { getProduct } from '../../store/repos/masterdata.js';
 
 /** Everyone who may be named as an approver decides through this API; the pure `decide` checks the level's roles. */
 const DECIDERS: Role[] = ROLES.filter((r) => r !== 'auditor' && r !== 'integrator' && r !== 'admin');
@@ -39,10 +40,11 @@ function requestView(g: GovernedRequest) {
 }
 
 /** Paging cursor: `<requestedAt ms>.<id>` of the last item. */
-const cursor = z.string().regex(/^\d+\.[A-Za-z0-9-]+$/).optional();
+// The time is at most 16 digits (a ms time; a longer one overflowed to 1e+23, which PostgreSQL refused as a bigint: a 500).
+const cursor = z.string().max(200).regex(/^\d{1,16}\.[A-Za-z0-9-]+$/).optional();
 
 /** What the four governed-request routes answer. */
-const RAISED = { 200: 'the request and its approval (the same for an identical retry)', 409: 'E_IDEMPOTENCY_MISMATCH (the request id or Idempotency-Key was used for a different request)', 422: 'E_SCHEMA' };
+const RAISED = { 200: 'the request and its approval (the same for an identical retry)', 404: 'E_NOT_FOUND (no such product)', 409: 'E_IDEMPOTENCY_MISMATCH (the request id or Idempotency-Key was used for a different request)', 422: 'E_SCHEMA' };
 
 export function approvalRoutes(app: App): RouteSpec[] {
 
@@ -67,6 +69,10 @@ export function approvalRoutes(app: App): RouteSpec[] {
       }
     };
     refuseIfTaken(await governedRequestById(app.store.read, id));
+    // Every kind is about a product the handler reads. On the event path it may still be on its way, so
+    // the handler retries and then dead-letters; a caller here waited ~6 s for 409 E_INVALID_STATE and left a
+    // dead event and a dead-letter exception item behind for a mistyped sku. Refused first: 404, nothing logged.
+    if (!(await getProduct(app.store.read, String(body.sku)))) throw new DomainError('E_NOT_FOUND', `no product ${String(body.sku)}`);
     const r = await runCommand(app, req, principal, type, asked);
     const g = await governedRequestById(app.store.read, id);
     if (!g) return { requestId, state: 'pending', eventId: r.eventId };
@@ -118,7 +124,9 @@ export function approvalRoutes(app: App): RouteSpec[] {
         const before = await approvalById(app.store.read, params.id);
         if (!before) throw new DomainError('E_NOT_FOUND', `no approval ${params.id}`);
         // The precise refusal code for the caller; the handler judges again on the row as it is then.
-        refuseFrom(before, true);
+        // Not for a retry with the same Idempotency-Key: judged on the approval its first try decided, it
+        // was refused 409 E_ALREADY_DECIDED instead of answered as the first time.
+        if (!(await repeatedCommand(app, req, me))) refuseFrom(before, true);
         const r = await runCommand(app, req, me, 'approval.decision_submitted', { approvalId: params.id, decision: body.decision, ...(body.comment !== undefined ? { comment: body.comment } : {}) });
         const after = (await approvalById(app.store.read, params.id))!;
         if (after.decisions.some((d) => d.actorId === me.name)) return { ...approvalView(after), eventId: r.eventId };

@@ -7,7 +7,7 @@ import { EXCEPTION_CATEGORIES, EXCEPTION_QUEUES, assignException, resolveExcepti
 import { exceptionById, exceptionCounts, queryExceptions, type StoredException } from '../../store/repos/exceptions.js';
 import { userByName } from '../../store/repos/identity.js';
 import { eventById } from '../../store/repos/events.js';
-import { runCommand } from '../command.js';
+import { repeatedCommand, runCommand } from '../command.js';
 
 /** Roles that see every queue; everyone else sees the queues (and routed items) their role owns. */
 const SEE_ALL: Role[] = ['admin', 'operations_manager', 'auditor'];
@@ -25,7 +25,8 @@ export function exceptionView(x: StoredException, now: number) {
   };
 }
 
-const cursor = z.string().regex(/^\d+\.[A-Za-z0-9-]+$/).optional();
+// The time is at most 16 digits (a ms time; a longer one overflowed to 1e+23, which PostgreSQL refused as a bigint: a 500).
+const cursor = z.string().max(200).regex(/^\d{1,16}\.[A-Za-z0-9-]+$/).optional();
 
 export function exceptionRoutes(app: App): RouteSpec[] {
   return [
@@ -84,7 +85,9 @@ export function exceptionRoutes(app: App): RouteSpec[] {
           else check = assignException(x, actor, assignee!, ctx);
           if (!check.ok) throw new DomainError(check.refusal.code, check.refusal.message);
         };
-        judge(item);
+        // Not for a retry with the same Idempotency-Key: judged on the item its first try resolved, it was
+        // refused 409 E_INVALID_STATE instead of answered as the first time.
+        if (!(await repeatedCommand(app, req, me))) judge(item);
         const r = await runCommand(app, req, me, 'exception.action_requested', { exceptionId: item.id, action: params.action, ...(body.reason ? { reason: body.reason } : {}), ...(body.assignee ? { assignee: body.assignee } : {}) });
         const after = (await exceptionById(app.store.read, item.id))!;
         // The handler judges again on the item as it is then: of two people resolving or taking one item

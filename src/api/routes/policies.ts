@@ -106,6 +106,9 @@ export function policyRoutes(app: App): RouteSpec[] {
         body: z.object({ comment: z.string().max(2000).optional(), reason: z.string().max(2000).optional() }).strict(),
         responses: { 200: 'what changed', 403: 'E_SOD / E_ROLE', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE / E_ALREADY_DECIDED / E_CONFLICT' },
         async handler({ params, body, principal, req }) {
+          // A version that does not exist is refused before the request is logged (404, nothing written):
+          // sent on, the request and its refusal were two events and an audit entry for a mistyped number.
+          findVersion(await loadPolicyDocument(app.store.read, params.kind), params.v);
           return change(req, principal!, { kind: params.kind, action, version: params.v, comment: body.comment, reason: body.reason });
         },
       }),
