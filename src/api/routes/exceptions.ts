@@ -11,9 +11,13 @@ import { repeatedCommand, runCommand } from '../command.js';
 
 /** Roles that see every queue; everyone else sees the queues (and routed items) their role owns. */
 const SEE_ALL: Role[] = ['admin', 'operations_manager', 'auditor'];
-const OWNERS: Role[] = [...new Set(Object.values(EXCEPTION_QUEUES).map((q) => q.ownerRole))];
-const READERS: Role[] = [...new Set([...SEE_ALL, ...OWNERS])];
-const WORKERS: Role[] = [...new Set<Role>(['operations_manager', ...OWNERS])];
+/**
+ * Any role may be given an item, not only the queues' owners: a rule's `open_exception` names any role,
+ * and an over-delivery goes to procurement. So every role reads and works the list — each sees (and
+ * may act on) only the items owned by its role; who may act on an item is judged on the item.
+ */
+const READERS: Role[] = [...ROLES];
+const WORKERS: Role[] = [...ROLES];
 
 export function exceptionView(x: StoredException, now: number) {
   return {

@@ -46,4 +46,10 @@ export interface ReplenishmentPolicy {
   /** Moving stock from a location with excess, which keeps its own lead time + review + safety cover. */
   transfer: { enabled: boolean; leadTimeDays: number; minQuantity: number };
   purchaseApprovals: PurchaseApprovalRules;
+  /**
+   * Goods in above what a purchase order asked for: beyond `overDeliveryTolerancePercent` of a line's
+   * ordered quantity (and any sku not on the order) procurement gets an item to answer. Absent (a
+   * version written before this setting existed): nothing is asked, as before.
+   */
+  receiving?: { overDeliveryTolerancePercent: number };
 }

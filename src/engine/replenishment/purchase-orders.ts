@@ -12,6 +12,8 @@ import { getLocation } from '../../store/repos/masterdata.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
 import { insertPurchaseOrder, purchaseOrderById, savePurchaseOrder, type PurchaseOrderDoc, type PurchaseOrderRecord } from '../../store/repos/replenishment.js';
 import { requestApproval } from '../approvals/request.js';
+import { openException } from '../exceptions/open.js';
+import { overDeliveries } from '../../domain/procurement/over-delivery.js';
 import { promisesOfPurchaseOrder, revisePromisesUnlessOnTheShelf, routePromisedBackorders } from '../orders/backorder-promises.js';
 
 export const poSubject = (id: string) => `po:${id}`;
@@ -195,6 +197,7 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
         else h.audit({ action: 'stock.received', subject: `stock:${inc.locationId}:${inc.sku}`, detail: { delta: inc.qty, poId: po.id, reason: 'receipt' } });
       }
       await markAvailabilityDirty(h.tx, increases.map((i) => i.sku), h.decision.now);
+      await askAboutOverDelivery(h, policies, next, p);
       const routed = await routePromisedBackorders(h, policies, promises, `purchase order ${po.id} received`);
       // Closed (final, or nothing left to come): what it did not bring will never come.
       // A partial receipt revises nothing: an order it did not place keeps its promise of what is to come.
@@ -231,6 +234,27 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
     },
   };
   return [confirmed, delayed, received, cancel];
+}
+
+/**
+ * A receipt above what the order asked for (policy `receiving`): the goods are booked, and
+ * procurement gets one item per purchase order to answer for them (keep and pay, send back, amend the
+ * order) before the supplier's invoice is matched. A later over-delivery on the same order while the
+ * item is open is counted on it, its latest lines in `last`.
+ */
+async function askAboutOverDelivery(h: HandlerContext, policies: PolicyBook, po: PurchaseOrderRecord, p: PoReceivedPayload): Promise<void> {
+  const rules = (await policies.get('replenishment', h.tx)).receiving;
+  if (!rules) return;
+  const over = overDeliveries(po.lines, new Set(p.lines.map((l) => l.sku)), rules.overDeliveryTolerancePercent);
+  if (over.length === 0) return;
+  const named = over.map((o) => (o.ordered === 0 ? `${o.received} ${o.sku} not ordered` : `${o.received} ${o.sku} of ${o.ordered} ordered`)).join(', ');
+  await openException(h, {
+    category: 'reconciliation_discrepancy',
+    ownerRole: 'procurement',
+    subjectRef: poSubject(po.id),
+    summary: `purchase order ${po.id} from ${po.supplierId} received more than ordered: ${named} (tolerance ${rules.overDeliveryTolerancePercent} %) — keep and pay, send back, or amend the order`,
+    detail: { kind: 'over_delivery', poId: po.id, supplierId: po.supplierId, locationId: po.locationId, receiptId: p.receiptId ?? null, eventId: h.event.id, lines: over, tolerancePercent: rules.overDeliveryTolerancePercent },
+  }, { countRecurrences: true });
 }
 
 /** `approval.decided` for the purchase subjects: the last approval places the PO, a rejection cancels it. */

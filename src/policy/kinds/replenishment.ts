@@ -47,6 +47,7 @@ export const replenishmentPolicySchema = z
         substitution: z.object({ role }).strict(),
       })
       .strict(),
+    receiving: z.object({ overDeliveryTolerancePercent: z.number().min(0).max(1000) }).strict().optional(),
   })
   .strict();
 
@@ -61,7 +62,8 @@ void schemaMatchesDomain;
  * next possible receipt; Syntetos–Boylan cut-offs (ADI 1.32, CV² 0.49) with SBA for intermittent
  * sellers; weekday rhythm from 4 weeks of history; a supplier late on more than 20 % of at least 5
  * receipts is planned with its mean delay; emergency buys → procurement, substitutions and buys above
- * 10,000 → category manager (SPEC §1, §5).
+ * 10,000 → category manager (SPEC §1, §5); a receipt more than 5 % above a line's order (or of a sku
+ * not ordered) is put to procurement.
  */
 export const defaultReplenishmentPolicy: ReplenishmentPolicy = {
   version: 'default',
@@ -85,4 +87,5 @@ export const defaultReplenishmentPolicy: ReplenishmentPolicy = {
     aboveValue: { amount: 10_000, role: 'category_manager' },
     substitution: { role: 'category_manager' },
   },
+  receiving: { overDeliveryTolerancePercent: 5 },
 };
