@@ -39,6 +39,7 @@ const TITLES: Record<ErrorCode, string> = {
   E_NOT_DECLINED: 'Not declined',
   E_RATE_LIMITED: 'Too many requests',
   E_UNAVAILABLE: 'Temporarily unavailable',
+  E_USAGE: 'The command line is not valid',
   E_INTERNAL: 'Internal error',
 };
 

@@ -1,34 +1,7 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { registerServe } from './commands/serve.js';
-import { registerDemo } from './commands/demo.js';
-import { registerMigrate } from './commands/migrate.js';
-import { registerUsers } from './commands/users.js';
-import { registerSources } from './commands/sources.js';
-import { registerEvents } from './commands/events.js';
-import { registerAudit } from './commands/audit.js';
-import { registerPolicies } from './commands/policies.js';
-import { registerImport } from './commands/import.js';
-import { registerClassify } from './commands/classify.js';
-import { registerAi } from './commands/ai.js';
-import { registerIntegrations } from './commands/integrations.js';
-import { registerReplenishment } from './commands/replenishment.js';
-import { registerReturns } from './commands/returns.js';
+import { buildProgram } from './program.js';
+import { fail } from './output.js';
 
-const program = new Command();
-program.name('omniops').description('operations control layer of an omnichannel retailer').version('0.1.0');
-registerServe(program);
-registerDemo(program);
-registerMigrate(program);
-registerUsers(program);
-registerSources(program);
-registerEvents(program);
-registerImport(program);
-registerAudit(program);
-registerPolicies(program);
-registerClassify(program);
-registerAi(program);
-registerIntegrations(program);
-registerReplenishment(program);
-registerReturns(program);
-await program.parseAsync(process.argv);
+// The command tree lives in program.ts (tests walk it without running it). An error no command
+// caught still leaves as a code, not a stack trace.
+await buildProgram().parseAsync(process.argv).catch((e: unknown) => fail(e, process.argv.includes('--json')));

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'E_CONFIG'
   | 'E_RATE_LIMITED'
   | 'E_UNAVAILABLE'
+  | 'E_USAGE'
   | 'E_INTERNAL';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -55,6 +56,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   E_CONFIG: 500,
   E_RATE_LIMITED: 429,
   E_UNAVAILABLE: 503,
+  E_USAGE: 400,
   E_INTERNAL: 500,
 };
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configFrom, type StoreFlags } from '../context.js';
+import { readyConfig, storeError } from '../context.js';
 import { fail } from '../output.js';
 import { positiveNumber } from '../options.js';
 import { onShutdown, startServer, type ServeFlags } from './serve.js';
@@ -25,7 +25,7 @@ export function registerDemo(program: Command): void {
     .action(async (flags: ServeFlags & { rate: string }) => {
       try {
         const rate = positiveNumber(flags.rate, '--rate', 10_000);
-        const config = configFrom(flags);
+        const config = await readyConfig(flags);
         const { app, url } = await startServer(config);
         const seed = await seedDemo(app);
         await seedProcurementDemo(app);
@@ -51,7 +51,7 @@ export function registerDemo(program: Command): void {
           await app.close();
         });
       } catch (e) {
-        fail(e, Boolean(flags.json));
+        fail(storeError(e), Boolean(flags.json));
       }
     });
 }

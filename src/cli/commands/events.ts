@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addStoreOptions, cliActor, withApp, configFrom, type StoreFlags } from '../context.js';
+import { addStoreOptions, cliActor, withApp, readyConfig, storeError, type StoreFlags } from '../context.js';
 import { fail, print, table } from '../output.js';
 import { signBody, SIGNATURE_HEADER } from '../../domain/security/signature.js';
 import { deadEvents } from '../../store/repos/events.js';
@@ -32,7 +32,7 @@ async function secretFor(flags: StoreFlags & { secret?: string }, source: string
   if (flags.secret) return flags.secret;
   if (process.env.OMNIOPS_SOURCE_SECRET) return process.env.OMNIOPS_SOURCE_SECRET;
   // On the server's own machine the CLI can read the source's live secret from the store.
-  const app = await createApp(configFrom(flags), { logger: createLogger('warn', process.stderr as never) });
+  const app = await createApp(await readyConfig(flags), { logger: createLogger('warn', process.stderr as never) });
   try {
     const secrets = await app.sourceSecrets.secretsFor(source);
     if (!secrets[0]) throw new DomainError('E_SIGNATURE', `no live secret for source ${source}; pass --secret or OMNIOPS_SOURCE_SECRET`);
@@ -72,7 +72,7 @@ export function registerEvents(program: Command): void {
       print(Boolean(flags.json), results, () => table(results as Array<Record<string, unknown>>, ['eventId', 'status', 'code', 'detail']));
       if (results.some((r) => (r as { status?: unknown }).status === 'rejected' || typeof (r as { status?: unknown }).status === 'number')) process.exitCode = 2;
     } catch (e) {
-      fail(e, Boolean(flags.json));
+      fail(storeError(e), Boolean(flags.json));
     }
   });
   addStoreOptions(events.command('dead').description('list dead-lettered events with their last error').option('--limit <n>', 'how many', '100')).action(

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { createApp } from '../../app.js';
 import { buildHttpServer } from '../../api/server.js';
-import { configFrom, addStoreOptions, type StoreFlags } from '../context.js';
+import { readyConfig, addStoreOptions, storeError, type StoreFlags } from '../context.js';
 import { fail } from '../output.js';
 import type { Config } from '../../config.js';
 import { joinCluster } from '../../transport/cluster.js';
@@ -59,7 +59,7 @@ export function registerServe(program: Command): void {
       .option('--transport <url>', 'inprocess (default) or nats://host:port[,…] for cluster mode [OMNIOPS_TRANSPORT]'),
   ).action(async (flags: ServeFlags) => {
     try {
-      const config = configFrom(flags, { role: flags.role, transport: flags.transport, engine: flags.engine });
+      const config = await readyConfig(flags, { role: flags.role, transport: flags.transport, engine: flags.engine });
       const { app, url } = await startServer(config);
       // The start line first: with --json, callers read stdout's first line as {url, store}.
       process.stdout.write(flags.json ? `${JSON.stringify({ url, store: app.store.dialect })}\n` : `omniops serving on ${url} (store: ${app.store.dialect})\n`);
@@ -69,7 +69,7 @@ export function registerServe(program: Command): void {
       // what its defaults add; say so once per kind, never change a stored version.
       await warnOfNewDefaults(app.store.read, app.logger).catch((e: unknown) => app.logger.error({ err: String(e) }, 'could not compare the policies with the current defaults'));
     } catch (e) {
-      fail(e, Boolean(flags.json));
+      fail(storeError(e), Boolean(flags.json));
     }
   });
 }
