@@ -20,6 +20,7 @@ import { exceptionRoutes } from './routes/exceptions.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { adapterRoutes } from './routes/adapters.js';
 import { replenishmentRoutes } from './routes/replenishment.js';
+import { checkRoutes } from './routes/checks.js';
 import { registerConsole } from '../console/serve.js';
 import { inboundEnvelopeSchema } from '../domain/events/envelope.js';
 import { z } from 'zod';
@@ -44,7 +45,7 @@ function frameworkProblem(error: FastifyError): DomainError {
 
 /** Every route of the HTTP API. Capabilities add their route lists here. */
 export function allRoutes(app: App): RouteSpec[] {
-  return [...eventRoutes(app), ...masterdataRoutes(app), ...stockRoutes(app), ...orderRoutes(app), ...policyRoutes(app), ...returnRoutes(app), ...approvalRoutes(app), ...exceptionRoutes(app), ...auditRoutes(app), ...dashboardRoutes(app), ...integrationRoutes(app), ...adapterRoutes(app), ...replenishmentRoutes(app), ...sessionRoutes(app, () => allRoutes(app))];
+  return [...eventRoutes(app), ...masterdataRoutes(app), ...stockRoutes(app), ...orderRoutes(app), ...policyRoutes(app), ...returnRoutes(app), ...approvalRoutes(app), ...exceptionRoutes(app), ...auditRoutes(app), ...dashboardRoutes(app), ...integrationRoutes(app), ...adapterRoutes(app), ...replenishmentRoutes(app), ...checkRoutes(app), ...sessionRoutes(app, () => allRoutes(app))];
 }
 
 export async function buildHttpServer(app: App): Promise<FastifyInstance> {

@@ -13,6 +13,7 @@ import { registerAi } from './commands/ai.js';
 import { registerIntegrations } from './commands/integrations.js';
 import { registerReplenishment } from './commands/replenishment.js';
 import { registerReturns } from './commands/returns.js';
+import { registerCheck } from './commands/check.js';
 import { usageErrorText } from './output.js';
 
 /** Where commander's output and exits go: the process by default, a capture in tests. */
@@ -101,6 +102,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerIntegrations(program);
   registerReplenishment(program);
   registerReturns(program);
+  registerCheck(program);
 
   // The inherited callback knows only the root; each command's own names it in the hint.
   for (const cmd of allCommands(program)) cmd.exitOverride(onExit(cmd));

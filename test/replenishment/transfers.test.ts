@@ -40,9 +40,15 @@ for (const factory of storeFactories()) {
       const qty = rec.transfer.quantity as number;
       expect(qty).toBeGreaterThan(3);
       expect(await getStock(t.app.store.read, 'TENT', 'dc')).toMatchObject({ onHand: 500, reserved: qty });
+      await booksAgree();
       return { id: accepted.body.transferId as string, qty };
     }
     const dc = async () => getStock(t.app.store.read, 'TENT', 'dc');
+    /** The books check (docs/checks.md) finds nothing wrong: a transfer's hold counts as reserved at its source. */
+    async function booksAgree() {
+      const r = await t.api('GET', '/v1/checks', t.adminKey);
+      expect([r.status, r.body.findings]).toEqual([200, []]);
+    }
     const store = async () => getStock(t.app.store.read, 'TENT', 'store-ams');
     const auditActions = async (subject: string) => (await t.app.store.read.all<{ action: string }>('SELECT action FROM audit WHERE subject = ? ORDER BY seq', [subject])).map((r) => r.action);
     const outbox = async (destination: string, kind: string) =>
@@ -70,6 +76,7 @@ for (const factory of storeFactories()) {
       expect(await dc()).toMatchObject({ onHand: 500 - tr.qty, reserved: 0 });
       expect((await store())?.onHand).toBe(5 + tr.qty);
       expect(await auditActions(`transfer:${tr.id}`)).toEqual(['transfer.created', 'transfer.shipped', 'transfer.received']);
+      await booksAgree();
       expect(await verifyAuditChain(t.app.store.read)).toMatchObject({ ok: true });
     });
 
@@ -84,6 +91,7 @@ for (const factory of storeFactories()) {
       expect((await t.api('POST', `/v1/transfers/${tr.id}/ship`, warehouse, { qty: sent })).status).toBe(200);
       // The three that stayed are on the DC's shelf and free again.
       expect(await dc()).toMatchObject({ onHand: 500 - sent, reserved: 0 });
+      await booksAgree();
       // The next check counts what is on the road, not what was asked for.
       const onItsWay = await transfersInTransit(t.app.store.read);
       expect(onItsWay.map((x) => [x.id, x.state, transferQtyOnItsWay(x)])).toEqual([[tr.id, 'shipped', sent]]);
@@ -123,6 +131,7 @@ for (const factory of storeFactories()) {
       // No longer supply for the store: the next check sees the shortfall again.
       expect(await transfersInTransit(t.app.store.read)).toEqual([]);
       expect(await dc()).toMatchObject({ onHand: 500, reserved: 0 });
+      await booksAgree();
     });
 
     it('a shipment is not cancelled; reports from the source that come twice or from elsewhere change nothing', async () => {
