@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Access, Authenticator, Principal } from './auth.js';
 import { schemaError } from '../engine/intake/intake.js';
 import { DomainError } from '../domain/errors.js';
+import { nulPath } from '../domain/nul-path.js';
 
 /**
  * One declaration per route: access, schemas and handler. The same declaration registers the
@@ -48,7 +49,7 @@ export function registerRoutes(app: FastifyInstance, auth: Authenticator, routes
 
 function parse(schema: z.ZodType | undefined, value: unknown, prefix: string): never {
   if (!schema) return value as never;
-  const nul = nulAt(value);
+  const nul = nulPath(value); // PostgreSQL text cannot hold U+0000: `/v1/orders/%00` was a 500 there
   if (nul !== null) {
     const path = nul ? prefix + nul : prefix.replace(/\.$/, '') || '(root)';
     throw new DomainError('E_SCHEMA', `invalid: ${path}`, { issues: [{ path, message: 'contains a NUL character (U+0000)' }] });
@@ -56,23 +57,6 @@ function parse(schema: z.ZodType | undefined, value: unknown, prefix: string): n
   const r = schema.safeParse(value);
   if (!r.success) throw schemaError(r.error, prefix);
   return r.data as never;
-}
-
-/**
- * The path of the first string (or key) holding U+0000, '' for the value itself, null when none does.
- * PostgreSQL text cannot hold it: `/v1/orders/%00` or `?sku=%00` reached the query and came back as a
- * 500 on PostgreSQL (and a 404 on SQLite). No id, filter or field of ours has one: one E_SCHEMA on both
- * stores, before anything is read or written. (Bodies are at most intake.maxDepth deep, so this recursion is bounded.)
- */
-function nulAt(value: unknown): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? '' : null;
-  if (value === null || typeof value !== 'object') return null;
-  for (const [k, v] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
-    if (typeof k === 'string' && k.includes('\u0000')) return k.replace(/\u0000/g, '\\u0000');
-    const inner = nulAt(v);
-    if (inner !== null) return inner ? `${k}.${inner}` : String(k);
-  }
-  return null;
 }
 
 /** Builds the OpenAPI 3.1 document from the route declarations. */

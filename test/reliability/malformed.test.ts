@@ -111,5 +111,55 @@ for (const factory of storeFactories()) {
       expect(r.body.results[1].error).toMatchObject({ code: 'E_UNKNOWN_TYPE' });
       expect(await webEvents()).toBe(before + 2);
     });
+
+    // PostgreSQL text cannot hold U+0000: such an event was taken in there (202) and dead-lettered after
+    // its attempts (22021), while SQLite kept it. Refused at the intake on both stores, naming the field.
+    it('a payload string holding U+0000 (sent as \\u0000, the only way JSON can carry it) → 422 E_SCHEMA naming the first such field; nothing stored', async () => {
+      // A raw NUL inside a JSON string is not JSON at all: the parser refuses it before anything else.
+      expect(() => JSON.parse('"a\u0000b"')).toThrow(SyntaxError);
+      expect(JSON.parse('"a\\u0000b"')).toBe('a\u0000b');
+      const before = await webEvents();
+      const raw = JSON.stringify(webOrderEnvelope({ lineId: 'l\u00001', postcode: '1011\u0000AB' }));
+      expect(raw).toContain('\\u0000');
+      const r = await post(raw);
+      expect(r.status).toBe(422);
+      expect(r.body).toMatchObject({ code: 'E_SCHEMA', errors: [{ path: 'payload.lines.0.lineId', message: expect.stringContaining('U+0000') }] });
+      const sub = await post(JSON.stringify(envelope({ subject: 'master:location:\u0000' })));
+      expect(sub.status).toBe(422);
+      expect(sub.body).toMatchObject({ code: 'E_SCHEMA', errors: [{ path: 'subject' }] });
+      expect(await webEvents()).toBe(before);
+      // Text that merely reads "\u0000" (a backslash and five characters) is no NUL: taken in, and processed on both stores.
+      const lookalike = await t.postEvents(envelope({ payload: { id: 'store-1', name: 'Store \\u0000 One', kind: 'store', lat: 0, lon: 0 } }));
+      expect(lookalike).toEqual({ status: 202, body: { eventId: expect.any(String), status: 'accepted' } });
+      await t.settled(lookalike.body.eventId);
+    });
+
+    it('a batch with an event holding U+0000: the good ones are taken, that one is rejected on its own naming its field', async () => {
+      const before = await webEvents();
+      const bad = webOrderEnvelope({ lineId: '1', postcode: '1011\u0000AB' });
+      const r = await t.postEvents({ events: [envelope(), bad, envelope()] });
+      expect(r.status).toBe(202);
+      expect(r.body.results.map((x: { status: string }) => x.status)).toEqual(['accepted', 'rejected', 'accepted']);
+      expect(r.body.results[1].error).toMatchObject({ code: 'E_SCHEMA', errors: [{ path: 'payload.shipping.address.postcode' }] });
+      expect(await webEvents()).toBe(before + 2);
+      expect(await t.app.store.read.all(`SELECT id FROM events WHERE source = 'web' AND source_event_id = ?`, [bad.sourceEventId])).toEqual([]);
+    });
+
+    it('an event handed to the intake directly (the CLI importer, the API\'s commands) is held to the same rule', async () => {
+      expect(() => t.app.intake.prepare(webOrderEnvelope({ lineId: '1', postcode: '\u0000' }))).toThrow(expect.objectContaining({ code: 'E_SCHEMA', issues: [expect.objectContaining({ path: 'payload.shipping.address.postcode' })] }));
+      expect(await t.app.intake.submit(envelope({ payload: { id: 'store-1', name: 'Store\u0000One', kind: 'store', lat: 0, lon: 0 } }))).toMatchObject({ ok: false, error: { code: 'E_SCHEMA', issues: [{ path: 'payload.name' }] } });
+    });
   });
+}
+
+/** A web order with one line whose id, and a postcode, the test chooses. */
+function webOrderEnvelope(o: { lineId: string; postcode: string }) {
+  return envelope({
+    type: 'order.placed',
+    payload: {
+      externalOrderId: `nul-${Math.random().toString(36).slice(2)}`, customer: { id: 'c-nul', email: 'kim@example.com' }, currency: 'EUR',
+      lines: [{ lineId: o.lineId, sku: 'MUG', qty: 1, unitPrice: 10 }],
+      shipping: { method: 'standard', address: { country: 'NL', postcode: o.postcode } }, payment: { status: 'authorized', amount: 10 },
+    },
+  }) as Record<string, unknown> & { sourceEventId: string };
 }

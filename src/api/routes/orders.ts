@@ -10,7 +10,7 @@ import { orderSubject } from '../../engine/orders/identity.js';
 import { failedLocationsOf } from '../../engine/orders/failed-locations.js';
 import { failedLocationsNow } from '../../domain/sourcing/index.js';
 import { stockVerifiedAt } from '../../store/repos/stock.js';
-import { runCommand } from '../command.js';
+import { repeatedCommand, runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 import { refundedAtChannel } from '../../domain/orders/channel-refunds.js';
 import { refundRoom, type EarlierRefund, type RefundAtChannel, type RefundRoom } from '../../domain/returns/left-to-refund.js';
@@ -209,7 +209,9 @@ export function orderRoutes(app: App): RouteSpec[] {
         // Staff act on what they see: a step the fulfilment is already past (or a failed one) is refused,
         // not sent on to be noted and ignored. Channels' late reports still go through intake.
         const to = ({ accept: 'accepted', reject: 'rejected', pick: 'picked', ship: 'shipped', collect: 'delivered' } as const)[params.action];
-        if (!reportMoves(f.state, to)) throw new DomainError('E_INVALID_STATE', `fulfilment ${f.id} is ${f.state}: cannot ${params.action} it`);
+        // Not for a retry with the same Idempotency-Key: judged on the step its first try made, it was
+        // refused 409 instead of answered as the first time (the intake answers it: the same command, or a mismatch).
+        if (!reportMoves(f.state, to) && !(await repeatedCommand(app, req, principal!))) throw new DomainError('E_INVALID_STATE', `fulfilment ${f.id} is ${f.state}: cannot ${params.action} it`);
         if (params.action === 'collect') {
           const order = await orderById(app.store.read, f.orderId);
           if (!order || !isCollection(order.doc.placed as unknown as OrderPlacedPayload)) throw new DomainError('E_INVALID_STATE', `fulfilment ${f.id} ships to the customer: it is not collected at the store`);

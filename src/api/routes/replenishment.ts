@@ -11,7 +11,7 @@ import {
   type PurchaseOrderRecord, type RecommendationRecord, type RiskRecord,
 } from '../../store/repos/replenishment.js';
 import { acceptRefusal, REPLENISHMENT_DECIDERS } from '../../engine/replenishment/recommendations.js';
-import { runCommand } from '../command.js';
+import { repeatedCommand, runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 
 const READERS: Role[] = ['admin', 'operations_manager', 'category_manager', 'procurement', 'regional_ops', 'store_manager', 'finance', 'auditor', 'inventory_control'];
@@ -71,7 +71,9 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
       responses: { 200: 'the recommendation after the decision, with its purchase order', 403: 'E_ROLE (above value)', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already decided)' },
       async handler({ params, body, principal, req, reply }) {
         const rec = await recommendationOr404(params.id);
-        if (rec.state !== 'open') throw new DomainError('E_INVALID_STATE', `recommendation ${rec.id} is already ${rec.state}`, { detail: { poId: rec.poId, transferId: rec.transferId } });
+        // A retry with the same Idempotency-Key is judged by the intake (the first command, or a
+        // mismatch), not on the state its first try left: that was refused 409 instead of answered.
+        if (rec.state !== 'open' && !(await repeatedCommand(app, req, principal!))) throw new DomainError('E_INVALID_STATE', `recommendation ${rec.id} is already ${rec.state}`, { detail: { poId: rec.poId, transferId: rec.transferId } });
         if (params.action === 'accept') {
           const refusal = acceptRefusal(rec, principal!.role, (await app.policies.get('replenishment')).purchaseApprovals);
           if (refusal) throw new DomainError('E_ROLE', refusal);
@@ -115,7 +117,8 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
       responses: { 200: 'the purchase order after the cancellation', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already received or cancelled)' },
       async handler({ params, body, principal, req, reply }) {
         const po = (await purchaseOrderById(app.store.read, params.id)) ?? notFound('purchase order', params.id);
-        if (!transitionPurchaseOrder(po, { kind: 'cancel' }).ok) throw new DomainError('E_INVALID_STATE', `purchase order ${po.id} is already ${po.state}`);
+        // A retry with the same Idempotency-Key: the intake answers it (see the recommendation's decision above).
+        if (!transitionPurchaseOrder(po, { kind: 'cancel' }).ok && !(await repeatedCommand(app, req, principal!))) throw new DomainError('E_INVALID_STATE', `purchase order ${po.id} is already ${po.state}`);
         const r = await runCommand(app, req, principal!, 'purchase_order.cancel_requested', { poId: po.id, ...(body.reason ? { reason: body.reason } : {}) });
         if (r.status === 'pending') return reply.code(202).send({ eventId: r.eventId, status: 'pending' });
         const after = (await purchaseOrderById(app.store.read, po.id)) ?? notFound('purchase order', po.id);
@@ -170,7 +173,8 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
       responses: { 200: 'the transfer after the shipment', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already shipped, received or cancelled)', 422: 'E_SCHEMA (more than the transfer asked for)' },
       async handler({ params, body, principal, req }) {
         const t = (await transferById(app.store.read, params.id)) ?? notFound('transfer', params.id);
-        if (t.state !== 'in_transit') throw new DomainError('E_INVALID_STATE', `transfer ${t.id} is already ${t.state}`);
+        // A retry with the same Idempotency-Key: the intake answers it (see the recommendation's decision above).
+        if (t.state !== 'in_transit' && !(await repeatedCommand(app, req, principal!))) throw new DomainError('E_INVALID_STATE', `transfer ${t.id} is already ${t.state}`);
         if (body.qty !== undefined && body.qty > t.qty) {
           throw new DomainError('E_SCHEMA', `transfer ${t.id} asked for ${t.qty}`, { issues: [{ path: 'body.qty', message: `at most the ${t.qty} asked for` }] });
         }
@@ -184,10 +188,13 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
       responses: { 200: 'the transfer after the receipt', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already received or cancelled)', 422: 'E_SCHEMA (more than was shipped)' },
       async handler({ params, body, principal, req }) {
         const t = (await transferById(app.store.read, params.id)) ?? notFound('transfer', params.id);
-        if (t.state !== 'in_transit' && t.state !== 'shipped') throw new DomainError('E_INVALID_STATE', `transfer ${t.id} is already ${t.state}`);
+        // A retry with the same Idempotency-Key: the intake answers it (see the recommendation's decision
+        // above); what was on its way was judged when the first try was, so neither is judged again.
+        const repeat = t.state !== 'in_transit' && t.state !== 'shipped' && (await repeatedCommand(app, req, principal!));
+        if (!repeat && t.state !== 'in_transit' && t.state !== 'shipped') throw new DomainError('E_INVALID_STATE', `transfer ${t.id} is already ${t.state}`);
         // The source shipped `sent`: a larger count is a miscount to correct, not stock to cut silently.
         const sent = transferQtyOnItsWay(t);
-        if (body.qty !== undefined && body.qty > sent) {
+        if (!repeat && body.qty !== undefined && body.qty > sent) {
           throw new DomainError('E_SCHEMA', `transfer ${t.id} shipped ${sent}`, { issues: [{ path: 'body.qty', message: `at most the ${sent} shipped` }] });
         }
         const r = await runCommand(app, req, principal!, 'transfer.received', { transferId: t.id, locationId: t.toLocationId, ...(body.qty ? { qty: body.qty } : {}) });
@@ -201,7 +208,8 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
       responses: { 200: 'the transfer after the cancellation', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (shipped, received or already cancelled)' },
       async handler({ params, body, principal, req }) {
         const t = (await transferById(app.store.read, params.id)) ?? notFound('transfer', params.id);
-        if (t.state !== 'in_transit') throw new DomainError('E_INVALID_STATE', `transfer ${t.id} is already ${t.state}`);
+        // A retry with the same Idempotency-Key: the intake answers it (see the recommendation's decision above).
+        if (t.state !== 'in_transit' && !(await repeatedCommand(app, req, principal!))) throw new DomainError('E_INVALID_STATE', `transfer ${t.id} is already ${t.state}`);
         const r = await runCommand(app, req, principal!, 'transfer.cancel_requested', { transferId: t.id, ...(body.reason ? { reason: body.reason } : {}) });
         return { ...(await transferById(app.store.read, t.id)), eventId: r.eventId };
       },

@@ -12,7 +12,7 @@ import { getLocation } from '../../store/repos/masterdata.js';
 import { caseSubject } from '../../engine/returns/case.js';
 import { refundsOwedOf } from '../../engine/returns/refund-owed.js';
 import { orderById } from '../../store/repos/orders.js';
-import { runCommand } from '../command.js';
+import { repeatedCommand, runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 import { refundOwedView, returnOwedRoutes } from './return-owed.js';
 
@@ -140,7 +140,9 @@ export function returnRoutes(app: App): RouteSpec[] {
           // A typo here would mark the goods restocked at a shelf that does not exist: refused before anything is recorded.
           throw new DomainError('E_SCHEMA', `location ${body.locationId} is not known`, { issues: [{ path: 'locationId', message: `no location ${body.locationId}` }] });
         }
-        if (c.state !== 'awaiting_item') throw new DomainError('E_INVALID_STATE', `return case ${c.id} is ${c.state}, not awaiting the item`);
+        // Not for a retry with the same Idempotency-Key: judged on the case its first try received, it was
+        // refused 409 instead of answered as the first time (the intake answers it: the same command, or a mismatch).
+        if (c.state !== 'awaiting_item' && !(await repeatedCommand(app, req, principal!))) throw new DomainError('E_INVALID_STATE', `return case ${c.id} is ${c.state}, not awaiting the item`);
         const r = await runCommand(app, req, principal!, 'return.received', { caseId: c.id, ...body });
         return { ...(await caseView(app, (await returnCaseById(app.store.read, c.id))!, false)), eventId: r.eventId };
       },

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { nulPath } from '../../domain/nul-path.js';
 import { inboundEnvelopeSchema, type InboundEnvelope } from '../../domain/events/envelope.js';
 import type { EventCatalog } from '../../domain/events/catalog.js';
 import { DomainError, type FieldIssue } from '../../domain/errors.js';
@@ -84,6 +85,19 @@ export class Intake {
     if (!payload.success) throw schemaError(payload.error, 'payload.');
     const now = this.clock();
     const data = payload.data as Record<string, unknown>;
+    const payloadJson = JSON.stringify(data);
+    // PostgreSQL text cannot hold U+0000 (22021): such an event was taken in (202) there and then
+    // dead-lettered after its attempts, while SQLite kept it. Refused here on both stores. JSON.stringify
+    // writes U+0000 only as the escape \u0000, so one scan of the text we store anyway finds every
+    // candidate (a value or a key) on the hot path; the walk that names the field runs only on a hit
+    // (an escaped backslash before "u0000" is a hit that names none, and passes).
+    if (payloadJson.includes('\\u0000')) {
+      const at = nulPath(data);
+      if (at !== null) throw nulRefused(at ? `payload.${at}` : 'payload');
+    }
+    // Of the envelope's own text only the subject is free; source, ids, type and times are held to
+    // patterns without control characters by the envelope schema.
+    if (e.subject?.includes('\u0000')) throw nulRefused('subject');
     const id = newEventId(now);
     return {
       id,
@@ -95,7 +109,7 @@ export class Intake {
       receivedAt: new Date(now).toISOString(),
       receivedMs: now,
       subject: e.subject ?? def.subject(data, { source: e.source }),
-      payloadJson: JSON.stringify(data),
+      payloadJson,
       // The sender's payload as sent (canonicalised), so defaults we fill in never make a resend differ.
       payloadHash: payloadDigest(e.type, canonicalJson(e.payload)),
       causationId: meta.causationId ?? null,
@@ -175,4 +189,8 @@ export function schemaError(error: z.ZodError, prefix: string): DomainError {
     return { path: joined ? prefix + joined : prefix.replace(/\.$/, '') || '(root)', message: i.message };
   });
   return new DomainError('E_SCHEMA', `invalid: ${issues.map((i) => i.path).join(', ')}`, { issues });
+}
+
+function nulRefused(path: string): DomainError {
+  return new DomainError('E_SCHEMA', `invalid: ${path}`, { issues: [{ path, message: 'contains a NUL character (U+0000)' }] });
 }
