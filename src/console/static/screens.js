@@ -3,6 +3,7 @@
 import { overview } from './overview.js';
 import { approvals, exceptions, returnsList } from './work.js';
 import { orders } from './orders.js';
+import { replenishment } from './replenishment.js';
 import { inventory, integrations, policies, audit } from './ops.js';
 
 export const SCREENS = [
@@ -11,6 +12,9 @@ export const SCREENS = [
   { name: 'exceptions', title: 'Exception queues', group: 'Work', requires: 'GET /v1/exceptions', render: exceptions },
   { name: 'orders', title: 'Orders', group: 'Work', requires: 'GET /v1/orders', render: orders },
   { name: 'returns', title: 'Returns', group: 'Work', requires: 'GET /v1/returns', render: returnsList },
+  // Transfers are the one part the warehouse reads (recommendations are not): the screen shows for
+  // every role of GET /v1/transfers (the readers of recommendations and the warehouse); each part checks its own route.
+  { name: 'replenishment', title: 'Replenishment', group: 'Work', requires: 'GET /v1/transfers', render: replenishment },
   { name: 'inventory', title: 'Inventory', group: 'Monitor', requires: 'GET /v1/stock', render: inventory },
   { name: 'integrations', title: 'Integrations', group: 'Monitor', requires: 'GET /v1/events', render: integrations },
   { name: 'policies', title: 'Policies', group: 'Govern', requires: 'GET /v1/policies', render: policies },
