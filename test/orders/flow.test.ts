@@ -182,6 +182,19 @@ for (const factory of storeFactories()) {
       expect((await t.api('POST', `/v1/fulfilments/${f.id}/ship`, await t.keyFor('finance'), {})).status).toBe(403);
     });
 
+    it('a shipment reported straight from assigned (accept and pick never reported) ships the order and consumes its reservation', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 5 }] });
+      await t.send(order('W-6b', {}, [{ lineId: '1', sku: 'TENT', qty: 2, unitPrice: 120 }]));
+      await t.drained();
+      const f = (await getOrder('W-6b')).fulfilments[0];
+      expect([f.state, (await getOrder('W-6b')).state]).toEqual(['assigned', 'allocated']);
+      // A WMS that reports only what left the building: processed, not dead-lettered.
+      await t.send(envelope({ type: 'fulfilment.shipped', payload: { fulfilmentId: f.id, carrier: 'dhl', trackingNumber: 'JD1' } }));
+      const o = await getOrder('W-6b');
+      expect([o.state, o.fulfilments[0].state]).toEqual(['shipped', 'shipped']);
+      expect(await getStock(t.app.store.read, 'TENT', 'dc')).toMatchObject({ onHand: 3, reserved: 0 });
+    });
+
     it('cancel releases the reservation', async () => {
       await setup({ dc: [{ sku: 'TENT', onHand: 5 }] });
       await t.send(order('W-7'));

@@ -35,8 +35,10 @@ export const ORDER_TRANSITIONS: TransitionTable<OrderState> = {
   // A held or backordered part cancelled while another part is on its way: the order follows that part.
   on_hold: ['validated', 'on_hold', 'allocated', 'backordered', 'cancelled', 'exception', 'shipped', 'delivered'],
   // Delivered straight from allocated or in fulfilment: a click-and-collect order is collected at the
-  // store without being shipped (and a report may skip a step, as fulfilments' reports may).
-  allocated: ['in_fulfilment', 'allocated', 'delivered', 'on_hold', 'backordered', 'cancelled', 'exception'],
+  // store without being shipped. Shipped straight from allocated: a report may skip a step, as
+  // fulfilments' reports may (a WMS that tells only what left the building): without it the shipment
+  // was refused here after the fulfilment took it, and the event dead-lettered.
+  allocated: ['in_fulfilment', 'allocated', 'shipped', 'delivered', 'on_hold', 'backordered', 'cancelled', 'exception'],
   in_fulfilment: ['shipped', 'delivered', 'allocated', 'backordered', 'cancelled', 'exception'],
   // A split order whose other parcel was lost never becomes delivered, yet its delivered part can come back.
   shipped: ['delivered', 'exception', 'partially_returned'],
