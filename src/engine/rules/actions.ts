@@ -2,7 +2,8 @@ import type { EventCatalog } from '../../domain/events/catalog.js';
 import type { ActionIntent } from '../../domain/rules/index.js';
 import type { AuditNote, EmittedEvent, HandlerContext, OutboxMessage } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
-import { notificationSendBy, type OrderState } from '../../domain/orders/index.js';
+import { canTransition, notificationSendBy, ORDER_TRANSITIONS, type OrderState } from '../../domain/orders/index.js';
+import { cancelOrder } from '../orders/handlers.js';
 import { fulfilmentById, orderById, orderByExternal, type OrderRecord } from '../../store/repos/orders.js';
 import { openException } from '../exceptions/open.js';
 import { moveOrder, persistOrder } from '../orders/transition.js';
@@ -64,8 +65,16 @@ export async function executeIntent(h: HandlerContext, intent: ActionIntent, dep
     case 'set_state': {
       if (a.object === 'order') {
         const order = await targetOrder(h, intent);
+        const policy = await deps.policies.get('orders', h.tx);
+        const note = `rule ${intent.ruleId} v${intent.ruleVersion}`;
+        if (a.state === 'cancelled' && order.state !== 'cancelled' && canTransition(ORDER_TRANSITIONS, order.state, 'cancelled')) {
+          // A cancel is the order's cancel, whoever asks: its open fulfilments stop and their stock is
+          // released (moved to cancelled alone, the order left its fulfilment open and its units held).
+          await cancelOrder(h, deps.policies, order, note);
+          return;
+        }
         // moveOrder refuses a transition the lifecycle does not allow: the rule fails, the state is never forced.
-        moveOrder(h, order, a.state as OrderState, await deps.policies.get('orders', h.tx), { note: `rule ${intent.ruleId} v${intent.ruleVersion}` });
+        moveOrder(h, order, a.state as OrderState, policy, { note });
         await persistOrder(h, order);
         return;
       }
