@@ -57,6 +57,21 @@ for (const factory of storeFactories()) {
       expect((await kindView(reader)).declinedNewDefaults.map((d: any) => d.path)).toEqual([PATH]);
     }, 60_000);
 
+    it('a decline retried with the same Idempotency-Key is answered as the first time; the key used for another decline is refused', async () => {
+      const { author } = await setup();
+      const key = { 'Idempotency-Key': 'decline-1' };
+      const first = await t.api('POST', DECLINE, author, { paths: [PATH], reason: 'the carrier tells them' }, key);
+      expect(first.status, JSON.stringify(first.body)).toBe(200);
+      expect(first.body.declined.map((d: any) => d.path)).toEqual([PATH]);
+      const recorded = await policyEvents();
+      const again = await t.api('POST', DECLINE, author, { paths: [PATH], reason: 'the carrier tells them' }, key);
+      // Worked out again it found the path declined and answered "none" with no event.
+      expect([again.status, again.body.eventId, again.body.declined]).toEqual([200, first.body.eventId, first.body.declined]);
+      const other = await t.api('POST', DECLINE, author, { paths: [PATH], reason: 'another reason' }, key);
+      expect([other.status, other.body.code]).toEqual([409, 'E_IDEMPOTENCY_MISMATCH']);
+      expect(await policyEvents()).toEqual(recorded);
+    }, 60_000);
+
     it('taken back: new in defaults again (listed, warned of, drafted); recorded in the log and audited; a retry with the same key is once; decline, take back, decline again is declined', async () => {
       const { author, other, reader } = await setup({ approvals: true });
       const versionsNow = () => t.app.store.read.all('SELECT kind, version, status, doc FROM policy_versions ORDER BY kind, version');

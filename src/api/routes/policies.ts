@@ -7,7 +7,7 @@ import { POLICY_KINDS, type PolicyKind } from '../../policy/registry.js';
 import { loadPolicyDocument } from '../../store/repos/policy-docs.js';
 import { queryRuleRuns } from '../../store/repos/rule-runs.js';
 import { changeOutcome, findVersion, policySummaries, versionView } from '../../engine/policies/views.js';
-import { declinedNewDefaults, newDefaultsDecline, newDefaultsDraft, newDefaultsTakeBack, newInDefaultsView, takeBackAskedBefore, versionNewInDefaults } from '../../engine/policies/new-defaults.js';
+import { declinedNewDefaults, newDefaultsDecline, newDefaultsDraft, newDefaultsTakeBack, newInDefaultsView, changeAskedBefore, versionNewInDefaults } from '../../engine/policies/new-defaults.js';
 import { backtestTimeProblem, candidatePolicy, runBacktest } from '../../engine/policies/backtest.js';
 import { keyedSourceEventId, runCommand } from '../command.js';
 import { DomainError } from '../../domain/errors.js';
@@ -120,14 +120,18 @@ export function policyRoutes(app: App): RouteSpec[] {
       body: z.object({ paths: z.array(z.string().min(1).max(500)).min(1).max(200), reason: z.string().trim().min(1).max(2000) }).strict(),
       responses: { 200: 'what was declined', 403: 'E_ROLE', 409: 'E_NOT_NEW_IN_DEFAULTS (a path is not new in defaults now) / E_INVALID_STATE', 422: 'E_SCHEMA' },
       async handler({ params, body, principal, req, reply }) {
-        const pre = await newDefaultsDecline(app.store.read, params.kind, body.paths);
         const after = async () => {
           const doc = await loadPolicyDocument(app.store.read, params.kind);
           return newInDefaultsView(versionNewInDefaults(params.kind, doc, undefined, await declinedNewDefaults(app.store.read, params.kind)));
         };
+        // A retry with the same Idempotency-Key repeats the request in the log (the intake answers it as
+        // the first time); worked out again it would find its paths declined and answer "none".
+        const keyed = keyedSourceEventId(req, principal!);
+        const before = keyed ? await changeAskedBefore(app.store.read, keyed, params.kind, 'decline_new_defaults', body.paths, body.reason) : null;
+        const pre = before ? { declined: before.declined ?? [], alreadyDeclined: [...new Set(body.paths)].filter((path) => !(before.declined ?? []).some((d) => d.path === path)), activeVersion: 0 } : await newDefaultsDecline(app.store.read, params.kind, body.paths);
         // All declined before: nothing to record, the same answer as the first time (idempotent).
         if (pre.declined.length === 0) return { kind: params.kind, change: 'none', version: pre.activeVersion, declined: [], alreadyDeclined: pre.alreadyDeclined, newInDefaults: await after() };
-        const r = await runCommand(app, req, principal!, 'policy.change_requested', { kind: params.kind, action: 'decline_new_defaults', declined: pre.declined, reason: body.reason });
+        const r = await runCommand(app, req, principal!, 'policy.change_requested', before ?? { kind: params.kind, action: 'decline_new_defaults', declined: pre.declined, reason: body.reason });
         if (r.status === 'pending') {
           reply.code(202);
           return { status: 'pending', eventId: r.eventId };
@@ -144,7 +148,7 @@ export function policyRoutes(app: App): RouteSpec[] {
       responses: { 200: 'what was taken back', 403: 'E_ROLE', 409: 'E_NOT_DECLINED (a path is not declined now) / E_INVALID_STATE / E_IDEMPOTENCY_MISMATCH', 422: 'E_SCHEMA' },
       async handler({ params, body, principal, req, reply }) {
         const keyed = keyedSourceEventId(req, principal!);
-        const before = keyed ? await takeBackAskedBefore(app.store.read, keyed, params.kind, body.paths, body.reason) : null;
+        const before = keyed ? await changeAskedBefore(app.store.read, keyed, params.kind, 'undecline_new_defaults', body.paths, body.reason) : null;
         const payload = before ?? { kind: params.kind, action: 'undecline_new_defaults', undeclined: (await newDefaultsTakeBack(app.store.read, params.kind, body.paths)).undeclined, reason: body.reason };
         const r = await runCommand(app, req, principal!, 'policy.change_requested', payload);
         if (r.status === 'pending') {

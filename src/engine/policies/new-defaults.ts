@@ -144,18 +144,27 @@ export async function newDefaultsTakeBack(db: SqlExecutor, kind: PolicyKind, pat
 }
 
 /**
- * The take-back an API retry repeats (same caller, same Idempotency-Key), or null when the key is new.
- * Worked out again, the retry would be refused — its paths are no longer declined once the first one
- * was recorded — so it is answered from the request in the log instead: taking back twice is once. A
- * key used for another request (other paths, reason or kind, or another action) is refused, as intake
- * refuses a source event id used for a different payload.
+ * The decline or take-back an API retry repeats (same caller, same Idempotency-Key), or null when the
+ * key is new. Worked out again, the retry would find nothing to do — its paths are declined (or no
+ * longer declined) once the first one was recorded — and a take-back would be refused, a decline
+ * answered "none": so it is answered from the request in the log instead, declining or taking back
+ * twice is once. A key used for another request (another action, kind or reason, other paths) is
+ * refused, as intake refuses a source event id used for a different payload. A decline records only
+ * the asked paths that were new then (those declined before are not), so its paths must be among the
+ * asked ones; a take-back records every asked path.
  */
-export async function takeBackAskedBefore(db: SqlExecutor, sourceEventId: string, kind: PolicyKind, paths: readonly string[], reason: string): Promise<PolicyChangeRequest | null> {
+export async function changeAskedBefore(
+  db: SqlExecutor, sourceEventId: string, kind: PolicyKind, action: 'decline_new_defaults' | 'undecline_new_defaults', paths: readonly string[], reason: string,
+): Promise<PolicyChangeRequest | null> {
   const row = await db.get<{ id: string; type: string; payload: string }>(`SELECT id, type, payload FROM events WHERE source = 'api' AND source_event_id = ?`, [sourceEventId]);
   if (!row) return null;
   const p = JSON.parse(row.payload) as PolicyChangeRequest;
-  const same = row.type === 'policy.change_requested' && p.action === 'undecline_new_defaults' && p.kind === kind && p.reason === reason
-    && canonicalJson((p.undeclined ?? []).map((d) => d.path)) === canonicalJson([...new Set(paths)]);
+  const asked = [...new Set(paths)];
+  const recorded = ((action === 'decline_new_defaults' ? p.declined : p.undeclined) ?? []).map((d) => d.path);
+  const samePaths = action === 'decline_new_defaults'
+    ? recorded.every((path) => asked.includes(path))
+    : canonicalJson(recorded) === canonicalJson(asked);
+  const same = row.type === 'policy.change_requested' && p.action === action && p.kind === kind && p.reason === reason && samePaths;
   if (!same) throw new DomainError('E_IDEMPOTENCY_MISMATCH', 'this Idempotency-Key was already used for a different request', { detail: { eventId: row.id } });
   return p;
 }
