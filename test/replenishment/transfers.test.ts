@@ -165,6 +165,18 @@ for (const factory of storeFactories()) {
       const shippedList = await t.api('GET', '/v1/transfers?state=shipped', warehouse);
       expect(shippedList.status).toBe(200);
       expect(shippedList.body.items).toEqual([]);
+      // A location sees what it sends and what comes to it; pages by the cursor the list gives.
+      const ids = async (q: string) => ((await t.api('GET', `/v1/transfers${q}`, warehouse)).body.items as Array<{ id: string }>).map((x) => x.id);
+      const [only] = await ids('');
+      expect(await ids('?location=dc')).toEqual([only]);
+      expect(await ids('?location=store-ams')).toEqual([only]);
+      expect(await ids('?location=elsewhere')).toEqual([]);
+      expect(await ids('?sku=MUG')).toEqual([]);
+      const page = await t.api('GET', '/v1/transfers?limit=1', warehouse);
+      expect(page.body.items.map((x: { id: string }) => x.id)).toEqual([only]);
+      expect(await ids(`?limit=1&before=${encodeURIComponent(page.body.next)}`)).toEqual([]);
+      const garbled = await t.api('GET', '/v1/transfers?before=yesterday', warehouse);
+      expect([garbled.status, garbled.body.code]).toEqual([422, 'E_SCHEMA']);
     });
   });
 }

@@ -152,10 +152,17 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'GET', url: '/v1/transfers', tag: 'replenishment', summary: 'Transfer orders between locations, newest first.', access: [...READERS, 'warehouse'],
-      query: z.object({ state: z.enum(['in_transit', 'shipped', 'received', 'cancelled']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      method: 'GET', url: '/v1/transfers', tag: 'replenishment',
+      summary: 'Transfer orders between locations, newest first, by state, sku and a location at either end (a store sees what it sends and what comes to it); paged by ?before=<next of the previous page>.',
+      access: [...READERS, 'warehouse'],
+      query: z.object({
+        state: z.enum(['in_transit', 'shipped', 'received', 'cancelled']).optional(), location: z.string().max(64).optional(), sku: z.string().max(64).optional(),
+        before: beforeCursorSchema, limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
       async handler({ query }) {
-        return { items: await queryTransfers(app.store.read, { state: query.state, limit: query.limit }) };
+        const before = parseCursor(query.before);
+        const rows = await queryTransfers(app.store.read, { state: query.state, locationId: query.location, sku: query.sku, beforeMs: before?.ms, beforeId: before?.id, limit: query.limit });
+        return { items: rows, next: nextCursor(rows, query.limit, (t) => ({ ms: t.createdMs, id: t.id })) };
       },
     }),
     defineRoute({

@@ -488,8 +488,17 @@ export async function transfersInTransit(db: SqlExecutor): Promise<TransferRecor
 /** What a transfer will bring: what left the source once it shipped, else what it asked for. */
 export const transferQtyOnItsWay = (t: TransferRecord): number => (t.state === 'shipped' && typeof t.doc.shippedQty === 'number' ? t.doc.shippedQty : t.qty);
 
-export async function queryTransfers(db: SqlExecutor, q: { state?: string; limit: number }): Promise<TransferRecord[]> {
-  const rows = await db.all<TransferRow>(`SELECT ${TRANSFER_COLUMNS} FROM transfers ${q.state ? 'WHERE state = ?' : ''} ORDER BY created_ms DESC, id LIMIT ?`, q.state ? [q.state, q.limit] : [q.limit]);
+/** Transfers newest first, by state and by a location at either end; paged by (created_ms, id) below `before`. */
+export async function queryTransfers(db: SqlExecutor, q: { state?: string; locationId?: string; sku?: string; limit: number; beforeMs?: number; beforeId?: string }): Promise<TransferRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.state) { where.push('state = ?'); params.push(q.state); }
+  if (q.locationId) { where.push('(from_location_id = ? OR to_location_id = ?)'); params.push(q.locationId, q.locationId); }
+  if (q.sku) { where.push('sku = ?'); params.push(q.sku); }
+  if (q.beforeMs !== undefined && q.beforeId !== undefined) { where.push('(created_ms < ? OR (created_ms = ? AND id < ?))'); params.push(q.beforeMs, q.beforeMs, q.beforeId); }
+  else if (q.beforeMs !== undefined) { where.push('created_ms < ?'); params.push(q.beforeMs); }
+  params.push(q.limit);
+  const rows = await db.all<TransferRow>(`SELECT ${TRANSFER_COLUMNS} FROM transfers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms DESC, id DESC LIMIT ?`, params);
   return rows.map(toTransfer);
 }
 
