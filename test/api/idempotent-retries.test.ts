@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { envelope, startTestApp, type TestApp } from '../support/app.js';
 import { DC_TILBURG, STORE_AMSTERDAM } from '../support/shop.js';
-import { orderHistory, runReplenishmentCheck } from '../replenishment/support.js';
+import { transferProposed as proposeTransfer } from '../replenishment/support.js';
 import { ReturnsWorld, T0, DAY, fakeApprovals, scriptedAi } from '../returns/support.js';
 import { useApprovalEngine } from '../../src/engine/returns/approval.js';
 import { getStock } from '../../src/store/repos/stock.js';
@@ -74,14 +74,7 @@ for (const factory of storeFactories()) {
       for (const [loc, n] of [['store-ams', 5], ['dc', 500]] as const) {
         await t.send(envelope({ type: 'inventory.snapshot', occurredAt: iso(now), payload: { locationId: loc, counts: [{ sku: 'TENT', onHand: n }] } }));
       }
-      const buyer = await t.keyFor('procurement');
-      expect((await t.api('PUT', '/v1/suppliers/S1', buyer, { id: 'S1', name: 'Tents & Co', leadTimeDays: 10, skus: [{ sku: 'TENT', unitCost: 20, primary: true }] })).status).toBe(200);
-      await orderHistory(t, now, 'TENT', 'store-ams', 5, 35);
-      await orderHistory(t, now, 'TENT', 'dc', 2, 35);
-      now = at('07:15');
-      await runReplenishmentCheck(t, now);
-      const [rec] = (await t.api('GET', '/v1/replenishment/recommendations', t.adminKey)).body.items;
-      expect(rec.transfer).toMatchObject({ fromLocationId: 'dc' });
+      const { rec, buyer } = await proposeTransfer(t, now, at('07:15'), (ms) => { now = ms; });
       return { recId: rec.id, buyer };
     }
     const stock = async (loc: string) => getStock(t.app.store.read, 'TENT', loc);

@@ -3,7 +3,7 @@ import { storeFactories } from '../support/stores.js';
 import { envelope, startTestApp, type TestApp } from '../support/app.js';
 import { DC_TILBURG, STORE_AMSTERDAM, webOrder } from '../support/shop.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
-import { orderHistory, runReplenishmentCheck } from '../replenishment/support.js';
+import { acceptTransfer, TENT_SUPPLIER, transferProposed } from '../replenishment/support.js';
 
 // The backtest rebuilds stock as live routing saw it, movements timed by when they happened
 // (docs/orders.md, "Stock counts"): a till sale, shipment or receipt booked after a count that
@@ -128,7 +128,7 @@ for (const factory of storeFactories()) {
     it('a goods receipt booked after a count that already had the goods on the shelf', async () => {
       await start(1);
       const buyer = await t.keyFor('procurement');
-      expect((await t.api('PUT', '/v1/suppliers/S1', buyer, { id: 'S1', name: 'Tents & Co', leadTimeDays: 10, skus: [{ sku: 'TENT', unitCost: 20, primary: true }] })).status).toBe(200);
+      expect((await t.api('PUT', '/v1/suppliers/S1', buyer, TENT_SUPPLIER)).status).toBe(200);
       now = at('08:00');
       await t.send(envelope({ type: 'po.confirmed', payload: { poId: 'PO-1', supplierId: 'S1', locationId: 'store-ams', lines: [{ sku: 'TENT', qty: 2 }], expectedDate: '2026-12-05' } }));
       // In at 10:00; counted at 11:00 (3), applied at 11:30; the receipt booked at 14:00.
@@ -148,17 +148,8 @@ for (const factory of storeFactories()) {
     it('a transfer holds its units at the source on the way, and its receipt booked after a count at the destination that already saw it is not added again', async () => {
       // Replenishment's check at 06:15 proposes a transfer from the DC's excess to the store.
       await start(5, 500);
-      const buyer = await t.keyFor('procurement');
-      expect((await t.api('PUT', '/v1/suppliers/S1', buyer, { id: 'S1', name: 'Tents & Co', leadTimeDays: 10, skus: [{ sku: 'TENT', unitCost: 20, primary: true }] })).status).toBe(200);
-      await orderHistory(t, now, 'TENT', 'store-ams', 5, 35);
-      await orderHistory(t, now, 'TENT', 'dc', 2, 35);
-      now = at('07:15');
-      await runReplenishmentCheck(t, now);
-      const [rec] = (await t.api('GET', '/v1/replenishment/recommendations', t.adminKey)).body.items;
-      expect(rec.transfer).toMatchObject({ fromLocationId: 'dc' });
-      const accepted = await t.api('POST', `/v1/replenishment/recommendations/${rec.id}/accept`, buyer, {});
-      expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
-      const q = rec.transfer.quantity as number;
+      const proposed = await transferProposed(t, now, at('07:15'), (ms) => { now = ms; });
+      const { transferId, qty: q } = await acceptTransfer(t, proposed);
       // The DC counted down to what the transfer holds and three more.
       now = at('07:30');
       await t.send(countAt('dc', at('07:30'), q + 3));
@@ -171,7 +162,7 @@ for (const factory of storeFactories()) {
       const storeCount = 5 + q;
       await t.send(countAt('store-ams', at('09:00'), storeCount));
       now = at('10:00');
-      await t.send(envelope({ type: 'transfer.received', occurredAt: iso(at('08:00')), payload: { transferId: accepted.body.transferId, locationId: 'store-ams' } }));
+      await t.send(envelope({ type: 'transfer.received', occurredAt: iso(at('08:00')), payload: { transferId: transferId, locationId: 'store-ams' } }));
       expect(await superseded()).toEqual(['transfer_in']);
       const held = await stock();
       expect(held?.on_hand).toBe(storeCount);
@@ -184,23 +175,15 @@ for (const factory of storeFactories()) {
 
     it('a transfer shipped before a count at its source and received after it leaves the source once, live and replayed', async () => {
       await start(5, 500);
-      const buyer = await t.keyFor('procurement');
-      expect((await t.api('PUT', '/v1/suppliers/S1', buyer, { id: 'S1', name: 'Tents & Co', leadTimeDays: 10, skus: [{ sku: 'TENT', unitCost: 20, primary: true }] })).status).toBe(200);
-      await orderHistory(t, now, 'TENT', 'store-ams', 5, 35);
-      await orderHistory(t, now, 'TENT', 'dc', 2, 35);
-      now = at('07:15');
-      await runReplenishmentCheck(t, now);
-      const [rec] = (await t.api('GET', '/v1/replenishment/recommendations', t.adminKey)).body.items;
-      const accepted = await t.api('POST', `/v1/replenishment/recommendations/${rec.id}/accept`, buyer, {});
-      expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
-      const q = rec.transfer.quantity as number;
+      const proposed = await transferProposed(t, now, at('07:15'), (ms) => { now = ms; });
+      const { transferId, qty: q } = await acceptTransfer(t, proposed);
       // Left the DC at 08:00 (reported by its WMS at 08:30); the DC's floor counted at 09:00: three tents.
       now = at('08:30');
-      await t.send(envelope({ type: 'transfer.shipped', occurredAt: iso(at('08:00')), payload: { transferId: accepted.body.transferId, locationId: 'dc' } }));
+      await t.send(envelope({ type: 'transfer.shipped', occurredAt: iso(at('08:00')), payload: { transferId: transferId, locationId: 'dc' } }));
       now = at('09:00');
       await t.send(countAt('dc', at('09:00'), 3));
       now = at('10:00');
-      await t.send(envelope({ type: 'transfer.received', occurredAt: iso(at('10:00')), payload: { transferId: accepted.body.transferId, locationId: 'store-ams' } }));
+      await t.send(envelope({ type: 'transfer.received', occurredAt: iso(at('10:00')), payload: { transferId: transferId, locationId: 'store-ams' } }));
       // The store's tents and two of the DC's three: taken off the DC twice, the DC would have none.
       now = at('10:30');
       await t.send(webOrder('W-1', TENT(5 + q + 2)));
@@ -210,21 +193,13 @@ for (const factory of storeFactories()) {
 
     it('a transfer cancelled before it left gives its units back at the source, live and replayed', async () => {
       await start(5, 500);
-      const buyer = await t.keyFor('procurement');
-      expect((await t.api('PUT', '/v1/suppliers/S1', buyer, { id: 'S1', name: 'Tents & Co', leadTimeDays: 10, skus: [{ sku: 'TENT', unitCost: 20, primary: true }] })).status).toBe(200);
-      await orderHistory(t, now, 'TENT', 'store-ams', 5, 35);
-      await orderHistory(t, now, 'TENT', 'dc', 2, 35);
-      now = at('07:15');
-      await runReplenishmentCheck(t, now);
-      const [rec] = (await t.api('GET', '/v1/replenishment/recommendations', t.adminKey)).body.items;
-      const accepted = await t.api('POST', `/v1/replenishment/recommendations/${rec.id}/accept`, buyer, {});
-      expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
-      const q = rec.transfer.quantity as number;
+      const proposed = await transferProposed(t, now, at('07:15'), (ms) => { now = ms; });
+      const { transferId, qty: q } = await acceptTransfer(t, proposed);
       // The DC counted down to what the transfer holds and three more; then the transfer is called off.
       now = at('08:00');
       await t.send(countAt('dc', at('08:00'), q + 3));
       now = at('08:30');
-      expect((await t.api('POST', `/v1/transfers/${accepted.body.transferId}/cancel`, buyer, {})).status).toBe(200);
+      expect((await t.api('POST', `/v1/transfers/${transferId}/cancel`, proposed.buyer, {})).status).toBe(200);
       // Neither location alone, both together: had the DC kept the units held, not even both.
       now = at('09:00');
       await t.send(webOrder('W-1', TENT(q + 6)));

@@ -34,3 +34,31 @@ export async function runReplenishmentCheck(t: TestApp, now: number): Promise<vo
   }
   await t.drained();
 }
+
+/** The tents' supplier of the transfer scenarios. */
+export const TENT_SUPPLIER = { id: 'S1', name: 'Tents & Co', leadTimeDays: 10, skus: [{ sku: 'TENT', unitCost: 20, primary: true }] };
+
+/**
+ * The transfer scenario (the store short of tents, the DC with plenty; locations and stock already
+ * there): procurement's supplier, 35 days of history at both up to `today`, and the check run at
+ * `checkAt` (the caller's clock moved there by `moveClock`) proposing a transfer from the DC. Answers
+ * that recommendation and procurement's key; `acceptTransfer` turns it into the transfer order.
+ */
+export async function transferProposed(t: TestApp, today: number, checkAt: number, moveClock: (ms: number) => void): Promise<{ rec: any; buyer: string }> {
+  const buyer = await t.keyFor('procurement');
+  expect((await t.api('PUT', '/v1/suppliers/S1', buyer, TENT_SUPPLIER)).status).toBe(200);
+  await orderHistory(t, today, 'TENT', 'store-ams', 5, 35);
+  await orderHistory(t, today, 'TENT', 'dc', 2, 35);
+  moveClock(checkAt);
+  await runReplenishmentCheck(t, checkAt);
+  const [rec] = (await t.api('GET', '/v1/replenishment/recommendations', t.adminKey)).body.items;
+  expect(rec.transfer).toMatchObject({ fromLocationId: 'dc' });
+  return { rec, buyer };
+}
+
+/** Accepts a proposed transfer as procurement: the transfer order's id and quantity. */
+export async function acceptTransfer(t: TestApp, proposed: { rec: any; buyer: string }): Promise<{ transferId: string; qty: number }> {
+  const accepted = await t.api('POST', `/v1/replenishment/recommendations/${proposed.rec.id}/accept`, proposed.buyer, {});
+  expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+  return { transferId: accepted.body.transferId as string, qty: proposed.rec.transfer.quantity as number };
+}

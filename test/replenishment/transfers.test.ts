@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { envelope, startTestApp, type TestApp } from '../support/app.js';
 import { DC_TILBURG, STORE_AMSTERDAM } from '../support/shop.js';
-import { orderHistory, runReplenishmentCheck } from './support.js';
+import { acceptTransfer, transferProposed } from './support.js';
 import { getStock } from '../../src/store/repos/stock.js';
 import { transferById, transfersInTransit, transferQtyOnItsWay } from '../../src/store/repos/replenishment.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
@@ -27,21 +27,11 @@ for (const factory of storeFactories()) {
       for (const l of [DC_TILBURG, STORE_AMSTERDAM]) await t.send(envelope({ type: 'location.upserted', payload: l }));
       await t.send(countAt('store-ams', at('07:00'), 5));
       await t.send(countAt('dc', at('07:00'), 500));
-      const buyer = await t.keyFor('procurement');
-      expect((await t.api('PUT', '/v1/suppliers/S1', buyer, { id: 'S1', name: 'Tents & Co', leadTimeDays: 10, skus: [{ sku: 'TENT', unitCost: 20, primary: true }] })).status).toBe(200);
-      await orderHistory(t, now, 'TENT', 'store-ams', 5, 35);
-      await orderHistory(t, now, 'TENT', 'dc', 2, 35);
-      now = at('07:15');
-      await runReplenishmentCheck(t, now);
-      const [rec] = (await t.api('GET', '/v1/replenishment/recommendations', t.adminKey)).body.items;
-      expect(rec.transfer).toMatchObject({ fromLocationId: 'dc' });
-      const accepted = await t.api('POST', `/v1/replenishment/recommendations/${rec.id}/accept`, buyer, {});
-      expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
-      const qty = rec.transfer.quantity as number;
+      const { transferId, qty } = await acceptTransfer(t, await transferProposed(t, now, at('07:15'), (ms) => { now = ms; }));
       expect(qty).toBeGreaterThan(3);
       expect(await getStock(t.app.store.read, 'TENT', 'dc')).toMatchObject({ onHand: 500, reserved: qty });
       await booksAgree();
-      return { id: accepted.body.transferId as string, qty };
+      return { id: transferId, qty };
     }
     const dc = async () => getStock(t.app.store.read, 'TENT', 'dc');
     /** The books check (docs/checks.md) finds nothing wrong: a transfer's hold counts as reserved at its source. */
