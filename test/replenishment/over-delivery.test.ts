@@ -63,5 +63,34 @@ for (const factory of storeFactories()) {
       expect(after[0]!.detail).toMatchObject({ occurrences: 2, last: { receiptId: 'GR-3', lines: [{ sku: 'TENT', ordered: 100, received: 107, allowed: 105, over: 7 }] } });
       expect(await onHand('TENT')).toBe(105 + 107);
     });
+
+    it('goods after the order closed (short or cancelled) are booked, and procurement is asked about them; a resent receipt counts once', async () => {
+      await start();
+      await ordered('PO-1', 100);
+      await t.send(received('PO-1', 'GR-1', [{ sku: 'TENT', qty: 100 }])); // closes it in full
+      expect(await items()).toEqual([]);
+      // Three stragglers the supplier sent after all: on the shelf, so in the book (they were dead-lettered).
+      await t.send(received('PO-1', 'GR-2', [{ sku: 'TENT', qty: 3 }]));
+      expect(await onHand('TENT')).toBe(103);
+      const [item] = await items();
+      expect(item).toMatchObject({ ownerRole: 'procurement', subjectRef: 'po:PO-1' });
+      expect(item!.summary).toContain('received 3 TENT after it was closed');
+      expect(item!.detail).toMatchObject({ kind: 'received_after_close', closedAs: 'received', receiptId: 'GR-2', received: [{ sku: 'TENT', qty: 3 }], lines: [] });
+      const po = (await t.api('GET', '/v1/purchase-orders/PO-1', await t.keyFor('procurement'))).body;
+      expect(po).toMatchObject({ state: 'received', lines: [{ sku: 'TENT', qty: 100, receivedQty: 103 }] });
+      await t.send(received('PO-1', 'GR-2', [{ sku: 'TENT', qty: 3 }]));
+      expect(await onHand('TENT')).toBe(103);
+
+      // A cancelled order delivered anyway.
+      await ordered('PO-2', 10);
+      expect((await t.api('POST', '/v1/purchase-orders/PO-2/cancel', await t.keyFor('procurement'), { reason: 'not needed' })).status).toBe(200);
+      await t.send(received('PO-2', 'GR-3', [{ sku: 'TENT', qty: 10 }]));
+      expect(await onHand('TENT')).toBe(113);
+      const after = (await items()).find((x) => x.subjectRef === 'po:PO-2');
+      expect(after!.detail).toMatchObject({ kind: 'received_after_close', closedAs: 'cancelled' });
+      expect((await t.api('GET', '/v1/purchase-orders/PO-2', t.adminKey)).body.state).toBe('cancelled');
+      const books = await t.api('GET', '/v1/checks', t.adminKey);
+      expect(books.body.findings).toEqual([]);
+    });
   });
 }

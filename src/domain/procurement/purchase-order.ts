@@ -68,8 +68,10 @@ const ALLOWED: Record<PurchaseOrderState, readonly PurchaseOrderCommand['kind'][
   placed: ['confirmed', 'delayed', 'received', 'cancel'],
   confirmed: ['confirmed', 'delayed', 'received', 'cancel'],
   delayed: ['confirmed', 'delayed', 'received', 'cancel'],
-  received: [],
-  cancelled: [],
+  // Goods that come after the order closed (a straggler after a short close, a delivery the supplier
+  // sent though it was cancelled) are on the shelf all the same: taken in, the order staying closed.
+  received: ['received'],
+  cancelled: ['received'],
 };
 
 export function transitionPurchaseOrder(po: PurchaseOrder, command: PurchaseOrderCommand): PurchaseOrderTransition {
@@ -138,12 +140,18 @@ function receive(po: PurchaseOrder, p: PoReceivedPayload): PurchaseOrder {
     if (line) line.receivedQty += r.qty;
     else lines.push({ sku: r.sku, qty: 0, receivedQty: r.qty });
   }
+  // A closed order stays closed: what comes after is a discrepancy for procurement, not a reopening.
+  if (po.state === 'received' || po.state === 'cancelled') return { ...po, lines, receivedDate: laterOf(po.receivedDate, p.receivedDate), ...(receiptIds === undefined ? {} : { receiptIds }) };
   const complete = p.final || lines.every((l) => l.receivedQty >= l.qty);
   // The latest day goods arrived: a PO that closes later without a receipt (cut by its supplier,
   // the rest cancelled) closes on it.
-  const receivedDate = po.receivedDate !== null && po.receivedDate > p.receivedDate ? po.receivedDate : p.receivedDate;
+  const receivedDate = laterOf(po.receivedDate, p.receivedDate);
   const next: PurchaseOrder = { ...po, lines, receivedDate, ...(receiptIds === undefined ? {} : { receiptIds }) };
   return complete ? { ...next, state: 'received' } : next;
+}
+
+function laterOf(a: string | null, b: string): string {
+  return a !== null && a > b ? a : b;
 }
 
 function anyReceived(lines: readonly PurchaseOrderLine[]): boolean {

@@ -197,11 +197,13 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
         else h.audit({ action: 'stock.received', subject: `stock:${inc.locationId}:${inc.sku}`, detail: { delta: inc.qty, poId: po.id, reason: 'receipt' } });
       }
       await markAvailabilityDirty(h.tx, increases.map((i) => i.sku), h.decision.now);
-      await askAboutOverDelivery(h, policies, next, p);
+      const closedBefore = !INBOUND_STATES.includes(po.state);
+      await askAboutReceipt(h, policies, next, p, closedBefore ? po.state : null);
       const routed = await routePromisedBackorders(h, policies, promises, `purchase order ${po.id} received`);
-      // Closed (final, or nothing left to come): what it did not bring will never come.
+      // Closed by this receipt (final, or nothing left to come): what it did not bring will never come.
       // A partial receipt revises nothing: an order it did not place keeps its promise of what is to come.
-      if (!INBOUND_STATES.includes(next.state)) await revisePromisesUnlessOnTheShelf(h, policies, promises, po, `purchase order ${po.id} received and closed`, routed);
+      // One that closed before revised its promises then.
+      if (!closedBefore && !INBOUND_STATES.includes(next.state)) await revisePromisesUnlessOnTheShelf(h, policies, promises, po, `purchase order ${po.id} received and closed`, routed);
     },
   };
   const cancel: EventHandler = {
@@ -237,23 +239,32 @@ export function purchaseOrderHandlers(policies: PolicyBook): EventHandler[] {
 }
 
 /**
- * A receipt above what the order asked for (policy `receiving`): the goods are booked, and
- * procurement gets one item per purchase order to answer for them (keep and pay, send back, amend the
- * order) before the supplier's invoice is matched. A later over-delivery on the same order while the
- * item is open is counted on it, its latest lines in `last`.
+ * A receipt procurement must answer for, before the supplier's invoice is matched: the goods are
+ * booked either way (stock is what is on the shelf), and one item per purchase order is opened — a
+ * later one on the same order while it is open is counted there, its latest lines in `last`.
+ * - Above what the order asked for (policy `receiving`): keep and pay, send back, or amend the order.
+ * - After the order closed (`closedAs`: received in full or short, or cancelled): always, whatever the
+ *   quantities — the order was done with, and the delivery was not expected.
  */
-async function askAboutOverDelivery(h: HandlerContext, policies: PolicyBook, po: PurchaseOrderRecord, p: PoReceivedPayload): Promise<void> {
+async function askAboutReceipt(h: HandlerContext, policies: PolicyBook, po: PurchaseOrderRecord, p: PoReceivedPayload, closedAs: PurchaseOrderState | null): Promise<void> {
   const rules = (await policies.get('replenishment', h.tx)).receiving;
-  if (!rules) return;
-  const over = overDeliveries(po.lines, new Set(p.lines.map((l) => l.sku)), rules.overDeliveryTolerancePercent);
-  if (over.length === 0) return;
+  const over = rules ? overDeliveries(po.lines, new Set(p.lines.map((l) => l.sku)), rules.overDeliveryTolerancePercent) : [];
+  if (over.length === 0 && closedAs === null) return;
   const named = over.map((o) => (o.ordered === 0 ? `${o.received} ${o.sku} not ordered` : `${o.received} ${o.sku} of ${o.ordered} ordered`)).join(', ');
+  const brought = p.lines.map((l) => `${l.qty} ${l.sku}`).join(', ');
+  const summary = closedAs !== null
+    ? `purchase order ${po.id} from ${po.supplierId} received ${brought} after it was ${closedAs === 'cancelled' ? 'cancelled' : 'closed'}${named ? ` (over: ${named})` : ''} — keep and pay, send back, or amend the order`
+    : `purchase order ${po.id} from ${po.supplierId} received more than ordered: ${named} (tolerance ${rules!.overDeliveryTolerancePercent} %) — keep and pay, send back, or amend the order`;
   await openException(h, {
     category: 'reconciliation_discrepancy',
     ownerRole: 'procurement',
     subjectRef: poSubject(po.id),
-    summary: `purchase order ${po.id} from ${po.supplierId} received more than ordered: ${named} (tolerance ${rules.overDeliveryTolerancePercent} %) — keep and pay, send back, or amend the order`,
-    detail: { kind: 'over_delivery', poId: po.id, supplierId: po.supplierId, locationId: po.locationId, receiptId: p.receiptId ?? null, eventId: h.event.id, lines: over, tolerancePercent: rules.overDeliveryTolerancePercent },
+    summary,
+    detail: {
+      kind: closedAs !== null ? 'received_after_close' : 'over_delivery', poId: po.id, supplierId: po.supplierId, locationId: po.locationId,
+      receiptId: p.receiptId ?? null, eventId: h.event.id, lines: over, received: p.lines, ...(closedAs !== null ? { closedAs } : {}),
+      tolerancePercent: rules?.overDeliveryTolerancePercent ?? null,
+    },
   }, { countRecurrences: true });
 }
 
