@@ -18,6 +18,12 @@ export const configSchema = z
       .default('sqlite'),
     pgSchema: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('public'),
     pgPoolSize: z.coerce.number().int().min(1).max(200).default(8),
+    /**
+     * How long getting a PostgreSQL connection may take (opening one, or waiting for a free one in a
+     * busy pool) before the operation fails: HTTP 503 E_UNAVAILABLE instead of waiting minutes for the
+     * OS's TCP timeout when the server stops answering. Queries themselves have no deadline.
+     */
+    pgConnectTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
     sqliteSynchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** base64 32-byte key sealing stored secrets; generated into dataDir when absent (embedded use). */
@@ -159,6 +165,7 @@ const ENV: Record<string, string> = {
   OMNIOPS_DATA_DIR: 'dataDir',
   OMNIOPS_STORE: 'store',
   OMNIOPS_PG_SCHEMA: 'pgSchema',
+  OMNIOPS_PG_CONNECT_TIMEOUT_MS: 'pgConnectTimeoutMs',
   OMNIOPS_LOG_LEVEL: 'logLevel',
   OMNIOPS_SECRET_KEY: 'secretKey',
   OMNIOPS_ENVIRONMENT: 'environment',

@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { App } from '../app.js';
 import { DomainError } from '../domain/errors.js';
 import { problemOf, sendProblem } from './problem.js';
+import { StoreUnavailable } from '../store/unavailable.js';
 import { parseJsonBody } from './json-body.js';
 import { openApiDocument, registerRoutes, type RouteSpec } from './route.js';
 import { eventRoutes } from './routes/events.js';
@@ -82,6 +83,13 @@ export async function buildHttpServer(app: App): Promise<FastifyInstance> {
     if (error instanceof DomainError) {
       app.metrics.httpRequests.inc({ route: req.routeOptions.url ?? 'unknown', status: String(error.status) });
       return sendProblem(reply, error);
+    }
+    if (error instanceof StoreUnavailable) {
+      // The database did not answer in time: nothing was done and a retry may succeed, so 503 and
+      // not 500 (the cause names the database's address: logged, not sent).
+      app.logger.warn({ err: error.message, reqId: req.id, url: req.url }, 'store unavailable');
+      app.metrics.httpRequests.inc({ route: req.routeOptions.url ?? 'unknown', status: '503' });
+      return sendProblem(reply, new DomainError('E_UNAVAILABLE', `the store did not answer in time; try again (request ${req.id})`));
     }
     const status = (error as FastifyError).statusCode;
     if (status === 413) return sendProblem(reply, new DomainError('E_TOO_LARGE', `body larger than ${app.config.intake.maxBodyBytes} bytes`));

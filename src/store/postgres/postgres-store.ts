@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { HeldWriteFailed, isRetryableConflict, type RunResult, type SqlExecutor, type Store, type TransactionOptions, type Tx } from '../port.js';
 import { MIGRATIONS_TABLE } from '../migrations.js';
+import { isConnectFailure, StoreUnavailable } from '../unavailable.js';
 import { migrationsFor } from '../schema/index.js';
 import { toPositional } from './placeholders.js';
 import { appendEvents, PG_ROWS_PER_INSERT, type AppendOutcome, type EventAppender, type NewEventRow } from '../repos/events.js';
@@ -13,7 +14,15 @@ export interface PostgresOptions {
   /** Schema to use (created if missing); lets every test run in a fresh schema. */
   schema?: string;
   poolSize?: number;
+  /**
+   * How long getting a connection may take — opening one, or waiting for a busy pool to free one —
+   * before the operation fails with StoreUnavailable (default 10 s). Without it a server that stops
+   * answering (host down, packets dropped) holds every request for the OS's TCP timeout (minutes).
+   */
+  connectTimeoutMs?: number;
 }
+
+export const DEFAULT_PG_CONNECT_TIMEOUT_MS = 10_000;
 
 const MAX_TX_ATTEMPTS = 5;
 /** One round trip: a multi-statement simple query. */
@@ -31,20 +40,48 @@ export class PostgresStore implements Store, EventAppender {
     this.url = options.url;
     this.schema = options.schema ?? 'public';
     if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new Error(`invalid schema name ${this.schema}`);
+    // No query_timeout or statement_timeout: migrations, large batch statements, checks and the
+    // backtest legitimately run long, and a server-side statement_timeout cannot fire when the server
+    // is the thing that stopped answering. Only getting a connection has a deadline.
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 8,
       options: `-c search_path=${this.schema}`,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_PG_CONNECT_TIMEOUT_MS,
     });
     this.pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it on the next checkout.
     });
-    this.read = new PgExecutor((q) => this.pool.query(q as pg.QueryConfig));
+    this.pool.on('connect', (client) => {
+      // A checked-out client has no listener of the pool's: a connection lost mid-query would emit
+      // an unhandled 'error' and end the process. The query in flight gets the error anyway.
+      client.on('error', () => undefined);
+    });
+    this.read = new PgExecutor(async (q) => {
+      const client = await this.checkout();
+      try {
+        const r = await client.query(q as pg.QueryConfig);
+        client.release();
+        return r;
+      } catch (error) {
+        client.release(error as Error); // as pool.query does: a connection that failed a query is not reused
+        throw error;
+      }
+    });
+  }
+
+  /** A pooled connection, or StoreUnavailable when none could be had within the connect timeout. */
+  private async checkout(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw isConnectFailure(error) ? new StoreUnavailable(error) : error;
+    }
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      const client = await this.checkout();
       const hooks: Array<() => void> = [];
       let savepointSeq = 0;
       const exec = new PgExecutor((q) => client.query(q as pg.QueryConfig));
@@ -144,12 +181,18 @@ export class PostgresStore implements Store, EventAppender {
   }
 
   async migrate(): Promise<number> {
-    const client = await this.pool.connect();
+    const client = await this.checkout();
     try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-      // One migrator at a time across processes: several API processes may start together.
+      // One migrator at a time across processes: several API processes (a cluster's workers) may
+      // start together. The lock comes before CREATE SCHEMA: IF NOT EXISTS does not make two
+      // concurrent creations safe (the second fails on pg_namespace's unique index). Its key names
+      // the schema itself, not current_schema(), which is NULL until the schema exists (and a NULL
+      // key locks nothing); for an existing schema it is the same key as before. Versions are read
+      // after the lock, so a process that waited finds the other's migrations committed. All
+      // pending migrations run in this one transaction: PostgreSQL's DDL is transactional.
       await client.query('BEGIN');
-      await client.query(`SELECT pg_advisory_xact_lock(hashtext('omniops-migrate:' || current_schema()))`);
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`omniops-migrate:${this.schema}`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
       await client.query(MIGRATIONS_TABLE);
       const applied = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
       let count = 0;

@@ -391,22 +391,30 @@ export class SqliteStore implements Store, EventAppender {
     };
   }
 
+  /**
+   * Each pending migration in a transaction of its own that takes the write lock first (BEGIN
+   * IMMEDIATE) and only then reads whether it is applied: another process migrating the same file
+   * (two commands started together on a new data directory) holds the lock meanwhile, so this one
+   * waits (busy_timeout) and then finds the migration done instead of running it twice ("table …
+   * already exists"). The first read, without the lock, only spares an up-to-date store the lock:
+   * a version applied stays applied. SQLite's DDL is transactional, so a migration and its
+   * schema_migrations row commit together or not at all.
+   */
   async migrate(): Promise<number> {
     return this.mutex.run(async () => {
-      this.writer.exec(MIGRATIONS_TABLE);
-      const applied = new Set(
-        (this.writer.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version),
-      );
+      this.writer.exec(MIGRATIONS_TABLE); // IF NOT EXISTS, re-checked by SQLite under the write lock
+      const seen = new Set(this.writer.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+      const applied = this.writer.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
+      const record = this.writer.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
       let count = 0;
       for (const m of migrationsFor('sqlite')) {
-        if (applied.has(m.version)) continue;
+        if (seen.has(m.version)) continue;
         this.writer.transaction(() => {
+          if (applied.get(m.version) !== undefined) return; // another process applied it meanwhile
           this.writer.exec(m.sql);
-          this.writer
-            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-            .run(m.version, m.name, new Date().toISOString());
+          record.run(m.version, m.name, new Date().toISOString());
+          count++;
         }).immediate();
-        count++;
       }
       return count;
     });
