@@ -54,7 +54,9 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const provider = (model: string, timeoutMs = 300) => createOpenAiCompatibleProvider({ baseUrl, apiKey: 'sk-test', model, timeoutMs });
+// Answers that should come get a timeout a loaded CI machine cannot miss (300 ms did, once, in a
+// 35-minute run); the timeout test sets its own short one against a fake that waits longer.
+const provider = (model: string, timeoutMs = 5_000) => createOpenAiCompatibleProvider({ baseUrl, apiKey: 'sk-test', model, timeoutMs });
 
 describe('OpenAI-compatible provider', () => {
   it('good answer: validated label, confidence, rationale, model version, prompt version, raw output', async () => {
