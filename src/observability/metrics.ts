@@ -4,6 +4,7 @@ import type { LoggedEvent } from '../store/repos/events.js';
 import type { SqlExecutor } from '../store/port.js';
 import { backlog } from '../store/repos/events.js';
 import { registerReplenishmentGauges } from './replenishment-metrics.js';
+import { registerBooksGauges } from './books-metrics.js';
 import { approvalCounts } from '../store/repos/approvals.js';
 import { exceptionQueueSizes } from '../store/repos/exceptions.js';
 
@@ -115,6 +116,7 @@ export class Metrics implements DispatchObserver {
       },
     });
     registerReplenishmentGauges(registers, read);
+    registerBooksGauges(registers, read);
   }
 
   processed(e: LoggedEvent, latencyMs: number): void {

@@ -21,6 +21,7 @@ import { replenishmentHandlers } from '../replenishment/handlers.js';
 import { replenishmentCheck } from '../replenishment/check.js';
 import { outboxRetention, type OutboxRetention } from '../delivery/retention.js';
 import { stockJournalRetention, type StockJournalRetention } from './stock-journal.js';
+import { booksCheck } from '../checks/scheduled.js';
 
 export interface HandlerDeps {
   policies: PolicyBook;
@@ -62,6 +63,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
       'erp-reconciliation': erpReconciliation,
       'approval-escalation': approvalEscalation,
       'replenishment-check': replenishmentCheck(deps.policies),
+      'books-check': booksCheck,
       'rules-sweep': (h) => rules.sweep(h),
       'rule:*': (h) => rules.runSlot(h),
       'outbox-retention': deps.outboxRetention ? outboxRetention(deps.outboxRetention) : async () => undefined,
@@ -80,6 +82,7 @@ export const SCHEDULED_JOBS = [
   { name: 'erp-reconciliation', everyMs: 3_600_000 },
   { name: 'approval-escalation', everyMs: 60_000 },
   { name: 'replenishment-check', everyMs: 900_000 },
+  { name: 'books-check', everyMs: 3_600_000 },
   { name: 'rules-sweep', everyMs: 60_000 },
   { name: 'outbox-retention', everyMs: 60_000 },
   { name: 'stock-journal-retention', everyMs: 60_000 },
