@@ -1,5 +1,6 @@
 import { h, fill, fmt, panel, table, pill, facts, empty, errorToast, toast, notAvailable, notPermitted, problemBanner, pagedList, pagedCount } from './lib.js';
 import { get, api, session, serverNow } from './api.js';
+import { booksCheckButton } from './books.js';
 
 const items = (r) => (Array.isArray(r) ? r : r?.items ?? []);
 /** Rows per page of the dead-letter lists (the API allows up to 500). */
@@ -452,6 +453,7 @@ export async function audit(ctx) {
   const action = h('input', { name: 'action', placeholder: 'action, e.g. session.started', value: ctx.query.get('action') ?? '' });
   const list = h('div');
   const verdict = h('div');
+  const books = h('div.books');
   let after = 0;
   const load = async (more = false) => {
     const q = new URLSearchParams({ limit: '100', after: String(more ? after : 0) });
@@ -476,9 +478,11 @@ export async function audit(ctx) {
       fill(verdict, v.ok ? h('div.banner.ok.verify', `Chain intact: ${fmt.n(v.count ?? v.entries ?? v.checked)} entries verified, head ${String(v.head?.hash ?? v.headHash ?? '').slice(0, 12)}`) : h('div.banner.bad.verify', `Chain broken at entry ${v.firstBadSeq ?? v.seq ?? "?"}: ${v.reason ?? v.detail ?? JSON.stringify(v)}`));
     } catch (err) { fill(verdict, problemBanner(err)); }
   };
-  fill(ctx.actions, session.can('GET /v1/audit/verify') ? h('button.primary', { onclick: verify }, 'Verify chain') : null);
+  // Beside it, the books check (docs/checks.md): for the roles that may call it.
+  fill(ctx.actions, session.can('GET /v1/audit/verify') ? h('button.primary', { onclick: verify }, 'Verify chain') : null, booksCheckButton(books));
   fill(ctx.content, 
     verdict,
+    books,
     h('div.panel', h('form.row', { onsubmit: (e) => { e.preventDefault(); load().catch((err) => errorToast(err)); } }, subject, actor, action, h('button.primary', { type: 'submit' }, 'Search'))),
     h('section.panel.flush', list),
   );
