@@ -14,11 +14,16 @@ import {
  * Reads only: nothing here writes.
  */
 export async function readBooks(db: SqlExecutor, limit: number): Promise<Omit<BooksRows, 'audit'>> {
-  const [reserved, reservationsOfClosedWork, openFulfilments, orderWork, negativeStock, reservedAboveOnHand, deadEvents, deadDeliveries] = await Promise.all([
-    reservedAgainstReservations(db, limit), activeReservationsOfClosedWork(db, limit), openFulfilmentsShortOfReservations(db, limit), ordersAgainstFulfilments(db, limit),
-    stockFigures(db, 'on_hand < 0 OR reserved < 0 OR protected < 0', limit), stockFigures(db, 'reserved > on_hand AND on_hand >= 0', limit),
-    countOf(db, `SELECT COUNT(*) AS n FROM events WHERE status = 'dead'`), countOf(db, `SELECT COUNT(*) AS n FROM outbox WHERE status = 'dead'`),
-  ]);
+  // One after the other: the scheduled run reads in its transaction, one PostgreSQL connection, which
+  // cannot run two statements at once (pg queued them, and warns that it will stop doing so).
+  const reserved = await reservedAgainstReservations(db, limit);
+  const reservationsOfClosedWork = await activeReservationsOfClosedWork(db, limit);
+  const openFulfilments = await openFulfilmentsShortOfReservations(db, limit);
+  const orderWork = await ordersAgainstFulfilments(db, limit);
+  const negativeStock = await stockFigures(db, 'on_hand < 0 OR reserved < 0 OR protected < 0', limit);
+  const reservedAboveOnHand = await stockFigures(db, 'reserved > on_hand AND on_hand >= 0', limit);
+  const deadEvents = await countOf(db, `SELECT COUNT(*) AS n FROM events WHERE status = 'dead'`);
+  const deadDeliveries = await countOf(db, `SELECT COUNT(*) AS n FROM outbox WHERE status = 'dead'`);
   return { reserved, reservationsOfClosedWork, openFulfilments, orderWork, negativeStock, reservedAboveOnHand, deadEvents, deadDeliveries };
 }
 
