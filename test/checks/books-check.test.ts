@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirname } from 'node:path';
 import { PG_URL, storeFactories } from '../support/stores.js';
 import { envelope, startTestApp, type TestApp } from '../support/app.js';
+import { webOrder } from '../support/shop.js';
 import { jsonOf, newDataDir, newSecretKey, runCli } from '../support/cli.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 
@@ -20,21 +21,6 @@ const LOCATIONS = [
   { id: 'store-ams', name: 'Store Amsterdam', kind: 'store', lat: 52.37, lon: 4.9, capabilities: ['ship', 'same_day', 'pickup'], dailyCapacity: 100, cutoff: '16:00', utcOffsetMinutes: 60, acceptSlaMinutes: 30, shipSlaMinutes: 480 },
 ];
 
-function order(ext: string, lines: Array<{ sku: string; qty: number }>) {
-  return envelope({
-    type: 'order.placed',
-    occurredAt: new Date(T0).toISOString(),
-    payload: {
-      externalOrderId: ext,
-      customer: { id: `c-${ext}`, email: 'kim@example.com' },
-      lines: lines.map((l, i) => ({ lineId: String(i + 1), sku: l.sku, qty: l.qty, unitPrice: 40 })),
-      currency: 'EUR',
-      shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } },
-      payment: { status: 'authorized', amount: 40 * lines.length },
-    },
-  });
-}
-
 type Finding = { check: string; severity: string; subject: string; facts: Record<string, unknown>; detail: string };
 
 for (const factory of storeFactories()) {
@@ -49,7 +35,7 @@ for (const factory of storeFactories()) {
       for (const [ext, lines] of [
         ['W-1', [{ sku: 'TENT', qty: 1 }]], ['W-2', [{ sku: 'TENT', qty: 2 }]], ['W-3', [{ sku: 'TENT', qty: 1 }, { sku: 'MAT', qty: 1 }]],
         ['W-4', [{ sku: 'MAT', qty: 2 }]], ['W-5', [{ sku: 'TENT', qty: 1 }]], ['W-6', [{ sku: 'GHOST', qty: 1 }]], ['W-7', [{ sku: 'TENT', qty: 1 }]],
-      ] as const) await t.send(order(ext, [...lines]));
+      ] as const) await t.send(webOrder(ext, lines.map((l) => ({ ...l, unitPrice: 40 }))));
       await t.drained();
       const step = async (type: string, ext: string, extra: Record<string, unknown> = {}) => {
         const f = (await view(ext)).fulfilments.find((x: { state: string }) => ['assigned', 'accepted', 'picked', 'shipped'].includes(x.state));

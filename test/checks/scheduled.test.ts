@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { envelope, startTestApp, type TestApp } from '../support/app.js';
+import { webOrder } from '../support/shop.js';
 
 /**
  * The books check on a schedule (docs/checks.md, "Run on a schedule"): the app's scheduler fires the
@@ -17,21 +18,6 @@ const LOCATIONS = [
   { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 600, shipSlaMinutes: 2880 },
 ];
 
-function order(ext: string, sku: string, qty: number) {
-  return envelope({
-    type: 'order.placed',
-    occurredAt: new Date(T0).toISOString(),
-    payload: {
-      externalOrderId: ext,
-      customer: { id: `c-${ext}`, email: 'kim@example.com' },
-      lines: [{ lineId: '1', sku, qty, unitPrice: 40 }],
-      currency: 'EUR',
-      shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } },
-      payment: { status: 'authorized', amount: 40 * qty },
-    },
-  });
-}
-
 interface Item { id: string; queue: string; subject: string; state: string; owner_role: string; summary: string; detail: any }
 
 for (const factory of storeFactories()) {
@@ -42,8 +28,8 @@ for (const factory of storeFactories()) {
       t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 } } });
       for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
       await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: 'TENT', onHand: 20 }, { sku: 'MAT', onHand: 10 }] } }));
-      await t.send(order('S-1', 'MAT', 2));
-      await t.send(order('S-2', 'TENT', 1));
+      await t.send(webOrder('S-1', [{ sku: 'MAT', qty: 2, unitPrice: 40 }]));
+      await t.send(webOrder('S-2', [{ sku: 'TENT', qty: 1, unitPrice: 40 }]));
       await t.drained();
     });
     afterAll(async () => t?.close());
