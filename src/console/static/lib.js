@@ -100,8 +100,9 @@ export function table(columns, rows, opts = {}) {
  * draws the rows read so far. A page's length is never a total: `count(rows, next)` gives the
  * caption — the exact number once the last page is in, else what is shown and that more exist.
  * Answers {el, ready} (ready settles when the first page is drawn; it rejects when it fails).
+ * `more` names the button where "Load more" would not say what comes (older transfers).
  */
-export function pagedList({ fetchPage, render }) {
+export function pagedList({ fetchPage, render, more = 'Load more' }) {
   const rows = [];
   let next = null;
   const el = h('div.paged');
@@ -120,7 +121,7 @@ export function pagedList({ fetchPage, render }) {
           btn.disabled = true;
           try { await load(); } catch (err) { errorToast(err, 'Could not load more'); btn.disabled = false; }
         },
-      }, 'Load more')]);
+      }, more)]);
   };
   fill(el, body, footer);
   return { el, ready: load(), rows, hasMore: () => next !== null && next !== undefined };

@@ -17,6 +17,10 @@ export async function inventory(ctx) {
   const stockBox = h('div');
   const availBox = h('div');
   const risksBox = h('section.panel');
+  // The books check (docs/checks.md) lives on the Audit screen; a role that may run it but not read
+  // the audit trail (inventory control, who answers for stock) runs it here instead.
+  const books = h('div.books');
+  if (!session.can('GET /v1/audit')) fill(ctx.actions, booksCheckButton(books));
   get('/v1/locations').then((r) => {
     for (const l of items(r)) loc.append(h('option', { value: l.id, selected: ctx.query.get('location') === l.id }, `${l.name} (${l.kind})`));
   }).catch(() => undefined);
@@ -52,6 +56,7 @@ export async function inventory(ctx) {
     ], [...bySku.values()], { empty: 'Nothing published yet' }));
   };
   fill(ctx.content, 
+    books,
     h('div.panel', h('form.row', { onsubmit: (e) => { e.preventDefault(); load().catch((err) => errorToast(err)); } }, sku, loc, h('button.primary', { type: 'submit' }, 'Show'))),
     h('div.grid.g-inv', h('section.panel', h('h2', 'Stock per sku × location'), stockBox), h('section.panel', h('h2', 'What each channel may sell (as last published)'), availBox)),
     risksBox,

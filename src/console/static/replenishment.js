@@ -8,8 +8,8 @@ import { get, api, session } from './api.js';
 const items = (r) => (Array.isArray(r) ? r : r?.items ?? []);
 /** Purchase orders per page (the API allows up to 1000; `next` pages on with ?before=). */
 const PO_PAGE = 50;
-/** Transfers read at once: the API answers the newest, with no cursor to page on. */
-const TRANSFERS_LIMIT = 200;
+/** Transfers per page, newest first (the API allows up to 1000; `next` pages on to older ones with ?before=). */
+const TRANSFERS_PAGE = 50;
 /** Recommendations and risks read at once (the API's own maximum is 1000). */
 const RECS_LIMIT = 200;
 
@@ -256,17 +256,41 @@ export async function replenishment(ctx) {
     return act(btn, 'POST', `/v1/transfers/${encodeURIComponent(t.id)}/cancel`, { reason }, `Cancel ${t.id}`,
       () => [`Cancelled ${t.id}`, `${t.fromLocationId} is told; its ${fmt.n(t.qty)} × ${t.sku} are free again.`]);
   };
+  // The filter the API applies: a location at either end (what a store sends and what comes to it)
+  // and a sku. Made once, so a refresh after an action keeps what the operator chose.
+  const transferLoc = h('select', { name: 'transfer-location' }, h('option', { value: '' }, 'every location'));
+  const transferSku = h('input', { name: 'transfer-sku', placeholder: 'sku' });
+  get('/v1/locations').then((r) => {
+    for (const l of items(r)) transferLoc.append(h('option', { value: l.id }, `${l.name} (${l.id})`));
+  }).catch(() => undefined);
+  const transferFilter = h('form.row.transfer-filter', {
+    onsubmit(e) {
+      e.preventDefault();
+      fill(form);
+      loadTransfers();
+    },
+  }, transferLoc, transferSku, h('button', { type: 'submit' }, 'Show'));
   const loadTransfers = async () => {
     if (!session.can('GET /v1/transfers')) {
       return fill(transfersBox, h('h2', 'Transfers'), notAvailable('Transfers', 'GET /v1/transfers'));
     }
+    const filter = new URLSearchParams({ limit: String(TRANSFERS_PAGE) });
+    if (transferLoc.value) filter.set('location', transferLoc.value);
+    if (transferSku.value.trim()) filter.set('sku', transferSku.value.trim());
+    const filtered = filter.has('location') || filter.has('sku');
+    const title = h('h2', 'Transfers');
+    const list = pagedList({
+      fetchPage: (after) => get(`/v1/transfers?${filter}${after !== null && after !== undefined ? `&before=${encodeURIComponent(after)}` : ''}`),
+      render: (rows, next) => {
+        fill(title, `Transfers · ${pagedCount(rows, next)} · newest first`);
+        return table(transferColumns, rows, { empty: filtered ? 'No transfers match' : 'No transfers', emptyDetail: filtered ? 'None to or from that location, or of that sku: widen the filter.' : 'Accepting a recommendation with a transfer makes one.', key: (t) => t.id });
+      },
+      more: 'Older transfers',
+    });
     try {
-      const rows = items(await get(`/v1/transfers?limit=${TRANSFERS_LIMIT}`));
-      fill(transfersBox,
-        h('h2', `Transfers · ${rows.length >= TRANSFERS_LIMIT ? `newest ${fmt.n(rows.length)}` : fmt.n(rows.length)}`),
-        form,
-        table(transferColumns, rows, { empty: 'No transfers', emptyDetail: 'Accepting a recommendation with a transfer makes one.', key: (t) => t.id }));
-    } catch (err) { fill(transfersBox, h('h2', 'Transfers'), problemBanner(err)); }
+      await list.ready;
+      fill(transfersBox, title, transferFilter, form, list.el);
+    } catch (err) { fill(transfersBox, h('h2', 'Transfers'), transferFilter, problemBanner(err)); }
   };
 
   const loaders = [

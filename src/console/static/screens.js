@@ -5,6 +5,7 @@ import { approvals, exceptions, returnsList } from './work.js';
 import { orders } from './orders.js';
 import { replenishment } from './replenishment.js';
 import { inventory, integrations, policies, audit } from './ops.js';
+import { anomalies, ANOMALIES_ROUTE } from './anomalies.js';
 
 export const SCREENS = [
   { name: 'overview', title: 'Overview', group: 'Monitor', requires: 'GET /v1/dashboard', render: overview },
@@ -16,6 +17,9 @@ export const SCREENS = [
   // every role of GET /v1/transfers (the readers of recommendations and the warehouse); each part checks its own route.
   { name: 'replenishment', title: 'Replenishment', group: 'Work', requires: 'GET /v1/transfers', render: replenishment },
   { name: 'inventory', title: 'Inventory', group: 'Monitor', requires: 'GET /v1/stock', render: inventory },
+  // Its own screen rather than a part of Inventory: half of the findings are about orders, and the
+  // fraud reviewers who read them have no business on the stock screen.
+  { name: 'anomalies', title: 'Anomalies', group: 'Monitor', requires: ANOMALIES_ROUTE, render: anomalies },
   { name: 'integrations', title: 'Integrations', group: 'Monitor', requires: 'GET /v1/events', render: integrations },
   { name: 'policies', title: 'Policies', group: 'Govern', requires: 'GET /v1/policies', render: policies },
   { name: 'audit', title: 'Audit', group: 'Govern', requires: 'GET /v1/audit', render: audit },
