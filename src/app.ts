@@ -95,7 +95,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const rules = new RuleRuntime(policies, catalog, { ruleRun: (rule, outcome) => metrics.ruleRuns.inc({ rule, outcome }) });
   const handlers = options.handlers ? options.handlers(policies) : buildHandlers({ policies, rules, outboxRetention: config.delivery, stockJournal: config.stock });
   const waiters = new EventWaiters();
-  const metrics = new Metrics(store.read);
+  const metrics = new Metrics(store.read, policies);
   const box = new SecretBox(loadSecretKey(config.secretKey, config.dataDir));
   let dispatcher: Dispatcher | undefined;
   const acceptedListeners: Array<(ids: string[]) => void> = [];

@@ -5,6 +5,8 @@ import type { SqlExecutor } from '../store/port.js';
 import { backlog } from '../store/repos/events.js';
 import { registerReplenishmentGauges } from './replenishment-metrics.js';
 import { registerBooksGauges } from './books-metrics.js';
+import { registerKpiGauges } from './kpi-metrics.js';
+import type { PolicyBook } from '../engine/policy-book.js';
 import { approvalCounts } from '../store/repos/approvals.js';
 import { exceptionQueueSizes } from '../store/repos/exceptions.js';
 
@@ -26,7 +28,7 @@ export class Metrics implements DispatchObserver {
   readonly logOrderWaitsGivenUp: client.Counter;
   readonly carefulReruns: client.Counter;
 
-  constructor(read: SqlExecutor) {
+  constructor(read: SqlExecutor, policies?: PolicyBook) {
     const registers = [this.registry];
     client.collectDefaultMetrics({ register: this.registry, prefix: 'omniops_' });
     this.received = new client.Counter({
@@ -117,6 +119,7 @@ export class Metrics implements DispatchObserver {
     });
     registerReplenishmentGauges(registers, read);
     registerBooksGauges(registers, read);
+    if (policies) registerKpiGauges(registers, read, policies);
   }
 
   processed(e: LoggedEvent, latencyMs: number): void {

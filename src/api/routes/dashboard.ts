@@ -7,6 +7,7 @@ import { replenishmentKpis } from '../../engine/replenishment/kpi.js';
 import { listDestinations, type DestinationRow } from '../../store/repos/destinations.js';
 import { resolveDestination } from '../../domain/integrations/destination.js';
 import { SHIPPED_STATE_CHANGE } from '../../store/schema/017-dashboard-indexes.js';
+import { businessKpis } from '../../engine/kpis/business.js';
 
 const VIEWERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'category_manager', 'procurement', 'auditor', 'integrator', 'inventory_control'];
 const MINUTE = 60_000;
@@ -139,6 +140,11 @@ async function dashboard(app: App) {
      * (up to a cap: they pile up for good where nobody registers a destination for them).
      */
     deliveries: { byDestination: daily.deliveries, unrouted: daily.unrouted, asOf: daily.asOf },
+    /**
+     * SPEC §7's business KPIs over the last day (docs/kpis.md): return resolution time, refund approval
+     * turnaround, manual touches per 1,000 orders, channel sync reliability, inventory accuracy.
+     */
+    kpis: daily.kpis,
     /** Stockout prevention rate, forecast WAPE by demand class, open risks and recommendations, POs by state. */
     replenishment: await optional(() => replenishmentKpis(db, now)),
   };
@@ -169,7 +175,7 @@ async function computeDaily(app: App, now: number) {
   const db = app.store.read;
   const dayAgo = now - 24 * HOUR;
   const firstHour = Math.floor(dayAgo / HOUR) + 1;
-  const [shippedRows, expiredRows, deliveryRows, unrouted] = await Promise.all([
+  const [shippedRows, expiredRows, deliveryRows, unrouted, kpis] = await Promise.all([
     db.all<{ received_ms: number; payload: string }>(
       `SELECT received_ms, payload FROM events WHERE ${SHIPPED_STATE_CHANGE} AND received_ms >= ? ORDER BY received_ms DESC LIMIT 5000`, [dayAgo]),
     db.all<{ updated_at: string }>(`SELECT updated_at FROM fulfilments WHERE state = 'expired' AND updated_at >= ?`, [new Date(dayAgo).toISOString()]),
@@ -181,6 +187,7 @@ async function computeDaily(app: App, now: number) {
       [new Date(dayAgo).toISOString()],
     ),
     db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM outbox WHERE status = 'unrouted' LIMIT ?) u`, [UNROUTED_COUNT_CAP]),
+    businessKpis(db, app.policies, now),
   ]);
   const registered = await listDestinations(db);
 
@@ -209,6 +216,7 @@ async function computeDaily(app: App, now: number) {
     slaBreaches: { last24h: expired.length, hourly: hours.map((h) => ({ t: new Date(h).toISOString(), count: expired.filter((x) => x >= h && x < h + HOUR).length })) },
     deliveries,
     unrouted: { rows: unroutedRows, atLeast: unroutedRows >= UNROUTED_COUNT_CAP },
+    kpis,
   };
 }
 
@@ -216,7 +224,7 @@ export function dashboardRoutes(app: App): RouteSpec[] {
   return [
     defineRoute({
       method: 'GET', url: '/v1/dashboard', tag: 'dashboard',
-      summary: 'Operations overview (SPEC §7): event throughput per minute (last hour), backlog and age, orders by state, cycle time placed→shipped, SLA breaches, open exceptions by queue, reservations, availability sync.',
+      summary: 'Operations overview (SPEC §7): event throughput per minute (last hour), backlog and age, orders by state, cycle time placed→shipped, SLA breaches, open exceptions by queue, reservations, availability sync, and the business KPIs of the last day (return resolution time, refund approval turnaround, manual touches per 1,000 orders, channel sync reliability, inventory accuracy).',
       access: VIEWERS,
       async handler() {
         return dashboard(app);

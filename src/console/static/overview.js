@@ -15,6 +15,35 @@ function figures(d) {
   );
 }
 
+/**
+ * SPEC §7's business KPIs over the last day (docs/kpis.md). A figure with nothing to measure yet
+ * says why instead of showing 0.
+ */
+function businessKpis(d) {
+  const k = d.kpis;
+  if (!k) return null;
+  const hours = (x) => (x === null || x === undefined ? '—' : `${x} h`);
+  const ret = k.returnResolutionHours;
+  const refund = k.refundApprovalMinutes;
+  const touches = k.manualTouches;
+  const sync = k.channelSync;
+  const acc = k.inventoryAccuracy;
+  return h('div.kpis.business',
+    kpi('Return resolution (median)', ret ? hours(ret.median) : '—', ret ? (ret.count ? `p90 ${hours(ret.p90)} · ${fmt.n(ret.count)} resolved / 24 h` : 'no case resolved in 24 h') : 'no return cases here'),
+    kpi('Refund approval (median)', refund ? fmt.minutes(refund.median) : '—',
+      refund ? (refund.count ? `p90 ${fmt.minutes(refund.p90)} · ${fmt.n(refund.approved)} approved, ${fmt.n(refund.rejected)} rejected${refund.expired ? `, ${fmt.n(refund.expired)} expired` : ''}` : 'no refund decided in 24 h') : '—',
+      refund?.expired ? 'warn' : ''),
+    kpi('Manual touches / 1,000 orders', touches?.perThousandOrders === null || touches?.perThousandOrders === undefined ? '—' : fmt.n(touches.perThousandOrders),
+      touches ? `${fmt.n(touches.commands)} ${touches.commands === 1 ? 'command' : 'commands'} by people · ${fmt.n(touches.orders)} orders / 24 h` : '—'),
+    kpi('Channel sync on time', fmt.pct(sync.rate),
+      sync.targetSeconds === null ? 'no target in the availability policy (syncTargetSeconds)' : `within ${sync.targetSeconds} s · ${fmt.n(sync.delivered)} delivered, ${fmt.n(sync.late)} late / 24 h`,
+      sync.rate !== null && sync.late > 0 ? 'warn' : ''),
+    kpi('Inventory accuracy', fmt.pct(acc.rate), acc.compared ? `${fmt.n(acc.compared - acc.discrepancies)} of ${fmt.n(acc.compared)} lines agree with the ERP` : 'no reconciliation with the ERP yet',
+      acc.discrepancies > 0 ? 'warn' : ''),
+    kpi('Stockout prevention', fmt.pct(d.replenishment?.stockoutPrevention?.rate), d.replenishment?.stockoutPrevention ? `${fmt.n(d.replenishment.stockoutPrevention.prevented)} of ${fmt.n(d.replenishment.stockoutPrevention.detected)} risks never reached 0 · ${d.replenishment.stockoutPrevention.windowDays} d` : '—'),
+  );
+}
+
 function throughput(d) {
   const labels = d.events.perMinute.map((p) => fmt.hm(p.t));
   return panel('Event throughput per minute · last hour',
@@ -93,6 +122,7 @@ export async function overview(ctx) {
     ctx.sub.textContent = 'KPIs of the operation: throughput, backlog, cycle time, SLA, exceptions, sync';
     fill(ctx.content, 
       figures(d),
+      businessKpis(d),
       h('div.grid.g2', throughput(d), ordersPanel(d)),
       h('div.grid.g2', cycle(d), breaches(d)),
       h('div.grid.g2', exceptionsPanel(d), syncPanel(d)),

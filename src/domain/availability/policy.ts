@@ -27,4 +27,10 @@ export interface AvailabilityPolicy {
   byChannelKind: Record<ChannelKind, ChannelAllocationRule>;
   /** Per channel id, replacing the kind's rule. */
   channels: Record<string, ChannelAllocationRule>;
+  /**
+   * Channel sync reliability's target (SPEC §7, docs/kpis.md): a changed figure should reach its
+   * channel within this many seconds. Measured, never enforced; absent in versions made before it
+   * existed (the KPI then has no rate until it is taken up).
+   */
+  syncTargetSeconds?: number;
 }

@@ -15,6 +15,7 @@ export const availabilityPolicySchema = z.object({
   subtractSafetyStock: z.boolean(),
   byChannelKind: z.object({ web: allocationRule, marketplace: allocationRule, pos: allocationRule, service: allocationRule }),
   channels: z.record(z.string().min(1), allocationRule),
+  syncTargetSeconds: z.number().positive().max(86_400).optional(),
 });
 
 export type { AvailabilityPolicy };
@@ -39,4 +40,6 @@ export const defaultAvailabilityPolicy: AvailabilityPolicy = {
     service: { share: 1, buffer: 0, locationKinds: ['store', 'dark_store', 'dc', '3pl'] },
   },
   channels: {},
+  // SPEC §7: "channel sync reliability (availability updates delivered within 10 s)".
+  syncTargetSeconds: 10,
 };

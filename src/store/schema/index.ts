@@ -21,6 +21,7 @@ import { collectionWindowSchema } from './018-collection-window.js';
 import { countTimeSchema } from './019-count-time.js';
 import { receiptTimeSchema } from './020-receipt-time.js';
 import { retryPlaceSchema } from './021-retry-place.js';
+import { kpiIndexesSchema } from './022-kpi-indexes.js';
 
 /** Every migration in order. Append only: never edit one that has shipped. */
 export function migrationsFor(dialect: Dialect): Migration[] {
@@ -46,5 +47,6 @@ export function migrationsFor(dialect: Dialect): Migration[] {
     { version: 19, name: 'count-time', sql: countTimeSchema(dialect) },
     { version: 20, name: 'receipt-time', sql: receiptTimeSchema(dialect) },
     { version: 21, name: 'retry-place', sql: retryPlaceSchema(dialect) },
+    { version: 22, name: 'kpi-indexes', sql: kpiIndexesSchema(dialect) },
   ];
 }
