@@ -4,7 +4,7 @@ import type { Store } from './store/port.js';
 import { openStore } from './store/open.js';
 import { buildCatalog } from './domain/events/all.js';
 import type { EventCatalog } from './domain/events/catalog.js';
-import { buildHandlers, SCHEDULED_JOBS } from './engine/handlers/all.js';
+import { buildHandlers, offLockJobs, SCHEDULED_JOBS } from './engine/handlers/all.js';
 import { PolicyBook } from './engine/policy-book.js';
 import { Scheduler } from './engine/scheduler/scheduler.js';
 import { RuleRuntime } from './engine/rules/runtime.js';
@@ -142,7 +142,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     clock,
     policies,
-    scheduler: new Scheduler(intake, SCHEDULED_JOBS, clock, (e) => logger.error({ err: String(e) }, 'scheduler tick failed'), { dueSlots: (now) => rules.dueSlots(store.read, now) }),
+    scheduler: new Scheduler(intake, SCHEDULED_JOBS, clock, (e) => logger.error({ err: String(e) }, 'scheduler tick failed'), { dueSlots: (now) => rules.dueSlots(store.read, now) }, { store, jobs: offLockJobs(policies) }),
     availability: new AvailabilityPublisher(store, policies, clock, (e) => logger.error({ err: String(e) }, 'availability publish failed')),
     delivery: new DeliveryWorker({
       store, intake, box, settings: config.delivery, environment: config.environment, metrics: new DeliveryMetrics(metrics.registry, store.read), clock,

@@ -54,6 +54,8 @@ const markdown = [
   detection('demand (per sku-day)', anomaly.demand, 'days'),
   detection('order patterns (per event)', anomaly.orders, 'events'),
   detection('return-rate spikes (per event)', anomaly.returnRate, 'events'),
+  detection('order values with regular customers, own baseline (per outlier)', anomaly.regularValues.customerBaseline, 'outliers'),
+  detection('same orders, every order as the baseline', anomaly.regularValues.allOrdersBaseline, 'outliers'),
   '<!-- eval:end -->',
 ].join('\n');
 

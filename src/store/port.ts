@@ -77,6 +77,14 @@ export interface Store {
   readonly read: SqlExecutor;
   /** One transaction; PostgreSQL serialization failures and deadlocks are retried by the adapter. */
   transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * A read-only snapshot: every statement `fn` runs sees the same committed state, and none takes
+   * the write lock (SQLite: a deferred read transaction on a connection of its own, WAL readers never
+   * block the writer; PostgreSQL: REPEATABLE READ READ ONLY on a pooled connection). For long reads
+   * whose result is then written by a short transaction (scheduled controls, src/engine/scheduler/off-lock.ts).
+   * A ':memory:' SQLite database has only its writer connection: there it runs under the write lock.
+   */
+  snapshot<T>(fn: (db: SqlExecutor) => Promise<T>): Promise<T>;
   /** Applies pending migrations; returns how many were applied. */
   migrate(): Promise<number>;
   close(): Promise<void>;

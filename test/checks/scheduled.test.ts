@@ -5,7 +5,8 @@ import { webOrder } from '../support/shop.js';
 
 /**
  * The books check on a schedule (docs/checks.md, "Run on a schedule"): the app's scheduler fires the
- * hourly `books-check` job on a controlled clock. A clean store opens nothing and /metrics shows zeros
+ * hourly `books-check` job on a controlled clock: it reads a snapshot off the write lock and submits
+ * the report as the slot's `books.check_read` event, whose handler writes. A clean store opens nothing and /metrics shows zeros
  * and when it ran; a stock.reserved bumped by hand opens one item for operations, which the next run
  * counts on; a check clean again leaves the item open (a person resolves it).
  */
@@ -41,10 +42,11 @@ for (const factory of storeFactories()) {
       await t.app.scheduler.idle();
       await t.app.scheduler.tick();
       for (let i = 0; ; i++) {
-        const e = await t.app.store.read.get<{ status: string; last_error: string | null }>(
-          `SELECT status, last_error FROM events WHERE source = 'scheduler' AND source_event_id = ?`, [`books-check@${slot}`]);
+        const e = await t.app.store.read.get<{ type: string; status: string; last_error: string | null }>(
+          `SELECT type, status, last_error FROM events WHERE source = 'scheduler' AND source_event_id = ?`, [`books-check@${slot}`]);
         if (e && e.status !== 'pending') {
           expect(e.status, e.last_error ?? '').toBe('processed');
+          expect(e.type).toBe('books.check_read');
           break;
         }
         if (i > 3000) throw new Error(`books-check@${slot} never ran`);

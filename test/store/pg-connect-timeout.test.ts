@@ -94,6 +94,7 @@ describe('PostgreSQL connect timeout', () => {
         return current.read;
       },
       transaction: (fn, options) => current.transaction(fn, options),
+      snapshot: (fn) => current.snapshot(fn),
       migrate: () => current.migrate(),
       close: async () => {
         await silent.close();

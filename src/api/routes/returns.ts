@@ -19,7 +19,8 @@ import { refundOwedView, returnOwedRoutes } from './return-owed.js';
 const CASE_READERS: Role[] = ['admin', 'operations_manager', 'finance', 'service_agent', 'warehouse', 'auditor', 'store_manager', 'regional_ops'];
 const RECEIVERS: Role[] = ['admin', 'warehouse', 'store_manager'];
 const TICKET_READERS: Role[] = ['admin', 'operations_manager', 'service_agent', 'auditor'];
-const ANOMALY_READERS: Role[] = ['admin', 'operations_manager', 'finance', 'category_manager', 'fraud_review', 'auditor', 'inventory_control'];
+/** service_agent too: it owns the return-rate items anomalies open (src/policy/kinds/anomaly.ts, queue). */
+const ANOMALY_READERS: Role[] = ['admin', 'operations_manager', 'finance', 'category_manager', 'fraud_review', 'auditor', 'inventory_control', 'service_agent'];
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -165,7 +166,7 @@ export function returnRoutes(app: App): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'GET', url: '/v1/anomalies', tag: 'anomalies', summary: 'Anomalies the scheduled scan found (demand, order velocity, value outliers), newest first.',
+      method: 'GET', url: '/v1/anomalies', tag: 'anomalies', summary: 'Anomalies the scheduled scan found (demand, order velocity, value outliers, return rates), newest first.',
       access: ANOMALY_READERS,
       query: z.object({ kind: z.enum(ANOMALY_KINDS).optional(), key: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
       async handler({ query }) {

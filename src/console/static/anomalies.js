@@ -19,7 +19,7 @@ const KINDS = {
   value_outlier: 'unusual order value',
   return_rate: 'return rate',
 };
-/** Kinds whose key is an order id (src/engine/anomaly/scan.ts); a demand finding's key is a sku. */
+/** Kinds whose key is an order id (src/engine/anomaly/scan.ts). */
 const ORDER_KINDS = ['customer_velocity', 'address_velocity', 'value_outlier'];
 
 const items = (r) => (Array.isArray(r) ? r : r?.items ?? []);
@@ -33,9 +33,12 @@ function kindPill(a) {
   return pill(ORDER_KINDS.includes(a.kind) ? 'bad' : 'warn', KINDS[a.kind] ?? String(a.kind).replace(/_/g, ' '));
 }
 
+/** Kinds whose key is a sku (demand per sku, return rate per sku). */
+const SKU_KINDS = ['demand', 'return_rate'];
+
 /** The sku's stock (every role reads stock) or the order's timeline (for the roles that read orders). */
 function subjectCell(a) {
-  if (a.kind === 'demand') {
+  if (SKU_KINDS.includes(a.kind)) {
     return session.can('GET /v1/stock')
       ? h('a.anomaly-subject', { href: `#/inventory?sku=${encodeURIComponent(a.key)}` }, mono(a.key))
       : h('span.anomaly-subject', mono(a.key));
@@ -48,7 +51,7 @@ function subjectCell(a) {
 }
 
 /** Detail fields shown elsewhere on the row (the subject, the demand figures, the policy column). */
-const SHOWN = ['orderId', 'policyVersion', 'observed', 'expected', 'direction'];
+const SHOWN = ['orderId', 'sku', 'policyVersion', 'observed', 'expected', 'direction'];
 
 /**
  * What the finding measured beside its sentence: a demand finding's units sold and expected, and any

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent } from '../events/catalog.js';
 
 export const ANOMALY_KINDS = ['demand', 'customer_velocity', 'address_velocity', 'value_outlier', 'return_rate'] as const;
+export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
 export const anomalyDetected = defineEvent({
   type: 'anomaly.detected',

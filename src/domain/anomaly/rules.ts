@@ -17,6 +17,8 @@ export interface AnomalyRules {
     readonly maxOrdersPerAddress: number;
     readonly valueThreshold: number;
     readonly valueMinHistory: number;
+    /** The customer's own earlier orders as the value baseline, from `minHistory` of them; absent: never. */
+    readonly customerBaseline?: Pick<RobustThreshold, 'minScale'> & { readonly minHistory: number };
   };
   readonly returnRate: RobustThreshold & {
     readonly windowDays: number;

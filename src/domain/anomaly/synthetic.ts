@@ -133,3 +133,41 @@ export function syntheticReturns(rand: Random, key: string, days: number, warmUp
   }
   return { key, days: out, spikeRegion: region, spikes: [region] };
 }
+
+export interface SyntheticRegulars {
+  readonly orders: OrderFact[];
+  /** Injected value outliers: one order each, far from its customer's own usual (not necessarily from the shop's). */
+  readonly outlierIds: ReadonlySet<string>;
+}
+
+/**
+ * Two months of orders where regular customers matter: one-off shoppers around 60, and regulars who
+ * each order around a level of their own (10 to 600: a student's top-ups, a trade account's bulk
+ * buys). Outliers are injected at 8–15× a regular's own level in the second month: a small spender's
+ * 10× can be an ordinary order for the shop, and a trade account's usual order looks far off to it.
+ */
+export function syntheticRegulars(rand: Random, oneOffs: number, regulars: number, days: number): SyntheticRegulars {
+  const hour = 3_600_000;
+  const orders: OrderFact[] = [];
+  let n = 0;
+  const order = (customerId: string, placedAt: number, value: number): string => {
+    const orderId = `r${++n}`;
+    orders.push({ orderId, customerId, addressKey: `addr-${customerId}`, placedAt, value: Math.round(value * 100) / 100 });
+    return orderId;
+  };
+  for (let c = 0; c < oneOffs; c++) order(`once-${c}`, Math.floor(rand() * days * 24) * hour, Math.exp(Math.log(60) + 0.5 * gaussian(rand)));
+  const levels: number[] = [];
+  for (let c = 0; c < regulars; c++) {
+    const level = Math.exp(Math.log(10) + rand() * Math.log(60));
+    levels.push(level);
+    const k = poisson(rand, 16);
+    for (let i = 0; i < k; i++) order(`reg-${c}`, Math.floor(rand() * days * 24) * hour, level * Math.exp(0.25 * gaussian(rand)));
+  }
+  const outlierIds = new Set<string>();
+  for (let e = 0; e < 20; e++) {
+    const c = Math.floor(rand() * regulars);
+    const at = Math.floor((days / 2 + rand() * (days / 2 - 1)) * 24) * hour;
+    outlierIds.add(order(`reg-${c}`, at, levels[c]! * (8 + rand() * 7)));
+  }
+  return { orders, outlierIds };
+}

@@ -16,6 +16,7 @@ import { ruleEventDefinitions } from '../rules/events.js';
 import { procurementEventDefinitions } from '../procurement/events.js';
 import { supplierUpserted } from '../procurement/supplier.js';
 import { replenishmentEventDefinitions } from '../replenishment/events.js';
+import { scheduledReadEventDefinitions } from '../checks/scheduled-reads.js';
 
 /** Every event type omniops accepts or decides. Capabilities add their definitions here. */
 export function buildCatalog(): EventCatalog {
@@ -26,5 +27,6 @@ export function buildCatalog(): EventCatalog {
     ...(integrationEventDefinitions as EventDefinition[]),
     ...(policyEventDefinitions as EventDefinition[]), ...ruleEventDefinitions,
     ...(procurementEventDefinitions as readonly EventDefinition[]), supplierUpserted as EventDefinition, ...(replenishmentEventDefinitions as EventDefinition[]),
+    ...(scheduledReadEventDefinitions as EventDefinition[]),
   );
 }

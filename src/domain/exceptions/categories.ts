@@ -9,6 +9,7 @@ export const EXCEPTION_CATEGORIES = [
   'dead_letter_delivery',
   'reconciliation_discrepancy',
   'failed_rule',
+  'anomaly',
 ] as const;
 
 export type ExceptionCategory = (typeof EXCEPTION_CATEGORIES)[number];
@@ -40,6 +41,8 @@ export const EXCEPTION_QUEUES: { readonly [C in ExceptionCategory]: ExceptionQue
   dead_letter_delivery: { ownerRole: 'integrator', retryable: true },
   reconciliation_discrepancy: { ownerRole: 'inventory_control', retryable: true },
   failed_rule: { ownerRole: 'operations_manager', retryable: true },
+  // Each item's owner comes from the anomaly policy's `queue` (by kind); this is only the fallback.
+  anomaly: { ownerRole: 'operations_manager', retryable: false },
 };
 
 /** SPEC §1: the operations manager watches every exception queue, so may act on any item. */

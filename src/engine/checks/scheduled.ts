@@ -1,5 +1,8 @@
 import type { ScheduledControl } from '../orders/scheduled.js';
+import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { SqlExecutor } from '../../store/port.js';
+import type { OffLockJob } from '../scheduler/off-lock.js';
+import { booksCheckRead, type BooksCheckRead } from '../../domain/checks/scheduled-reads.js';
 import { openException } from '../exceptions/open.js';
 import { verifyAuditTail, type AuditCheckpoint } from './audit-tail.js';
 import { readBooks } from '../../store/repos/checks.js';
@@ -7,7 +10,7 @@ import { BOOKS_CHECKS, CHECK_NAMES, checkBooks, type CheckName, type Severity } 
 
 /** Findings read per check on a scheduled run: the item needs the first few and the count of all (the count is SQL's, uncapped). */
 const FINDINGS_READ = 20;
-/** Findings copied into an item's detail (the rest: `omniops check` / GET /v1/checks). */
+/** Findings copied into an item's detail, and so carried in the result event (the rest: `omniops check` / GET /v1/checks). */
 const FINDINGS_IN_ITEM = 10;
 /** Subjects named in an item's summary. */
 const SUBJECTS_IN_SUMMARY = 3;
@@ -31,25 +34,39 @@ export interface BooksCheckedDetail {
 
 /**
  * The books check on a schedule (docs/checks.md, "Run on a schedule"): the same read and rules as
- * `omniops check`, in the tick's transaction. For every check with error findings it opens — or,
- * while one is open, counts on — one `reconciliation_discrepancy` item for operations, subject
- * `books:<check>`. Warnings open nothing (dead letters and deliveries have their own queues). A check
- * that is clean again leaves its item open: a person resolves it, saying what they did; the item's
- * `lastSeenAt` says when the check last failed. Every run is audited (`books.checked` on `books`),
- * which is also what the books gauges on /metrics read.
+ * `omniops check`. For every check with error findings it opens — or, while one is open, counts on —
+ * one `reconciliation_discrepancy` item for operations, subject `books:<check>`. Warnings open
+ * nothing (dead letters and deliveries have their own queues). A check that is clean again leaves
+ * its item open: a person resolves it, saying what they did; the item's `lastSeenAt` says when the
+ * check last failed. Every run is audited (`books.checked` on `books`), which is also what the books
+ * gauges on /metrics read.
  *
- * In the tick's transaction, not on a separate read: a handler has only its transaction, and a read
- * beside it would not shorten the write lock anyway — the tick holds it for as long as the handler
- * runs, whichever connection reads. So the run is kept short instead: the statements of `readBooks`
- * (each aggregated in SQL, 20 rows a check) and only the audit entries since the last run
- * (`verifyAuditTail`), not the whole chain.
+ * In two steps, so the write lock is held only for the writes: the scheduler reads a snapshot off
+ * the lock (`readBooksReport`: the statements of `readBooks`, 20 rows a check, and only the audit
+ * entries since the last run) and submits the report as `books.check_read`; its handler
+ * (`booksCheckReadHandler`) opens the items and writes the audit entry, from the event alone.
  */
-export const booksCheck: ScheduledControl = async (h) => {
-  const rows = await readBooks(h.tx, FINDINGS_READ);
+export async function readBooksReport(db: SqlExecutor, slot: { job: string; slotMs: number; now: number }): Promise<BooksCheckRead> {
+  const rows = await readBooks(db, FINDINGS_READ);
   // From where the last good walk ended (a broken chain keeps its checkpoint: the break is found again).
-  const previous = await lastBooksCheck(h.tx);
-  const audit = await verifyAuditTail(h.tx, previous?.audit?.through ?? null);
-  const report = checkBooks({ ...rows, audit }, h.decision.now);
+  const checkpoint = (await lastBooksCheck(db))?.audit?.through ?? null;
+  const audit = await verifyAuditTail(db, checkpoint);
+  const report = checkBooks({ ...rows, audit }, slot.now);
+  // The findings an item shows, of the checks that open one; the counts are of all.
+  const shown = CHECK_NAMES.flatMap((c) => (report.counts[c].severity === 'error'
+    ? report.findings.filter((f) => f.check === c).slice(0, FINDINGS_IN_ITEM).map((f) => ({ check: f.check, subject: f.subject, detail: f.detail, facts: f.facts }))
+    : []));
+  return {
+    job: slot.job, slotMs: slot.slotMs, checkedAt: report.checkedAt, ok: report.ok, errors: report.errors, warnings: report.warnings,
+    counts: Object.fromEntries(CHECK_NAMES.map((c) => [c, { severity: report.counts[c].severity, found: report.counts[c].found }])) as BooksCheckRead['counts'],
+    findings: shown,
+    audit: { from: audit.from, walked: audit.count, ok: audit.ok, ...(audit.ok && audit.through ? { through: audit.through } : {}) },
+    checkpoint,
+  };
+}
+
+/** The writes of a run, decided from its report alone: the items of failing checks and the `books.checked` entry. */
+export async function writeBooksReport(h: HandlerContext, report: BooksCheckRead): Promise<void> {
   const counts = Object.fromEntries(CHECK_NAMES.map((c) => [c, { found: report.counts[c].found, severity: report.counts[c].severity }]));
   const items: Record<string, string> = {};
   for (const check of CHECK_NAMES) {
@@ -70,12 +87,34 @@ export const booksCheck: ScheduledControl = async (h) => {
     }, { countRecurrences: true });
     items[check] = exceptionId;
   }
+  const { audit } = report;
   const detail: BooksCheckedDetail = {
     checkedAt: report.checkedAt, ok: report.ok, errors: report.errors, warnings: report.warnings,
     found: Object.fromEntries(CHECK_NAMES.map((c) => [c, report.counts[c].found])) as Record<CheckName, number>, items,
-    audit: { from: audit.from, walked: audit.count, ...(audit.ok ? { through: audit.through } : previous?.audit?.through ? { through: previous.audit.through } : {}) },
+    audit: { from: audit.from, walked: audit.walked, ...(audit.ok && audit.through ? { through: audit.through } : report.checkpoint ? { through: report.checkpoint } : {}) },
   };
   h.audit({ action: BOOKS_CHECKED.action, subject: BOOKS_CHECKED.subject, after: { ok: report.ok, errors: report.errors, warnings: report.warnings }, detail: { ...detail } });
+}
+
+/** The job's read, off the write lock (the scheduler's `offLock` jobs). */
+export const booksCheckOffLock: OffLockJob = {
+  read: async (db, slot) => ({ type: booksCheckRead.type, payload: await readBooksReport(db, slot) }),
+};
+
+/** The result's handler: only the writes, in the dispatcher's transaction. */
+export const booksCheckReadHandler: EventHandler = {
+  type: booksCheckRead.type,
+  name: 'books.check_read',
+  handle: (h) => writeBooksReport(h, h.event.payload as BooksCheckRead),
+};
+
+/**
+ * A `schedule.tick` of the job (a log from before the read moved off the lock, being replayed; or
+ * a tick sent by hand): read and write in the tick's transaction, as such a tick always did.
+ */
+export const booksCheck: ScheduledControl = async (h) => {
+  const { job, slotMs } = h.event.payload as { job: string; slotMs: number };
+  await writeBooksReport(h, await readBooksReport(h.tx, { job, slotMs, now: h.decision.now }));
 };
 
 /** The last scheduled run's figures (its audit entry; one indexed row), or null before the first run. */

@@ -13,7 +13,8 @@ import { exceptionHandlers } from '../exceptions/handlers.js';
 import { protectedStockDecidedHandler } from '../orders/protected-stock.js';
 import { fraudReviewDecidedHandler } from '../orders/fraud-review.js';
 import { ticketHandlers } from '../triage/handlers.js';
-import { anomalyScan } from '../anomaly/scan.js';
+import { anomalyScan, anomalyScanOffLock, anomalyScanReadHandler } from '../anomaly/scan.js';
+import { anomalyItemsHandler } from '../anomaly-items/handler.js';
 import { erpReconciliation, integrationHandlers } from '../integrations/handlers.js';
 import { RuleRuntime } from '../rules/runtime.js';
 import { policyChangeHandler } from '../policies/change-control.js';
@@ -21,7 +22,8 @@ import { replenishmentHandlers } from '../replenishment/handlers.js';
 import { replenishmentCheck } from '../replenishment/check.js';
 import { outboxRetention, type OutboxRetention } from '../delivery/retention.js';
 import { stockJournalRetention, type StockJournalRetention } from './stock-journal.js';
-import { booksCheck } from '../checks/scheduled.js';
+import { booksCheck, booksCheckOffLock, booksCheckReadHandler } from '../checks/scheduled.js';
+import type { OffLockJob } from '../scheduler/off-lock.js';
 
 export interface HandlerDeps {
   policies: PolicyBook;
@@ -54,11 +56,15 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
     ...ticketHandlers(deps.policies),
     ...integrationHandlers(deps.policies),
     ...replenishmentHandlers(deps.policies),
+    anomalyItemsHandler(deps.policies),
+    booksCheckReadHandler,
+    anomalyScanReadHandler,
     scheduleTickHandler({
       'fulfilment-sla-watch': fulfilmentSlaWatch,
       'collection-watch': collectionWatch,
       'retried-items-watch': retriedItemsWatch,
       'backorder-retry': backorderRetry(deps.policies),
+      // Ticks of the two off-lock jobs come only from old logs or by hand: they read in the tick.
       'anomaly-scan': anomalyScan(deps.policies),
       'erp-reconciliation': erpReconciliation,
       'approval-escalation': approvalEscalation,
@@ -87,3 +93,15 @@ export const SCHEDULED_JOBS = [
   { name: 'outbox-retention', everyMs: 60_000 },
   { name: 'stock-journal-retention', everyMs: 60_000 },
 ];
+
+/**
+ * Scheduled jobs whose long read runs on a snapshot off the write lock, the result coming back as an
+ * event whose handler only writes (src/engine/scheduler/off-lock.ts). Each is in SCHEDULED_JOBS too
+ * (its cadence); the scheduler reads for it instead of ticking.
+ */
+export function offLockJobs(policies: PolicyBook): Record<string, OffLockJob> {
+  return {
+    'books-check': booksCheckOffLock,
+    'anomaly-scan': anomalyScanOffLock(policies),
+  };
+}

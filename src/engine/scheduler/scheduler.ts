@@ -1,8 +1,16 @@
 import type { Intake } from '../intake/intake.js';
+import type { Store } from '../../store/port.js';
+import { runOffLockSlot, slotEventId, type OffLockJob } from './off-lock.js';
 
 export interface ScheduledJob {
   name: string;
   everyMs: number;
+}
+
+/** Jobs whose read runs off the write lock (off-lock.ts), and the store they read a snapshot of. */
+export interface OffLockJobs {
+  store: Store;
+  jobs: Readonly<Record<string, OffLockJob>>;
 }
 
 /** Cron jobs (automation rules with a schedule trigger): the slot each one should fire now, if any. */
@@ -14,7 +22,9 @@ export interface CronSource {
  * Fires each job once per slot by appending a `schedule.tick` whose source event id is
  * `<job>@<slot>`: the event log's unique index is the cluster-wide lease, so with several
  * processes every slot fires exactly once. Only the current slot is ever offered — after downtime
- * a missed slot runs once, not once per slot missed.
+ * a missed slot runs once, not once per slot missed. A job in `offLock` does not tick: its slot reads a
+ * snapshot off the write lock and submits the result under the same `<job>@<slot>` lease instead,
+ * after the slots of every other job have been offered (a read takes a second; a tick, a commit).
  */
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -28,6 +38,7 @@ export class Scheduler {
     private readonly clock: () => number = Date.now,
     private readonly onError: (e: unknown) => void = () => undefined,
     private readonly cron?: CronSource,
+    private readonly offLock?: OffLockJobs,
   ) {}
 
   start(pollMs = 1000): void {
@@ -71,16 +82,32 @@ export class Scheduler {
         this.onError(e);
       }
     }
+    const reads: Array<{ job: string; slotMs: number; read: OffLockJob }> = [];
     for (const { job, slotMs } of slots) {
       if (this.lastOffered.get(job) === slotMs) continue;
+      const read = this.offLock?.jobs[job];
+      if (read) {
+        reads.push({ job, slotMs, read });
+        continue;
+      }
       try {
         const r = await this.intake.submit(
-          { source: 'scheduler', sourceEventId: `${job}@${new Date(slotMs).toISOString()}`, type: 'schedule.tick', occurredAt: new Date(slotMs).toISOString(), payload: { job, slotMs } },
+          { source: 'scheduler', sourceEventId: slotEventId(job, slotMs), type: 'schedule.tick', occurredAt: new Date(slotMs).toISOString(), payload: { job, slotMs } },
           { internal: true, actor: 'scheduler', actorRole: 'system' },
         );
         this.lastOffered.set(job, slotMs);
         offered.push({ job, slotMs, status: r.ok ? r.status : r.error.code });
       } catch (e) {
+        this.onError(e);
+      }
+    }
+    for (const { job, slotMs, read } of reads) {
+      // Offered whatever happens: a failed read is not retried every poll, the next slot runs.
+      this.lastOffered.set(job, slotMs);
+      try {
+        offered.push({ job, slotMs, status: await runOffLockSlot(this.offLock!.store, this.intake, read, { job, slotMs, now: this.clock() }) });
+      } catch (e) {
+        offered.push({ job, slotMs, status: (e as { code?: string }).code ?? 'failed' });
         this.onError(e);
       }
     }

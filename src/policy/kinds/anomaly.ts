@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnomalyRules } from '../../domain/anomaly/rules.js';
+import { ROLES } from '../../domain/roles.js';
 
 /**
  * Anomaly detection policy: how much history a robust baseline (median / MAD) needs, and how far
@@ -11,6 +12,17 @@ const robustThreshold = {
   threshold: z.number().positive(),
   minScale: z.number().positive(),
 };
+
+const queueRule = z
+  .object({
+    /** Whether findings of this kind open an item at all (false: listed by GET /v1/anomalies only). */
+    open: z.boolean(),
+    /** Lowest score that opens an item (1 = just at the detector's threshold). */
+    minScore: z.number().positive(),
+    /** Who works the item. */
+    ownerRole: z.enum(ROLES),
+  })
+  .strict();
 
 export const anomalyPolicySchema = z
   .object({
@@ -39,6 +51,14 @@ export const anomalyPolicySchema = z
         valueThreshold: z.number().positive(),
         /** Earlier orders needed before order values are scored. */
         valueMinHistory: z.number().int().positive(),
+        /**
+         * Order values against the customer's own earlier orders once there are `minHistory` of them
+         * (a regular who always spends 600 is not an outlier; one who always spends 20 and now 400 is);
+         * fewer, or absent (versions stored before it): against every earlier order. `minScale` floors
+         * the spread of the customer's log values: a handful of similar orders would otherwise make a
+         * modest change look extreme (0.3 → an order is unusual for them from about 3.3× their usual on).
+         */
+        customerBaseline: z.object({ minHistory: z.number().int().positive(), minScale: z.number().positive() }).strict().optional(),
       })
       .strict(),
     returnRate: z
@@ -51,6 +71,21 @@ export const anomalyPolicySchema = z
         minOrdersInWindow: z.number().int().positive(),
       })
       .strict(),
+    /**
+     * Which findings open an item in the anomaly exception queue, and whose it is. Per kind; a kind
+     * absent here (or the whole map, in versions stored before it) opens nothing.
+     */
+    queue: z
+      .object({
+        demand: queueRule,
+        customer_velocity: queueRule,
+        address_velocity: queueRule,
+        value_outlier: queueRule,
+        return_rate: queueRule,
+      })
+      .partial()
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -58,8 +93,19 @@ export type AnomalyPolicy = z.infer<typeof anomalyPolicySchema>;
 
 export const defaultAnomalyPolicy: AnomalyPolicy = {
   demand: { threshold: 4, minScale: 1, baselineDays: 56, minBaselinePoints: 28, byWeekday: true, minWeekdayPoints: 4 },
-  orders: { velocityWindowHours: 24, maxOrdersPerCustomer: 5, maxOrdersPerAddress: 8, valueThreshold: 4, valueMinHistory: 30 },
+  orders: { velocityWindowHours: 24, maxOrdersPerCustomer: 5, maxOrdersPerAddress: 8, valueThreshold: 4, valueMinHistory: 30, customerBaseline: { minHistory: 8, minScale: 0.3 } },
   returnRate: { threshold: 4, minScale: 0.01, windowDays: 7, baselineDays: 56, minOrdersInWindow: 30 },
+  queue: {
+    // A spike or drop is first a stock question (a count gone wrong, a listing gone dark, stock to
+    // move or buy); inventory control hands a buying question to procurement.
+    demand: { open: true, minScore: 1, ownerRole: 'inventory_control' },
+    // Bursts and far-off order values are the fraud team's: card testing, bots, reshipping.
+    customer_velocity: { open: true, minScore: 1, ownerRole: 'fraud_review' },
+    address_velocity: { open: true, minScore: 1, ownerRole: 'fraud_review' },
+    value_outlier: { open: true, minScore: 1, ownerRole: 'fraud_review' },
+    // A sku suddenly coming back (a bad batch, a misleading listing) is seen first by service.
+    return_rate: { open: true, minScore: 1, ownerRole: 'service_agent' },
+  },
 };
 
 /** A policy document is what the domain detectors read; a schema change that breaks them fails to compile here. */

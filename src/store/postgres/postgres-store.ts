@@ -158,6 +158,26 @@ export class PostgresStore implements Store, EventAppender {
   }
 
   /**
+   * A read-only REPEATABLE READ transaction on a pooled connection: every statement sees the
+   * snapshot its first one took, and it takes no lock a writer waits for. Nothing to retry: a
+   * read-only transaction is never a serialization failure's victim at this level.
+   */
+  async snapshot<T>(fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.checkout();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await fn(new PgExecutor((q) => client.query(q as pg.QueryConfig)));
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(error as Error); // as read does: a connection that failed is not reused
+      throw error;
+    }
+  }
+
+  /**
    * Intake's group commit. A group that fits one multi-row INSERT is that statement alone, outside
    * a transaction: one statement is atomic by itself, so BEGIN and COMMIT would only add two round
    * trips; its commit still waits for the WAL flush (synchronous_commit stays on), so nothing is

@@ -94,6 +94,9 @@ export class SqliteStore implements Store, EventAppender {
   private checkpointer: AppendWorker | null = null;
   private checkpointing = false;
   private closed = false;
+  /** The connection snapshots read on (opened on first use), one snapshot at a time. */
+  private snapshotDb: Database.Database | null = null;
+  private readonly snapshots = new Mutex();
 
   constructor(options: SqliteOptions) {
     const memory = options.file === ':memory:';
@@ -330,6 +333,46 @@ export class SqliteStore implements Store, EventAppender {
     return result;
   }
 
+  /**
+   * A deferred read transaction on a connection of its own (not `read`'s: a snapshot held open
+   * there would show every other reader of this process an old state). In WAL mode a reader
+   * takes no lock the writer waits for, so intake and the dispatcher commit while it reads; the
+   * first statement fixes the snapshot, so it runs at once. Each statement yields to the event
+   * loop after it: better-sqlite3 is synchronous, and a snapshot of many statements would
+   * otherwise hold this thread (the engine thread, which takes intake's groups) from start to end.
+   * A ':memory:' database has only its writer: there the snapshot runs under the write lock.
+   */
+  async snapshot<T>(fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
+    if (this.file === ':memory:') {
+      return this.mutex.run(async () => {
+        this.writer.prepare('BEGIN DEFERRED').run();
+        try {
+          return await fn(this.writerExec);
+        } finally {
+          if (this.writer.inTransaction) this.writer.prepare('ROLLBACK').run();
+        }
+      });
+    }
+    return this.snapshots.run(async () => {
+      if (this.closed) throw new Error('store closed');
+      if (!this.snapshotDb) {
+        const db = new Database(this.file);
+        db.pragma('busy_timeout = 10000');
+        db.pragma('query_only = ON'); // a snapshot never writes
+        this.snapshotDb = db;
+      }
+      const db = this.snapshotDb;
+      const exec = new YieldingExecutor(new SqliteExecutor(db));
+      db.prepare('BEGIN DEFERRED').run();
+      try {
+        db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get(); // starts the read: the snapshot is now
+        return await fn(exec);
+      } finally {
+        if (db.inTransaction) db.prepare('ROLLBACK').run();
+      }
+    });
+  }
+
   /** Groups in a commit (or kept out by its failure) no longer wait for the lock: batches stop yielding to them. */
   private uncount(groups: readonly PostedGroup[]): void {
     if (groups.length > 0 && this.posted) Atomics.sub(this.posted, 0, groups.length);
@@ -432,6 +475,7 @@ export class SqliteStore implements Store, EventAppender {
       while (this.syncing) await this.syncing;
       if (this.walFd !== undefined) closeSync(this.walFd);
       if (this.reader !== this.writer) this.reader.close();
+      await this.snapshots.run(async () => this.snapshotDb?.close());
       this.writer.close();
     });
   }
@@ -463,6 +507,25 @@ class SqliteExecutor implements SqlExecutor {
 
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return this.stmt(sql).all(...(params as unknown[])) as T[];
+  }
+}
+
+/** A snapshot's executor: each statement, then a turn of the event loop (see SqliteStore.snapshot). */
+class YieldingExecutor implements SqlExecutor {
+  readonly dialect = 'sqlite' as const;
+  constructor(private readonly inner: SqliteExecutor) {}
+  private async after<T>(value: T): Promise<T> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return value;
+  }
+  async run(sql: string, params?: readonly unknown[]): Promise<RunResult> {
+    return this.after(await this.inner.run(sql, params));
+  }
+  async get<T>(sql: string, params?: readonly unknown[]): Promise<T | undefined> {
+    return this.after(await this.inner.get<T>(sql, params));
+  }
+  async all<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.after(await this.inner.all<T>(sql, params));
   }
 }
 

@@ -92,6 +92,13 @@ describe('precision and recall on seeded synthetic series with injected anomalie
     expect(e.orders.recall).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('order values with regular customers: their own baseline finds what every order as the baseline cannot', () => {
+    expect(e.regularValues.customerBaseline.injected).toBe(100);
+    expect(e.regularValues.customerBaseline.precision).toBeGreaterThanOrEqual(0.95);
+    expect(e.regularValues.customerBaseline.recall).toBeGreaterThanOrEqual(0.8);
+    expect(e.regularValues.allOrdersBaseline.recall).toBeLessThan(0.1);
+  });
+
   it('return-rate spikes: precision ≥ 0.95, recall ≥ 0.85', () => {
     expect(e.returnRate.precision).toBeGreaterThanOrEqual(0.95);
     expect(e.returnRate.recall).toBeGreaterThanOrEqual(0.85);
