@@ -56,14 +56,17 @@ for (const factory of storeFactories()) {
       expect((await w.t.api('POST', `/v1/returns/${c.id}/receive`, staff, { lines: [{ lineId: '1', condition: 'resellable' }] })).status).toBe(409);
 
       await w.send(envelope({ type: 'refund.settled', payload: { refundId: c.refund.id, reference: 'ERP-RF-1' } }));
+      await w.drained();
       c = await w.caseOf(c.id);
-      expect(c.state).toBe('refunded');
+      // Settled in full and nothing owed: the case's work is done and it closes by itself.
+      expect(c.state).toBe('closed');
+      expect(c.history.map((h: { to: string }) => h.to).slice(-2)).toEqual(['refunded', 'closed']);
       expect(c.refund.state).toBe('settled');
       // The order follows its returns: 1 of its 4 delivered units refunded.
       const order = (await w.t.api('GET', `/v1/orders/${orderId}`, w.t.adminKey)).body;
       expect([order.state, order.history.at(-1).note]).toEqual(['partially_returned', `1 of 4 delivered units refunded (return case ${c.id})`]);
       expect(c.events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['return.classified', 'return.disposition_decided', 'return.received']));
-      expect((await w.t.api('GET', `/v1/returns?state=refunded&orderId=${orderId}`, await w.t.keyFor('service_agent'))).body.items.map((x: { id: string }) => x.id)).toEqual([c.id]);
+      expect((await w.t.api('GET', `/v1/returns?state=closed&orderId=${orderId}`, await w.t.keyFor('service_agent'))).body.items.map((x: { id: string }) => x.id)).toEqual([c.id]);
       expect(await verifyAuditChain(w.t.app.store.read)).toMatchObject({ ok: true });
     });
 

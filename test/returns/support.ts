@@ -33,7 +33,7 @@ export function fakeApprovals() {
   useApprovalEngine(async (_h, _p, ask) => {
     asked.push(ask as never);
     const f = ask.facts as Record<string, number | null>;
-    const required = ask.subject === 'refund' ? Number(f.amount) > 200 : ask.subject === 'ai_recommendation' ? Number(f.confidence) < 0.7 || Number(f.amount ?? 0) > 200 : false;
+    const required = ask.subject === 'refund' ? Number(f.amount) > 200 : ask.subject === 'ai_recommendation' ? Number(f.confidence) < 0.7 || Number(f.amount ?? 0) > 200 : ask.subject === 'return_risk';
     return (required ? { required: true, approvalId: `appr-${ask.subject}-${ask.subjectRef}` } : { required: false }) as ApprovalAnswer;
   });
   return asked;
@@ -55,6 +55,8 @@ export function linesTotal(lines: ReadonlyArray<{ qty: number; unitPrice: number
 export class ReturnsWorld {
   t!: TestApp;
   now = T0;
+  /** When the customer of the next delivered order opened their account (a new account is a returns rule). */
+  customerCreatedAt = '2020-01-01T00:00:00Z';
 
   async start(factory: StoreFactory, opts: { ai?: ConfiguredAi; config?: Record<string, unknown> } = {}): Promise<this> {
     this.now = T0;
@@ -111,7 +113,7 @@ export class ReturnsWorld {
     await this.send(envelope({
       type: 'order.placed',
       payload: {
-        externalOrderId: ext, customer: { id: customerId, email: 'kim@example.com', createdAt: '2020-01-01T00:00:00Z' }, lines, currency: 'EUR',
+        externalOrderId: ext, customer: { id: customerId, email: 'kim@example.com', createdAt: this.customerCreatedAt }, lines, currency: 'EUR',
         shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'captured', amount: paid, ...(presentment ? { presentment } : {}) },
       },
     }));
@@ -144,6 +146,17 @@ export class ReturnsWorld {
     const r = await this.t.api('GET', `/v1/returns/${id}`, this.t.adminKey);
     expect(r.status).toBe(200);
     return r.body;
+  }
+
+  /** A scheduled job's tick, as the scheduler submits it, at the world's time; waits until it and what it said are processed. */
+  async tick(job: string, tag: string): Promise<void> {
+    const r = await this.t.app.intake.submit(
+      { source: 'scheduler', sourceEventId: `${job}@${tag}`, type: 'schedule.tick', occurredAt: new Date(this.now).toISOString(), payload: { job, slotMs: this.now } },
+      { internal: true },
+    );
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    this.t.app.dispatcher.wake();
+    await this.drained();
   }
 
   /** A decision of the approval engine, appended as it would append it (the catalog entry is the engine's). */

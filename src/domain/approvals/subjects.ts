@@ -14,6 +14,7 @@ export const APPROVAL_SUBJECTS = [
   'protected_stock_reallocation',
   'fraud_review',
   'ai_recommendation',
+  'return_risk',
 ] as const;
 
 export type ApprovalSubject = (typeof APPROVAL_SUBJECTS)[number];
@@ -38,6 +39,8 @@ export interface SubjectFacts {
   fraud_review: { score: number };
   /** `recommendedSubject` names what the AI recommends about (refund, writeoff, replenishment, ...). */
   ai_recommendation: { confidence: number; recommendedSubject: string; amount: number | null };
+  /** A return the returns rules flag (risky customer, new account returning a high value): the case's value. */
+  return_risk: { amount: number };
 }
 
 /**
@@ -56,6 +59,7 @@ export const FACTS_BY_SUBJECT: { readonly [S in ApprovalSubject]: readonly strin
   protected_stock_reallocation: ['quantity'],
   fraud_review: ['score'],
   ai_recommendation: ['confidence', 'recommendedSubject', 'amount'],
+  return_risk: ['amount'],
 };
 
 export type FactRecord = Readonly<Record<string, FactValue>>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent } from '../events/catalog.js';
 import { RETURN_DISPOSITIONS, RETURN_REASON_CATEGORIES } from '../ai/labels.js';
 import { ITEM_CONDITIONS } from './case-state.js';
+import { CLOSABLE_STATES, CLOSING_REASONS } from './case-closing.js';
 
 /**
  * Returns and refunds (SPEC §3). Inbound: the return request, the warehouse's receipt, the ERP's
@@ -162,6 +163,20 @@ export const returnDispositionDecided = defineEvent({
   subject: byCase,
 });
 
+export const returnClosed = defineEvent({
+  ...decided,
+  type: 'return.closed',
+  description: 'A refunded, replaced or claimed return case has nothing left to do and closes (src/domain/returns/case-closing.ts says when).',
+  payload: z.object({
+    caseId: z.string(),
+    /** The state it closes from: a case found in another state is not closed by this event. */
+    from: z.enum(CLOSABLE_STATES),
+    reason: z.enum(CLOSING_REASONS),
+    why: z.string(),
+  }),
+  subject: byCase,
+});
+
 export const refundRequested = defineEvent({
   ...decided,
   type: 'refund.requested',
@@ -189,7 +204,8 @@ export const refundRequested = defineEvent({
   subject: (p) => `refund:${p.refundId}`,
 });
 
-export const returnEventDefinitions = [returnRequested, returnReceived, refundSettled, refundOwedSettled, returnClassified, returnDispositionDecided, refundRequested];
+export const returnEventDefinitions = [returnRequested, returnReceived, refundSettled, refundOwedSettled, returnClassified, returnDispositionDecided, refundRequested, returnClosed];
+export type ReturnClosedPayload = z.infer<typeof returnClosed.payload>;
 
 export type ReturnRequestedPayload = z.infer<typeof returnRequested.payload>;
 export type ReturnReceivedPayload = z.infer<typeof returnReceived.payload>;

@@ -15,4 +15,6 @@ export interface ReturnRules {
   readonly newAccountHighValue: number;
   readonly aiMinConfidence: number;
   readonly aiHighImpactRefund: number;
+  /** Days after a supplier claim went out that its case closes (case-closing.ts); absent in versions made before it. */
+  readonly claimClosesAfterDays?: number;
 }

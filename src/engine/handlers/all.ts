@@ -6,7 +6,7 @@ import { orderHandlers } from '../orders/handlers.js';
 import { fulfilmentHandlers } from '../orders/fulfilment-handlers.js';
 import { backorderRetry, collectionWatch, fulfilmentSlaWatch, scheduleTickHandler } from '../orders/scheduled.js';
 import { retriedItemsWatch } from '../exceptions/retried.js';
-import { returnHandlers } from '../returns/handlers.js';
+import { returnClosingSweep, returnHandlers } from '../returns/handlers.js';
 import { approvalDecisionHandler, approvalEscalation } from '../approvals/handlers.js';
 import { governedRequestHandlers } from '../approvals/governed.js';
 import { exceptionHandlers } from '../exceptions/handlers.js';
@@ -64,6 +64,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
       'collection-watch': collectionWatch,
       'retried-items-watch': retriedItemsWatch,
       'backorder-retry': backorderRetry(deps.policies),
+      'return-closing': returnClosingSweep(deps.policies),
       // Ticks of the two off-lock jobs come only from old logs or by hand: they read in the tick.
       'anomaly-scan': anomalyScan(deps.policies),
       'erp-reconciliation': erpReconciliation,
@@ -84,6 +85,7 @@ export const SCHEDULED_JOBS = [
   { name: 'collection-watch', everyMs: 300_000 },
   { name: 'retried-items-watch', everyMs: 60_000 },
   { name: 'backorder-retry', everyMs: 60_000 },
+  { name: 'return-closing', everyMs: 3_600_000 },
   { name: 'anomaly-scan', everyMs: 3_600_000 },
   { name: 'erp-reconciliation', everyMs: 3_600_000 },
   { name: 'approval-escalation', everyMs: 60_000 },

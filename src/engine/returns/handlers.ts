@@ -23,6 +23,11 @@ import { caseIdFor, caseSubject, moveCase, noteCase, persistCase, policyVersionO
 import { requestRefund, sendRefund } from './refunds.js';
 import { tellWhatIsOwed } from './refund-owed.js';
 import { owedSettledHandler, withdrawOwedOfTurnedDown } from './owed-settled.js';
+import { caseClosedHandler, closeWhenDone } from './closing.js';
+import { approvalById } from '../../store/repos/approvals.js';
+
+/** The scheduled sweep closing replaced and claimed cases whose work is done (closing.ts). */
+export { returnClosingSweep } from './closing.js';
 
 const REPLACEMENT_SOURCE = 'omniops';
 
@@ -112,6 +117,26 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
       c.doc.claimId = claimId;
       moveCase(h, c, 'claimed', `claim ${claimId} against supplier ${supplierId}`);
     }
+  }
+
+  /** Sends a case the rules flagged to a person (approvals subject `return_risk`), or carries it out when the approvals policy asks nobody. */
+  async function holdForRiskApproval(h: HandlerContext, c: ReturnCaseRecord, p: ReturnDispositionDecidedPayload): Promise<void> {
+    const flagged = `${p.disposition} by rule ${p.rule}${p.approvalReasons.length ? ` (${p.approvalReasons.join(', ')})` : ''}`;
+    const approval = await requestApproval(h, policies, { subject: 'return_risk', subjectRef: c.id, facts: { amount: c.doc.value }, requestedBy: requesterOf(h) });
+    if (approval.required === true) {
+      c.doc.approvals.push({ approvalId: approval.approvalId, subject: 'return_risk', required: true });
+      moveCase(h, c, 'awaiting_approval', `${flagged}: a person approves before it is carried out`);
+      return;
+    }
+    if (approval.required === 'undecidable') {
+      c.doc.approvals.push({ approvalId: null, subject: 'return_risk', required: 'undecidable', reason: approval.reason });
+      moveCase(h, c, 'awaiting_approval', `approval rules cannot judge: ${approval.reason}`);
+      return;
+    }
+    // The retailer's approvals policy has no rule for it (a version made before return_risk.review, not taken up): said, not hidden.
+    c.doc.approvals.push({ approvalId: null, subject: 'return_risk', required: false, reason: 'the approvals policy asks nobody (no return_risk rule)' });
+    h.audit({ action: 'return.risk_approval_not_asked', subject: caseSubject(c.id), detail: { rule: p.rule, reasons: p.approvalReasons, why: 'the approvals policy has no rule for return_risk' } });
+    await carryOut(h, c, `${flagged}; the approvals policy asks nobody to approve it`);
   }
 
   const requested: EventHandler = {
@@ -235,6 +260,13 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
       c.disposition = p.disposition;
       c.doc.decision = { ...p };
       h.audit({ action: 'return.disposition_decided', subject: caseSubject(c.id), after: { disposition: p.disposition, decidedBy: p.decidedBy, why: p.why }, detail: { confidence: p.confidence, policyVersion: p.policyVersion } });
+      if (p.decidedBy === 'rules' && p.needsApproval) {
+        // The rules' own approval (risky customer, new account returning a high value): a person says yes
+        // before anything is carried out. It stands in for the AI recommendation's: the rules decided, not the AI.
+        await holdForRiskApproval(h, c, p);
+        await persistCase(h, c);
+        return;
+      }
       const rec = c.doc.recommendation as AiRecord | undefined;
       if (rec?.status === 'answered') {
         // SPEC §5: an AI recommendation that is unsure or high impact goes to a person (the approval rules say when).
@@ -300,12 +332,38 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
     },
   };
 
+  /**
+   * A person decided a case the rules flagged: approved, it is carried out as the rules decided;
+   * rejected (or expired to a rejection), the case is rejected with the approver's reason. A decision
+   * that finds the case no longer waiting for this approval (a replay, a second decision) changes nothing.
+   */
+  async function riskDecided(h: HandlerContext, caseId: string, approvalId: string, approved: boolean, by: string): Promise<void> {
+    const c = await returnCaseById(h.tx, caseId);
+    if (!c) return;
+    const entry = c.doc.approvals.find((a) => a.subject === 'return_risk' && a.approvalId === approvalId);
+    if (c.state !== 'awaiting_approval' || !entry || entry.outcome !== undefined) {
+      noteCase(h, c, `risk approval decision ignored: case is ${c.state}`);
+      await persistCase(h, c);
+      return;
+    }
+    entry.outcome = approved ? 'approved' : 'rejected';
+    if (!approved) {
+      const reason = await rejectionReasonOf(h, approvalId);
+      moveCase(h, c, 'rejected', `risk approval ${by}${reason ? `: ${reason}` : ''}`);
+      h.audit({ action: 'return.rejected', subject: caseSubject(c.id), detail: { approvalId, by, reason: reason ?? null, rule: (c.doc.decision as { rule?: string } | undefined)?.rule ?? null } });
+      await persistCase(h, c);
+      return;
+    }
+    await carryOut(h, c, `risk approval ${by}`);
+    await persistCase(h, c);
+  }
+
   const approvalDecided: EventHandler = {
     type: 'approval.decided',
     name: 'returns.approval_decided',
     async handle(h) {
       const p = h.event.payload as { approvalId: string; subject: string; subjectRef: string; outcome: 'approved' | 'rejected' | 'expired'; expiryOutcome?: string | null; decidedBy?: string | string[] | null };
-      if (p.subject !== 'refund' && p.subject !== 'ai_recommendation') return;
+      if (p.subject !== 'refund' && p.subject !== 'ai_recommendation' && p.subject !== 'return_risk') return;
       const approved = p.outcome === 'approved' || (p.outcome === 'expired' && p.expiryOutcome === 'approve');
       const deciders = Array.isArray(p.decidedBy) ? p.decidedBy.join(' + ') : p.decidedBy;
       const by = `${p.outcome}${deciders ? ` by ${deciders}` : ''} (approval ${p.approvalId})`;
@@ -334,6 +392,10 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
         await persistCase(h, c);
         // A refund turned down pays nothing: what it held of the order's payment may be owed to refunds cut before.
         if (turnedDown) await tellWhatIsOwed(h, refund.orderId, `the refund ${refund.id} of return case ${c.id} (${refund.amount} ${refund.currency}) was turned down: it pays nothing`);
+        return;
+      }
+      if (p.subject === 'return_risk') {
+        await riskDecided(h, p.subjectRef, p.approvalId, approved, by);
         return;
       }
       const c = await returnCaseById(h.tx, p.subjectRef);
@@ -385,12 +447,13 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
       moveCase(h, c, 'refunded', `refund ${refund.id} settled${p.reference ? ` (${p.reference})` : ''}${matched}`);
       await persistCase(h, c);
       await followReturns(h, policies, c);
+      await closeWhenDone(h, policies, c);
       // The echo told before counted beside ours until now: what it held may be owed to refunds cut meanwhile.
       if (echo) await tellWhatIsOwed(h, refund.orderId, `our refund ${refund.id} was paid out as the channel's refund ${echo.refundId}: the two no longer count twice`);
     },
   };
 
-  return [requested, classified, dispositionDecided, received, approvalDecided, settled, owedSettledHandler()];
+  return [requested, classified, dispositionDecided, received, approvalDecided, settled, owedSettledHandler(policies), caseClosedHandler()];
 }
 
 /** The channel's refund, already told, that paid out this refund of ours (its id is the settlement's channelRefundId), if any. */
@@ -400,4 +463,10 @@ async function channelEchoOf(h: HandlerContext, ours: { orderId: string; amount:
   const [refundId] = echoesOfOurRefunds([ours], atChannel).keys();
   const echo = atChannel.find((r) => r.refundId === refundId);
   return echo ? { refundId: echo.refundId, amount: echo.amount, currency: echo.currency } : undefined;
+}
+
+/** What the person who turned an approval down wrote (their comment), if the approval is on record. */
+async function rejectionReasonOf(h: HandlerContext, approvalId: string): Promise<string | undefined> {
+  const approval = await approvalById(h.tx, approvalId);
+  return approval?.decisions.find((d) => d.decision === 'reject' && d.comment)?.comment ?? undefined;
 }

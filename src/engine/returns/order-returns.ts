@@ -3,12 +3,13 @@ import type { PolicyBook } from '../policy-book.js';
 import { fulfilmentsOfOrder, orderById } from '../../store/repos/orders.js';
 import { returnCasesOfOrder, type ReturnCaseRecord } from '../../store/repos/returns.js';
 import { moveOrder, persistOrder } from '../orders/transition.js';
+import { wasRefunded } from '../../domain/returns/case-closing.js';
 
 /**
  * The order follows its returns (SPEC §4: after delivery `partially_returned` / `returned`): once a
  * return case is refunded, the order is `returned` when every delivered unit has been refunded, else
  * `partially_returned` (also when a parcel of a split order never arrived: the order stayed `shipped`,
- * and its delivered part came back). Only refunded cases count — a case still waiting for the item or rejected has
+ * and its delivered part came back). Only refunded cases count (also once closed) — a case still waiting for the item or rejected has
  * taken nothing back. `settledCase` is the case this handler just moved (not stored yet).
  */
 export async function followReturns(h: HandlerContext, policies: PolicyBook, settledCase: ReturnCaseRecord): Promise<void> {
@@ -24,8 +25,9 @@ export async function followReturns(h: HandlerContext, policies: PolicyBook, set
   }
   let refunded = 0;
   for (const c of await returnCasesOfOrder(h.tx, order.id)) {
-    const state = c.id === settledCase.id ? settledCase.state : c.state;
-    if (state === 'refunded') for (const l of (c.id === settledCase.id ? settledCase : c).doc.lines) refunded += l.qty;
+    // A refunded case that closed since (its work done) still counts: its units came back refunded.
+    const kase = c.id === settledCase.id ? settledCase : c;
+    if (wasRefunded(kase)) for (const l of kase.doc.lines) refunded += l.qty;
   }
   if (refunded === 0) return;
   const next = refunded >= delivered && !stillOut ? 'returned' : 'partially_returned';

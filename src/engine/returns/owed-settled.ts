@@ -6,6 +6,8 @@ import { returnCaseById, type ReturnCaseRecord } from '../../store/repos/returns
 import { resolveItemById } from '../exceptions/resolve.js';
 import { caseSubject, noteCase, persistCase } from './case.js';
 import { tellWhatIsOwed } from './refund-owed.js';
+import { closeWhenDone } from './closing.js';
+import type { PolicyBook } from '../policy-book.js';
 
 const money = (x: number, currency: string) => `${x} ${currency}`;
 
@@ -16,7 +18,7 @@ const money = (x: number, currency: string) => `${x} ${currency}`;
  * audited, not thrown: nothing would come of retrying it. A replay of the same event finds the item
  * settled by itself and changes nothing.
  */
-export function owedSettledHandler(): EventHandler {
+export function owedSettledHandler(policies: PolicyBook): EventHandler {
   return {
     type: 'refund.owed_settled',
     name: 'returns.owed_settled',
@@ -45,12 +47,17 @@ export function owedSettledHandler(): EventHandler {
         noteCase(h, c, `${amount} on top paid by hand (${p.reference}), recorded by ${by}${r.before === 'withdrawn' ? ': held again, the money went out though the refund was turned down' : ''}; ${itemNote}`);
         await persistCase(h, c);
         // Paid: it stays held as it was (or is held again after a withdrawal): the room only shrinks, nobody is owed more.
+        // Finance's answer may be the last thing a refunded case waited for.
+        await closeWhenDone(h, policies, c);
         return;
       }
       noteCase(h, c, `finance will not pay the ${amount} on top (${p.reason}), recorded by ${by}: released on the order, no longer owed to this case; ${itemNote}`);
       await persistCase(h, c);
       // Released: what it held may now be owed to the order's other cut or refused returns.
       await tellWhatIsOwed(h, c.orderId, `finance will not pay the ${amount} told for return case ${c.id} (${p.reason}): it is released`);
+      // Read again: telling the order's cases may have written this one.
+      const now = await returnCaseById(h.tx, c.id);
+      if (now) await closeWhenDone(h, policies, now);
     },
   };
 }

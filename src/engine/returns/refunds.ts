@@ -10,6 +10,7 @@ import { inCustomerCurrency, type PresentmentMoney } from '../../domain/orders/p
 import type { OrderPlacedPayload } from '../../domain/orders/index.js';
 import { insertRefund, moveRefund, refundOfCase, refundsOfOrder, returnCasesOfOrder, type RefundRecord, type ReturnCaseLine, type ReturnCaseRecord } from '../../store/repos/returns.js';
 import { owedHeldOf } from './refund-owed.js';
+import { refundApprovedWithCase } from './case-approval.js';
 import { openException } from '../exceptions/open.js';
 import { caseSubject, moveCase, noteCase, refundIdFor, requesterOf } from './case.js';
 
@@ -63,6 +64,14 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
   if (limitedBy) noteCase(h, c, `refund cut from ${limitedBy.asked} to ${refund.amount} ${currency}: the order was paid ${limitedBy.paid}, ${limitedBy.alreadyRefunded} already refunded${atChannelNote(limitedBy)}`);
   h.audit({ action: 'refund.created', subject: `refund:${refund.id}`, after: { state: refund.state, amount: refund.amount }, detail: { caseId: c.id, ...(limitedBy ? { limitedBy } : {}) } });
 
+  // A person who approved the case (the returns rules flagged it) is not asked the same decision again.
+  const withCase = await refundApprovedWithCase(h, policies, c, refund.amount, refund.doc.requestedBy);
+  if (withCase?.covers === true) {
+    c.doc.approvals.push({ approvalId: withCase.approvalId, subject: 'refund', required: true, outcome: 'approved', reason: withCase.why });
+    h.audit({ action: 'refund.approved_with_case', subject: `refund:${refund.id}`, detail: { caseId: c.id, approvalId: withCase.approvalId, by: withCase.by, why: withCase.why } });
+    await sendRefund(h, refund, withCase.why, c.doc.orderRef);
+    return refund;
+  }
   const approval = await requestApproval(h, policies, { subject: 'refund', subjectRef: refund.id, facts: { amount: refund.amount }, requestedBy: refund.doc.requestedBy });
   if (approval.required === false) {
     await sendRefund(h, refund, 'no approval required', c.doc.orderRef);

@@ -57,7 +57,7 @@ const ruleSchema = z.object({
  * Subjects where money or stock integrity is at risk may not auto-approve when nobody decides: that
  * would let silence bypass segregation of duties.
  */
-const NO_AUTO_APPROVE: readonly ApprovalSubject[] = ['refund', 'credit', 'discount', 'price_change', 'writeoff'];
+const NO_AUTO_APPROVE: readonly ApprovalSubject[] = ['refund', 'credit', 'discount', 'price_change', 'writeoff', 'return_risk'];
 
 export const approvalsPolicySchema = z
   .object({
@@ -248,6 +248,17 @@ export const defaultApprovalsPolicy: ApprovalsPolicy = {
       escalation: [
         { roles: ['fraud_review', 'operations_manager'], approvers: 1, distinctRoles: false, mustIncludeRoles: [], deadlineMinutes: 4 * MINUTES_PER_HOUR },
       ],
+      onExpiry: 'reject',
+    },
+    {
+      // The returns rules' own approval (risky customer, new account returning a high value): the case waits before anything is carried out.
+      id: 'return_risk.review',
+      subject: 'return_risk',
+      description: 'Return flagged by the returns rules (risky return rate, new account with high value): finance, before the disposition is carried out',
+      when: { kind: 'always' },
+      approvers: { roles: ['finance'], approvers: 1, distinctRoles: false, mustIncludeRoles: [] },
+      deadlineMinutes: 8 * MINUTES_PER_HOUR,
+      escalation: [{ roles: ['finance', 'operations_manager'], approvers: 1, distinctRoles: false, mustIncludeRoles: [], deadlineMinutes: 8 * MINUTES_PER_HOUR }],
       onExpiry: 'reject',
     },
     {

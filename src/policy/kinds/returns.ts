@@ -31,6 +31,12 @@ export const returnsPolicySchema = z
     aiMinConfidence: z.number().min(0).max(1),
     /** An AI-decided refund above this value is high impact and needs approval (SPEC §5 approvals). */
     aiHighImpactRefund: z.number().nonnegative(),
+    /**
+     * Days after a supplier claim went out that its return case closes by itself (the supplier's answer
+     * is not modelled; the customer's side is done). Optional: a version made before it keeps claimed
+     * cases open until it is taken up (docs/policies.md, "New in defaults").
+     */
+    claimClosesAfterDays: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -47,6 +53,7 @@ export const defaultReturnsPolicy: ReturnsPolicy = {
   newAccountHighValue: 200,
   aiMinConfidence: 0.7,
   aiHighImpactRefund: 200,
+  claimClosesAfterDays: 60,
 };
 
 /** A policy document is what the domain deciders read; a schema change that breaks them fails to compile here. */

@@ -1,0 +1,106 @@
+/**
+ * When a return case's work is done and it closes by itself (SPEC §4: refunded / replaced / claimed →
+ * closed), so the open cases are the ones somebody still has to act on. Pure: the caller reads the
+ * facts (the case's refund, what finance was told it is owed, the replacement order's state, when the
+ * claim went out) and passes the decision time.
+ *
+ * - **refunded** closes once its refund is settled (paid out) and nothing more is owed or held for
+ *   it: every top-up finance was told about is answered (paid by hand or not paid), and a refund cut
+ *   below what was asked is made whole by what finance paid or decided not to pay. A cut refund whose
+ *   short nobody answered stays open: it is money a customer may still be owed.
+ * - **replaced** closes once the replacement order went out (shipped, delivered, or later).
+ * - **claimed** closes a policy-defined number of days after the claim was sent to the supplier: the
+ *   supplier's answer is not modelled (it is settled between purchasing and the supplier), and the
+ *   customer's side was finished when the claim went out. A policy without the period keeps the case
+ *   open (nothing closes on a period nobody set).
+ */
+import type { ReturnCaseState } from './case-state.js';
+import type { RefundOwedTold } from './owed-after-room-freed.js';
+import { owedFigures, owedItemState } from './owed-settled.js';
+import type { ReturnRules } from './rules.js';
+
+export const CLOSING_REASONS = ['refund_settled', 'replacement_shipped', 'claim_period_over'] as const;
+export type ClosingReason = (typeof CLOSING_REASONS)[number];
+
+/** The end states whose work can finish; `closed` follows each of them. */
+export const CLOSABLE_STATES = ['refunded', 'replaced', 'claimed'] as const;
+export type ClosableState = (typeof CLOSABLE_STATES)[number];
+
+export const isClosable = (s: ReturnCaseState): s is ClosableState => (CLOSABLE_STATES as readonly string[]).includes(s);
+
+/** Order states a replacement order has gone out in. */
+const REPLACEMENT_OUT: readonly string[] = ['shipped', 'delivered', 'partially_returned', 'returned'];
+
+export interface ClosingFacts {
+  readonly state: ReturnCaseState;
+  /** The case's refund, when it has one: its state, its amount and what it was cut from. */
+  readonly refund?: { readonly state: string; readonly amount: number; readonly asked?: number };
+  /** What finance was told the case is owed on top of its refund, and what became of it. */
+  readonly owed?: RefundOwedTold;
+  /** The replacement order's state (null: no such order known yet). */
+  readonly replacementOrderState?: string | null;
+  /** When the case moved to `claimed`. */
+  readonly claimedAt?: number | null;
+  readonly now: number;
+}
+
+/** The returns policy (its `claimClosesAfterDays`: absent in a version made before it). */
+export type ClosingRules = ReturnRules;
+
+export type CaseClosing =
+  | { readonly close: true; readonly from: ClosableState; readonly reason: ClosingReason; readonly why: string }
+  | { readonly close: false; readonly waitingFor: string };
+
+const DAY_MS = 86_400_000;
+const cents = (x: number) => Math.round(x * 100);
+
+export function whenCaseCloses(f: ClosingFacts, rules: ClosingRules): CaseClosing {
+  const wait = (waitingFor: string): CaseClosing => ({ close: false, waitingFor });
+  switch (f.state) {
+    case 'refunded': {
+      if (!f.refund || f.refund.state !== 'settled') return wait(`the refund is ${f.refund?.state ?? 'missing'}, not settled`);
+      const open = (f.owed?.items ?? []).filter((i) => owedItemState(i) === 'open');
+      if (open.length > 0) return wait(`finance has not answered ${open.map((i) => i.exceptionId).join(', ')} (owed on top)`);
+      const shortCents = f.refund.asked === undefined ? 0 : Math.max(0, cents(f.refund.asked) - cents(f.refund.amount));
+      if (shortCents > 0) {
+        const figures = owedFigures(f.owed);
+        const answeredCents = cents(figures.paid) + cents(figures.waived);
+        if (answeredCents < shortCents) return wait(`the refund was cut ${(shortCents - answeredCents) / 100} short of what was asked and finance has not settled it`);
+      }
+      return { close: true, from: 'refunded', reason: 'refund_settled', why: `refund settled${shortCents > 0 ? ' and what it was cut short settled by finance' : ''}: nothing more is owed` };
+    }
+    case 'replaced': {
+      const s = f.replacementOrderState ?? null;
+      if (s === null || !REPLACEMENT_OUT.includes(s)) return wait(`the replacement order is ${s ?? 'not known yet'}, not shipped`);
+      return { close: true, from: 'replaced', reason: 'replacement_shipped', why: `the replacement order is ${s}` };
+    }
+    case 'claimed': {
+      const days = rules.claimClosesAfterDays;
+      if (days === undefined) return wait('the returns policy sets no claimClosesAfterDays');
+      if (f.claimedAt === undefined || f.claimedAt === null) return wait('no claim recorded');
+      if (f.now < f.claimedAt + days * DAY_MS) return wait(`the claim went out less than ${days} days ago`);
+      return { close: true, from: 'claimed', reason: 'claim_period_over', why: `the supplier claim went out ${days} or more days ago (returns policy claimClosesAfterDays)` };
+    }
+    default:
+      return wait(`a ${f.state} case does not close by itself`);
+  }
+}
+
+/** When the case moved to `state` (its last move there), from its history. */
+export function movedAt(history: ReadonlyArray<{ at: number; to: string; from: string }>, state: ReturnCaseState): number | null {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i]!.to === state && history[i]!.from !== state) return history[i]!.at;
+  return null;
+}
+
+/** A case counts as refunded while it is and after it closed refunded (its history went through `refunded`). */
+export function wasRefunded(c: { state: ReturnCaseState; doc: { history: ReadonlyArray<{ to: string }> } }): boolean {
+  return c.state === 'refunded' || (c.state === 'closed' && c.doc.history.some((h) => h.to === 'refunded'));
+}
+
+/**
+ * Claimed cases created before this instant may be due (a claim goes out after its case is created):
+ * the sweep's bound on the state index. Undefined: the policy sets no period, none is due.
+ */
+export function claimsDueIfCreatedBefore(now: number, rules: ClosingRules): number | undefined {
+  return rules.claimClosesAfterDays === undefined ? undefined : now - rules.claimClosesAfterDays * DAY_MS + 1;
+}

@@ -1,0 +1,96 @@
+import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
+import type { PolicyBook } from '../policy-book.js';
+import type { ScheduledControl } from '../orders/scheduled.js';
+import { claimsDueIfCreatedBefore, isClosable, movedAt, whenCaseCloses, type CaseClosing } from '../../domain/returns/case-closing.js';
+import type { ReturnClosedPayload } from '../../domain/returns/events.js';
+import type { RefundLimitedBy } from '../../domain/returns/refund-limit.js';
+import { orderById } from '../../store/repos/orders.js';
+import { queryReturnCases, refundOfCase, returnCaseById, type ReturnCaseRecord } from '../../store/repos/returns.js';
+import { caseSubject, moveCase, noteCase, persistCase } from './case.js';
+
+/**
+ * What is known of a case's work (its refund, its replacement order, its claim) and whether it is done
+ * (case-closing.ts). One or two reads, only for a case in an end state that can close.
+ */
+export async function closingOf(h: HandlerContext, policies: PolicyBook, c: ReturnCaseRecord): Promise<CaseClosing> {
+  if (!isClosable(c.state)) return { close: false, waitingFor: `a ${c.state} case does not close by itself` };
+  const policy = await policies.get('returns', h.tx);
+  const refund = c.state === 'refunded' ? await refundOfCase(h.tx, c.id) : undefined;
+  const asked = (refund?.doc as { limitedBy?: RefundLimitedBy } | undefined)?.limitedBy?.asked;
+  const replacement = c.state === 'replaced' && c.doc.replacementOrderId ? await orderById(h.tx, c.doc.replacementOrderId) : undefined;
+  return whenCaseCloses(
+    {
+      state: c.state,
+      ...(refund ? { refund: { state: refund.state, amount: refund.amount, ...(asked !== undefined ? { asked } : {}) } } : {}),
+      ...(c.doc.refundOwed ? { owed: c.doc.refundOwed } : {}),
+      replacementOrderState: replacement?.state ?? null,
+      claimedAt: movedAt(c.doc.history, 'claimed'),
+      now: h.decision.now,
+    },
+    policy,
+  );
+}
+
+/**
+ * When the case's work is done, says so: `return.closed`, which closes it (a decided event, so the log,
+ * the audit trail and a replay show why). Call it after the handler's own moves of the case.
+ */
+export async function closeWhenDone(h: HandlerContext, policies: PolicyBook, c: ReturnCaseRecord): Promise<boolean> {
+  const closing = await closingOf(h, policies, c);
+  if (!closing.close) return false;
+  const payload: ReturnClosedPayload = { caseId: c.id, from: closing.from, reason: closing.reason, why: closing.why };
+  h.emit({ type: 'return.closed', subject: caseSubject(c.id), payload });
+  return true;
+}
+
+/**
+ * Closes the case. A case already closed (this event again, or a second sweep's event for the same
+ * case) changes nothing; a case that moved on meanwhile (it is no longer in the state the closing was
+ * judged in) is noted, not closed.
+ */
+export function caseClosedHandler(): EventHandler {
+  return {
+    type: 'return.closed',
+    name: 'returns.closed',
+    async handle(h) {
+      const p = h.event.payload as unknown as ReturnClosedPayload;
+      const c = await returnCaseById(h.tx, p.caseId);
+      if (!c || c.state === 'closed') return;
+      if (c.state !== p.from) {
+        noteCase(h, c, `closing ignored: case is ${c.state}, not ${p.from}`);
+        await persistCase(h, c);
+        return;
+      }
+      moveCase(h, c, 'closed', `work done: ${p.why}`);
+      h.audit({ action: 'return.closed', subject: caseSubject(c.id), before: { state: p.from }, after: { state: 'closed' }, detail: { reason: p.reason, why: p.why, orderId: c.orderId } });
+      await persistCase(h, c);
+    },
+  };
+}
+
+/**
+ * How many cases of each state one sweep looks at. An operational bound, not a business threshold: the
+ * sweep runs in one transaction and must not hold up the dispatcher. The newest come first (the case
+ * list's order): with more than this many stuck (replacements never shipped), older ones wait until
+ * newer ones close (docs/ai.md, "What an operator could trip over").
+ */
+const SWEEP_BATCH = 200;
+
+/**
+ * Replaced and claimed cases close on something no return event tells: the replacement order going
+ * out, the claim's period passing. The sweep reads them by the state index (claimed ones only when old
+ * enough to be due) and says `return.closed` for those whose work is done. Refunded cases close as
+ * their refund or what finance was owed is settled, not here.
+ */
+export function returnClosingSweep(policies: PolicyBook): ScheduledControl {
+  return async (h) => {
+    const policy = await policies.get('returns', h.tx);
+    const states: Array<{ state: 'replaced' | 'claimed'; beforeMs?: number }> = [{ state: 'replaced' }];
+    const claimsBefore = claimsDueIfCreatedBefore(h.decision.now, policy);
+    if (claimsBefore !== undefined) states.push({ state: 'claimed', beforeMs: claimsBefore });
+    for (const s of states) {
+      const cases = await queryReturnCases(h.tx, { state: s.state, limit: SWEEP_BATCH, ...(s.beforeMs !== undefined ? { beforeMs: s.beforeMs } : {}) });
+      for (const c of cases) await closeWhenDone(h, policies, c);
+    }
+  };
+}

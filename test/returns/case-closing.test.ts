@@ -1,0 +1,165 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeFactories } from '../support/stores.js';
+import { envelope } from '../support/app.js';
+import { useApprovalEngine } from '../../src/engine/returns/approval.js';
+import { orderIdFor } from '../../src/engine/orders/identity.js';
+import { verifyAuditChain } from '../../src/engine/audit/verify.js';
+import { DAY, ReturnsWorld, T0, fakeApprovals, scriptedAi } from './support.js';
+
+// A case closes by itself once its work is done (src/domain/returns/case-closing.ts): refunded once the
+// refund is settled and nothing more is owed, replaced once the replacement went out, claimed once the
+// policy's period after the claim passed. Real events, both stores.
+const REFUND_NOW = scriptedAi({ reason: ['defective', 0.95], disposition: ['refund_without_return', 0.95] });
+const TENT_SHOE_MUG = [{ lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 }, { lineId: '2', sku: 'SHOE', qty: 1, unitPrice: 80 }, { lineId: '3', sku: 'MUG', qty: 1, unitPrice: 10 }];
+
+for (const factory of storeFactories()) {
+  describe(`a return case closes when its work is done: ${factory.name}`, () => {
+    const w = new ReturnsWorld();
+    afterEach(async () => {
+      useApprovalEngine(null);
+      await w.t?.close();
+    });
+
+    const states = (c: { history: Array<{ to: string; from: string }> }) => c.history.filter((h) => h.from !== h.to).map((h) => h.to);
+    const audits = async (action: string, subject: string) =>
+      (await w.t.app.store.read.all<{ detail: string }>(`SELECT detail FROM audit WHERE action = ? AND subject = ? ORDER BY seq`, [action, subject])).map((r) => JSON.parse(r.detail));
+    const closedEvents = async (caseId: string) =>
+      w.t.app.store.read.all<{ id: string; status: string; payload: string }>(`SELECT id, status, payload FROM events WHERE type = 'return.closed' AND subject = ? ORDER BY seq`, [`return:${caseId}`]);
+
+    it('refunded → closed once the refund is settled; the closing event processed again changes nothing', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: REFUND_NOW });
+      const orderId = await w.deliveredOrder('CL-1', [{ lineId: '1', sku: 'MUG', qty: 1, unitPrice: 10 }]);
+      w.now = T0 + 2 * DAY;
+      let c = await w.caseOf((await w.requestReturn({ externalOrderId: 'CL-1', lines: [{ lineId: '1', qty: 1 }], reason: 'arrived broken' })).id);
+      expect(c.refund).toMatchObject({ state: 'sent', amount: 10 });
+      expect(c.state).toBe('approved');
+      // Sent, not paid out: the case waits.
+      expect(await closedEvents(c.id)).toEqual([]);
+
+      w.now = T0 + 3 * DAY;
+      await w.send(envelope({ type: 'refund.settled', payload: { refundId: c.refund.id, reference: 'ERP-1' } }));
+      await w.drained();
+      c = await w.caseOf(c.id);
+      expect(c.state).toBe('closed');
+      expect(states(c).slice(-2)).toEqual(['refunded', 'closed']);
+      expect(c.history.at(-1).note).toBe('work done: refund settled: nothing more is owed');
+      const [closed] = await closedEvents(c.id);
+      expect(JSON.parse(closed!.payload)).toEqual({ caseId: c.id, from: 'refunded', reason: 'refund_settled', why: 'refund settled: nothing more is owed' });
+      expect(await audits('return.closed', `return:${c.id}`)).toEqual([expect.objectContaining({ reason: 'refund_settled', orderId })]);
+      // A closed refunded case still counts for its order: every unit came back refunded.
+      expect((await w.order('CL-1')).state).toBe('returned');
+
+      // The same closing event processed a second time (a replay of the log): nothing changes.
+      const before = await w.caseOf(c.id);
+      const auditRows = (await w.t.app.store.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM audit'))!.n;
+      await w.t.app.store.transaction((tx) => tx.run(`UPDATE events SET status = 'pending' WHERE id = ?`, [closed!.id]));
+      w.t.app.dispatcher.wake();
+      await w.settled(closed!.id);
+      await w.drained();
+      expect(await w.caseOf(c.id)).toEqual(before);
+      expect((await w.t.app.store.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM audit'))!.n).toBe(auditRows);
+      expect(await audits('return.closed', `return:${c.id}`)).toHaveLength(1);
+      // A settlement told twice closes nothing twice either.
+      await w.send(envelope({ type: 'refund.settled', payload: { refundId: c.refund.id, reference: 'ERP-1-again' } }));
+      await w.drained();
+      expect(await closedEvents(c.id)).toHaveLength(1);
+      expect((await w.caseOf(c.id)).state).toBe('closed');
+      expect(await verifyAuditChain(w.t.app.store.read)).toMatchObject({ ok: true });
+    });
+
+    it('a cut refund keeps the case open after its settlement, while finance is owed an answer, until what it was cut short is settled', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: REFUND_NOW });
+      // 210 on the lines, 100 captured: the tent's refund is cut from 120 to 100.
+      await w.deliveredOrder('CL-2', TENT_SHOE_MUG, T0 + 3_600_000, 'c-CL-2', 210);
+      await w.send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'CL-2', amount: 100, captureId: 'tx-1' } }));
+      w.now = T0 + 2 * DAY;
+      let tent = await w.caseOf((await w.requestReturn({ externalOrderId: 'CL-2', lines: [{ lineId: '1', qty: 1 }], reason: 'arrived broken' })).id);
+      expect(tent.refund).toMatchObject({ state: 'sent', amount: 100, limitedBy: { asked: 120 } });
+      await w.send(envelope({ type: 'refund.settled', payload: { refundId: tent.refund.id, reference: 'ERP-2' } }));
+      await w.drained();
+      tent = await w.caseOf(tent.id);
+      // Paid out, but 20 short of what was asked and nobody has said what becomes of it: open.
+      expect(tent.state).toBe('refunded');
+      expect(await closedEvents(tent.id)).toEqual([]);
+
+      // 10 more captured: finance is told the tent is owed 10 on top; still open while that is unanswered.
+      await w.send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'CL-2', amount: 10, captureId: 'tx-2' } }));
+      await w.drained();
+      tent = await w.caseOf(tent.id);
+      expect(tent.refundOwed.items).toEqual([expect.objectContaining({ payable: 10, state: 'open' })]);
+      expect(tent.state).toBe('refunded');
+      const fin = await w.t.keyFor('finance');
+      const a = tent.refundOwed.items[0].exceptionId;
+      expect((await w.t.api('POST', `/v1/returns/${tent.id}/owed/${a}/settle`, fin, { outcome: 'paid', reference: 'BANK-1' })).status).toBe(200);
+      await w.drained();
+      // Paid by hand: 10 of the 20 short answered; the other 10 is still owed if the room grows.
+      expect((await w.caseOf(tent.id)).state).toBe('refunded');
+      expect(await closedEvents(tent.id)).toEqual([]);
+
+      await w.send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'CL-2', amount: 10, captureId: 'tx-3' } }));
+      await w.drained();
+      tent = await w.caseOf(tent.id);
+      const b = tent.refundOwed.items.find((i: { state: string }) => i.state === 'open').exceptionId;
+      expect((await w.t.api('POST', `/v1/returns/${tent.id}/owed/${b}/settle`, fin, { outcome: 'not_paid', reason: 'voucher given' })).status).toBe(200);
+      await w.drained();
+      tent = await w.caseOf(tent.id);
+      // Everything it was short is answered (10 paid by hand, 10 not to be paid): closed, and it says why.
+      expect(tent.state).toBe('closed');
+      expect(tent.history.at(-1).note).toBe('work done: refund settled and what it was cut short settled by finance: nothing more is owed');
+      expect(await closedEvents(tent.id)).toHaveLength(1);
+    });
+
+    it('replaced → closed once the replacement order is shipped, not before (the sweep looks)', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: scriptedAi({ reason: ['wrong_item', 0.93], disposition: ['replacement_shipment', 0.9] }) });
+      await w.deliveredOrder('CL-3', [{ lineId: '1', sku: 'SHOE', qty: 1, unitPrice: 80 }]);
+      w.now = T0 + 2 * DAY;
+      let c = await w.caseOf((await w.requestReturn({ externalOrderId: 'CL-3', lines: [{ lineId: '1', qty: 1 }], reason: 'you sent me the wrong shoe' })).id);
+      expect(c.state).toBe('replaced');
+      expect(c.replacementOrderId).toBe(orderIdFor('omniops', `RPL-${c.id}`));
+      const replacement = await w.order(`RPL-${c.id}`, 'omniops');
+      expect(replacement.state).toBe('allocated');
+
+      // Not shipped yet: the sweep leaves it open.
+      await w.tick('return-closing', 'before-ship');
+      expect((await w.caseOf(c.id)).state).toBe('replaced');
+      expect(await closedEvents(c.id)).toEqual([]);
+
+      for (const f of replacement.fulfilments) {
+        for (const type of ['fulfilment.accepted', 'fulfilment.picked', 'fulfilment.shipped']) {
+          await w.send(envelope({ type, payload: { fulfilmentId: f.id, ...(type === 'fulfilment.shipped' ? { carrier: 'postnl', trackingNumber: `3S-RPL-${c.id}` } : {}) } }));
+        }
+      }
+      await w.drained();
+      expect((await w.order(`RPL-${c.id}`, 'omniops')).state).toBe('shipped');
+      w.now = T0 + 3 * DAY;
+      await w.tick('return-closing', 'after-ship');
+      c = await w.caseOf(c.id);
+      expect(c.state).toBe('closed');
+      expect(c.history.at(-1).note).toBe('work done: the replacement order is shipped');
+      expect(await audits('return.closed', `return:${c.id}`)).toEqual([expect.objectContaining({ reason: 'replacement_shipped' })]);
+      // A later sweep finds nothing left to close.
+      await w.tick('return-closing', 'again');
+      expect(await closedEvents(c.id)).toHaveLength(1);
+    });
+
+    it('claimed → closed once the returns policy period after the claim has passed (60 days by default)', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: scriptedAi({ reason: ['defective', 0.96], disposition: ['supplier_claim', 0.92] }) });
+      await w.deliveredOrder('CL-4', [{ lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 }]);
+      w.now = T0 + 2 * DAY;
+      let c = await w.caseOf((await w.requestReturn({ externalOrderId: 'CL-4', lines: [{ lineId: '1', qty: 1 }], reason: 'the zipper broke after a week' })).id);
+      expect(c.state).toBe('claimed');
+      w.now = T0 + 61 * DAY;
+      await w.tick('return-closing', 'day-61');
+      expect((await w.caseOf(c.id)).state).toBe('claimed');
+      w.now = T0 + 62 * DAY;
+      await w.tick('return-closing', 'day-62');
+      c = await w.caseOf(c.id);
+      expect(c.state).toBe('closed');
+      expect(c.history.at(-1).note).toBe('work done: the supplier claim went out 60 or more days ago (returns policy claimClosesAfterDays)');
+    });
+  });
+}
