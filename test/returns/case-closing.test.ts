@@ -3,6 +3,7 @@ import { storeFactories } from '../support/stores.js';
 import { envelope } from '../support/app.js';
 import { useApprovalEngine } from '../../src/engine/returns/approval.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
+import { ticketIdFor } from '../../src/engine/triage/handlers.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 import { DAY, ReturnsWorld, T0, fakeApprovals, scriptedAi } from './support.js';
 
@@ -66,6 +67,11 @@ for (const factory of storeFactories()) {
       expect(await closedEvents(c.id)).toHaveLength(1);
       expect((await w.caseOf(c.id)).state).toBe('closed');
       expect(await verifyAuditChain(w.t.app.store.read)).toMatchObject({ ok: true });
+      // The customer asks after it: last (its triage comes back on its own), the suggested reply says the refund was issued, as for a refunded case.
+      await w.send(envelope({ type: 'ticket.opened', payload: { ticketId: 'T-CL-1', customerId: 'c-CL-1', text: 'When will I get my refund for the mug I returned?' } }));
+      await w.drained();
+      const ticket = (await w.t.api('GET', `/v1/tickets/${ticketIdFor('web', 'T-CL-1')}`, await w.t.keyFor('service_agent'))).body;
+      expect(ticket).toMatchObject({ caseId: c.id, category: 'return_refund', suggestedReply: { templateId: 'return_refund.refunded' } });
     });
 
     it('a cut refund keeps the case open after its settlement, while finance is owed an answer, until what it was cut short is settled', async () => {

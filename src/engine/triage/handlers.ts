@@ -12,6 +12,7 @@ import type { AiRecord } from '../../domain/returns/events.js';
 import { fulfilmentsOfOrder } from '../../store/repos/orders.js';
 import { insertTicket, queueAiWork, refundOfCase, returnCasesOfOrder, saveTicket, ticketById, type TicketRecord } from '../../store/repos/returns.js';
 import { policyVersionOf } from '../returns/case.js';
+import { wasRefunded } from '../../domain/returns/case-closing.js';
 
 export function ticketIdFor(source: string, externalTicketId: string): string {
   return `tkt_${createHash('sha256').update(`${source}\u0000${externalTicketId}`).digest('hex').slice(0, 24)}`;
@@ -87,7 +88,8 @@ export function ticketHandlers(policies: PolicyBook): EventHandler[] {
           ...(shipped?.carrier ? { carrier: shipped.carrier } : {}),
           ...(shipped?.tracking ? { trackingNumber: shipped.tracking } : {}),
           ...(o.promised_by_ms != null ? { promiseDate: new Date(Number(o.promised_by_ms)).toISOString().slice(0, 10) } : {}),
-          ...(latest ? { caseState: latest.state } : {}),
+          // A case closed once its refund was settled is answered as refunded ("your refund has been issued").
+          ...(latest ? { caseState: wasRefunded(latest) ? 'refunded' : latest.state } : {}),
           ...(refund ? { refundAmount: refund.amount, currency: refund.currency } : {}),
         });
       }
