@@ -53,13 +53,15 @@ for (const factory of storeFactories()) {
 
       // The same closing event processed a second time (a replay of the log): nothing changes.
       const before = await w.caseOf(c.id);
-      const auditRows = (await w.t.app.store.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM audit'))!.n;
+      // The case's and its order's audit entries (the app's scheduled jobs audit on their own meanwhile).
+      const auditOf = async () => (await w.t.app.store.read.get<{ n: number }>(`SELECT COUNT(*) AS n FROM audit WHERE subject = ? OR subject LIKE ?`, [`return:${c.id}`, `%${orderId}%`]))!.n;
+      const auditRows = await auditOf();
       await w.t.app.store.transaction((tx) => tx.run(`UPDATE events SET status = 'pending' WHERE id = ?`, [closed!.id]));
       w.t.app.dispatcher.wake();
       await w.settled(closed!.id);
       await w.drained();
       expect(await w.caseOf(c.id)).toEqual(before);
-      expect((await w.t.app.store.read.get<{ n: number }>('SELECT COUNT(*) AS n FROM audit'))!.n).toBe(auditRows);
+      expect(await auditOf()).toBe(auditRows);
       expect(await audits('return.closed', `return:${c.id}`)).toHaveLength(1);
       // A settlement told twice closes nothing twice either.
       await w.send(envelope({ type: 'refund.settled', payload: { refundId: c.refund.id, reference: 'ERP-1-again' } }));
@@ -149,6 +151,36 @@ for (const factory of storeFactories()) {
       // A later sweep finds nothing left to close.
       await w.tick('return-closing', 'again');
       expect(await closedEvents(c.id)).toHaveLength(1);
+    });
+
+    it('closed by hand: a replacement that will not ship; who and why recorded; another state 409, a reader 403, no reason 422, a retry answered as the first', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: scriptedAi({ reason: ['wrong_item', 0.93], disposition: ['replacement_shipment', 0.9] }) });
+      await w.deliveredOrder('CL-5', [{ lineId: '1', sku: 'SHOE', qty: 1, unitPrice: 80 }]);
+      w.now = T0 + 2 * DAY;
+      const c = await w.caseOf((await w.requestReturn({ externalOrderId: 'CL-5', lines: [{ lineId: '1', qty: 1 }], reason: 'you sent me the wrong shoe' })).id);
+      expect(c.state).toBe('replaced');
+      const agent = await w.t.keyFor('service_agent');
+      const url = `/v1/returns/${c.id}/close`;
+      expect((await w.t.api('POST', url, await w.t.keyFor('warehouse'), { reason: 'x' })).status).toBe(403);
+      const noReason = await w.t.api('POST', url, agent, { reason: '  ' });
+      expect([noReason.status, noReason.body.code]).toEqual([422, 'E_SCHEMA']);
+      const key = { 'idempotency-key': `close-${c.id}` };
+      const first = await w.t.api('POST', url, agent, { reason: 'customer kept the wrong shoe, refunded by the store' }, key);
+      expect(first.status).toBe(200);
+      await w.drained();
+      const closed = await w.caseOf(c.id);
+      expect(closed.state).toBe('closed');
+      expect(closed.history.at(-1).note).toMatch(/^work done: closed by hand by .+: customer kept the wrong shoe, refunded by the store$/);
+      expect(await audits('return.closed', `return:${c.id}`)).toEqual([expect.objectContaining({ reason: 'closed_by_hand' })]);
+      // The same request again (a client's retry): answered as the first time, nothing more recorded.
+      const retry = await w.t.api('POST', url, agent, { reason: 'customer kept the wrong shoe, refunded by the store' }, key);
+      expect([retry.status, retry.body.eventId]).toEqual([200, first.body.eventId]);
+      expect(await closedEvents(c.id)).toHaveLength(1);
+      // A new request on a closed case: not refunded, replaced or claimed any more.
+      const again = await w.t.api('POST', url, agent, { reason: 'again' });
+      expect([again.status, again.body.code]).toEqual([409, 'E_INVALID_STATE']);
+      expect((await w.t.api('POST', '/v1/returns/nope/close', agent, { reason: 'x' })).status).toBe(404);
     });
 
     it('claimed → closed once the returns policy period after the claim has passed (60 days by default)', async () => {

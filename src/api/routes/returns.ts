@@ -10,6 +10,7 @@ import { queryAnomalies, queryReturnCases, queryTickets, refundOfCase, returnCas
 import { eventsBySubject } from '../../store/repos/events.js';
 import { getLocation } from '../../store/repos/masterdata.js';
 import { caseSubject } from '../../engine/returns/case.js';
+import { isClosable } from '../../domain/returns/case-closing.js';
 import { refundsOwedOf } from '../../engine/returns/refund-owed.js';
 import { orderById } from '../../store/repos/orders.js';
 import { repeatedCommand, runCommand } from '../command.js';
@@ -18,6 +19,8 @@ import { refundOwedView, returnOwedRoutes } from './return-owed.js';
 
 const CASE_READERS: Role[] = ['admin', 'operations_manager', 'finance', 'service_agent', 'warehouse', 'auditor', 'store_manager', 'regional_ops'];
 const RECEIVERS: Role[] = ['admin', 'warehouse', 'store_manager'];
+/** Who may close a case by hand: those who answer for its money or its customer. */
+const CLOSERS: Role[] = ['admin', 'operations_manager', 'finance', 'service_agent'];
 const TICKET_READERS: Role[] = ['admin', 'operations_manager', 'service_agent', 'auditor'];
 /** service_agent too: it owns the return-rate items anomalies open (src/policy/kinds/anomaly.ts, queue). */
 const ANOMALY_READERS: Role[] = ['admin', 'operations_manager', 'finance', 'category_manager', 'fraud_review', 'auditor', 'inventory_control', 'service_agent'];
@@ -145,6 +148,23 @@ export function returnRoutes(app: App): RouteSpec[] {
         // refused 409 instead of answered as the first time (the intake answers it: the same command, or a mismatch).
         if (c.state !== 'awaiting_item' && !(await repeatedCommand(app, req, principal!))) throw new DomainError('E_INVALID_STATE', `return case ${c.id} is ${c.state}, not awaiting the item`);
         const r = await runCommand(app, req, principal!, 'return.received', { caseId: c.id, ...body });
+        return { ...(await caseView(app, (await returnCaseById(app.store.read, c.id))!, false)), eventId: r.eventId };
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/returns/{id}/close', tag: 'returns',
+      summary: 'Close a refunded, replaced or claimed case by hand, saying why (its work will not finish by itself: a cut refund nobody will make whole, a replacement that will not ship, a claim answered early).',
+      access: CLOSERS, params: z.object({ id: z.string().min(1).max(100) }),
+      body: z.object({ reason: z.string().trim().min(1).max(500) }).strict(),
+      responses: { 200: 'the case, closed', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (not refunded, replaced or claimed)', 422: 'E_SCHEMA (no reason)' },
+      async handler({ params, body, principal, req }) {
+        const c = await returnCaseById(app.store.read, params.id);
+        if (!c) throw new DomainError('E_NOT_FOUND', `no return case ${params.id}`);
+        // A retry with the same Idempotency-Key finds the case closed by its first try: answered as that.
+        if (!isClosable(c.state) && !(await repeatedCommand(app, req, principal!))) {
+          throw new DomainError('E_INVALID_STATE', `return case ${c.id} is ${c.state}: only a refunded, replaced or claimed case is closed by hand`);
+        }
+        const r = await runCommand(app, req, principal!, 'return.close_requested', { caseId: c.id, reason: body.reason });
         return { ...(await caseView(app, (await returnCaseById(app.store.read, c.id))!, false)), eventId: r.eventId };
       },
     }),

@@ -19,7 +19,8 @@ import type { RefundOwedTold } from './owed-after-room-freed.js';
 import { owedFigures, owedItemState } from './owed-settled.js';
 import type { ReturnRules } from './rules.js';
 
-export const CLOSING_REASONS = ['refund_settled', 'replacement_shipped', 'claim_period_over'] as const;
+/** Why a case closed: its work done (the first three), or a person closed it by hand (`POST /v1/returns/{id}/close`). */
+export const CLOSING_REASONS = ['refund_settled', 'replacement_shipped', 'claim_period_over', 'closed_by_hand'] as const;
 export type ClosingReason = (typeof CLOSING_REASONS)[number];
 
 /** The end states whose work can finish; `closed` follows each of them. */

@@ -177,6 +177,23 @@ export const returnClosed = defineEvent({
   subject: byCase,
 });
 
+/**
+ * A person closes a case whose work will not finish by itself (a cut refund nobody will make whole, a
+ * replacement that will not ship, a claim the supplier answered early): refunded, replaced or claimed
+ * only (docs/ai.md, "Closing a case by hand").
+ */
+export const returnCloseRequested = defineEvent({
+  type: 'return.close_requested',
+  schemaVersion: 1,
+  origin: 'inbound',
+  description: 'A person closes a refunded, replaced or claimed return case by hand, saying why.',
+  payload: z.object({
+    caseId: z.string().min(1).max(100),
+    reason: z.string().trim().min(1).max(500),
+  }),
+  subject: byCase,
+});
+
 export const refundRequested = defineEvent({
   ...decided,
   type: 'refund.requested',
@@ -204,7 +221,8 @@ export const refundRequested = defineEvent({
   subject: (p) => `refund:${p.refundId}`,
 });
 
-export const returnEventDefinitions = [returnRequested, returnReceived, refundSettled, refundOwedSettled, returnClassified, returnDispositionDecided, refundRequested, returnClosed];
+export const returnEventDefinitions = [returnRequested, returnReceived, refundSettled, refundOwedSettled, returnClassified, returnDispositionDecided, refundRequested, returnClosed, returnCloseRequested];
+export type ReturnCloseRequestedPayload = z.infer<typeof returnCloseRequested.payload>;
 export type ReturnClosedPayload = z.infer<typeof returnClosed.payload>;
 
 export type ReturnRequestedPayload = z.infer<typeof returnRequested.payload>;

@@ -2,7 +2,7 @@ import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { ScheduledControl } from '../orders/scheduled.js';
 import { claimsDueIfCreatedBefore, isClosable, movedAt, whenCaseCloses, type CaseClosing } from '../../domain/returns/case-closing.js';
-import type { ReturnClosedPayload } from '../../domain/returns/events.js';
+import type { ReturnClosedPayload, ReturnCloseRequestedPayload } from '../../domain/returns/events.js';
 import type { RefundLimitedBy } from '../../domain/returns/refund-limit.js';
 import { orderById } from '../../store/repos/orders.js';
 import { queryReturnCases, refundOfCase, returnCaseById, type ReturnCaseRecord } from '../../store/repos/returns.js';
@@ -64,6 +64,33 @@ export function caseClosedHandler(): EventHandler {
       moveCase(h, c, 'closed', `work done: ${p.why}`);
       h.audit({ action: 'return.closed', subject: caseSubject(c.id), before: { state: p.from }, after: { state: 'closed' }, detail: { reason: p.reason, why: p.why, orderId: c.orderId } });
       await persistCase(h, c);
+    },
+  };
+}
+
+/**
+ * A person closes a case by hand (`return.close_requested`): a refunded, replaced or claimed case is
+ * closed as `closed_by_hand`, with who and why in its history and the audit trail. A case already
+ * closed (the same request again) changes nothing; one in another state (it moved on since the API
+ * judged it) is noted and audited as refused, not closed.
+ */
+export function caseCloseRequestedHandler(): EventHandler {
+  return {
+    type: 'return.close_requested',
+    name: 'returns.close_requested',
+    async handle(h) {
+      const p = h.event.payload as unknown as ReturnCloseRequestedPayload;
+      const c = await returnCaseById(h.tx, p.caseId);
+      if (!c || c.state === 'closed') return;
+      const by = h.event.actor ?? 'unknown';
+      if (!isClosable(c.state)) {
+        noteCase(h, c, `close by hand refused: case is ${c.state} (${by}: ${p.reason})`);
+        h.audit({ action: 'return.close_refused', subject: caseSubject(c.id), detail: { state: c.state, by, reason: p.reason } });
+        await persistCase(h, c);
+        return;
+      }
+      const payload: ReturnClosedPayload = { caseId: c.id, from: c.state, reason: 'closed_by_hand', why: `closed by hand by ${by}: ${p.reason}` };
+      h.emit({ type: 'return.closed', subject: caseSubject(c.id), payload });
     },
   };
 }

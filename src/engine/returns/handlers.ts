@@ -23,7 +23,7 @@ import { caseIdFor, caseSubject, moveCase, noteCase, persistCase, policyVersionO
 import { requestRefund, sendRefund } from './refunds.js';
 import { tellWhatIsOwed } from './refund-owed.js';
 import { owedSettledHandler, withdrawOwedOfTurnedDown } from './owed-settled.js';
-import { caseClosedHandler, closeWhenDone } from './closing.js';
+import { caseClosedHandler, caseCloseRequestedHandler, closeWhenDone } from './closing.js';
 import { approvalById } from '../../store/repos/approvals.js';
 
 /** The scheduled sweep closing replaced and claimed cases whose work is done (closing.ts). */
@@ -453,7 +453,7 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
     },
   };
 
-  return [requested, classified, dispositionDecided, received, approvalDecided, settled, owedSettledHandler(policies), caseClosedHandler()];
+  return [requested, classified, dispositionDecided, received, approvalDecided, settled, owedSettledHandler(policies), caseClosedHandler(), caseCloseRequestedHandler()];
 }
 
 /** The channel's refund, already told, that paid out this refund of ours (its id is the settlement's channelRefundId), if any. */
