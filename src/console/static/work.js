@@ -362,6 +362,36 @@ async function orderOfCase(c) {
   }
 }
 
+/** Cases whose work may be stuck and a person may close by hand (docs/ai.md, "Closing a case by hand"). */
+const CLOSABLE_BY_HAND = ['refunded', 'replaced', 'claimed'];
+const CLOSE_CASE = 'POST /v1/returns/{id}/close';
+
+/**
+ * "Close case" for a refunded, replaced or claimed case and a role that may close it: asks why (kept in
+ * the case's history and the audit trail), then closes it; a refusal is shown with its code.
+ */
+function closeCaseButton(c, onDone) {
+  if (!CLOSABLE_BY_HAND.includes(c.state) || !session.can(CLOSE_CASE)) return null;
+  return h('button.close-case', {
+    async onclick(e) {
+      const btn = e.currentTarget;
+      const reason = prompt(`Close return ${c.externalReturnId ?? c.id} (${c.state}) by hand: why? Its work will not finish by itself (kept in its history and the audit trail).`);
+      if (reason === null) return;
+      if (!reason.trim()) return toast('error', 'Not closed', 'A reason is needed.');
+      btn.disabled = true;
+      try {
+        // One key per click: a retry of a lost answer is answered as the first time.
+        await api('POST', `/v1/returns/${encodeURIComponent(c.id)}/close`, { reason: reason.trim() }, { idempotencyKey: `close-${c.id}-${Date.now().toString(36)}` });
+        toast('success', 'Case closed', reason.trim());
+        onDone();
+      } catch (err) {
+        btn.disabled = false;
+        errorToast(err, 'Not closed');
+      }
+    },
+  }, 'Close case');
+}
+
 async function returnCase(ctx, id) {
   const c = await get(`/v1/returns/${encodeURIComponent(id)}`);
   if (!ctx.live()) return;
@@ -369,7 +399,7 @@ async function returnCase(ctx, id) {
   if (!ctx.live()) return;
   ctx.title.textContent = `Return ${c.externalReturnId ?? c.id}`;
   fill(ctx.sub, pill(c.state), h('span.faint', ` · ${c.id}`));
-  fill(ctx.actions, h('a', { href: '#/returns' }, '← all returns'));
+  fill(ctx.actions, closeCaseButton(c, () => ctx.rerender()), h('a', { href: '#/returns' }, '← all returns'));
   const cls = c.classification ?? {};
   const rec = c.recommendation ?? {};
   const dec = c.decision ?? {};

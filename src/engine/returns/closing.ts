@@ -61,11 +61,17 @@ export function caseClosedHandler(): EventHandler {
         await persistCase(h, c);
         return;
       }
-      moveCase(h, c, 'closed', `work done: ${p.why}`);
-      h.audit({ action: 'return.closed', subject: caseSubject(c.id), before: { state: p.from }, after: { state: 'closed' }, detail: { reason: p.reason, why: p.why, orderId: c.orderId } });
-      await persistCase(h, c);
+      await closeCase(h, c, p);
     },
   };
+}
+
+/** Moves the case to closed with its reason in the history and the audit trail. */
+async function closeCase(h: HandlerContext, c: ReturnCaseRecord, p: ReturnClosedPayload): Promise<void> {
+  // Closed by hand, the person's words say why; otherwise the work that finished does.
+  moveCase(h, c, 'closed', p.reason === 'closed_by_hand' ? p.why : `work done: ${p.why}`);
+  h.audit({ action: 'return.closed', subject: caseSubject(c.id), before: { state: p.from }, after: { state: 'closed' }, detail: { reason: p.reason, why: p.why, orderId: c.orderId } });
+  await persistCase(h, c);
 }
 
 /**
@@ -89,7 +95,10 @@ export function caseCloseRequestedHandler(): EventHandler {
         await persistCase(h, c);
         return;
       }
+      // Closed here, in the person's command (its answer shows the case closed on every store), and
+      // said as `return.closed` too, as every closing is; that event's handler then finds it closed.
       const payload: ReturnClosedPayload = { caseId: c.id, from: c.state, reason: 'closed_by_hand', why: `closed by hand by ${by}: ${p.reason}` };
+      await closeCase(h, c, payload);
       h.emit({ type: 'return.closed', subject: caseSubject(c.id), payload });
     },
   };
