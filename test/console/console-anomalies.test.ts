@@ -88,7 +88,7 @@ for (const factory of storeFactories()) {
       await rows(page).first().waitFor();
       expect(await page.textContent('header.top h1')).toBe('Anomalies');
       expect(await keysShown(page)).toEqual(api.slice(0, 100).map((a) => a.id));
-      expect(await page.textContent('.anomalies h2')).toBe('Findings · newest 100');
+      expect(await page.textContent('.anomalies h2')).toBe('Findings · 100+');
 
       const velocity = page.locator('.anomalies tr[data-key="an-a2-velocity"]');
       const text = (await velocity.textContent())!;
@@ -104,7 +104,7 @@ for (const factory of storeFactories()) {
       expect(await page.locator('.anomalies tr[data-key="an-stove-drop"]').textContent()).toContain('demand drop');
       await shot(page, '70-anomalies');
 
-      // The API has no cursor: "Show more" asks for the next hundred; once all are in, no button.
+      // "Older findings" pages on with the API's cursor; once all are in, no button.
       await page.click('.anomalies button.load-more');
       await expect.poll(() => rows(page).count()).toBe(BULK + 4);
       expect(await keysShown(page)).toEqual(api.map((a) => a.id));
@@ -138,6 +138,8 @@ for (const factory of storeFactories()) {
       await expect.poll(() => keysShown(page)).toEqual(['an-a2-velocity']);
       const order = page.locator('.anomalies tr[data-key="an-a2-velocity"] a.anomaly-subject');
       expect(await order.getAttribute('href')).toBe(`#/orders/${orderA2}`);
+      // Named by the channel's order number, as the shop's back office knows it.
+      expect(await order.textContent()).toBe('order A-2 · web');
       await order.click();
       await expect.poll(() => page.textContent('header.top h1')).toBe('Order A-2');
       await ctx.close();
@@ -150,7 +152,7 @@ for (const factory of storeFactories()) {
       await page.click('nav a[data-screen=anomalies]');
       await page.locator('.anomalies tr[data-key="an-a1-value"]').waitFor();
       expect(await page.locator('.anomalies tr[data-key="an-a1-value"] a').count()).toBe(0);
-      expect(await page.locator('.anomalies tr[data-key="an-a1-value"] .anomaly-subject').textContent()).toBe(`order ${orderA1}`);
+      expect(await page.locator('.anomalies tr[data-key="an-a1-value"] .anomaly-subject').textContent()).toBe('order A-1 · web');
       expect(await page.locator('.anomalies tr[data-key="an-lamp-spike"] a.anomaly-subject').getAttribute('href')).toBe('#/inventory?sku=LAMP-1');
       await ctx.close();
     });

@@ -12,7 +12,7 @@ import { getLocation } from '../../store/repos/masterdata.js';
 import { caseSubject } from '../../engine/returns/case.js';
 import { isClosable } from '../../domain/returns/case-closing.js';
 import { refundsOwedOf } from '../../engine/returns/refund-owed.js';
-import { orderById } from '../../store/repos/orders.js';
+import { orderById, orderRefsOf } from '../../store/repos/orders.js';
 import { repeatedCommand, runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 import { refundOwedView, returnOwedRoutes } from './return-owed.js';
@@ -186,12 +186,23 @@ export function returnRoutes(app: App): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'GET', url: '/v1/anomalies', tag: 'anomalies', summary: 'Anomalies the scheduled scan found (demand, order velocity, value outliers, return rates), newest first.',
+      method: 'GET', url: '/v1/anomalies', tag: 'anomalies',
+      summary: "Anomalies the scheduled scan found (demand, order velocity, value outliers, return rates), newest first (a scan's findings by score); paged by ?before=<next of the previous page>. An order's finding names the channel's order (`order`).",
       access: ANOMALY_READERS,
-      query: z.object({ kind: z.enum(ANOMALY_KINDS).optional(), key: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      query: z.object({ kind: z.enum(ANOMALY_KINDS).optional(), key: z.string().max(200).optional(), before: beforeCursorSchema, limit: z.coerce.number().int().min(1).max(1000).default(100) }),
       async handler({ query }) {
-        const rows = await queryAnomalies(app.store.read, query);
-        return { items: rows.map((a) => ({ id: a.id, kind: a.kind, key: a.key, day: a.day, score: a.score, explanation: a.explanation, detectedAt: iso(a.detectedMs), detail: a.doc })) };
+        const cursor = parseCursor(query.before);
+        const rows = await queryAnomalies(app.store.read, { kind: query.kind, key: query.key, limit: query.limit, beforeMs: cursor?.ms, beforeId: cursor?.id });
+        // The channel's order number beside our id: what a fraud reviewer looks up in the shop's back office.
+        const orderIds = [...new Set(rows.map((a) => (a.doc as { orderId?: unknown }).orderId).filter((x): x is string => typeof x === 'string'))];
+        const refs = await orderRefsOf(app.store.read, orderIds);
+        return {
+          items: rows.map((a) => {
+            const ref = refs.get(String((a.doc as { orderId?: unknown }).orderId));
+            return { id: a.id, kind: a.kind, key: a.key, day: a.day, score: a.score, explanation: a.explanation, detectedAt: iso(a.detectedMs), detail: a.doc, ...(ref ? { order: ref } : {}) };
+          }),
+          next: nextCursor(rows, query.limit, (a) => ({ ms: a.detectedMs, id: a.id })),
+        };
       },
     }),
   ];

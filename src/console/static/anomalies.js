@@ -1,4 +1,4 @@
-import { h, fill, fmt, table, pill, errorToast, notAvailable, notPermitted, problemBanner } from './lib.js';
+import { h, fill, fmt, table, pill, errorToast, notAvailable, notPermitted, problemBanner, pagedList, pagedCount } from './lib.js';
 import { get, session } from './api.js';
 
 // ── Anomalies ────────────────────────────────────────────────────────────────────────────────────
@@ -7,9 +7,8 @@ import { get, session } from './api.js';
 // usual). Each finding links to where someone can act on it: the sku's stock, the order's timeline.
 
 export const ANOMALIES_ROUTE = 'GET /v1/anomalies';
-/** The API answers the newest `limit` findings (at most 1000) and has no cursor: "Show more" asks for more. */
+/** Findings per page, newest first; `next` pages on to older ones with ?before=. */
 const PAGE = 100;
-const MAX = 1000;
 
 /** The API's kinds (src/domain/anomaly/events.ts), in the retailer's words. */
 const KINDS = {
@@ -44,10 +43,12 @@ function subjectCell(a) {
       : h('span.anomaly-subject', mono(a.key));
   }
   const orderId = typeof a.detail?.orderId === 'string' ? a.detail.orderId : ORDER_KINDS.includes(a.kind) ? a.key : null;
+  // The channel's order number when the API names it (what the shop's back office knows), else our id.
+  const label = a.order ? [`order ${a.order.externalOrderId}`, h('span.faint', ` · ${a.order.source}`)] : ['order ', mono(orderId)];
   if (orderId && session.can('GET /v1/orders/{id}')) {
-    return h('a.anomaly-subject', { href: `#/orders/${encodeURIComponent(orderId)}` }, 'order ', mono(orderId));
+    return h('a.anomaly-subject', { href: `#/orders/${encodeURIComponent(orderId)}` }, label);
   }
-  return h('span.anomaly-subject', orderId ? ['order ', mono(orderId)] : mono(a.key));
+  return h('span.anomaly-subject', orderId ? label : mono(a.key));
 }
 
 /** Detail fields shown elsewhere on the row (the subject, the demand figures, the policy column). */
@@ -79,40 +80,34 @@ export async function anomalies(ctx) {
   const key = h('input', { name: 'key', placeholder: 'sku or order id', value: ctx.query.get('key') ?? '' });
   const title = h('h2', 'Findings');
   const list = h('div.anomalies-list');
-  const footer = h('div.row.paged-more');
-  let limit = PAGE;
 
   const load = async () => {
-    const q = new URLSearchParams({ limit: String(limit) });
+    const q = new URLSearchParams({ limit: String(PAGE) });
     if (kind.value) q.set('kind', kind.value);
     if (key.value.trim()) q.set('key', key.value.trim());
+    const filtered = Boolean(kind.value || key.value.trim());
+    const paged = pagedList({
+      fetchPage: (after) => get(`/v1/anomalies?${q}${after !== null && after !== undefined ? `&before=${encodeURIComponent(after)}` : ''}`),
+      render: (rows, next) => {
+        fill(title, `Findings · ${pagedCount(rows, next)}`);
+        return table([
+          { label: 'Detected', value: (a) => h('span.nowrap', fmt.short(a.detectedAt)) },
+          { label: 'Day', value: (a) => h('span.nowrap', a.day) },
+          { label: 'Kind', value: kindPill },
+          { label: 'Sku / order', value: subjectCell },
+          { label: 'Score', num: true, value: (a) => (a.score === null || a.score === undefined ? '—' : Number(a.score).toFixed(1)) },
+          { label: 'Why', value: (a) => [h('div', a.explanation), measured(a) ? h('div.faint.anomaly-measured', measured(a)) : null] },
+          { label: 'Policy', value: (a) => h('span.mono.faint', a.detail?.policyVersion ?? '—') },
+        ], rows, { empty: 'No anomalies found', emptyDetail: filtered ? 'Nothing matches this filter.' : 'The scan runs on a schedule; findings appear here.', key: (a) => a.id });
+      },
+      more: 'Older findings',
+    });
     try {
-      const rows = items(await get(`/v1/anomalies?${q}`));
-      // A full answer may have older findings behind it; the API has no cursor, so the next read asks for more.
-      const more = rows.length >= limit;
-      fill(title, `Findings · ${more ? `newest ${fmt.n(rows.length)}` : fmt.n(rows.length)}`);
-      fill(list, table([
-        { label: 'Detected', value: (a) => h('span.nowrap', fmt.short(a.detectedAt)) },
-        { label: 'Day', value: (a) => h('span.nowrap', a.day) },
-        { label: 'Kind', value: kindPill },
-        { label: 'Sku / order', value: subjectCell },
-        { label: 'Score', num: true, value: (a) => (a.score === null || a.score === undefined ? '—' : Number(a.score).toFixed(1)) },
-        { label: 'Why', value: (a) => [h('div', a.explanation), measured(a) ? h('div.faint.anomaly-measured', measured(a)) : null] },
-        { label: 'Policy', value: (a) => h('span.mono.faint', a.detail?.policyVersion ?? '—') },
-      ], rows, { empty: 'No anomalies found', emptyDetail: kind.value || key.value.trim() ? 'Nothing matches this filter.' : 'The scan runs on a schedule; findings appear here.', key: (a) => a.id }));
-      fill(footer, !more ? null : limit >= MAX
-        ? h('span.faint', `The newest ${fmt.n(MAX)} are shown; narrow the filter for older ones.`)
-        : [h('span.faint', `${fmt.n(rows.length)} shown · more may be older`), h('button.small.load-more', {
-          onclick(e) {
-            e.currentTarget.disabled = true;
-            limit = Math.min(MAX, limit + PAGE);
-            load();
-          },
-        }, 'Show more')]);
+      await paged.ready;
+      fill(list, paged.el);
     } catch (err) {
       fill(title, 'Findings');
       fill(list, problemBanner(err));
-      fill(footer);
     }
   };
 
@@ -120,11 +115,10 @@ export async function anomalies(ctx) {
     h('div.panel', h('form.row.anomaly-filter', {
       onsubmit(e) {
         e.preventDefault();
-        limit = PAGE;
         load().catch((err) => errorToast(err));
       },
     }, kind, key, h('button.primary', { type: 'submit' }, 'Show'))),
-    h('section.panel.flush.anomalies', title, list, footer),
+    h('section.panel.flush.anomalies', title, list),
   );
   await load();
 }

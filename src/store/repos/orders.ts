@@ -88,6 +88,17 @@ export async function orderByExternal(db: SqlExecutor, source: string, externalO
   return r ? toRecord(r) : undefined;
 }
 
+/** The channel's reference of each order (source and its order number), by id; ids unknown are left out. */
+export async function orderRefsOf(db: SqlExecutor, ids: readonly string[]): Promise<Map<string, { id: string; source: string; externalOrderId: string }>> {
+  const out = new Map<string, { id: string; source: string; externalOrderId: string }>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = await db.all<{ id: string; source: string; external_order_id: string }>(`SELECT id, source, external_order_id FROM orders WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk);
+    for (const r of rows) out.set(r.id, { id: r.id, source: r.source, externalOrderId: r.external_order_id });
+  }
+  return out;
+}
+
 /** What the ERP push needs of an order: its channel reference, currency and each line's unit price. */
 export interface OrderForErp {
   id: string;

@@ -332,11 +332,22 @@ export async function insertAnomaly(db: SqlExecutor, a: AnomalyRecord): Promise<
   return r.changes === 1;
 }
 
-export async function queryAnomalies(db: SqlExecutor, q: { kind?: string; key?: string; limit: number }): Promise<AnomalyRecord[]> {
+/**
+ * Anomalies newest first, and within one scan's findings (one detection time) the highest score first.
+ * Paged after a row (`beforeMs` and `beforeId`, the last row shown): the rows after it in that order —
+ * older ones, or of its time with a lower score, or its score and a later id. `beforeMs` alone: strictly older.
+ */
+export async function queryAnomalies(db: SqlExecutor, q: { kind?: string; key?: string; beforeMs?: number; beforeId?: string; limit: number }): Promise<AnomalyRecord[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (q.kind) { where.push('kind = ?'); params.push(q.kind); }
   if (q.key) { where.push('anomaly_key = ?'); params.push(q.key); }
+  if (q.beforeMs !== undefined && q.beforeId !== undefined) {
+    // The row's score read back by its id; an id that names no row of that time continues strictly older.
+    const score = '(SELECT c.score FROM anomalies c WHERE c.id = ? AND c.detected_ms = ?)';
+    where.push(`(detected_ms < ? OR (detected_ms = ? AND (score < ${score} OR (score = ${score} AND id > ?))))`);
+    params.push(q.beforeMs, q.beforeMs, q.beforeId, q.beforeMs, q.beforeId, q.beforeMs, q.beforeId);
+  } else if (q.beforeMs !== undefined) { where.push('detected_ms < ?'); params.push(q.beforeMs); }
   params.push(q.limit);
   const rows = await db.all<{ id: string; kind: string; anomaly_key: string; day: string; score: number; explanation: string; detected_ms: number; doc: string }>(
     `SELECT id, kind, anomaly_key, day, score, explanation, detected_ms, doc FROM anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY detected_ms DESC, score DESC, id LIMIT ?`,
