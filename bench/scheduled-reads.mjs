@@ -180,7 +180,7 @@ try {
       slot += 3_600_000;
       const before = job === 'anomaly-scan' ? await measure(async () => {
         const sourceEventId = `bench-legacy-scan-${slot}`;
-        await app.store.transaction((tx) => readAnomalyScan(tx, app.policies, { job, slotMs: slot, now: Date.now() }, scanSettings, false));
+        await app.store.transaction((tx) => readAnomalyScan(tx, app.policies, { job, slotMs: slot, now: Date.now() }, scanSettings, true));
         // Something to wait for, after the transaction: the measure waits for an event to be processed.
         const r = await app.intake.submit({ source: 'scheduler', sourceEventId, type: 'schedule.tick', occurredAt: new Date().toISOString(), payload: { job: 'retried-items-watch', slotMs: slot } }, { internal: true, actor: 'scheduler', actorRole: 'system' });
         return { eventId: r.eventId, readMs: null };

@@ -8,6 +8,7 @@ import { listDestinations, type DestinationRow } from '../../store/repos/destina
 import { resolveDestination } from '../../domain/integrations/destination.js';
 import { SHIPPED_STATE_CHANGE } from '../../store/schema/017-dashboard-indexes.js';
 import { businessKpis } from '../../engine/kpis/business.js';
+import { percentile, round1 } from '../../domain/kpis/business-kpis.js';
 
 const VIEWERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'category_manager', 'procurement', 'auditor', 'integrator', 'inventory_control'];
 const MINUTE = 60_000;
@@ -48,12 +49,6 @@ async function optional<T>(fn: () => Promise<T>): Promise<T | null> {
   }
 }
 
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
-const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
 
 /**
  * The operations overview (SPEC §7), computed from the store on each call: event throughput per

@@ -13,13 +13,13 @@ export interface Spread {
   p90: number | null;
 }
 
-/** Nearest-rank percentile of sorted values (the overview's cycle time uses the same). */
+/** Nearest-rank percentile of sorted values (the overview's cycle time uses it too). */
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
+export const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
 
 export function spreadOf(values: readonly number[]): Spread {

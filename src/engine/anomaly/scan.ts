@@ -36,13 +36,12 @@ export const ANOMALY_SCAN_DEFAULTS: AnomalyScanSettings = { reportDays: 7, maxOr
  * returned, so a rescan reports nothing twice and a capped run's rest comes with the next one.
  * Reads only: it runs on a snapshot off the write lock (`anomalyScanOffLock`), or in a legacy tick.
  */
-export async function readAnomalyScan(db: SqlExecutor, policies: PolicyBook, slot: ReadSlot, settings: AnomalyScanSettings = ANOMALY_SCAN_DEFAULTS, onlyNew = true): Promise<AnomalyScanRead> {
+export async function readAnomalyScan(db: SqlExecutor, policies: PolicyBook, slot: ReadSlot, settings: AnomalyScanSettings = ANOMALY_SCAN_DEFAULTS, legacyTick = false): Promise<AnomalyScanRead> {
   const policy = await policies.get('anomaly', db);
   const today = Math.floor(slot.now / DAY_MS) * DAY_MS;
-  // A legacy tick (`onlyNew` false) reads and finds exactly what it always did, so an old log replays
+  // A legacy tick reads and finds exactly what it always did (every finding, recorded or not, uncapped), so an old log replays
   // to the same events; return-rate spikes and the detectors' detail come with the off-lock read only.
-  const legacy = !onlyNew;
-  const historyDays = legacy
+  const historyDays = legacyTick
     ? Math.max(policy.demand.baselineDays, 30) + settings.reportDays
     : Math.max(policy.demand.baselineDays, policy.returnRate.baselineDays + policy.returnRate.windowDays, 30) + settings.reportDays;
   const from = today - historyDays * DAY_MS;
@@ -95,17 +94,17 @@ export async function readAnomalyScan(db: SqlExecutor, policies: PolicyBook, slo
   for (const a of detectOrderAnomalies(facts, policy.orders)) {
     const d = day(placedAt.get(a.orderId)!);
     if (d < reportFrom) continue;
-    found.push({ kind: a.kind, key: a.orderId, day: d, score: a.score, explanation: a.explanation, detail: legacy ? { orderId: a.orderId } : { orderId: a.orderId, ...a.detail } });
+    found.push({ kind: a.kind, key: a.orderId, day: d, score: a.score, explanation: a.explanation, detail: legacyTick ? { orderId: a.orderId } : { orderId: a.orderId, ...a.detail } });
   }
 
   // Return rates per sku: returns opened a day against the sku's orders of that day.
-  if (!legacy) {
+  if (!legacyTick) {
     const ordered = rows.map((r, i) => ({ placedMs: Number(r.placed_ms), cancelled: r.state === 'cancelled', skus: placedLines[i]!.map((l) => l.sku) }));
     found.push(...returnRateFindings({ orders: ordered, returns: await returnsPerSkuDay(db, from, today), fromMs: from, toMs: today, reportFrom }, policy.returnRate));
   }
 
   // What is recorded already is not news (the handler's insert is once per kind, key and day anyway).
-  if (!onlyNew) return { job: slot.job, slotMs: slot.slotMs, scannedAt: new Date(slot.now).toISOString(), policyVersion: policyVersionOf(policy), ordersRead: rows.length, findings: found, omitted: 0 };
+  if (legacyTick) return { job: slot.job, slotMs: slot.slotMs, scannedAt: new Date(slot.now).toISOString(), policyVersion: policyVersionOf(policy), ordersRead: rows.length, findings: found, omitted: 0 };
   const recorded = new Set((await db.all<{ kind: string; anomaly_key: string; day: string }>(
     'SELECT kind, anomaly_key, day FROM anomalies WHERE day >= ?', [reportFrom])).map((r) => `${r.kind}\u0000${r.anomaly_key}\u0000${r.day}`));
   const fresh = found.filter((f) => !recorded.has(`${f.kind}\u0000${f.key}\u0000${f.day}`));
@@ -154,6 +153,6 @@ export function anomalyScan(policies: PolicyBook, settings: AnomalyScanSettings 
     const { job, slotMs } = h.event.payload as { job: string; slotMs: number };
     // Every finding, recorded or not, uncapped: an id is drawn for each, as the tick always did, so an
     // old log replays to the same ids.
-    await writeAnomalyScan(h, await readAnomalyScan(h.tx, policies, { job, slotMs, now: h.decision.now }, settings, false));
+    await writeAnomalyScan(h, await readAnomalyScan(h.tx, policies, { job, slotMs, now: h.decision.now }, settings, true));
   };
 }
