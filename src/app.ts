@@ -87,7 +87,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? Date.now;
   const store =
     options.store ??
-    openStore({ store: config.store, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, pgSchema: config.pgSchema, pgPoolSize: config.pgPoolSize, pgConnectTimeoutMs: config.pgConnectTimeoutMs, writeLock: options.writeLock, sqliteAppends: options.sqliteAppends });
+    openStore({ store: config.store, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, pgSchema: config.pgSchema, pgPoolSize: config.pgPoolSize, pgConnectTimeoutMs: config.pgConnectTimeoutMs, pgQueryTimeoutMs: config.pgQueryTimeoutMs, writeLock: options.writeLock, sqliteAppends: options.sqliteAppends });
   await store.migrate();
   const catalog = buildCatalog();
   const policies = new PolicyBook(store);

@@ -21,9 +21,17 @@ export const configSchema = z
     /**
      * How long getting a PostgreSQL connection may take (opening one, or waiting for a free one in a
      * busy pool) before the operation fails: HTTP 503 E_UNAVAILABLE instead of waiting minutes for the
-     * OS's TCP timeout when the server stops answering. Queries themselves have no deadline.
+     * OS's TCP timeout when the server stops answering. Statements have their own deadline, below.
      */
     pgConnectTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    /**
+     * How long one PostgreSQL statement may go unanswered before it fails (HTTP 503 E_UNAVAILABLE, the
+     * dispatcher retries its batch later) and its connection is closed; 0: no deadline. Client-side,
+     * so it fires when the server went silent mid-query (else the kernel's TCP timeout, ~15 minutes).
+     * 30 s: far above any hot-path statement, short enough that requests and health checks fail
+     * visibly. Migrations, snapshots, the check, audit verification and the backtest are exempt.
+     */
+    pgQueryTimeoutMs: z.coerce.number().int().refine((n) => n === 0 || (n >= 100 && n <= 3_600_000), '0 (none) or 100 to 3600000').default(30_000),
     sqliteSynchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** base64 32-byte key sealing stored secrets; generated into dataDir when absent (embedded use). */
@@ -166,6 +174,7 @@ const ENV: Record<string, string> = {
   OMNIOPS_STORE: 'store',
   OMNIOPS_PG_SCHEMA: 'pgSchema',
   OMNIOPS_PG_CONNECT_TIMEOUT_MS: 'pgConnectTimeoutMs',
+  OMNIOPS_PG_QUERY_TIMEOUT_MS: 'pgQueryTimeoutMs',
   OMNIOPS_LOG_LEVEL: 'logLevel',
   OMNIOPS_SECRET_KEY: 'secretKey',
   OMNIOPS_ENVIRONMENT: 'environment',

@@ -13,6 +13,8 @@ export interface StoreSettings {
   pgPoolSize?: number;
   /** PostgreSQL: how long getting a connection may take (PostgresOptions.connectTimeoutMs). */
   pgConnectTimeoutMs?: number;
+  /** PostgreSQL: how long one statement may go unanswered (PostgresOptions.queryTimeoutMs). */
+  pgQueryTimeoutMs?: number;
   /** SQLite: the write lock shared with the engine thread (see SharedWriteLock). */
   writeLock?: SharedWriteLock;
   /** SQLite: where intake groups are appended (SqliteOptions.appends). */
@@ -29,6 +31,6 @@ export function sqliteFile(store: string, dataDir: string): string {
 }
 
 export function openStore(s: StoreSettings): Store {
-  if (isPostgresUrl(s.store)) return new PostgresStore({ url: s.store, schema: s.pgSchema, poolSize: s.pgPoolSize, connectTimeoutMs: s.pgConnectTimeoutMs });
+  if (isPostgresUrl(s.store)) return new PostgresStore({ url: s.store, schema: s.pgSchema, poolSize: s.pgPoolSize, connectTimeoutMs: s.pgConnectTimeoutMs, queryTimeoutMs: s.pgQueryTimeoutMs });
   return new SqliteStore({ file: sqliteFile(s.store, s.dataDir), synchronous: s.sqliteSynchronous, writeLock: s.writeLock, appends: s.sqliteAppends });
 }

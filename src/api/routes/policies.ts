@@ -9,6 +9,7 @@ import { queryRuleRuns } from '../../store/repos/rule-runs.js';
 import { changeOutcome, findVersion, policySummaries, versionView } from '../../engine/policies/views.js';
 import { declinedNewDefaults, newDefaultsDecline, newDefaultsDraft, newDefaultsTakeBack, newInDefaultsView, changeAskedBefore, versionNewInDefaults } from '../../engine/policies/new-defaults.js';
 import { backtestTimeProblem, candidatePolicy, runBacktest } from '../../engine/policies/backtest.js';
+import { longReads } from '../../store/long-reads.js';
 import { keyedSourceEventId, runCommand } from '../command.js';
 import { DomainError } from '../../domain/errors.js';
 
@@ -180,7 +181,8 @@ export function policyRoutes(app: App): RouteSpec[] {
       async handler({ params, body }) {
         if (body.to < body.from) throw new DomainError('E_SCHEMA', 'to is before from', { issues: [{ path: 'to', message: 'before from' }] });
         const candidate = await candidatePolicy(app.store.read, params.kind, { version: params.v });
-        return runBacktest(app.store.read, { kind: params.kind, candidate, fromMs: body.from, toMs: body.to, listLimit: body.limit, stockJournal: app.config.stock });
+        // Replays a window of the log: no statement deadline (src/store/long-reads.ts).
+        return runBacktest(longReads(app.store), { kind: params.kind, candidate, fromMs: body.from, toMs: body.to, listLimit: body.limit, stockJournal: app.config.stock });
       },
     }),
     defineRoute({

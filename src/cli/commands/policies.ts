@@ -11,6 +11,7 @@ import { changeOutcome, findVersion, policySummaries, requireKind, versionView }
 import { declinedNewDefaults, newDefaultsDecline, newDefaultsDraft, newDefaultsTakeBack, newInDefaultsView, versionNewInDefaults, type DeclinedNewDefault } from '../../engine/policies/new-defaults.js';
 import { backtestTimeProblem, candidatePolicy, runBacktest, type BacktestReport } from '../../engine/policies/backtest.js';
 import { readTextFile } from '../files.js';
+import { longReads } from '../../store/long-reads.js';
 import { wholeNumber } from '../options.js';
 import { declineCommand } from '../../domain/policies/command-line.js';
 
@@ -213,7 +214,7 @@ export function registerPolicies(program: Command): void {
       const ref = /^([a-z_]+)@(\d+)$/.exec(flags.policy);
       const kind = requireKind(ref ? ref[1]! : (flags.kind ?? ''));
       const candidate = await candidatePolicy(app.store.read, kind, ref ? { version: versionArg(ref[2]!, '--policy') } : { body: readJson(flags.policy) });
-      const report = await runBacktest(app.store.read, {
+      const report = await runBacktest(longReads(app.store), { // replays a window of the log: no statement deadline
         kind, candidate, fromMs: parseTime(flags.from, '--from'), toMs: parseTime(flags.to, '--to'), listLimit: wholeNumber(flags.limit, '--limit', { max: 10_000 }),
         onProgress: progressBar(Boolean(flags.progress) || Boolean(process.stderr.isTTY)), stockJournal: app.config.stock,
       });

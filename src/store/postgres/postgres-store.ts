@@ -2,6 +2,7 @@ import pg from 'pg';
 import { HeldWriteFailed, isRetryableConflict, type RunResult, type SqlExecutor, type Store, type TransactionOptions, type Tx } from '../port.js';
 import { MIGRATIONS_TABLE } from '../migrations.js';
 import { isConnectFailure, StoreUnavailable } from '../unavailable.js';
+import { Connection, DEFAULT_PG_QUERY_TIMEOUT_MS } from './connection.js';
 import { migrationsFor } from '../schema/index.js';
 import { toPositional } from './placeholders.js';
 import { appendEvents, PG_ROWS_PER_INSERT, type AppendOutcome, type EventAppender, type NewEventRow } from '../repos/events.js';
@@ -20,9 +21,19 @@ export interface PostgresOptions {
    * answering (host down, packets dropped) holds every request for the OS's TCP timeout (minutes).
    */
   connectTimeoutMs?: number;
+  /**
+   * How long one ordinary statement may go unanswered (default 30 s, DEFAULT_PG_QUERY_TIMEOUT_MS; 0:
+   * no deadline) before it fails with StoreUnavailable and its connection is closed — a server that
+   * goes silent mid-query would otherwise hold it for the kernel's TCP timeout (~15 minutes). Not
+   * applied to the long paths: migrate(), snapshot() and `unhurried` (src/store/long-reads.ts).
+   */
+  queryTimeoutMs?: number;
 }
 
 export const DEFAULT_PG_CONNECT_TIMEOUT_MS = 10_000;
+export { DEFAULT_PG_QUERY_TIMEOUT_MS };
+/** TCP keepalive's first probe after this long idle: finds pooled connections to a host that died. */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 
 const MAX_TX_ATTEMPTS = 5;
 /** One round trip: a multi-statement simple query. */
@@ -31,7 +42,13 @@ const RELAXED_BEGIN = 'BEGIN; SET LOCAL synchronous_commit = off';
 export class PostgresStore implements Store, EventAppender {
   readonly dialect = 'postgres' as const;
   readonly read: SqlExecutor;
+  /**
+   * Reads without the statement deadline, for the paths that legitimately run long on large data
+   * (the books check, the audit chain's verification, the backtest): use `longReads(store)`.
+   */
+  readonly unhurried: SqlExecutor;
   private readonly pool: pg.Pool;
+  private readonly queryTimeoutMs: number;
   private readonly schema: string;
   private readonly url: string;
   private closed = false;
@@ -40,14 +57,20 @@ export class PostgresStore implements Store, EventAppender {
     this.url = options.url;
     this.schema = options.schema ?? 'public';
     if (!/^[a-z_][a-z0-9_]*$/.test(this.schema)) throw new Error(`invalid schema name ${this.schema}`);
-    // No query_timeout or statement_timeout: migrations, large batch statements, checks and the
-    // backtest legitimately run long, and a server-side statement_timeout cannot fire when the server
-    // is the thing that stopped answering. Only getting a connection has a deadline.
+    this.queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_PG_QUERY_TIMEOUT_MS;
+    // The statement deadline is set per statement (Connection), not as the pool's query_timeout:
+    // node-postgres lets a query's own query_timeout override the pool's only when it is non-zero, so
+    // the long paths (migrations, snapshots, the check and the backtest) could not turn it off. No
+    // server-side statement_timeout: it cannot fire when the server is the thing that stopped answering.
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 8,
       options: `-c search_path=${this.schema}`,
       connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_PG_CONNECT_TIMEOUT_MS,
+      // An idle pooled connection to a host that died (or a long statement's, once its request is
+      // acknowledged) is found by the kernel's probes instead of on its next use.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
     });
     this.pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it on the next checkout.
@@ -57,17 +80,23 @@ export class PostgresStore implements Store, EventAppender {
       // an unhandled 'error' and end the process. The query in flight gets the error anyway.
       client.on('error', () => undefined);
     });
-    this.read = new PgExecutor(async (q) => {
-      const client = await this.checkout();
-      try {
-        const r = await client.query(q as pg.QueryConfig);
-        client.release();
-        return r;
-      } catch (error) {
-        client.release(error as Error); // as pool.query does: a connection that failed a query is not reused
-        throw error;
-      }
-    });
+    this.read = new PgExecutor((q) => this.readOne(q as pg.QueryConfig, this.queryTimeoutMs));
+    // No deadline: the check, the audit verification and the backtest read the whole log or all the
+    // books, which takes longer than any statement deadline would allow on a large database.
+    this.unhurried = new PgExecutor((q) => this.readOne(q as pg.QueryConfig, 0));
+  }
+
+  /** One statement on a pooled connection, outside any transaction. */
+  private async readOne(q: pg.QueryConfig, timeoutMs: number): Promise<pg.QueryResult> {
+    const conn = new Connection(await this.checkout(), timeoutMs);
+    try {
+      const r = await conn.query(q);
+      conn.release();
+      return r;
+    } catch (error) {
+      conn.release(error); // as pool.query does: a connection that failed a query is not reused
+      throw error;
+    }
   }
 
   /** A pooled connection, or StoreUnavailable when none could be had within the connect timeout. */
@@ -81,7 +110,8 @@ export class PostgresStore implements Store, EventAppender {
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.checkout();
+      // Every statement, BEGIN to COMMIT, has the deadline: a batch or a command is many short ones.
+      const client = new Connection(await this.checkout(), this.queryTimeoutMs);
       const hooks: Array<() => void> = [];
       let savepointSeq = 0;
       const exec = new PgExecutor((q) => client.query(q as pg.QueryConfig));
@@ -149,8 +179,12 @@ export class PostgresStore implements Store, EventAppender {
         for (const h of hooks) h();
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        client.release();
+        if (!client.lost) await client.query('ROLLBACK').catch(() => undefined);
+        client.release(); // closed, not pooled, if its connection was lost
+        // A lost connection fails the transaction as StoreUnavailable whatever `fn` made of the error
+        // (the dispatcher would otherwise charge an event an attempt for the database's silence):
+        // the caller retries the whole of it later, as it does when no connection could be had.
+        if (client.lost) throw client.lost;
         if (isRetryableConflict(error) && attempt < MAX_TX_ATTEMPTS) continue;
         throw error;
       }
@@ -163,7 +197,9 @@ export class PostgresStore implements Store, EventAppender {
    * read-only transaction is never a serialization failure's victim at this level.
    */
   async snapshot<T>(fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await this.checkout();
+    // No statement deadline: snapshots are the long reads (the scheduled books check and anomaly
+    // scan read whole tables); they run beside the engine and hold nothing a writer waits for.
+    const client = new Connection(await this.checkout(), 0);
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const result = await fn(new PgExecutor((q) => client.query(q as pg.QueryConfig)));
@@ -171,8 +207,8 @@ export class PostgresStore implements Store, EventAppender {
       client.release();
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release(error as Error); // as read does: a connection that failed is not reused
+      if (!client.lost) await client.query('ROLLBACK').catch(() => undefined);
+      client.release(error); // as read does: a connection that failed is not reused
       throw error;
     }
   }
@@ -201,7 +237,9 @@ export class PostgresStore implements Store, EventAppender {
   }
 
   async migrate(): Promise<number> {
-    const client = await this.checkout();
+    // No statement deadline: a migration may rewrite a large table, and a process waiting for
+    // another's migration waits on its advisory lock for as long as that takes.
+    const client = new Connection(await this.checkout(), 0);
     try {
       // One migrator at a time across processes: several API processes (a cluster's workers) may
       // start together. The lock comes before CREATE SCHEMA: IF NOT EXISTS does not make two
@@ -211,7 +249,7 @@ export class PostgresStore implements Store, EventAppender {
       // after the lock, so a process that waited finds the other's migrations committed. All
       // pending migrations run in this one transaction: PostgreSQL's DDL is transactional.
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`omniops-migrate:${this.schema}`]);
+      await client.query({ text: 'SELECT pg_advisory_xact_lock(hashtext($1))', values: [`omniops-migrate:${this.schema}`] });
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
       await client.query(MIGRATIONS_TABLE);
       const applied = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
@@ -219,17 +257,16 @@ export class PostgresStore implements Store, EventAppender {
       for (const m of migrationsFor('postgres')) {
         if (applied.has(m.version)) continue;
         await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-          m.version,
-          m.name,
-          new Date().toISOString(),
-        ]);
+        await client.query({
+          text: 'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+          values: [m.version, m.name, new Date().toISOString()],
+        });
         count++;
       }
       await client.query('COMMIT');
       return count;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (!client.lost) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
