@@ -30,6 +30,13 @@
  * snapshot, with the slowest commit of the other writer meanwhile. (Until the value detector kept its
  * baseline sorted, src/domain/anomaly/robust.ts, its rules grew with the square of the orders read:
  * 52 s at 10,000; this bench then read 3,000.)
+ * Then where the read runs (config `scheduledReads.on`): each job's slot as `omniops serve` runs it,
+ * read and computed in this thread (`thread`) or on a scheduled-read worker (`worker`), with the
+ * job's own settings (the scan: 50,000 orders): the longest stall of this thread's event loop
+ * meanwhile (monitorEventLoopDelay's max — in serve this is the engine thread, whose stalls every
+ * intake ack waits out), the slot's time, and what starting a worker alone costs (a read that fails
+ * at once: spawn, module load, store open).
+ *   --stall-only   only this part
  *   --json         one JSON line instead of the table
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +45,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { arg, loadDist, OrderWorkload, sleep } from './lib.mjs';
 
 const ORDERS = Number(arg('orders', 20_000));
@@ -55,6 +63,8 @@ const retailer = await loadDist('demo/retailer.js');
 const { addSource } = await loadDist('engine/identity/sources.js');
 const { runOffLockSlot } = await loadDist('engine/scheduler/off-lock.js');
 const { booksCheckOffLock } = await loadDist('engine/checks/scheduled.js');
+const { ScheduledReadWorkers } = await loadDist('engine/scheduler/read-worker.js');
+const { offLockJobs } = await loadDist('engine/handlers/all.js');
 const { anomalyScanOffLock, readAnomalyScan } = await loadDist('engine/anomaly/scan.js');
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -175,7 +185,7 @@ try {
   const scanSettings = { reportDays: 7, maxOrders: SCAN_ORDERS, maxFindings: 500, readPage: 5000 };
   const jobs = { 'books-check': booksCheckOffLock, 'anomaly-scan': anomalyScanOffLock(app.policies, scanSettings) };
   const results = {};
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = 0; run < (process.argv.includes('--stall-only') ? 0 : RUNS); run++) {
     for (const [job, offLock] of Object.entries(jobs)) {
       slot += 3_600_000;
       const before = job === 'anomaly-scan' ? await measure(async () => {
@@ -203,6 +213,53 @@ try {
       log(job, 'run', run + 1, 'before', JSON.stringify(before), 'after', JSON.stringify(after));
     }
   }
+  // Where the read runs: the engine thread's longest event-loop stall during a slot, in-thread vs on a worker.
+  const workers = new ScheduledReadWorkers({ store: config.store, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous }, config.scheduledReads.deadlineMs);
+  const ownJobs = offLockJobs(app.policies);
+  const stalls = {};
+  for (let run = 0; run < RUNS; run++) {
+    for (const job of Object.keys(ownJobs)) {
+      for (const on of ['thread', 'worker']) {
+        slot += 3_600_000;
+        const reader = on === 'worker' ? async (name, s) => (await workers.read(name, s)).result : undefined;
+        const h = monitorEventLoopDelay({ resolution: 5 });
+        h.enable();
+        const t0 = performance.now();
+        const status = await runOffLockSlot(app.store, app.intake, ownJobs[job], { job, slotMs: slot, now: Date.now() }, reader);
+        const slotMs = performance.now() - t0;
+        h.disable();
+        if (status !== 'accepted') throw new Error(`${job} on ${on}: ${status}`);
+        await untilDrained(app);
+        ((stalls[job] ??= {})[on] ??= []).push({ stallMs: h.max / 1e6, slotMs });
+        log(job, on, 'run', run + 1, JSON.stringify(stalls[job][on].at(-1)));
+      }
+    }
+  }
+  const starts = [];
+  for (let run = 0; run < RUNS; run++) {
+    const t0 = performance.now();
+    await workers.read('bench-no-such-job', { job: 'bench-no-such-job', slotMs: slot, now: Date.now() }).catch(() => undefined);
+    starts.push(performance.now() - t0);
+  }
+  await workers.close();
+  const stallSummary = Object.fromEntries(Object.entries(stalls).map(([job, by]) => [job, Object.fromEntries(Object.entries(by).map(([on, r]) => [on, {
+    stallMs: +median(r.map((x) => x.stallMs)).toFixed(1), slotMs: +median(r.map((x) => x.slotMs)).toFixed(1) }]))]));
+  const workerStartMs = +median(starts).toFixed(1);
+  if (process.argv.includes('--stall-only')) {
+    if (process.argv.includes('--json')) console.log(JSON.stringify({ store: counts, runs: RUNS, stalls: stallSummary, workerStartMs }));
+    else printStalls();
+    probe.postMessage('close');
+    process.exitCode = 0;
+  }
+  function printStalls() {
+    console.log(`store: ${JSON.stringify(counts)}; medians of ${RUNS} runs`);
+    console.log('| job (its own settings) | longest event-loop stall, read in-thread | on a worker | slot\'s time, in-thread | on a worker |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
+    for (const [job, s] of Object.entries(stallSummary)) console.log(`| ${job} | ${s.thread.stallMs} ms | ${s.worker.stallMs} ms | ${s.thread.slotMs} ms | ${s.worker.slotMs} ms |`);
+    console.log(`starting a worker alone (spawn, load, open, fail): ${workerStartMs} ms`);
+    console.log('');
+  }
+  if (!process.argv.includes('--stall-only')) {
   // The full-size read of the scan (statement + parse of every doc), in a write transaction vs a snapshot.
   const fullRead = async (db) => {
     const rows = await db.all('SELECT id, customer_id, address_key, placed_ms, total, state, doc FROM orders WHERE placed_ms >= ? AND placed_ms < ? ORDER BY placed_ms, id LIMIT ?', [today - 37 * DAY, Date.now(), 50_000]);
@@ -232,8 +289,9 @@ try {
     before: { lockMs: +median(r.before.map((x) => x.lockMs)).toFixed(1), slowestAckMs: +median(r.before.map((x) => x.slowestAckMs)).toFixed(1) },
     after: { lockMs: +median(r.after.map((x) => x.lockMs)).toFixed(1), readMs: +median(r.after.map((x) => x.readMs)).toFixed(1), slowestAckMs: +median(r.after.map((x) => x.slowestAckMs)).toFixed(1) },
   }]));
-  if (process.argv.includes('--json')) console.log(JSON.stringify({ store: counts, runs: RUNS, scanOrders: SCAN_ORDERS, summary, fullScanRead: fullSummary }));
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ store: counts, runs: RUNS, scanOrders: SCAN_ORDERS, summary, fullScanRead: fullSummary, stalls: stallSummary, workerStartMs }));
   else {
+    printStalls();
     console.log(`store: ${JSON.stringify(counts)}; medians of ${RUNS} runs`);
     console.log('| job | longest write transaction, before | after | read off the lock (after) | slowest commit of another writer meanwhile, before | after |');
     console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
@@ -244,6 +302,7 @@ try {
     for (const [how, s] of Object.entries(fullSummary)) console.log(`| ${how === 'inTx' ? 'in a write transaction (before)' : 'in a snapshot (after)'} | ${s.rows} | ${s.readMs} ms | ${s.lockMs} ms | ${s.slowestAckMs} ms |`);
   }
   probe.postMessage('close');
+  }
 } finally {
   await app.close();
   rmSync(dir, { recursive: true, force: true });

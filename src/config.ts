@@ -51,6 +51,20 @@ export const configSchema = z
      * a core; inline: everything on the main thread (a ':memory:' store always runs inline).
      */
     engine: z.enum(['thread', 'inline']).default('thread'),
+    /**
+     * The hourly books check and anomaly scan (docs/checks.md, "Run on a schedule"). on: worker (the
+     * default) reads and computes each run on a thread of its own, so the engine thread (and intake's
+     * acks) never waits for it; thread: on the scheduler's own thread (as the CLI and tests do; a
+     * ':memory:' store always reads there). deadlineMs: a worker that has not answered by then is
+     * stopped and the run fails (E_SCHEDULED_READ); the next slot runs.
+     */
+    scheduledReads: z
+      .object({
+        on: z.enum(['worker', 'thread']).default('worker'),
+        deadlineMs: z.coerce.number().int().min(1000).max(3_600_000).default(600_000),
+      })
+      .strict()
+      .prefault({}),
     /** inprocess (the default) or nats://host:port[,nats://…] — cluster mode, PostgreSQL store required. */
     transport: z.string().refine((s) => s === 'inprocess' || s.startsWith('nats://'), 'inprocess or nats://host:port').default('inprocess'),
     cluster: z

@@ -7,6 +7,7 @@ import { fail } from '../output.js';
 import type { Config } from '../../config.js';
 import { joinCluster } from '../../transport/cluster.js';
 import { engineWriteLock, startEngineThread, wantsEngineThread } from '../../engine/host/engine-thread.js';
+import { readScheduledOffThread } from '../../engine/host/scheduled-reads.js';
 import { warnOfNewDefaults } from '../../engine/policies/new-defaults.js';
 import { keepServerHeapTight } from '../../engine/host/heap-growth.js';
 
@@ -28,7 +29,10 @@ export async function startServer(config: Config): Promise<{ app: App; url: stri
   const http = await buildHttpServer(app);
   const address = await http.listen({ port: config.port, host: config.host });
   // An API process only takes events in; workers (and the all-in-one default) process them.
-  if (config.role !== 'api' && !wantsEngineThread(config)) app.startWorkers();
+  if (config.role !== 'api' && !wantsEngineThread(config)) {
+    readScheduledOffThread(app);
+    app.startWorkers();
+  }
   return { app, url: address.replace('[::1]', 'localhost') };
 }
 

@@ -2,6 +2,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { createApp, type App } from '../../app.js';
 import { SharedWriteLock } from '../../store/shared-lock.js';
 import { SqliteStore, type PostedGroup } from '../../store/sqlite/sqlite-store.js';
+import { readScheduledOffThread } from './scheduled-reads.js';
 import type { AppendReply, AppendRequest, EngineThreadData, FromEngine, MetricJson, ToEngine } from './messages.js';
 
 /**
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     }
   });
   if (inbox && store) inbox.on('message', (m: AppendRequest) => void store.appendPosted(group(m)).catch(() => undefined));
+  readScheduledOffThread(app);
   app.startWorkers();
   send({ kind: 'ready' });
 }

@@ -24,6 +24,12 @@ export interface OffLockJob {
   read(db: SqlExecutor, slot: ReadSlot): Promise<ReadResult>;
 }
 
+/**
+ * Where a slot's read runs instead of in this thread: a scheduled-read worker (read-worker.ts), given
+ * the job by name, reads its own snapshot of the same store and answers the same `ReadResult`.
+ */
+export type OffLockReader = (job: string, slot: ReadSlot) => Promise<ReadResult>;
+
 /** The snapshot read of a job's slot failed: nothing was submitted, nothing written; the next slot runs. */
 export class ScheduledReadFailed extends Error {
   readonly code = 'E_SCHEDULED_READ';
@@ -46,20 +52,21 @@ export type OffLockStatus = string;
  * in the usual case only the first process reads.
  *
  * What can go wrong, and what then happens (docs/checks.md, "Run on a schedule"):
- * - the read fails: `ScheduledReadFailed`, nothing submitted and nothing written; the slot is not
+ * - the read fails (on a worker: it threw, died, or did not answer within its deadline):
+ *   `ScheduledReadFailed`, nothing submitted and nothing written; the slot is not
  *   tried again here, the next slot runs (the books gauges' timestamp ages meanwhile);
  * - the process stops between read and submit: the slot's event never arrives (unless another
  *   process's does); the next slot runs — a report that was never written is simply not there;
  * - the submit fails (intake refuses or the store is down): reported like a failed tick.
  */
-export async function runOffLockSlot(store: Store, intake: Intake, job: OffLockJob, slot: ReadSlot): Promise<OffLockStatus> {
+export async function runOffLockSlot(store: Store, intake: Intake, job: OffLockJob, slot: ReadSlot, reader?: OffLockReader): Promise<OffLockStatus> {
   const sourceEventId = slotEventId(slot.job, slot.slotMs);
   const landed = await store.read.get<{ one: number }>(
     'SELECT 1 AS one FROM events WHERE source = ? AND source_event_id = ?', ['scheduler', sourceEventId]);
   if (landed) return 'landed';
   let result: ReadResult;
   try {
-    result = await store.snapshot((db) => job.read(db, slot));
+    result = reader ? await reader(slot.job, slot) : await store.snapshot((db) => job.read(db, slot));
   } catch (e) {
     throw new ScheduledReadFailed(slot.job, slot.slotMs, e);
   }

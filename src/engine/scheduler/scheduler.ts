@@ -1,6 +1,6 @@
 import type { Intake } from '../intake/intake.js';
 import type { Store } from '../../store/port.js';
-import { runOffLockSlot, slotEventId, type OffLockJob } from './off-lock.js';
+import { runOffLockSlot, slotEventId, type OffLockJob, type OffLockReader } from './off-lock.js';
 
 export interface ScheduledJob {
   name: string;
@@ -11,6 +11,8 @@ export interface ScheduledJob {
 export interface OffLockJobs {
   store: Store;
   jobs: Readonly<Record<string, OffLockJob>>;
+  /** Where the reads run; without it, in this thread on `store.snapshot` (see readOffThread). */
+  reader?: OffLockReader;
 }
 
 /** Cron jobs (automation rules with a schedule trigger): the slot each one should fire now, if any. */
@@ -31,6 +33,8 @@ export class Scheduler {
   private readonly lastOffered = new Map<string, number>();
   /** The tick the timer started, while it runs: stop() ends the timer, not a tick already offering slots. */
   private inFlight: Promise<unknown> | null = null;
+  /** Set by readOffThread; else the jobs' own `reader`, if any. */
+  private reader: OffLockReader | undefined;
 
   constructor(
     private readonly intake: Intake,
@@ -52,6 +56,14 @@ export class Scheduler {
       if (this.inFlight === tick) this.inFlight = null;
     });
     this.inFlight = tick;
+  }
+
+  /**
+   * From now on the off-lock jobs' reads run through `reader` (a scheduled-read worker) instead of
+   * in this thread: `omniops serve` sets it before starting the loops (engine/host).
+   */
+  readOffThread(reader: OffLockReader): void {
+    this.reader = reader;
   }
 
   stop(): void {
@@ -87,6 +99,9 @@ export class Scheduler {
       if (this.lastOffered.get(job) === slotMs) continue;
       const read = this.offLock?.jobs[job];
       if (read) {
+        // Offered now, whatever happens: a failed read is not retried every poll, the next slot runs;
+        // and a tick that starts while this one still reads (one per poll) does not read it again.
+        this.lastOffered.set(job, slotMs);
         reads.push({ job, slotMs, read });
         continue;
       }
@@ -102,10 +117,8 @@ export class Scheduler {
       }
     }
     for (const { job, slotMs, read } of reads) {
-      // Offered whatever happens: a failed read is not retried every poll, the next slot runs.
-      this.lastOffered.set(job, slotMs);
       try {
-        offered.push({ job, slotMs, status: await runOffLockSlot(this.offLock!.store, this.intake, read, { job, slotMs, now: this.clock() }) });
+        offered.push({ job, slotMs, status: await runOffLockSlot(this.offLock!.store, this.intake, read, { job, slotMs, now: this.clock() }, this.reader ?? this.offLock!.reader) });
       } catch (e) {
         offered.push({ job, slotMs, status: (e as { code?: string }).code ?? 'failed' });
         this.onError(e);
