@@ -158,6 +158,23 @@ for (const factory of storeFactories()) {
       expect((await allFor(orderId)).map((so) => so.state)).toEqual(['cancel', 'sale']);
     }, 60_000);
 
+    it('an order held by hand after routing cancels its sale order; released, it gets a new one, so Odoo delivers it once', async () => {
+      await setup();
+      await t.postEvents(envelope({
+        type: 'order.placed',
+        payload: { externalOrderId: 'W-31', customer: { id: 'c1' }, lines: [{ lineId: '1', sku: fx.sku, qty: 1, unitPrice: 42.5 }], currency: 'EUR', shipping: { method: 'standard', address: { country: 'NL', lat: 52, lon: 5 } }, payment: { status: 'captured', amount: 42.5 } },
+      }));
+      const orderId = orderIdFor('web', 'W-31');
+      await until('pushed', async () => (await allFor(orderId))[0]?.state === 'sale');
+      const held = await t.api('POST', `/v1/orders/${orderId}/hold`, t.adminKey, { reason: 'customer is changing the address' });
+      expect(held.status, JSON.stringify(held.body)).toBe(200);
+      await until('cancelled in Odoo', async () => (await allFor(orderId))[0]?.state === 'cancel' && (await erpRowsSettled()));
+      const released = await t.api('POST', `/v1/orders/${orderId}/release`, t.adminKey, { note: 'address confirmed' });
+      expect(released.status, JSON.stringify(released.body)).toBe(200);
+      await until('pushed again', async () => (await allFor(orderId)).length === 2 && (await erpRowsSettled()));
+      expect((await allFor(orderId)).map((so) => so.state)).toEqual(['cancel', 'sale']);
+    }, 60_000);
+
     it('a partial cancel cancels the sale orders of what had not shipped and keeps the shipped one', async () => {
       // Line 1's product is only at the DC, line 2's only at the store: the first plan is split.
       await setup(() => store([]).slice(0, 1));

@@ -3,11 +3,12 @@ import type { App } from '../../app.js';
 import { defineRoute, type RouteSpec } from '../route.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/roles.js';
-import { ORDER_STATES, FULFILMENT_STATES, REJECTION_REASON_CODES, isCollection, reportMoves, type OrderPlacedPayload } from '../../domain/orders/index.js';
+import { ORDER_STATES, FULFILMENT_STATES, decideHold, decideRelease, REJECTION_REASON_CODES, isCollection, reportMoves, type OrderPlacedPayload } from '../../domain/orders/index.js';
 import { fulfilmentById, fulfilmentsOfOrder, orderById, queryFulfilments, queryOrders, reservationsOfOrder, type OrderRecord } from '../../store/repos/orders.js';
 import { eventsBySubject } from '../../store/repos/events.js';
 import { orderSubject } from '../../engine/orders/identity.js';
 import { failedLocationsOf } from '../../engine/orders/failed-locations.js';
+import { manualHoldOf } from '../../engine/orders/hold.js';
 import { failedLocationsNow } from '../../domain/sourcing/index.js';
 import { stockVerifiedAt } from '../../store/repos/stock.js';
 import { repeatedCommand, runCommand } from '../command.js';
@@ -22,6 +23,8 @@ import { leftToRefundView } from './order-left-to-refund.js';
 // fraud_review: the reviewer decides on an order held for fraud review and must see it.
 const READERS: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'finance', 'service_agent', 'auditor', 'warehouse', 'fraud_review'];
 const CANCELLERS: Role[] = ['admin', 'operations_manager', 'service_agent'];
+// fraud_review: the analyst who wants a closer look at an order stops it first.
+const HOLDERS: Role[] = ['admin', 'operations_manager', 'service_agent', 'fraud_review'];
 const FLOOR: Role[] = ['admin', 'operations_manager', 'regional_ops', 'store_manager', 'warehouse'];
 
 /**
@@ -62,6 +65,12 @@ function refundedAtChannelView(o: OrderRecord, room: RefundRoom<EarlierRefund & 
   };
 }
 
+/** A hand hold: why, who and when, while it lasts. */
+function holdView(o: OrderRecord) {
+  const hold = manualHoldOf(o);
+  return hold ? { hold: { reason: hold.reason, note: hold.note, by: hold.by, at: new Date(hold.at).toISOString() } } : {};
+}
+
 /** The order as an operator reads it: state, lines with where they ship from, the routing and its events. */
 async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
   const channelRefunds = o.doc.channelRefunds ?? [];
@@ -85,6 +94,7 @@ async function orderView(app: App, o: OrderRecord, withEvents: boolean) {
     externalOrderId: o.externalOrderId,
     state: o.state,
     ...(o.holdReason ? { holdReason: o.holdReason } : {}),
+    ...holdView(o),
     customerId: o.customerId,
     total: o.total,
     currency: o.currency,
@@ -172,6 +182,34 @@ export function orderRoutes(app: App): RouteSpec[] {
         if (!o) throw new DomainError('E_NOT_FOUND', `no order ${params.id}`);
         if (['shipped', 'delivered', 'partially_returned', 'returned'].includes(o.state)) throw new DomainError('E_INVALID_STATE', `order ${o.id} is ${o.state}: too late to cancel`);
         await runCommand(app, req, principal!, 'order.cancel_requested', { externalOrderId: o.externalOrderId, channel: o.source, reason: body.reason ?? `cancelled by ${principal!.name}` });
+        return orderView(app, (await orderById(app.store.read, params.id))!, false);
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/orders/{id}/hold', tag: 'orders',
+      summary: 'Hold an order by hand: what has not shipped stops (fulfilments cancelled, stock released, location told) until it is released; what shipped goes on.',
+      access: HOLDERS, params: z.object({ id: z.string().min(1).max(100) }), body: z.object({ reason: z.string().trim().min(1).max(500) }).strict(),
+      responses: { 200: 'the order after the request (hold: reason, note, by, at)', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (shipped or done, or already on hold: payment and fraud holds are cleared by their own check)' },
+      async handler({ params, body, principal, req }) {
+        const o = await orderById(app.store.read, params.id);
+        if (!o) throw new DomainError('E_NOT_FOUND', `no order ${params.id}`);
+        const d = decideHold(o, { note: body.reason, by: principal!.name }, { now: app.clock() });
+        if (d.outcome === 'refused' && !(await repeatedCommand(app, req, principal!))) throw new DomainError('E_INVALID_STATE', `order ${o.id} cannot be held: ${d.why}`);
+        await runCommand(app, req, principal!, 'order.hold_requested', { externalOrderId: o.externalOrderId, channel: o.source, reason: body.reason });
+        return orderView(app, (await orderById(app.store.read, params.id))!, false);
+      },
+    }),
+    defineRoute({
+      method: 'POST', url: '/v1/orders/{id}/release', tag: 'orders',
+      summary: 'Release an order held by hand: its payment is checked again and it is routed again with the current policy and stock.',
+      access: HOLDERS, params: z.object({ id: z.string().min(1).max(100) }), body: z.object({ note: z.string().max(500).optional() }).strict(),
+      responses: { 200: 'the order after the request', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (not on hold by hand: a payment, fraud or approval hold clears by its own check)' },
+      async handler({ params, body, principal, req }) {
+        const o = await orderById(app.store.read, params.id);
+        if (!o) throw new DomainError('E_NOT_FOUND', `no order ${params.id}`);
+        const d = decideRelease({ state: o.state, holdReason: o.holdReason, paymentStatus: o.doc.paymentStatus }, (await app.policies.get('orders')).payment.acceptedStatuses);
+        if (d.outcome === 'refused' && !(await repeatedCommand(app, req, principal!))) throw new DomainError('E_INVALID_STATE', `order ${o.id} cannot be released: ${d.why}`);
+        await runCommand(app, req, principal!, 'order.release_requested', { externalOrderId: o.externalOrderId, channel: o.source, ...(body.note ? { note: body.note } : {}) });
         return orderView(app, (await orderById(app.store.read, params.id))!, false);
       },
     }),

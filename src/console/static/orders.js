@@ -1,5 +1,5 @@
 import { h, fill, fmt, panel, table, pill, facts, empty, errorToast, toast, notAvailable, notPermitted } from './lib.js';
-import { get, post, session } from './api.js';
+import { get, post, api, session } from './api.js';
 
 const STATES = ['received', 'validated', 'allocated', 'in_fulfilment', 'shipped', 'delivered', 'on_hold', 'backordered', 'exception', 'cancelled', 'partially_returned', 'returned'];
 
@@ -266,6 +266,54 @@ function paymentBlock(o) {
   );
 }
 
+/** States a hand hold may stop (docs/orders.md, "Holding an order"); the API says why when it refuses. */
+const HOLDABLE = ['received', 'validated', 'allocated', 'in_fulfilment', 'backordered'];
+
+/** "Hold": asks why (shown on the order and in the audit trail), then stops what has not shipped. */
+function holdButton(o, ctx) {
+  const approvalHold = o.state === 'on_hold' && o.holdReason === 'approval';
+  if (!session.can('POST /v1/orders/{id}/hold') || !(HOLDABLE.includes(o.state) || approvalHold)) return null;
+  return h('button.hold-order', {
+    async onclick(e) {
+      const btn = e.currentTarget;
+      const reason = prompt(`Hold order ${o.externalOrderId}: why? What has not shipped stops until someone releases it.`);
+      if (reason === null) return;
+      if (!reason.trim()) return toast('error', 'Not held', 'A reason is needed.');
+      btn.disabled = true;
+      try {
+        // One key per click: a retry of a lost answer is answered as the first time.
+        await api('POST', `/v1/orders/${encodeURIComponent(o.id)}/hold`, { reason: reason.trim() }, { idempotencyKey: `hold-${o.id}-${Date.now().toString(36)}` });
+        toast('success', 'Order held', reason.trim());
+        ctx.rerender();
+      } catch (err) {
+        btn.disabled = false;
+        errorToast(err, 'Not held');
+      }
+    },
+  }, 'Hold');
+}
+
+/** "Release": only a hand hold; the order is checked for payment and routed again. */
+function releaseButton(o, ctx) {
+  if (!o.hold || !session.can('POST /v1/orders/{id}/release')) return null;
+  return h('button.release-order', {
+    async onclick(e) {
+      const btn = e.currentTarget;
+      const note = prompt(`Release order ${o.externalOrderId}? It is routed again with today's stock. A note (optional):`);
+      if (note === null) return;
+      btn.disabled = true;
+      try {
+        await api('POST', `/v1/orders/${encodeURIComponent(o.id)}/release`, note.trim() ? { note: note.trim() } : {}, { idempotencyKey: `release-${o.id}-${Date.now().toString(36)}` });
+        toast('success', 'Order released');
+        ctx.rerender();
+      } catch (err) {
+        btn.disabled = false;
+        errorToast(err, 'Not released');
+      }
+    },
+  }, 'Release');
+}
+
 async function orderDetail(ctx, id) {
   const o = await get(`/v1/orders/${encodeURIComponent(id)}`);
   if (!ctx.live()) return;
@@ -285,6 +333,7 @@ async function orderDetail(ctx, id) {
         } catch (err) { errorToast(err, 'Cancel refused'); }
       },
     }, 'Cancel order') : null,
+    holdButton(o, ctx), releaseButton(o, ctx),
   );
   const reroutes = (o.events ?? []).filter((e) => e.type === 'order.rerouted').length;
   fill(ctx.content, 
@@ -293,6 +342,7 @@ async function orderDetail(ctx, id) {
         ['Channel order', h('span.mono', o.externalOrderId)], ['Customer', o.customerId], ['Placed', fmt.time(o.placedAt)], ['Promised by', fmt.time(o.promisedBy)],
         ['Payment', pill(o.paymentStatus === 'authorized' || o.paymentStatus === 'captured' ? 'ok' : 'warn', o.paymentStatus)], ['Total', fmt.money(o.total, o.currency)],
         ['Fraud score', o.fraud ? String(o.fraud.score) : '—'], ['Reroutes', reroutes ? pill('warn', `${reroutes} reroute${reroutes > 1 ? 's' : ''}`) : '0'],
+        ...(o.hold ? [['Held by hand', h('span.order-hold', `${o.hold.note} — ${o.hold.by}, ${fmt.time(o.hold.at)}`)]] : []),
       ])),
       panel('Lines and allocations', table([
         { label: 'Line', value: (l) => l.lineId }, { label: 'Sku', value: (l) => h('span.mono', l.sku) }, { label: 'Qty', num: true, value: (l) => l.qty },

@@ -14,8 +14,8 @@ export const orderValidated = defineEvent({
   payload: z.object({ orderId: z.string(), fraudScore: z.number().nullable().describe('null: not scored (a sale handed over at the till)'), policyVersion: z.string() }),
 });
 export const orderHeld = defineEvent({
-  ...decided, type: 'order.held', subject: byOrder, description: 'The order waits: payment, fraud review or an approval.',
-  payload: z.object({ orderId: z.string(), holdReason: z.enum(['payment', 'fraud_review', 'approval']), detail: z.string().optional() }),
+  ...decided, type: 'order.held', subject: byOrder, description: 'The order waits: payment, fraud review, an approval, or held by hand (manual: a person or a rule; detail says why).',
+  payload: z.object({ orderId: z.string(), holdReason: z.enum(['payment', 'fraud_review', 'approval', 'manual']), detail: z.string().optional() }),
 });
 export const orderRouted = defineEvent({
   ...decided, type: 'order.routed', subject: byOrder, description: 'Sourcing chose where each line ships from; stock is reserved.',

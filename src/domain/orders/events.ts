@@ -102,6 +102,22 @@ export const orderCancelRequestedPayloadSchema = z.object({
 });
 export type OrderCancelRequestedPayload = z.infer<typeof orderCancelRequestedPayloadSchema>;
 
+/** Someone asks to hold an order by hand (the service desk, operations): `reason` says why, for whoever releases it. */
+export const orderHoldRequestedPayloadSchema = z.object({
+  externalOrderId: z.string().min(1),
+  reason: z.string().trim().min(1).max(500),
+  channel: z.string().min(1).max(64).optional(),
+});
+export type OrderHoldRequestedPayload = z.infer<typeof orderHoldRequestedPayloadSchema>;
+
+/** Someone lets an order held by hand go: it is routed again as a new order would be. */
+export const orderReleaseRequestedPayloadSchema = z.object({
+  externalOrderId: z.string().min(1),
+  note: z.string().max(500).optional(),
+  channel: z.string().min(1).max(64).optional(),
+});
+export type OrderReleaseRequestedPayload = z.infer<typeof orderReleaseRequestedPayloadSchema>;
+
 /** Shared by payment.authorized, payment.captured and payment.failed. */
 export const paymentEventPayloadSchema = z.object({
   externalOrderId: z.string().min(1),
@@ -183,6 +199,8 @@ export const fulfilmentCollectedPayloadSchema = z.object({ fulfilmentId: z.strin
 export const orderEventPayloadSchemas = {
   'order.placed': orderPlacedPayloadSchema,
   'order.cancel_requested': orderCancelRequestedPayloadSchema,
+  'order.hold_requested': orderHoldRequestedPayloadSchema,
+  'order.release_requested': orderReleaseRequestedPayloadSchema,
   'payment.authorized': paymentEventPayloadSchema,
   'payment.captured': paymentCapturedPayloadSchema,
   'payment.failed': paymentEventPayloadSchema,
@@ -208,6 +226,8 @@ const inbound = { schemaVersion: 1, origin: 'inbound' } as const;
 export const orderEventDefinitions = [
   defineEvent({ ...inbound, type: 'order.placed', payload: orderPlacedPayloadSchema, subject: orderSubject, description: 'A channel took an order.' }),
   defineEvent({ ...inbound, type: 'order.cancel_requested', payload: orderCancelRequestedPayloadSchema, subject: orderSubject, description: 'The customer or channel asks to cancel an order.' }),
+  defineEvent({ ...inbound, type: 'order.hold_requested', payload: orderHoldRequestedPayloadSchema, subject: orderSubject, description: 'Someone asks to hold an order by hand: what has not shipped stops until it is released.' }),
+  defineEvent({ ...inbound, type: 'order.release_requested', payload: orderReleaseRequestedPayloadSchema, subject: orderSubject, description: 'Someone lets an order held by hand go: it is checked for payment and routed again.' }),
   ...(['authorized', 'failed'] as const).map((status) =>
     defineEvent({ ...inbound, type: `payment.${status}`, payload: paymentEventPayloadSchema, subject: orderSubject, description: `The payment of an order was ${status}.` }),
   ),

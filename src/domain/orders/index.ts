@@ -10,6 +10,7 @@ export { channelStatusMapSchema, externalStatus, normalizeStatus, type ChannelSt
 export { orderValue, roundMoney } from './order-value.js';
 export type { FraudRules, NotificationRules, OrdersPolicy, VelocityRule } from './policy.js';
 export { assessFraud, type CustomerHistory, type FraudAssessment, type FraudFactor, type FraudFactorName } from './fraud-score.js';
+export { HAND_HOLDABLE_STATES, decideHold, decideRelease, type HoldDecision, type ManualHold, type ReleaseDecision } from './hold.js';
 export { validateOrder, type OrderForValidation, type ValidationDecision } from './validate-order.js';
 export {
   INBOUND_PAYMENT_EVENT_TYPES, PAYMENT_EVENT_STATUS, decidePaymentUpdate, paymentFlowOf, type InboundPaymentEventType, type OrderPaymentView, type PaymentEventType, type PaymentUpdateDecision,

@@ -16,6 +16,8 @@ export const NOTIFICATION_TRIGGERS = [
   'on_hold:payment',
   'on_hold:fraud_review',
   'on_hold:approval',
+  // Held by hand: no message unless the policy names one (a fraud look is not the customer's news).
+  'on_hold:manual',
   // Not a state of the order: its click-and-collect fulfilment was picked and waits at the store.
   'ready_for_pickup',
   // Not a state either: a backorder's delivery date will not hold (its purchase order was delayed or

@@ -17,13 +17,15 @@ export const ORDER_STATES = [
 ] as const;
 export type OrderState = (typeof ORDER_STATES)[number];
 
-export const HOLD_REASONS = ['payment', 'fraud_review', 'approval'] as const;
+// manual: a person or an automation rule held it (hold.ts); only a release by hand lets it go.
+export const HOLD_REASONS = ['payment', 'fraud_review', 'approval', 'manual'] as const;
 export type HoldReason = (typeof HOLD_REASONS)[number];
 
 /**
  * Why each side path exists:
  * - on_hold → on_hold: a hold can change reason (payment clears, then the fraud check holds it).
  * - on_hold → allocated / backordered: an approval hold for protected stock ends in either.
+ * - in_fulfilment → on_hold: held by hand while a part is picked or shipped; what has not shipped stops.
  * - allocated → allocated: a reroute replaces the plan without leaving the state.
  * - in_fulfilment → allocated: a location that accepted can still fail before picking; reroute.
  * - shipped/delivered are past cancellation: from there only returns or an exception.
@@ -39,7 +41,7 @@ export const ORDER_TRANSITIONS: TransitionTable<OrderState> = {
   // fulfilments' reports may (a WMS that tells only what left the building): without it the shipment
   // was refused here after the fulfilment took it, and the event dead-lettered.
   allocated: ['in_fulfilment', 'allocated', 'shipped', 'delivered', 'on_hold', 'backordered', 'cancelled', 'exception'],
-  in_fulfilment: ['shipped', 'delivered', 'allocated', 'backordered', 'cancelled', 'exception'],
+  in_fulfilment: ['shipped', 'delivered', 'allocated', 'backordered', 'on_hold', 'cancelled', 'exception'],
   // A split order whose other parcel was lost never becomes delivered, yet its delivered part can come back.
   shipped: ['delivered', 'exception', 'partially_returned'],
   delivered: ['partially_returned', 'returned'],

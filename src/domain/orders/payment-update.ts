@@ -75,6 +75,11 @@ export function decidePaymentUpdate(
   if (view.state === 'on_hold' && view.holdReason === 'payment') {
     return { action: 'record_only', paymentStatus, why: 'already on hold for payment' };
   }
+  // Held by hand: it is stopped already, and the release checks the payment again (decideRelease).
+  // Turned into a payment hold, the next authorisation would route it past the person who held it.
+  if (view.state === 'on_hold' && view.holdReason === 'manual') {
+    return { action: 'record_only', paymentStatus, why: 'on hold by hand: the payment is checked again on release' };
+  }
   if (HOLDABLE_ON_FAILURE.includes(view.state)) return { action: 'hold', holdReason: 'payment', paymentStatus };
   return { action: 'record_only', paymentStatus, why: `order is ${view.state}: too late to hold, needs manual review` };
 }

@@ -12,6 +12,7 @@ import { governedRequestHandlers } from '../approvals/governed.js';
 import { exceptionHandlers } from '../exceptions/handlers.js';
 import { protectedStockDecidedHandler } from '../orders/protected-stock.js';
 import { fraudReviewDecidedHandler } from '../orders/fraud-review.js';
+import { holdHandlers } from '../orders/hold.js';
 import { ticketHandlers } from '../triage/handlers.js';
 import { anomalyScan, anomalyScanOffLock, anomalyScanReadHandler } from '../anomaly/scan.js';
 import { anomalyItemsHandler } from '../anomaly-items/handler.js';
@@ -46,6 +47,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
     inventorySnapshotHandler(deps.stockJournal),
     inventoryAdjustedHandler(deps.stockJournal),
     ...orderHandlers(deps.policies, deps.stockJournal),
+    ...holdHandlers(deps.policies),
     ...fulfilmentHandlers(deps.policies, deps.stockJournal),
     ...returnHandlers(deps.policies),
     approvalDecisionHandler,

@@ -113,16 +113,17 @@ const reroutedToErp: EventHandler = {
 };
 
 /**
- * Held for payment after it was routed → its open fulfilments were stopped, and their sale orders are
- * cancelled in Odoo: once paid, the lines are routed again under new keys, and the old sale order left
- * confirmed would be delivered too. Those a reroute already cancelled are not sent again.
+ * Held for payment, or by hand (`POST /v1/orders/{id}/hold`), after it was routed → its open
+ * fulfilments were stopped, and their sale orders are cancelled in Odoo: once paid or released, the
+ * lines are routed again under new keys, and the old sale order left confirmed would be delivered too.
+ * Those a reroute already cancelled are not sent again.
  */
 const heldToErp: EventHandler = {
   type: 'order.held',
   name: 'erp.sale_order_held',
   async handle(h) {
     const p = h.event.payload as { orderId: string; holdReason: string };
-    if (p.holdReason !== 'payment') return; // fraud review and approval holds come before any routing of theirs
+    if (p.holdReason !== 'payment' && p.holdReason !== 'manual') return; // fraud review and approval holds come before any routing of theirs
     const order = await orderForErp(h.tx, p.orderId);
     if (!order) throw new Error(`order ${p.orderId} not found for the ERP hold`);
     const fulfilments = await fulfilmentsOfOrder(h.tx, order.id);

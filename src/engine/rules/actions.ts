@@ -4,6 +4,7 @@ import type { AuditNote, EmittedEvent, HandlerContext, OutboxMessage } from '../
 import type { PolicyBook } from '../policy-book.js';
 import { canTransition, notificationSendBy, ORDER_TRANSITIONS, type OrderState } from '../../domain/orders/index.js';
 import { cancelOrder } from '../orders/handlers.js';
+import { holdOrder } from '../orders/hold.js';
 import { fulfilmentById, orderById, orderByExternal, type OrderRecord } from '../../store/repos/orders.js';
 import { openException } from '../exceptions/open.js';
 import { moveOrder, persistOrder } from '../orders/transition.js';
@@ -73,6 +74,17 @@ export async function executeIntent(h: HandlerContext, intent: ActionIntent, dep
           await cancelOrder(h, deps.policies, order, note);
           return;
         }
+        if (a.state === 'on_hold') {
+          // A hold is the order's hand hold, whoever asks: what has not shipped stops and its stock is
+          // released (moved to on_hold alone, its fulfilments went on and nothing could release it).
+          const d = await holdOrder(h, deps.policies, order, { note, by: `rule:${intent.ruleId}` });
+          // Already held (payment, fraud, by hand): stopped already, nothing to do. Anything else fails the rule.
+          if (d.outcome === 'refused' && order.state !== 'on_hold') throw new Error(`rule ${intent.ruleId}: cannot hold order ${order.id}: ${d.why}`);
+          return;
+        }
+        // Only a person releases a hand hold (POST /v1/orders/{id}/release): a rule moving it on would
+        // route it past whoever held it. A rule may still cancel it (above).
+        if (order.state === 'on_hold' && order.holdReason === 'manual') throw new Error(`rule ${intent.ruleId}: order ${order.id} is on hold by hand; only a release by hand lets it go`);
         // moveOrder refuses a transition the lifecycle does not allow: the rule fails, the state is never forced.
         moveOrder(h, order, a.state as OrderState, policy, { note });
         await persistOrder(h, order);

@@ -1,0 +1,214 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeFactories } from '../support/stores.js';
+import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { activateRules } from '../rules/support.js';
+import { orderIdFor } from '../../src/engine/orders/identity.js';
+
+// 2026-11-30 09:00 UTC = 10:00 local (+60): before every cut-off.
+const T0 = Date.parse('2026-11-30T09:00:00Z');
+const LOCATIONS = [
+  { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 },
+  { id: 'store-ams', name: 'Store Amsterdam', kind: 'store', lat: 52.37, lon: 4.9, capabilities: ['ship', 'same_day', 'pickup'], dailyCapacity: 100, cutoff: '16:00', utcOffsetMinutes: 60, acceptSlaMinutes: 30, shipSlaMinutes: 480 },
+];
+const TENT = { lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 };
+const MAT = { lineId: '2', sku: 'MAT', qty: 1, unitPrice: 20 };
+
+function order(ext: string, lines: unknown[] = [TENT], over: Record<string, unknown> = {}) {
+  return envelope({
+    type: 'order.placed',
+    payload: {
+      externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, lines, currency: 'EUR',
+      shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 140 }, ...over,
+    },
+  });
+}
+
+interface Fulfilment { id: string; state: string; locationId: string }
+
+for (const factory of storeFactories()) {
+  describe(`holding an order by hand and releasing it: ${factory.name}`, () => {
+    let t: TestApp;
+    let now = T0;
+    afterEach(async () => t?.close());
+
+    async function setup(stock: Record<string, Array<{ sku: string; onHand: number }>>) {
+      now = T0;
+      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } });
+      for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
+      for (const [locationId, counts] of Object.entries(stock)) await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
+    }
+    const id = (ext: string) => orderIdFor('web', ext);
+    const getOrder = async (ext: string) => (await t.api('GET', `/v1/orders/${id(ext)}`, t.adminKey)).body;
+    const reserved = async (sku: string, locationId: string) =>
+      Number((await t.app.store.read.get<{ n: number }>('SELECT reserved AS n FROM stock WHERE sku = ? AND location_id = ?', [sku, locationId]))?.n ?? 0);
+    const told = async (locationId: string) => (await t.app.store.read.all<{ kind: string; payload: string }>(
+      'SELECT kind, payload FROM outbox WHERE destination = ? ORDER BY seq', [`location:${locationId}`])).filter((m) => m.kind === 'fulfilment.cancelled').map((m) => (JSON.parse(m.payload) as { fulfilmentId: string }).fulfilmentId);
+    const states = (o: { fulfilments: Fulfilment[] }) => o.fulfilments.map((f) => `${f.locationId}:${f.state}`).sort();
+    async function tick() {
+      now += 61_000;
+      await t.app.scheduler.tick();
+      await t.drained();
+    }
+
+    it('a hold stops the fulfilment and gives its stock back; a late shipment report changes nothing; the release routes and reserves it again', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 5 }] });
+      await t.send(order('H-1'));
+      const first = (await getOrder('H-1')).fulfilments[0] as Fulfilment;
+      expect(await reserved('TENT', 'dc')).toBe(1);
+
+      const agent = await t.keyFor('service_agent');
+      const held = await t.api('POST', `/v1/orders/${id('H-1')}/hold`, agent, { reason: 'customer changes the address' });
+      expect(held.status, JSON.stringify(held.body)).toBe(200);
+      expect([held.body.state, held.body.holdReason]).toEqual(['on_hold', 'manual']);
+      expect(held.body.hold).toMatchObject({ reason: 'manual', note: 'customer changes the address', at: new Date(T0).toISOString() });
+      expect(held.body.hold.by).toMatch(/.+/);
+      expect(states(held.body)).toEqual(['dc:cancelled']);
+      expect(await reserved('TENT', 'dc')).toBe(0);
+      expect(await told('dc')).toEqual([first.id]);
+      const audited = await t.app.store.read.all<{ actor: string; detail: string }>(`SELECT actor, detail FROM audit WHERE action = 'order.held_by_hand' AND subject = ?`, ['order:web:H-1']);
+      expect(audited).toHaveLength(1);
+      expect(JSON.parse(audited[0]!.detail)).toMatchObject({ note: 'customer changes the address', stopped: [{ fulfilmentId: first.id, locationId: 'dc', state: 'assigned' }] });
+
+      // Held twice: refused, it is held already.
+      expect((await t.api('POST', `/v1/orders/${id('H-1')}/hold`, agent, { reason: 'again' })).status).toBe(409);
+      // The store cannot ship it; a report that it shipped anyway is noted and moves nothing.
+      const ship = await t.api('POST', `/v1/fulfilments/${first.id}/ship`, await t.keyFor('warehouse'), {});
+      expect([ship.status, ship.body.code]).toEqual([409, 'E_INVALID_STATE']);
+      await t.send(envelope({ type: 'fulfilment.shipped', payload: { fulfilmentId: first.id } }));
+      let o = await getOrder('H-1');
+      expect([o.state, o.holdReason, states(o), await reserved('TENT', 'dc')]).toEqual(['on_hold', 'manual', ['dc:cancelled'], 0]);
+      expect(Number((await t.app.store.read.get<{ n: number }>(`SELECT on_hand AS n FROM stock WHERE sku = 'TENT' AND location_id = 'dc'`))?.n)).toBe(5);
+
+      // Its accept deadline passes while held: nothing is routed behind the hold.
+      now += 2 * 3_600_000;
+      await tick();
+      expect([(await getOrder('H-1')).state, await reserved('TENT', 'dc')]).toEqual(['on_hold', 0]);
+
+      const released = await t.api('POST', `/v1/orders/${id('H-1')}/release`, agent, { note: 'address fixed' });
+      expect(released.status, JSON.stringify(released.body)).toBe(200);
+      o = await getOrder('H-1');
+      expect(o.state).toBe('allocated');
+      expect(o.hold).toBeUndefined();
+      expect(states(o)).toEqual(['dc:assigned', 'dc:cancelled']);
+      expect(await reserved('TENT', 'dc')).toBe(1);
+      expect(o.routingHistory.at(-1).why).toMatch(/hold released/);
+      // Released once: a second release is refused.
+      expect((await t.api('POST', `/v1/orders/${id('H-1')}/release`, agent, {})).status).toBe(409);
+    });
+
+    it('refuses what cannot be held, whoever may not, and a malformed body; a retry with the same Idempotency-Key is the same hold', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 5 }] });
+      await t.send(order('R-1'));
+      await t.send(order('R-2'));
+      await t.send(order('R-3', [TENT], { payment: { status: 'pending', amount: 120 } }));
+      const f = (await getOrder('R-1')).fulfilments[0] as Fulfilment;
+      await t.send(envelope({ type: 'fulfilment.shipped', payload: { fulfilmentId: f.id } }));
+      expect((await getOrder('R-1')).state).toBe('shipped');
+
+      const manager = await t.keyFor('operations_manager');
+      const shipped = await t.api('POST', `/v1/orders/${id('R-1')}/hold`, manager, { reason: 'look' });
+      expect([shipped.status, shipped.body.code]).toEqual([409, 'E_INVALID_STATE']);
+      expect(shipped.body.detail ?? shipped.body.title ?? '').toMatch(/shipped/);
+      expect((await t.api('POST', `/v1/orders/${id('R-2')}/hold`, await t.keyFor('warehouse'), { reason: 'look' })).status).toBe(403);
+      expect((await t.api('POST', `/v1/orders/${id('R-2')}/hold`, null, { reason: 'look' })).status).toBe(401);
+      for (const body of [{}, { reason: '' }, { reason: 'x'.repeat(501) }, { reason: 'ok', extra: 1 }]) {
+        const bad = await t.api('POST', `/v1/orders/${id('R-2')}/hold`, manager, body);
+        expect([bad.status, bad.body.code], JSON.stringify(body)).toEqual([422, 'E_SCHEMA']);
+      }
+      expect((await t.api('POST', `/v1/orders/nope/hold`, manager, { reason: 'look' })).status).toBe(404);
+      // Not held: nothing to release. Held for payment: only the payment releases it, and a hand hold on top is refused.
+      expect((await t.api('POST', `/v1/orders/${id('R-2')}/release`, manager, {})).status).toBe(409);
+      expect((await getOrder('R-3')).holdReason).toBe('payment');
+      expect((await t.api('POST', `/v1/orders/${id('R-3')}/hold`, manager, { reason: 'look' })).status).toBe(409);
+      expect((await t.api('POST', `/v1/orders/${id('R-3')}/release`, manager, {})).status).toBe(409);
+      expect((await getOrder('R-2')).state).toBe('allocated');
+
+      const headers = { 'idempotency-key': 'hold-r2-1' };
+      const a = await t.api('POST', `/v1/orders/${id('R-2')}/hold`, manager, { reason: 'look' }, headers);
+      const b = await t.api('POST', `/v1/orders/${id('R-2')}/hold`, manager, { reason: 'look' }, headers);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect([b.body.state, b.body.hold.note]).toEqual(['on_hold', 'look']);
+      const events = await t.app.store.read.all<{ id: string }>(`SELECT id FROM events WHERE type = 'order.hold_requested'`);
+      expect(events).toHaveLength(1);
+      const other = await t.api('POST', `/v1/orders/${id('R-2')}/hold`, manager, { reason: 'another' }, headers);
+      expect(other.status).toBe(409);
+    });
+
+    it('holding a partly shipped order keeps the shipped part going and stops the rest; the release routes only the rest', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 5 }], 'store-ams': [{ sku: 'MAT', onHand: 1 }] });
+      await t.send(order('S-1', [TENT, MAT]));
+      let o = await getOrder('S-1');
+      expect(states(o)).toEqual(['dc:assigned', 'store-ams:assigned']);
+      const dc = o.fulfilments.find((f: Fulfilment) => f.locationId === 'dc') as Fulfilment;
+      await t.send(envelope({ type: 'fulfilment.shipped', payload: { fulfilmentId: dc.id } }));
+      expect((await getOrder('S-1')).state).toBe('in_fulfilment');
+
+      const held = await t.api('POST', `/v1/orders/${id('S-1')}/hold`, t.adminKey, { reason: 'store reports a problem' });
+      expect(held.status, JSON.stringify(held.body)).toBe(200);
+      expect([held.body.state, states(held.body)]).toEqual(['on_hold', ['dc:shipped', 'store-ams:cancelled']]);
+      expect([await reserved('MAT', 'store-ams'), await told('dc'), (await told('store-ams')).length]).toEqual([0, [], 1]);
+      // The shipped parcel arrives: the order stays held, waiting for its other line.
+      await t.send(envelope({ type: 'shipment.delivered', payload: { fulfilmentId: dc.id } }));
+      o = await getOrder('S-1');
+      expect([o.state, o.holdReason]).toEqual(['on_hold', 'manual']);
+
+      expect((await t.api('POST', `/v1/orders/${id('S-1')}/release`, t.adminKey, {})).status).toBe(200);
+      o = await getOrder('S-1');
+      expect(states(o)).toEqual(['dc:delivered', 'store-ams:assigned', 'store-ams:cancelled']);
+      expect(await reserved('MAT', 'store-ams')).toBe(1);
+      expect(await reserved('TENT', 'dc')).toBe(0);
+    });
+
+    it("a rule's set_state on_hold is the order's hold: its fulfilment stops and its stock is free again", async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 5 }] });
+      await activateRules(t, {
+        rules: [{
+          id: 'hold_all', version: 1, name: 'Hold every routed order (a test rule)', enabled: true,
+          trigger: { kind: 'event', eventType: 'order.routed' },
+          actions: [{ kind: 'set_state', object: 'order', state: 'on_hold' }],
+        }],
+      });
+      t.app.policies.invalidate();
+      await t.send(order('U-1'));
+      await t.drained();
+      const o = await getOrder('U-1');
+      expect([o.state, o.holdReason]).toEqual(['on_hold', 'manual']);
+      expect(o.hold).toMatchObject({ by: 'rule:hold_all', note: 'rule hold_all v1' });
+      expect(states(o)).toEqual(['dc:cancelled']);
+      expect(await reserved('TENT', 'dc')).toBe(0);
+      const books = await t.api('GET', '/v1/checks', t.adminKey);
+      expect([books.status, books.body.findings]).toEqual([200, []]);
+    });
+
+    it('a held backorder is not placed when its stock comes; released, it is', async () => {
+      await setup({ dc: [{ sku: 'MAT', onHand: 1 }] });
+      await t.send(order('B-1'));
+      expect((await getOrder('B-1')).state).toBe('backordered');
+      expect((await t.api('POST', `/v1/orders/${id('B-1')}/hold`, t.adminKey, { reason: 'fraud analyst looks' })).body.state).toBe('on_hold');
+
+      await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: 'TENT', onHand: 3 }] } }));
+      await tick();
+      await tick();
+      expect([(await getOrder('B-1')).state, await reserved('TENT', 'dc')]).toEqual(['on_hold', 0]);
+
+      expect((await t.api('POST', `/v1/orders/${id('B-1')}/release`, t.adminKey, {})).status).toBe(200);
+      const o = await getOrder('B-1');
+      expect([o.state, states(o), await reserved('TENT', 'dc')]).toEqual(['allocated', ['dc:assigned'], 1]);
+    });
+
+    it('a payment that fails while held by hand keeps the hand hold; the release then holds it for payment, not routed', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 5 }] });
+      await t.send(order('P-1'));
+      expect((await t.api('POST', `/v1/orders/${id('P-1')}/hold`, t.adminKey, { reason: 'check' })).status).toBe(200);
+      await t.send(envelope({ type: 'payment.failed', payload: { externalOrderId: 'P-1', amount: 140 } }));
+      expect((await getOrder('P-1')).holdReason).toBe('manual');
+      // An authorisation while held by hand does not route it past the hold either.
+      await t.send(envelope({ type: 'payment.authorized', payload: { externalOrderId: 'P-1', amount: 140 } }));
+      expect([(await getOrder('P-1')).holdReason, await reserved('TENT', 'dc')]).toEqual(['manual', 0]);
+      await t.send(envelope({ type: 'payment.failed', payload: { externalOrderId: 'P-1', amount: 140 } }));
+      expect((await t.api('POST', `/v1/orders/${id('P-1')}/release`, t.adminKey, {})).status).toBe(200);
+      const o = await getOrder('P-1');
+      expect([o.state, o.holdReason, await reserved('TENT', 'dc')]).toEqual(['on_hold', 'payment', 0]);
+    });
+  });
+}
