@@ -83,6 +83,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /v1/returns/{id}/receive': { lines: [{ lineId: 'l1', condition: 'resellable' }] },
   'POST /v1/returns/{id}/close': { reason: 'bim' },
   'POST /v1/orders/{id}/hold': { reason: 'bim' },
+  'POST /v1/supplier-claims/{id}/answer': { outcome: 'rejected', reason: 'bim' },
   'POST /v1/sources/{id}/tokens': { purpose: 'bearer' },
   // Not an id but a path nobody declined: refused as such before anything is logged.
   'POST /v1/policies/{kind}/new-defaults/decline': { paths: ['bimNoSuch.path'], reason: 'bim' },

@@ -16,6 +16,7 @@ import { orderById, orderRefsOf } from '../../store/repos/orders.js';
 import { repeatedCommand, runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 import { refundOwedView, returnOwedRoutes } from './return-owed.js';
+import { claimView, supplierClaimRoutes } from './supplier-claims.js';
 
 const CASE_READERS: Role[] = ['admin', 'operations_manager', 'finance', 'service_agent', 'warehouse', 'auditor', 'store_manager', 'regional_ops'];
 const RECEIVERS: Role[] = ['admin', 'warehouse', 'store_manager'];
@@ -58,7 +59,8 @@ async function caseView(app: App, c: ReturnCaseRecord, withEvents: boolean) {
     // What finance was told it is owed on top, item by item, and what became of each (paid, not paid, withdrawn).
     refundOwed: refundOwedView(c),
     replacementOrderId: c.doc.replacementOrderId ?? null,
-    supplierClaim: claim ?? null,
+    // The claim against the supplier, with its answer when the supplier gave one (supplier-claims.ts).
+    supplierClaim: claim ? claimView(claim) : null,
     history: c.doc.history.map((x) => ({ ...x, at: iso(x.at) })),
   };
   if (withEvents) {
@@ -107,6 +109,7 @@ function ticketView(t: TicketRecord) {
 export function returnRoutes(app: App): RouteSpec[] {
   return [
     ...returnOwedRoutes(app),
+    ...supplierClaimRoutes(app),
     defineRoute({
       method: 'GET', url: '/v1/returns/{id}', tag: 'returns', summary: 'One return case: state, lines, classification, disposition and who decided it, approvals, refund, and what its cut or refused refund is owed now (refundOwedNow).',
       access: CASE_READERS, params: z.object({ id: z.string().min(1).max(100) }),

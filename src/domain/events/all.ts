@@ -17,6 +17,7 @@ import { procurementEventDefinitions } from '../procurement/events.js';
 import { supplierUpserted } from '../procurement/supplier.js';
 import { replenishmentEventDefinitions } from '../replenishment/events.js';
 import { scheduledReadEventDefinitions } from '../checks/scheduled-reads.js';
+import { supplierClaimAnswered } from '../returns/claim-answer.js';
 
 /** Every event type omniops accepts or decides. Capabilities add their definitions here. */
 export function buildCatalog(): EventCatalog {
@@ -28,5 +29,6 @@ export function buildCatalog(): EventCatalog {
     ...(policyEventDefinitions as EventDefinition[]), ...ruleEventDefinitions,
     ...(procurementEventDefinitions as readonly EventDefinition[]), supplierUpserted as EventDefinition, ...(replenishmentEventDefinitions as EventDefinition[]),
     ...(scheduledReadEventDefinitions as EventDefinition[]),
+    supplierClaimAnswered as EventDefinition,
   );
 }

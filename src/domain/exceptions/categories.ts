@@ -10,6 +10,7 @@ export const EXCEPTION_CATEGORIES = [
   'reconciliation_discrepancy',
   'failed_rule',
   'anomaly',
+  'supplier_claim',
 ] as const;
 
 export type ExceptionCategory = (typeof EXCEPTION_CATEGORIES)[number];
@@ -43,6 +44,9 @@ export const EXCEPTION_QUEUES: { readonly [C in ExceptionCategory]: ExceptionQue
   failed_rule: { ownerRole: 'operations_manager', retryable: true },
   // Each item's owner comes from the anomaly policy's `queue` (by kind); this is only the fallback.
   anomaly: { ownerRole: 'operations_manager', retryable: false },
+  // A supplier rejected a warranty claim: what the customer gets now (refund, or close by hand) is a
+  // customer decision, and service agents may close a case by hand (POST /v1/returns/{id}/close).
+  supplier_claim: { ownerRole: 'service_agent', retryable: false },
 };
 
 /** SPEC §1: the operations manager watches every exception queue, so may act on any item. */

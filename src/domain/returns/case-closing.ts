@@ -9,10 +9,12 @@
  *   below what was asked is made whole by what finance paid or decided not to pay. A cut refund whose
  *   short nobody answered stays open: it is money a customer may still be owed.
  * - **replaced** closes once the replacement order went out (shipped, delivered, or later).
- * - **claimed** closes a policy-defined number of days after the claim was sent to the supplier: the
- *   supplier's answer is not modelled (it is settled between purchasing and the supplier), and the
- *   customer's side was finished when the claim went out. A policy without the period keeps the case
- *   open (nothing closes on a period nobody set).
+ * - **claimed** closes when the supplier accepts the claim (`supplier.claim_answered`, its credit goes
+ *   to the books). A claim the supplier rejected keeps the case open: a person decides what the
+ *   customer gets (refund, or close by hand), the period does not decide it for them. A claim with no
+ *   answer closes a policy-defined number of days after it was sent to the supplier (the customer's
+ *   side was finished when it went out). A policy without the period keeps it open (nothing closes on
+ *   a period nobody set).
  */
 import type { ReturnCaseState } from './case-state.js';
 import type { RefundOwedTold } from './owed-after-room-freed.js';
@@ -20,7 +22,7 @@ import { owedFigures, owedItemState } from './owed-settled.js';
 import type { ReturnRules } from './rules.js';
 
 /** Why a case closed: its work done (the first three), or a person closed it by hand (`POST /v1/returns/{id}/close`). */
-export const CLOSING_REASONS = ['refund_settled', 'replacement_shipped', 'claim_period_over', 'closed_by_hand'] as const;
+export const CLOSING_REASONS = ['refund_settled', 'replacement_shipped', 'claim_period_over', 'closed_by_hand', 'claim_accepted'] as const;
 export type ClosingReason = (typeof CLOSING_REASONS)[number];
 
 /** The end states whose work can finish; `closed` follows each of them. */
@@ -42,6 +44,8 @@ export interface ClosingFacts {
   readonly replacementOrderState?: string | null;
   /** When the case moved to `claimed`. */
   readonly claimedAt?: number | null;
+  /** The case's supplier claim as stored (`open` until the supplier answers, then `accepted` / `rejected`); absent: not read. */
+  readonly claimState?: string | null;
   readonly now: number;
 }
 
@@ -76,6 +80,8 @@ export function whenCaseCloses(f: ClosingFacts, rules: ClosingRules): CaseClosin
       return { close: true, from: 'replaced', reason: 'replacement_shipped', why: `the replacement order is ${s}` };
     }
     case 'claimed': {
+      if (f.claimState === 'accepted') return { close: true, from: 'claimed', reason: 'claim_accepted', why: 'the supplier accepted the claim' };
+      if (f.claimState === 'rejected') return wait('the supplier rejected the claim: a person decides what the customer gets');
       const days = rules.claimClosesAfterDays;
       if (days === undefined) return wait('the returns policy sets no claimClosesAfterDays');
       if (f.claimedAt === undefined || f.claimedAt === null) return wait('no claim recorded');

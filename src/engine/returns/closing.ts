@@ -5,7 +5,7 @@ import { claimsDueIfCreatedBefore, isClosable, movedAt, whenCaseCloses, type Cas
 import type { ReturnClosedPayload, ReturnCloseRequestedPayload } from '../../domain/returns/events.js';
 import type { RefundLimitedBy } from '../../domain/returns/refund-limit.js';
 import { orderById } from '../../store/repos/orders.js';
-import { queryReturnCases, refundOfCase, returnCaseById, type ReturnCaseRecord } from '../../store/repos/returns.js';
+import { queryReturnCases, refundOfCase, returnCaseById, supplierClaimOfCase, type ReturnCaseRecord } from '../../store/repos/returns.js';
 import { caseSubject, moveCase, noteCase, persistCase } from './case.js';
 
 /**
@@ -18,6 +18,8 @@ export async function closingOf(h: HandlerContext, policies: PolicyBook, c: Retu
   const refund = c.state === 'refunded' ? await refundOfCase(h.tx, c.id) : undefined;
   const asked = (refund?.doc as { limitedBy?: RefundLimitedBy } | undefined)?.limitedBy?.asked;
   const replacement = c.state === 'replaced' && c.doc.replacementOrderId ? await orderById(h.tx, c.doc.replacementOrderId) : undefined;
+  // The supplier's answer decides a claimed case before the period does (accepted closes, rejected waits for a person).
+  const claim = c.state === 'claimed' ? await supplierClaimOfCase(h.tx, c.id) : undefined;
   return whenCaseCloses(
     {
       state: c.state,
@@ -25,6 +27,7 @@ export async function closingOf(h: HandlerContext, policies: PolicyBook, c: Retu
       ...(c.doc.refundOwed ? { owed: c.doc.refundOwed } : {}),
       replacementOrderState: replacement?.state ?? null,
       claimedAt: movedAt(c.doc.history, 'claimed'),
+      claimState: claim?.state ?? null,
       now: h.decision.now,
     },
     policy,
@@ -67,7 +70,7 @@ export function caseClosedHandler(): EventHandler {
 }
 
 /** Moves the case to closed with its reason in the history and the audit trail. */
-async function closeCase(h: HandlerContext, c: ReturnCaseRecord, p: ReturnClosedPayload): Promise<void> {
+export async function closeCase(h: HandlerContext, c: ReturnCaseRecord, p: ReturnClosedPayload): Promise<void> {
   // Closed by hand, the person's words say why; otherwise the work that finished does.
   moveCase(h, c, 'closed', p.reason === 'closed_by_hand' ? p.why : `work done: ${p.why}`);
   h.audit({ action: 'return.closed', subject: caseSubject(c.id), before: { state: p.from }, after: { state: 'closed' }, detail: { reason: p.reason, why: p.why, orderId: c.orderId } });

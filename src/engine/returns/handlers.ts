@@ -25,6 +25,7 @@ import { tellWhatIsOwed } from './refund-owed.js';
 import { owedSettledHandler, withdrawOwedOfTurnedDown } from './owed-settled.js';
 import { caseClosedHandler, caseCloseRequestedHandler, closeWhenDone } from './closing.js';
 import { approvalById } from '../../store/repos/approvals.js';
+import { claimAnsweredHandler } from './claim-answer.js';
 
 /** The scheduled sweep closing replaced and claimed cases whose work is done (closing.ts). */
 export { returnClosingSweep } from './closing.js';
@@ -453,7 +454,7 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
     },
   };
 
-  return [requested, classified, dispositionDecided, received, approvalDecided, settled, owedSettledHandler(policies), caseClosedHandler(), caseCloseRequestedHandler()];
+  return [requested, classified, dispositionDecided, received, approvalDecided, settled, owedSettledHandler(policies), caseClosedHandler(), caseCloseRequestedHandler(), claimAnsweredHandler(policies)];
 }
 
 /** The channel's refund, already told, that paid out this refund of ours (its id is the settlement's channelRefundId), if any. */

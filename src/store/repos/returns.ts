@@ -228,9 +228,71 @@ export async function insertSupplierClaim(db: SqlExecutor, c: { id: string; case
   return r.changes === 1;
 }
 
-export async function supplierClaimOfCase(db: SqlExecutor, caseId: string): Promise<{ id: string; supplierId: string; amount: number; state: string } | undefined> {
-  const r = await db.get<{ id: string; supplier_id: string; amount: number; state: string }>('SELECT id, supplier_id, amount, state FROM supplier_claims WHERE case_id = ?', [caseId]);
-  return r ? { id: r.id, supplierId: r.supplier_id, amount: Number(r.amount), state: r.state } : undefined;
+/** The supplier's answer to a claim (supplier.claim_answered), kept in the claim's document. */
+export interface SupplierClaimAnswer {
+  outcome: 'accepted' | 'rejected';
+  creditAmount?: number;
+  creditNoteRef?: string;
+  reason?: string;
+  /** When the supplier answered (as told), else when it was recorded. */
+  answeredAt: number;
+  recordedAt: number;
+  by: string;
+  eventId: string;
+}
+
+export interface SupplierClaimRecord {
+  id: string;
+  caseId: string;
+  supplierId: string;
+  amount: number;
+  /** `open` until the supplier answers, then `accepted` or `rejected`. */
+  state: string;
+  createdMs: number;
+  doc: Record<string, unknown> & { answer?: SupplierClaimAnswer };
+}
+
+interface RawClaim { id: string; case_id: string; supplier_id: string; amount: number; state: string; created_ms: number; doc: string }
+const CLAIM_COLS = 'id, case_id, supplier_id, amount, state, created_ms, doc';
+const toClaim = (r: RawClaim): SupplierClaimRecord => ({ id: r.id, caseId: r.case_id, supplierId: r.supplier_id, amount: Number(r.amount), state: r.state, createdMs: Number(r.created_ms), doc: JSON.parse(r.doc) });
+
+export async function supplierClaimOfCase(db: SqlExecutor, caseId: string): Promise<SupplierClaimRecord | undefined> {
+  const r = await db.get<RawClaim>(`SELECT ${CLAIM_COLS} FROM supplier_claims WHERE case_id = ?`, [caseId]);
+  return r ? toClaim(r) : undefined;
+}
+
+export async function supplierClaimById(db: SqlExecutor, id: string): Promise<SupplierClaimRecord | undefined> {
+  const r = await db.get<RawClaim>(`SELECT ${CLAIM_COLS} FROM supplier_claims WHERE id = ?`, [id]);
+  return r ? toClaim(r) : undefined;
+}
+
+/** Records the supplier's answer, only on a claim still open: the one who wins the row does the effects. */
+export async function answerSupplierClaim(db: SqlExecutor, c: SupplierClaimRecord, answer: SupplierClaimAnswer): Promise<boolean> {
+  const doc = { ...c.doc, answer };
+  const res = await db.run(`UPDATE supplier_claims SET state = ?, doc = ? WHERE id = ? AND state = 'open'`, [answer.outcome, JSON.stringify(doc), c.id]);
+  if (res.changes === 1) {
+    c.state = answer.outcome;
+    c.doc = doc;
+  }
+  return res.changes === 1;
+}
+
+/**
+ * Claims newest first, by state and supplier, paged by (created_ms, id). By supplier: the
+ * supplier_claims_supplier index (004). By state alone no index: a claim is one per claimed case (a
+ * few a day), and an index would cost every claim and answer a page for a list people open rarely.
+ */
+export async function querySupplierClaims(db: SqlExecutor, q: { state?: string; supplierId?: string; beforeMs?: number; beforeId?: string; limit: number }): Promise<SupplierClaimRecord[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (q.state) { where.push('state = ?'); args.push(q.state); }
+  if (q.supplierId) { where.push('supplier_id = ?'); args.push(q.supplierId); }
+  if (q.beforeMs !== undefined) {
+    if (q.beforeId !== undefined) { where.push('(created_ms < ? OR (created_ms = ? AND id < ?))'); args.push(q.beforeMs, q.beforeMs, q.beforeId); }
+    else { where.push('created_ms < ?'); args.push(q.beforeMs); }
+  }
+  const rows = await db.all<RawClaim>(`SELECT ${CLAIM_COLS} FROM supplier_claims${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms DESC, id DESC LIMIT ?`, [...args, q.limit]);
+  return rows.map(toClaim);
 }
 
 // ── AI work queue ─────────────────────────────────────────────────────────────────────────────
