@@ -148,9 +148,12 @@ for (const factory of storeFactories()) {
       expect(c.state).toBe('closed');
       expect(c.history.at(-1).note).toBe('work done: the replacement order is shipped');
       expect(await audits('return.closed', `return:${c.id}`)).toEqual([expect.objectContaining({ reason: 'replacement_shipped' })]);
-      // A later sweep finds nothing left to close.
+      // A later sweep finds nothing left to close. Counted by the closing's audit entry, not by
+      // `return.closed` events: the app's own hourly sweep may run in the same batch as the test's tick
+      // and, before either's event was processed, say it a second time (its handler then finds the case
+      // closed and changes nothing) — seen on PostgreSQL, whose follow-ups run in a later batch.
       await w.tick('return-closing', 'again');
-      expect(await closedEvents(c.id)).toHaveLength(1);
+      expect(await audits('return.closed', `return:${c.id}`)).toHaveLength(1);
     });
 
     it('closed by hand: a replacement that will not ship; who and why recorded; another state 409, a reader 403, no reason 422, a retry answered as the first', async () => {

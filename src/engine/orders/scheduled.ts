@@ -1,7 +1,7 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { backorderedQueue, orderById, overdueFulfilments, uncollectedFulfilments, type OrderRecord } from '../../store/repos/orders.js';
-import { schedulerPlace, setSchedulerPlace } from '../../store/repos/rule-runs.js';
+import { nextWindow } from '../queue-window.js';
 import { fixedContext } from '../../domain/decision-context.js';
 import { routeOrder, type LineToSource } from '../../domain/sourcing/index.js';
 import { orderToSource, routeAndReserve } from './routing.js';
@@ -52,21 +52,10 @@ const RETRY_BATCH = 200;
 /** Where the retry's place in the queue is kept between ticks: beside the scheduler's own state. */
 const RETRY_CURSOR = 'backorder-retry:cursor';
 
-/**
- * The backorders this tick looks at: `RETRY_BATCH` of them after where the last tick stopped, in
- * placed order (placed time, then id; oldest first), wrapping to the oldest at the end. The place
- * is the last order looked at, as a key, not a position: an order leaving the queue ahead of it (or
- * the order itself) moves no one past it. Kept as the tick looks, in its transaction.
- */
+/** The backorders this tick looks at: the next `RETRY_BATCH` in placed order (placed time, then id), as `nextWindow` keeps its place. */
 async function retryWindow(h: HandlerContext): Promise<string[]> {
-  const after = await schedulerPlace(h.tx, RETRY_CURSOR);
-  const tail = await backorderedQueue(h.tx, RETRY_BATCH, { after });
-  // Wrapped: the rest of the batch from the oldest, never past where this tick began.
-  const head = after && tail.length < RETRY_BATCH ? await backorderedQueue(h.tx, RETRY_BATCH - tail.length, { upTo: after }) : [];
-  const last = head.length > 0 ? head[head.length - 1] : tail[tail.length - 1];
-  if (last) await setSchedulerPlace(h.tx, RETRY_CURSOR, last);
-  // Oldest first within what is looked at: the head (wrapped to) is older than the tail.
-  return [...head, ...tail].map((p) => p.id);
+  const window = await nextWindow(h.tx, RETRY_CURSOR, RETRY_BATCH, (limit, range) => backorderedQueue(h.tx, limit, range), (p) => p);
+  return window.map((p) => p.id);
 }
 
 /**

@@ -5,8 +5,9 @@ import { claimsDueIfCreatedBefore, isClosable, movedAt, whenCaseCloses, type Cas
 import type { ReturnClosedPayload, ReturnCloseRequestedPayload } from '../../domain/returns/events.js';
 import type { RefundLimitedBy } from '../../domain/returns/refund-limit.js';
 import { orderById } from '../../store/repos/orders.js';
-import { queryReturnCases, refundOfCase, returnCaseById, supplierClaimOfCase, type ReturnCaseRecord } from '../../store/repos/returns.js';
+import { refundOfCase, returnCasesQueue, returnCaseById, supplierClaimOfCase, type ReturnCaseRecord } from '../../store/repos/returns.js';
 import { caseSubject, moveCase, noteCase, persistCase } from './case.js';
+import { nextWindow } from '../queue-window.js';
 
 /**
  * What is known of a case's work (its refund, its replacement order, its claim) and whether it is done
@@ -109,18 +110,14 @@ export function caseCloseRequestedHandler(): EventHandler {
 
 /**
  * How many cases of each state one sweep looks at. An operational bound, not a business threshold: the
- * sweep runs in one transaction and must not hold up the dispatcher. The newest come first (the case
- * list's order): with more than this many stuck (replacements never shipped), older ones wait until
- * newer ones close (docs/ai.md, "What an operator could trip over").
+ * sweep runs in one transaction and must not hold up the dispatcher. Each tick takes the next window
+ * after where the last one stopped (`nextWindow`, oldest first, wrapping), so with more than this many
+ * waiting — replacements never shipped, claims the supplier rejected — every case is still looked at
+ * within ceil(waiting / SWEEP_BATCH) ticks. Before, each tick read the newest 200, and older cases
+ * behind 200 stuck ones were never closed.
  */
 const SWEEP_BATCH = 200;
 
-/**
- * Replaced and claimed cases close on something no return event tells: the replacement order going
- * out, the claim's period passing. The sweep reads them by the state index (claimed ones only when old
- * enough to be due) and says `return.closed` for those whose work is done. Refunded cases close as
- * their refund or what finance was owed is settled, not here.
- */
 export function returnClosingSweep(policies: PolicyBook): ScheduledControl {
   return async (h) => {
     const policy = await policies.get('returns', h.tx);
@@ -128,7 +125,9 @@ export function returnClosingSweep(policies: PolicyBook): ScheduledControl {
     const claimsBefore = claimsDueIfCreatedBefore(h.decision.now, policy);
     if (claimsBefore !== undefined) states.push({ state: 'claimed', beforeMs: claimsBefore });
     for (const s of states) {
-      const cases = await queryReturnCases(h.tx, { state: s.state, limit: SWEEP_BATCH, ...(s.beforeMs !== undefined ? { beforeMs: s.beforeMs } : {}) });
+      const cases = await nextWindow(h.tx, `return-closing:${s.state}`, SWEEP_BATCH,
+        (limit, range) => returnCasesQueue(h.tx, s.state, limit, { ...range, ...(s.beforeMs !== undefined ? { createdBeforeMs: s.beforeMs } : {}) }),
+        (c) => ({ ms: c.createdMs, id: c.id }));
       for (const c of cases) await closeWhenDone(h, policies, c);
     }
   };

@@ -3,6 +3,7 @@ import type { ReturnCaseState } from '../../domain/returns/case-state.js';
 import type { RefundLimitedBy, RefundRefused } from '../../domain/returns/refund-limit.js';
 import type { RefundOwedTold } from '../../domain/returns/owed-after-room-freed.js';
 import { forUpdateIn } from './row-lock.js';
+import type { QueuePlace } from './rule-runs.js';
 
 /** A return case as stored: a few indexed columns plus the document the API shows. */
 export interface ReturnCaseRecord {
@@ -95,6 +96,21 @@ export async function queryReturnCases(db: SqlExecutor, q: { state?: string; ord
   else if (q.beforeMs !== undefined) { where.push('created_ms < ?'); params.push(q.beforeMs); }
   params.push(q.limit);
   return (await db.all<RawCase>(`SELECT ${CASE_COLS} FROM return_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms DESC, id LIMIT ?`, params)).map(toCase);
+}
+
+/**
+ * Cases in a state, oldest first by (created_ms, id), in a window of a queue (`nextWindow`): after a
+ * place, or up to one (inclusive); only those created before `createdBeforeMs` when given. By the
+ * state index (004: state, created_ms).
+ */
+export async function returnCasesQueue(db: SqlExecutor, state: string, limit: number, range: { after?: QueuePlace; upTo?: QueuePlace; createdBeforeMs?: number }): Promise<ReturnCaseRecord[]> {
+  if (limit <= 0) return [];
+  const where = ['state = ?'];
+  const params: unknown[] = [state];
+  if (range.createdBeforeMs !== undefined) { where.push('created_ms < ?'); params.push(range.createdBeforeMs); }
+  if (range.after) { where.push('(created_ms > ? OR (created_ms = ? AND id > ?))'); params.push(range.after.ms, range.after.ms, range.after.id); }
+  if (range.upTo) { where.push('(created_ms < ? OR (created_ms = ? AND id <= ?))'); params.push(range.upTo.ms, range.upTo.ms, range.upTo.id); }
+  return (await db.all<RawCase>(`SELECT ${CASE_COLS} FROM return_cases WHERE ${where.join(' AND ')} ORDER BY created_ms, id LIMIT ?`, [...params, limit])).map(toCase);
 }
 
 /** Returns a customer made (cases not rejected), for the return rate. */
