@@ -26,6 +26,7 @@ const TITLES: Record<ErrorCode, string> = {
   E_CONFIG: 'The server is misconfigured',
   E_SIGNATURE: 'The request signature is not valid',
   E_SOURCE_MISMATCH: 'The event names another source than the one that signed it',
+  E_SOURCE_NOT_ALLOWED: 'This source may not send this event',
   E_AUTH: 'Authentication required',
   E_ROLE: 'Your role may not do this',
   E_CSRF: 'Missing or wrong CSRF token',

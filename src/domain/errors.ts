@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'E_UNKNOWN_TYPE'
   | 'E_UNKNOWN_SOURCE'
   | 'E_SOURCE_MISMATCH'
+  | 'E_SOURCE_NOT_ALLOWED'
   | 'E_SIGNATURE'
   | 'E_AUTH'
   | 'E_ROLE'
@@ -40,6 +41,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   E_UNKNOWN_TYPE: 422,
   E_UNKNOWN_SOURCE: 401,
   E_SOURCE_MISMATCH: 403,
+  E_SOURCE_NOT_ALLOWED: 403,
   E_SIGNATURE: 401,
   E_AUTH: 401,
   E_ROLE: 403,

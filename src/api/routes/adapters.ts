@@ -12,6 +12,7 @@ import { tillStoreRefusalAhead } from '../../engine/intake/till-store.js';
 import { mapCarrierTracking } from '../../connectors/channels/carrier.js';
 import type { CanonicalEvent } from '../../connectors/channels/native.js';
 import { sourceTokens } from '../source-token-auth.js';
+import { scopeOf, sourceRefusal } from '../../engine/intake/source-scope.js';
 
 export const ADAPTER_KINDS = ['shopify', 'marketplace', 'pos', 'carrier'] as const;
 
@@ -78,7 +79,7 @@ export function adapterRoutes(app: App): RouteSpec[] {
       summary: 'Native channel / carrier payloads mapped to canonical events: shopify (X-Shopify-Topic: orders/create, orders/updated, orders/cancelled, order_transactions/create, refunds/create; X-Shopify-Hmac-Sha256, X-Shopify-Webhook-Id), marketplace (Amazon-style notifications), pos (a batch of sales and returns), carrier (tracking webhook).',
       access: 'public',
       params: z.object({ kind: z.enum(ADAPTER_KINDS), sourceId: z.string().min(1).max(64) }),
-      responses: { 202: '{results:[{type, eventId, status}]}', 200: 'nothing new (duplicates, or a status that changes nothing)', 401: 'E_SIGNATURE', 409: 'E_IDEMPOTENCY_MISMATCH (an event resent with other content; nothing of the message is taken in)', 422: 'E_SCHEMA naming the missing field (pos: `storeId` when a batch with sales names a location that is not known (processed, or registered and waiting in the log), reason unknown_location, or has no till, reason not_a_store; nothing of the batch is taken in) / E_UNKNOWN_STATUS' },
+      responses: { 202: '{results:[{type, eventId, status}]}', 200: 'nothing new (duplicates, or a status that changes nothing)', 401: 'E_SIGNATURE', 403: 'E_SOURCE_NOT_ALLOWED (the source may not send an event the message maps to; nothing of the message is taken in)', 409: 'E_IDEMPOTENCY_MISMATCH (an event resent with other content; nothing of the message is taken in)', 422: 'E_SCHEMA naming the missing field (pos: `storeId` when a batch with sales names a location that is not known (processed, or registered and waiting in the log), reason unknown_location, or has no till, reason not_a_store; nothing of the batch is taken in) / E_UNKNOWN_STATUS' },
       async handler({ params, body, req, reply }) {
         const source = await getSource(app.store.read, params.sourceId);
         if (!source) throw new DomainError('E_UNKNOWN_SOURCE', `no source ${params.sourceId}`);
@@ -90,6 +91,15 @@ export function adapterRoutes(app: App): RouteSpec[] {
         else if (params.kind === 'marketplace') events = mapMarketplace(body, source.statusMap, now);
         else if (params.kind === 'pos') events = mapPosBatch(body, now);
         else events = mapCarrierTracking(body, source.statusMap, now);
+        // The source's scope, judged on the record read above and before anything else is read: a
+        // message with one event the source may not send is refused whole, as any refusal here is.
+        const scope = scopeOf(source, app.catalog);
+        for (const [index, e] of events.entries()) {
+          const refused = await sourceRefusal(app.store.read, scope, e.type, () => e.payload as Record<string, unknown>);
+          if (!refused) continue;
+          for (const x of events) app.metrics.received.inc({ source: source.id, type: x.type, result: 'rejected' });
+          throw new DomainError(refused.code, `${e.sourceEventId}: ${refused.message}; nothing of this message was taken in`, { detail: { ...refused.detail, index, sourceEventId: e.sourceEventId } });
+        }
         if (params.kind === 'pos') await refuseUnknownTillStore(app, source.id, events);
         // A batch is all or nothing: every event is validated before any is taken in, and taken in
         // one transaction that a resend with changed content (409) rolls back whole.

@@ -9,6 +9,7 @@ import type { IntakeResult } from '../../engine/intake/intake.js';
 import { replayDead } from '../../engine/dispatch/replay.js';
 import { problemOf } from '../problem.js';
 import { bearerSource } from '../source-token-auth.js';
+import { scopeOf, sourceRefusal, type SourceScope } from '../../engine/intake/source-scope.js';
 
 export const MAX_BATCH_EVENTS = 500;
 const OPS: RouteSpec['access'] = ['admin', 'operations_manager', 'integrator', 'auditor'];
@@ -65,6 +66,7 @@ export function eventRoutes(app: App): RouteSpec[] {
         202: 'accepted: {eventId, status:"accepted"} (a batch: {results:[…]} one per event)',
         200: 'duplicate: {eventId, status:"duplicate"}',
         401: 'E_SIGNATURE',
+        403: 'E_SOURCE_MISMATCH / E_SOURCE_NOT_ALLOWED (the source may not send this type, or a supplier event of another supplier; in a batch: that event rejected, the others taken in)',
         409: 'E_IDEMPOTENCY_MISMATCH',
         413: 'E_TOO_LARGE',
         415: 'E_UNSUPPORTED_MEDIA_TYPE',
@@ -72,13 +74,16 @@ export function eventRoutes(app: App): RouteSpec[] {
       },
       async handler({ req, reply, body }) {
         const source = await authenticateSource(app, req);
+        // The record came into the cache with the source's secrets: reading it here costs no statement.
+        const record = await app.sourceSecrets.sourceFor(source);
+        const scope = record ? scopeOf(record, app.catalog) : undefined;
         const b = body as { events?: unknown } | null;
         if (b && typeof b === 'object' && !Array.isArray(b) && 'events' in b) {
           if (!Array.isArray(b.events) || b.events.length === 0) throw new DomainError('E_SCHEMA', 'events must be a non-empty array', { issues: [{ path: 'events', message: 'expected a non-empty array' }] });
           if (b.events.length > MAX_BATCH_EVENTS) throw new DomainError('E_TOO_LARGE', `at most ${MAX_BATCH_EVENTS} events per batch (got ${b.events.length})`);
           const results = await Promise.all(
             b.events.map(async (raw: unknown) => {
-              const r = await takeIn(app, source, raw);
+              const r = await takeIn(app, source, scope, raw);
               countResult(app, source, raw, r);
               return itemResult(r);
             }),
@@ -86,7 +91,7 @@ export function eventRoutes(app: App): RouteSpec[] {
           const accepted = results.some((r) => r.status === 'accepted');
           return reply.code(accepted ? 202 : 200).send({ results });
         }
-        const r = await takeIn(app, source, b);
+        const r = await takeIn(app, source, scope, b);
         countResult(app, source, b, r);
         if (!r.ok) throw r.error;
         return reply.code(r.status === 'accepted' ? 202 : 200).send({ eventId: r.eventId, status: r.status });
@@ -143,9 +148,10 @@ export function eventRoutes(app: App): RouteSpec[] {
 
 /**
  * One envelope in: its shape first, so `"junk"` or `null` is E_SCHEMA naming what is wrong, not a
- * source mismatch; then its source against the signer's; only then the log.
+ * source mismatch; then its source against the signer's; then whether that source may send it (its
+ * scope); only then the log.
  */
-async function takeIn(app: App, source: string, raw: unknown): Promise<IntakeResult> {
+async function takeIn(app: App, source: string, scope: SourceScope | undefined, raw: unknown): Promise<IntakeResult> {
   let row;
   try {
     row = app.intake.prepare(raw);
@@ -153,7 +159,10 @@ async function takeIn(app: App, source: string, raw: unknown): Promise<IntakeRes
     if (e instanceof DomainError) return { ok: false, error: e };
     throw e;
   }
-  return row.source !== source ? mismatch(source) : app.intake.submitPrepared(row);
+  if (row.source !== source) return mismatch(source);
+  const payloadJson = row.payloadJson;
+  const refused = await sourceRefusal(app.store.read, scope, row.type, () => JSON.parse(payloadJson) as Record<string, unknown>);
+  return refused ? { ok: false, error: refused } : app.intake.submitPrepared(row);
 }
 
 function mismatch(source: string): IntakeResult {

@@ -4,7 +4,7 @@ import { defineRoute, type RouteSpec } from '../route.js';
 import { DomainError } from '../../domain/errors.js';
 import { productSchema, skuSchema } from '../../domain/masterdata/product.js';
 import { locationIdSchema, locationSchema } from '../../domain/masterdata/location.js';
-import { sourceIdSchema, sourceSchema } from '../../domain/masterdata/source.js';
+import { sourceIdSchema, sourceSchema, sourceScopeIssues } from '../../domain/masterdata/source.js';
 import { getLocation, getProduct, getSource, listLocations, listProducts, listSources } from '../../store/repos/masterdata.js';
 import { runCommand } from '../command.js';
 import type { Role } from '../../domain/roles.js';
@@ -70,11 +70,15 @@ export function masterdataRoutes(app: App): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'PUT', url: '/v1/sources/{id}', tag: 'master data', summary: 'Create or replace a source (channel or system); its secret is issued with `omniops sources add`.',
+      method: 'PUT', url: '/v1/sources/{id}', tag: 'master data', summary: 'Create or replace a source (channel or system); its secret is issued with `omniops sources add`. `eventTypes` (names or `prefix.*` families) limits what it may send; `supplierId` binds a supplier source to its supplier.',
       access: SOURCE_EDITORS, params: z.object({ id: sourceIdSchema }), body: sourceSchema,
-      responses: { 200: 'the source as stored', 202: 'accepted, still processing', 422: 'E_SCHEMA' },
+      responses: { 200: 'the source as stored', 202: 'accepted, still processing', 422: 'E_SCHEMA (also: an `eventTypes` entry that is not an inbound type or family, `supplierId` on a source that is not a supplier)' },
       async handler({ params, body, principal, req, reply }) {
+        const issues = sourceScopeIssues(body, app.catalog);
+        if (issues.length > 0) throw new DomainError('E_SCHEMA', `invalid: ${issues.map((i) => `${i.path} (${i.message})`).join(', ')}`, { issues });
         const r = await runCommand(app, req, principal!, 'source.upserted', { ...body, id: params.id });
+        // This process's intake sees the new scope at once; other processes within the cache's TTL.
+        app.sourceSecrets.invalidate(params.id);
         if (r.status === 'pending') return reply.code(202).send({ eventId: r.eventId, status: 'pending' });
         return { ...(await getSource(app.store.read, params.id)), eventId: r.eventId };
       },

@@ -2,9 +2,14 @@ import type { Command } from 'commander';
 import { addStoreOptions, cliActor, withApp, type StoreFlags } from '../context.js';
 import { print, table } from '../output.js';
 import { addSource, rotateSourceSecret } from '../../engine/identity/sources.js';
-import { listSources } from '../../store/repos/masterdata.js';
-import { SOURCE_KINDS, type Source } from '../../domain/masterdata/source.js';
+import { randomUUID } from 'node:crypto';
+import { getSource, listSources } from '../../store/repos/masterdata.js';
+import { SOURCE_KINDS, sourceSchema, sourceScopeIssues, type Source } from '../../domain/masterdata/source.js';
+import { DomainError } from '../../domain/errors.js';
 import { wholeNumber } from '../options.js';
+import { settle } from '../settle.js';
+
+const typeList = (list: string | undefined) => list?.split(',').map((t) => t.trim()).filter((t) => t !== '');
 
 /** As long as config intake.secretGraceSeconds may be: a secret that leaked stays good no longer than that. */
 const MAX_GRACE_SECONDS = 30 * 86_400;
@@ -16,10 +21,13 @@ export function registerSources(program: Command): void {
       .command('add <id>')
       .description('add a source and print its signing secret once')
       .option('--name <name>', 'display name')
-      .option('--kind <kind>', `one of ${SOURCE_KINDS.join(', ')}`, 'web'),
-  ).action(async (id: string, flags: StoreFlags & { name?: string; kind: string }) => {
+      .option('--kind <kind>', `one of ${SOURCE_KINDS.join(', ')}`, 'web')
+      .option('--types <list>', "event types it may send, comma-separated: names or families ('order.*,payment.*'); default: every inbound type")
+      .option('--supplier <id>', 'a supplier source: the supplier whose claims and purchase orders it answers for'),
+  ).action(async (id: string, flags: StoreFlags & { name?: string; kind: string; types?: string; supplier?: string }) => {
     await withApp(flags, async (app) => {
-      const r = await addSource(app.store, app.box, cliActor(), id, { name: flags.name, kind: flags.kind as Source['kind'] });
+      const eventTypes = typeList(flags.types);
+      const r = await addSource(app.store, app.box, cliActor(), id, { name: flags.name, kind: flags.kind as Source['kind'], eventTypes, supplierId: flags.supplier });
       print(Boolean(flags.json), { source: r.source, secret: r.secret }, () => `added source ${id}\nsigning secret (shown once): ${r.secret}`);
     });
   });
@@ -33,6 +41,42 @@ export function registerSources(program: Command): void {
       const grace = flags.grace !== undefined ? wholeNumber(flags.grace, '--grace', { max: MAX_GRACE_SECONDS }) : app.config.intake.secretGraceSeconds;
       const r = await rotateSourceSecret(app.store, app.box, cliActor(), id, grace);
       print(Boolean(flags.json), { source: id, secret: r.secret, oldSecretsExpireAt: r.oldExpireAt }, () => `new signing secret for ${id} (shown once): ${r.secret}\nold secrets expire at ${r.oldExpireAt}`);
+    });
+  });
+  addStoreOptions(
+    sources
+      .command('scope <id>')
+      .description("change which events a source may send (the rest of its record stays); as PUT /v1/sources/{id}")
+      .option('--types <list>', "event types, comma-separated: names or families ('po.*')")
+      .option('--all-types', 'every inbound type again (drops the list)')
+      .option('--supplier <id>', 'bind a supplier source to its supplier')
+      .option('--no-supplier', 'drop the supplier binding'),
+  ).action(async (id: string, flags: StoreFlags & { types?: string; allTypes?: boolean; supplier?: string | false }) => {
+    await withApp(flags, async (app) => {
+      const current = await getSource(app.store.read, id);
+      if (!current) throw new DomainError('E_NOT_FOUND', `no source ${id}`);
+      const eventTypes = flags.allTypes ? undefined : (typeList(flags.types) ?? current.eventTypes);
+      const supplierId = flags.supplier === false ? undefined : (flags.supplier ?? current.supplierId);
+      // The rest of the record as it is: a PUT replaces the whole record.
+      const rest: Partial<Source> = { ...current };
+      delete rest.id;
+      delete rest.eventTypes;
+      delete rest.supplierId;
+      const parsed = sourceSchema.safeParse({ ...rest, ...(eventTypes ? { eventTypes } : {}), ...(supplierId ? { supplierId } : {}) });
+      if (!parsed.success) throw new DomainError('E_SCHEMA', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const issues = sourceScopeIssues(parsed.data, app.catalog);
+      if (issues.length > 0) throw new DomainError('E_SCHEMA', issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues });
+      // The same event the REST route sends, so the change is logged, audited and judged by the same handler.
+      const actor = cliActor();
+      const r = await app.intake.submit(
+        { source: 'cli', sourceEventId: `source-scope:${id}:${randomUUID()}`, type: 'source.upserted', occurredAt: new Date(app.clock()).toISOString(), payload: { ...parsed.data, id } },
+        { actor: actor.id, actorRole: actor.role },
+      );
+      if (!r.ok) throw r.error;
+      const outcome = await settle(app, [r.eventId]);
+      if (outcome.processed !== 1) throw new DomainError('E_INVALID_STATE', `the change was not applied (event ${r.eventId}: see events dead)`, { detail: { eventId: r.eventId } });
+      const after = (await getSource(app.store.read, id))!;
+      print(Boolean(flags.json), after, () => `source ${id}: ${after.eventTypes ? `may send ${after.eventTypes.join(', ')}` : 'may send every inbound type'}${after.supplierId ? `; answers for supplier ${after.supplierId}` : ''}\n(running servers see it within 2 s)`);
     });
   });
   addStoreOptions(sources.command('list').description('list sources')).action(async (flags: StoreFlags) => {

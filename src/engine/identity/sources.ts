@@ -3,19 +3,24 @@ import type { Store } from '../../store/port.js';
 import { DomainError } from '../../domain/errors.js';
 import { newSourceSecret } from '../../domain/security/api-key.js';
 import type { SecretBox } from '../../domain/security/secret-box.js';
-import { sourceSchema, sourceIdSchema, type Source } from '../../domain/masterdata/source.js';
+import { sourceSchema, sourceIdSchema, sourceScopeIssues, type Source } from '../../domain/masterdata/source.js';
+import { buildCatalog } from '../../domain/events/all.js';
 import { getSource, putSource } from '../../store/repos/masterdata.js';
 import { expireSourceSecrets, insertSourceSecret, liveSourceSecrets } from '../../store/repos/identity.js';
 import { auditedTransaction, type Actor } from '../audit/audited.js';
 
 /**
  * Adds a source with its first HMAC secret. The secret is returned once and stored sealed; the
- * source's master data (name, kind, status map) can later be changed through `source.upserted`.
+ * source's master data (name, kind, status map, scope) can later be changed through `source.upserted`.
+ * The scope (`eventTypes`, `supplierId`) is checked against the event catalog here: 422 naming a
+ * type that is not an inbound one.
  */
 export async function addSource(store: Store, box: SecretBox, actor: Actor, id: string, attrs: Partial<Source> = {}): Promise<{ source: Source; secret: string }> {
   if (!sourceIdSchema.safeParse(id).success) throw new DomainError('E_SCHEMA', 'source id: lower-case letters, digits and . _ - only', { issues: [{ path: 'id', message: 'invalid source id' }] });
-  const parsed = sourceSchema.safeParse({ name: attrs.name ?? id, kind: attrs.kind ?? 'web', statusMap: attrs.statusMap ?? {}, servesLocations: attrs.servesLocations });
+  const parsed = sourceSchema.safeParse({ name: attrs.name ?? id, kind: attrs.kind ?? 'web', statusMap: attrs.statusMap ?? {}, servesLocations: attrs.servesLocations, eventTypes: attrs.eventTypes, supplierId: attrs.supplierId });
   if (!parsed.success) throw new DomainError('E_SCHEMA', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const scopeIssues = sourceScopeIssues(parsed.data, buildCatalog());
+  if (scopeIssues.length > 0) throw new DomainError('E_SCHEMA', scopeIssues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues: scopeIssues });
   return auditedTransaction(store, actor, async (tx, audit) => {
     if (await getSource(tx, id)) throw new DomainError('E_CONFLICT', `source ${id} already exists`);
     const at = new Date().toISOString();
@@ -42,11 +47,14 @@ export async function rotateSourceSecret(store: Store, box: SecretBox, actor: Ac
 }
 
 /**
- * Looks up live secrets for signature checks. Cached briefly: intake must not hit the database per
- * request, and a rotation done by another process (the CLI) is seen within the TTL.
+ * Looks up live secrets for signature checks, and the source's record beside them (its scope: the
+ * event types it may send, its supplier). Cached briefly: intake must not hit the database per
+ * request, and a rotation or a scope change done by another process (the CLI, another server) is
+ * seen within the TTL. A cache fill reads both (two statements per source per TTL); a request
+ * within the TTL reads nothing.
  */
 export class SourceSecrets {
-  private readonly cache = new Map<string, { at: number; secrets: string[]; expiries: Array<number | null> }>();
+  private readonly cache = new Map<string, { at: number; secrets: string[]; expiries: Array<number | null>; source: Source | undefined }>();
 
   constructor(
     private readonly store: Store,
@@ -57,12 +65,28 @@ export class SourceSecrets {
 
   async secretsFor(sourceId: string): Promise<string[]> {
     const now = this.clock();
+    const hit = this.fresh(sourceId, now) ?? (await this.fill(sourceId, now));
+    return hit.secrets.filter((_, i) => hit.expiries[i] === null || hit.expiries[i]! > now);
+  }
+
+  /** The source's record (undefined for none), from the same cache entry the signature check filled. */
+  async sourceFor(sourceId: string): Promise<Source | undefined> {
+    const now = this.clock();
+    return (this.fresh(sourceId, now) ?? (await this.fill(sourceId, now))).source;
+  }
+
+  private fresh(sourceId: string, now: number) {
     const hit = this.cache.get(sourceId);
-    if (hit && now - hit.at < this.ttlMs) return hit.secrets.filter((_, i) => hit.expiries[i] === null || hit.expiries[i]! > now);
+    return hit && now - hit.at < this.ttlMs ? hit : undefined;
+  }
+
+  private async fill(sourceId: string, now: number) {
     const rows = await liveSourceSecrets(this.store.read, sourceId, now);
-    const entry = { at: now, secrets: rows.map((r) => this.box.open(r.sealed)), expiries: rows.map((r) => r.expiresAt) };
+    // Read even without a live secret: a source made with PUT /v1/sources may post with a bearer token only.
+    const source = await getSource(this.store.read, sourceId);
+    const entry = { at: now, secrets: rows.map((r) => this.box.open(r.sealed)), expiries: rows.map((r) => r.expiresAt), source };
     this.cache.set(sourceId, entry);
-    return entry.secrets;
+    return entry;
   }
 
   invalidate(sourceId?: string): void {
