@@ -31,7 +31,7 @@ for (const factory of storeFactories()) {
     let now = T0;
     afterEach(async () => t?.close());
 
-    async function setup(stock: Record<string, Array<{ sku: string; onHand: number }>>) {
+    async function setup(stock: Record<string, Array<{ sku: string; onHand: number; protected?: number }>>) {
       now = T0;
       t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } });
       for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
@@ -209,6 +209,84 @@ for (const factory of storeFactories()) {
       expect((await t.api('POST', `/v1/orders/${id('P-1')}/release`, t.adminKey, {})).status).toBe(200);
       const o = await getOrder('P-1');
       expect([o.state, o.holdReason, await reserved('TENT', 'dc')]).toEqual(['on_hold', 'payment', 0]);
+    });
+
+    it('an order waiting for a protected-stock approval, held by hand: its request is withdrawn (audited, out of the inbox, a late decision refused); the release asks again', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 0 }], 'store-ams': [{ sku: 'TENT', onHand: 3, protected: 3 }] });
+      await t.send(order('A-1'));
+      expect([(await getOrder('A-1')).state, (await getOrder('A-1')).holdReason]).toEqual(['on_hold', 'approval']);
+      const inbox = async () => ((await t.api('GET', '/v1/approvals?state=pending', t.adminKey)).body.items as Array<{ id: string; subjectRef: string }>).filter((a) => a.subjectRef === id('A-1'));
+      const [asked] = await inbox();
+      expect(asked).toBeDefined();
+
+      const held = await t.api('POST', `/v1/orders/${id('A-1')}/hold`, await t.keyFor('service_agent'), { reason: 'customer called' });
+      expect([held.status, held.body.holdReason]).toEqual([200, 'manual']);
+      expect(await inbox()).toEqual([]);
+      const a = (await t.api('GET', `/v1/approvals/${asked!.id}`, t.adminKey)).body;
+      expect(a.status).toBe('withdrawn');
+      const audited = await t.app.store.read.all<{ detail: string }>(`SELECT detail FROM audit WHERE action = 'approval.withdrawn' AND subject = ?`, [`approval:${asked!.id}`]);
+      expect(audited).toHaveLength(1);
+      expect(JSON.parse(audited[0]!.detail)).toMatchObject({ subjectRef: id('A-1'), reason: 'order held by hand: customer called' });
+      // Regional ops decide it late: refused as closed, and the hand hold stands.
+      const late = await t.api('POST', `/v1/approvals/${asked!.id}/decision`, await t.keyFor('regional_ops'), { decision: 'approve' });
+      expect([late.status, late.body.code]).toEqual([409, 'E_ALREADY_DECIDED']);
+      expect((await getOrder('A-1')).holdReason).toBe('manual');
+
+      // Released: routing asks again — one new pending request, the old one stays withdrawn.
+      expect((await t.api('POST', `/v1/orders/${id('A-1')}/release`, t.adminKey, {})).status).toBe(200);
+      expect([(await getOrder('A-1')).state, (await getOrder('A-1')).holdReason]).toEqual(['on_hold', 'approval']);
+      const again = await inbox();
+      expect(again).toHaveLength(1);
+      expect(again[0]!.id).not.toBe(asked!.id);
+    });
+
+    it('an order waiting for a protected-stock approval, cancelled: its request is withdrawn too (out of the inbox, a late decision refused)', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 0 }], 'store-ams': [{ sku: 'TENT', onHand: 3, protected: 3 }] });
+      await t.send(order('A-2'));
+      expect([(await getOrder('A-2')).state, (await getOrder('A-2')).holdReason]).toEqual(['on_hold', 'approval']);
+      const inbox = async () => ((await t.api('GET', '/v1/approvals?state=pending', t.adminKey)).body.items as Array<{ id: string; subjectRef: string }>).filter((a) => a.subjectRef === id('A-2'));
+      const [asked] = await inbox();
+      expect(asked).toBeDefined();
+      expect((await t.api('POST', `/v1/orders/${id('A-2')}/cancel`, t.adminKey, { reason: 'customer changed their mind' })).status).toBe(200);
+      expect((await getOrder('A-2')).state).toBe('cancelled');
+      expect(await inbox()).toEqual([]);
+      expect((await t.api('GET', `/v1/approvals/${asked!.id}`, t.adminKey)).body.status).toBe('withdrawn');
+      const late = await t.api('POST', `/v1/approvals/${asked!.id}/decision`, await t.keyFor('regional_ops'), { decision: 'approve' });
+      expect([late.status, late.body.code]).toEqual([409, 'E_ALREADY_DECIDED']);
+    });
+
+    it('a hold or release the handler refuses (the order changed after the route checked it) answers 409, and so does its Idempotency-Key retry', async () => {
+      await setup({ dc: [{ sku: 'TENT', onHand: 5 }] });
+      await t.send(order('C-1'));
+      await t.send(order('C-2'));
+      const f = (await getOrder('C-1')).fulfilments[0] as Fulfilment;
+      // The order changes between the route's check and its command: what happens in between is
+      // processed first, deterministically, by running it when the command reaches the intake.
+      const intake = t.app.intake;
+      const submit = intake.submit.bind(intake);
+      let between: (() => Promise<unknown>) | undefined;
+      intake.submit = (async (...args: Parameters<typeof submit>) => {
+        const go = between;
+        between = undefined;
+        if (go) await go();
+        return submit(...args);
+      }) as typeof intake.submit;
+
+      between = () => t.send(envelope({ type: 'fulfilment.shipped', payload: { fulfilmentId: f.id } }));
+      const headers = { 'idempotency-key': 'hold-c1' };
+      const held = await t.api('POST', `/v1/orders/${id('C-1')}/hold`, t.adminKey, { reason: 'look' }, headers);
+      expect([held.status, held.body.code]).toEqual([409, 'E_INVALID_STATE']);
+      expect(JSON.stringify(held.body)).toMatch(/shipped/);
+      expect((await getOrder('C-1')).state).toBe('shipped');
+      const retry = await t.api('POST', `/v1/orders/${id('C-1')}/hold`, t.adminKey, { reason: 'look' }, headers);
+      expect([retry.status, retry.body.code]).toEqual([409, 'E_INVALID_STATE']);
+      expect((await t.app.store.read.all(`SELECT id FROM events WHERE type = 'order.hold_requested'`))).toHaveLength(1);
+
+      expect((await t.api('POST', `/v1/orders/${id('C-2')}/hold`, t.adminKey, { reason: 'look' })).status).toBe(200);
+      between = () => t.send(envelope({ type: 'order.cancel_requested', payload: { externalOrderId: 'C-2', reason: 'customer' } }));
+      const released = await t.api('POST', `/v1/orders/${id('C-2')}/release`, t.adminKey, {});
+      expect([released.status, released.body.code]).toEqual([409, 'E_INVALID_STATE']);
+      expect((await getOrder('C-2')).state).toBe('cancelled');
     });
   });
 }

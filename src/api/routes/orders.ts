@@ -8,7 +8,7 @@ import { fulfilmentById, fulfilmentsOfOrder, orderById, queryFulfilments, queryO
 import { eventsBySubject } from '../../store/repos/events.js';
 import { orderSubject } from '../../engine/orders/identity.js';
 import { failedLocationsOf } from '../../engine/orders/failed-locations.js';
-import { manualHoldOf } from '../../engine/orders/hold.js';
+import { manualHoldOf, refusalOf } from '../../engine/orders/hold.js';
 import { failedLocationsNow } from '../../domain/sourcing/index.js';
 import { stockVerifiedAt } from '../../store/repos/stock.js';
 import { repeatedCommand, runCommand } from '../command.js';
@@ -149,6 +149,17 @@ function waitingSkus(lines: ReadonlyArray<{ lineId: string; sku: string; qty: nu
 }
 
 export function orderRoutes(app: App): RouteSpec[] {
+  /**
+   * A hold's or release's answer: the order after it, or 409 when its handler refused — the order may
+   * have changed (shipped) between the route's check and the command. A retry with the same
+   * Idempotency-Key finds the same command, so it answers as the first try did.
+   */
+  async function answerCommand(id: string, eventId: string, what: 'hold' | 'release') {
+    const after = (await orderById(app.store.read, id))!;
+    const why = refusalOf(after, eventId, what);
+    if (why !== undefined) throw new DomainError('E_INVALID_STATE', `order ${id} cannot be ${what === 'hold' ? 'held' : 'released'}: ${why}`, { detail: { eventId } });
+    return orderView(app, after, false);
+  }
   return [
     defineRoute({
       method: 'GET', url: '/v1/orders/{id}', tag: 'orders', summary: 'One order with its allocations, fulfilments, routing explanation and event history.',
@@ -195,8 +206,8 @@ export function orderRoutes(app: App): RouteSpec[] {
         if (!o) throw new DomainError('E_NOT_FOUND', `no order ${params.id}`);
         const d = decideHold(o, { note: body.reason, by: principal!.name }, { now: app.clock() });
         if (d.outcome === 'refused' && !(await repeatedCommand(app, req, principal!))) throw new DomainError('E_INVALID_STATE', `order ${o.id} cannot be held: ${d.why}`);
-        await runCommand(app, req, principal!, 'order.hold_requested', { externalOrderId: o.externalOrderId, channel: o.source, reason: body.reason });
-        return orderView(app, (await orderById(app.store.read, params.id))!, false);
+        const r = await runCommand(app, req, principal!, 'order.hold_requested', { externalOrderId: o.externalOrderId, channel: o.source, reason: body.reason });
+        return answerCommand(params.id, r.eventId, 'hold');
       },
     }),
     defineRoute({
@@ -209,8 +220,8 @@ export function orderRoutes(app: App): RouteSpec[] {
         if (!o) throw new DomainError('E_NOT_FOUND', `no order ${params.id}`);
         const d = decideRelease({ state: o.state, holdReason: o.holdReason, paymentStatus: o.doc.paymentStatus }, (await app.policies.get('orders')).payment.acceptedStatuses);
         if (d.outcome === 'refused' && !(await repeatedCommand(app, req, principal!))) throw new DomainError('E_INVALID_STATE', `order ${o.id} cannot be released: ${d.why}`);
-        await runCommand(app, req, principal!, 'order.release_requested', { externalOrderId: o.externalOrderId, channel: o.source, ...(body.note ? { note: body.note } : {}) });
-        return orderView(app, (await orderById(app.store.read, params.id))!, false);
+        const r = await runCommand(app, req, principal!, 'order.release_requested', { externalOrderId: o.externalOrderId, channel: o.source, ...(body.note ? { note: body.note } : {}) });
+        return answerCommand(params.id, r.eventId, 'release');
       },
     }),
     defineRoute({

@@ -5,7 +5,8 @@ import type { ExpiryOutcome } from './policy.js';
 import type { ApprovalRequirement, ResolvedLevel } from './required.js';
 import type { ApprovalSubject, FactRecord } from './subjects.js';
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+/** `withdrawn`: its subject went away before anyone decided (withdraw.ts); nobody decides it any more. */
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'withdrawn';
 
 export interface RecordedDecision {
   actorId: string;
@@ -42,6 +43,8 @@ export interface Approval {
   /** Set when expired: the policy outcome the handler must carry out. */
   expiryOutcome: ExpiryOutcome | null;
   closedAt: number | null;
+  /** Set when withdrawn: why, and who (or what) withdrew it. */
+  withdrawn?: { reason: string; by: string; at: number };
 }
 
 export interface ApprovalRequest {

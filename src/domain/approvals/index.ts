@@ -6,3 +6,4 @@ export * from './approval.js';
 export * from './events.js';
 export * from './decide.js';
 export * from './tick.js';
+export * from './withdraw.js';

@@ -17,6 +17,8 @@ import type { StockJournalRetention } from '../handlers/stock-journal.js';
 import type { LineToSource } from '../../domain/sourcing/index.js';
 import { recordPaymentMoney } from './payment-money.js';
 import { paymentRoomOf, tellWhatIsOwedAfterPayment } from '../returns/refund-owed.js';
+import { awaitedProtectedApproval } from './protected-stock.js';
+import { withdrawApproval } from '../approvals/withdraw.js';
 
 /** What a till sale knows of its "customer": nothing it uses (it is not scored), so nothing is read. */
 const NO_HISTORY: CustomerHistory = { priorOrderCount: 0, averageOrderValue: 0, recentOrdersByCustomer: 0, recentOrdersToAddress: 0 };
@@ -200,6 +202,10 @@ export async function cancelOrder(h: HandlerContext, policies: PolicyBook, order
     await persistOrder(h, order);
     return;
   }
+  // An order waiting for protected stock takes its request out of regional ops' inbox: nobody is to
+  // decide on stock for an order that is gone (a decision after this is refused as closed).
+  const awaited = awaitedProtectedApproval(order);
   await cancelWhatHasNotShipped(h, order, policy, reason, 'order cancelled');
+  if (awaited !== undefined) await withdrawApproval(h, awaited, { reason: `order cancelled: ${reason}`, by: h.event.actor ?? h.event.source });
   await persistOrder(h, order);
 }

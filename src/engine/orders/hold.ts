@@ -10,6 +10,8 @@ import { orderSubject } from './identity.js';
 import { stopOpenFulfilments, unservedLines } from './open-fulfilments.js';
 import { moveOrder, persistOrder } from './transition.js';
 import { validated } from './handlers.js';
+import { awaitedProtectedApproval } from './protected-stock.js';
+import { withdrawApproval } from '../approvals/withdraw.js';
 
 /** The hand hold kept on the order's document while it lasts (docs/orders.md, "Holding an order"). */
 type HeldDoc = { hold?: ManualHold };
@@ -31,12 +33,15 @@ export async function holdOrder(h: HandlerContext, policies: PolicyBook, order: 
     await persistOrder(h, order);
     return d;
   }
+  // An approval hold replaced: its request leaves the approvers' inbox (the release asks again if still needed).
+  const replaced = awaitedProtectedApproval(order);
   const stopped = (await fulfilmentsOfOrder(h.tx, order.id)).filter((f) => OPEN_FULFILMENT_STATES.includes(f.state)).map((f) => ({ fulfilmentId: f.id, locationId: f.locationId, state: f.state }));
   await stopOpenFulfilments(h, order, `order held: ${ask.note}`);
   (order.doc as unknown as HeldDoc).hold = d.hold;
   h.emit({ type: 'order.held', subject, payload: { orderId: order.id, holdReason: 'manual', detail: `held by ${ask.by}: ${ask.note}` } });
   moveOrder(h, order, 'on_hold', await policies.get('orders', h.tx), { holdReason: 'manual', note: `held by ${ask.by}: ${ask.note}` });
-  h.audit({ action: 'order.held_by_hand', subject, detail: { by: ask.by, note: ask.note, stopped } });
+  const withdrawn = replaced !== undefined && (await withdrawApproval(h, replaced, { reason: `order held by hand: ${ask.note}`, by: ask.by }));
+  h.audit({ action: 'order.held_by_hand', subject, detail: { by: ask.by, note: ask.note, stopped, ...(withdrawn ? { withdrawnApproval: replaced } : {}) } });
   await persistOrder(h, order);
   return d;
 }
@@ -70,6 +75,17 @@ export async function releaseOrder(h: HandlerContext, policies: PolicyBook, orde
   }
   await persistOrder(h, order);
   return d;
+}
+
+/**
+ * Why the handler refused the hold or release that event `eventId` asked for, from the note it left
+ * in the order's history; undefined when it did not refuse. The route's check runs before the command
+ * and the order may change in between (it ships): the handler's word is the outcome.
+ */
+export function refusalOf(order: OrderRecord, eventId: string, what: 'hold' | 'release'): string | undefined {
+  const prefix = `${what} refused: `;
+  const entry = order.doc.history.find((x) => x.eventId === eventId && typeof x.note === 'string' && x.note.startsWith(prefix));
+  return entry ? entry.note!.slice(prefix.length) : undefined;
 }
 
 async function orderOf(h: HandlerContext, p: { externalOrderId: string; channel?: string }): Promise<OrderRecord> {

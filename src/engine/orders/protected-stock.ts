@@ -1,9 +1,22 @@
 import type { EventHandler } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import type { LineToSource } from '../../domain/sourcing/index.js';
-import { orderById } from '../../store/repos/orders.js';
+import { orderById, type OrderRecord } from '../../store/repos/orders.js';
 import { routeAndReserve } from './routing.js';
 import { persistOrder } from './transition.js';
+
+type ProtectedAsk = { protectedApproval: { approvalId: string | null; lines: LineToSource[] } };
+
+/** The protected-stock request an order's latest routing asked for (its id null when the rules could not judge). */
+function latestProtectedAsk(order: OrderRecord): ProtectedAsk | undefined {
+  return [...order.doc.routing].reverse().find((r) => (r as { protectedApproval?: unknown }).protectedApproval !== undefined) as ProtectedAsk | undefined;
+}
+
+/** The approval an order on hold for protected stock waits for, if one was opened. */
+export function awaitedProtectedApproval(order: OrderRecord): string | undefined {
+  if (order.state !== 'on_hold' || order.holdReason !== 'approval') return undefined;
+  return latestProtectedAsk(order)?.protectedApproval.approvalId ?? undefined;
+}
 
 interface Decided { approvalId: string; subject: string; subjectRef: string; outcome: 'approved' | 'rejected' | 'expired'; decidedBy: string[] }
 
@@ -22,9 +35,7 @@ export function protectedStockDecidedHandler(policies: PolicyBook): EventHandler
       if (p.subject !== 'protected_stock_reallocation') return;
       const order = await orderById(h.tx, p.subjectRef);
       if (!order || order.state !== 'on_hold' || order.holdReason !== 'approval') return;
-      const waiting = [...order.doc.routing].reverse().find((r) => (r as { protectedApproval?: unknown }).protectedApproval !== undefined) as
-        | { protectedApproval: { approvalId: string | null; lines: LineToSource[] } }
-        | undefined;
+      const waiting = latestProtectedAsk(order);
       if (!waiting || waiting.protectedApproval.approvalId !== p.approvalId) return;
       const approved = p.outcome === 'approved';
       const why = approved ? `protected stock released by ${p.decidedBy.join(', ')}` : `protected stock ${p.outcome}: routing without it`;

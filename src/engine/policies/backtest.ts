@@ -3,7 +3,7 @@ import { DomainError } from '../../domain/errors.js';
 import { decisionContextFor } from '../ids.js';
 import { POLICY_KINDS } from '../../policy/registry.js';
 import {
-  PAYMENT_EVENT_STATUS, REJECTION_REASON_CODES, decidePaymentUpdate, orderValue, paymentFlowOf, tillTakes, validateOrder, type OrderPlacedPayload, type OrdersPolicy, type RejectionReasonCode,
+  PAYMENT_EVENT_STATUS, REJECTION_REASON_CODES, decidePaymentUpdate, decideRelease, orderValue, paymentFlowOf, tillTakes, validateOrder, type OrderPlacedPayload, type OrdersPolicy, type RejectionReasonCode,
 } from '../../domain/orders/index.js';
 import { isCollection } from '../../domain/orders/events.js';
 import { stockIncreasesOf, type PoReceivedPayload } from '../../domain/procurement/index.js';
@@ -27,7 +27,9 @@ import { localDay, toSourcingLocation } from '../orders/snapshot.js';
  * day, customer/address history for fraud velocity, and the locations that failed each order with when their stock of what
  * they failed was last counted or received (a failed location comes back then, as in routing), and
  * the rejection's reason code (one about staff, capacity or a closure comes back by the policy's hours). Each event's recorded consequences (the decided events it caused) are applied at the
- * event's own position, i.e. when it was processed.
+ * event's own position, i.e. when it was processed. A hand hold (`order.hold_requested`) stops the
+ * order's open fulfilments as a cancel does (their units and places of capacity back), and its release
+ * (`order.release_requested`) is a decision point: the payment judged again, what is unserved routed.
  *
  * Stock is booked by the live rules (stock-book.ts, movement-time.ts, count-time.ts): a movement timed
  * by when it happened, with the same floors; one a count taken after it already saw, not applied
@@ -116,13 +118,15 @@ export interface BacktestReport {
 
 const TYPES = [
   'location.upserted', 'inventory.snapshot', 'inventory.adjusted', 'po.received', 'transfer.created', 'transfer.shipped', 'transfer.received', 'transfer.cancelled', 'shipment.delivered', 'fulfilment.collected', 'order.placed', 'payment.authorized', 'payment.captured', 'payment.failed', 'payment.voided',
-  'order.cancel_requested', 'fulfilment.rejected', 'fulfilment.expired', 'fulfilment.shipped', 'schedule.tick', 'reservation.made',
+  'order.cancel_requested', 'order.hold_requested', 'order.release_requested', 'fulfilment.rejected', 'fulfilment.expired', 'fulfilment.shipped', 'schedule.tick', 'reservation.made',
   'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.handed_over', 'order.backordered', 'order.cancelled', 'policy.changed',
 ];
 const CHILD_TYPES = new Set(['reservation.made', 'reservation.released', 'order.state_changed', 'order.validated', 'order.held', 'order.routed', 'order.handed_over', 'order.backordered', 'order.cancelled', 'policy.changed']);
 
 interface LogRow { seq: number; id: string; source: string; type: string; occurredAt: string; receivedMs: number; payload: Record<string, unknown>; causationId: string | null }
-interface SimOrder { id: string; source: string; placed: OrderPlacedPayload; state: string; holdReason: string | null; paymentStatus: string; customerId: string; addressKey: string; total: number; placedMs: number; promisedByMs: number | null; failed: FailedLocation[] }
+interface SimOrder { id: string; source: string; placed: OrderPlacedPayload; state: string; holdReason: string | null; paymentStatus: string; customerId: string; addressKey: string; total: number; placedMs: number; promisedByMs: number | null; failed: FailedLocation[];
+  /** Units per line that left a building (shipped, delivered, collected): a release does not route them again. */
+  gone: Map<string, number> }
 interface Alloc { lineId: string; sku: string; locationId: string; qty: number; fulfilmentId: string }
 
 async function loadLog(db: SqlExecutor, toMs: number): Promise<LogRow[]> {
@@ -241,13 +245,29 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
     return { priorOrderCount: n, averageOrderValue: n ? sum / n : 0, recentOrdersByCustomer: recent, recentOrdersToAddress: recentAddr };
   };
 
-  const route = (o: SimOrder, e: LogRow, sourcing: SourcingPolicy): Decision['routing'] => {
-    const skus = [...new Set(o.placed.lines.map((l) => l.sku))];
+  /**
+   * The placed lines' quantities no live fulfilment carries, as unservedLines reads them live: what a
+   * release routes again (a part shipped before the hold, or still open, is not placed twice).
+   */
+  const unserved = (o: SimOrder): Array<{ lineId: string; sku: string; qty: number }> => {
+    const carried = new Map(o.gone);
+    for (const [fulfilmentId, list] of reservations) {
+      if (fulfilments.get(fulfilmentId)?.orderId !== o.id) continue;
+      for (const a of list) carried.set(a.lineId, (carried.get(a.lineId) ?? 0) + a.qty);
+    }
+    return o.placed.lines.flatMap((l) => {
+      const qty = l.qty - (carried.get(l.lineId) ?? 0);
+      return qty > 0 ? [{ lineId: l.lineId, sku: l.sku, qty }] : [];
+    });
+  };
+
+  const route = (o: SimOrder, e: LogRow, sourcing: SourcingPolicy, lines = o.placed.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty }))): Decision['routing'] => {
+    const skus = [...new Set(lines.map((l) => l.sku))];
     const snapshotStock = skus.flatMap((s) => (stockBySku.get(s) ?? []).map((r) => ({ sku: r.sku, locationId: r.locationId, onHand: r.onHand, reserved: r.reserved, protected: r.protected, safetyStock: r.safetyStock })));
     const locs = [...locations.values()].map((l) => toSourcingLocation(l, capacity.get(`${l.id}|${localDay(e.receivedMs, l.utcOffsetMinutes)}`) ?? 0));
     const request = {
       orderId: o.id,
-      lines: o.placed.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, qty: l.qty })),
+      lines,
       shipping: { method: o.placed.shipping.method, address: { lat: o.placed.shipping.address.lat, lon: o.placed.shipping.address.lon }, pickupLocationId: o.placed.shipping.pickupLocationId },
       promisedBy: o.promisedByMs ?? undefined,
     };
@@ -272,6 +292,13 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
     const ordersPolicy = policies.orders as unknown as OrdersPolicy;
     const ctx = decisionContextFor(e.id, e.receivedMs);
     let paymentStatus = o.paymentStatus;
+    if (e.type === 'order.release_requested') {
+      // As releaseOrder: the payment judged again (not the fraud score), then only what is unserved routed.
+      const r = decideRelease({ state: o.state as never, holdReason: (o.holdReason ?? null) as never, paymentStatus: o.paymentStatus }, ordersPolicy.payment.acceptedStatuses);
+      if (r.outcome === 'refused') return { validation: null, routing: null };
+      if (r.outcome === 'payment_hold') return { validation: 'held:payment', routing: null };
+      return { validation: 'validated', routing: route(o, e, policies.sourcing as unknown as SourcingPolicy, unserved(o)) };
+    }
     if (e.type !== 'order.placed') {
       // A voided authorization holds like a failed payment unless something was captured; a voided capture decides nothing.
       const flow = paymentFlowOf(e.type, e.payload, o.paymentStatus);
@@ -408,7 +435,7 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
         order = {
           id, source: e.source, placed, state: 'received', holdReason: null, paymentStatus: placed.payment.status, customerId: placed.customer.id,
           addressKey: addressKey(placed.shipping.address, id), total: orderValue(placed.lines), placedMs: e.receivedMs,
-          promisedByMs: placed.promisedBy ? Date.parse(placed.promisedBy) : null, failed: [],
+          promisedByMs: placed.promisedBy ? Date.parse(placed.promisedBy) : null, failed: [], gone: new Map(),
         };
         orders.set(id, order);
         fresh = true;
@@ -417,9 +444,14 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
       }
     } else if (e.type.startsWith('payment.')) {
       order = orders.get(orderIdFor(e.source, String(p.externalOrderId)));
+    } else if (e.type === 'order.hold_requested' || e.type === 'order.release_requested') {
+      // A command names its channel; without one, the sender's (as the live handler reads it).
+      order = orders.get(orderIdFor(typeof p.channel === 'string' ? p.channel : e.source, String(p.externalOrderId)));
     }
+    // A release the live handler would refuse (not on hold by hand) decides nothing: not compared.
+    const releases = e.type === 'order.release_requested' && order !== undefined && order.state === 'on_hold' && order.holdReason === 'manual';
 
-    if (order && (fresh || e.type.startsWith('payment.')) && e.receivedMs >= opts.fromMs && e.receivedMs <= opts.toMs) {
+    if (order && (fresh || e.type.startsWith('payment.') || releases) && e.receivedMs >= opts.fromMs && e.receivedMs <= opts.toMs) {
       const before = decide(e, order, live);
       const after = decide(e, order, { ...live, [kind]: opts.candidate });
       const rec = logged(e);
@@ -511,14 +543,29 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
       const o = f && orders.get(f.orderId);
       if (f && !(e.type === 'fulfilment.collected' && o && !isCollection(o.placed))) {
         const leftMs = shipmentMs(e, f.createdMs, journalFrom(e));
-        for (const a of reservations.get(String(p.fulfilmentId)) ?? []) bookShipped(stockRow(a.sku, a.locationId), a.qty, leftMs);
+        for (const a of reservations.get(String(p.fulfilmentId)) ?? []) {
+          bookShipped(stockRow(a.sku, a.locationId), a.qty, leftMs);
+          o?.gone.set(a.lineId, (o.gone.get(a.lineId) ?? 0) + a.qty);
+        }
         reservations.delete(String(p.fulfilmentId));
       }
     } else if (e.type === 'fulfilment.rejected' || e.type === 'fulfilment.expired') {
       const code = (REJECTION_REASON_CODES as readonly unknown[]).includes(p.reasonCode) ? (p.reasonCode as RejectionReasonCode) : undefined;
       dropFulfilment(String(p.fulfilmentId), e.type === 'fulfilment.rejected' ? 'rejected' : 'expired', e.receivedMs, e.type === 'fulfilment.rejected' ? code : undefined);
     }
+    // A hand hold stops the order's open fulfilments as a cancel does: their reservations are released
+    // by what it caused (applied below), and each stopped fulfilment gives its place of capacity back
+    // (a cancelled fulfilment no longer takes one live). The order is not cancelled: it waits on_hold.
+    const open = order && e.type === 'order.hold_requested'
+      ? [...reservations].filter(([id, list]) => list.length > 0 && fulfilments.get(id)?.orderId === order.id).map(([id]) => id)
+      : [];
     applyChildren(e);
+    for (const id of open) {
+      const f = fulfilments.get(id)!;
+      if ((reservations.get(id) ?? []).length > 0 || !f.counted) continue;
+      f.counted = false;
+      capacity.set(`${f.locationId}|${f.day}`, Math.max(0, (capacity.get(`${f.locationId}|${f.day}`) ?? 1) - 1));
+    }
   }
   opts.onProgress?.(total, total);
   report.differences.estimatedCostDelta = Math.round(report.differences.estimatedCostDelta * 100) / 100;
