@@ -13,6 +13,7 @@ import { registerAi } from './commands/ai.js';
 import { registerIntegrations } from './commands/integrations.js';
 import { registerReplenishment } from './commands/replenishment.js';
 import { registerReturns } from './commands/returns.js';
+import { registerOrders } from './commands/orders.js';
 import { registerCheck } from './commands/check.js';
 import { usageErrorText } from './output.js';
 
@@ -101,6 +102,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerAi(program);
   registerIntegrations(program);
   registerReplenishment(program);
+  registerOrders(program);
   registerReturns(program);
   registerCheck(program);
 

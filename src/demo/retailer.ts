@@ -14,6 +14,8 @@ export const DEMO_SOURCES: Array<Source> = [
   { id: 'pos', name: 'Store tills', kind: 'pos', statusMap: {} },
   { id: 'wms', name: 'Warehouse system', kind: 'system', statusMap: {} },
   { id: 'carrier-postnl', name: 'PostNL tracking', kind: 'carrier', statusMap: {} },
+  // Scoped to its one job (README, "What a source may send"): it answers claims of every demo supplier, so no supplierId.
+  { id: 'supplier-portal', name: 'Supplier portal (claim answers)', kind: 'supplier', statusMap: {}, eventTypes: ['supplier.claim_answered'] },
 ];
 
 const CITIES: Array<[string, number, number]> = [

@@ -1,30 +1,40 @@
 import type { App } from '../app.js';
 import { addSource } from '../engine/identity/sources.js';
 import { getSource, listProducts } from '../store/repos/masterdata.js';
-import { addUser } from '../engine/identity/users.js';
-import { userByName } from '../store/repos/identity.js';
+import { addUser, issueKey } from '../engine/identity/users.js';
+import { userByKeyHash, userByName } from '../store/repos/identity.js';
+import { hashApiKey } from '../domain/security/api-key.js';
 import { DEMO_SOURCES, demoLocations, demoProducts, demoStock } from './retailer.js';
 import type { IntakeResult } from '../engine/intake/intake.js';
 
 const SEEDER = { id: 'demo-seed', role: 'admin' };
+/** The demo's service agent: its API key works the service desk (service-desk.ts). */
+export const DEMO_AGENT = 'agent';
 
 export interface SeedResult {
   seeded: boolean;
   adminKey?: string;
+  /** The service agent's (user `agent`) key for this run: the demo's service desk works through the API with it. */
+  agentKey: string;
   events: string[];
 }
 
 /**
- * Seeds the demo retailer into an empty store: sources (with signing secrets), an `admin` user,
+ * Seeds the demo retailer into an empty store: sources (with signing secrets), an `admin` user and a
+ * service agent (`agent`, password agent),
  * then locations, products and stock as ordinary events, so the demo exercises the real spine.
  */
-export async function seedDemo(app: App): Promise<SeedResult> {
+export async function seedDemo(app: App, knownAgentKey?: string): Promise<SeedResult> {
   for (const s of DEMO_SOURCES) {
     if (!(await getSource(app.store.read, s.id))) await addSource(app.store, app.box, SEEDER, s.id, s);
   }
   let adminKey: string | undefined;
   if (!(await userByName(app.store.read, 'admin'))) adminKey = (await addUser(app.store, SEEDER, 'admin', 'admin', 'admin')).apiKey;
-  if ((await listProducts(app.store.read, '', 1)).length > 0) return { seeded: false, adminKey, events: [] };
+  // Only a key's hash is stored: the key kept in the data directory (demo-agent.key) is used again while
+  // it still opens the agent's account; otherwise a new one is issued (a revoked key, a lost file).
+  const known = knownAgentKey ? await userByKeyHash(app.store.read, hashApiKey(knownAgentKey)) : undefined;
+  const agentKey = known?.name === DEMO_AGENT && !known.revokedAt ? knownAgentKey! : (await userByName(app.store.read, DEMO_AGENT)) ? await issueKey(app.store, SEEDER, DEMO_AGENT) : (await addUser(app.store, SEEDER, DEMO_AGENT, 'service_agent', 'agent')).apiKey;
+  if ((await listProducts(app.store.read, '', 1)).length > 0) return { seeded: false, adminKey, agentKey, events: [] };
 
   const at = new Date(app.clock()).toISOString();
   const locations = demoLocations();
@@ -41,5 +51,5 @@ export async function seedDemo(app: App): Promise<SeedResult> {
   );
   const failed = results.filter((r) => !r.ok);
   if (failed.length > 0) throw new Error(`demo seed rejected ${failed.length} events: ${failed.map((f) => (f.ok ? '' : f.error.message)).slice(0, 3).join('; ')}`);
-  return { seeded: true, adminKey, events: results.map((r) => (r.ok ? r.eventId : '')) };
+  return { seeded: true, adminKey, agentKey, events: results.map((r) => (r.ok ? r.eventId : '')) };
 }

@@ -1,15 +1,17 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readyConfig, storeError } from '../context.js';
 import { fail } from '../output.js';
 import { positiveNumber } from '../options.js';
 import { onShutdown, startServer, type ServeFlags } from './serve.js';
-import { seedDemo } from '../../demo/seed.js';
+import { DEMO_AGENT, seedDemo } from '../../demo/seed.js';
 import { ChannelSimulator, stockScenarios } from '../../demo/simulator.js';
 import { orderScenarios } from '../../demo/order-scenarios.js';
 import { procurementScenarios, seedProcurementDemo } from '../../demo/procurement-scenarios.js';
 import { FloorSimulator } from '../../demo/floor.js';
+import { ServiceDesk } from '../../demo/service-desk.js';
+import { SupplierDesk } from '../../demo/suppliers.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -27,13 +29,19 @@ export function registerDemo(program: Command): void {
         const rate = positiveNumber(flags.rate, '--rate', 10_000);
         const config = await readyConfig(flags);
         const { app, url } = await startServer(config);
-        const seed = await seedDemo(app);
+        const agentKeyFile = join(config.dataDir, 'demo-agent.key');
+        const seed = await seedDemo(app, existsSync(agentKeyFile) ? readFileSync(agentKeyFile, 'utf8').trim() : undefined);
         await seedProcurementDemo(app);
         if (seed.adminKey) writeFileSync(join(config.dataDir, 'demo-admin.key'), `${seed.adminKey}\n`, { mode: 0o600 });
+        writeFileSync(agentKeyFile, `${seed.agentKey}\n`, { mode: 0o600 });
         const sim = new ChannelSimulator(app, url, [...stockScenarios(), ...orderScenarios(), ...procurementScenarios()], rate);
         const floor = new FloorSimulator(app, url);
+        const desk = new ServiceDesk(app, url, seed.agentKey, DEMO_AGENT);
+        const suppliers = new SupplierDesk(app, url);
         sim.start();
         floor.start();
+        desk.start();
+        suppliers.start();
         const keyNote = seed.adminKey ? `admin API key: ${seed.adminKey} (also in ${join(config.dataDir, 'demo-admin.key')}; console login admin/admin)` : `admin API key: see ${join(config.dataDir, 'demo-admin.key')}`;
         process.stdout.write(
           flags.json
@@ -42,12 +50,14 @@ export function registerDemo(program: Command): void {
         );
         const report = setInterval(() => {
           const s = sim.stats;
-          app.logger.info({ simulator: s }, 'simulator');
+          app.logger.info({ simulator: s, serviceDesk: desk.stats, suppliers: suppliers.stats }, 'simulator');
         }, 10_000);
         onShutdown(async () => {
           clearInterval(report);
           sim.stop();
           floor.stop();
+          desk.stop();
+          suppliers.stop();
           await app.close();
         });
       } catch (e) {
