@@ -69,7 +69,11 @@ for (const factory of storeFactories()) {
       expect(shown.length).toBeGreaterThanOrEqual(2);
       for (const p of shown) expect({ at: p.t, ...truth.get(Date.parse(p.t)) }).toEqual({ at: p.t, received: p.received, processed: p.processed });
       expect(shown.some((p) => p.processed === p.received - 1)).toBe(true); // the waiting snapshot
-      expect(d.events.lastHour.received - d.events.lastHour.processed).toBe(1);
+      // Waiting in the hour: the failing snapshot, and any scheduler tick appended after the clock moved
+      // that a busy machine's dispatcher has not processed yet — as the slow count saw them.
+      const waiting = rows.reduce((a, r) => a + Number(r.n) - Number(r.p), 0);
+      expect(waiting).toBeGreaterThanOrEqual(1);
+      expect(d.events.lastHour.received - d.events.lastHour.processed).toBe(waiting);
       expect(d.events.mix).toMatchObject({ windowMinutes: 5, sampledEvents: Number(inMix?.n), atMost: 10_000 });
       expect(Object.values(d.events.mix.byType as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(Number(inMix?.n));
       // W-1 placed at T0 (its receipt), shipped 50 minutes later.
