@@ -251,6 +251,9 @@ for (const factory of storeFactories()) {
       expect((await getOrder('A-2')).state).toBe('cancelled');
       expect(await inbox()).toEqual([]);
       expect((await t.api('GET', `/v1/approvals/${asked!.id}`, t.adminKey)).body.status).toBe('withdrawn');
+      // Listed as withdrawn, where someone asking "what happened to that request" looks.
+      const listed = (await t.api('GET', '/v1/approvals?state=withdrawn', t.adminKey)).body.items as Array<{ id: string }>;
+      expect(listed.map((a) => a.id)).toContain(asked!.id);
       const late = await t.api('POST', `/v1/approvals/${asked!.id}/decision`, await t.keyFor('regional_ops'), { decision: 'approve' });
       expect([late.status, late.body.code]).toEqual([409, 'E_ALREADY_DECIDED']);
     });

@@ -88,7 +88,7 @@ export function approvalRoutes(app: App): RouteSpec[] {
       method: 'GET', url: '/v1/approvals', tag: 'approvals', summary: 'Approval requests, oldest first: by state, by the role that may decide now, by subject; paged by ?after=<cursor>.',
       access: READERS,
       query: z.object({
-        state: z.enum(['pending', 'approved', 'rejected', 'expired']).optional(), role: z.enum(ROLES).optional(), subject: z.enum(APPROVAL_SUBJECTS).optional(),
+        state: z.enum(['pending', 'approved', 'rejected', 'expired', 'withdrawn']).optional(), role: z.enum(ROLES).optional(), subject: z.enum(APPROVAL_SUBJECTS).optional(),
         after: cursor, limit: z.coerce.number().int().min(1).max(500).default(50),
       }),
       async handler({ query }) {

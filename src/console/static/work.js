@@ -79,7 +79,7 @@ export async function approvals(ctx) {
   // Deciders see what waits for their role; admins and auditors see every request.
   const everyone = ['admin', 'auditor'].includes(session.user.role) || ctx.query.get('all') === '1';
   ctx.sub.textContent = everyone ? `Every approval request · ${state}` : `Waiting for ${session.user.role.replace(/_/g, ' ')} · ${state}`;
-  fill(ctx.actions, ...['pending', 'approved', 'rejected', 'expired'].map((s) => h('a', { href: `#/approvals?state=${s}`, class: s === state ? 'pill info' : 'pill' }, s)));
+  fill(ctx.actions, ...['pending', 'approved', 'rejected', 'expired', 'withdrawn'].map((s) => h('a', { href: `#/approvals?state=${s}`, class: s === state ? 'pill info' : 'pill' }, s)));
   const q = new URLSearchParams({ state, limit: '100' });
   if (!everyone && state === 'pending') q.set('role', session.user.role);
   const r = await get(`/v1/approvals?${q}`);
