@@ -149,6 +149,8 @@ for (const factory of storeFactories()) {
       await send({ claimId, outcome: 'accepted', creditAmount: 500 });
       expect((await audits('supplier_claim.answer_refused')).map((a) => a.why)).toEqual(['credit 500 is above the claim\'s 120']);
       expect((await w.caseOf(caseId)).state).toBe('claimed');
+      // Not taken, and not left to the audit trail alone: a person is asked to check with the supplier.
+      expect(await items()).toEqual([expect.objectContaining({ subject: `supplier-claim:${claimId}`, state: 'open', owner_role: 'service_agent' })]);
       await send({ claimId, outcome: 'rejected', reason: 'out of warranty', answeredAt: '2026-11-06T10:00:00Z' });
       await send({ claimId, outcome: 'rejected', reason: 'out of warranty', answeredAt: '2026-11-06T10:00:00Z' });
       await send({ claimId, outcome: 'accepted', creditAmount: 50 });
@@ -156,8 +158,15 @@ for (const factory of storeFactories()) {
       expect(await audits('supplier_claim.answer_refused')).toHaveLength(2);
       const claim = (await w.t.api('GET', `/v1/supplier-claims/${claimId}`, w.t.adminKey)).body;
       expect(claim).toMatchObject({ state: 'rejected', answer: { outcome: 'rejected', reason: 'out of warranty', answeredAt: '2026-11-06T10:00:00.000Z', by: 'source:sup-tents-portal' } });
-      expect(await items()).toHaveLength(1);
+      // The rejection stood, so the over-credit's item was resolved and the rejection's opened (on the
+      // case); the later, different answer asked a person again (a new item on the claim).
+      const byState = (await items()).map((i) => `${i.subject}:${i.state}`).sort();
+      expect(byState).toEqual([`return:${caseId}:open`, `supplier-claim:${claimId}:open`, `supplier-claim:${claimId}:resolved`].sort());
       expect(await credits()).toEqual([]);
+      // The case closed by hand: the person's decision is made, and both open items go with it.
+      expect((await w.t.api('POST', `/v1/returns/${caseId}/close`, await w.t.keyFor('service_agent'), { reason: 'refunded by goodwill' })).status).toBe(200);
+      await w.drained();
+      expect((await items()).filter((i) => i.state === 'open')).toEqual([]);
 
       // An answer to a claim nobody made: retried, then dead-lettered for an integrator.
       const r = await w.t.postEvents(envelope({ source: 'sup-tents-portal', type: 'supplier.claim_answered', payload: { claimId: 'clm_nope', outcome: 'rejected', reason: 'x' } }), { secret });

@@ -14,6 +14,8 @@ export function refundIdFor(caseId: string): string {
 }
 
 export const caseSubject = (caseId: string) => `return:${caseId}`;
+/** A supplier claim's subject (its audit entries, an item about its answer). */
+export const claimSubject = (claimId: string) => `supplier-claim:${claimId}`;
 
 /** Moves a case along SPEC §4; a move the table does not allow throws (retried, then dead-lettered, never forced). */
 export function moveCase(h: HandlerContext, c: ReturnCaseRecord, to: ReturnCaseState, note?: string): void {

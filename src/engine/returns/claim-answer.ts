@@ -5,7 +5,8 @@ import { creditAboveClaim, sameAnswer, type SupplierClaimAnsweredPayload } from 
 import type { ReturnClosedPayload } from '../../domain/returns/events.js';
 import { answerSupplierClaim, returnCaseById, supplierClaimById, type SupplierClaimAnswer, type SupplierClaimRecord } from '../../store/repos/returns.js';
 import { openException } from '../exceptions/open.js';
-import { caseSubject, noteCase, persistCase, requesterOf } from './case.js';
+import { closeIfOpen } from '../exceptions/handlers.js';
+import { caseSubject, claimSubject, noteCase, persistCase, requesterOf } from './case.js';
 import { closeCase, closingOf } from './closing.js';
 
 /**
@@ -14,8 +15,6 @@ import { closeCase, closingOf } from './closing.js';
  * post `supplier.credit` rows yet (it dies them as an unknown kind, for an operator): docs/ai.md.
  */
 export const SUPPLIER_CREDIT_DESTINATION = 'erp:refunds';
-
-export const claimSubject = (claimId: string) => `supplier-claim:${claimId}`;
 
 /**
  * The supplier's answer to a warranty claim (`supplier.claim_answered`). The claim moves open →
@@ -40,21 +39,27 @@ export function claimAnsweredHandler(policies: PolicyBook): EventHandler {
       if (claim.state !== 'open') {
         const before = claim.doc.answer;
         const same = before !== undefined && sameAnswer(before, said);
+        const why = same ? 'the same answer again' : `the claim is already ${claim.state}: another answer is refused`;
         h.audit({
           action: same ? 'supplier_claim.answer_ignored' : 'supplier_claim.answer_refused',
           subject: claimSubject(claim.id),
-          detail: { why: same ? 'the same answer again' : `the claim is already ${claim.state}: another answer is refused`, state: claim.state, answer: said, by: requesterOf(h) },
+          detail: { why, state: claim.state, answer: said, by: requesterOf(h) },
         });
+        if (!same) await answerNeedsAPerson(h, claim, `supplier ${claim.supplierId} answered claim ${claim.id} again, differently (${p.outcome}): ${why}. Check with the supplier which answer stands`, said);
         return;
       }
       if (p.outcome === 'accepted' && creditAboveClaim(p.creditAmount, claim.amount)) {
-        h.audit({ action: 'supplier_claim.answer_refused', subject: claimSubject(claim.id), detail: { why: `credit ${p.creditAmount} is above the claim's ${claim.amount}`, state: claim.state, answer: said, by: requesterOf(h) } });
+        const why = `credit ${p.creditAmount} is above the claim's ${claim.amount}`;
+        h.audit({ action: 'supplier_claim.answer_refused', subject: claimSubject(claim.id), detail: { why, state: claim.state, answer: said, by: requesterOf(h) } });
+        await answerNeedsAPerson(h, claim, `supplier ${claim.supplierId} accepted claim ${claim.id} with a ${why}: the answer was not recorded. Check with the supplier and record the right one`, said);
         return;
       }
       const answer: SupplierClaimAnswer = { ...said, answeredAt: p.answeredAt ? Date.parse(p.answeredAt) : h.decision.now, recordedAt: h.decision.now, by: requesterOf(h), eventId: h.event.id };
       // Read in this transaction; on PostgreSQL another answer may have won the row since: retried on the fresh claim.
       if (!(await answerSupplierClaim(h.tx, claim, answer))) throw new Error(`supplier claim ${claim.id} was answered meanwhile; retrying`);
       h.audit({ action: `supplier_claim.${p.outcome}`, subject: claimSubject(claim.id), before: { state: 'open' }, after: { state: claim.state, ...said }, detail: { caseId: claim.caseId, supplierId: claim.supplierId, claimed: claim.amount, by: answer.by } });
+      // An earlier answer that could not be taken (a credit above the claim) asked a person to check: this one stands.
+      await closeIfOpen(h, 'supplier_claim', claimSubject(claim.id), `the supplier's answer was recorded: ${p.outcome}`);
       if (p.outcome === 'accepted') await accepted(h, policies, claim, p.creditAmount, answer);
       else await rejected(h, claim, p.reason);
     },
@@ -84,6 +89,21 @@ async function accepted(h: HandlerContext, policies: PolicyBook, claim: Supplier
   const payload: ReturnClosedPayload = { caseId: c.id, from: closing.from, reason: closing.reason, why: closing.why };
   await closeCase(h, c, payload);
   h.emit({ type: 'return.closed', subject: caseSubject(c.id), payload });
+}
+
+/**
+ * An answer from a supplier's integration that could not be taken (a credit above the claim, a second
+ * answer that differs): refused, and a person in the `supplier_claim` queue is asked to sort it out
+ * with the supplier — before, only the audit trail said so, and the claim waited for the period.
+ */
+async function answerNeedsAPerson(h: HandlerContext, claim: SupplierClaimRecord, summary: string, answer: Record<string, unknown>): Promise<void> {
+  await openException(h, {
+    category: 'supplier_claim',
+    // The claim, not the case: what the customer gets (a rejected claim's item, on the case) is another question.
+    subjectRef: claimSubject(claim.id),
+    summary,
+    detail: { caseId: claim.caseId, claimId: claim.id, supplierId: claim.supplierId, amount: claim.amount, state: claim.state, answer },
+  }, { countRecurrences: true });
 }
 
 async function rejected(h: HandlerContext, claim: SupplierClaimRecord, reason: string): Promise<void> {

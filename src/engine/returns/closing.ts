@@ -6,8 +6,9 @@ import type { ReturnClosedPayload, ReturnCloseRequestedPayload } from '../../dom
 import type { RefundLimitedBy } from '../../domain/returns/refund-limit.js';
 import { orderById } from '../../store/repos/orders.js';
 import { refundOfCase, returnCasesQueue, returnCaseById, supplierClaimOfCase, type ReturnCaseRecord } from '../../store/repos/returns.js';
-import { caseSubject, moveCase, noteCase, persistCase } from './case.js';
+import { caseSubject, claimSubject, moveCase, noteCase, persistCase } from './case.js';
 import { nextWindow } from '../queue-window.js';
+import { closeIfOpen } from '../exceptions/handlers.js';
 
 /**
  * What is known of a case's work (its refund, its replacement order, its claim) and whether it is done
@@ -76,6 +77,13 @@ export async function closeCase(h: HandlerContext, c: ReturnCaseRecord, p: Retur
   moveCase(h, c, 'closed', p.reason === 'closed_by_hand' ? p.why : `work done: ${p.why}`);
   h.audit({ action: 'return.closed', subject: caseSubject(c.id), before: { state: p.from }, after: { state: 'closed' }, detail: { reason: p.reason, why: p.why, orderId: c.orderId } });
   await persistCase(h, c);
+  // A claim the supplier rejected (or answered wrongly) left an item for a person: the case closing is
+  // that person's decision made, so the item goes with it instead of waiting in the queue for nothing.
+  if (p.from === 'claimed') {
+    const why = `return case closed (${p.reason}): ${p.why}`;
+    await closeIfOpen(h, 'supplier_claim', caseSubject(c.id), why);
+    if (c.doc.claimId) await closeIfOpen(h, 'supplier_claim', claimSubject(c.doc.claimId), why);
+  }
 }
 
 /**
