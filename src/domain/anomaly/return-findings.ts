@@ -1,5 +1,6 @@
 import type { AnomalyRules } from './rules.js';
 import { detectReturnRateSpikes, type DailyReturns } from './return-rate.js';
+import { DAY_MS, utcDay } from './utc-day.js';
 
 /** Return cases opened for a sku on a UTC day (`returnsPerSkuDay` reads them). */
 export interface ReturnedSkuDay {
@@ -26,8 +27,6 @@ export interface ScanFinding {
   readonly detail: Record<string, unknown>;
 }
 
-const DAY_MS = 86_400_000;
-const dayOf = (ms: number) => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 
 /**
  * Return-rate spikes per sku over the complete UTC days [fromMs, toMs): returns opened on a day over
@@ -48,7 +47,7 @@ export function returnRateFindings(
   };
   for (const o of input.orders) {
     if (o.cancelled || o.placedMs < input.fromMs || o.placedMs >= input.toMs) continue;
-    const d = dayOf(o.placedMs);
+    const d = utcDay(o.placedMs);
     for (const sku of new Set(o.skus)) {
       const s = of(sku);
       s.orders.set(d, (s.orders.get(d) ?? 0) + 1);
@@ -60,7 +59,7 @@ export function returnRateFindings(
   }
 
   const days: string[] = [];
-  for (let t = Math.floor(input.fromMs / DAY_MS) * DAY_MS; t < input.toMs; t += DAY_MS) days.push(dayOf(t));
+  for (let t = Math.floor(input.fromMs / DAY_MS) * DAY_MS; t < input.toMs; t += DAY_MS) days.push(utcDay(t));
   const found: ScanFinding[] = [];
   for (const sku of [...perSku.keys()].sort()) {
     const s = perSku.get(sku)!;

@@ -10,9 +10,8 @@ import { insertAnomaly } from '../../store/repos/returns.js';
 import { returnRateFindings } from '../../domain/anomaly/return-findings.js';
 import { returnsPerSkuDay } from '../../store/repos/anomaly-returns.js';
 import { policyVersionOf } from '../returns/case.js';
+import { DAY_MS, utcDay } from '../../domain/anomaly/utc-day.js';
 
-const DAY_MS = 86_400_000;
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export interface AnomalyScanSettings {
   /** Findings on days older than this are history, not news (operational cadence, not a threshold). */
@@ -65,14 +64,14 @@ export async function readAnomalyScan(db: SqlExecutor, policies: PolicyBook, slo
     if (page.length < settings.readPage) break;
   }
   const placedLines = rows.map((r) => JSON.parse(r.lines ?? '[]') as Array<{ sku: string; qty: number }>);
-  const reportFrom = day(today - settings.reportDays * DAY_MS);
+  const reportFrom = utcDay(today - settings.reportDays * DAY_MS);
   const found: AnomalyFinding[] = [];
 
   // Demand: units per sku per complete day, gaps filled with 0.
   const units = new Map<string, Map<string, number>>();
   rows.forEach((r, i) => {
     if (r.state === 'cancelled' || Number(r.placed_ms) >= today) return;
-    const d = day(Number(r.placed_ms));
+    const d = utcDay(Number(r.placed_ms));
     for (const l of placedLines[i]!) {
       const bySku = units.get(l.sku) ?? new Map<string, number>();
       bySku.set(d, (bySku.get(d) ?? 0) + l.qty);
@@ -81,7 +80,7 @@ export async function readAnomalyScan(db: SqlExecutor, policies: PolicyBook, slo
   });
   for (const [sku, byDay] of [...units].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const series: DailyDemand[] = [];
-    for (let t = from; t < today; t += DAY_MS) series.push({ date: day(t), quantity: byDay.get(day(t)) ?? 0 });
+    for (let t = from; t < today; t += DAY_MS) series.push({ date: utcDay(t), quantity: byDay.get(utcDay(t)) ?? 0 });
     for (const a of detectDemandAnomalies(sku, series, policy.demand)) {
       if (a.date < reportFrom) continue;
       found.push({ kind: 'demand', key: sku, day: a.date, score: a.score, explanation: a.explanation, detail: { observed: a.observed, expected: a.expected, direction: a.direction } });
@@ -92,7 +91,7 @@ export async function readAnomalyScan(db: SqlExecutor, policies: PolicyBook, slo
   const facts: OrderFact[] = rows.map((r) => ({ orderId: r.id, customerId: r.customer_id, addressKey: r.address_key, placedAt: Number(r.placed_ms), value: Number(r.total) }));
   const placedAt = new Map(facts.map((f) => [f.orderId, f.placedAt]));
   for (const a of detectOrderAnomalies(facts, policy.orders)) {
-    const d = day(placedAt.get(a.orderId)!);
+    const d = utcDay(placedAt.get(a.orderId)!);
     if (d < reportFrom) continue;
     found.push({ kind: a.kind, key: a.orderId, day: d, score: a.score, explanation: a.explanation, detail: legacyTick ? { orderId: a.orderId } : { orderId: a.orderId, ...a.detail } });
   }

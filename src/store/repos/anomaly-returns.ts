@@ -1,6 +1,7 @@
 import type { SqlExecutor } from '../port.js';
 import { RETURN_CASE_STATES } from '../../domain/returns/case-state.js';
 import type { ReturnedSkuDay } from '../../domain/anomaly/return-findings.js';
+import { utcDay } from '../../domain/anomaly/utc-day.js';
 
 /**
  * Return cases that count as returns for the return-rate scan: every case but a rejected one (a
@@ -9,8 +10,6 @@ import type { ReturnedSkuDay } from '../../domain/anomaly/return-findings.js';
  */
 const COUNTED_STATES = RETURN_CASE_STATES.filter((s) => s !== 'rejected');
 
-const DAY_MS = 86_400_000;
-const dayOf = (ms: number) => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 
 /**
  * Returns per sku per UTC day (the day the case was opened) for cases opened in [fromMs, toMs): a case
@@ -24,7 +23,7 @@ export async function returnsPerSkuDay(db: SqlExecutor, fromMs: number, toMs: nu
   );
   const counts = new Map<string, ReturnedSkuDay>();
   for (const r of rows) {
-    const day = dayOf(Number(r.created_ms));
+    const day = utcDay(Number(r.created_ms));
     const skus = new Set((JSON.parse(r.doc) as { lines?: Array<{ sku: string }> }).lines?.map((l) => l.sku) ?? []);
     for (const sku of skus) {
       const k = `${sku}\u0000${day}`;
