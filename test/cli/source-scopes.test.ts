@@ -20,6 +20,10 @@ describe('omniops sources add --types / --supplier, sources scope', () => {
     expect(JSON.parse(bad.stderr)).toMatchObject({ code: 'E_SCHEMA', message: expect.stringContaining('order.placd') });
     const listed = await cli('sources', 'list', '--json');
     expect(jsonOf(listed).map((s: { id: string }) => s.id)).toEqual(['mkt', 'sup-1-portal']);
+    // As text: what each may send, and for whom.
+    const text = (await cli('sources', 'list')).stdout.split('\n');
+    expect(text[0]).toMatch(/^id\s+name\s+kind\s+sends\s+supplier$/);
+    expect(text.find((l) => l.startsWith('sup-1-portal'))).toMatch(/po\.\*,supplier\.\*\s+sup-1$/);
     // scope: changes the list only, through source.upserted; --all-types drops it.
     const narrowed = await cli('sources', 'scope', 'mkt', '--types', 'order.placed', '--json');
     expect(narrowed.code, narrowed.stderr).toBe(0);

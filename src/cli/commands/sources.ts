@@ -82,7 +82,9 @@ export function registerSources(program: Command): void {
   addStoreOptions(sources.command('list').description('list sources')).action(async (flags: StoreFlags) => {
     await withApp(flags, async (app) => {
       const rows = await listSources(app.store.read);
-      print(Boolean(flags.json), rows, () => table(rows as unknown as Array<Record<string, unknown>>, ['id', 'name', 'kind']));
+      // What each may send, at a glance: a leaked secret of an unscoped source can send anything inbound.
+      const shown = rows.map((r) => ({ ...r, sends: r.eventTypes ? r.eventTypes.join(',') : 'any inbound type', supplier: r.supplierId ?? '' }));
+      print(Boolean(flags.json), rows, () => table(shown as unknown as Array<Record<string, unknown>>, ['id', 'name', 'kind', 'sends', 'supplier']));
     });
   });
 }
