@@ -28,9 +28,7 @@ export async function holdOrder(h: HandlerContext, policies: PolicyBook, order: 
   const subject = orderSubject(order.source, order.externalOrderId);
   const d = decideHold(order, ask, h.decision);
   if (d.outcome === 'refused') {
-    order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `hold refused: ${d.why}` });
-    h.audit({ action: 'order.hold_refused', subject, detail: { state: order.state, holdReason: order.holdReason, by: ask.by, why: d.why } });
-    await persistOrder(h, order);
+    await refuse(h, order, 'hold', d.why, ask.by);
     return d;
   }
   // An approval hold replaced: its request leaves the approvers' inbox (the release asks again if still needed).
@@ -57,9 +55,7 @@ export async function releaseOrder(h: HandlerContext, policies: PolicyBook, orde
   const policy = await policies.get('orders', h.tx);
   const d = decideRelease({ state: order.state, holdReason: order.holdReason, paymentStatus: order.doc.paymentStatus }, policy.payment.acceptedStatuses);
   if (d.outcome === 'refused') {
-    order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `release refused: ${d.why}` });
-    h.audit({ action: 'order.release_refused', subject, detail: { state: order.state, holdReason: order.holdReason, by: ask.by, why: d.why } });
-    await persistOrder(h, order);
+    await refuse(h, order, 'release', d.why, ask.by);
     return d;
   }
   const hold = manualHoldOf(order);
@@ -77,13 +73,23 @@ export async function releaseOrder(h: HandlerContext, policies: PolicyBook, orde
   return d;
 }
 
+/** What a refused hold or release leaves in the order's history: the route reads it back (refusalOf). */
+const refusedNote = (what: 'hold' | 'release') => `${what} refused: `;
+
+/** A hold or release the handler refuses: noted in the order's history and audited, the order otherwise unchanged. */
+async function refuse(h: HandlerContext, order: OrderRecord, what: 'hold' | 'release', why: string, by: string): Promise<void> {
+  order.doc.history.push({ at: h.decision.now, from: order.state, to: order.state, eventId: h.event.id, note: `${refusedNote(what)}${why}` });
+  h.audit({ action: `order.${what}_refused`, subject: orderSubject(order.source, order.externalOrderId), detail: { state: order.state, holdReason: order.holdReason, by, why } });
+  await persistOrder(h, order);
+}
+
 /**
- * Why the handler refused the hold or release that event `eventId` asked for, from the note it left
- * in the order's history; undefined when it did not refuse. The route's check runs before the command
- * and the order may change in between (it ships): the handler's word is the outcome.
+ * Why the handler refused the hold or release that event `eventId` asked for, from the note `refuse`
+ * left in the order's history; undefined when it did not refuse. The route's check runs before the
+ * command and the order may change in between (it ships): the handler's word is the outcome.
  */
 export function refusalOf(order: OrderRecord, eventId: string, what: 'hold' | 'release'): string | undefined {
-  const prefix = `${what} refused: `;
+  const prefix = refusedNote(what);
   const entry = order.doc.history.find((x) => x.eventId === eventId && typeof x.note === 'string' && x.note.startsWith(prefix));
   return entry ? entry.note!.slice(prefix.length) : undefined;
 }
