@@ -28,6 +28,8 @@ export const supplierSchema = z
     name: z.string().min(1).max(200),
     email: z.email().max(200).optional(),
     leadTimeDays: z.number().int().min(0).max(365),
+    /** The supplier's partner in Odoo: its credit for an accepted warranty claim is booked on it (docs/odoo.md). */
+    odooPartnerId: z.number().int().positive().optional(),
     skus: z.array(supplierTermsSchema).max(100_000).default([]),
   })
   .strict()

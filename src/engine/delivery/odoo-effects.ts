@@ -2,9 +2,10 @@ import type { SqlExecutor } from '../../store/port.js';
 import type { DestinationRow } from '../../store/repos/destinations.js';
 import { odooOptionsSchema } from '../../domain/integrations/destination.js';
 import { createJson2Client, createJsonRpcClient, OdooPermanentError, type OdooClient } from '../../connectors/odoo/index.js';
-import { cancelPurchaseOrder, cancelSaleOrder, importProducts, importStockPerWarehouse, pushCreditNote, pushPurchaseOrder, pushSaleOrder, readPickingState } from '../../connectors/odoo/operations/index.js';
+import { cancelPurchaseOrder, cancelSaleOrder, importProducts, importStockPerWarehouse, pushCreditNote, pushPurchaseOrder, pushSaleOrder, pushVendorCredit, readPickingState } from '../../connectors/odoo/operations/index.js';
 import { textOrNull } from '../../connectors/odoo/client.js';
 import { orderById } from '../../store/repos/orders.js';
+import { getSupplier } from '../../store/repos/replenishment.js';
 import type { DeliveryRow } from '../../store/repos/deliveries.js';
 
 /** What an Odoo delivery produced: a summary for the audit, and events observed (appended by the worker). */
@@ -78,6 +79,24 @@ export async function applyOdooRow(client: OdooClient, d: DestinationRow, row: D
       const r = await pushCreditNote(client, {
         refundId: String(p.refundId), partnerId: o.partnerId, sourceRef: `${order.source}:${order.externalOrderId}`,
         lines: refundLines.map((l) => ({ productId: ids.get(skuOf(l.lineId)!)!, quantity: l.qty, unitPrice: l.qty > 0 ? l.amount / l.qty : l.amount })),
+      });
+      return { summary: { moveId: r.moveId, name: r.name, state: r.state, created: r.created, duplicates: r.duplicateIds }, events: [] };
+    }
+    // An accepted warranty claim (src/engine/returns/claim-answer.ts): the supplier's credit as a vendor
+    // credit note. Like the customer refund, it is booked in Odoo's default currency: the payload's
+    // `currency` is not sent, nothing converts (docs/odoo.md).
+    case 'supplier.credit': {
+      const claimId = String(p.claimId);
+      const supplierId = String(p.supplierId);
+      // The supplier's own partner first: one default vendor for every claim would book them all on it.
+      const vendorId = (await getSupplier(read, supplierId))?.odooPartnerId ?? o.vendorId;
+      if (!vendorId) throw notMapped(row, `supplier credit for claim ${claimId}: supplier ${supplierId} has no odooPartnerId and destination ${d.id} has no options.vendorId`);
+      const answeredAt = Date.parse(String(p.answeredAt));
+      if (!Number.isFinite(answeredAt)) throw notMapped(row, `supplier credit for claim ${claimId}: answeredAt ${String(p.answeredAt)} is not a time`);
+      const r = await pushVendorCredit(client, {
+        claimId, caseId: String(p.caseId), vendorId, amount: Number(p.amount),
+        creditNoteRef: typeof p.creditNoteRef === 'string' ? p.creditNoteRef : null,
+        invoiceDate: new Date(answeredAt).toISOString().slice(0, 10),
       });
       return { summary: { moveId: r.moveId, name: r.name, state: r.state, created: r.created, duplicates: r.duplicateIds }, events: [] };
     }

@@ -11,8 +11,8 @@ import { closeCase, closingOf } from './closing.js';
 
 /**
  * Where an accepted claim's credit goes: the ERP destination the customer refunds use, so the books
- * that see what the customer was paid see what the supplier gave back. The Odoo connector does not
- * post `supplier.credit` rows yet (it dies them as an unknown kind, for an operator): docs/ai.md.
+ * that see what the customer was paid see what the supplier gave back. An Odoo destination books
+ * `supplier.credit` rows as a vendor credit note on the supplier's partner (docs/odoo.md).
  */
 export const SUPPLIER_CREDIT_DESTINATION = 'erp:refunds';
 

@@ -3,8 +3,8 @@ import type { OdooClient } from '../../../src/connectors/odoo/client.js';
 import { OdooPermanentError, OdooTransientError } from '../../../src/connectors/odoo/errors.js';
 import { retryTransient } from '../../../src/connectors/odoo/retry.js';
 import {
-  cancelPurchaseOrder, cancelSaleOrder, importProducts, importStockPerWarehouse, omniopsMarker, pushCreditNote, pushPurchaseOrder, pushSaleOrder, readPickingState,
-  type SaleOrderPush,
+  cancelPurchaseOrder, cancelSaleOrder, importProducts, importStockPerWarehouse, omniopsMarker, pushCreditNote, pushPurchaseOrder, pushSaleOrder, pushVendorCredit, readPickingState,
+  type SaleOrderPush, type VendorCreditPush,
 } from '../../../src/connectors/odoo/operations/index.js';
 import { fakeTarget, makeFixtures, TARGETS, uniq, type Fixtures, type Target } from './targets.js';
 
@@ -124,6 +124,34 @@ for (const t of TARGETS) {
         const [move] = await c().call<{ move_type: string }[]>('account.move', 'read', { ids: [first.moveId], fields: ['move_type'] });
         expect(move!.move_type).toBe('out_refund');
       });
+
+      it('pushVendorCredit creates and posts an in_refund on the vendor once, dated the answer\'s day, the claim, case and supplier\'s number on its line', async () => {
+        const claimId = `clm_${uniq()}`;
+        const v: VendorCreditPush = { claimId, caseId: 'rc-1', vendorId: fx.partnerId, amount: 99.999, creditNoteRef: 'CN-77', invoiceDate: '2026-11-07' };
+        const first = await pushVendorCredit(c(), v);
+        expect(first).toMatchObject({ created: true, posted: true, state: 'posted', duplicateIds: [] });
+        expect(first.name).not.toBe('/');
+        expect(await pushVendorCredit(c(), v)).toEqual({ ...first, created: false, posted: false });
+        expect(await countByMarker(c(), 'account.move', 'ref', omniopsMarker('supplier_credit', claimId))).toBe(1);
+        const [move] = await c().call<{ move_type: string; partner_id: [number, string]; invoice_date: string; amount_untaxed: number }[]>('account.move', 'read', {
+          ids: [first.moveId], fields: ['move_type', 'partner_id', 'invoice_date', 'amount_untaxed'],
+        });
+        expect(move).toMatchObject({ move_type: 'in_refund', invoice_date: '2026-11-07', amount_untaxed: 100 });
+        expect(move!.partner_id[0]).toBe(fx.partnerId);
+        // invoice_line_ids: the lines a person sees (a real Odoo adds the payable line beside them).
+        const [{ invoice_line_ids: lineIds }] = await c().call<{ invoice_line_ids: number[] }[]>('account.move', 'read', { ids: [first.moveId], fields: ['invoice_line_ids'] }) as [{ invoice_line_ids: number[] }];
+        const lines = await c().call<{ id: number; name: string; quantity: number; price_unit: number }[]>('account.move.line', 'read', { ids: lineIds, fields: ['name', 'quantity', 'price_unit'] });
+        expect(lines).toEqual([{ id: expect.any(Number), name: `Warranty claim ${claimId} (return rc-1), supplier credit note CN-77`, quantity: 1, price_unit: 100 }]);
+      });
+
+      it('a vendor credit note without its date is refused on posting (Odoo UserError): why pushVendorCredit sends invoice_date', async () => {
+        const [id] = await c().call<number[]>('account.move', 'create', {
+          vals_list: [{ move_type: 'in_refund', partner_id: fx.partnerId, ref: `undated-${uniq()}`, invoice_line_ids: [[0, 0, { name: 'undated', quantity: 1, price_unit: 1 }]] }],
+        });
+        await expect(c().call('account.move', 'action_post', { ids: [id!] })).rejects.toBeInstanceOf(OdooPermanentError);
+        const [move] = await c().call<{ state: string }[]>('account.move', 'read', { ids: [id!], fields: ['state'] });
+        expect(move!.state).toBe('draft');
+      });
     });
   }
 }
@@ -179,6 +207,17 @@ describe('exactly once under lost answers and retries (fake only)', () => {
         const r = await retryTransient(() => pushSaleOrder(c(), o), { ...retry, sleep: async () => {} });
         expect(r).toMatchObject({ created: true, confirmed: true });
         expect(await ordersOf(o.orderId)).toBe(1);
+      });
+
+      it('a vendor credit whose create or post answer is lost: the retry finds the move, one move, posted once', async () => {
+        for (const method of ['create', 'action_post']) {
+          const v: VendorCreditPush = { claimId: `clm_${uniq()}`, caseId: 'rc-2', vendorId: fx.partnerId, amount: 12.5, invoiceDate: '2026-11-07' };
+          target.fake!.injectFault({ kind: 'drop-response', times: 1, match: { model: 'account.move', method } });
+          const r = await retryTransient(() => pushVendorCredit(c(), v), { ...retry, sleep: async () => {} });
+          // A lost create: the retry finds the draft and posts it; a lost post: it finds it posted (posting again is Odoo's UserError).
+          expect(r, method).toMatchObject({ created: false, posted: method === 'create', state: 'posted' });
+          expect(await countByMarker(c(), 'account.move', 'ref', omniopsMarker('supplier_credit', v.claimId)), method).toBe(1);
+        }
       });
 
       it('retries stop at the budget, and permanent failures are not retried', async () => {

@@ -4,7 +4,7 @@
  * field staff do not normally edit (`origin` / `ref`). Looking for the marker before creating is
  * what makes a retried push create nothing new.
  */
-export type MarkedKind = 'order' | 'purchase' | 'refund';
+export type MarkedKind = 'order' | 'purchase' | 'refund' | 'supplier_credit';
 
 export function omniopsMarker(kind: MarkedKind, id: string): string {
   if (!id || /\s/.test(id)) throw new Error(`omniopsMarker: invalid ${kind} id ${JSON.stringify(id)}`);

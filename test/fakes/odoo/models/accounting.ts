@@ -7,6 +7,9 @@ const records = (run: MethodDef['run']): MethodDef => ({ kind: 'records', params
 /** Journal prefixes Odoo 17+ uses for customer/vendor invoices and their refunds. */
 const PREFIX: Record<string, string> = { out_invoice: 'INV', out_refund: 'RINV', in_invoice: 'BILL', in_refund: 'RBILL', entry: 'MISC' };
 
+const SALE_TYPES = new Set(['out_invoice', 'out_refund', 'out_receipt']);
+const PURCHASE_TYPES = new Set(['in_invoice', 'in_refund', 'in_receipt']);
+
 /** Not captured: shaped from account.move's fields in Odoo 17–19 (see docs/odoo.md, "assumptions"). */
 export function defineAccounting(orm: Orm): void {
   const lines = (r: Row, env: Env) => env.orm.rows('account.move.line').filter((l) => l.move_id === r.id);
@@ -34,7 +37,16 @@ export function defineAccounting(orm: Orm): void {
           const m = env.orm.get('account.move', id)!;
           if (m.state === 'posted') throw userError(`The entry ${m.name} (id ${m.id}) is already posted.`);
           if (!lines(m, env).length) throw userError('You need to add a line before posting.');
-          const year = env.orm.now().getUTCFullYear();
+          // AccountMove._post (Odoo 17–19): a vendor document needs its vendor and the date on the
+          // vendor's paper; a customer document without a date is dated today.
+          if (PURCHASE_TYPES.has(String(m.move_type))) {
+            if (!m.partner_id) throw userError("The field 'Vendor' is required, please complete it to validate the Vendor Bill.");
+            if (!m.invoice_date) throw userError('The Bill/Refund date is required to validate this document.');
+          } else if (SALE_TYPES.has(String(m.move_type)) && !m.invoice_date) {
+            m.invoice_date = env.orm.now().toISOString().slice(0, 10);
+          }
+          // The sequence follows the document's date (a bill dated last year is numbered in last year's).
+          const year = m.invoice_date ? Number(String(m.invoice_date).slice(0, 4)) : env.orm.now().getUTCFullYear();
           const prefix = `${PREFIX[String(m.move_type)] ?? 'MISC'}/${year}/`;
           const n = env.orm.rows('account.move').filter((x) => String(x.name).startsWith(prefix)).length + 1;
           m.name = `${prefix}${pad5(n)}`;
