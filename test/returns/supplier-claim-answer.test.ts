@@ -134,6 +134,24 @@ for (const factory of storeFactories()) {
       expect((await w.t.api('GET', '/v1/supplier-claims?state=open', fin)).body.items).toEqual([]);
     });
 
+    it('a buyer reads the claim with what it needs from the case: the currency, the order and why the customer returned it', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: CLAIM });
+      const { caseId, claimId } = await claimedCase('SC-5');
+      const kase = await w.caseOf(caseId);
+      const buyer = await w.t.keyFor('procurement');
+      // Procurement cannot read the case itself: the claim carries what it needs of it.
+      expect((await w.t.api('GET', `/v1/returns/${caseId}`, buyer)).status).toBe(403);
+      const fromCase = { currency: 'EUR', orderId: kase.orderId, reason: 'the zipper broke after a week', reasonCode: kase.reasonCode ?? null };
+      const one = await w.t.api('GET', `/v1/supplier-claims/${claimId}`, buyer);
+      expect(one.status).toBe(200);
+      expect(one.body).toMatchObject({ id: claimId, caseId, supplierId: 'sup-tents', amount: 120, state: 'open', lines: [{ sku: 'TENT', qty: 1 }], ...fromCase });
+      const list = await w.t.api('GET', '/v1/supplier-claims?supplier=sup-tents', await w.t.keyFor('category_manager'));
+      expect(list.body.items).toEqual([one.body]);
+      const answered = await w.t.api('POST', `/v1/supplier-claims/${claimId}/answer`, buyer, { outcome: 'rejected', reason: 'worn, not broken' });
+      expect(answered.body).toMatchObject({ state: 'rejected', ...fromCase, answer: { outcome: 'rejected', reason: 'worn, not broken', by: expect.any(String) } });
+    });
+
     it('from a supplier integration: the answer as an event; another answer and a credit above the claim are audited and ignored, not dead-lettered', async () => {
       fakeApprovals();
       await w.start(factory, { ai: CLAIM });

@@ -4,7 +4,7 @@ import { defineRoute, type RouteSpec } from '../route.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/roles.js';
 import { claimAnswerBody, creditAboveClaim, sameAnswer } from '../../domain/returns/claim-answer.js';
-import { querySupplierClaims, supplierClaimById, type SupplierClaimRecord } from '../../store/repos/returns.js';
+import { querySupplierClaims, returnCasesByIds, supplierClaimById, type ReturnCaseRecord, type SupplierClaimRecord } from '../../store/repos/returns.js';
 import { repeatedCommand, runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 
@@ -31,26 +31,49 @@ export function claimView(c: SupplierClaimRecord) {
   };
 }
 
+/**
+ * A claim as the claims' own routes answer it: the claim plus what a buyer needs from its case to judge
+ * the supplier's answer — the currency of the amounts, and why the customer returned it. The claim has
+ * no currency of its own (it is the case's), and buyers (procurement, category managers) cannot read
+ * the case. The case's own view does not need these: it carries them itself.
+ */
+export function claimForBuyer(c: SupplierClaimRecord, kase: ReturnCaseRecord | undefined) {
+  return {
+    ...claimView(c),
+    orderId: kase?.orderId ?? (typeof c.doc.orderId === 'string' ? c.doc.orderId : null),
+    currency: kase?.doc.currency ?? null,
+    // What went to the supplier with the claim (its document keeps the case's reason as it was then).
+    reason: (typeof c.doc.reason === 'string' ? c.doc.reason : kase?.doc.reason) ?? null,
+    reasonCode: kase?.doc.reasonCode ?? null,
+  };
+}
+
+/** Reads the claims' cases in one statement, outside any transaction (no row lock). */
+async function withCases(app: App, claims: SupplierClaimRecord[]) {
+  const cases = await returnCasesByIds(app.store.read, claims.map((c) => c.caseId));
+  return claims.map((c) => claimForBuyer(c, cases.get(c.caseId)));
+}
+
 export function supplierClaimRoutes(app: App): RouteSpec[] {
   const params = z.object({ id: z.string().min(1).max(100) });
   return [
     defineRoute({
-      method: 'GET', url: '/v1/supplier-claims', tag: 'returns', summary: 'Warranty claims against suppliers, newest first, by state and supplier; paged by ?before=<next of the previous page>.',
+      method: 'GET', url: '/v1/supplier-claims', tag: 'returns', summary: 'Warranty claims against suppliers, newest first, by state and supplier; paged by ?before=<next of the previous page>. Each claim with its case\'s order, currency and return reason.',
       access: CLAIM_READERS,
       query: z.object({ state: z.enum(CLAIM_STATES).optional(), supplier: z.string().min(1).max(100).optional(), before: beforeCursorSchema, limit: z.coerce.number().int().min(1).max(500).default(50) }),
       async handler({ query }) {
         const before = parseCursor(query.before);
         const rows = await querySupplierClaims(app.store.read, { state: query.state, supplierId: query.supplier, beforeMs: before?.ms, beforeId: before?.id, limit: query.limit });
-        return { items: rows.map(claimView), next: nextCursor(rows, query.limit, (c) => ({ ms: c.createdMs, id: c.id })) };
+        return { items: await withCases(app, rows), next: nextCursor(rows, query.limit, (c) => ({ ms: c.createdMs, id: c.id })) };
       },
     }),
     defineRoute({
-      method: 'GET', url: '/v1/supplier-claims/{id}', tag: 'returns', summary: 'One warranty claim: supplier, amount, state and the supplier\'s answer.',
+      method: 'GET', url: '/v1/supplier-claims/{id}', tag: 'returns', summary: 'One warranty claim: supplier, amount, state, the claimed lines, the case\'s order, currency and return reason, and the supplier\'s answer.',
       access: CLAIM_READERS, params, responses: { 200: 'the claim', 404: 'E_NOT_FOUND' },
       async handler({ params: p }) {
         const c = await supplierClaimById(app.store.read, p.id);
         if (!c) throw new DomainError('E_NOT_FOUND', `no supplier claim ${p.id}`);
-        return claimView(c);
+        return (await withCases(app, [c]))[0];
       },
     }),
     defineRoute({
@@ -71,7 +94,7 @@ export function supplierClaimRoutes(app: App): RouteSpec[] {
           throw new DomainError('E_INVALID_STATE', `supplier claim ${c.id} is already ${c.state}: another answer is refused`);
         }
         const r = await runCommand(app, req, principal!, 'supplier.claim_answered', { claimId: c.id, ...body });
-        return { ...claimView((await supplierClaimById(app.store.read, c.id))!), eventId: r.eventId };
+        return { ...(await withCases(app, [(await supplierClaimById(app.store.read, c.id))!]))[0], eventId: r.eventId };
       },
     }),
   ];

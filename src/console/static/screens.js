@@ -6,6 +6,7 @@ import { orders } from './orders.js';
 import { replenishment } from './replenishment.js';
 import { inventory, integrations, policies, audit } from './ops.js';
 import { anomalies, ANOMALIES_ROUTE } from './anomalies.js';
+import { supplierClaims, SUPPLIER_CLAIMS_ROUTE } from './claims.js';
 
 export const SCREENS = [
   { name: 'overview', title: 'Overview', group: 'Monitor', requires: 'GET /v1/dashboard', render: overview },
@@ -13,6 +14,8 @@ export const SCREENS = [
   { name: 'exceptions', title: 'Exception queues', group: 'Work', requires: 'GET /v1/exceptions', render: exceptions },
   { name: 'orders', title: 'Orders', group: 'Work', requires: 'GET /v1/orders', render: orders },
   { name: 'returns', title: 'Returns', group: 'Work', requires: 'GET /v1/returns', render: returnsList },
+  // The buyers' worklist: procurement and category managers answer claims but do not read return cases.
+  { name: 'supplier-claims', title: 'Supplier claims', group: 'Work', requires: SUPPLIER_CLAIMS_ROUTE, render: supplierClaims },
   // Transfers are the one part the warehouse reads (recommendations are not): the screen shows for
   // every role of GET /v1/transfers (the readers of recommendations and the warehouse); each part checks its own route.
   { name: 'replenishment', title: 'Replenishment', group: 'Work', requires: 'GET /v1/transfers', render: replenishment },

@@ -1,5 +1,6 @@
 import { h, fill, fmt, panel, table, pill, facts, empty, errorToast, toast, notAvailable, notPermitted, problemBanner, pagedList } from './lib.js';
 import { get, api, session } from './api.js';
+import { answerText, claimAnswerForm, CLAIM_ROUTE } from './claim-answer.js';
 
 const items = (r) => (Array.isArray(r) ? r : r?.items ?? []);
 /** Items per page of an exception queue (the API's default; it allows up to 500). */
@@ -392,60 +393,24 @@ function closeCaseButton(c, onDone) {
   }, 'Close case');
 }
 
-const ANSWER_CLAIM = 'POST /v1/supplier-claims/{id}/answer';
-
-/** Asks for the supplier's answer and records it; one key per click, so a lost answer's retry is the first. */
-async function recordClaimAnswer(btn, claim, body, onDone) {
-  btn.disabled = true;
-  try {
-    await api('POST', `/v1/supplier-claims/${encodeURIComponent(claim.id)}/answer`, body, { idempotencyKey: `answer-${claim.id}-${Date.now().toString(36)}` });
-    toast('success', body.outcome === 'accepted' ? 'Claim accepted' : 'Claim rejected', body.outcome === 'accepted' ? `credit ${body.creditAmount}` : body.reason);
-    onDone();
-  } catch (err) {
-    btn.disabled = false;
-    errorToast(err, 'Answer not recorded');
-  }
-}
-
 /**
  * The case's claim against its supplier (docs/ai.md, "The supplier answers a claim"): who, how much,
- * its state and the supplier's answer; while open, "Record supplier answer" for the roles that may.
+ * its state and the supplier's answer; while open, "Record supplier answer" for the roles that may
+ * (claim-answer.js, shared with the Supplier claims screen, which the claim links to).
  */
 function claimPanel(c, onDone) {
   const k = c.supplierClaim;
   if (!k) return null;
   const a = k.answer;
   const money = (x) => fmt.money(x, c.currency);
-  const buttons = k.state === 'open' && session.can(ANSWER_CLAIM) ? h('div.claim-answer', h('h3', 'Record supplier answer'),
-    h('button.claim-accepted', {
-      async onclick(e) {
-        const btn = e.currentTarget;
-        const credit = prompt(`Supplier ${k.supplierId} accepted claim ${k.id}: what does it credit (at most ${k.amount})?`, String(k.amount));
-        if (credit === null) return;
-        const amount = Number(credit.replace(',', '.'));
-        if (!(amount > 0)) return toast('error', 'Not recorded', 'A credit above 0 is needed.');
-        const ref = prompt('The supplier\'s credit note number (optional):', '');
-        if (ref === null) return;
-        await recordClaimAnswer(btn, k, { outcome: 'accepted', creditAmount: amount, ...(ref.trim() ? { creditNoteRef: ref.trim() } : {}) }, onDone);
-      },
-    }, 'Accepted, with a credit…'), ' ',
-    h('button.claim-rejected', {
-      async onclick(e) {
-        const btn = e.currentTarget;
-        const reason = prompt(`Supplier ${k.supplierId} rejected claim ${k.id}: why? (A person then decides what the customer gets.)`);
-        if (reason === null) return;
-        if (!reason.trim()) return toast('error', 'Not recorded', 'A reason is needed.');
-        await recordClaimAnswer(btn, k, { outcome: 'rejected', reason: reason.trim() }, onDone);
-      },
-    }, 'Rejected…')) : null;
   return panel('Supplier claim', facts([
-    ['Claim', h('span.mono', k.id)],
+    ['Claim', session.can(CLAIM_ROUTE) ? h('a.claim-link', { href: `#/supplier-claims/${encodeURIComponent(k.id)}` }, h('span.mono', k.id)) : h('span.mono', k.id)],
     ['Supplier', k.supplierId],
     ['Claimed', money(k.amount)],
     ['State', pill(k.state === 'accepted' ? 'ok' : k.state === 'rejected' ? 'warn' : 'info', k.state)],
-    ['Answer', a ? (a.outcome === 'accepted' ? `accepted: credit ${money(a.creditAmount)}${a.creditNoteRef ? ` (${a.creditNoteRef})` : ''}` : `rejected: ${a.reason ?? ''}`) : 'none yet'],
+    ['Answer', answerText(a, money)],
     ['Answered', a ? `${fmt.time(a.answeredAt)} · ${a.by}` : '—'],
-  ]), buttons);
+  ]), claimAnswerForm(k, { money, onDone }));
 }
 
 async function returnCase(ctx, id) {

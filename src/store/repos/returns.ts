@@ -81,6 +81,14 @@ export async function returnCaseById(db: SqlExecutor, id: string): Promise<Retur
   return r ? toCase(r) : undefined;
 }
 
+/** Cases by id, one statement (a page of claims shows each claim's case); never locked: for reads. */
+export async function returnCasesByIds(db: SqlExecutor, ids: string[]): Promise<Map<string, ReturnCaseRecord>> {
+  const unique = [...new Set(ids)];
+  if (!unique.length) return new Map();
+  const rows = await db.all<RawCase>(`SELECT ${CASE_COLS} FROM return_cases WHERE id IN (${unique.map(() => '?').join(', ')})`, unique);
+  return new Map(rows.map((r) => { const c = toCase(r); return [c.id, c]; }));
+}
+
 /** Locked as returnCaseById's row is (what finance was told is written back on the cases it tells about). */
 export async function returnCasesOfOrder(db: SqlExecutor, orderId: string): Promise<ReturnCaseRecord[]> {
   return (await db.all<RawCase>(`SELECT ${CASE_COLS} FROM return_cases WHERE order_id = ? ORDER BY created_ms, id${forUpdateIn(db)}`, [orderId])).map(toCase);
