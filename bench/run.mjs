@@ -80,6 +80,8 @@ const tmp = () => mkdtempSync(join(os.tmpdir(), 'omniops-bench-'));
 // ---------------------------------------------------------------- stats
 const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
+// The server's own peak; a scheduled read's process, when one ran during the phase, beside it.
+const rssCell = (x) => `${f0(x.maxRssMB)}${x.maxChildRssMB >= 1 ? ` (+${f0(x.maxChildRssMB)} read process)` : ''}`;
 
 // ---------------------------------------------------------------- raw-driver ceiling
 /**
@@ -386,7 +388,7 @@ async function closedLoop(server, w, seconds, connections, batch = 1) {
     accepted, errors, statuses, acceptedPerSec: accepted / loadSecs,
     processedDuringLoadPerSec: (accepted - (b1 - b0)) / loadSecs, backlogAtEnd: b1, drainSecs: drainMs / 1000,
     processedPerSec: accepted / (loadSecs + drainMs / 1000),
-    ...latencySummary(lat), maxRssMB: Math.max(proc.maxRssMB, drainProc.maxRssMB), rssAtMax: (proc.maxRssMB >= drainProc.maxRssMB ? proc : drainProc).rssAtMax, serverCpuCores: proc.cpuCores,
+    ...latencySummary(lat), maxRssMB: Math.max(proc.maxRssMB, drainProc.maxRssMB), maxChildRssMB: Math.max(proc.maxChildRssMB, drainProc.maxChildRssMB), rssAtMax: (proc.maxRssMB >= drainProc.maxRssMB ? proc : drainProc).rssAtMax, serverCpuCores: proc.cpuCores,
     generatorCpuCores: (genCpu.user + genCpu.system) / 1e6 / loadSecs,
   };
 }
@@ -425,7 +427,7 @@ async function openLoop(server, w, seconds, rate) {
   metricsAgent.destroy();
   return {
     sent, accepted, errors, achievedPerSec: accepted / loadSecs, processedDuringLoadPerSec: (accepted - (b1 - b0)) / loadSecs, backlogAtEnd: b1,
-    processedPerSec: accepted / (loadSecs + drainMs / 1000), ...latencySummary(lat), maxRssMB: proc.maxRssMB, rssAtMax: proc.rssAtMax, serverCpuCores: proc.cpuCores, drainSecs: drainMs / 1000,
+    processedPerSec: accepted / (loadSecs + drainMs / 1000), ...latencySummary(lat), maxRssMB: proc.maxRssMB, maxChildRssMB: proc.maxChildRssMB, rssAtMax: proc.rssAtMax, serverCpuCores: proc.cpuCores, drainSecs: drainMs / 1000,
   };
 }
 
@@ -580,15 +582,15 @@ function renderTable(results, hw) {
     const lost = r.loss ? `${r.loss.lost} of ${f0(r.loss.acknowledged)}` : '–';
     if (r.closed) {
       const c = r.closed;
-      L.push(`| ${store} | HTTP closed loop, ${opts.connections} conns, ${c.seconds} s | ${f0(c.acceptedPerSec)} | ${f0(c.processedDuringLoadPerSec)} | ${f0(c.processedPerSec)} | ${f1(c.p50)} / ${f1(c.p95)} / ${f1(c.p99)} | ${c.errors} | ${lost} | ${f0(c.maxRssMB)} | ${f1(c.serverCpuCores)} |`);
+      L.push(`| ${store} | HTTP closed loop, ${opts.connections} conns, ${c.seconds} s | ${f0(c.acceptedPerSec)} | ${f0(c.processedDuringLoadPerSec)} | ${f0(c.processedPerSec)} | ${f1(c.p50)} / ${f1(c.p95)} / ${f1(c.p99)} | ${c.errors} | ${lost} | ${rssCell(c)} | ${f1(c.serverCpuCores)} |`);
     }
     if (r.open) {
       const o = r.open;
-      L.push(`| ${store} | HTTP fixed rate ${opts.rate}/s, ${o.seconds} s | ${f0(o.achievedPerSec)} | ${f0(o.processedDuringLoadPerSec)} | ${f0(o.processedPerSec)} | ${f1(o.p50)} / ${f1(o.p95)} / ${f1(o.p99)} | ${o.errors} | ${r.closed ? '(above)' : lost} | ${f0(o.maxRssMB)} | ${f1(o.serverCpuCores)} |`);
+      L.push(`| ${store} | HTTP fixed rate ${opts.rate}/s, ${o.seconds} s | ${f0(o.achievedPerSec)} | ${f0(o.processedDuringLoadPerSec)} | ${f0(o.processedPerSec)} | ${f1(o.p50)} / ${f1(o.p95)} / ${f1(o.p99)} | ${o.errors} | ${r.closed ? '(above)' : lost} | ${rssCell(o)} | ${f1(o.serverCpuCores)} |`);
     }
   }
   for (const [store, r] of Object.entries(results.orders ?? {})) {
-    L.push(`| ${store} | orders over HTTP (order.placed → routed + reserved), ${r.connections} conns${r.batch > 1 ? `, ${r.batch} per request` : ''}, ${r.seconds} s | ${f0(r.acceptedPerSec)} orders | ${f0(r.processedDuringLoadPerSec)} | ${f0(r.processedPerSec)} orders | ${f1(r.p50)} / ${f1(r.p95)} / ${f1(r.p99)} | ${r.errors} | – | ${f0(r.maxRssMB)} | ${f1(r.serverCpuCores)} |`);
+    L.push(`| ${store} | orders over HTTP (order.placed → routed + reserved), ${r.connections} conns${r.batch > 1 ? `, ${r.batch} per request` : ''}, ${r.seconds} s | ${f0(r.acceptedPerSec)} orders | ${f0(r.processedDuringLoadPerSec)} | ${f0(r.processedPerSec)} orders | ${f1(r.p50)} / ${f1(r.p95)} / ${f1(r.p99)} | ${r.errors} | – | ${rssCell(r)} | ${f1(r.serverCpuCores)} |`);
   }
   L.push('');
   for (const [store, r] of Object.entries(results.orders ?? {})) {

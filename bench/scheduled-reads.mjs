@@ -31,10 +31,11 @@
  * baseline sorted, src/domain/anomaly/robust.ts, its rules grew with the square of the orders read:
  * 52 s at 10,000; this bench then read 3,000.)
  * Then where the read runs (config `scheduledReads.on`): each job's slot as `omniops serve` runs it,
- * read and computed in this thread (`thread`) or on a scheduled-read worker (`worker`), with the
+ * read and computed in this thread (`thread`), on a worker thread (`worker`) or in a child process
+ * (`process`, the default), with the
  * job's own settings (the scan: 50,000 orders): the longest stall of this thread's event loop
  * meanwhile (monitorEventLoopDelay's max — in serve this is the engine thread, whose stalls every
- * intake ack waits out), the slot's time, and what starting a worker alone costs (a read that fails
+ * intake ack waits out), the slot's time, and what starting one alone costs (a read that fails
  * at once: spawn, module load, store open).
  *   --stall-only   only this part
  *   --json         one JSON line instead of the table
@@ -214,14 +215,15 @@ try {
     }
   }
   // Where the read runs: the engine thread's longest event-loop stall during a slot, in-thread vs on a worker.
-  const workers = new ScheduledReadWorkers({ store: config.store, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous }, config.scheduledReads.deadlineMs);
+  const where = { store: config.store, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous };
+  const places = { worker: new ScheduledReadWorkers(where, config.scheduledReads.deadlineMs, 'worker'), process: new ScheduledReadWorkers(where, config.scheduledReads.deadlineMs, 'process') };
   const ownJobs = offLockJobs(app.policies);
   const stalls = {};
   for (let run = 0; run < RUNS; run++) {
     for (const job of Object.keys(ownJobs)) {
-      for (const on of ['thread', 'worker']) {
+      for (const on of ['thread', 'worker', 'process']) {
         slot += 3_600_000;
-        const reader = on === 'worker' ? async (name, s) => (await workers.read(name, s)).result : undefined;
+        const reader = on === 'thread' ? undefined : async (name, s) => (await places[on].read(name, s)).result;
         const h = monitorEventLoopDelay({ resolution: 5 });
         h.enable();
         const t0 = performance.now();
@@ -235,28 +237,31 @@ try {
       }
     }
   }
-  const starts = [];
+  const starts = { worker: [], process: [] };
   for (let run = 0; run < RUNS; run++) {
-    const t0 = performance.now();
-    await workers.read('bench-no-such-job', { job: 'bench-no-such-job', slotMs: slot, now: Date.now() }).catch(() => undefined);
-    starts.push(performance.now() - t0);
+    for (const on of ['worker', 'process']) {
+      const t0 = performance.now();
+      await places[on].read('bench-no-such-job', { job: 'bench-no-such-job', slotMs: slot, now: Date.now() }).catch(() => undefined);
+      starts[on].push(performance.now() - t0);
+    }
   }
-  await workers.close();
+  await places.worker.close();
+  await places.process.close();
   const stallSummary = Object.fromEntries(Object.entries(stalls).map(([job, by]) => [job, Object.fromEntries(Object.entries(by).map(([on, r]) => [on, {
     stallMs: +median(r.map((x) => x.stallMs)).toFixed(1), slotMs: +median(r.map((x) => x.slotMs)).toFixed(1) }]))]));
-  const workerStartMs = +median(starts).toFixed(1);
+  const startMs = { worker: +median(starts.worker).toFixed(1), process: +median(starts.process).toFixed(1) };
   if (process.argv.includes('--stall-only')) {
-    if (process.argv.includes('--json')) console.log(JSON.stringify({ store: counts, runs: RUNS, stalls: stallSummary, workerStartMs }));
+    if (process.argv.includes('--json')) console.log(JSON.stringify({ store: counts, runs: RUNS, stalls: stallSummary, startMs }));
     else printStalls();
     probe.postMessage('close');
     process.exitCode = 0;
   }
   function printStalls() {
     console.log(`store: ${JSON.stringify(counts)}; medians of ${RUNS} runs`);
-    console.log('| job (its own settings) | longest event-loop stall, read in-thread | on a worker | slot\'s time, in-thread | on a worker |');
-    console.log('| --- | ---: | ---: | ---: | ---: |');
-    for (const [job, s] of Object.entries(stallSummary)) console.log(`| ${job} | ${s.thread.stallMs} ms | ${s.worker.stallMs} ms | ${s.thread.slotMs} ms | ${s.worker.slotMs} ms |`);
-    console.log(`starting a worker alone (spawn, load, open, fail): ${workerStartMs} ms`);
+    console.log('| job (its own settings) | longest event-loop stall: in-thread | worker | process | slot\'s time: in-thread | worker | process |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const [job, s] of Object.entries(stallSummary)) console.log(`| ${job} | ${s.thread.stallMs} ms | ${s.worker.stallMs} ms | ${s.process.stallMs} ms | ${s.thread.slotMs} ms | ${s.worker.slotMs} ms | ${s.process.slotMs} ms |`);
+    console.log(`starting one alone (spawn, load, open, fail): worker ${startMs.worker} ms, process ${startMs.process} ms`);
     console.log('');
   }
   if (!process.argv.includes('--stall-only')) {
@@ -289,7 +294,7 @@ try {
     before: { lockMs: +median(r.before.map((x) => x.lockMs)).toFixed(1), slowestAckMs: +median(r.before.map((x) => x.slowestAckMs)).toFixed(1) },
     after: { lockMs: +median(r.after.map((x) => x.lockMs)).toFixed(1), readMs: +median(r.after.map((x) => x.readMs)).toFixed(1), slowestAckMs: +median(r.after.map((x) => x.slowestAckMs)).toFixed(1) },
   }]));
-  if (process.argv.includes('--json')) console.log(JSON.stringify({ store: counts, runs: RUNS, scanOrders: SCAN_ORDERS, summary, fullScanRead: fullSummary, stalls: stallSummary, workerStartMs }));
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ store: counts, runs: RUNS, scanOrders: SCAN_ORDERS, summary, fullScanRead: fullSummary, stalls: stallSummary, startMs }));
   else {
     printStalls();
     console.log(`store: ${JSON.stringify(counts)}; medians of ${RUNS} runs`);

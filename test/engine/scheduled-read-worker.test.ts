@@ -14,8 +14,8 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { App } from '../../src/app.js';
 
 /**
- * Scheduled reads on a worker thread (src/engine/scheduler/read-worker.ts): the books check's and
- * the anomaly scan's read and computation run on a thread of their own, reading the same store
+ * Scheduled reads in a child process or on a worker thread (src/engine/scheduler/read-worker.ts): the
+ * books check's and the anomaly scan's read and computation run in a process (or thread) of their own, reading the same store
  * through connections of their own, and answer what the in-thread read would; failures and
  * shutdown behave as for an in-thread read. Both stores.
  */
@@ -26,7 +26,7 @@ const T0 = Date.parse('2026-11-30T09:00:00Z');
 const LOCATION = { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 600, shipSlaMinutes: 2880 };
 
 for (const factory of storeFactories()) {
-  describe(`scheduled reads on a worker thread: ${factory.name}`, { timeout: 120_000 }, () => {
+  describe(`scheduled reads off the engine thread: ${factory.name}`, { timeout: 120_000 }, () => {
     let t: TestApp;
     let now = T0;
     const errors: unknown[] = [];
@@ -72,25 +72,31 @@ for (const factory of storeFactories()) {
     const slotEvents = (job: string, slotMs: number) =>
       t.app.store.read.all<{ type: string; payload: string }>(`SELECT type, payload FROM events WHERE source = 'scheduler' AND source_event_id = ?`, [slotEventId(job, slotMs)]);
 
-    it('reads on another thread and answers what the in-thread read answers (books check and anomaly scan)', async () => {
-      workers = new ScheduledReadWorkers(storeSettings(), 60_000);
-      const jobs = offLockJobs(t.app.policies);
-      for (const job of ['books-check', 'anomaly-scan']) {
-        const slot = { job, slotMs: T0, now: T0 };
-        const inThread = await t.app.store.snapshot((db) => jobs[job]!.read(db, slot));
-        const onWorker = await workers.read(job, slot);
-        expect(onWorker.threadId).not.toBe(threadId);
-        expect(onWorker.result).toEqual(inThread);
-      }
-      const scan = await t.app.store.snapshot((db) => jobs['anomaly-scan']!.read(db, { job: 'anomaly-scan', slotMs: T0, now: T0 }));
-      expect((scan.payload as { findings: unknown[] }).findings.length).toBeGreaterThan(0); // the comparison compared something
-      expect(workers.inFlight).toBe(0);
-    });
+    for (const place of ['process', 'worker'] as const) {
+      it(`reads in a ${place} of its own and answers what the in-thread read answers (books check and anomaly scan)`, async () => {
+        workers = new ScheduledReadWorkers(storeSettings(), 60_000, place);
+        const jobs = offLockJobs(t.app.policies);
+        for (const job of ['books-check', 'anomaly-scan']) {
+          const slot = { job, slotMs: T0, now: T0 };
+          const inThread = await t.app.store.snapshot((db) => jobs[job]!.read(db, slot));
+          const elsewhere = await workers.read(job, slot);
+          if (place === 'process') expect(elsewhere.pid).not.toBe(process.pid);
+          else {
+            expect(elsewhere.pid).toBe(process.pid);
+            expect(elsewhere.threadId).not.toBe(threadId);
+          }
+          expect(elsewhere.result).toEqual(inThread);
+        }
+        const scan = await t.app.store.snapshot((db) => jobs['anomaly-scan']!.read(db, { job: 'anomaly-scan', slotMs: T0, now: T0 }));
+        expect((scan.payload as { findings: unknown[] }).findings.length).toBeGreaterThan(0); // the comparison compared something
+        expect(workers.inFlight).toBe(0);
+      });
+    }
 
-    it("serve's wiring: the app's scheduler reads on a worker, never on its own thread's snapshot, and submits the result", async () => {
+    it("serve's wiring: the app's scheduler reads in a child process, never on its own thread's snapshot, and submits the result", async () => {
       // This thread's snapshot fails: a slot that lands was read elsewhere.
       t.app.store.snapshot = () => Promise.reject(new Error('read in the scheduler thread'));
-      const app = { config: { ...t.app.config, ...storeSettings(), scheduledReads: { on: 'worker', deadlineMs: 60_000 } }, scheduler: t.app.scheduler, closeHooks: t.app.closeHooks } as unknown as App;
+      const app = { config: { ...t.app.config, ...storeSettings(), scheduledReads: { on: 'process', deadlineMs: 60_000 } }, scheduler: t.app.scheduler, closeHooks: t.app.closeHooks } as unknown as App;
       readScheduledOffThread(app);
       now = T0 + HOUR;
       const offered = await t.app.scheduler.tick();

@@ -65,8 +65,8 @@ describe.each(stores)('engine modes on %s', (_name, store) => {
     expect(Number(adjusted?.[1])).toBe(20);
     expect(metrics.match(/^omniops_process_resident_memory_bytes /gm)?.length).toBe(1);
     expect(/^omniops_backlog_events 0$/m.test(metrics)).toBe(true);
-    // The hourly books check's slot due at start is read on a scheduled-read worker (a thread started
-    // from the engine's thread, or the main one inline) and lands: its gauges appear.
+    // The hourly books check's slot due at start is read in a scheduled-read process (a child
+    // started from the engine's thread, or the main one inline) and lands: its gauges appear.
     // (0 until it has run: a gauge without labels is shown from the start.)
     let booksChecked = 0;
     for (let i = 0; i < 300 && !(booksChecked > 0); i++) {

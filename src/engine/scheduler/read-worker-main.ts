@@ -5,25 +5,32 @@ import { offLockJobs } from '../handlers/all.js';
 import type { ReadWorkerData, ReadWorkerReply } from './read-worker.js';
 
 /**
- * A scheduled-read worker's entry (read-worker.ts): opens the store (its own connections; a small
- * PostgreSQL pool), builds the job by name from the same `offLockJobs` the scheduler uses — its
- * policies read from the snapshot itself, as in-thread — reads one slot, answers, and exits.
+ * A scheduled read's entry (read-worker.ts), as a child process or a worker thread: opens the store
+ * (its own connections; a small PostgreSQL pool), builds the job by name from the same `offLockJobs`
+ * the scheduler uses — its policies read from the snapshot itself, as in-thread — reads one slot,
+ * answers, and exits.
  */
-const data = workerData as ReadWorkerData;
-
-async function main(): Promise<ReadWorkerReply> {
-  const store = openStore({ ...data.store, pgPoolSize: 1 });
+async function read(data: ReadWorkerData): Promise<ReadWorkerReply> {
   try {
-    const job = offLockJobs(new PolicyBook(store))[data.job];
-    if (!job) throw new Error(`no off-lock job named ${data.job}`);
-    const result = await store.snapshot((db) => job.read(db, data.slot));
-    return { ok: true, result, threadId };
-  } finally {
-    await store.close().catch(() => undefined);
+    const store = openStore({ ...data.store, pgPoolSize: 1 });
+    try {
+      const job = offLockJobs(new PolicyBook(store))[data.job];
+      if (!job) throw new Error(`no off-lock job named ${data.job}`);
+      const result = await store.snapshot((db) => job.read(db, data.slot));
+      return { ok: true, result, threadId, pid: process.pid };
+    } finally {
+      await store.close().catch(() => undefined);
+    }
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
 }
 
-main().then(
-  (reply) => parentPort!.postMessage(reply),
-  (e: unknown) => parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) } satisfies ReadWorkerReply),
-);
+if (parentPort) {
+  void read(workerData as ReadWorkerData).then((reply) => parentPort!.postMessage(reply));
+} else {
+  // A child process: the settings come over the IPC channel; exit once the answer is written.
+  process.once('message', (data) => {
+    void read(data as ReadWorkerData).then((reply) => process.send!(reply, () => process.exit(0)));
+  });
+}

@@ -1,8 +1,10 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StoreSettings } from '../../store/open.js';
 import type { ReadResult, ReadSlot } from './off-lock.js';
 
-/** What a scheduled-read worker is given: where the store is, which job, which slot. */
+/** What a scheduled read is given: where the store is, which job, which slot. */
 export interface ReadWorkerData {
   store: Pick<StoreSettings, 'store' | 'dataDir' | 'sqliteSynchronous' | 'pgSchema' | 'pgConnectTimeoutMs'>;
   job: string;
@@ -10,78 +12,126 @@ export interface ReadWorkerData {
 }
 
 /** Its one answer. */
-export type ReadWorkerReply = { ok: true; result: ReadResult; threadId: number } | { ok: false; error: string };
+export type ReadWorkerReply = { ok: true; result: ReadResult; threadId: number; pid: number } | { ok: false; error: string };
 
-/** A read that ran on a worker: its result and the thread it ran on. */
+/** A read that ran elsewhere: its result, and the process and thread it ran on. */
 export interface WorkerRead {
   result: ReadResult;
+  pid: number;
   threadId: number;
 }
 
 /**
- * Compiled, the entry is a sibling .js module. Under tsx (tests, development) it is TypeScript, and a
- * worker does not inherit tsx's loader: a small bootstrap registers it first (as engine/host does).
+ * Where a read runs: `process`, a child process of its own (the default), or `worker`, a worker
+ * thread of this process. Both keep the read off the scheduling thread; they differ in what is left
+ * behind. A worker's isolate allocates through glibc malloc arenas of its own, which the process keeps
+ * after the thread exits: ~15–20 MB of RSS for good after the first run (docs/performance.md,
+ * "Round 24"). A child process's memory goes back with it.
  */
-function spawn(workerData: ReadWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./read-worker-main.js', import.meta.url), { workerData });
-  const tsx = (import.meta as unknown as { resolve(specifier: string): string }).resolve('tsx/esm/api');
-  const entry = new URL('./read-worker-main.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+export type ReadPlace = 'process' | 'worker';
+
+/** The running read, whichever place it runs in. */
+interface Running {
+  on(event: 'message', f: (m: ReadWorkerReply) => void): void;
+  on(event: 'error', f: (e: Error) => void): void;
+  on(event: 'exit', f: (code: number | null) => void): void;
+  stop(): Promise<void>;
 }
 
 /**
- * Runs an off-lock job's read AND its computation (the scan's detectors) on a worker thread of its
- * own, so the thread that schedules it — the engine thread in `omniops serve`, which also appends
- * intake — never stalls for it: better-sqlite3 is synchronous and the detectors are one CPU block.
- * The worker opens its own connection(s) to the same store, reads a snapshot there
- * (`Store.snapshot`) and posts the `ReadResult` back; submitting it stays with the scheduler.
+ * Compiled, the entry is a sibling .js module. Under tsx (tests, development) it is TypeScript, and
+ * neither a worker nor a child inherits tsx's loader: a worker gets a small bootstrap that registers
+ * it first (as engine/host does), a child gets it with `--import`.
+ */
+const compiled = !import.meta.url.endsWith('.ts');
+const entry = new URL(compiled ? './read-worker-main.js' : './read-worker-main.ts', import.meta.url);
+const tsxUrl = (specifier: string) => (import.meta as unknown as { resolve(s: string): string }).resolve(specifier);
+
+function inWorker(workerData: ReadWorkerData): Running {
+  const worker = compiled
+    ? new Worker(entry, { workerData })
+    : new Worker(`import(${JSON.stringify(tsxUrl('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData });
+  return {
+    on: (event: string, f: (x: never) => void) => void worker.once(event, f as (...args: unknown[]) => void),
+    stop: async () => void (await worker.terminate()),
+  };
+}
+
+function inProcess(data: ReadWorkerData): Running {
+  // No execArgv of ours (a --cpu-prof or heap flag given to the server is not meant for every read);
+  // stdout is the server's answer channel (`serve --json`), so the child gets none; its stderr is ours.
+  const child: ChildProcess = fork(fileURLToPath(entry), [], {
+    execArgv: compiled ? [] : ['--import', tsxUrl('tsx')],
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  // The settings go over the channel, not argv: a PostgreSQL URL may carry a password.
+  child.send(data);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    on: (event: string, f: (x: never) => void) => void child.once(event, f as (...args: unknown[]) => void),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Runs an off-lock job's read AND its computation (the scan's detectors) away from the thread that
+ * schedules it — the engine thread in `omniops serve`, which also appends intake — so that thread
+ * never stalls for it: better-sqlite3 is synchronous and the detectors are one CPU block. The read
+ * opens its own connection(s) to the same store, reads a snapshot there (`Store.snapshot`) and
+ * answers the `ReadResult`; submitting it stays with the scheduler.
  *
- * One worker per run, not a long-lived one: the jobs run hourly, starting a worker costs ~0.5 s of a
- * spare core (bench/scheduled-reads.mjs: loading the handlers' code, opening the store), and a run's worker takes its heap (the scan holds 50,000
- * orders' figures) and its connections away with it instead of keeping them for the next hour.
- * A worker that answers nothing within `deadlineMs` is terminated and the read fails; `close()`
- * (shutdown) terminates the runs in flight, whose reads then fail — nothing is submitted for them.
+ * One process (or worker) per run, not a long-lived one: the jobs run hourly, starting one costs
+ * ~0.5 s of a spare core (bench/scheduled-reads.mjs: loading the handlers' code, opening the store),
+ * and a run takes its heap (the scan holds 50,000 orders' figures) and its connections away with it
+ * instead of keeping them for the next hour. A read that answers nothing within `deadlineMs` is
+ * stopped and fails; `close()` (shutdown) stops the runs in flight, whose reads then fail — nothing
+ * is submitted for them.
  */
 export class ScheduledReadWorkers {
-  private readonly running = new Map<Worker, (e: Error) => void>();
+  private readonly running = new Map<Running, (e: Error) => void>();
   private closed = false;
 
   constructor(
     private readonly store: ReadWorkerData['store'],
     private readonly deadlineMs: number,
+    private readonly place: ReadPlace = 'process',
   ) {}
 
   read(job: string, slot: ReadSlot): Promise<WorkerRead> {
     if (this.closed) return Promise.reject(new Error('scheduled reads are shut down'));
     return new Promise<WorkerRead>((resolve, reject) => {
-      const worker = spawn({ store: this.store, job, slot });
+      const data: ReadWorkerData = { store: this.store, job, slot };
+      const run = this.place === 'process' ? inProcess(data) : inWorker(data);
       let settled = false;
       const finish = (outcome: { read: WorkerRead } | { error: Error }) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        this.running.delete(worker);
+        this.running.delete(run);
         if ('read' in outcome) resolve(outcome.read);
         else reject(outcome.error);
-        // Answered or given up on: the thread goes (it exits by itself after answering).
-        void worker.terminate();
+        // Answered or given up on: it goes (it exits by itself after answering).
+        void run.stop();
       };
-      const timer = setTimeout(() => finish({ error: new Error(`the read worker did not answer within ${this.deadlineMs} ms`) }), this.deadlineMs);
-      this.running.set(worker, (error) => finish({ error }));
-      worker.once('message', (m: ReadWorkerReply) =>
-        finish(m.ok ? { read: { result: m.result, threadId: m.threadId } } : { error: new Error(m.error) }));
-      worker.once('error', (e) => finish({ error: e instanceof Error ? e : new Error(String(e)) }));
-      worker.once('exit', (code) => finish({ error: new Error(`the read worker exited (${code}) without answering`) }));
+      const timer = setTimeout(() => finish({ error: new Error(`the read ${this.place} did not answer within ${this.deadlineMs} ms`) }), this.deadlineMs);
+      this.running.set(run, (error) => finish({ error }));
+      run.on('message', (m) =>
+        finish(m.ok ? { read: { result: m.result, pid: m.pid, threadId: m.threadId } } : { error: new Error(m.error) }));
+      run.on('error', (e) => finish({ error: e instanceof Error ? e : new Error(String(e)) }));
+      run.on('exit', (code) => finish({ error: new Error(`the read ${this.place} exited (${code}) without answering`) }));
     });
   }
 
-  /** The reads in flight fail at once; resolves when their threads are gone. */
+  /** The reads in flight fail at once; resolves when their processes or threads are gone. */
   async close(): Promise<void> {
     this.closed = true;
-    const workers = [...this.running];
-    for (const [, fail] of workers) fail(new Error('shutting down: the read was abandoned'));
-    await Promise.all(workers.map(([w]) => w.terminate()));
+    const runs = [...this.running];
+    for (const [, fail] of runs) fail(new Error('shutting down: the read was abandoned'));
+    await Promise.all(runs.map(([r]) => r.stop()));
   }
 
   /** Reads in flight (tests: shutdown leaves none). */
