@@ -26,6 +26,26 @@ describe('when a return case closes by itself', () => {
     expect(whenCaseCloses({ state: 'refunded', refund: cut, owed: { told: 20, items: [item('x1', 20, 'withdrawn')] }, now: NOW }, defaultReturnsPolicy)).toMatchObject({ close: false });
   });
 
+  it('refunded with a refused refund: waits like a cut one, short all it asked, until finance answered all of it; says whether the goods came back', () => {
+    const refused = { code: 'nothing_left_to_refund', asked: 80, goodsBack: false };
+    // Nothing told yet: open (before, a refused refund's case ended at once).
+    expect(whenCaseCloses({ state: 'refunded', refused, now: NOW }, defaultReturnsPolicy)).toEqual({ close: false, waitingFor: 'the refund was refused and is 80 short of what was asked and finance has not settled it' });
+    expect(whenCaseCloses({ state: 'refunded', refused, owed: { told: 80, items: [item('x1', 80)] }, now: NOW }, defaultReturnsPolicy)).toMatchObject({ close: false, waitingFor: expect.stringMatching(/x1/) });
+    expect(whenCaseCloses({ state: 'refunded', refused, owed: { told: 50, items: [item('x1', 50, 'paid')] }, now: NOW }, defaultReturnsPolicy)).toMatchObject({ close: false, waitingFor: expect.stringMatching(/30 short/) });
+    // A withdrawn item answers nothing; paid by hand and not paid together answer it all.
+    expect(whenCaseCloses({ state: 'refunded', refused, owed: { told: 80, items: [item('x1', 80, 'withdrawn')] }, now: NOW }, defaultReturnsPolicy).close).toBe(false);
+    expect(whenCaseCloses({ state: 'refunded', refused, owed: { told: 80, items: [item('x1', 50, 'paid'), item('x2', 30, 'not_paid')] }, now: NOW }, defaultReturnsPolicy)).toEqual({
+      close: true, from: 'refunded', reason: 'refused_refund_answered',
+      why: 'refund refused (nothing_left_to_refund), the goods were never sent back (refund without return); finance answered all 80 asked: 50 paid by hand, 30 not paid',
+    });
+    expect(whenCaseCloses({ state: 'refunded', refused: { ...refused, goodsBack: true }, owed: { told: 80, items: [item('x1', 80, 'not_paid')] }, now: NOW }, defaultReturnsPolicy)).toMatchObject({
+      close: true, why: 'refund refused (nothing_left_to_refund), the goods came back; finance answered all 80 asked: 0 paid by hand, 80 not paid',
+    });
+    // A refused case is not a refunded one for its order, open or closed.
+    expect(wasRefunded({ state: 'refunded', doc: { history: [{ to: 'refunded' }], refundRefused: { code: 'nothing_left_to_refund' } } })).toBe(false);
+    expect(wasRefunded({ state: 'closed', doc: { history: [{ to: 'refunded' }, { to: 'closed' }], refundRefused: { code: 'nothing_left_to_refund' } } })).toBe(false);
+  });
+
   it('replaced: once the replacement order went out', () => {
     for (const s of ['allocated', 'in_fulfilment', 'backordered', 'cancelled', null]) expect(whenCaseCloses({ state: 'replaced', replacementOrderState: s, now: NOW }, defaultReturnsPolicy).close).toBe(false);
     for (const s of ['shipped', 'delivered']) expect(whenCaseCloses({ state: 'replaced', replacementOrderState: s, now: NOW }, defaultReturnsPolicy)).toMatchObject({ close: true, reason: 'replacement_shipped' });

@@ -119,6 +119,121 @@ for (const factory of storeFactories()) {
       expect(await closedEvents(tent.id)).toHaveLength(1);
     });
 
+    /** Finance's open items in the reconciliation queue, by subject. */
+    const reconciliation = async () => new Map(((await w.t.api('GET', '/v1/exceptions?queue=reconciliation_discrepancy&limit=500', w.t.adminKey)).body.items as Array<{ id: string; subjectRef: string; state: string }>)
+      .filter((x) => x.state === 'open').map((x) => [x.subjectRef, x.id] as const));
+
+    it('a refused refund keeps its case open (refunded) with its finance item until finance answers all of it; paid by hand closes it; a replayed answer changes nothing', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: REFUND_NOW });
+      // 130 on the lines, 120 captured: the tent takes it all, the mug is refused (nothing left).
+      await w.deliveredOrder('CL-6', [{ lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 }, { lineId: '2', sku: 'MUG', qty: 1, unitPrice: 10 }], T0 + 3_600_000, 'c-CL-6', 130);
+      await w.send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'CL-6', amount: 120, captureId: 'tx-1' } }));
+      w.now = T0 + 2 * DAY;
+      const tent = await w.caseOf((await w.requestReturn({ externalOrderId: 'CL-6', lines: [{ lineId: '1', qty: 1 }], reason: 'arrived broken' })).id);
+      expect(tent.refund).toMatchObject({ state: 'sent', amount: 120 });
+      await w.send(envelope({ type: 'refund.settled', payload: { refundId: tent.refund.id, reference: 'ERP-6' } }));
+      let mug = await w.caseOf((await w.requestReturn({ externalOrderId: 'CL-6', lines: [{ lineId: '2', qty: 1 }], reason: 'arrived broken' })).id);
+      await w.drained();
+      mug = await w.caseOf(mug.id);
+      // Refused, and open: in the state a cut refund waits in, with the refusal's item for finance.
+      expect(mug).toMatchObject({ state: 'refunded', refund: null, refundRefused: { code: 'nothing_left_to_refund', asked: 10 } });
+      expect(states(mug).slice(-2)).toEqual(['approved', 'refunded']);
+      expect(await closedEvents(mug.id)).toEqual([]);
+      const refusalItem = (await reconciliation()).get(`return:${mug.id}`);
+      expect(refusalItem).toBeDefined();
+      expect(mug.history.at(-1).note).toBe(`no refund, nothing left to refund: 120 paid, 120 already refunded (EUR): open until finance answers the 10 asked (finance item ${refusalItem}) or it is closed by hand`);
+      // Open work: listed as refunded; the sweep leaves it alone.
+      expect((await w.t.api('GET', `/v1/returns?state=refunded&orderId=${orderIdFor('web', 'CL-6')}`, w.t.adminKey)).body.items.map((x: { id: string }) => x.id)).toEqual([mug.id]);
+      await w.tick('return-closing', 'refused');
+      expect((await w.caseOf(mug.id)).state).toBe('refunded');
+
+      // 10 more captured: finance is told the mug is owed 10; still open until it answers.
+      await w.send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'CL-6', amount: 10, captureId: 'tx-2' } }));
+      await w.drained();
+      mug = await w.caseOf(mug.id);
+      expect(mug.refundOwed.items).toEqual([expect.objectContaining({ payable: 10, state: 'open' })]);
+      expect(mug.state).toBe('refunded');
+      const a = mug.refundOwed.items[0].exceptionId;
+      const settle = await w.t.api('POST', `/v1/returns/${mug.id}/owed/${a}/settle`, await w.t.keyFor('finance'), { outcome: 'paid', reference: 'BANK-6' });
+      expect(settle.status).toBe(200);
+      await w.drained();
+      mug = await w.caseOf(mug.id);
+      expect(mug.state).toBe('closed');
+      const why = 'refund refused (nothing_left_to_refund), the goods were never sent back (refund without return); finance answered all 10 asked: 10 paid by hand, 0 not paid';
+      expect(mug.history.at(-1).note).toBe(`work done: ${why}`);
+      const [closed] = await closedEvents(mug.id);
+      expect(JSON.parse(closed!.payload)).toEqual({ caseId: mug.id, from: 'refunded', reason: 'refused_refund_answered', why });
+      expect(await audits('return.closed', `return:${mug.id}`)).toEqual([expect.objectContaining({ reason: 'refused_refund_answered', refundRefused: 'nothing_left_to_refund', goodsBack: false })]);
+      // The refusal's item is answered by the case closing; the top-up's by finance's answer.
+      const open = await reconciliation();
+      expect([open.has(`return:${mug.id}`), [...open.values()].includes(a)]).toEqual([false, false]);
+      // The mug got no refund of ours: its order counts only the tent as refunded.
+      expect((await w.order('CL-6')).state).toBe('partially_returned');
+
+      // Finance's answer processed again (a replay of the log): nothing changes, nothing closes twice.
+      const before = await w.caseOf(mug.id);
+      const answer = (await w.t.app.store.read.get<{ id: string }>(`SELECT id FROM events WHERE type = 'refund.owed_settled' AND payload LIKE ?`, [`%${a}%`]))!.id;
+      await w.t.app.store.transaction((tx) => tx.run(`UPDATE events SET status = 'pending' WHERE id = ?`, [answer]));
+      w.t.app.dispatcher.wake();
+      await w.settled(answer);
+      await w.drained();
+      expect(await w.caseOf(mug.id)).toEqual(before);
+      expect(await closedEvents(mug.id)).toHaveLength(1);
+      expect(await audits('return.closed', `return:${mug.id}`)).toHaveLength(1);
+      expect(await verifyAuditChain(w.t.app.store.read)).toMatchObject({ ok: true });
+    });
+
+    it('a refused refund whose goods came back: finance not paying closes it as the cut path does; another, never told, is closed by hand', async () => {
+      fakeApprovals();
+      await w.start(factory, { ai: scriptedAi({ reason: ['size_fit', 0.95], disposition: ['inspection_required', 0.9] }) });
+      await w.deliveredOrder('CL-7', TENT_SHOE_MUG, T0 + 3_600_000, 'c-CL-7', 210);
+      await w.send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'CL-7', amount: 120, captureId: 'tx-1' } }));
+      w.now = T0 + 2 * DAY;
+      const staff = await w.t.keyFor('warehouse');
+      const received = async (lineId: string) => {
+        const c = await w.requestReturn({ externalOrderId: 'CL-7', lines: [{ lineId, qty: 1 }], reason: 'too small' });
+        expect((await w.caseOf(c.id)).state).toBe('awaiting_item');
+        expect((await w.t.api('POST', `/v1/returns/${c.id}/receive`, staff, { lines: [{ lineId, condition: 'resellable' }] })).status).toBe(200);
+        await w.drained();
+        return w.caseOf(c.id);
+      };
+      const tent = await received('1');
+      expect(tent.refund).toMatchObject({ amount: 120 });
+      let mug = await received('3');
+      // The goods are back; before, this closed at once. Now it waits for finance.
+      expect(mug).toMatchObject({ state: 'refunded', refund: null, refundRefused: { code: 'nothing_left_to_refund', asked: 10 } });
+      expect(states(mug).slice(-2)).toEqual(['received', 'refunded']);
+
+      // The shoe, refused too and never told anything: a person closes it by hand; its refusal's item goes with it.
+      w.now = T0 + 3 * DAY;
+      let shoe = await received('2');
+      expect(shoe).toMatchObject({ state: 'refunded', refund: null, refundRefused: { code: 'nothing_left_to_refund', asked: 80 } });
+      expect((await reconciliation()).has(`return:${shoe.id}`)).toBe(true);
+      const close = await w.t.api('POST', `/v1/returns/${shoe.id}/close`, await w.t.keyFor('finance'), { reason: 'payment data checked: the customer was paid by bank transfer' });
+      expect([close.status, close.body.state]).toEqual([200, 'closed']);
+      await w.drained();
+      shoe = await w.caseOf(shoe.id);
+      expect(shoe.history.at(-1).note).toMatch(/^closed by hand by .+: payment data checked: the customer was paid by bank transfer$/);
+      expect(await audits('return.closed', `return:${shoe.id}`)).toEqual([expect.objectContaining({ reason: 'closed_by_hand', refundRefused: 'nothing_left_to_refund', goodsBack: true })]);
+      expect((await reconciliation()).has(`return:${shoe.id}`)).toBe(false);
+
+      // 10 more captured: owed to the mug (refused first); finance will not pay it.
+      await w.send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'CL-7', amount: 10, captureId: 'tx-2' } }));
+      await w.drained();
+      mug = await w.caseOf(mug.id);
+      expect(mug.state).toBe('refunded');
+      const a = mug.refundOwed.items[0].exceptionId;
+      expect((await w.t.api('POST', `/v1/returns/${mug.id}/owed/${a}/settle`, await w.t.keyFor('finance'), { outcome: 'not_paid', reason: 'customer took a voucher' })).status).toBe(200);
+      await w.drained();
+      mug = await w.caseOf(mug.id);
+      // Not paid answers it as it answers a cut refund's short: closed, and it says the goods came back.
+      expect(mug.state).toBe('closed');
+      expect(mug.history.at(-1).note).toBe('work done: refund refused (nothing_left_to_refund), the goods came back; finance answered all 10 asked: 0 paid by hand, 10 not paid');
+      expect(await audits('return.closed', `return:${mug.id}`)).toEqual([expect.objectContaining({ reason: 'refused_refund_answered', goodsBack: true })]);
+      expect((await reconciliation()).has(`return:${mug.id}`)).toBe(false);
+    });
+
     it('replaced → closed once the replacement order is shipped, not before (the sweep looks)', async () => {
       fakeApprovals();
       await w.start(factory, { ai: scriptedAi({ reason: ['wrong_item', 0.93], disposition: ['replacement_shipment', 0.9] }) });

@@ -8,6 +8,10 @@
  *   it: every top-up finance was told about is answered (paid by hand or not paid), and a refund cut
  *   below what was asked is made whole by what finance paid or decided not to pay. A cut refund whose
  *   short nobody answered stays open: it is money a customer may still be owed.
+ *   A refused refund (nothing left to refund, or not weighable: the case has no refund at all) waits
+ *   in `refunded` the same way, for the same answers: it is short everything it asked, so it closes
+ *   once finance paid or decided not to pay all of it — or a person closes it by hand. Before, it
+ *   ended at once (closed, or rejected without the goods) while the customer might be owed all of it.
  * - **replaced** closes once the replacement order went out (shipped, delivered, or later).
  * - **claimed** closes when the supplier accepts the claim (`supplier.claim_answered`, its credit goes
  *   to the books). A claim the supplier rejected keeps the case open: a person decides what the
@@ -22,7 +26,7 @@ import { owedFigures, owedItemState } from './owed-settled.js';
 import type { ReturnRules } from './rules.js';
 
 /** Why a case closed: its work done (the first three), or a person closed it by hand (`POST /v1/returns/{id}/close`). */
-export const CLOSING_REASONS = ['refund_settled', 'replacement_shipped', 'claim_period_over', 'closed_by_hand', 'claim_accepted'] as const;
+export const CLOSING_REASONS = ['refund_settled', 'replacement_shipped', 'claim_period_over', 'closed_by_hand', 'claim_accepted', 'refused_refund_answered'] as const;
 export type ClosingReason = (typeof CLOSING_REASONS)[number];
 
 /** The end states whose work can finish; `closed` follows each of them. */
@@ -38,6 +42,11 @@ export interface ClosingFacts {
   readonly state: ReturnCaseState;
   /** The case's refund, when it has one: its state, its amount and what it was cut from. */
   readonly refund?: { readonly state: string; readonly amount: number; readonly asked?: number };
+  /**
+   * The case got no refund at all (`refundRefused`): what it asked, why, and whether the goods came
+   * back (a refund without return never asked for them) — said when it closes, since either way it ends `closed`.
+   */
+  readonly refused?: { readonly code: string; readonly asked: number; readonly goodsBack: boolean };
   /** What finance was told the case is owed on top of its refund, and what became of it. */
   readonly owed?: RefundOwedTold;
   /** The replacement order's state (null: no such order known yet). */
@@ -63,15 +72,21 @@ export function whenCaseCloses(f: ClosingFacts, rules: ClosingRules): CaseClosin
   const wait = (waitingFor: string): CaseClosing => ({ close: false, waitingFor });
   switch (f.state) {
     case 'refunded': {
-      if (!f.refund || f.refund.state !== 'settled') return wait(`the refund is ${f.refund?.state ?? 'missing'}, not settled`);
-      const open = (f.owed?.items ?? []).filter((i) => owedItemState(i) === 'open');
-      if (open.length > 0) return wait(`finance has not answered ${open.map((i) => i.exceptionId).join(', ')} (owed on top)`);
-      const shortCents = f.refund.asked === undefined ? 0 : Math.max(0, cents(f.refund.asked) - cents(f.refund.amount));
-      if (shortCents > 0) {
+      // A refused refund has no refund row: it waits for finance as a cut one does, short all it asked.
+      if (!f.refund && f.refused) {
+        const unanswered = waitingForFinance(f.owed, cents(f.refused.asked), 'the refund was refused and is');
+        if (unanswered) return wait(unanswered);
         const figures = owedFigures(f.owed);
-        const answeredCents = cents(figures.paid) + cents(figures.waived);
-        if (answeredCents < shortCents) return wait(`the refund was cut ${(shortCents - answeredCents) / 100} short of what was asked and finance has not settled it`);
+        const goods = f.refused.goodsBack ? 'the goods came back' : 'the goods were never sent back (refund without return)';
+        return {
+          close: true, from: 'refunded', reason: 'refused_refund_answered',
+          why: `refund refused (${f.refused.code}), ${goods}; finance answered all ${f.refused.asked} asked: ${figures.paid} paid by hand, ${figures.waived} not paid`,
+        };
       }
+      if (!f.refund || f.refund.state !== 'settled') return wait(`the refund is ${f.refund?.state ?? 'missing'}, not settled`);
+      const shortCents = f.refund.asked === undefined ? 0 : Math.max(0, cents(f.refund.asked) - cents(f.refund.amount));
+      const unanswered = waitingForFinance(f.owed, shortCents, 'the refund was cut');
+      if (unanswered) return wait(unanswered);
       return { close: true, from: 'refunded', reason: 'refund_settled', why: `refund settled${shortCents > 0 ? ' and what it was cut short settled by finance' : ''}: nothing more is owed` };
     }
     case 'replaced': {
@@ -93,14 +108,34 @@ export function whenCaseCloses(f: ClosingFacts, rules: ClosingRules): CaseClosin
   }
 }
 
+/**
+ * What finance still has to answer before a refunded case is owed nothing (undefined: nothing): every
+ * top-up it was told about, and a short (cut, or all of a refused refund) made whole by what it paid by
+ * hand or decided not to pay. One rule for cut and refused refunds.
+ */
+function waitingForFinance(owed: RefundOwedTold | undefined, shortCents: number, what: string): string | undefined {
+  const open = (owed?.items ?? []).filter((i) => owedItemState(i) === 'open');
+  if (open.length > 0) return `finance has not answered ${open.map((i) => i.exceptionId).join(', ')} (owed on top)`;
+  if (shortCents <= 0) return undefined;
+  const figures = owedFigures(owed);
+  const answeredCents = cents(figures.paid) + cents(figures.waived);
+  if (answeredCents < shortCents) return `${what} ${(shortCents - answeredCents) / 100} short of what was asked and finance has not settled it`;
+  return undefined;
+}
+
 /** When the case moved to `state` (its last move there), from its history. */
 export function movedAt(history: ReadonlyArray<{ at: number; to: string; from: string }>, state: ReturnCaseState): number | null {
   for (let i = history.length - 1; i >= 0; i--) if (history[i]!.to === state && history[i]!.from !== state) return history[i]!.at;
   return null;
 }
 
-/** A case counts as refunded while it is and after it closed refunded (its history went through `refunded`). */
-export function wasRefunded(c: { state: ReturnCaseState; doc: { history: ReadonlyArray<{ to: string }> } }): boolean {
+/**
+ * A case counts as refunded while it is and after it closed refunded (its history went through
+ * `refunded`) — not a refused refund's case, which waits in `refunded` for finance with no refund paid
+ * (as before, when it ended at once, it does not make its order returned).
+ */
+export function wasRefunded(c: { state: ReturnCaseState; doc: { history: ReadonlyArray<{ to: string }>; refundRefused?: unknown } }): boolean {
+  if (c.doc.refundRefused) return false;
   return c.state === 'refunded' || (c.state === 'closed' && c.doc.history.some((h) => h.to === 'refunded'));
 }
 

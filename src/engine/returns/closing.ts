@@ -22,10 +22,15 @@ export async function closingOf(h: HandlerContext, policies: PolicyBook, c: Retu
   const replacement = c.state === 'replaced' && c.doc.replacementOrderId ? await orderById(h.tx, c.doc.replacementOrderId) : undefined;
   // The supplier's answer decides a claimed case before the period does (accepted closes, rejected waits for a person).
   const claim = c.state === 'claimed' ? await supplierClaimOfCase(h.tx, c.id) : undefined;
+  // A refused refund waits for finance like a cut one; whether the goods came back is said when it closes.
+  const refused = c.state === 'refunded' && c.doc.refundRefused
+    ? { code: c.doc.refundRefused.code, asked: c.doc.refundRefused.asked, goodsBack: c.doc.history.some((s) => s.to === 'received') }
+    : undefined;
   return whenCaseCloses(
     {
       state: c.state,
       ...(refund ? { refund: { state: refund.state, amount: refund.amount, ...(asked !== undefined ? { asked } : {}) } } : {}),
+      ...(refused ? { refused } : {}),
       ...(c.doc.refundOwed ? { owed: c.doc.refundOwed } : {}),
       replacementOrderState: replacement?.state ?? null,
       claimedAt: movedAt(c.doc.history, 'claimed'),
@@ -75,8 +80,12 @@ export function caseClosedHandler(): EventHandler {
 export async function closeCase(h: HandlerContext, c: ReturnCaseRecord, p: ReturnClosedPayload): Promise<void> {
   // Closed by hand, the person's words say why; otherwise the work that finished does.
   moveCase(h, c, 'closed', p.reason === 'closed_by_hand' ? p.why : `work done: ${p.why}`);
-  h.audit({ action: 'return.closed', subject: caseSubject(c.id), before: { state: p.from }, after: { state: 'closed' }, detail: { reason: p.reason, why: p.why, orderId: c.orderId } });
+  const refused = c.doc.refundRefused ? { refundRefused: c.doc.refundRefused.code, goodsBack: c.doc.history.some((s) => s.to === 'received') } : {};
+  h.audit({ action: 'return.closed', subject: caseSubject(c.id), before: { state: p.from }, after: { state: 'closed' }, detail: { reason: p.reason, why: p.why, orderId: c.orderId, ...refused } });
   await persistCase(h, c);
+  // A refused refund's item (its case's own subject; top-ups have items of their own) asked finance
+  // whether the customer is owed money another way: the case closing answers it.
+  if (c.doc.refundRefused) await closeIfOpen(h, 'reconciliation_discrepancy', caseSubject(c.id), `return case closed (${p.reason}): ${p.why}`);
   // A claim the supplier rejected (or answered wrongly) left an item for a person: the case closing is
   // that person's decision made, so the item goes with it instead of waiting in the queue for nothing.
   if (p.from === 'claimed') {

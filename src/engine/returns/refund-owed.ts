@@ -29,12 +29,13 @@ function waivedOf(cases: readonly ReturnCaseRecord[]): Map<string, number> {
   return new Map(cases.map((c) => [c.id, owedFigures(c.doc.refundOwed).waived] as const).filter(([, w]) => w > 0));
 }
 
-/** A case's last move: a refused case ends with its refusal (rejected and closed are final). */
+/**
+ * When the case's refund was refused: its move to `refunded` (it waits there for finance) or, for a
+ * case refused before that, to `rejected` / `closed` (it ended at once). The first such move: a later
+ * closing must not make it owed after cases refused since.
+ */
 function refusedAt(c: ReturnCaseRecord): number {
-  for (let i = c.doc.history.length - 1; i >= 0; i--) {
-    const step = c.doc.history[i]!;
-    if (step.to === 'rejected' || step.to === 'closed') return step.at;
-  }
+  for (const step of c.doc.history) if (step.from !== step.to && (step.to === 'refunded' || step.to === 'rejected' || step.to === 'closed')) return step.at;
   return c.createdMs;
 }
 

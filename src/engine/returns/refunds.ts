@@ -13,6 +13,7 @@ import { owedHeldOf } from './refund-owed.js';
 import { refundApprovedWithCase } from './case-approval.js';
 import { openException } from '../exceptions/open.js';
 import { caseSubject, moveCase, noteCase, refundIdFor, requesterOf } from './case.js';
+import { closeWhenDone } from './closing.js';
 
 /**
  * Asks for the refund of a case's lines: at most one refund per case and return line, ever — the
@@ -38,7 +39,7 @@ export async function requestRefund(h: HandlerContext, policies: PolicyBook, c: 
   const held = owedHeldOf(await returnCasesOfOrder(h.tx, c.orderId));
   const limit = limitRefund(lines.map((l) => ({ lineId: l.lineId, qty: l.qty, amount: refundAmount([l]) })), currency, payment, earlier, atChannel, held);
   if (limit.outcome === 'refused') {
-    await refuseRefund(h, c, limit.refused);
+    await refuseRefund(h, policies, c, limit.refused);
     return null;
   }
   const limitedBy = limit.outcome === 'cut' ? limit.limitedBy : undefined;
@@ -91,26 +92,30 @@ const atChannelNote = (f: { refundedAtChannel?: number; matchedAtChannel?: reado
   `${f.refundedAtChannel ? ` (${f.refundedAtChannel} of it by the channel itself)` : ''}${f.owedToCases ? ` (${f.owedToCases} of it owed to other cases on top, finance told)` : ''}${f.matchedAtChannel?.length ? `; the channel's refund ${f.matchedAtChannel.join(', ')} paid out ours: counted once` : ''}`;
 
 /**
- * No refund can be made (the order's payment is used up, or cannot be weighed): the case ends without
- * one — rejected while the goods are still with the customer, closed when they are back with us (they
- * stay counted as returned) — and finance gets an item: the payment data may be wrong, or the customer
- * is owed money another way. The "what we pay back disagrees with what we took" queue is the
- * reconciliation one; finance owns money, so the item goes to finance.
+ * No refund can be made (the order's payment is used up, or cannot be weighed): the case waits in
+ * `refunded` without a refund, as a cut refund's case waits for what it was cut short — the customer
+ * may still be owed all of it — and finance gets an item: the payment data may be wrong, or the
+ * customer is owed money another way. It closes when finance has answered all it asked (paid by hand,
+ * not paid: case-closing.ts), or by hand. The "what we pay back disagrees with what we took" queue is
+ * the reconciliation one; finance owns money, so the item goes to finance. (Before, the case ended at
+ * once: closed with the goods back, rejected without them.)
  */
-async function refuseRefund(h: HandlerContext, c: ReturnCaseRecord, refused: RefundRefused): Promise<void> {
+async function refuseRefund(h: HandlerContext, policies: PolicyBook, c: ReturnCaseRecord, refused: RefundRefused): Promise<void> {
   c.doc.refundRefused = refused;
   const why = refused.code === 'nothing_left_to_refund'
     ? `nothing left to refund: ${refused.paid} paid, ${refused.alreadyRefunded} already refunded${atChannelNote(refused)} (${refused.currency})`
     : `refund in ${c.doc.currency} cannot be weighed against the payment in ${refused.currency}`;
   h.audit({ action: 'refund.refused', subject: caseSubject(c.id), detail: { orderId: c.orderId, ...refused } });
-  await openException(h, {
+  const { exceptionId } = await openException(h, {
     category: 'reconciliation_discrepancy',
     ownerRole: 'finance',
     subjectRef: caseSubject(c.id),
     summary: `return case ${c.id} of order ${c.orderId}: ${why}; ${refused.asked} asked`,
     detail: { orderId: c.orderId, caseId: c.id, ...refused },
   });
-  moveCase(h, c, c.state === 'received' ? 'closed' : 'rejected', why);
+  moveCase(h, c, 'refunded', `no refund, ${why}: open until finance answers the ${refused.asked} asked (finance item ${exceptionId}) or it is closed by hand`);
+  // Nothing asked (lines worth nothing) is owed nothing: that closes at once, by the same rule.
+  await closeWhenDone(h, policies, c);
 }
 
 /** Approved: the refund goes to the ERP through the outbox, once (the state move is the guard). */
