@@ -12,6 +12,7 @@ import { registerClassify } from './commands/classify.js';
 import { registerAi } from './commands/ai.js';
 import { registerIntegrations } from './commands/integrations.js';
 import { registerReplenishment } from './commands/replenishment.js';
+import { registerTransfers } from './commands/transfers.js';
 import { registerReturns } from './commands/returns.js';
 import { registerOrders } from './commands/orders.js';
 import { registerCheck } from './commands/check.js';
@@ -102,6 +103,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerAi(program);
   registerIntegrations(program);
   registerReplenishment(program);
+  registerTransfers(program);
   registerOrders(program);
   registerReturns(program);
   registerCheck(program);

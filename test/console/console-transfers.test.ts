@@ -150,5 +150,29 @@ for (const factory of storeFactories()) {
       expect(await page.inputValue('input[name=transfer-sku]')).toBe('LAMP-1');
       await ctx.close();
     });
+
+    it('a transfer never reported as shipped is received with when it left the source; a shipped one is not asked', async () => {
+      const { ctx, page } = await signIn(browser, t.url, 'wes', '#/replenishment');
+      await page.locator('.transfers tbody tr').first().waitFor();
+      await page.locator(`select[name=transfer-location] option[value="${UTR}"]`).waitFor({ state: 'attached' });
+      await filter(page, UTR, 'LAMP-1');
+      await expect.poll(() => shown(page)).toEqual(Array.from({ length: TO_UTR }, (_, i) => `tr-utr-${i}`));
+      // Shipped by the test before: its departure is on record, the form does not ask for it.
+      if ((await t.api('GET', '/v1/transfers/tr-utr-0', keys.ada!)).body.state === 'shipped') {
+        await page.locator('.transfers tr[data-key="tr-utr-0"] button.receive').click();
+        await page.locator('.transfer-form form[data-transfer="tr-utr-0"] input[name=qty]').waitFor();
+        expect(await page.locator('.transfer-form form[data-transfer="tr-utr-0"] input[name=shipped-at]').count()).toBe(0);
+      }
+      await page.locator('.transfers tr[data-key="tr-utr-1"] button.receive').click();
+      const form = page.locator('.transfer-form form[data-transfer="tr-utr-1"]');
+      // 08:30 UTC, as the browser's local time (the field has no zone).
+      const left = T0 - 30 * MIN;
+      const local = await page.evaluate((ms) => { const d = new Date(ms); const p = (n: number) => String(n).padStart(2, '0'); return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`; }, left);
+      await form.locator('input[name=shipped-at]').fill(local);
+      await form.locator('button[type=submit]').click();
+      await page.locator('.repl-result .banner.ok', { hasText: 'Received tr-utr-1' }).waitFor();
+      expect((await t.api('GET', '/v1/transfers/tr-utr-1', keys.ada!)).body).toMatchObject({ state: 'received', doc: { receivedQty: 2, shippedMs: left } });
+      await ctx.close();
+    });
   });
 }

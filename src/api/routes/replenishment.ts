@@ -6,6 +6,7 @@ import type { Role } from '../../domain/roles.js';
 import { MASTER_DATA_AUTHORITY } from '../../domain/masterdata/authority.js';
 import { PURCHASE_ORDER_STATES, transitionPurchaseOrder } from '../../domain/procurement/purchase-order.js';
 import { supplierIdSchema } from '../../domain/procurement/supplier.js';
+import { checkShippedAt } from '../../domain/replenishment/transfer-shipment.js';
 import {
   getSupplier, listSuppliers, purchaseOrderById, queryPurchaseOrders, queryRecommendations, queryRisks, queryTransfers, recommendationById, transferById, transferQtyOnItsWay,
   type PurchaseOrderRecord, type RecommendationRecord, type RiskRecord,
@@ -190,9 +191,11 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'POST', url: '/v1/transfers/{id}/receive', tag: 'replenishment', summary: 'The destination received a transfer: its stock rises (and the source’s falls, if the shipment was never reported).',
-      access: RECEIVERS, params: z.object({ id }), body: z.object({ qty: z.number().int().positive().optional() }).strict(),
-      responses: { 200: 'the transfer after the receipt', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already received or cancelled)', 422: 'E_SCHEMA (more than was shipped)' },
+      method: 'POST', url: '/v1/transfers/{id}/receive', tag: 'replenishment',
+      summary: 'The destination received a transfer: its stock rises (and the source’s falls, if the shipment was never reported: at `shippedAt`, when the goods left by the delivery note, else now).',
+      access: RECEIVERS, params: z.object({ id }),
+      body: z.object({ qty: z.number().int().positive().optional(), shippedAt: z.iso.datetime({ offset: true }).optional() }).strict(),
+      responses: { 200: 'the transfer after the receipt', 404: 'E_NOT_FOUND', 409: 'E_INVALID_STATE (already received or cancelled)', 422: 'E_SCHEMA (more than was shipped; shippedAt after now or before the transfer was made)' },
       async handler({ params, body, principal, req }) {
         const t = (await transferById(app.store.read, params.id)) ?? notFound('transfer', params.id);
         // A retry with the same Idempotency-Key: the intake answers it (see the recommendation's decision
@@ -204,7 +207,16 @@ export function replenishmentRoutes(app: App): RouteSpec[] {
         if (!repeat && body.qty !== undefined && body.qty > sent) {
           throw new DomainError('E_SCHEMA', `transfer ${t.id} shipped ${sent}`, { issues: [{ path: 'body.qty', message: `at most the ${sent} shipped` }] });
         }
-        const r = await runCommand(app, req, principal!, 'transfer.received', { transferId: t.id, locationId: t.toLocationId, ...(body.qty ? { qty: body.qty } : {}) });
+        // When the goods left: within a reported shipment's bounds (the handler would clamp it; a person is told).
+        if (!repeat && body.shippedAt !== undefined) {
+          const check = checkShippedAt(body.shippedAt, app.clock(), t.createdMs);
+          if (!check.ok) {
+            const bound = new Date(check.boundMs).toISOString();
+            const message = check.reason === 'after_receipt' ? `not after the receipt (${bound})` : `not before the transfer was made (${bound})`;
+            throw new DomainError('E_SCHEMA', `transfer ${t.id}: shippedAt ${body.shippedAt} is ${message}`, { issues: [{ path: 'body.shippedAt', message }] });
+          }
+        }
+        const r = await runCommand(app, req, principal!, 'transfer.received', { transferId: t.id, locationId: t.toLocationId, ...(body.qty ? { qty: body.qty } : {}), ...(body.shippedAt ? { shippedAt: body.shippedAt } : {}) });
         return { ...(await transferById(app.store.read, t.id)), eventId: r.eventId };
       },
     }),

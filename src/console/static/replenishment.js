@@ -243,10 +243,16 @@ export async function replenishment(ctx) {
   const receiveForm = (t) => {
     const sent = shipped(t) ?? t.qty;
     const qty = h('input', { name: 'qty', type: 'number', min: 1, max: sent, step: 1, placeholder: `${sent} (all ${shipped(t) === undefined ? 'asked' : 'shipped'})` });
-    transferForm(t, `Receive ${t.id}: ${t.sku} at ${t.toLocationId}`, [h('label.field', 'Quantity arrived', qty)], 'Receive', () => {
+    // Never reported as shipped: when it left (delivery note), so a count at the source since is not cut twice.
+    const left = t.state === 'in_transit' ? h('input', { name: 'shipped-at', type: 'datetime-local' }) : null;
+    const fields = [h('label.field', 'Quantity arrived', qty), left ? h('label.field', 'Left the source at (optional)', left) : null].filter(Boolean);
+    transferForm(t, `Receive ${t.id}: ${t.sku} at ${t.toLocationId}`, fields, 'Receive', () => {
       const q = qtyOf(qty);
       if (!q.ok) { toast('error', 'Nothing received', 'The quantity is a whole number of at least 1, or blank for all of it.'); return null; }
-      return { url: `/v1/transfers/${encodeURIComponent(t.id)}/receive`, body: q.qty ? { qty: q.qty } : {}, what: `Receive ${t.id}`,
+      const shippedAt = left?.value ? new Date(left.value) : null;
+      if (shippedAt && Number.isNaN(shippedAt.getTime())) { toast('error', 'Nothing received', 'When it left is a date and time, or blank.'); return null; }
+      const body = { ...(q.qty ? { qty: q.qty } : {}), ...(shippedAt ? { shippedAt: shippedAt.toISOString() } : {}) };
+      return { url: `/v1/transfers/${encodeURIComponent(t.id)}/receive`, body, what: `Receive ${t.id}`,
         done: (out) => [`Received ${t.id}`, `${fmt.n(out.doc?.receivedQty ?? q.qty ?? sent)} × ${t.sku} in at ${t.toLocationId}.`] };
     });
   };

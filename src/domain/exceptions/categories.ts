@@ -11,6 +11,8 @@ export const EXCEPTION_CATEGORIES = [
   'failed_rule',
   'anomaly',
   'supplier_claim',
+  // Transfers (docs/replenishment.md): a receipt without a reported shipment, after a count at the source.
+  'transfer_recount',
 ] as const;
 
 export type ExceptionCategory = (typeof EXCEPTION_CATEGORIES)[number];
@@ -47,6 +49,9 @@ export const EXCEPTION_QUEUES: { readonly [C in ExceptionCategory]: ExceptionQue
   // A supplier rejected a warranty claim: what the customer gets now (refund, or close by hand) is a
   // customer decision, and service agents may close a case by hand (POST /v1/returns/{id}/close).
   supplier_claim: { ownerRole: 'service_agent', retryable: false },
+  // The source's count may already have left out a transfer whose shipment was never reported: its
+  // staff count the sku again (a DC's or 3PL's items go to `warehouse`); the next count closes it.
+  transfer_recount: { ownerRole: 'store_manager', retryable: false },
 };
 
 /** SPEC §1: the operations manager watches every exception queue, so may act on any item. */

@@ -149,8 +149,17 @@ export const transferReceived = defineEvent({
   ...inbound,
   type: 'transfer.received',
   subject: (p) => `transfer:${p.transferId}`,
-  description: 'The destination received a transfer: its on-hand rises (and, when the source never reported the shipment, the source’s reserved units leave it now).',
-  payload: z.object({ transferId: id, locationId: locationIdSchema, qty: z.number().int().positive().max(10_000_000).optional() }).strict(),
+  description: 'The destination received a transfer: its on-hand rises (and, when the source never reported the shipment, the source’s reserved units leave it at `shippedAt`, else at the receipt).',
+  payload: z.object({
+    transferId: id,
+    locationId: locationIdSchema,
+    qty: z.number().int().positive().max(10_000_000).optional(),
+    /**
+     * When the goods left the source (delivery note, carrier), used only when no shipment was reported:
+     * booked within a reported shipment's bounds (not after the receipt, not before the transfer existed).
+     */
+    shippedAt: z.iso.datetime({ offset: true }).optional(),
+  }).strict(),
 });
 
 export const transferCancelRequested = defineEvent({

@@ -10,6 +10,7 @@ import { stockIncreasesOf, type PoReceivedPayload } from '../../domain/procureme
 import { failedAgain, routeOrder, type FailedLocation, type RoutingDecision, type SourcingPolicy, type StockVerification } from '../../domain/sourcing/index.js';
 import { happenedMs } from '../../domain/inventory/count-time.js';
 import { adjustmentMs, receiptMs, shipmentMs, supersededSkus, tillSaleMs } from '../../domain/inventory/movement-time.js';
+import { impliedShipmentMs } from '../../domain/replenishment/transfer-shipment.js';
 import { journalFromMs, type JournalReach } from '../../domain/inventory/journal-horizon.js';
 import { bookAdjustment, bookCount, bookReceived, bookShipped, bookTakenOff, bookedRow, pruneJournals, type BookedRow } from '../../domain/inventory/stock-book.js';
 import type { CustomerHistory } from '../../domain/orders/fraud-score.js';
@@ -522,8 +523,8 @@ export async function runBacktest(db: SqlExecutor, opts: BacktestOptions): Promi
       if (t && String(p.locationId) === t.toLocationId) {
         transfers.delete(String(p.transferId)); // received once: a second receipt is ignored live
         const inMs = receiptMs(e, t.createdMs);
-        // A shipment never reported leaves the source with the receipt.
-        if (t.shippedQty === undefined) bookShipped(stockRow(t.sku, t.fromLocationId), t.qty, inMs);
+        // A shipment never reported leaves the source when the receipt says it left, else with the receipt.
+        if (t.shippedQty === undefined) bookShipped(stockRow(t.sku, t.fromLocationId), t.qty, impliedShipmentMs(p.shippedAt === undefined ? undefined : String(p.shippedAt), inMs, t.createdMs).ms);
         const sent = t.shippedQty ?? t.qty;
         bookReceived(stockRow(t.sku, t.toLocationId), Math.min(p.qty === undefined ? sent : Number(p.qty), sent), inMs, e.receivedMs);
       }

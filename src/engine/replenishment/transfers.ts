@@ -1,10 +1,16 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
+import type { Tx } from '../../store/port.js';
 import { isRole } from '../../domain/roles.js';
 import { DomainError } from '../../domain/errors.js';
 import { receiptMs } from '../../domain/inventory/movement-time.js';
-import { addOnHand, consumeReserved, releaseReserved } from '../../store/repos/stock.js';
+import { countMayHaveMissedShipment, impliedShipmentMs, recountOwner } from '../../domain/replenishment/transfer-shipment.js';
+import { addOnHand, adjustedStockAt, consumeReserved, releaseReserved } from '../../store/repos/stock.js';
 import { markAvailabilityDirty } from '../../store/repos/availability.js';
+import { getLocation } from '../../store/repos/masterdata.js';
+import { exceptionById, queryExceptions } from '../../store/repos/exceptions.js';
 import { moveTransfer, transferById, type TransferRecord } from '../../store/repos/replenishment.js';
+import { openException } from '../exceptions/open.js';
+import { resolveOpenItem } from '../exceptions/resolve.js';
 import { REPLENISHMENT_DECIDERS } from './purchase-orders.js';
 
 /**
@@ -61,7 +67,7 @@ const received: EventHandler = {
   type: 'transfer.received',
   name: 'replenishment.transfer_received',
   async handle(h) {
-    const p = h.event.payload as { transferId: string; locationId: string; qty?: number };
+    const p = h.event.payload as { transferId: string; locationId: string; qty?: number; shippedAt?: string };
     const t = await transferOrFail(h, p.transferId);
     if (t.toLocationId !== p.locationId) throw new DomainError('E_CONFLICT', `transfer ${t.id} goes to ${t.toLocationId}, not ${p.locationId}`);
     if (t.state !== 'in_transit' && t.state !== 'shipped') {
@@ -71,24 +77,107 @@ const received: EventHandler = {
     const at = new Date(h.decision.now).toISOString();
     const sent = t.state === 'shipped' && typeof t.doc.shippedQty === 'number' ? t.doc.shippedQty : t.qty;
     const qty = Math.min(p.qty ?? sent, sent);
-    if (!(await moveTransfer(h.tx, t.id, t.state, 'received', { ...t.doc, receivedMs: h.decision.now, receivedQty: qty }, at))) {
-      throw new Error(`transfer ${t.id} moved while its receipt was booked; retrying`);
-    }
     // Timed by when the goods came in (the receipt's occurredAt, never after it reached us nor before
     // the transfer existed): a count taken after that already saw them on the shelf here.
     const inMs = receiptMs(h.event, t.createdMs);
-    if (t.state === 'in_transit') {
-      // The source never reported the shipment: it ships what it held reserved now (all of it — a short
-      // receipt is a loss in transit, not stock back at the source), timed by the receipt, the latest
-      // time it can have left. A count at the source after it really left and before this receipt
-      // already saw it gone, and it is taken off again: report `transfer.shipped` to avoid that.
-      const outCounted = await consumeReserved(h.tx, t.sku, t.fromLocationId, t.qty, at, inMs);
-      if (outCounted !== null) h.audit({ action: 'stock.movement_superseded', subject: `stock:${t.fromLocationId}:${t.sku}`, detail: { movement: 'transfer_out', eventId: h.event.id, transferId: t.id, qty: t.qty, happenedMs: inMs, countedMs: outCounted } });
+    // The source never reported the shipment: it ships what it held reserved (all of it — a short
+    // receipt is a loss in transit, not stock back at the source), at the receipt's `shippedAt` (from
+    // the delivery note) within a reported shipment's bounds, else at the receipt, the latest it can
+    // have left.
+    const implied = t.state === 'in_transit' ? impliedShipmentMs(p.shippedAt, inMs, t.createdMs) : null;
+    const doc = { ...t.doc, receivedMs: h.decision.now, receivedQty: qty, ...(implied && p.shippedAt !== undefined ? { shippedMs: implied.ms } : {}) };
+    if (!(await moveTransfer(h.tx, t.id, t.state, 'received', doc, at))) {
+      throw new Error(`transfer ${t.id} moved while its receipt was booked; retrying`);
+    }
+    if (implied) {
+      if (implied.clamped) h.audit({ action: 'transfer.shipped_at_clamped', subject: subjectOf(t), detail: { eventId: h.event.id, shippedAt: p.shippedAt, bookedMs: implied.ms, receiptMs: inMs, createdMs: t.createdMs } });
+      // A count at the source taken after that time already saw the units gone: not taken off again.
+      const outCounted = await consumeReserved(h.tx, t.sku, t.fromLocationId, t.qty, at, implied.ms);
+      if (outCounted !== null) h.audit({ action: 'stock.movement_superseded', subject: `stock:${t.fromLocationId}:${t.sku}`, detail: { movement: 'transfer_out', eventId: h.event.id, transferId: t.id, qty: t.qty, happenedMs: implied.ms, countedMs: outCounted } });
+      else if (p.shippedAt === undefined) await recountIfCountedMeanwhile(h, t, implied.ms);
     }
     const inCounted = await addOnHand(h.tx, t.sku, t.toLocationId, qty, at, inMs);
     if (inCounted !== null) h.audit({ action: 'stock.movement_superseded', subject: `stock:${t.toLocationId}:${t.sku}`, detail: { movement: 'transfer_in', eventId: h.event.id, transferId: t.id, qty, happenedMs: inMs, countedMs: inCounted } });
     await markAvailabilityDirty(h.tx, [t.sku], h.decision.now);
-    h.audit({ action: 'transfer.received', subject: subjectOf(t), before: { state: t.state }, after: { state: 'received', qty }, detail: { sku: t.sku, from: t.fromLocationId, to: t.toLocationId, shipped: sent } });
+    h.audit({
+      action: 'transfer.received', subject: subjectOf(t), before: { state: t.state }, after: { state: 'received', qty },
+      detail: { sku: t.sku, from: t.fromLocationId, to: t.toLocationId, shipped: sent, ...(implied ? { shipmentBookedMs: implied.ms, shippedAtGiven: p.shippedAt !== undefined } : {}) },
+    });
+  },
+};
+
+/** The queue subject of a recount: one open item per sku and source, whatever transfers it covers. */
+const recountRef = (sku: string, locationId: string) => `stock:${sku}@${locationId}`;
+
+/** An open recount as the count handler needs it: which row, and the latest receipt it is about. */
+type OpenRecount = { id: string; sku: string; locationId: string; bookedMs: number };
+const OPEN_RECOUNTS = 'transfer-recounts:open';
+
+/**
+ * The open recounts, read once per batch (recounted.prefetch) and kept up to date by the handlers that
+ * open and close them: a statement per count would also send each count's held write on its own
+ * (PostgreSQL merges a batch's counted rows into one statement, stock.ts putCounted).
+ */
+async function openRecounts(tx: Tx): Promise<OpenRecount[]> {
+  const kept = tx.kept.get(OPEN_RECOUNTS) as OpenRecount[] | undefined;
+  if (kept) return kept;
+  const items = await queryExceptions(tx, { queues: ['transfer_recount'], state: 'open', limit: 1000 });
+  const open = items.flatMap((x): OpenRecount[] => {
+    const d = x.detail as { sku?: unknown; locationId?: unknown; bookedMs?: unknown; last?: { bookedMs?: unknown } };
+    if (typeof d.sku !== 'string' || typeof d.locationId !== 'string') return [];
+    return [{ id: x.id, sku: d.sku, locationId: d.locationId, bookedMs: Math.max(Number(d.bookedMs ?? 0), Number(d.last?.bookedMs ?? 0)) }];
+  });
+  tx.kept.set(OPEN_RECOUNTS, open);
+  return open;
+}
+
+/**
+ * A receipt without any departure time booked the shipment at the receipt: if the source counted
+ * the sku after the transfer was made and before that, the count may already have left the units
+ * out, and they were just taken off a second time — or they were still on the shelf then, and all is
+ * right. Nothing here can tell which, so the source's staff count again. Read after the write: the
+ * row is locked by it, so this is the count the write was judged against.
+ */
+async function recountIfCountedMeanwhile(h: HandlerContext, t: TransferRecord, bookedMs: number): Promise<void> {
+  const countedMs = (await adjustedStockAt(h.tx, t.fromLocationId, t.sku)).level?.countedMs ?? null;
+  if (!countMayHaveMissedShipment(countedMs, t.createdMs, bookedMs)) return;
+  const source = await getLocation(h.tx, t.fromLocationId);
+  const { exceptionId } = await openException(h, {
+    category: 'transfer_recount',
+    ownerRole: recountOwner(source?.kind),
+    subjectRef: recountRef(t.sku, t.fromLocationId),
+    summary: `transfer ${t.id} was received without a reported shipment and the count at ${new Date(countedMs).toISOString()} may already have excluded its ${t.qty} units; recount ${t.sku} at ${t.fromLocationId}`,
+    detail: { kind: 'transfer_without_shipment', eventId: h.event.id, transferId: t.id, sku: t.sku, locationId: t.fromLocationId, qty: t.qty, countedMs, bookedMs },
+  }, { countRecurrences: true });
+  const kept = h.tx.kept.get(OPEN_RECOUNTS) as OpenRecount[] | undefined;
+  if (!kept) return;
+  const known = kept.find((r) => r.id === exceptionId);
+  if (known) known.bookedMs = Math.max(known.bookedMs, bookedMs);
+  else kept.push({ id: exceptionId, sku: t.sku, locationId: t.fromLocationId, bookedMs });
+}
+
+/**
+ * The recount: a count of the sku at the source, applied (the row's count time moved) and taken after
+ * every receipt the item is about was booked — an older one is rolled forward by the very movement in
+ * doubt. Runs after the count's own handler (registered before replenishment's); a count of no sku
+ * with an open recount there costs no statement.
+ */
+const recounted: EventHandler = {
+  type: 'inventory.snapshot',
+  name: 'replenishment.transfer_recounted',
+  prefetch: async (tx) => { await openRecounts(tx); },
+  async handle(h) {
+    const p = h.event.payload as { locationId: string; counts: Array<{ sku: string }> };
+    const open = await openRecounts(h.tx);
+    if (open.length === 0) return;
+    const skus = new Set(p.counts.map((c) => c.sku));
+    for (const r of open.filter((x) => x.locationId === p.locationId && skus.has(x.sku))) {
+      const countedMs = (await adjustedStockAt(h.tx, p.locationId, r.sku)).level?.countedMs ?? null;
+      if (countedMs === null || countedMs <= r.bookedMs) continue;
+      const item = await exceptionById(h.tx, r.id);
+      if (item) await resolveOpenItem(h, item, `${r.sku} counted again at ${p.locationId} (${new Date(countedMs).toISOString()})`, 'omniops', true);
+      open.splice(open.indexOf(r), 1);
+    }
   },
 };
 
@@ -123,4 +212,4 @@ const cancel: EventHandler = {
 };
 
 /** The handlers of a transfer order after it was made. */
-export const transferHandlers = (): EventHandler[] => [shipped, received, cancel];
+export const transferHandlers = (): EventHandler[] => [shipped, received, cancel, recounted];
