@@ -1,6 +1,7 @@
 import type { SqlExecutor } from '../../store/port.js';
 import { auditHead, auditPage } from '../../store/repos/audit.js';
 import { GENESIS_HASH, linkHash } from '../audit/entry.js';
+import { settleWithHead, walkAudit, type AuditWalk } from '../audit/verify.js';
 import type { AuditChainVerdict } from '../../domain/checks/index.js';
 
 /** Where a walk of the chain ended good: the entry a later walk starts from. */
@@ -21,7 +22,8 @@ export type AuditTailVerdict = AuditChainVerdict & {
  * an hour of entries — instead of the whole chain, which grows for ever (80,000 entries at 20,000
  * orders, 3.5 s) and would be walked while the tick holds SQLite's write lock. The checkpoint entry
  * must still carry the hash it had, and match it (a chain rewritten up to there is caught); entries after it must
- * link and hash as `verifyAuditChain` checks; the head must be the last one. At most `maxEntries`
+ * link and hash as `verifyAuditChain` checks; the head must be the last one (read after the walk, as
+ * there: an entry appended during the walk is walked, not a mismatch). At most `maxEntries`
  * are walked: without a checkpoint (the first run), or after a burst, the walk starts that far
  * below the head, trusting the link of its first entry. An entry changed below the checkpoint
  * without rewriting the chain after it is found only by the full walk: `omniops check`,
@@ -37,23 +39,10 @@ export async function verifyAuditTail(db: SqlExecutor, since: AuditCheckpoint | 
     if (!at || at.seq !== since.seq || at.hash !== since.hash || linkHash(at.seq, at.prevHash, at) !== at.hash) return { ok: false, count: 0, firstBadSeq: since.seq, reason: 'hash_mismatch', from: since.seq };
     prev = since.hash;
   }
-  let expectedSeq = start + 1;
-  let count = 0;
-  for (;;) {
-    const page = await auditPage(db, expectedSeq - 1, pageSize);
-    if (page.length === 0) break;
-    for (const e of page) {
-      if (e.seq !== expectedSeq) return { ok: false, count, firstBadSeq: expectedSeq, reason: 'gap', from: start + 1 };
-      if (prev !== null && e.prevHash !== prev) return { ok: false, count, firstBadSeq: e.seq, reason: 'broken_link', from: start + 1 };
-      if (linkHash(e.seq, e.prevHash, e) !== e.hash) return { ok: false, count, firstBadSeq: e.seq, reason: 'hash_mismatch', from: start + 1 };
-      prev = e.hash;
-      expectedSeq++;
-      count++;
-    }
-  }
-  const last = expectedSeq - 1;
-  if (head.seq !== last || (prev !== null && head.hash !== prev)) {
-    return { ok: false, count, firstBadSeq: Math.min(head.seq, last) + 1, reason: 'head_mismatch', from: start + 1 };
-  }
-  return { ok: true, count, from: start + 1, through: { seq: head.seq, hash: head.hash } };
+  // The head read above only places the start; the walk ends against a head read after it
+  // (`settleWithHead`): entries appended meanwhile are not a mismatch.
+  const walk: AuditWalk = { expectedSeq: start + 1, prev, count: 0 };
+  const end = (await walkAudit(db, walk, pageSize)) ?? (await settleWithHead(db, walk, pageSize));
+  if ('reason' in end) return { ok: false, count: walk.count, ...end, from: start + 1 };
+  return { ok: true, count: walk.count, from: start + 1, through: { seq: end.head.seq, hash: end.head.hash } };
 }
