@@ -11,7 +11,7 @@ import { nulPath } from '../domain/nul-path.js';
  * validate and what we document can never drift apart.
  */
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   summary: string;
   tag: string;
@@ -85,7 +85,9 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { title: str
     }
     if (parameters.length) op.parameters = parameters;
     if (r.body) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } };
+      const schema = z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' });
+      // A PATCH body is a JSON merge patch (RFC 7396), under its own media type or plain JSON.
+      op.requestBody = { required: true, content: { ...(r.method === 'PATCH' ? { 'application/merge-patch+json': { schema } } : {}), 'application/json': { schema } } };
     }
     paths[r.url] = { ...(paths[r.url] ?? {}), [r.method.toLowerCase()]: op };
   }

@@ -78,6 +78,16 @@ export async function buildHttpServer(app: App): Promise<FastifyInstance> {
       done(e as Error, undefined);
     }
   });
+  // RFC 7396's media type, for PATCH routes only (they also take application/json); any other method
+  // answers it as it answered before, 415.
+  http.addContentTypeParser('application/merge-patch+json', { parseAs: 'buffer' }, (req, body: Buffer | string, done) => {
+    if (req.method !== 'PATCH') return done(Object.assign(new Error('unsupported media type'), { statusCode: 415 }), undefined);
+    try {
+      done(null, parseJsonBody(typeof body === 'string' ? Buffer.from(body) : body, app.config.intake.maxDepth));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
 
   http.setErrorHandler((error: FastifyError | DomainError, req, reply) => {
     if (error instanceof DomainError) {

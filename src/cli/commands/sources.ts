@@ -4,7 +4,7 @@ import { print, table } from '../output.js';
 import { addSource, rotateSourceSecret } from '../../engine/identity/sources.js';
 import { randomUUID } from 'node:crypto';
 import { getSource, listSources } from '../../store/repos/masterdata.js';
-import { SOURCE_KINDS, sourceSchema, sourceScopeIssues, type Source } from '../../domain/masterdata/source.js';
+import { SOURCE_KINDS, patchedSource, sourcePatchSchema, type Source, type SourcePatch } from '../../domain/masterdata/source.js';
 import { DomainError } from '../../domain/errors.js';
 import { wholeNumber } from '../options.js';
 import { settle } from '../settle.js';
@@ -46,7 +46,7 @@ export function registerSources(program: Command): void {
   addStoreOptions(
     sources
       .command('scope <id>')
-      .description("change which events a source may send (the rest of its record stays); as PUT /v1/sources/{id}")
+      .description("change which events a source may send (the rest of its record stays); as PATCH /v1/sources/{id}")
       .option('--types <list>', "event types, comma-separated: names or families ('po.*')")
       .option('--all-types', 'every inbound type again (drops the list)')
       .option('--supplier <id>', 'bind a supplier source to its supplier')
@@ -55,21 +55,21 @@ export function registerSources(program: Command): void {
     await withApp(flags, async (app) => {
       const current = await getSource(app.store.read, id);
       if (!current) throw new DomainError('E_NOT_FOUND', `no source ${id}`);
-      const eventTypes = flags.allTypes ? undefined : (typeList(flags.types) ?? current.eventTypes);
-      const supplierId = flags.supplier === false ? undefined : (flags.supplier ?? current.supplierId);
-      // The rest of the record as it is: a PUT replaces the whole record.
-      const rest: Partial<Source> = { ...current };
-      delete rest.id;
-      delete rest.eventTypes;
-      delete rest.supplierId;
-      const parsed = sourceSchema.safeParse({ ...rest, ...(eventTypes ? { eventTypes } : {}), ...(supplierId ? { supplierId } : {}) });
+      // Only what the flags name, as a merge patch (null drops a member): PATCH /v1/sources/{id}'s path,
+      // merged by the handler against the record as it is then, so a change made meanwhile stays.
+      const types = typeList(flags.types);
+      const patch: SourcePatch = {
+        ...(flags.allTypes ? { eventTypes: null } : types ? { eventTypes: types } : {}),
+        ...(flags.supplier === false ? { supplierId: null } : flags.supplier !== undefined ? { supplierId: flags.supplier } : {}),
+      };
+      const parsed = sourcePatchSchema.safeParse(patch);
       if (!parsed.success) throw new DomainError('E_SCHEMA', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      const issues = sourceScopeIssues(parsed.data, app.catalog);
-      if (issues.length > 0) throw new DomainError('E_SCHEMA', issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues });
+      const merged = patchedSource(current, parsed.data, app.catalog);
+      if (!merged.ok) throw new DomainError('E_SCHEMA', merged.issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues: merged.issues });
       // The same event the REST route sends, so the change is logged, audited and judged by the same handler.
       const actor = cliActor();
       const r = await app.intake.submit(
-        { source: 'cli', sourceEventId: `source-scope:${id}:${randomUUID()}`, type: 'source.upserted', occurredAt: new Date(app.clock()).toISOString(), payload: { ...parsed.data, id } },
+        { source: 'cli', sourceEventId: `source-scope:${id}:${randomUUID()}`, type: 'source.patched', occurredAt: new Date(app.clock()).toISOString(), payload: { id, patch: parsed.data } },
         { actor: actor.id, actorRole: actor.role },
       );
       if (!r.ok) throw r.error;

@@ -1,7 +1,7 @@
 import { EventCatalog, type EventDefinition } from './catalog.js';
 import { productUpserted } from '../masterdata/product.js';
 import { locationUpserted } from '../masterdata/location.js';
-import { sourceUpserted } from '../masterdata/source.js';
+import { sourcePatched, sourceUpserted } from '../masterdata/source.js';
 import { inventoryAdjusted, inventorySnapshot } from '../inventory/events.js';
 import { orderEventDefinitions } from '../orders/events.js';
 import { decidedOrderEvents } from '../orders/decided-events.js';
@@ -30,5 +30,6 @@ export function buildCatalog(): EventCatalog {
     ...(procurementEventDefinitions as readonly EventDefinition[]), supplierUpserted as EventDefinition, ...(replenishmentEventDefinitions as EventDefinition[]),
     ...(scheduledReadEventDefinitions as EventDefinition[]),
     supplierClaimAnswered as EventDefinition,
+    sourcePatched as EventDefinition,
   );
 }

@@ -22,6 +22,8 @@ export const MASTER_DATA_AUTHORITY: Record<string, { roles: readonly Role[]; sou
   'product.upserted': { roles: ['admin', 'operations_manager', 'category_manager'], sourceKinds: ['web', 'pos', 'erp', 'system'] },
   'location.upserted': { roles: ['admin', 'operations_manager'], sourceKinds: ['web', 'pos', 'erp', 'system'] },
   'source.upserted': { roles: ['admin', 'integrator'], sourceKinds: [] },
+  // A patch of a source record changes what an upsert would: the same people.
+  'source.patched': { roles: ['admin', 'integrator'], sourceKinds: [] },
   // A supplier's terms (unit costs, lead times) drive purchase orders and their approvals: the ERP or
   // an internal system may hold them, a supplier may not set its own.
   'supplier.upserted': { roles: ['admin', 'procurement', 'category_manager'], sourceKinds: ['erp', 'system'] },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, type EventCatalog } from '../events/catalog.js';
 import type { FieldIssue } from '../errors.js';
+import { applyMergePatch } from './merge-patch.js';
 
 export const SOURCE_KINDS = ['web', 'marketplace', 'pos', 'service', 'carrier', 'supplier', 'erp', 'system'] as const;
 
@@ -40,6 +41,54 @@ export const sourceUpserted = defineEvent({
   subject: (p) => `source:${p.id}`,
   description: 'A channel or system source was created or changed.',
 });
+
+/**
+ * A change of some members of a source record (`PATCH /v1/sources/{id}`, `omniops sources scope`), as an
+ * RFC 7396 merge patch: members left out stay, `null` removes one (`"eventTypes": null` lets the source
+ * send every inbound type again), `statusMap` is merged label by label (`{"statusMap": {"x": null}}`
+ * drops label x). Checked again as a whole record once merged (`patchedSource`).
+ */
+export const sourcePatchSchema = z
+  .object({
+    name: z.string().min(1).max(200).nullable(),
+    kind: z.enum(SOURCE_KINDS).nullable(),
+    statusMap: z.record(z.string().max(100), z.string().max(64).nullable()).nullable(),
+    servesLocations: z.array(z.string().max(64)).max(1000).nullable(),
+    eventTypes: z.array(z.string().min(1).max(100).regex(EVENT_TYPE_PATTERN, 'an event type (`po.confirmed`) or a family (`po.*`)')).min(1).max(200).nullable(),
+    supplierId: z.string().min(1).max(64).nullable(),
+  })
+  .partial()
+  .strict();
+
+export type SourcePatch = z.infer<typeof sourcePatchSchema>;
+
+/**
+ * Why its own event and not a `source.upserted` of the merged record: the merge is done by the handler
+ * against the record as it is in the dispatch transaction (events of one source run one after
+ * another, in log order), so two patches of different members sent at once both land; a record
+ * merged by the caller beforehand would carry the member it read, and the later write would put the
+ * earlier patch's member back.
+ */
+export const sourcePatched = defineEvent({
+  type: 'source.patched',
+  schemaVersion: 1,
+  origin: 'inbound',
+  payload: z.object({ id: sourceIdSchema, patch: sourcePatchSchema }).strict(),
+  subject: (p) => `source:${p.id}`,
+  description: 'Some members of a source record were changed (a JSON merge patch: null removes a member); the rest stays.',
+});
+
+/**
+ * The source record after a merge patch, or why it is not a valid record then (the same checks as a
+ * whole record put: the schema, then the scope against the catalog). Paths name the record's members.
+ */
+export function patchedSource(current: Source, patch: SourcePatch, catalog: EventCatalog): { ok: true; source: Source } | { ok: false; issues: FieldIssue[] } {
+  const { id, ...attrs } = current;
+  const parsed = sourceSchema.safeParse(applyMergePatch(attrs, patch));
+  if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })) };
+  const issues = sourceScopeIssues(parsed.data, catalog);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, source: { id, ...parsed.data } };
+}
 
 /**
  * What the schema alone cannot judge about a source's scope: every listed type must be an inbound

@@ -1,6 +1,7 @@
 import { HandlerRegistry } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
 import { locationUpsertHandler, productUpsertHandler, sourceUpsertHandler } from './masterdata.js';
+import { sourcePatchHandler } from './source-patch.js';
 import { inventoryAdjustedHandler, inventorySnapshotHandler } from './inventory.js';
 import { orderHandlers } from '../orders/handlers.js';
 import { fulfilmentHandlers } from '../orders/fulfilment-handlers.js';
@@ -44,6 +45,7 @@ export function buildHandlers(deps: HandlerDeps): HandlerRegistry {
     productUpsertHandler,
     locationUpsertHandler,
     sourceUpsertHandler,
+    sourcePatchHandler,
     inventorySnapshotHandler(deps.stockJournal),
     inventoryAdjustedHandler(deps.stockJournal),
     ...orderHandlers(deps.policies, deps.stockJournal),
