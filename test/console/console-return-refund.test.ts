@@ -4,6 +4,7 @@ import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
 import { addUser } from '../../src/engine/identity/users.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
+import { ticketIdFor } from '../../src/engine/triage/handlers.js';
 import { ARTIFACTS, LOCATIONS, hasChromium, launchChromium, orderPlaced, signIn } from './setup.js';
 import { scriptedAi } from '../returns/support.js';
 
@@ -11,7 +12,9 @@ import { scriptedAi } from '../returns/support.js';
 // (what was paid, refunded before, by the channel itself, and the channel's refunds that paid out ours),
 // its settlement and its own history, and what is left to refund of the order now — all from real
 // events sent through the app (captures, the channel's refunds, returns refunded and settled, their
-// echoes), checked against the API's own answer, never a doctored one.
+// echoes), checked against the API's own answer, never a doctored one. A refused refund's case, open in
+// `refunded` with no refund, says why it is open and what ends it, then how it ended; a customer's ticket
+// about it gets the "finance is looking at it" reply (src/domain/triage/reply.ts).
 const ADMIN = { id: 'test', role: 'admin' };
 const T0 = Date.parse('2026-11-30T09:00:00Z');
 const LAMP = { sku: 'LAMP-1', name: 'Camp lamp', category: 'outdoor', price: 19.95, cost: 8, returnable: true, supplierIds: [] };
@@ -40,6 +43,17 @@ for (const factory of storeFactories()) {
     /** The console's own formatting (en-GB), read in the page. */
     const consoleFmt = (page: Page, fn: 'time' | 'money', value: unknown) =>
       page.evaluate(`import('/console/lib.js').then((lib) => lib.fmt.${fn}(${JSON.stringify(value)}, 'EUR'))`) as Promise<string>;
+
+    /** The open or resolved finance item a refused refund opened (reconciliation queue, subject return:<case>), as the exceptions API lists it. */
+    const reconciliationItem = async (caseId: string) =>
+      ((await t.api('GET', '/v1/exceptions?queue=reconciliation_discrepancy&state=open&limit=500', t.adminKey)).body.items as Array<{ id: string; subjectRef: string }>).find((x) => x.subjectRef === `return:${caseId}`)?.id;
+    /** A customer's ticket, once triaged: its linked case and the suggested reply. */
+    async function ticketReply(ticketId: string, customerId: string, text: string) {
+      await send(envelope({ type: 'ticket.opened', payload: { ticketId, customerId, text } }));
+      const id = ticketIdFor('web', ticketId);
+      await expect.poll(async () => (await t.api('GET', `/v1/tickets/${id}`, t.adminKey)).body.state, { timeout: 20_000 }).toBe('triaged');
+      return (await t.api('GET', `/v1/tickets/${id}`, t.adminKey)).body;
+    }
 
     /** A delivered order of `qty` lamps, captured in full. */
     async function deliveredOrder(ext: string, qty: number) {
@@ -186,11 +200,82 @@ for (const factory of storeFactories()) {
       expect(await panel.locator('.refund-refused .refused-why').textContent()).toBe(
         `${await money(f.asked)} asked; the order was paid ${await money(f.paid)}, ${await money(f.alreadyRefunded)} already refunded (of it ${await money(f.refundedAtChannel)} by the channel itself).`,
       );
-      expect(await panel.locator('.refund-refused strong').textContent()).toBe('No refund: nothing was left to refund of the order. ');
+      expect(await panel.locator('.refund-refused > strong').textContent()).toBe('No refund: nothing was left to refund of the order. ');
       expect(await panel.locator('.refund-refused').textContent()).toContain('reconciliation queue');
       expect(await page.textContent('.top .sub')).toContain(c.state.replace(/_/g, ' '));
       expect(await panel.locator('.left-now-figure').textContent()).toBe(`Left to refund on the order now: ${await money(o.leftToRefund.amount)} of ${await money(o.leftToRefund.boundedBy.amount)}`);
+
+      // Open, "refunded" with no refund: the panel says why it is open and what ends it, naming finance's item.
+      expect(c.state).toBe('refunded');
+      const item = reconciliationItem(c.id);
+      expect(c.refusalItem).toEqual({ id: await item, state: 'open' });
+      expect(c.closing).toBeNull();
+      expect(await panel.locator('.refused-open strong').textContent()).toBe(`The case stays open until finance has answered ${'the ' + await money(19.95)} asked (finance item ${c.refusalItem.id} in the reconciliation queue) or someone closes it by hand.`);
+      expect(await panel.locator('.refused-open a.refusal-item').getAttribute('href')).toBe('#/exceptions?queue=reconciliation_discrepancy&state=open');
+      expect(await panel.locator('.refused-answered').textContent()).toBe('Finance is told what it can pay by hand as the order\'s payment frees up, and records each top-up paid or not paid; nothing has been freed for it yet.');
+      expect(await page.textContent('.top .sub')).toContain('refunded · no refund made: open for finance');
+      expect(await page.locator('.top .close-case').count(), 'Close case stays').toBe(1);
       await shot(page, '41-return-refund-refused');
+
+      // The customer asks after it: the suggested reply says finance is looking at the refund, not "how to return".
+      expect(await ticketReply('T-R2-1', 'c-RET-2', 'When will I get my refund for the lamp I returned?')).toMatchObject({
+        caseId: c.id, category: 'return_refund',
+        suggestedReply: { templateId: 'return_refund.refused_with_finance', requiresHumanReview: false, text: 'We have your return for order RET-2. Your refund could not be paid out automatically, so our finance team is looking at it; we will contact you as soon as they have decided.' },
+      });
+
+      // The shop tells its goodwill again, smaller (9.95): 10 is free and finance is told to pay it by hand; finance pays it.
+      await send(envelope({ type: 'payment.refunded', payload: { externalOrderId: 'RET-2', refundId: 'goodwill-8', amount: 9.95, currency: 'EUR' } }));
+      const told = await getCase(c.id);
+      expect(told.refundOwed).toMatchObject({ told: 10, items: [{ payable: 10, state: 'open' }] });
+      const settled = await t.api('POST', `/v1/returns/${c.id}/owed/${told.refundOwed.items[0].exceptionId}/settle`, t.adminKey, { outcome: 'paid', reference: 'BANK-R2' });
+      expect(settled.status, JSON.stringify(settled.body)).toBe(200);
+      await t.drained();
+      expect((await getCase(c.id)).state).toBe('refunded');
+      await page.reload();
+      await panel.locator('.refused-answered').waitFor();
+      expect(await panel.locator('.refused-answered').textContent()).toBe(`Finance has answered ${await money(10)} of it so far (${await money(10)} paid by hand, ${await money(0)} not paid): ${await money(9.95)} still to answer.`);
+
+      // 9.95 more captured: finance is told the rest and does not pay it; all asked is answered, the case closes.
+      await send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'RET-2', captureId: 'cap-RET-2-b', amount: 9.95 } }));
+      const rest = (await getCase(c.id)).refundOwed.items.find((x: { state: string }) => x.state === 'open');
+      expect(rest).toMatchObject({ payable: 9.95 });
+      expect((await t.api('POST', `/v1/returns/${c.id}/owed/${rest.exceptionId}/settle`, t.adminKey, { outcome: 'not_paid', reason: 'customer kept a voucher' })).status).toBe(200);
+      await t.drained();
+      const closed = await getCase(c.id);
+      expect(closed.state).toBe('closed');
+      const why = 'refund refused (nothing_left_to_refund), the goods were never sent back (refund without return); finance answered all 19.95 asked: 10 paid by hand, 9.95 not paid';
+      expect(closed.closing).toEqual({ reason: 'refused_refund_answered', why, from: 'refunded', at: closed.history.at(-1).at });
+      expect(closed.refusalItem).toEqual({ id: c.refusalItem.id, state: 'resolved' });
+
+      // Closed: how it ended, and that its finance item went with it; no "stays open", no Close case.
+      await page.reload();
+      await panel.locator('.refused-closed').waitFor();
+      expect(await panel.locator('.refused-closed strong').textContent()).toBe(`Closed ${await consoleFmt(page, 'time', closed.closing.at)} (finance answered all it asked): `);
+      expect(await panel.locator('.refused-closing-why').textContent()).toBe(why);
+      expect(await panel.locator('.refused-closed .faint').textContent()).toBe(`Its finance item ${c.refusalItem.id} in the reconciliation queue was resolved with the closing.`);
+      expect(await panel.locator('.refused-open').count()).toBe(0);
+      expect(await page.textContent('.top .sub')).not.toContain('open for finance');
+      expect(await page.locator('.top .close-case').count()).toBe(0);
+      await shot(page, '41b-return-refund-refused-closed');
+      expect(await ticketReply('T-R2-2', 'c-RET-2', 'What happened to the refund for my lamp?')).toMatchObject({ caseId: c.id, suggestedReply: { templateId: 'return_refund.refused_decided' } });
+      await ctx.close();
+    });
+
+    it('a refused refund\'s case closed by hand says who closed it and why', async () => {
+      await deliveredOrder('RET-4', 1);
+      await send(envelope({ type: 'payment.refunded', payload: { externalOrderId: 'RET-4', refundId: 'goodwill-4', amount: 19.95, currency: 'EUR' } }));
+      const c = await returnOne('RET-4', 'RMA-R4', (x) => x.refundRefused !== null);
+      expect(c.state).toBe('refunded');
+      const { ctx, page } = await signIn(browser, t.url, 'sam', `#/returns/${encodeURIComponent(c.id)}`);
+      await page.locator('.refund-panel .refused-open').waitFor();
+      page.once('dialog', (d) => void d.accept('customer took a voucher in the shop'));
+      await page.click('.top .close-case');
+      await page.locator('.refund-panel .refused-closed').waitFor();
+      const closed = await getCase(c.id);
+      expect(closed.closing).toEqual({ reason: 'closed_by_hand', why: 'closed by hand by sam: customer took a voucher in the shop', from: 'refunded', at: closed.history.at(-1).at });
+      expect(await page.locator('.refund-panel .refused-closed').textContent()).toBe(
+        `Closed ${await consoleFmt(page, 'time', closed.closing.at)} (closed by hand): closed by hand by sam: customer took a voucher in the shop`
+        + `Its finance item ${closed.refusalItem.id} in the reconciliation queue was resolved with the closing.`);
       await ctx.close();
     });
 

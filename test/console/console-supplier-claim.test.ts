@@ -7,7 +7,7 @@ import { ReturnsWorld, T0, DAY, fakeApprovals, scriptedAi } from '../returns/sup
 import { ARTIFACTS, hasChromium, launchChromium, signIn } from './setup.js';
 
 // "Record supplier answer" on a claimed return case (docs/ai.md, "The supplier answers a claim"): the
-// claim's panel shows supplier, amount and state; finance records the answer (procurement and category managers answer too, through the API: they do not read return cases), the case then reads closed.
+// claim's panel shows supplier, amount and state; finance records the answer (procurement and category managers answer too, on the Supplier claims screen: they do not read return cases), the case then reads closed.
 const ADMIN = { id: 'test', role: 'admin' };
 
 if (!hasChromium) console.warn('console browser tests skipped: /usr/bin/chromium is missing');

@@ -134,18 +134,34 @@ for (const factory of storeFactories()) {
       await ctx.close();
     });
 
-    it('an answer recorded meanwhile: the 409 is shown on the form', async () => {
+    it('an answer recorded meanwhile: after the 409 the claim is read again and shows the answer that won, no buttons', async () => {
       const c2 = claims['CL-2']!;
       const { ctx, page } = await signIn(browser, w.t.url, 'pia', `#/supplier-claims/${c2.claimId}`);
       await page.locator('button.claim-rejected').waitFor();
-      const other = await w.t.api('POST', `/v1/supplier-claims/${c2.claimId}/answer`, w.t.adminKey, { outcome: 'accepted', creditAmount: 80 });
+      const other = await w.t.api('POST', `/v1/supplier-claims/${c2.claimId}/answer`, w.t.adminKey, { outcome: 'accepted', creditAmount: 80, creditNoteRef: 'CN-77' });
       expect(other.status).toBe(200);
+      const won = await claim(c2.claimId);
+      expect(won).toMatchObject({ state: 'accepted', answer: { outcome: 'accepted', creditAmount: 80, creditNoteRef: 'CN-77', by: expect.any(String) } });
+      const fmtTime = (x: string) => page.evaluate(`import('/console/lib.js').then((lib) => lib.fmt.time(${JSON.stringify(x)}))`) as Promise<string>;
       page.on('dialog', (d) => d.accept('not our fault'));
       await page.click('button.claim-rejected');
-      const refusal = page.locator('.claim-refusal');
-      await refusal.waitFor();
-      expect(await refusal.textContent()).toContain('E_INVALID_STATE');
-      expect((await claim(c2.claimId)).state).toBe('accepted');
+      // Without reopening the claim: the screen read it again, the answer that won is on the form and in the panel.
+      const meanwhile = page.locator('.claim-answered-meanwhile');
+      await meanwhile.waitFor();
+      expect(await meanwhile.textContent()).toBe(
+        `E_INVALID_STATEAnswered meanwhile: yours was not recorded. accepted: credit €80.00 (CN-77) — told ${await fmtTime(won.answer.answeredAt)}, recorded ${await fmtTime(won.answer.recordedAt)} by ${won.answer.by}`
+        + 'You tried: rejected: not our fault. To change the answer, sort it out with the supplier: an answered claim takes no other.');
+      expect(await page.locator('.claim-winning-answer').textContent()).toBe('accepted: credit €80.00 (CN-77)');
+      expect(await page.locator('header.top .claim-state').textContent()).toBe('accepted');
+      expect(await page.locator('.claim-answer-text').textContent()).toBe('accepted: credit €80.00 (CN-77)');
+      expect(await page.locator('button.claim-rejected, button.claim-accepted').count()).toBe(0);
+      expect(await page.locator('.claim-refusal').count()).toBe(0);
+      expect((await claim(c2.claimId)).answer).toEqual(won.answer);
+      await page.screenshot({ path: `${ARTIFACTS}/76-supplier-claim-answered-meanwhile.png`, fullPage: true });
+      // Shown once: the claim read again later is the plain answered claim.
+      await page.reload();
+      await page.locator('.claim-answer-text', { hasText: 'accepted' }).waitFor();
+      expect(await page.locator('.claim-answered-meanwhile').count()).toBe(0);
       await ctx.close();
     });
 

@@ -18,6 +18,23 @@ export function answerText(a, money) {
 }
 
 /**
+ * Answers someone else recorded while this person was deciding (a 409), by claim id: kept across the
+ * screen's fresh read, which then shows the answer that won — on the form, in place of the buttons —
+ * instead of a refusal telling the person to open the claim again. Shown once.
+ */
+const answeredMeanwhile = new Map();
+
+/** The answer that won over this person's, from the claim read again after the 409. */
+function answeredMeanwhileBanner(claim, tried, money) {
+  const a = claim.answer;
+  return h('div.banner.warn.claim-answered-meanwhile', { role: 'status' },
+    h('span.code', tried.code ?? 'E_INVALID_STATE'),
+    h('strong', 'Answered meanwhile: yours was not recorded. '),
+    a ? [h('span.claim-winning-answer', answerText(a, money)), h('span.faint', ` — told ${fmt.time(a.answeredAt)}, recorded ${fmt.time(a.recordedAt ?? a.answeredAt)} by ${a.by ?? 'someone else'}`)] : h('span', `The claim is ${claim.state} now.`),
+    h('div.faint', `You tried: ${tried.outcome === 'accepted' ? `accepted, credit ${money(tried.creditAmount)}` : `rejected: ${tried.reason}`}. To change the answer, sort it out with the supplier: an answered claim takes no other.`));
+}
+
+/**
  * A refusal as the API said it, kept on the form (a toast goes away before a buyer has read which
  * field was wrong): its code, detail and each field's message — "creditAmount: at most 120".
  */
@@ -25,7 +42,7 @@ function refusal(err) {
   const fields = (err.errors ?? []).filter((e) => e && e.message);
   return h('div.banner.bad.problem.claim-refusal', { role: 'alert' },
     h('span.code', err.code ?? 'ERROR'), err.detail || err.message || String(err),
-    err.status === 409 ? h('div', 'The claim was answered meanwhile: read it again to see the answer.') : null,
+    err.status === 409 ? h('div', 'The claim was answered meanwhile: it could not be read again, open it again to see the answer.') : null,
     fields.length ? h('ul.claim-refusal-fields', fields.map((e) => h('li', e.path ? [h('span.mono', e.path), `: ${e.message}`] : e.message))) : null);
 }
 
@@ -39,8 +56,13 @@ async function record(btn, claim, body, result, onDone) {
     onDone();
   } catch (err) {
     btn.disabled = false;
-    fill(result, refusal(err));
     toast('error', 'Answer not recorded', err.detail, err.code);
+    if (err.status === 409 && err.code === 'E_INVALID_STATE') {
+      // Someone answered first: the screen reads the claim again and shows the answer that won.
+      answeredMeanwhile.set(claim.id, { code: err.code, ...body });
+      return onDone();
+    }
+    fill(result, refusal(err));
   }
 }
 
@@ -50,8 +72,18 @@ async function record(btn, claim, body, result, onDone) {
  * rejected with a reason. `money` formats amounts in the case's currency.
  */
 export function claimAnswerForm(claim, { money = (x) => fmt.money(x), onDone }) {
+  const tried = answeredMeanwhile.get(claim.id);
+  if (tried && claim.state !== 'open') {
+    answeredMeanwhile.delete(claim.id);
+    return h('div.claim-answer', answeredMeanwhileBanner(claim, tried, money));
+  }
   if (claim.state !== 'open' || !session.can(ANSWER_CLAIM)) return null;
   const result = h('div.claim-answer-result');
+  // Read again still open (the answer that won is not in this read yet): the refusal, as before.
+  if (tried) {
+    answeredMeanwhile.delete(claim.id);
+    fill(result, refusal({ status: 409, code: tried.code, detail: `claim ${claim.id} was answered meanwhile` }));
+  }
   return h('div.claim-answer', h('h3', 'Record supplier answer'),
     h('button.claim-accepted', {
       async onclick(e) {

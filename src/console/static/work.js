@@ -209,17 +209,64 @@ function weighed(f, money) {
 function refundRefused(c) {
   const f = c.refundRefused;
   const money = (x) => fmt.money(x, f.currency);
-  const queue = session.can('GET /v1/exceptions')
-    ? h('div.faint', 'Finance has it in the ', h('a', { href: '#/exceptions?queue=reconciliation_discrepancy' }, 'reconciliation queue'), ': the payment data may be wrong, or the customer is owed money another way.')
-    : h('div.faint', 'Finance has it in the reconciliation queue.');
   if (f.code === 'nothing_left_to_refund') {
     return h('div.banner.bad.refund-refused', h('strong', 'No refund: nothing was left to refund of the order. '),
-      h('span.refused-why', `${money(f.asked)} asked; `, weighed(f, money), '.'), queue);
+      h('span.refused-why', `${money(f.asked)} asked; `, weighed(f, money), '.'), refusedStanding(c, money));
   }
   // currency_differs: this case's currency is not the payment's, or a refund of the order counted is in another.
   return h('div.banner.bad.refund-refused', h('strong', 'No refund: it cannot be weighed against the order\'s payment. '),
     h('span.refused-why', c.currency && c.currency !== f.currency ? `The case is in ${c.currency}, the payment in ${f.currency}.` : `A refund of the order is in another currency than its payment (${f.currency}).`),
-    queue);
+    refusedStanding(c, money));
+}
+
+/** A closing's reason in words (`closing.reason` of the case, src/domain/returns/case-closing.ts). */
+const CLOSED_BECAUSE = {
+  refused_refund_answered: 'finance answered all it asked',
+  closed_by_hand: 'closed by hand',
+  refund_settled: 'refund settled',
+  replacement_shipped: 'replacement shipped',
+  claim_period_over: 'claim period over',
+  claim_accepted: 'supplier accepted the claim',
+};
+
+/**
+ * Where a refused refund's case stands, so "refunded" beside "No refund" does not read as a
+ * contradiction: open (`refunded` with no refund), it says what ends it — finance answering all that
+ * was asked (top-ups it is told as the order's payment frees up, each paid by hand or not paid: what
+ * of it is answered so far), or someone closing it by hand — and names its finance item (`refusalItem`);
+ * closed, how it ended (`closing`: reason, why, when). A refusal of a currency is never put to finance
+ * as an amount: only closing by hand ends it.
+ */
+function refusedStanding(c, money) {
+  const f = c.refundRefused;
+  const item = c.refusalItem ?? null;
+  const mayQueue = session.can('GET /v1/exceptions');
+  const itemRef = item
+    ? ['finance item ', mayQueue ? h('a.refusal-item', { href: `#/exceptions?queue=reconciliation_discrepancy&state=${item.state === 'resolved' ? 'resolved' : 'open'}` }, item.id) : h('span.mono.refusal-item', item.id), ' in the reconciliation queue']
+    : ['its item in the reconciliation queue'];
+  if (c.state === 'closed') {
+    const k = c.closing ?? null;
+    return h('div.refused-closed',
+      h('strong', k ? `Closed ${fmt.time(k.at)}${k.reason ? ` (${CLOSED_BECAUSE[k.reason] ?? k.reason.replace(/_/g, ' ')})` : ''}: ` : 'Closed. '),
+      k ? h('span.refused-closing-why', k.why) : null,
+      item ? h('div.faint', 'Its ', ...itemRef, item.state === 'resolved' ? ' was resolved with the closing.' : ` is ${item.state}.`) : null);
+  }
+  if (c.state !== 'refunded') {
+    // A case refused before refused cases waited for finance: it ended at once (closed or rejected).
+    return h('div.faint', 'Finance had it in the reconciliation queue: the payment data may be wrong, or the customer is owed money another way.');
+  }
+  if (f.code !== 'nothing_left_to_refund') {
+    return h('div.refused-open',
+      h('strong', 'The case stays open until someone closes it by hand'), ' (', ...itemRef, '): a refund that cannot be weighed is never put to finance as an amount to pay.');
+  }
+  const o = c.refundOwed;
+  const answered = o ? Math.round(((o.paid ?? 0) + (o.waived ?? 0)) * 100) / 100 : 0;
+  const left = Math.max(0, Math.round((f.asked - answered) * 100) / 100);
+  return h('div.refused-open',
+    h('strong', `The case stays open until finance has answered the ${money(f.asked)} asked (`, ...itemRef, ') or someone closes it by hand.'),
+    h('div.faint.refused-answered', o
+      ? `Finance has answered ${money(answered)} of it so far (${money(o.paid ?? 0)} paid by hand, ${money(o.waived ?? 0)} not paid): ${money(left)} still to answer.`
+      : 'Finance is told what it can pay by hand as the order\'s payment frees up, and records each top-up paid or not paid; nothing has been freed for it yet.'));
 }
 
 /**
@@ -419,7 +466,9 @@ async function returnCase(ctx, id) {
   const order = await orderOfCase(c);
   if (!ctx.live()) return;
   ctx.title.textContent = `Return ${c.externalReturnId ?? c.id}`;
-  fill(ctx.sub, pill(c.state), h('span.faint', ` · ${c.id}`));
+  // "refunded" with no refund made: said beside the state, so the two do not read as a contradiction.
+  const noRefundYet = c.state === 'refunded' && c.refundRefused && !c.refund;
+  fill(ctx.sub, pill(c.state), noRefundYet ? h('span.faint.refused-sub', ' · no refund made: open for finance') : null, h('span.faint', ` · ${c.id}`));
   fill(ctx.actions, closeCaseButton(c, () => ctx.rerender()), h('a', { href: '#/returns' }, '← all returns'));
   const cls = c.classification ?? {};
   const rec = c.recommendation ?? {};

@@ -18,6 +18,11 @@ export interface ReplyFacts {
   readonly promiseDate?: string;
   readonly refundAmount?: number;
   readonly currency?: string;
+  /**
+   * The case got no refund though it was due one (`refundRefused`: nothing was left of the order's
+   * payment, or it could not be weighed): finance has it, so "your refund has been issued" would be untrue.
+   */
+  readonly refundRefused?: boolean;
 }
 
 type Promise_ = 'money' | 'date';
@@ -27,6 +32,8 @@ interface ReplyTemplate {
   readonly category: TicketCategory | '*';
   readonly orderStates?: readonly string[];
   readonly caseStates?: readonly string[];
+  /** Set: fits only a case whose refund was refused (true) or was not (false); absent: either. */
+  readonly refundRefused?: boolean;
   readonly text: string;
   readonly promises: readonly Promise_[];
 }
@@ -39,6 +46,10 @@ const TEMPLATES: readonly ReplyTemplate[] = [
   { id: 'order_status.backordered', category: 'order_status', orderStates: ['backordered'], text: 'An item in your order {orderRef} is on backorder; we expect to ship it by {promiseDate}.', promises: ['date'] },
   { id: 'order_status.delivered', category: 'order_status', orderStates: ['delivered'], text: 'Our records show order {orderRef} as delivered. If you do not have it, reply and we will investigate with {carrier}.', promises: [] },
   { id: 'delivery_problem.investigate', category: 'delivery_problem', text: 'We are sorry about the delivery of order {orderRef}. We have opened an investigation with the carrier and will update you.', promises: [] },
+  // A refused refund's case waits in `refunded` (no refund) until finance has answered, then closes: no
+  // amount and no date is promised, finance decides what is paid.
+  { id: 'return_refund.refused_with_finance', category: 'return_refund', caseStates: ['refunded'], refundRefused: true, text: 'We have your return for order {orderRef}. Your refund could not be paid out automatically, so our finance team is looking at it; we will contact you as soon as they have decided.', promises: [] },
+  { id: 'return_refund.refused_decided', category: 'return_refund', caseStates: ['closed'], refundRefused: true, text: 'The refund for your return of order {orderRef} has been decided; a colleague will explain the outcome to you.', promises: [] },
   { id: 'return_refund.refunded', category: 'return_refund', caseStates: ['refunded'], text: 'Your refund of {refundAmount} {currency} for order {orderRef} has been issued; banks usually show it within a few working days.', promises: ['money'] },
   { id: 'return_refund.approved', category: 'return_refund', caseStates: ['approved', 'received'], text: 'Your return for order {orderRef} is approved; a refund of {refundAmount} {currency} will follow.', promises: ['money'] },
   { id: 'return_refund.awaiting_approval', category: 'return_refund', caseStates: ['requested', 'classified', 'awaiting_approval'], text: 'We have your return request for order {orderRef} and are reviewing it; we will update you as soon as it is decided.', promises: [] },
@@ -77,6 +88,7 @@ export function suggestReply(category: TicketCategory | null, facts: ReplyFacts)
     (t.category === '*' || t.category === category) &&
     (!t.orderStates || (facts.orderState !== undefined && t.orderStates.includes(facts.orderState))) &&
     (!t.caseStates || (facts.caseState !== undefined && t.caseStates.includes(facts.caseState))) &&
+    (t.refundRefused === undefined || t.refundRefused === (facts.refundRefused === true)) &&
     placeholders(t.text).every((p) => values[p] !== undefined);
   // The generic template has no placeholders, so a template is always found.
   const template = TEMPLATES.find(fits)!;

@@ -91,6 +91,8 @@ export function ticketHandlers(policies: PolicyBook): EventHandler[] {
           // A case closed once its refund was settled is answered as refunded ("your refund has been issued").
           ...(latest ? { caseState: wasRefunded(latest) ? 'refunded' : latest.state } : {}),
           ...(refund ? { refundAmount: refund.amount, currency: refund.currency } : {}),
+          // No refund though one was due: finance has it (a reply of its own, not "how to return").
+          ...(latest?.doc.refundRefused ? { refundRefused: true } : {}),
         });
       }
       const result = triage({ text, classification: toResult(p.classification), previousContacts: Number(t.doc.previousContacts ?? 0), facts }, policy);

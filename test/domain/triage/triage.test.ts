@@ -65,6 +65,20 @@ describe('suggested replies', () => {
     expect(suggestReply('order_status', { orderRef: 'OM-1', orderState: 'allocated', promiseDate: '2025-03-01' })).toMatchObject({ requiresHumanReview: true, reviewReasons: ['promises_date'] });
   });
 
+  it('a refused refund\'s case: finance is looking at it while open, a colleague explains once it closed; a refunded one is still "issued"', () => {
+    // Open in `refunded` with no refund: no amount to fill, and "issued" would be untrue.
+    expect(suggestReply('return_refund', { orderRef: 'OM-1', caseState: 'refunded', refundRefused: true })).toMatchObject({
+      templateId: 'return_refund.refused_with_finance', requiresHumanReview: false,
+      text: 'We have your return for order OM-1. Your refund could not be paid out automatically, so our finance team is looking at it; we will contact you as soon as they have decided.',
+    });
+    expect(suggestReply('return_refund', { orderRef: 'OM-1', caseState: 'closed', refundRefused: true })).toMatchObject({ templateId: 'return_refund.refused_decided', requiresHumanReview: false });
+    // Not refused: as before.
+    expect(suggestReply('return_refund', { orderRef: 'OM-1', caseState: 'refunded', refundAmount: 20, currency: 'EUR' }).templateId).toBe('return_refund.refunded');
+    expect(suggestReply('return_refund', { orderRef: 'OM-1', caseState: 'closed' }).templateId).toBe('return_refund.how_to');
+    // Another category is not answered with the refund's news.
+    expect(suggestReply('order_status', { orderRef: 'OM-1', orderState: 'delivered', caseState: 'refunded', refundRefused: true, carrier: 'DHL' }).templateId).toBe('order_status.delivered');
+  });
+
   it('falls back to a template whose facts are known rather than leaving placeholders', () => {
     const r = suggestReply('order_status', { orderState: 'allocated' });
     expect(r.text).not.toMatch(/[{}]/);

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { SqlExecutor } from '../../store/port.js';
+import { eventById } from '../../store/repos/events.js';
+import type { ReturnCaseRecord } from '../../store/repos/returns.js';
+import { caseSubject } from '../../engine/returns/case.js';
+import { CLOSING_REASONS } from '../../domain/returns/case-closing.js';
+
+/**
+ * What a service agent needs to read why a case is still open or how it ended, beside its state: a
+ * refused refund's case sits in `refunded` with no refund, which reads as a contradiction unless the
+ * screen can say which finance item it waits for and, once closed, why it closed. Read-only, on the
+ * single case only (`GET /v1/returns/{id}`): one or two reads by index.
+ */
+
+/** `refusalItem`: the finance item (reconciliation queue, subject `return:<case>`) a refused refund opened. */
+export const refusalItemSchema = z.object({
+  id: z.string().describe('The finance item (reconciliation queue): resolved when the case closes.'),
+  state: z.enum(['open', 'assigned', 'resolved']),
+}).strict().nullable();
+
+/** `closing`: how a closed case ended — the closing's reason and why, when and from which state. */
+export const caseClosingSchema = z.object({
+  reason: z.enum(CLOSING_REASONS).nullable().describe('Why it closed (return.closed); null for a case closed before closings carried a reason.'),
+  why: z.string().describe('The closing in words: the work that finished, or who closed it by hand and why.'),
+  from: z.string().describe('The state it closed from.'),
+  at: z.string().describe('When it closed.'),
+}).strict().nullable();
+
+export type RefusalItemView = z.infer<typeof refusalItemSchema>;
+export type CaseClosingView = z.infer<typeof caseClosingSchema>;
+
+const REFUSAL_QUEUE = 'reconciliation_discrepancy';
+
+/** The refused refund's finance item; null for a case whose refund was not refused. */
+export async function refusalItemOf(db: SqlExecutor, c: ReturnCaseRecord): Promise<RefusalItemView> {
+  if (!c.doc.refundRefused) return null;
+  const r = await db.get<{ id: string; state: string; assignee: string | null }>(
+    `SELECT id, state, assignee FROM exceptions WHERE subject = ? AND queue = ? ORDER BY opened_ms, id LIMIT 1`, [caseSubject(c.id), REFUSAL_QUEUE]);
+  if (!r) return null;
+  // As the exceptions API reads it: taken but not resolved is `assigned`.
+  return { id: r.id, state: r.state === 'resolved' ? 'resolved' : r.assignee ? 'assigned' : 'open' };
+}
+
+/**
+ * How a closed case ended, from its move to `closed`: that move's event is the decided `return.closed`
+ * (reason and why in its payload), or, closed by hand, the person's `return.close_requested` (the
+ * history note is the why). Null while the case is not closed.
+ */
+export async function closingOf(db: SqlExecutor, c: ReturnCaseRecord): Promise<CaseClosingView> {
+  if (c.state !== 'closed') return null;
+  const step = [...c.doc.history].reverse().find((x) => x.to === 'closed' && x.from !== 'closed');
+  if (!step) return null;
+  const e = await eventById(db, step.eventId);
+  const p = (e?.payload ?? {}) as { reason?: unknown; why?: unknown };
+  const known = (x: unknown): x is (typeof CLOSING_REASONS)[number] => typeof x === 'string' && (CLOSING_REASONS as readonly string[]).includes(x);
+  const reason = e?.type === 'return.closed' && known(p.reason) ? p.reason : e?.type === 'return.close_requested' ? 'closed_by_hand' : null;
+  const why = e?.type === 'return.closed' && typeof p.why === 'string' ? p.why : (step.note ?? '').replace(/^work done: /, '');
+  return { reason, why, from: step.from, at: new Date(step.at).toISOString() };
+}
