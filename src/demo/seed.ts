@@ -10,6 +10,9 @@ import type { IntakeResult } from '../engine/intake/intake.js';
 const SEEDER = { id: 'demo-seed', role: 'admin' };
 /** The demo's service agent: its API key works the service desk (service-desk.ts). */
 export const DEMO_AGENT = 'agent';
+/** The demo's people who move stock between locations (transfers.ts): a buyer accepts, a store manager receives. */
+export const DEMO_BUYER = { name: 'buyer', role: 'procurement' } as const;
+export const DEMO_RECEIVER = { name: 'receiving', role: 'store_manager' } as const;
 
 export interface SeedResult {
   seeded: boolean;
@@ -32,8 +35,7 @@ export async function seedDemo(app: App, knownAgentKey?: string): Promise<SeedRe
   if (!(await userByName(app.store.read, 'admin'))) adminKey = (await addUser(app.store, SEEDER, 'admin', 'admin', 'admin')).apiKey;
   // Only a key's hash is stored: the key kept in the data directory (demo-agent.key) is used again while
   // it still opens the agent's account; otherwise a new one is issued (a revoked key, a lost file).
-  const known = knownAgentKey ? await userByKeyHash(app.store.read, hashApiKey(knownAgentKey)) : undefined;
-  const agentKey = known?.name === DEMO_AGENT && !known.revokedAt ? knownAgentKey! : (await userByName(app.store.read, DEMO_AGENT)) ? await issueKey(app.store, SEEDER, DEMO_AGENT) : (await addUser(app.store, SEEDER, DEMO_AGENT, 'service_agent', 'agent')).apiKey;
+  const agentKey = await demoPersonKey(app, { name: DEMO_AGENT, role: 'service_agent' }, knownAgentKey);
   if ((await listProducts(app.store.read, '', 1)).length > 0) return { seeded: false, adminKey, agentKey, events: [] };
 
   const at = new Date(app.clock()).toISOString();
@@ -52,4 +54,15 @@ export async function seedDemo(app: App, knownAgentKey?: string): Promise<SeedRe
   const failed = results.filter((r) => !r.ok);
   if (failed.length > 0) throw new Error(`demo seed rejected ${failed.length} events: ${failed.map((f) => (f.ok ? '' : f.error.message)).slice(0, 3).join('; ')}`);
   return { seeded: true, adminKey, agentKey, events: results.map((r) => (r.ok ? r.eventId : '')) };
+}
+
+/**
+ * A demo person's API key for this run (their password is their name): the key kept from an earlier
+ * run while it still opens their account, else a new one — a restart does not pile up keys.
+ */
+export async function demoPersonKey(app: App, person: { name: string; role: string }, knownKey?: string): Promise<string> {
+  const known = knownKey ? await userByKeyHash(app.store.read, hashApiKey(knownKey)) : undefined;
+  if (known?.name === person.name && !known.revokedAt) return knownKey!;
+  if (await userByName(app.store.read, person.name)) return issueKey(app.store, SEEDER, person.name);
+  return (await addUser(app.store, SEEDER, person.name, person.role, person.name)).apiKey;
 }

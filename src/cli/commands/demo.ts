@@ -5,13 +5,14 @@ import { readyConfig, storeError } from '../context.js';
 import { fail } from '../output.js';
 import { positiveNumber } from '../options.js';
 import { onShutdown, startServer, type ServeFlags } from './serve.js';
-import { DEMO_AGENT, seedDemo } from '../../demo/seed.js';
+import { DEMO_AGENT, DEMO_BUYER, DEMO_RECEIVER, demoPersonKey, seedDemo } from '../../demo/seed.js';
 import { ChannelSimulator, stockScenarios } from '../../demo/simulator.js';
 import { orderScenarios } from '../../demo/order-scenarios.js';
 import { procurementScenarios, seedProcurementDemo } from '../../demo/procurement-scenarios.js';
 import { FloorSimulator } from '../../demo/floor.js';
 import { ServiceDesk } from '../../demo/service-desk.js';
 import { SupplierDesk } from '../../demo/suppliers.js';
+import { TransferDesk } from '../../demo/transfers.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -38,10 +39,19 @@ export function registerDemo(program: Command): void {
         const floor = new FloorSimulator(app, url);
         const desk = new ServiceDesk(app, url, seed.agentKey, DEMO_AGENT);
         const suppliers = new SupplierDesk(app, url);
+        // Transfers between locations: the buyer accepts, the receiving store books, each with a key kept like the agent's.
+        const personKey = async (person: { name: string; role: string }) => {
+          const file = join(config.dataDir, `demo-${person.name}.key`);
+          const key = await demoPersonKey(app, person, existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
+          writeFileSync(file, `${key}\n`, { mode: 0o600 });
+          return key;
+        };
+        const transfers = new TransferDesk(app, url, { buyerKey: await personKey(DEMO_BUYER), receiverKey: await personKey(DEMO_RECEIVER) });
         sim.start();
         floor.start();
         desk.start();
         suppliers.start();
+        transfers.start();
         const keyNote = seed.adminKey ? `admin API key: ${seed.adminKey} (also in ${join(config.dataDir, 'demo-admin.key')}; console login admin/admin)` : `admin API key: see ${join(config.dataDir, 'demo-admin.key')}`;
         process.stdout.write(
           flags.json
@@ -50,7 +60,7 @@ export function registerDemo(program: Command): void {
         );
         const report = setInterval(() => {
           const s = sim.stats;
-          app.logger.info({ simulator: s, serviceDesk: desk.stats, suppliers: suppliers.stats }, 'simulator');
+          app.logger.info({ simulator: s, serviceDesk: desk.stats, suppliers: suppliers.stats, transfers: transfers.stats }, 'simulator');
         }, 10_000);
         onShutdown(async () => {
           clearInterval(report);
@@ -58,6 +68,7 @@ export function registerDemo(program: Command): void {
           floor.stop();
           desk.stop();
           suppliers.stop();
+          transfers.stop();
           await app.close();
         });
       } catch (e) {
