@@ -26,6 +26,7 @@
  *   BENCH_SERVER_NODE_ARGS  more node flags for the server (e.g. "--trace-gc"; its lines, like the
  *                      server's stderr, reach the bench's stderr with BENCH_SERVER_STDERR=1)
  *   BENCH_DIST         compiled code to use (default ./dist)
+ *   BENCH_SETTLE_MS    wait this long after the server starts before the HTTP load (its scheduled reads' first slots)
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -522,6 +523,9 @@ async function httpPhases(store) {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
     await seedOverHttp(server, w, agent);
     agent.destroy();
+    // BENCH_SETTLE_MS: wait before the load, so what a server does once at start (its scheduled
+    // reads' first slots) is not measured as part of the load.
+    if (Number(process.env.BENCH_SETTLE_MS) > 0) await sleep(Number(process.env.BENCH_SETTLE_MS));
     let acknowledged = 0;
     if (opts.phases.has('http')) {
       log(`${store}: HTTP closed loop, ${opts.connections} connections, ${duration} s`);

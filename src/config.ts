@@ -57,12 +57,14 @@ export const configSchema = z
      * intake's acks) never waits for it and its memory goes back when it exits; worker: the same on a
      * worker thread (the server keeps ~20 MB of RSS after it); thread: on the scheduler's own thread
      * (as the CLI and tests do; a ':memory:' store always reads there). deadlineMs: a run that has not
-     * answered by then is stopped and fails (E_SCHEDULED_READ); the next slot runs.
+     * answered by then is stopped and fails (E_SCHEDULED_READ); the next slot runs. nice: the
+     * read process's niceness, so it yields the cores to the server's threads (0: as the server).
      */
     scheduledReads: z
       .object({
         on: z.enum(['process', 'worker', 'thread']).default('process'),
         deadlineMs: z.coerce.number().int().min(1000).max(3_600_000).default(600_000),
+        nice: z.coerce.number().int().min(0).max(19).default(10),
       })
       .strict()
       .prefault({}),

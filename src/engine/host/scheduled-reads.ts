@@ -16,6 +16,7 @@ export function readScheduledOffThread(app: App): void {
     { store: c.store, dataDir: c.dataDir, sqliteSynchronous: c.sqliteSynchronous, pgSchema: c.pgSchema, pgConnectTimeoutMs: c.pgConnectTimeoutMs },
     c.scheduledReads.deadlineMs,
     c.scheduledReads.on,
+    c.scheduledReads.nice,
   );
   app.scheduler.readOffThread(async (job, slot) => (await workers.read(job, slot)).result);
   app.closeHooks.unshift(() => workers.close());

@@ -1,3 +1,4 @@
+import { getPriority } from 'node:os';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { openStore } from '../../store/open.js';
 import { PolicyBook } from '../policy-book.js';
@@ -17,7 +18,7 @@ async function read(data: ReadWorkerData): Promise<ReadWorkerReply> {
       const job = offLockJobs(new PolicyBook(store))[data.job];
       if (!job) throw new Error(`no off-lock job named ${data.job}`);
       const result = await store.snapshot((db) => job.read(db, data.slot));
-      return { ok: true, result, threadId, pid: process.pid };
+      return { ok: true, result, threadId, pid: process.pid, nice: getPriority() };
     } finally {
       await store.close().catch(() => undefined);
     }

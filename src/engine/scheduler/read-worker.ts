@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StoreSettings } from '../../store/open.js';
@@ -12,13 +13,15 @@ export interface ReadWorkerData {
 }
 
 /** Its one answer. */
-export type ReadWorkerReply = { ok: true; result: ReadResult; threadId: number; pid: number } | { ok: false; error: string };
+export type ReadWorkerReply = { ok: true; result: ReadResult; threadId: number; pid: number; nice: number } | { ok: false; error: string };
 
 /** A read that ran elsewhere: its result, and the process and thread it ran on. */
 export interface WorkerRead {
   result: ReadResult;
   pid: number;
   threadId: number;
+  /** The niceness it ran at. */
+  nice: number;
 }
 
 /**
@@ -57,7 +60,7 @@ function inWorker(workerData: ReadWorkerData): Running {
   };
 }
 
-function inProcess(data: ReadWorkerData): Running {
+function inProcess(data: ReadWorkerData, nice: number): Running {
   // No execArgv of ours (a --cpu-prof or heap flag given to the server is not meant for every read);
   // stdout is the server's answer channel (`serve --json`), so the child gets none; its stderr is ours.
   const child: ChildProcess = fork(fileURLToPath(entry), [], {
@@ -65,6 +68,16 @@ function inProcess(data: ReadWorkerData): Running {
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  // Background work: on a machine whose cores serve intake, the read yields to the server's threads
+  // instead of delaying acks while it loads and computes (docs/checks.md). Raising one's own child's
+  // niceness needs no privilege; where it fails anyway, the read runs at normal priority.
+  if (nice > 0 && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, nice);
+    } catch {
+      /* runs at the server's priority */
+    }
+  }
   // The settings go over the channel, not argv: a PostgreSQL URL may carry a password.
   child.send(data);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -99,13 +112,15 @@ export class ScheduledReadWorkers {
     private readonly store: ReadWorkerData['store'],
     private readonly deadlineMs: number,
     private readonly place: ReadPlace = 'process',
+    /** The read process's niceness (0–19; a worker thread runs at the server's priority). */
+    private readonly nice = 10,
   ) {}
 
   read(job: string, slot: ReadSlot): Promise<WorkerRead> {
     if (this.closed) return Promise.reject(new Error('scheduled reads are shut down'));
     return new Promise<WorkerRead>((resolve, reject) => {
       const data: ReadWorkerData = { store: this.store, job, slot };
-      const run = this.place === 'process' ? inProcess(data) : inWorker(data);
+      const run = this.place === 'process' ? inProcess(data, this.nice) : inWorker(data);
       let settled = false;
       const finish = (outcome: { read: WorkerRead } | { error: Error }) => {
         if (settled) return;
@@ -120,7 +135,7 @@ export class ScheduledReadWorkers {
       const timer = setTimeout(() => finish({ error: new Error(`the read ${this.place} did not answer within ${this.deadlineMs} ms`) }), this.deadlineMs);
       this.running.set(run, (error) => finish({ error }));
       run.on('message', (m) =>
-        finish(m.ok ? { read: { result: m.result, pid: m.pid, threadId: m.threadId } } : { error: new Error(m.error) }));
+        finish(m.ok ? { read: { result: m.result, pid: m.pid, threadId: m.threadId, nice: m.nice } } : { error: new Error(m.error) }));
       run.on('error', (e) => finish({ error: e instanceof Error ? e : new Error(String(e)) }));
       run.on('exit', (code) => finish({ error: new Error(`the read ${this.place} exited (${code}) without answering`) }));
     });
