@@ -7,6 +7,8 @@ import type { EventCatalog } from './domain/events/catalog.js';
 import { buildHandlers, offLockJobs, SCHEDULED_JOBS } from './engine/handlers/all.js';
 import { PolicyBook } from './engine/policy-book.js';
 import { Scheduler } from './engine/scheduler/scheduler.js';
+import { ScheduledReadFailed } from './engine/scheduler/off-lock.js';
+import { ReadAbandoned } from './engine/scheduler/read-worker.js';
 import { RuleRuntime } from './engine/rules/runtime.js';
 import { AvailabilityPublisher } from './engine/availability/publisher.js';
 import { AiWorker } from './engine/ai/worker.js';
@@ -142,7 +144,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     clock,
     policies,
-    scheduler: new Scheduler(intake, SCHEDULED_JOBS, clock, (e) => logger.error({ err: String(e) }, 'scheduler tick failed'), { dueSlots: (now) => rules.dueSlots(store.read, now) }, { store, jobs: offLockJobs(policies) }),
+    scheduler: new Scheduler(intake, SCHEDULED_JOBS, clock, (e) => {
+      // A scheduled read stopped by shutdown is expected (its slot is offered again by the next start).
+      if (e instanceof ScheduledReadFailed && e.cause instanceof ReadAbandoned) logger.info({ job: e.job }, 'scheduled read abandoned at shutdown');
+      else logger.error({ err: String(e) }, 'scheduler tick failed');
+    }, { dueSlots: (now) => rules.dueSlots(store.read, now) }, { store, jobs: offLockJobs(policies) }),
     availability: new AvailabilityPublisher(store, policies, clock, (e) => logger.error({ err: String(e) }, 'availability publish failed')),
     delivery: new DeliveryWorker({
       store, intake, box, settings: config.delivery, environment: config.environment, metrics: new DeliveryMetrics(metrics.registry, store.read), clock,

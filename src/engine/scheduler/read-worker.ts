@@ -33,6 +33,9 @@ export interface WorkerRead {
  */
 export type ReadPlace = 'process' | 'worker';
 
+/** A read stopped because the server is shutting down: not a failure anyone must look at. */
+export class ReadAbandoned extends Error {}
+
 /** The running read, whichever place it runs in. */
 interface Running {
   on(event: 'message', f: (m: ReadWorkerReply) => void): void;
@@ -145,7 +148,7 @@ export class ScheduledReadWorkers {
   async close(): Promise<void> {
     this.closed = true;
     const runs = [...this.running];
-    for (const [, fail] of runs) fail(new Error('shutting down: the read was abandoned'));
+    for (const [, fail] of runs) fail(new ReadAbandoned('shutting down: the read was abandoned'));
     await Promise.all(runs.map(([r]) => r.stop()));
   }
 
