@@ -12,6 +12,16 @@ import { queryExceptions } from '../../src/store/repos/exceptions.js';
 // must accept, ship, receive and recount them through the API and signed events like a person would.
 const T0 = Date.parse('2026-12-03T09:00:30Z');
 
+/** A test app with the demo retailer and its procurement seeded, its follow-ups processed. */
+async function demoApp(factory: Parameters<typeof startTestApp>[0], clock: () => number): Promise<TestApp> {
+  const app = await startTestApp(factory, { clock });
+  await seedDemo(app.app);
+  await app.drained(120_000);
+  await seedProcurementDemo(app.app);
+  await app.drained(120_000);
+  return app;
+}
+
 for (const factory of storeFactories()) {
   describe(`the demo's transfers: ${factory.name}`, { timeout: 240_000 }, () => {
     let t: TestApp | undefined;
@@ -22,11 +32,7 @@ for (const factory of storeFactories()) {
 
     it('accepts proposed transfers, ships most (some short), receives them — unreported ones with or without when they left — and recounts what a count on the way put in doubt', async () => {
       let now = T0;
-      t = await startTestApp(factory, { clock: () => now });
-      await seedDemo(t.app);
-      await t.drained(120_000);
-      await seedProcurementDemo(t.app);
-      await t.drained(120_000);
+      t = await demoApp(factory, () => now);
       const proposed = (await queryRecommendations(t.app.store.read, { state: 'open', limit: 1000 })).filter((r) => r.doc.transfer && !r.doc.purchase);
       expect(proposed.length).toBeGreaterThan(12);
 
@@ -87,11 +93,7 @@ for (const factory of storeFactories()) {
 
     it('as `npm start` runs it (one accept per 10-s round, the demo\'s shares), shows every turn within the first five minutes', async () => {
       let now = T0;
-      t = await startTestApp(factory, { clock: () => now });
-      await seedDemo(t.app);
-      await t.drained(120_000);
-      await seedProcurementDemo(t.app);
-      await t.drained(120_000);
+      t = await demoApp(factory, () => now);
       const desk = new TransferDesk(t.app, t.url, { buyerKey: await demoPersonKey(t.app, DEMO_BUYER), receiverKey: await demoPersonKey(t.app, DEMO_RECEIVER) });
       for (let round = 0; round < 30; round++) {
         now += 10_000;

@@ -48,14 +48,16 @@ export const sourceUpserted = defineEvent({
  * send every inbound type again), `statusMap` is merged label by label (`{"statusMap": {"x": null}}`
  * drops label x). Checked again as a whole record once merged (`patchedSource`).
  */
+const member = sourceSchema.shape;
 export const sourcePatchSchema = z
   .object({
-    name: z.string().min(1).max(200).nullable(),
-    kind: z.enum(SOURCE_KINDS).nullable(),
+    // The record's own member schemas, each removable (null); a status map's labels removable one by one.
+    name: member.name.nullable(),
+    kind: member.kind.nullable(),
     statusMap: z.record(z.string().max(100), z.string().max(64).nullable()).nullable(),
-    servesLocations: z.array(z.string().max(64)).max(1000).nullable(),
-    eventTypes: z.array(z.string().min(1).max(100).regex(EVENT_TYPE_PATTERN, 'an event type (`po.confirmed`) or a family (`po.*`)')).min(1).max(200).nullable(),
-    supplierId: z.string().min(1).max(64).nullable(),
+    servesLocations: member.servesLocations.unwrap().nullable(),
+    eventTypes: member.eventTypes.unwrap().nullable(),
+    supplierId: member.supplierId.unwrap().nullable(),
   })
   .partial()
   .strict();
