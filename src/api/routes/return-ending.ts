@@ -14,7 +14,7 @@ import { CLOSING_REASONS } from '../../domain/returns/case-closing.js';
 
 /** `refusalItem`: the finance item (reconciliation queue, subject `return:<case>`) a refused refund opened. */
 export const refusalItemSchema = z.object({
-  id: z.string().describe('The finance item (reconciliation queue): resolved when the case closes.'),
+  id: z.string().describe('The finance item (reconciliation queue): resolved when the case closes; finance resolving it closes the case (refusal_resolved) once no top-up it was told is still open.'),
   state: z.enum(['open', 'assigned', 'resolved']),
 }).strict().nullable();
 

@@ -222,6 +222,7 @@ function refundRefused(c) {
 /** A closing's reason in words (`closing.reason` of the case, src/domain/returns/case-closing.ts). */
 const CLOSED_BECAUSE = {
   refused_refund_answered: 'finance answered all it asked',
+  refusal_resolved: 'finance resolved its item',
   closed_by_hand: 'closed by hand',
   refund_settled: 'refund settled',
   replacement_shipped: 'replacement shipped',
@@ -233,9 +234,9 @@ const CLOSED_BECAUSE = {
  * Where a refused refund's case stands, so "refunded" beside "No refund" does not read as a
  * contradiction: open (`refunded` with no refund), it says what ends it — finance answering all that
  * was asked (top-ups it is told as the order's payment frees up, each paid by hand or not paid: what
- * of it is answered so far), or someone closing it by hand — and names its finance item (`refusalItem`);
- * closed, how it ended (`closing`: reason, why, when). A refusal of a currency is never put to finance
- * as an amount: only closing by hand ends it.
+ * of it is answered so far), finance resolving its item, or someone closing it by hand — and names its
+ * finance item (`refusalItem`); closed, how it ended (`closing`: reason, why, when). A refusal of a
+ * currency is never put to finance as an amount: only resolving its item or closing by hand ends it.
  */
 function refusedStanding(c, money) {
   const f = c.refundRefused;
@@ -249,7 +250,8 @@ function refusedStanding(c, money) {
     return h('div.refused-closed',
       h('strong', k ? `Closed ${fmt.time(k.at)}${k.reason ? ` (${CLOSED_BECAUSE[k.reason] ?? k.reason.replace(/_/g, ' ')})` : ''}: ` : 'Closed. '),
       k ? h('span.refused-closing-why', k.why) : null,
-      item ? h('div.faint', 'Its ', ...itemRef, item.state === 'resolved' ? ' was resolved with the closing.' : ` is ${item.state}.`) : null);
+      // Resolved by finance, the item closed the case; otherwise the closing resolved the item.
+      item ? h('div.faint', 'Its ', ...itemRef, item.state !== 'resolved' ? ` is ${item.state}.` : k?.reason === 'refusal_resolved' ? ' was resolved by finance: that closed the case.' : ' was resolved with the closing.') : null);
   }
   if (c.state !== 'refunded') {
     // A case refused before refused cases waited for finance: it ended at once (closed or rejected).
@@ -257,7 +259,7 @@ function refusedStanding(c, money) {
   }
   if (f.code !== 'nothing_left_to_refund') {
     return h('div.refused-open',
-      h('strong', 'The case stays open until someone closes it by hand'), ' (', ...itemRef, '): a refund that cannot be weighed is never put to finance as an amount to pay.');
+      h('strong', 'The case stays open until finance resolves its item or someone closes it by hand'), ' (', ...itemRef, '): a refund that cannot be weighed is never put to finance as an amount to pay.');
   }
   const o = c.refundOwed;
   const answered = o ? Math.round(((o.paid ?? 0) + (o.waived ?? 0)) * 100) / 100 : 0;
@@ -266,7 +268,12 @@ function refusedStanding(c, money) {
     h('strong', `The case stays open until finance has answered the ${money(f.asked)} asked (`, ...itemRef, ') or someone closes it by hand.'),
     h('div.faint.refused-answered', o
       ? `Finance has answered ${money(answered)} of it so far (${money(o.paid ?? 0)} paid by hand, ${money(o.waived ?? 0)} not paid): ${money(left)} still to answer.`
-      : 'Finance is told what it can pay by hand as the order\'s payment frees up, and records each top-up paid or not paid; nothing has been freed for it yet.'));
+      : 'Finance is told what it can pay by hand as the order\'s payment frees up, and records each top-up paid or not paid; nothing has been freed for it yet.'),
+    // Finance may answer the refusal itself (settled another way): resolving its item closes the case
+    // once no top-up it was told is still open (docs/ai.md, "Cases close themselves").
+    item && item.state !== 'resolved'
+      ? h('div.faint.refused-resolve', 'Finance resolving its item (settled another way, or nothing more owed) closes the case too, once no top-up it was told is still open.')
+      : item ? h('div.faint.refused-resolve', 'Its item is resolved: the case closes once finance has answered the top-ups it was told.') : null);
 }
 
 /**

@@ -12,6 +12,11 @@
  *   in `refunded` the same way, for the same answers: it is short everything it asked, so it closes
  *   once finance paid or decided not to pay all of it — or a person closes it by hand. Before, it
  *   ended at once (closed, or rejected without the goods) while the customer might be owed all of it.
+ *   Finance may also answer the refusal itself: resolving the refusal's own item (reconciliation
+ *   queue, subject `return:<case>`) says "settled another way, or nothing more is owed", and closes it
+ *   (`refusal_resolved`) — the only answer a `currency_differs` refusal, or one whose order never frees
+ *   room, can get short of closing by hand. Top-ups finance was told and has not answered still hold it
+ *   open: resolving the refusal does not silently drop money it was told to pay.
  * - **replaced** closes once the replacement order went out (shipped, delivered, or later).
  * - **claimed** closes when the supplier accepts the claim (`supplier.claim_answered`, its credit goes
  *   to the books). A claim the supplier rejected keeps the case open: a person decides what the
@@ -25,8 +30,12 @@ import type { RefundOwedTold } from './owed-after-room-freed.js';
 import { owedFigures, owedItemState } from './owed-settled.js';
 import type { ReturnRules } from './rules.js';
 
-/** Why a case closed: its work done (the first three), or a person closed it by hand (`POST /v1/returns/{id}/close`). */
-export const CLOSING_REASONS = ['refund_settled', 'replacement_shipped', 'claim_period_over', 'closed_by_hand', 'claim_accepted', 'refused_refund_answered'] as const;
+/**
+ * Why a case closed: its work done, or a person closed it by hand (`POST /v1/returns/{id}/close`).
+ * `refused_refund_answered`: finance answered every amount a refused refund asked; `refusal_resolved`:
+ * finance resolved the refusal's item in the reconciliation queue (its note says how it was settled).
+ */
+export const CLOSING_REASONS = ['refund_settled', 'replacement_shipped', 'claim_period_over', 'closed_by_hand', 'claim_accepted', 'refused_refund_answered', 'refusal_resolved'] as const;
 export type ClosingReason = (typeof CLOSING_REASONS)[number];
 
 /** The end states whose work can finish; `closed` follows each of them. */
@@ -47,6 +56,11 @@ export interface ClosingFacts {
    * back (a refund without return never asked for them) — said when it closes, since either way it ends `closed`.
    */
   readonly refused?: { readonly code: string; readonly asked: number; readonly goodsBack: boolean };
+  /**
+   * A refused refund's own finance item (reconciliation queue, subject `return:<case>`): resolved, it is
+   * finance's answer to the refusal — who resolved it and their note. Absent: none, or not read.
+   */
+  readonly refusalItem?: { readonly id: string; readonly state: string; readonly resolvedBy?: string; readonly note?: string };
   /** What finance was told the case is owed on top of its refund, and what became of it. */
   readonly owed?: RefundOwedTold;
   /** The replacement order's state (null: no such order known yet). */
@@ -75,9 +89,22 @@ export function whenCaseCloses(f: ClosingFacts, rules: ClosingRules): CaseClosin
       // A refused refund has no refund row: it waits for finance as a cut one does, short all it asked.
       if (!f.refund && f.refused) {
         const unanswered = waitingForFinance(f.owed, cents(f.refused.asked), 'the refund was refused and is');
-        if (unanswered) return wait(unanswered);
         const figures = owedFigures(f.owed);
         const goods = f.refused.goodsBack ? 'the goods came back' : 'the goods were never sent back (refund without return)';
+        if (unanswered) {
+          const item = f.refusalItem;
+          if (item?.state !== 'resolved') return wait(unanswered);
+          // Finance resolved the refusal, but top-ups it was told to pay are still open: those are money
+          // on their own items, answered there (paid by hand or not paid), not dropped with the refusal.
+          const open = openOwed(f.owed);
+          const resolved = `its finance item ${item.id} resolved${item.resolvedBy ? ` by ${item.resolvedBy}` : ''}`;
+          if (open.length > 0) return wait(`${resolved}, but finance has not answered ${open.join(', ')} (owed on top)`);
+          const answered = figures.paid + figures.waived > 0 ? ` (${figures.paid} paid by hand, ${figures.waived} not paid of the ${f.refused.asked} asked)` : '';
+          return {
+            close: true, from: 'refunded', reason: 'refusal_resolved',
+            why: `refund refused (${f.refused.code}), ${goods}; ${resolved}${item.note ? `: ${item.note}` : ''}${answered}`,
+          };
+        }
         return {
           close: true, from: 'refunded', reason: 'refused_refund_answered',
           why: `refund refused (${f.refused.code}), ${goods}; finance answered all ${f.refused.asked} asked: ${figures.paid} paid by hand, ${figures.waived} not paid`,
@@ -114,14 +141,17 @@ export function whenCaseCloses(f: ClosingFacts, rules: ClosingRules): CaseClosin
  * hand or decided not to pay. One rule for cut and refused refunds.
  */
 function waitingForFinance(owed: RefundOwedTold | undefined, shortCents: number, what: string): string | undefined {
-  const open = (owed?.items ?? []).filter((i) => owedItemState(i) === 'open');
-  if (open.length > 0) return `finance has not answered ${open.map((i) => i.exceptionId).join(', ')} (owed on top)`;
+  const open = openOwed(owed);
+  if (open.length > 0) return `finance has not answered ${open.join(', ')} (owed on top)`;
   if (shortCents <= 0) return undefined;
   const figures = owedFigures(owed);
   const answeredCents = cents(figures.paid) + cents(figures.waived);
   if (answeredCents < shortCents) return `${what} ${(shortCents - answeredCents) / 100} short of what was asked and finance has not settled it`;
   return undefined;
 }
+
+/** The finance items of top-ups told and not answered yet (their exception ids). */
+const openOwed = (owed: RefundOwedTold | undefined): string[] => (owed?.items ?? []).filter((i) => owedItemState(i) === 'open').map((i) => i.exceptionId);
 
 /** When the case moved to `state` (its last move there), from its history. */
 export function movedAt(history: ReadonlyArray<{ at: number; to: string; from: string }>, state: ReturnCaseState): number | null {

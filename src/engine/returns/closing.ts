@@ -9,6 +9,7 @@ import { refundOfCase, returnCasesQueue, returnCaseById, supplierClaimOfCase, ty
 import { caseSubject, claimSubject, moveCase, noteCase, persistCase } from './case.js';
 import { nextWindow } from '../queue-window.js';
 import { closeIfOpen } from '../exceptions/handlers.js';
+import { refusalItemFact } from './refusal-item.js';
 
 /**
  * What is known of a case's work (its refund, its replacement order, its claim) and whether it is done
@@ -26,11 +27,14 @@ export async function closingOf(h: HandlerContext, policies: PolicyBook, c: Retu
   const refused = c.state === 'refunded' && c.doc.refundRefused
     ? { code: c.doc.refundRefused.code, asked: c.doc.refundRefused.asked, goodsBack: c.doc.history.some((s) => s.to === 'received') }
     : undefined;
+  // Its own finance item, resolved, is finance's answer to the refusal (refusal-item.ts).
+  const refusalItem = refused ? await refusalItemFact(h.tx, c.id) : undefined;
   return whenCaseCloses(
     {
       state: c.state,
       ...(refund ? { refund: { state: refund.state, amount: refund.amount, ...(asked !== undefined ? { asked } : {}) } } : {}),
       ...(refused ? { refused } : {}),
+      ...(refusalItem ? { refusalItem } : {}),
       ...(c.doc.refundOwed ? { owed: c.doc.refundOwed } : {}),
       replacementOrderState: replacement?.state ?? null,
       claimedAt: movedAt(c.doc.history, 'claimed'),
@@ -43,14 +47,15 @@ export async function closingOf(h: HandlerContext, policies: PolicyBook, c: Retu
 
 /**
  * When the case's work is done, says so: `return.closed`, which closes it (a decided event, so the log,
- * the audit trail and a replay show why). Call it after the handler's own moves of the case.
+ * the audit trail and a replay show why). Call it after the handler's own moves of the case. Answers
+ * the judgement (what it still waits for, when it does not close).
  */
-export async function closeWhenDone(h: HandlerContext, policies: PolicyBook, c: ReturnCaseRecord): Promise<boolean> {
+export async function closeWhenDone(h: HandlerContext, policies: PolicyBook, c: ReturnCaseRecord): Promise<CaseClosing> {
   const closing = await closingOf(h, policies, c);
-  if (!closing.close) return false;
+  if (!closing.close) return closing;
   const payload: ReturnClosedPayload = { caseId: c.id, from: closing.from, reason: closing.reason, why: closing.why };
   h.emit({ type: 'return.closed', subject: caseSubject(c.id), payload });
-  return true;
+  return closing;
 }
 
 /**

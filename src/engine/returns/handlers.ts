@@ -24,6 +24,7 @@ import { requestRefund, sendRefund } from './refunds.js';
 import { tellWhatIsOwed } from './refund-owed.js';
 import { owedSettledHandler, withdrawOwedOfTurnedDown } from './owed-settled.js';
 import { caseClosedHandler, caseCloseRequestedHandler, closeWhenDone } from './closing.js';
+import { refusalResolvedHandler } from './refusal-resolved.js';
 import { approvalById } from '../../store/repos/approvals.js';
 import { claimAnsweredHandler } from './claim-answer.js';
 
@@ -454,7 +455,7 @@ export function returnHandlers(policies: PolicyBook): EventHandler[] {
     },
   };
 
-  return [requested, classified, dispositionDecided, received, approvalDecided, settled, owedSettledHandler(policies), caseClosedHandler(), caseCloseRequestedHandler(), claimAnsweredHandler(policies)];
+  return [requested, classified, dispositionDecided, received, approvalDecided, settled, owedSettledHandler(policies), caseClosedHandler(), caseCloseRequestedHandler(), claimAnsweredHandler(policies), refusalResolvedHandler(policies)];
 }
 
 /** The channel's refund, already told, that paid out this refund of ours (its id is the settlement's channelRefundId), if any. */
