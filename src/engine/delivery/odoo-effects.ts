@@ -2,7 +2,7 @@ import type { SqlExecutor } from '../../store/port.js';
 import type { DestinationRow } from '../../store/repos/destinations.js';
 import { odooOptionsSchema } from '../../domain/integrations/destination.js';
 import { createJson2Client, createJsonRpcClient, OdooPermanentError, type OdooClient } from '../../connectors/odoo/index.js';
-import { cancelPurchaseOrder, cancelSaleOrder, importProducts, importStockPerWarehouse, pushCreditNote, pushPurchaseOrder, pushSaleOrder, pushVendorCredit, readPickingState } from '../../connectors/odoo/operations/index.js';
+import { cancelPurchaseOrder, cancelSaleOrder, currencyIdsFor, importProducts, importStockPerWarehouse, pushCreditNote, pushPurchaseOrder, pushSaleOrder, pushVendorCredit, readPickingState } from '../../connectors/odoo/operations/index.js';
 import { textOrNull } from '../../connectors/odoo/client.js';
 import { orderById } from '../../store/repos/orders.js';
 import { getSupplier } from '../../store/repos/replenishment.js';
@@ -18,6 +18,9 @@ export interface OdooEffect {
 function notMapped(row: DeliveryRow, message: string): OdooPermanentError {
   return new OdooPermanentError({ exceptionName: 'omniops.mapping', odooMessage: message, transport: 'json2' });
 }
+
+/** The row's ISO currency; rows written before it was carried have none (booked in the company's). */
+const currencyOf = (p: Record<string, unknown>): string | null => (typeof p.currency === 'string' && p.currency ? p.currency : null);
 
 export function odooClientFor(d: DestinationRow, credentials: Record<string, string>, timeoutMs: number): OdooClient {
   const o = odooOptionsSchema.parse(d.options);
@@ -79,12 +82,13 @@ export async function applyOdooRow(client: OdooClient, d: DestinationRow, row: D
       const r = await pushCreditNote(client, {
         refundId: String(p.refundId), partnerId: o.partnerId, sourceRef: `${order.source}:${order.externalOrderId}`,
         lines: refundLines.map((l) => ({ productId: ids.get(skuOf(l.lineId)!)!, quantity: l.qty, unitPrice: l.qty > 0 ? l.amount / l.qty : l.amount })),
-      });
+        currency: currencyOf(p),
+      }, currencyIdsFor(d.url, o.database));
       return { summary: { moveId: r.moveId, name: r.name, state: r.state, created: r.created, duplicates: r.duplicateIds }, events: [] };
     }
     // An accepted warranty claim (src/engine/returns/claim-answer.ts): the supplier's credit as a vendor
-    // credit note. Like the customer refund, it is booked in Odoo's default currency: the payload's
-    // `currency` is not sent, nothing converts (docs/odoo.md).
+    // credit note. Like the customer refund, it is booked in the row's `currency` (Odoo converts; a row
+    // without one, in the company's), docs/odoo.md.
     case 'supplier.credit': {
       const claimId = String(p.claimId);
       const supplierId = String(p.supplierId);
@@ -97,7 +101,8 @@ export async function applyOdooRow(client: OdooClient, d: DestinationRow, row: D
         claimId, caseId: String(p.caseId), vendorId, amount: Number(p.amount),
         creditNoteRef: typeof p.creditNoteRef === 'string' ? p.creditNoteRef : null,
         invoiceDate: new Date(answeredAt).toISOString().slice(0, 10),
-      });
+        currency: currencyOf(p),
+      }, currencyIdsFor(d.url, o.database));
       return { summary: { moveId: r.moveId, name: r.name, state: r.state, created: r.created, duplicates: r.duplicateIds }, events: [] };
     }
     // `purchase_order.place` is what the replenishment engine writes when a PO goes out (its id is

@@ -22,7 +22,8 @@ export const DEFAULT_USERS: FakeUser[] = [
 export function seedDemo(orm: Orm, users: FakeUser[]): void {
   const ins = (model: string, rows: Record<string, unknown>[]) => rows.forEach((r) => orm.insertRaw(model, r as { id: number }));
   ins('res.company', [{ id: 1, name: 'My Company (San Francisco)' }, { id: 3, name: 'My Company (Chicago)' }]);
-  ins('res.currency', [{ id: 1, name: 'USD' }]);
+  // The company's USD and EUR active (the shop's currency in the tests), GBP archived as Odoo ships most currencies.
+  ins('res.currency', [{ id: 1, name: 'USD', active: true }, { id: 2, name: 'EUR', active: true }, { id: 3, name: 'GBP', active: false }]);
   ins('res.users', users.map((u) => ({ id: u.id, name: u.name, login: u.login, is_admin: u.admin })));
   ins('res.partner', [
     { id: 1, name: 'My Company (San Francisco)', is_company: true, active: true },

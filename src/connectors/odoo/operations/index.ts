@@ -8,3 +8,4 @@ export { readPickingState, type PickingState } from './read-picking-state.js';
 export { omniopsMarker, type MarkedKind } from './markers.js';
 export { cancelSaleOrder, type SaleOrderCancel, type SaleOrderCancelResult } from './cancel-sale-order.js';
 export { cancelPurchaseOrder, type PurchaseOrderCancel, type PurchaseOrderCancelResult } from './cancel-purchase-order.js';
+export { CurrencyIds, currencyIdsFor, currencyIdsOf } from './currency.js';

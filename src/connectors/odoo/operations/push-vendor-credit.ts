@@ -1,6 +1,7 @@
 import type { OdooClient } from '../client.js';
 import { cents, omniopsMarker } from './markers.js';
 import { postMarkedMove, type MovePushResult } from './post-marked-move.js';
+import type { CurrencyIds } from './currency.js';
 
 export interface VendorCreditPush {
   /** The omniops supplier claim id: the idempotency key of this push (a claim is accepted once). */
@@ -11,6 +12,8 @@ export interface VendorCreditPush {
   vendorId: number;
   /** The credit the supplier granted, in the currency's major unit. */
   amount: number;
+  /** The credit's ISO currency (the return case's); absent or null: the company's currency. */
+  currency?: string | null;
   /** The supplier's own credit note number, when it gave one. */
   creditNoteRef?: string | null;
   /** The day the supplier answered (YYYY-MM-DD, UTC): the credit note's date. */
@@ -35,11 +38,11 @@ export function vendorCreditLineName(p: Pick<VendorCreditPush, 'claimId' | 'case
  * to post a vendor document without `invoice_date` ("The Bill/Refund date is required"), hence the
  * answer's day. NOT CAPTURED against a real server, like the customer credit note (docs/odoo.md).
  */
-export async function pushVendorCredit(client: OdooClient, p: VendorCreditPush): Promise<VendorCreditPushResult> {
+export async function pushVendorCredit(client: OdooClient, p: VendorCreditPush, currencies?: CurrencyIds): Promise<VendorCreditPushResult> {
   return postMarkedMove(client, 'in_refund', omniopsMarker('supplier_credit', p.claimId), {
     partner_id: p.vendorId,
     invoice_origin: `supplier-claim:${p.claimId}`,
     invoice_date: p.invoiceDate,
     invoice_line_ids: [[0, 0, { name: vendorCreditLineName(p), quantity: 1, price_unit: cents(p.amount) }]],
-  });
+  }, { code: p.currency, currencies });
 }

@@ -5,7 +5,12 @@ import type { Env, Orm, Row } from '../orm.js';
 export function defineCatalog(orm: Orm): void {
   const name = (r: Row) => String(r.name);
   orm.define({ name: 'res.company', displayName: name, fields: { name: { type: 'char', required: true } } });
-  orm.define({ name: 'res.currency', displayName: name, fields: { name: { type: 'char', required: true } } });
+  // `name` is the ISO code; most of Odoo's currencies ship archived (`active` false), hidden from search.
+  orm.define({
+    name: 'res.currency',
+    displayName: name,
+    fields: { name: { type: 'char', required: true }, active: { type: 'boolean', default: () => true } },
+  });
   orm.define({
     name: 'res.users',
     displayName: name,
