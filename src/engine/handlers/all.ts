@@ -15,7 +15,7 @@ import { protectedStockDecidedHandler } from '../orders/protected-stock.js';
 import { fraudReviewDecidedHandler } from '../orders/fraud-review.js';
 import { holdHandlers } from '../orders/hold.js';
 import { ticketHandlers } from '../triage/handlers.js';
-import { anomalyScan, anomalyScanOffLock, anomalyScanReadHandler } from '../anomaly/scan.js';
+import { anomalyScan, anomalyScanReadHandler } from '../anomaly/scan.js';
 import { anomalyItemsHandler } from '../anomaly-items/handler.js';
 import { erpReconciliation, integrationHandlers } from '../integrations/handlers.js';
 import { RuleRuntime } from '../rules/runtime.js';
@@ -24,8 +24,7 @@ import { replenishmentHandlers } from '../replenishment/handlers.js';
 import { replenishmentCheck } from '../replenishment/check.js';
 import { outboxRetention, type OutboxRetention } from '../delivery/retention.js';
 import { stockJournalRetention, type StockJournalRetention } from './stock-journal.js';
-import { booksCheck, booksCheckOffLock, booksCheckReadHandler } from '../checks/scheduled.js';
-import type { OffLockJob } from '../scheduler/off-lock.js';
+import { booksCheck, booksCheckReadHandler } from '../checks/scheduled.js';
 
 export interface HandlerDeps {
   policies: PolicyBook;
@@ -100,14 +99,5 @@ export const SCHEDULED_JOBS = [
   { name: 'stock-journal-retention', everyMs: 60_000 },
 ];
 
-/**
- * Scheduled jobs whose long read runs on a snapshot off the write lock, the result coming back as an
- * event whose handler only writes (src/engine/scheduler/off-lock.ts). Each is in SCHEDULED_JOBS too
- * (its cadence); the scheduler reads for it instead of ticking.
- */
-export function offLockJobs(policies: PolicyBook): Record<string, OffLockJob> {
-  return {
-    'books-check': booksCheckOffLock,
-    'anomaly-scan': anomalyScanOffLock(policies),
-  };
-}
+/** The off-lock jobs (their own module, so the scheduled-read process loads only their read code). */
+export { offLockJobs } from '../scheduler/off-lock-jobs.js';

@@ -1,8 +1,8 @@
 import { getPriority } from 'node:os';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
-import { openStore } from '../../store/open.js';
 import { PolicyBook } from '../policy-book.js';
-import { offLockJobs } from '../handlers/all.js';
+import { offLockJobs } from './off-lock-jobs.js';
+import { openReadStore } from './read-store.js';
 import type { ReadWorkerData, ReadWorkerReply } from './read-worker.js';
 
 /**
@@ -10,10 +10,15 @@ import type { ReadWorkerData, ReadWorkerReply } from './read-worker.js';
  * (its own connections; a small PostgreSQL pool), builds the job by name from the same `offLockJobs`
  * the scheduler uses — its policies read from the snapshot itself, as in-thread — reads one slot,
  * answers, and exits.
+ *
+ * It imports only what the reads need: the jobs' own module (not the engine's handlers) and only
+ * the store backend it opens. Starting it is the cost each hourly run pays on the server's cores
+ * (docs/checks.md, "What the read process loads"); test/engine/read-process-modules.test.ts keeps the
+ * handlers out.
  */
 async function read(data: ReadWorkerData): Promise<ReadWorkerReply> {
   try {
-    const store = openStore({ ...data.store, pgPoolSize: 1 });
+    const store = await openReadStore({ ...data.store, pgPoolSize: 1 });
     try {
       const job = offLockJobs(new PolicyBook(store))[data.job];
       if (!job) throw new Error(`no off-lock job named ${data.job}`);

@@ -101,7 +101,7 @@ function inProcess(data: ReadWorkerData, nice: number): Running {
  * answers the `ReadResult`; submitting it stays with the scheduler.
  *
  * One process (or worker) per run, not a long-lived one: the jobs run hourly, starting one costs
- * ~0.5 s of a spare core (bench/scheduled-reads.mjs: loading the handlers' code, opening the store),
+ * ~0.35 s of CPU (bench/read-process-start.mjs: loading the jobs' read code, opening the store),
  * and a run takes its heap (the scan holds 50,000 orders' figures) and its connections away with it
  * instead of keeping them for the next hour. A read that answers nothing within `deadlineMs` is
  * stopped and fails; `close()` (shutdown) stops the runs in flight, whose reads then fail — nothing
