@@ -2,6 +2,7 @@ import type { App } from '../app.js';
 import { queryOrders } from '../store/repos/orders.js';
 import { manualHoldOf } from '../engine/orders/hold.js';
 import { intBetween, pick, seededRandom } from './random.js';
+import { PeriodicDesk } from './desk.js';
 
 const HOLD_REASONS = ['customer called to change the address', 'possible fraud: checking with the customer', 'customer asked to add an item before it ships', 'store reports a pricing problem on a line'];
 const RELEASE_NOTES = ['address updated', 'customer confirmed the order', 'nothing to add after all', 'price checked: fine'];
@@ -23,7 +24,7 @@ export interface ServiceDeskStats {
  */
 export class ServiceDesk {
   readonly stats: ServiceDeskStats = { held: 0, released: 0, cancelled: 0, raced: 0, failed: 0 };
-  private timer: NodeJS.Timeout | null = null;
+  private readonly rounds = new PeriodicDesk(() => this.work(), () => void this.stats.failed++);
   private readonly rand = seededRandom(31);
   private readonly held: Array<{ orderId: string; dueAt: number }> = [];
   private adopted = false;
@@ -39,12 +40,11 @@ export class ServiceDesk {
   ) {}
 
   start(everyMs = 15_000): void {
-    this.timer = setInterval(() => void this.work().catch(() => void this.stats.failed++), everyMs);
+    this.rounds.start(everyMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.rounds.stop();
   }
 
   /** One round: the holds whose time has come are released (or cancelled), then perhaps a new one. */

@@ -3,6 +3,7 @@ import type { App } from '../app.js';
 import { signBody, SIGNATURE_HEADER } from '../domain/security/signature.js';
 import { demoLocations, demoProducts } from './retailer.js';
 import { intBetween, pick, seededRandom } from './random.js';
+import { PeriodicDesk } from './desk.js';
 
 export interface SimulatedEvent {
   source: string;
@@ -43,6 +44,8 @@ export function stockScenarios(): Scenario[] {
   ];
 }
 
+const TICK_MS = 100;
+
 export interface SimulatorStats {
   sent: number;
   accepted: number;
@@ -57,7 +60,9 @@ export interface SimulatorStats {
  */
 export class ChannelSimulator {
   readonly stats: SimulatorStats = { sent: 0, accepted: 0, duplicates: 0, rejected: 0, errors: 0 };
-  private timer: NodeJS.Timeout | null = null;
+  /** Ten ticks a second; each sends the events its share of the rate has come to (a fraction carries over). */
+  private readonly ticks = new PeriodicDesk(() => this.tick());
+  private carry = 0;
   private readonly rand = seededRandom(Date.now() & 0xffffffff);
 
   constructor(
@@ -69,21 +74,20 @@ export class ChannelSimulator {
   ) {}
 
   start(): void {
-    const tickMs = 100;
-    const perTick = this.eventsPerSecond / (1000 / tickMs);
-    let carry = 0;
-    this.timer = setInterval(() => {
-      carry += perTick;
-      while (carry >= 1) {
-        carry -= 1;
-        void this.sendOne();
-      }
-    }, tickMs);
+    this.carry = 0;
+    this.ticks.start(TICK_MS);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.ticks.stop();
+  }
+
+  private tick(): void {
+    this.carry += this.eventsPerSecond / (1000 / TICK_MS);
+    while (this.carry >= 1) {
+      this.carry -= 1;
+      void this.sendOne();
+    }
   }
 
   private chooseScenario(): Scenario {

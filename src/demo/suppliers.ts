@@ -5,6 +5,7 @@ import { queryOrders, type OrderRecord } from '../store/repos/orders.js';
 import { querySupplierClaims } from '../store/repos/returns.js';
 import type { OrderPlacedPayload } from '../domain/orders/index.js';
 import { intBetween, pick, seededRandom } from './random.js';
+import { PeriodicDesk } from './desk.js';
 
 /** The suppliers' portal: the source their claim answers arrive from (seeded with the demo's sources). */
 export const SUPPLIER_SOURCE = 'supplier-portal';
@@ -31,7 +32,7 @@ export interface SupplierDeskStats {
  */
 export class SupplierDesk {
   readonly stats: SupplierDeskStats = { returns: 0, accepted: 0, rejected: 0, failed: 0 };
-  private timer: NodeJS.Timeout | null = null;
+  private readonly rounds = new PeriodicDesk(() => this.work(), () => void this.stats.failed++);
   private readonly rand = seededRandom(57);
   private readonly returned = new Set<string>();
   private readonly answered = new Set<string>();
@@ -44,12 +45,11 @@ export class SupplierDesk {
   ) {}
 
   start(everyMs = 15_000): void {
-    this.timer = setInterval(() => void this.work().catch(() => void this.stats.failed++), everyMs);
+    this.rounds.start(everyMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.rounds.stop();
   }
 
   async work(now = this.app.clock()): Promise<void> {

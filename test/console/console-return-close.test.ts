@@ -1,47 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import { addUser } from '../../src/engine/identity/users.js';
-import { useApprovalEngine } from '../../src/engine/returns/approval.js';
-import { ReturnsWorld, T0, DAY, fakeApprovals, scriptedAi } from '../returns/support.js';
-import { ARTIFACTS, hasChromium, launchChromium, signIn } from './setup.js';
+import { ARTIFACTS, hasChromium } from './setup.js';
+import { returnedCase, returnsConsole } from './returns-console.js';
 
 // "Close case" on a return case (docs/ai.md, "Closing a case by hand"): shown for a refunded, replaced
 // or claimed case to the roles that may close it; asks why; the case then reads closed, with the reason.
-const ADMIN = { id: 'test', role: 'admin' };
-
 if (!hasChromium) console.warn('console browser tests skipped: /usr/bin/chromium is missing');
 
 for (const factory of storeFactories()) {
   describe.skipIf(!hasChromium)(`console, closing a return case by hand: ${factory.name}`, () => {
-    const w = new ReturnsWorld();
-    let browser: Browser;
     let caseId = '';
-
-    beforeAll(async () => {
-      fakeApprovals();
-      await w.start(factory, { ai: scriptedAi({ reason: ['wrong_item', 0.93], disposition: ['replacement_shipment', 0.9] }) });
-      for (const [name, role] of [['sam', 'service_agent'], ['wes', 'warehouse']] as const) await addUser(w.t.app.store, ADMIN, name, role, `${name}-password`);
-      await w.deliveredOrder('CC-1', [{ lineId: '1', sku: 'SHOE', qty: 1, unitPrice: 80 }]);
-      w.now = T0 + 2 * DAY;
-      caseId = (await w.requestReturn({ externalOrderId: 'CC-1', lines: [{ lineId: '1', qty: 1 }], reason: 'you sent me the wrong shoe' })).id;
-      expect((await w.caseOf(caseId)).state).toBe('replaced');
-      browser = await launchChromium();
-    }, 120_000);
-
-    afterAll(async () => {
-      useApprovalEngine(null);
-      await browser?.close();
-      await w.t?.close();
+    const { w, signIn } = returnsConsole(factory, { ai: { reason: ['wrong_item', 0.93], disposition: ['replacement_shipment', 0.9] }, staff: [['sam', 'service_agent'], ['wes', 'warehouse']] }, async (w) => {
+      caseId = await returnedCase(w, 'CC-1', { sku: 'SHOE', unitPrice: 80 }, 'you sent me the wrong shoe', 'replaced');
     });
 
     it('the warehouse sees no button; the service agent closes the replaced case, saying why', async () => {
-      const wes = await signIn(browser, w.t.url, 'wes', `#/returns/${caseId}`);
+      const wes = await signIn('wes', `#/returns/${caseId}`);
       await wes.page.locator('h2', { hasText: 'History' }).waitFor();
       expect(await wes.page.locator('button.close-case').count()).toBe(0);
       await wes.ctx.close();
 
-      const { ctx, page } = await signIn(browser, w.t.url, 'sam', `#/returns/${caseId}`);
+      const { ctx, page } = await signIn('sam', `#/returns/${caseId}`);
       const button = page.locator('button.close-case');
       await button.waitFor();
       page.once('dialog', (d) => d.accept('the customer kept the shoe; the store refunded him'));

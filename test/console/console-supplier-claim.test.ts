@@ -1,49 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import { addUser } from '../../src/engine/identity/users.js';
-import { useApprovalEngine } from '../../src/engine/returns/approval.js';
-import { ReturnsWorld, T0, DAY, fakeApprovals, scriptedAi } from '../returns/support.js';
-import { ARTIFACTS, hasChromium, launchChromium, signIn } from './setup.js';
+import { ARTIFACTS, hasChromium } from './setup.js';
+import { returnedCase, returnsConsole } from './returns-console.js';
 
 // "Record supplier answer" on a claimed return case (docs/ai.md, "The supplier answers a claim"): the
 // claim's panel shows supplier, amount and state; finance records the answer (procurement and category managers answer too, on the Supplier claims screen: they do not read return cases), the case then reads closed.
-const ADMIN = { id: 'test', role: 'admin' };
-
 if (!hasChromium) console.warn('console browser tests skipped: /usr/bin/chromium is missing');
 
 for (const factory of storeFactories()) {
   describe.skipIf(!hasChromium)(`console, a supplier's answer to a claim: ${factory.name}`, () => {
-    const w = new ReturnsWorld();
-    let browser: Browser;
     let caseId = '';
-
-    beforeAll(async () => {
-      fakeApprovals();
-      await w.start(factory, { ai: scriptedAi({ reason: ['defective', 0.96], disposition: ['supplier_claim', 0.92] }) });
-      for (const [name, role] of [['fay', 'finance'], ['sam', 'service_agent']] as const) await addUser(w.t.app.store, ADMIN, name, role, `${name}-password`);
-      await w.deliveredOrder('CS-1', [{ lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 }]);
-      w.now = T0 + 2 * DAY;
-      caseId = (await w.requestReturn({ externalOrderId: 'CS-1', lines: [{ lineId: '1', qty: 1 }], reason: 'the pole snapped on first use' })).id;
-      expect((await w.caseOf(caseId)).state).toBe('claimed');
-      browser = await launchChromium();
-    }, 120_000);
-
-    afterAll(async () => {
-      useApprovalEngine(null);
-      await browser?.close();
-      await w.t?.close();
+    const { w, signIn } = returnsConsole(factory, { ai: { reason: ['defective', 0.96], disposition: ['supplier_claim', 0.92] }, staff: [['fay', 'finance'], ['sam', 'service_agent']] }, async (w) => {
+      caseId = await returnedCase(w, 'CS-1', { sku: 'TENT', unitPrice: 120 }, 'the pole snapped on first use', 'claimed');
     });
 
     it('a service agent sees the claim but no answer buttons; finance records an accepted answer and the case closes', async () => {
-      const sam = await signIn(browser, w.t.url, 'sam', `#/returns/${caseId}`);
+      const sam = await signIn('sam', `#/returns/${caseId}`);
       const samPanel = sam.page.locator('section.panel', { has: sam.page.locator('h2', { hasText: 'Supplier claim' }) });
       await samPanel.waitFor();
       expect(await samPanel.textContent()).toContain('sup-tents');
       expect(await sam.page.locator('button.claim-accepted').count()).toBe(0);
       await sam.ctx.close();
 
-      const { ctx, page } = await signIn(browser, w.t.url, 'fay', `#/returns/${caseId}`);
+      const { ctx, page } = await signIn('fay', `#/returns/${caseId}`);
       const panel = page.locator('section.panel', { has: page.locator('h2', { hasText: 'Supplier claim' }) });
       await panel.waitFor();
       expect(await panel.textContent()).toContain('none yet');

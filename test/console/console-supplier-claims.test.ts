@@ -1,19 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { storeFactories } from '../support/stores.js';
 import { envelope } from '../support/app.js';
-import { addUser } from '../../src/engine/identity/users.js';
-import { useApprovalEngine } from '../../src/engine/returns/approval.js';
 import { insertSupplierClaim } from '../../src/store/repos/returns.js';
-import { ReturnsWorld, T0, DAY, PRODUCTS, fakeApprovals, scriptedAi } from '../returns/support.js';
-import { ARTIFACTS, hasChromium, launchChromium, signIn } from './setup.js';
+import { T0, DAY, PRODUCTS } from '../returns/support.js';
+import { ARTIFACTS, hasChromium } from './setup.js';
+import { returnsConsole } from './returns-console.js';
 
 // The Supplier claims screen (src/console/static/claims.js): the buyers' worklist. Procurement and
 // category managers answer claims but cannot read return cases, so before this screen they had the API
 // only. Claims here are opened by the engine from real returns (a tent from sup-tents, a stove from
 // sup-stoves); the older ones that make a second page are written through the repository the engine
 // opens claims with, for a supplier of their own.
-const ADMIN = { id: 'test', role: 'admin' };
 const STOVE = { sku: 'STOVE', name: 'Stove', category: 'outdoor', price: 80, cost: 40, returnable: true, supplierIds: ['sup-stoves'] };
 /** Older claims than the screen's first page (50) holds, for one supplier. */
 const OLD = 53;
@@ -22,9 +20,22 @@ if (!hasChromium) console.warn('console browser tests skipped: /usr/bin/chromium
 
 for (const factory of storeFactories()) {
   describe.skipIf(!hasChromium)(`console, the supplier claims screen: ${factory.name}`, { timeout: 120_000 }, () => {
-    const w = new ReturnsWorld();
-    let browser: Browser;
     const claims: Record<string, { caseId: string; claimId: string }> = {};
+    const { w, signIn } = returnsConsole(factory, { ai: { reason: ['defective', 0.96], disposition: ['supplier_claim', 0.92] }, staff: [['pia', 'procurement'], ['fay', 'finance'], ['ivy', 'inventory_control']] }, async () => {
+      await w.send(envelope({ type: 'product.upserted', payload: STOVE }));
+      await w.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [...PRODUCTS, STOVE].map((p) => ({ sku: p.sku, onHand: 50 })) } }));
+      await claimed('CL-1', 'TENT', 120, 'the pole snapped on first use', 0);
+      await claimed('CL-2', 'STOVE', 80, 'the burner does not light', 1);
+      await claimed('CL-3', 'TENT', 120, 'the zipper came off', 2);
+      const rejected = await w.t.api('POST', `/v1/supplier-claims/${claims['CL-3']!.claimId}/answer`, w.t.adminKey, { outcome: 'rejected', reason: 'damage by misuse' });
+      expect(rejected.status, JSON.stringify(rejected.body)).toBe(200);
+      await w.drained();
+      await w.t.app.store.transaction(async (tx) => {
+        for (let i = 0; i < OLD; i++) {
+          await insertSupplierClaim(tx, { id: `clm_old-${String(i).padStart(3, '0')}`, caseId: `ret_old-${i}`, supplierId: 'sup-old', amount: 10 + i, createdMs: T0 - (i + 1) * DAY, doc: { lines: [{ lineId: '1', sku: 'MUG', qty: 1, unitPrice: 10 + i }], reason: 'cracked' } });
+        }
+      });
+    });
     const rows = (page: Page) => page.locator('.claims tbody tr');
     const shownIds = (page: Page) => rows(page).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key')));
     const claim = async (id: string) => (await w.t.api('GET', `/v1/supplier-claims/${id}`, w.t.adminKey)).body;
@@ -44,34 +55,8 @@ for (const factory of storeFactories()) {
       claims[ext] = { caseId: c.id, claimId: c.supplierClaim.id };
     }
 
-    beforeAll(async () => {
-      fakeApprovals();
-      await w.start(factory, { ai: scriptedAi({ reason: ['defective', 0.96], disposition: ['supplier_claim', 0.92] }) });
-      await w.send(envelope({ type: 'product.upserted', payload: STOVE }));
-      await w.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [...PRODUCTS, STOVE].map((p) => ({ sku: p.sku, onHand: 50 })) } }));
-      for (const [name, role] of [['pia', 'procurement'], ['fay', 'finance'], ['ivy', 'inventory_control']] as const) await addUser(w.t.app.store, ADMIN, name, role, `${name}-password`);
-      await claimed('CL-1', 'TENT', 120, 'the pole snapped on first use', 0);
-      await claimed('CL-2', 'STOVE', 80, 'the burner does not light', 1);
-      await claimed('CL-3', 'TENT', 120, 'the zipper came off', 2);
-      const rejected = await w.t.api('POST', `/v1/supplier-claims/${claims['CL-3']!.claimId}/answer`, w.t.adminKey, { outcome: 'rejected', reason: 'damage by misuse' });
-      expect(rejected.status, JSON.stringify(rejected.body)).toBe(200);
-      await w.drained();
-      await w.t.app.store.transaction(async (tx) => {
-        for (let i = 0; i < OLD; i++) {
-          await insertSupplierClaim(tx, { id: `clm_old-${String(i).padStart(3, '0')}`, caseId: `ret_old-${i}`, supplierId: 'sup-old', amount: 10 + i, createdMs: T0 - (i + 1) * DAY, doc: { lines: [{ lineId: '1', sku: 'MUG', qty: 1, unitPrice: 10 + i }], reason: 'cracked' } });
-        }
-      });
-      browser = await launchChromium();
-    }, 120_000);
-
-    afterAll(async () => {
-      useApprovalEngine(null);
-      await browser?.close();
-      await w.t?.close();
-    });
-
     it('procurement sees the screen, filters it, pages to older claims; a 422 is shown on the form; the claim is accepted with a credit', async () => {
-      const { ctx, page } = await signIn(browser, w.t.url, 'pia');
+      const { ctx, page } = await signIn('pia');
       const nav = await page.$$eval('nav a', (as) => as.map((a) => a.getAttribute('data-screen')));
       expect(nav).toContain('supplier-claims');
       expect(nav).not.toContain('returns');
@@ -136,7 +121,7 @@ for (const factory of storeFactories()) {
 
     it('an answer recorded meanwhile: after the 409 the claim is read again and shows the answer that won, no buttons', async () => {
       const c2 = claims['CL-2']!;
-      const { ctx, page } = await signIn(browser, w.t.url, 'pia', `#/supplier-claims/${c2.claimId}`);
+      const { ctx, page } = await signIn('pia', `#/supplier-claims/${c2.claimId}`);
       await page.locator('button.claim-rejected').waitFor();
       const other = await w.t.api('POST', `/v1/supplier-claims/${c2.claimId}/answer`, w.t.adminKey, { outcome: 'accepted', creditAmount: 80, creditNoteRef: 'CN-77' });
       expect(other.status).toBe(200);
@@ -167,7 +152,7 @@ for (const factory of storeFactories()) {
 
     it('finance goes from the return case to its claim and back; a role that may not read claims has no nav entry', async () => {
       const c3 = claims['CL-3']!;
-      const fay = await signIn(browser, w.t.url, 'fay', `#/returns/${c3.caseId}`);
+      const fay = await signIn('fay', `#/returns/${c3.caseId}`);
       await fay.page.click('a.claim-link');
       await fay.page.locator('header.top h1', { hasText: `Claim ${c3.claimId}` }).waitFor();
       await fay.page.click('.content a.claim-case');
@@ -175,7 +160,7 @@ for (const factory of storeFactories()) {
       expect(fay.page.url()).toContain(`#/returns/${c3.caseId}`);
       await fay.ctx.close();
 
-      const ivy = await signIn(browser, w.t.url, 'ivy');
+      const ivy = await signIn('ivy');
       const nav = await ivy.page.$$eval('nav a', (as) => as.map((a) => a.getAttribute('data-screen')));
       expect(nav.length).toBeGreaterThan(0);
       expect(nav).not.toContain('supplier-claims');

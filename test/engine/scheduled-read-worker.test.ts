@@ -1,15 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { threadId } from 'node:worker_threads';
 import { storeFactories, PG_URL } from '../support/stores.js';
-import { envelope, startTestApp, type TestApp } from '../support/app.js';
-import { webOrder } from '../support/shop.js';
+import type { TestApp } from '../support/app.js';
+import { HOUR, T0, seedOrderHistory, startWithSchedulerStopped } from './scheduled-reads-support.js';
 import { Scheduler } from '../../src/engine/scheduler/scheduler.js';
 import { ScheduledReadFailed, slotEventId, type OffLockJob } from '../../src/engine/scheduler/off-lock.js';
 import { ReadAbandoned, ScheduledReadWorkers, type ReadWorkerData } from '../../src/engine/scheduler/read-worker.js';
 import { readScheduledOffThread } from '../../src/engine/host/scheduled-reads.js';
 import { offLockJobs } from '../../src/engine/handlers/all.js';
 import { booksCheckOffLock } from '../../src/engine/checks/scheduled.js';
-import { insertOrder } from '../../src/store/repos/orders.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { App } from '../../src/app.js';
 
@@ -20,11 +19,6 @@ import type { App } from '../../src/app.js';
  * shutdown behave as for an in-thread read. Both stores.
  */
 
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
-const T0 = Date.parse('2026-11-30T09:00:00Z');
-const LOCATION = { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 600, shipSlaMinutes: 2880 };
-
 for (const factory of storeFactories()) {
   describe(`scheduled reads off the engine thread: ${factory.name}`, { timeout: 120_000 }, () => {
     let t: TestApp;
@@ -34,29 +28,9 @@ for (const factory of storeFactories()) {
     beforeEach(async () => {
       now = T0;
       errors.length = 0;
-      t = await startTestApp(factory, { clock: () => now });
-      t.app.scheduler.stop();
-      await t.app.scheduler.idle();
-      await t.send(envelope({ type: 'location.upserted', payload: LOCATION }));
-      await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: 'MAT', onHand: 10 }] } }));
-      await t.send(webOrder('S-1', [{ sku: 'MAT', qty: 2, unitPrice: 40 }]));
-      await t.drained();
+      t = await startWithSchedulerStopped(factory, () => now);
       // 60 days of one order a day, and yesterday 15, 8 from one customer: the scan finds a spike and a burst.
-      const today = Math.floor(T0 / DAY) * DAY;
-      await t.app.store.transaction(async (tx) => {
-        let n = 0;
-        for (let d = 60; d >= 1; d--) {
-          for (let i = 0; i < (d === 1 ? 15 : 1); i++) {
-            const id = `ord-h-${n++}`;
-            const placedMs = today - d * DAY + HOUR + i * 60_000;
-            await insertOrder(tx, {
-              id, source: 'web', externalOrderId: id, state: 'delivered', holdReason: null, customerId: d === 1 && i < 8 ? 'c-burst' : `c-${n}`, addressKey: `addr-${n}`,
-              total: 40, currency: 'EUR', placedMs, promisedByMs: null,
-              doc: { placed: { lines: [{ lineId: '1', sku: 'KETTLE', qty: 2, unitPrice: 20 }] }, paymentStatus: 'captured', routing: [], excludedLocationIds: [], history: [] },
-            }, new Date(placedMs).toISOString());
-          }
-        }
-      });
+      await seedOrderHistory(t);
     });
     afterEach(async () => {
       await workers?.close();

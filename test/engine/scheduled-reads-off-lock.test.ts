@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import { envelope, startTestApp, type TestApp } from '../support/app.js';
-import { webOrder } from '../support/shop.js';
+import { envelope, type TestApp } from '../support/app.js';
+import { DAY, HOUR, T0, seedOrderHistory, startWithSchedulerStopped } from './scheduled-reads-support.js';
 import { Scheduler } from '../../src/engine/scheduler/scheduler.js';
 import { ScheduledReadFailed, slotEventId, type OffLockJob } from '../../src/engine/scheduler/off-lock.js';
 import { booksCheckOffLock } from '../../src/engine/checks/scheduled.js';
 import { ANOMALY_SCAN_DEFAULTS, anomalyScanOffLock, readAnomalyScan } from '../../src/engine/anomaly/scan.js';
-import { insertOrder } from '../../src/store/repos/orders.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { Store } from '../../src/store/port.js';
@@ -18,10 +17,6 @@ import type { Store } from '../../src/store/port.js';
  * on a controlled clock (the app's own is stopped), on both stores.
  */
 
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
-const T0 = Date.parse('2026-11-30T09:00:00Z');
-const LOCATION = { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 600, shipSlaMinutes: 2880 };
 const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> =>
   Promise.race([p, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))]);
 
@@ -33,14 +28,8 @@ for (const factory of storeFactories()) {
     beforeEach(async () => {
       now = T0;
       errors.length = 0;
-      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 } } });
       // The app's own scheduler fired T0's slots at start; from here on the tests' schedulers fire.
-      t.app.scheduler.stop();
-      await t.app.scheduler.idle();
-      await t.send(envelope({ type: 'location.upserted', payload: LOCATION }));
-      await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'dc', counts: [{ sku: 'MAT', onHand: 10 }] } }));
-      await t.send(webOrder('S-1', [{ sku: 'MAT', qty: 2, unitPrice: 40 }]));
-      await t.drained();
+      t = await startWithSchedulerStopped(factory, () => now, { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 } });
     });
     afterEach(async () => t?.close());
 
@@ -59,25 +48,6 @@ for (const factory of storeFactories()) {
       (await t.app.store.read.all<{ detail: string }>(`SELECT detail FROM audit WHERE subject = 'books' AND action = 'books.checked' ORDER BY seq`)).map((r) => JSON.parse(r.detail));
     const bookItems = () => t.app.store.read.all<{ id: string; detail: string }>(`SELECT id, detail FROM exceptions WHERE subject LIKE 'books:%' ORDER BY id`);
     const bumpReserved = (n: number) => t.app.store.transaction((tx) => tx.run('UPDATE stock SET reserved = reserved + ? WHERE sku = ? AND location_id = ?', [n, 'MAT', 'dc']));
-    /** 60 days of one delivered order a day, and yesterday 15 of them, 8 from one customer: a demand spike and a burst. */
-    const seedOrderHistory = async () => {
-        const today = Math.floor(T0 / DAY) * DAY;
-        await t.app.store.transaction(async (tx) => {
-          let n = 0;
-          for (let d = 60; d >= 1; d--) {
-            for (let i = 0; i < (d === 1 ? 15 : 1); i++) {
-              const id = `ord-h-${n++}`;
-              const placedMs = today - d * DAY + 3_600_000 + i * 60_000;
-              await insertOrder(tx, {
-                id, source: 'web', externalOrderId: id, state: 'delivered', holdReason: null, customerId: d === 1 && i < 8 ? 'c-burst' : `c-${n}`, addressKey: `addr-${n}`,
-                total: 40, currency: 'EUR', placedMs, promisedByMs: null,
-                doc: { placed: { lines: [{ lineId: '1', sku: 'KETTLE', qty: 2, unitPrice: 20 }] }, paymentStatus: 'captured', routing: [], excludedLocationIds: [], history: [] },
-              }, new Date(placedMs).toISOString());
-            }
-          }
-        });
-        return today;
-    };
     const eventCount = async (db: { get<T>(sql: string): Promise<T | undefined> }) => Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM events'))!.n);
 
     it('an intake commit completes while the read is in progress, and the read does not see it (one snapshot)', async () => {
@@ -220,7 +190,7 @@ for (const factory of storeFactories()) {
     });
 
     it('the anomaly scan: findings carried up to the cap, the rest counted and carried by the next run; anomaly.detected as before', async () => {
-      const today = await seedOrderHistory();
+      const today = await seedOrderHistory(t);
       const job = anomalyScanOffLock(t.app.policies, { ...ANOMALY_SCAN_DEFAULTS, maxFindings: 1 });
       const runs: Array<{ findings: Array<{ kind: string; key: string; day: string }>; omitted: number }> = [];
       for (let i = 1; ; i++) {
@@ -251,7 +221,7 @@ for (const factory of storeFactories()) {
     });
 
     it('the anomaly scan reads its orders in pages on one snapshot: the same orders and findings as one read', async () => {
-      await seedOrderHistory();
+      await seedOrderHistory(t);
       const slot = { job: 'anomaly-scan', slotMs: T0 + HOUR, now: T0 + HOUR };
       const whole = await t.app.store.snapshot((db) => readAnomalyScan(db, t.app.policies, slot));
       const paged = await t.app.store.snapshot((db) => readAnomalyScan(db, t.app.policies, slot, { ...ANOMALY_SCAN_DEFAULTS, readPage: 7 }));

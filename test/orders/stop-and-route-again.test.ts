@@ -1,27 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
 import { startTestApp, envelope, type TestApp } from '../support/app.js';
+import { DC_TILBURG, STORE_AMSTERDAM } from '../support/shop.js';
+import { MAT, T0, TENT, order, reservedAt } from './support.js';
 import { orderIdFor } from '../../src/engine/orders/identity.js';
 
-// 2026-11-30 09:00 UTC = 10:00 local (+60): before every cut-off.
-const T0 = Date.parse('2026-11-30T09:00:00Z');
-const LOCATIONS = [
-  { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 },
-  { id: 'store-ams', name: 'Store Amsterdam', kind: 'store', lat: 52.37, lon: 4.9, capabilities: ['ship', 'same_day', 'pickup'], dailyCapacity: 100, cutoff: '16:00', utcOffsetMinutes: 60, acceptSlaMinutes: 30, shipSlaMinutes: 480 },
-  { id: 'store-utr', name: 'Store Utrecht', kind: 'store', lat: 52.09, lon: 5.12, capabilities: ['ship', 'same_day', 'pickup'], dailyCapacity: 100, cutoff: '16:00', utcOffsetMinutes: 60, acceptSlaMinutes: 30, shipSlaMinutes: 480 },
-];
-const TENT = { lineId: '1', sku: 'TENT', qty: 1, unitPrice: 120 };
-const MAT = { lineId: '2', sku: 'MAT', qty: 1, unitPrice: 20 };
-
-function order(ext: string, lines: unknown[] = [TENT], over: Record<string, unknown> = {}) {
-  return envelope({
-    type: 'order.placed',
-    payload: {
-      externalOrderId: ext, customer: { id: `c-${ext}`, email: 'kim@example.com' }, lines, currency: 'EUR',
-      shipping: { method: 'standard', address: { country: 'NL', postcode: '1011AB', lat: 52.37, lon: 4.9 } }, payment: { status: 'authorized', amount: 140 }, ...over,
-    },
-  });
-}
+const STORE_UTRECHT = { id: 'store-utr', name: 'Store Utrecht', kind: 'store', lat: 52.09, lon: 5.12, capabilities: ['ship', 'same_day', 'pickup'], dailyCapacity: 100, cutoff: '16:00', utcOffsetMinutes: 60, acceptSlaMinutes: 30, shipSlaMinutes: 480 };
 
 for (const factory of storeFactories()) {
   describe(`stopping an order and routing it again: ${factory.name}`, () => {
@@ -32,14 +16,13 @@ for (const factory of storeFactories()) {
     async function setup(stock: Record<string, Array<{ sku: string; onHand: number }>>) {
       now = T0;
       t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 5, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } });
-      for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
+      for (const l of [DC_TILBURG, STORE_AMSTERDAM, STORE_UTRECHT]) await t.send(envelope({ type: 'location.upserted', payload: l }));
       for (const [locationId, counts] of Object.entries(stock)) await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
     }
     const getOrder = async (ext: string) => (await t.api('GET', `/v1/orders/${orderIdFor('web', ext)}`, t.adminKey)).body;
     const reservations = async (ext: string) => t.app.store.read.all<{ line_id: string; location_id: string; status: string }>(
       'SELECT line_id, location_id, status FROM reservations WHERE order_id = ? ORDER BY line_id, status, location_id', [orderIdFor('web', ext)]);
-    const reserved = async (sku: string, locationId: string) =>
-      Number((await t.app.store.read.get<{ n: number }>('SELECT reserved AS n FROM stock WHERE sku = ? AND location_id = ?', [sku, locationId]))?.n ?? 0);
+    const reserved = (sku: string, locationId: string) => reservedAt(t, sku, locationId);
     const live = (o: { fulfilments: Array<{ state: string; locationId: string }> }) =>
       o.fulfilments.filter((f) => ['assigned', 'accepted', 'picked', 'shipped'].includes(f.state)).map((f) => `${f.locationId}:${f.state}`).sort();
     async function tick() {

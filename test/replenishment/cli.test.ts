@@ -1,22 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { jsonOf, killChildren, newDataDir, newSecretKey, removeDataDirs, runCli, withDb, type CliResult } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { jsonOf, withDb } from '../support/cli.js';
+import { cleanUpCliRuns, migratedDataDir, ok } from './support.js';
 
-afterEach(async () => {
-  await killChildren();
-  removeDataDirs();
-});
-
-function ok(r: CliResult): CliResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code ?? r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
+cleanUpCliRuns();
 
 describe('omniops replenishment (CLI)', { timeout: 120_000 }, () => {
   it('runs the check, lists the risk and the recommendation, accepts it once', async () => {
-    const data = newDataDir();
-    const env = { OMNIOPS_SECRET_KEY: newSecretKey() };
-    const cli = (...args: string[]) => runCli([...args, '--data', data], { env });
-    ok(await cli('migrate', '--json'));
+    const { data, cli } = await migratedDataDir();
     const DAY = 86_400_000;
     withDb(data, (db) => {
       const at = new Date().toISOString();

@@ -1,19 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import { startTestApp, envelope, type TestApp } from '../support/app.js';
-import { orderHistory, runReplenishmentCheck } from './support.js';
+import { envelope, type TestApp } from '../support/app.js';
+import { DAY, DAY_0, dateOfDay, orderHistory, runReplenishmentCheck, startProcurementShop } from './support.js';
 import { getStock } from '../../src/store/repos/stock.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 
 // Monday 2026-11-30 06:00 UTC. Day numbers below count from this day (day 0).
-const T0 = Date.parse('2026-11-30T06:00:00Z');
-const DAY = 86_400_000;
-const date = (d: number) => new Date(T0 + d * DAY).toISOString().slice(0, 10);
-
-const LOCATIONS = [
-  { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 },
-  { id: 'store-ams', name: 'Store Amsterdam', kind: 'store', lat: 52.37, lon: 4.9, capabilities: ['ship', 'pickup'], dailyCapacity: 100, cutoff: '16:00', utcOffsetMinutes: 60, acceptSlaMinutes: 30, shipSlaMinutes: 480 },
-];
+const T0 = DAY_0;
+const date = dateOfDay;
 
 for (const factory of storeFactories()) {
   describe(`replenishment and procurement end to end: ${factory.name}`, { timeout: 120_000 }, () => {
@@ -23,15 +17,7 @@ for (const factory of storeFactories()) {
 
     async function setup(stock: Record<string, Array<{ sku: string; onHand: number }>>, suppliers: Array<Record<string, unknown>>) {
       now = T0;
-      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 50 } });
-      for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
-      for (const [locationId, counts] of Object.entries(stock)) await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
-      // Supplier terms come from procurement (the REST route), not from a web channel.
-      const buyer = await t.keyFor('procurement');
-      for (const s of suppliers) {
-        const put = await t.api('PUT', `/v1/suppliers/${String(s.id)}`, buyer, s);
-        expect(put.status, JSON.stringify(put.body)).toBe(200);
-      }
+      t = await startProcurementShop(factory, () => now, stock, suppliers, 3);
     }
 
     const history = (sku: string, locationId: string, perDay: number, days: number) => orderHistory(t, T0, sku, locationId, perDay, days);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import { startTestApp, envelope, type TestApp } from '../support/app.js';
-import { orderHistory, runReplenishmentCheck } from './support.js';
+import { envelope, startTestApp, type TestApp } from '../support/app.js';
+import { DAY, DAY_0, PROCUREMENT_LOCATIONS, dateOfDay, orderHistory, runReplenishmentCheck, startProcurementShop } from './support.js';
 import { getStock } from '../../src/store/repos/stock.js';
 import { eventById } from '../../src/store/repos/events.js';
 import { startFakeOdoo } from '../fakes/odoo/server.js';
@@ -10,14 +10,8 @@ import { createJson2Client } from '../../src/connectors/odoo/json2.js';
 import { omniopsMarker } from '../../src/connectors/odoo/operations/markers.js';
 
 // Monday 2026-11-30 06:00 UTC. Day numbers below count from this day (day 0).
-const T0 = Date.parse('2026-11-30T06:00:00Z');
-const DAY = 86_400_000;
-const date = (d: number) => new Date(T0 + d * DAY).toISOString().slice(0, 10);
-
-const LOCATIONS = [
-  { id: 'dc', name: 'DC Tilburg', kind: 'dc', lat: 51.55, lon: 5.09, capabilities: ['ship'], dailyCapacity: 1000, cutoff: '22:00', utcOffsetMinutes: 60, acceptSlaMinutes: 60, shipSlaMinutes: 1440 },
-  { id: 'store-ams', name: 'Store Amsterdam', kind: 'store', lat: 52.37, lon: 4.9, capabilities: ['ship', 'pickup'], dailyCapacity: 100, cutoff: '16:00', utcOffsetMinutes: 60, acceptSlaMinutes: 30, shipSlaMinutes: 480 },
-];
+const T0 = DAY_0;
+const date = dateOfDay;
 
 const S1 = { id: 'S1', name: 'Tents & Co', leadTimeDays: 10, skus: [{ sku: 'TENT', unitCost: 50, primary: true }] };
 const S2 = { id: 'S2', name: 'Quick Tents', leadTimeDays: 4, skus: [{ sku: 'TENT', unitCost: 58 }] };
@@ -30,11 +24,7 @@ for (const factory of storeFactories()) {
 
     async function setup(stock: Record<string, Array<{ sku: string; onHand: number }>> = {}, suppliers: Array<Record<string, unknown>> = [S1, S2]) {
       now = T0;
-      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 2, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 50 } });
-      for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
-      for (const [locationId, counts] of Object.entries(stock)) await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId, counts } }));
-      const buyer = await t.keyFor('procurement');
-      for (const s of suppliers) expect((await t.api('PUT', `/v1/suppliers/${String(s.id)}`, buyer, s)).status).toBe(200);
+      t = await startProcurementShop(factory, () => now, stock, suppliers, 2);
     }
 
     const history = (sku: string, locationId: string, perDay: number, days: number) => orderHistory(t, T0, sku, locationId, perDay, days);
@@ -284,7 +274,7 @@ for (const factory of storeFactories()) {
           options: { transport: 'json2', database: fake.db, partnerId: fx.partnerId, vendorId: fx.partnerId }, routes: [{ destination: 'erp:*' }],
         });
         expect(put.status, JSON.stringify(put.body)).toBe(201);
-        for (const l of LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
+        for (const l of PROCUREMENT_LOCATIONS) await t.send(envelope({ type: 'location.upserted', payload: l }));
         await t.send(envelope({ type: 'inventory.snapshot', payload: { locationId: 'store-ams', counts: [{ sku: fx.sku, onHand: 20 }] } }));
         expect((await t.api('PUT', '/v1/suppliers/S1', await t.keyFor('procurement'), S)).status).toBe(200);
         await history(fx.sku, 'store-ams', 5, 35);

@@ -1,24 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { jsonOf, killChildren, newDataDir, newSecretKey, removeDataDirs, runCli, withDb, type CliResult } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { jsonOf, withDb } from '../support/cli.js';
+import { cleanUpCliRuns, migratedDataDir, ok } from './support.js';
 
-afterEach(async () => {
-  await killChildren();
-  removeDataDirs();
-});
-
-function ok(r: CliResult): CliResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code ?? r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
+cleanUpCliRuns();
 
 // `omniops transfers receive <id> --shipped-at` (docs/replenishment.md, "Transfers"): a receipt that
 // says when the goods left books the unreported shipment then, judged as the API judges it.
 describe('omniops transfers receive (CLI)', { timeout: 120_000 }, () => {
   it('books the shipment when the goods left, so a count at the source after it is not cut again; refuses a time out of bounds', async () => {
-    const data = newDataDir();
-    const env = { OMNIOPS_SECRET_KEY: newSecretKey() };
-    const cli = (...args: string[]) => runCli([...args, '--data', data], { env });
-    ok(await cli('migrate', '--json'));
+    const { data, cli } = await migratedDataDir();
     const H = 3_600_000;
     const now = Date.now();
     withDb(data, (db) => {

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import { envelope, startTestApp, type TestApp } from '../support/app.js';
-import { DC_TILBURG, STORE_AMSTERDAM } from '../support/shop.js';
-import { acceptTransfer, transferProposed } from './support.js';
+import { envelope, type TestApp } from '../support/app.js';
+import { acceptTransfer, startTransferShop, tentsCountedAt, transferDayAt, transferProposed } from './support.js';
 import { getStock } from '../../src/store/repos/stock.js';
 import { transferById } from '../../src/store/repos/replenishment.js';
 import { queryExceptions } from '../../src/store/repos/exceptions.js';
@@ -11,10 +10,9 @@ import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 // A transfer received without a reported shipment (docs/replenishment.md, "Transfers"): the receipt
 // may say when the goods left (`shippedAt`), and the source's book is then not cut twice by a count
 // taken while they were on the road; without it, a count in between opens a recount for the source.
-const at = (hhmm: string) => Date.parse(`2026-11-30T${hhmm}:00Z`);
+const at = transferDayAt;
+const countAt = tentsCountedAt;
 const iso = (ms: number) => new Date(ms).toISOString();
-const countAt = (locationId: string, takenMs: number, onHand: number) =>
-  envelope({ type: 'inventory.snapshot', occurredAt: iso(takenMs), payload: { locationId, counts: [{ sku: 'TENT', onHand }] } });
 
 for (const factory of storeFactories()) {
   describe(`transfers received with or without when they left: ${factory.name}`, { timeout: 120_000 }, () => {
@@ -25,10 +23,7 @@ for (const factory of storeFactories()) {
     /** The store short of tents and the DC with 500; a transfer made at 07:15, its units held at the DC. */
     async function transferAccepted(): Promise<{ id: string; qty: number }> {
       now = at('07:00');
-      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } });
-      for (const l of [DC_TILBURG, STORE_AMSTERDAM]) await t.send(envelope({ type: 'location.upserted', payload: l }));
-      await t.send(countAt('store-ams', at('07:00'), 5));
-      await t.send(countAt('dc', at('07:00'), 500));
+      t = await startTransferShop(factory, () => now);
       const { transferId, qty } = await acceptTransfer(t, await transferProposed(t, now, at('07:15'), (ms) => { now = ms; }));
       expect(await dc()).toMatchObject({ onHand: 500, reserved: qty });
       return { id: transferId, qty };

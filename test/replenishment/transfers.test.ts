@@ -1,18 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeFactories } from '../support/stores.js';
-import { envelope, startTestApp, type TestApp } from '../support/app.js';
-import { DC_TILBURG, STORE_AMSTERDAM } from '../support/shop.js';
-import { acceptTransfer, transferProposed } from './support.js';
+import { envelope, type TestApp } from '../support/app.js';
+import { acceptTransfer, startTransferShop, tentsCountedAt, transferDayAt, transferProposed } from './support.js';
 import { getStock } from '../../src/store/repos/stock.js';
 import { transferById, transfersInTransit, transferQtyOnItsWay } from '../../src/store/repos/replenishment.js';
 import { verifyAuditChain } from '../../src/engine/audit/verify.js';
 
 // A transfer order after it was made (src/engine/replenishment/transfers.ts, docs/replenishment.md
 // "Transfers"): shipped by its source, received by its destination, or cancelled before it leaves.
-const at = (hhmm: string) => Date.parse(`2026-11-30T${hhmm}:00Z`);
+const at = transferDayAt;
+const countAt = tentsCountedAt;
 const iso = (ms: number) => new Date(ms).toISOString();
-const countAt = (locationId: string, takenMs: number, onHand: number) =>
-  envelope({ type: 'inventory.snapshot', occurredAt: iso(takenMs), payload: { locationId, counts: [{ sku: 'TENT', onHand }] } });
 
 for (const factory of storeFactories()) {
   describe(`transfers: shipped, received, cancelled: ${factory.name}`, { timeout: 120_000 }, () => {
@@ -23,10 +21,7 @@ for (const factory of storeFactories()) {
     /** The store short of tents and the DC with plenty; the check proposes a transfer, procurement accepts it. */
     async function transferAccepted(): Promise<{ id: string; qty: number }> {
       now = at('07:00');
-      t = await startTestApp(factory, { clock: () => now, config: { dispatch: { batchSize: 256, maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, idlePollMs: 10 }, availabilityIntervalMs: 60_000 } });
-      for (const l of [DC_TILBURG, STORE_AMSTERDAM]) await t.send(envelope({ type: 'location.upserted', payload: l }));
-      await t.send(countAt('store-ams', at('07:00'), 5));
-      await t.send(countAt('dc', at('07:00'), 500));
+      t = await startTransferShop(factory, () => now);
       const { transferId, qty } = await acceptTransfer(t, await transferProposed(t, now, at('07:15'), (ms) => { now = ms; }));
       expect(qty).toBeGreaterThan(3);
       expect(await getStock(t.app.store.read, 'TENT', 'dc')).toMatchObject({ onHand: 500, reserved: qty });

@@ -20,9 +20,8 @@ export interface RefundLineAsked {
   readonly amount: number;
 }
 
-/** Why a refund pays less than its lines are worth (kept on the refund, shown in the audit). */
-export interface RefundLimitedBy {
-  readonly reason: 'order_paid_amount';
+/** The figures a refund was weighed by against the order's payment: kept on a cut or refused refund, shown in the audit. */
+export interface RefundWeighed {
   readonly asked: number;
   readonly paid: number;
   /** Everything refunded before: ours and the channel's. */
@@ -39,16 +38,14 @@ export interface RefundLimitedBy {
   readonly currency: string;
 }
 
+/** Why a refund pays less than its lines are worth. */
+export interface RefundLimitedBy extends RefundWeighed {
+  readonly reason: 'order_paid_amount';
+}
+
 /** Why no refund was made at all. */
-export interface RefundRefused {
+export interface RefundRefused extends RefundWeighed {
   readonly code: 'nothing_left_to_refund' | 'currency_differs';
-  readonly asked: number;
-  readonly paid: number;
-  readonly alreadyRefunded: number;
-  readonly refundedAtChannel?: number;
-  readonly matchedAtChannel?: readonly string[];
-  readonly owedToCases?: number;
-  readonly currency: string;
 }
 
 export type RefundLimit =
@@ -74,7 +71,7 @@ export function limitRefund(
 ): RefundLimit {
   const askedCents = lines.reduce((n, l) => n + cents(l.amount), 0);
   const room = refundRoom(payment, earlier, atChannel, held);
-  const facts = {
+  const facts: RefundWeighed = {
     asked: askedCents / 100, paid: room.paidCents / 100, alreadyRefunded: room.refundedCents / 100,
     ...(room.atChannel.some((c) => !c.echoOf || c.countsCents > 0) ? { refundedAtChannel: room.atChannelCents / 100 } : {}),
     ...(room.matchedAtChannel.length > 0 ? { matchedAtChannel: room.matchedAtChannel } : {}),
