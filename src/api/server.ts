@@ -12,7 +12,7 @@ import { auditRoutes } from './routes/audit.js';
 import { orderRoutes } from './routes/orders.js';
 import { leftToRefundSchema } from './routes/order-left-to-refund.js';
 import { refundOwedSchema } from './routes/return-owed.js';
-import { caseClosingSchema, refusalItemSchema } from './routes/return-ending.js';
+import { caseClosingSchema, caseWaitingForSchema, refusalItemSchema } from './routes/return-ending.js';
 import { policyRoutes } from './routes/policies.js';
 import { returnRoutes } from './routes/returns.js';
 import { sessionRoutes } from './routes/session.js';
@@ -125,6 +125,7 @@ export async function buildHttpServer(app: App): Promise<FastifyInstance> {
   // The return case's refusalItem and closing (GET /v1/returns/{id}).
   (openapi.components as { schemas: Record<string, unknown> }).schemas.RefusalItem = z.toJSONSchema(refusalItemSchema, { unrepresentable: 'any' });
   (openapi.components as { schemas: Record<string, unknown> }).schemas.CaseClosing = z.toJSONSchema(caseClosingSchema, { unrepresentable: 'any' });
+  (openapi.components as { schemas: Record<string, unknown> }).schemas.CaseWaitingFor = z.toJSONSchema(caseWaitingForSchema, { unrepresentable: 'any' });
   (openapi as Record<string, unknown>)['x-event-types'] = Object.fromEntries(
     app.catalog.all().filter((d) => d.origin === 'inbound').map((d) => [d.type, { schemaVersion: d.schemaVersion, description: d.description, payload: z.toJSONSchema(d.payload, { io: 'input', unrepresentable: 'any' }) }]),
   );

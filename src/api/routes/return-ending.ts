@@ -3,7 +3,9 @@ import type { SqlExecutor } from '../../store/port.js';
 import { eventById } from '../../store/repos/events.js';
 import type { ReturnCaseRecord } from '../../store/repos/returns.js';
 import { caseSubject } from '../../engine/returns/case.js';
-import { CLOSING_REASONS } from '../../domain/returns/case-closing.js';
+import { CLOSING_REASONS, isClosable } from '../../domain/returns/case-closing.js';
+import { closingAt } from '../../engine/returns/closing.js';
+import type { PolicyBook } from '../../engine/policy-book.js';
 
 /**
  * What a service agent needs to read why a case is still open or how it ended, beside its state: a
@@ -25,6 +27,15 @@ export const caseClosingSchema = z.object({
   from: z.string().describe('The state it closed from.'),
   at: z.string().describe('When it closed.'),
 }).strict().nullable();
+
+/**
+ * `waitingFor`: why an open case is still open, in the closing rule's own words (case-closing.ts) —
+ * what an agent would otherwise have to read the code for.
+ */
+export const caseWaitingForSchema = z.string().nullable().describe(
+  'Why a refunded, replaced or claimed case is still open: what its closing still waits for (the closing rule\'s words, e.g. "finance has not answered EX-… (owed on top)", "the replacement order is backordered, not shipped"); '
+  + 'when its work is already done, that it closes with the next event or the hourly sweep. Null for a closed case and for a case in a state that does not close by itself (requested, awaiting the item, received, rejected, …: a person or an event moves it on).',
+);
 
 export type RefusalItemView = z.infer<typeof refusalItemSchema>;
 export type CaseClosingView = z.infer<typeof caseClosingSchema>;
@@ -56,4 +67,16 @@ export async function closingOf(db: SqlExecutor, c: ReturnCaseRecord): Promise<C
   const reason = e?.type === 'return.closed' && known(p.reason) ? p.reason : e?.type === 'return.close_requested' ? 'closed_by_hand' : null;
   const why = e?.type === 'return.closed' && typeof p.why === 'string' ? p.why : (step.note ?? '').replace(/^work done: /, '');
   return { reason, why, from: step.from, at: new Date(step.at).toISOString() };
+}
+
+/**
+ * Why a case that closes by itself (refunded, replaced, claimed) is still open: the closing rule judged
+ * on the read executor at the request's time — the same facts the engine reads (closing.ts), nothing
+ * written. Work already done (the closing event or the sweep has not run yet) is said as such.
+ */
+export async function waitingForOf(db: SqlExecutor, policies: PolicyBook, c: ReturnCaseRecord, now: number): Promise<string | null> {
+  if (!isClosable(c.state)) return null;
+  const judged = await closingAt(db, policies, c, now);
+  if (!judged.close) return judged.waitingFor;
+  return `its work is done (${judged.why}); it closes with the next event or the hourly sweep`;
 }

@@ -17,7 +17,7 @@ import { repeatedCommand, runCommand } from '../command.js';
 import { beforeCursorSchema, nextCursor, parseCursor } from '../page-cursor.js';
 import { refundOwedView, returnOwedRoutes } from './return-owed.js';
 import { claimView, supplierClaimRoutes } from './supplier-claims.js';
-import { closingOf, refusalItemOf } from './return-ending.js';
+import { closingOf, refusalItemOf, waitingForOf } from './return-ending.js';
 
 const CASE_READERS: Role[] = ['admin', 'operations_manager', 'finance', 'service_agent', 'warehouse', 'auditor', 'store_manager', 'regional_ops'];
 const RECEIVERS: Role[] = ['admin', 'warehouse', 'store_manager'];
@@ -69,6 +69,8 @@ async function caseView(app: App, c: ReturnCaseRecord, withEvents: boolean) {
     // Why a refused refund's case is still open (its finance item) and how a closed case ended (return-ending.ts).
     view.refusalItem = await refusalItemOf(app.store.read, c);
     view.closing = await closingOf(app.store.read, c);
+    // Why an open case that closes by itself is still open (the closing rule's words, read-only).
+    view.waitingFor = await waitingForOf(app.store.read, app.policies, c, app.clock());
     const events = await eventsBySubject(app.store.read, caseSubject(c.id), 500);
     view.events = events.map((e) => ({ id: e.id, type: e.type, source: e.source, status: e.status, receivedAt: e.receivedAt, causationId: e.causationId }));
   }
@@ -115,10 +117,10 @@ export function returnRoutes(app: App): RouteSpec[] {
     ...returnOwedRoutes(app),
     ...supplierClaimRoutes(app),
     defineRoute({
-      method: 'GET', url: '/v1/returns/{id}', tag: 'returns', summary: 'One return case: state, lines, classification, disposition and who decided it, approvals, refund, what its cut or refused refund is owed now (refundOwedNow), a refused refund\'s finance item (refusalItem) and how a closed case ended (closing).',
+      method: 'GET', url: '/v1/returns/{id}', tag: 'returns', summary: 'One return case: state, lines, classification, disposition and who decided it, approvals, refund, what its cut or refused refund is owed now (refundOwedNow), a refused refund\'s finance item (refusalItem), why an open case is still open (waitingFor) and how a closed case ended (closing).',
       access: CASE_READERS, params: z.object({ id: z.string().min(1).max(100) }),
       responses: {
-        200: 'return case; refundOwedNow is what its cut (or refused) refund may be paid on top, by hand, now that the order\'s room to refund grew — {amount, currency, of: cut_refund|refused_refund, refundId (null when refused), asked, refunded, short, toldFinance} — or null when nothing; refundOwed is what finance was told, item by item, and what became of each (components.schemas.RefundOwed; POST /v1/returns/{id}/owed/{exceptionId}/settle records it); refusalItem is a refused refund\'s finance item {id, state} (components.schemas.RefusalItem), null otherwise; closing is how a closed case ended {reason, why, from, at} (components.schemas.CaseClosing), null while it is open',
+        200: 'return case; refundOwedNow is what its cut (or refused) refund may be paid on top, by hand, now that the order\'s room to refund grew — {amount, currency, of: cut_refund|refused_refund, refundId (null when refused), asked, refunded, short, toldFinance} — or null when nothing; refundOwed is what finance was told, item by item, and what became of each (components.schemas.RefundOwed; POST /v1/returns/{id}/owed/{exceptionId}/settle records it); refusalItem is a refused refund\'s finance item {id, state} (components.schemas.RefusalItem), null otherwise; closing is how a closed case ended {reason, why, from, at} (components.schemas.CaseClosing), null while it is open; waitingFor is why a refunded, replaced or claimed case is still open, in the closing rule\'s words (components.schemas.CaseWaitingFor), null when closed or in a state that does not close by itself',
         404: 'E_NOT_FOUND',
       },
       async handler({ params }) {

@@ -475,7 +475,9 @@ async function returnCase(ctx, id) {
   ctx.title.textContent = `Return ${c.externalReturnId ?? c.id}`;
   // "refunded" with no refund made: said beside the state, so the two do not read as a contradiction.
   const noRefundYet = c.state === 'refunded' && c.refundRefused && !c.refund;
-  fill(ctx.sub, pill(c.state), noRefundYet ? h('span.faint.refused-sub', ' · no refund made: open for finance') : null, h('span.faint', ` · ${c.id}`));
+  // Why a case that closes by itself is still open (`waitingFor`, the closing rule's words): beside the state.
+  fill(ctx.sub, pill(c.state), noRefundYet ? h('span.faint.refused-sub', ' · no refund made: open for finance') : null, h('span.faint', ` · ${c.id}`),
+    c.waitingFor ? h('div.open-because', 'Open because: ', c.waitingFor) : null);
   fill(ctx.actions, closeCaseButton(c, () => ctx.rerender()), h('a', { href: '#/returns' }, '← all returns'));
   const cls = c.classification ?? {};
   const rec = c.recommendation ?? {};

@@ -1,5 +1,6 @@
 import type { EventHandler, HandlerContext } from '../dispatch/handler.js';
 import type { PolicyBook } from '../policy-book.js';
+import type { SqlExecutor } from '../../store/port.js';
 import type { ScheduledControl } from '../orders/scheduled.js';
 import { claimsDueIfCreatedBefore, isClosable, movedAt, whenCaseCloses, type CaseClosing } from '../../domain/returns/case-closing.js';
 import type { ReturnClosedPayload, ReturnCloseRequestedPayload } from '../../domain/returns/events.js';
@@ -16,19 +17,28 @@ import { refusalItemFact } from './refusal-item.js';
  * (case-closing.ts). One or two reads, only for a case in an end state that can close.
  */
 export async function closingOf(h: HandlerContext, policies: PolicyBook, c: ReturnCaseRecord): Promise<CaseClosing> {
+  return closingAt(h.tx, policies, c, h.decision.now);
+}
+
+/**
+ * The same judgement on any executor at a given time: a handler's transaction (closingOf), or the
+ * API's read executor at the request's time, which says why an open case is still open
+ * (GET /v1/returns/{id}, `waitingFor`). Reads only.
+ */
+export async function closingAt(db: SqlExecutor, policies: PolicyBook, c: ReturnCaseRecord, now: number): Promise<CaseClosing> {
   if (!isClosable(c.state)) return { close: false, waitingFor: `a ${c.state} case does not close by itself` };
-  const policy = await policies.get('returns', h.tx);
-  const refund = c.state === 'refunded' ? await refundOfCase(h.tx, c.id) : undefined;
+  const policy = await policies.get('returns', db);
+  const refund = c.state === 'refunded' ? await refundOfCase(db, c.id) : undefined;
   const asked = (refund?.doc as { limitedBy?: RefundLimitedBy } | undefined)?.limitedBy?.asked;
-  const replacement = c.state === 'replaced' && c.doc.replacementOrderId ? await orderById(h.tx, c.doc.replacementOrderId) : undefined;
+  const replacement = c.state === 'replaced' && c.doc.replacementOrderId ? await orderById(db, c.doc.replacementOrderId) : undefined;
   // The supplier's answer decides a claimed case before the period does (accepted closes, rejected waits for a person).
-  const claim = c.state === 'claimed' ? await supplierClaimOfCase(h.tx, c.id) : undefined;
+  const claim = c.state === 'claimed' ? await supplierClaimOfCase(db, c.id) : undefined;
   // A refused refund waits for finance like a cut one; whether the goods came back is said when it closes.
   const refused = c.state === 'refunded' && c.doc.refundRefused
     ? { code: c.doc.refundRefused.code, asked: c.doc.refundRefused.asked, goodsBack: c.doc.history.some((s) => s.to === 'received') }
     : undefined;
   // Its own finance item, resolved, is finance's answer to the refusal (refusal-item.ts).
-  const refusalItem = refused ? await refusalItemFact(h.tx, c.id) : undefined;
+  const refusalItem = refused ? await refusalItemFact(db, c.id) : undefined;
   return whenCaseCloses(
     {
       state: c.state,
@@ -39,7 +49,7 @@ export async function closingOf(h: HandlerContext, policies: PolicyBook, c: Retu
       replacementOrderState: replacement?.state ?? null,
       claimedAt: movedAt(c.doc.history, 'claimed'),
       claimState: claim?.state ?? null,
-      now: h.decision.now,
+      now,
     },
     policy,
   );
@@ -134,21 +144,30 @@ export function caseCloseRequestedHandler(): EventHandler {
  * How many cases of each state one sweep looks at. An operational bound, not a business threshold: the
  * sweep runs in one transaction and must not hold up the dispatcher. Each tick takes the next window
  * after where the last one stopped (`nextWindow`, oldest first, wrapping), so with more than this many
- * waiting — replacements never shipped, claims the supplier rejected — every case is still looked at
- * within ceil(waiting / SWEEP_BATCH) ticks. Before, each tick read the newest 200, and older cases
+ * waiting — replacements never shipped, claims the supplier rejected, refusals finance has not
+ * answered — every case is still looked at within ceil(waiting / SWEEP_BATCH) ticks. Before, each tick read the newest 200, and older cases
  * behind 200 stuck ones were never closed.
  */
 const SWEEP_BATCH = 200;
 
+/**
+ * Refunded cases are swept only when they have no refund row — refused refunds (`refundRefused`), which
+ * wait for finance and were re-judged only by events: a case whose refusal item finance resolved before
+ * that item's resolution closed cases (`refusal_resolved`) would otherwise stay `refunded` for ever. A
+ * refunded case with a refund closes on its refund's settlement or finance's answers (events); reading
+ * all of them every hour would cost reads for nothing. "No refund row" is a probe of the refunds'
+ * unique case index, cheaper than reading `refundRefused` out of every refunded case's document, and
+ * the same on SQLite and PostgreSQL.
+ */
 export function returnClosingSweep(policies: PolicyBook): ScheduledControl {
   return async (h) => {
     const policy = await policies.get('returns', h.tx);
-    const states: Array<{ state: 'replaced' | 'claimed'; beforeMs?: number }> = [{ state: 'replaced' }];
+    const states: Array<{ state: 'replaced' | 'claimed' | 'refunded'; beforeMs?: number; withoutRefund?: true }> = [{ state: 'replaced' }, { state: 'refunded', withoutRefund: true }];
     const claimsBefore = claimsDueIfCreatedBefore(h.decision.now, policy);
     if (claimsBefore !== undefined) states.push({ state: 'claimed', beforeMs: claimsBefore });
     for (const s of states) {
       const cases = await nextWindow(h.tx, `return-closing:${s.state}`, SWEEP_BATCH,
-        (limit, range) => returnCasesQueue(h.tx, s.state, limit, { ...range, ...(s.beforeMs !== undefined ? { createdBeforeMs: s.beforeMs } : {}) }),
+        (limit, range) => returnCasesQueue(h.tx, s.state, limit, { ...range, ...(s.beforeMs !== undefined ? { createdBeforeMs: s.beforeMs } : {}), ...(s.withoutRefund ? { withoutRefund: true } : {}) }),
         (c) => ({ ms: c.createdMs, id: c.id }));
       for (const c of cases) await closeWhenDone(h, policies, c);
     }

@@ -111,11 +111,13 @@ export async function queryReturnCases(db: SqlExecutor, q: { state?: string; ord
  * place, or up to one (inclusive); only those created before `createdBeforeMs` when given. By the
  * state index (004: state, created_ms).
  */
-export async function returnCasesQueue(db: SqlExecutor, state: string, limit: number, range: { after?: QueuePlace; upTo?: QueuePlace; createdBeforeMs?: number }): Promise<ReturnCaseRecord[]> {
+export async function returnCasesQueue(db: SqlExecutor, state: string, limit: number, range: { after?: QueuePlace; upTo?: QueuePlace; createdBeforeMs?: number; withoutRefund?: boolean }): Promise<ReturnCaseRecord[]> {
   if (limit <= 0) return [];
   const where = ['state = ?'];
   const params: unknown[] = [state];
   if (range.createdBeforeMs !== undefined) { where.push('created_ms < ?'); params.push(range.createdBeforeMs); }
+  // Cases with no refund row (a refused refund's): a probe of refunds' unique case_id index per case.
+  if (range.withoutRefund) where.push('NOT EXISTS (SELECT 1 FROM refunds r WHERE r.case_id = return_cases.id)');
   if (range.after) { where.push('(created_ms > ? OR (created_ms = ? AND id > ?))'); params.push(range.after.ms, range.after.ms, range.after.id); }
   if (range.upTo) { where.push('(created_ms < ? OR (created_ms = ? AND id <= ?))'); params.push(range.upTo.ms, range.upTo.ms, range.upTo.id); }
   return (await db.all<RawCase>(`SELECT ${CASE_COLS} FROM return_cases WHERE ${where.join(' AND ')} ORDER BY created_ms, id LIMIT ?`, [...params, limit])).map(toCase);
