@@ -4,6 +4,7 @@ import { signBody, SIGNATURE_HEADER } from '../domain/security/signature.js';
 import { orderById, queryFulfilments } from '../store/repos/orders.js';
 import { isCollection, type OrderPlacedPayload } from '../domain/orders/index.js';
 import { seededRandom } from './random.js';
+import { PeriodicDesk } from './desk.js';
 
 /**
  * The shop floor: stores and the DC work their fulfilment lists — most accept, pick and ship (or,
@@ -15,7 +16,7 @@ import { seededRandom } from './random.js';
 const PER_ROUND = 40;
 
 export class FloorSimulator {
-  private timer: NodeJS.Timeout | null = null;
+  private readonly rounds = new PeriodicDesk(() => this.work(), () => undefined);
   private readonly rand = seededRandom(99);
   private readonly ignored = new Set<string>();
 
@@ -25,12 +26,11 @@ export class FloorSimulator {
   ) {}
 
   start(everyMs = 2000): void {
-    this.timer = setInterval(() => void this.work().catch(() => undefined), everyMs);
+    this.rounds.start(everyMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.rounds.stop();
   }
 
   private async work(): Promise<void> {

@@ -6,6 +6,7 @@ import { queryExceptions } from '../store/repos/exceptions.js';
 import { getStock } from '../store/repos/stock.js';
 import { demoLocations } from './retailer.js';
 import { intBetween, seededRandom } from './random.js';
+import { PeriodicDesk } from './desk.js';
 
 /** How often each turn of a transfer's life happens (the demo's defaults; a test may make one certain). */
 export interface TransferShares {
@@ -69,7 +70,7 @@ const SECOND = 1000;
  */
 export class TransferDesk {
   readonly stats: TransferDeskStats = { accepted: 0, made: 0, shipped: 0, short: 0, received: 0, receivedWithShippedAt: 0, receivedWithoutShippedAt: 0, countedOnTheWay: 0, recounted: 0, raced: 0, failed: 0 };
-  private timer: NodeJS.Timeout | null = null;
+  private readonly rounds = new PeriodicDesk(() => this.work(), (e: unknown) => this.failed('round', e));
   private readonly rand = seededRandom(73);
   /**
    * Each transfer's turn, drawn in the order they are seen from a generator of its own, so the story
@@ -101,12 +102,11 @@ export class TransferDesk {
   }
 
   start(everyMs = 10_000): void {
-    this.timer = setInterval(() => void this.work().catch((e: unknown) => this.failed('round', e)), everyMs);
+    this.rounds.start(everyMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.rounds.stop();
   }
 
   /** One round: the buyer accepts, sources ship, destinations receive, the floor counts. */
