@@ -19,12 +19,13 @@ export interface ReturnsConsole {
 /**
  * Registers the file's set-up and tear-down: the returns world started with the AI answering as
  * scripted and approvals as the SPEC's defaults, the staff added (name, role; password
- * `<name>-password`), `seed` run, then the browser launched. Call it inside the describe.
+ * `<name>-password`), `seed` run (given each staff member's API key by name, for what they do through
+ * the API), then the browser launched. Call it inside the describe.
  */
 export function returnsConsole(
   factory: StoreFactory,
   opts: { ai: Parameters<typeof scriptedAi>[0]; staff: ReadonlyArray<readonly [name: string, role: string]> },
-  seed: (w: ReturnsWorld) => Promise<void>,
+  seed: (w: ReturnsWorld, keyOf: (name: string) => string) => Promise<void>,
 ): ReturnsConsole {
   const w = new ReturnsWorld();
   let browser: Browser | undefined;
@@ -32,8 +33,9 @@ export function returnsConsole(
   beforeAll(async () => {
     fakeApprovals();
     await w.start(factory, { ai: scriptedAi(opts.ai) });
-    for (const [name, role] of opts.staff) await addUser(w.t.app.store, ADMIN, name, role, `${name}-password`);
-    await seed(w);
+    const keys = new Map<string, string>();
+    for (const [name, role] of opts.staff) keys.set(name, (await addUser(w.t.app.store, ADMIN, name, role, `${name}-password`)).apiKey);
+    await seed(w, (name) => keys.get(name) ?? expect.fail(`no staff member ${name}`));
     browser = await launchChromium();
   }, 120_000);
 
