@@ -83,6 +83,20 @@ for (const factory of storeFactories()) {
       expect([await closedEvents(mug.id), await closedAudits(mug.id)]).toEqual([1, 1]);
     });
 
+    it('a refusal finance resolved is owed nothing more: room freed later tells no top-up for it', async () => {
+      const { mug, item, fin } = await refusedMug();
+      expect((await w.t.api('POST', `/v1/exceptions/${item.id}/resolve`, fin, { reason: 'refunded by bank transfer BT-7' })).status).toBe(200);
+      await w.drained();
+      expect((await w.caseOf(mug.id)).state).toBe('closed');
+      // 5 more captured: before, the closed case was told 5 could be paid by hand — a second payment.
+      await w.send(envelope({ type: 'payment.captured', payload: { externalOrderId: 'RI-1', amount: 5, captureId: 'tx-2' } }));
+      await w.drained();
+      expect((await items()).filter((x) => x.subjectRef.startsWith(`return:${mug.id}:owed:`))).toEqual([]);
+      const after = await w.caseOf(mug.id);
+      expect(after.refundOwedNow).toBeNull();
+      expect(after.refundOwed ?? null).toBeNull();
+    });
+
     it('a top-up finance was told and has not answered keeps the case open; answered, the case closes', async () => {
       const { mug, item, fin } = await refusedMug();
       // 5 more captured: the mug is told 5 can be paid by hand (an item of its own).

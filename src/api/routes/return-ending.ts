@@ -77,6 +77,11 @@ export async function closingOf(db: SqlExecutor, c: ReturnCaseRecord): Promise<C
 export async function waitingForOf(db: SqlExecutor, policies: PolicyBook, c: ReturnCaseRecord, now: number): Promise<string | null> {
   if (!isClosable(c.state)) return null;
   const judged = await closingAt(db, policies, c, now);
-  if (!judged.close) return judged.waitingFor;
-  return `its work is done (${judged.why}); it closes with the next event or the hourly sweep`;
+  // A top-up counts as answered only when finance records it on the case (settle), not when its item
+  // is resolved in the queue: say where, or the case reads as waiting on an item the queue shows done.
+  if (!judged.close) return judged.waitingFor.includes('(owed on top)') ? `${judged.waitingFor}: record finance's answer on the case (POST /v1/returns/${c.id}/owed/{exceptionId}/settle; resolving the item in the queue alone does not count)` : judged.waitingFor;
+  // The hourly sweep looks at replaced and claimed cases and at refunded ones without a refund (refused);
+  // any other case closes on its next event.
+  const swept = c.state === 'replaced' || c.state === 'claimed' || (c.state === 'refunded' && !c.doc.refundId);
+  return `its work is done (${judged.why}); it closes with ${swept ? 'the next event or the hourly sweep' : 'the next event about it'}`;
 }

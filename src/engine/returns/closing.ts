@@ -95,6 +95,9 @@ export function caseClosedHandler(): EventHandler {
 export async function closeCase(h: HandlerContext, c: ReturnCaseRecord, p: ReturnClosedPayload): Promise<void> {
   // Closed by hand, the person's words say why; otherwise the work that finished does.
   moveCase(h, c, 'closed', p.reason === 'closed_by_hand' ? p.why : `work done: ${p.why}`);
+  // Closed because finance resolved the refusal (also by the sweep, for an item resolved before that
+  // closed cases): nothing more is owed to it when the order's room grows (refund-owed.ts).
+  if (p.reason === 'refusal_resolved') c.doc.refusalAnswered ??= { at: h.decision.now, eventId: h.event.id };
   const refused = c.doc.refundRefused ? { refundRefused: c.doc.refundRefused.code, goodsBack: c.doc.history.some((s) => s.to === 'received') } : {};
   h.audit({ action: 'return.closed', subject: caseSubject(c.id), before: { state: p.from }, after: { state: 'closed' }, detail: { reason: p.reason, why: p.why, orderId: c.orderId, ...refused } });
   await persistCase(h, c);

@@ -50,7 +50,8 @@ export async function refundsOwedOf(db: SqlExecutor, order: OrderRecord): Promis
   const cases = await returnCasesOfOrder(db, order.id);
   const refused: RefusedCase[] = [];
   for (const c of cases) {
-    if (c.doc.refundRefused) refused.push({ caseId: c.id, code: c.doc.refundRefused.code, asked: c.doc.refundRefused.asked, currency: c.doc.refundRefused.currency, refusedMs: refusedAt(c) });
+    // A refusal finance answered itself (refusal_resolved) is owed nothing more, however the room grows.
+    if (c.doc.refundRefused && !c.doc.refusalAnswered) refused.push({ caseId: c.id, code: c.doc.refundRefused.code, asked: c.doc.refundRefused.asked, currency: c.doc.refundRefused.currency, refusedMs: refusedAt(c) });
   }
   // What finance was told, as the order's room holds it (one reading for both).
   const told = new Map(owedHeldOf(cases).map((x) => [x.caseId, x.amount]));

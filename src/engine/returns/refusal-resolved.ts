@@ -31,9 +31,11 @@ export function refusalResolvedHandler(policies: PolicyBook): EventHandler {
       const c = await returnCaseById(h.tx, item.subjectRef.slice('return:'.length));
       // Not a case's own subject (a top-up's `return:<case>:owed:<cause>` finds no case), not refused, or no longer waiting.
       if (!c || caseSubject(c.id) !== item.subjectRef || c.state !== 'refunded' || !c.doc.refundRefused) return;
+      if (c.doc.history.some((s) => s.eventId === h.event.id)) return; // this event again
+      // Finance's answer to the refusal: the order's room, if it grows later, tells no more top-ups for it.
+      c.doc.refusalAnswered ??= { at: h.decision.now, eventId: h.event.id };
       const closing = await closeWhenDone(h, policies, c);
-      if (closing.close || c.doc.history.some((s) => s.eventId === h.event.id)) return;
-      noteCase(h, c, `finance item ${item.id} (the refusal) resolved by ${p.by}${p.reason ? ` (${p.reason})` : ''}; still open: ${closing.waitingFor}`);
+      if (!closing.close) noteCase(h, c, `finance item ${item.id} (the refusal) resolved by ${p.by}${p.reason ? ` (${p.reason})` : ''}; still open: ${closing.waitingFor}`);
       await persistCase(h, c);
     },
   };

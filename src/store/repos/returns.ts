@@ -49,6 +49,12 @@ export interface ReturnCaseDoc {
   refundId?: string;
   /** Why the case got no refund though it was due one (the order's payment was used up). */
   refundRefused?: RefundRefused;
+  /**
+   * Finance answered the refusal itself (resolved its reconciliation item: settled another way, or
+   * nothing more is owed): from then on the order's freed room tells no more top-ups for this case
+   * (refund-owed.ts). When, and the event that recorded it.
+   */
+  refusalAnswered?: { at: number; eventId: string };
   /** What finance was told this case is owed on top of its refund once the order's room grew (owed-after-room-freed.ts). */
   refundOwed?: RefundOwedTold;
   replacementOrderId?: string;
