@@ -5,6 +5,7 @@ import type { ReturnCaseRecord } from '../../store/repos/returns.js';
 import { caseSubject } from '../../engine/returns/case.js';
 import { CLOSING_REASONS, isClosable } from '../../domain/returns/case-closing.js';
 import { closingAt } from '../../engine/returns/closing.js';
+import { REFUSAL_QUEUE } from '../../engine/returns/refusal-item.js';
 import type { PolicyBook } from '../../engine/policy-book.js';
 
 /**
@@ -39,8 +40,6 @@ export const caseWaitingForSchema = z.string().nullable().describe(
 
 export type RefusalItemView = z.infer<typeof refusalItemSchema>;
 export type CaseClosingView = z.infer<typeof caseClosingSchema>;
-
-const REFUSAL_QUEUE = 'reconciliation_discrepancy';
 
 /** The refused refund's finance item; null for a case whose refund was not refused. */
 export async function refusalItemOf(db: SqlExecutor, c: ReturnCaseRecord): Promise<RefusalItemView> {
