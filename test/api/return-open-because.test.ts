@@ -75,7 +75,7 @@ for (const factory of storeFactories()) {
       const owed = (await w.t.api('GET', '/v1/exceptions?queue=reconciliation_discrepancy&limit=500', w.t.adminKey)).body.items
         .find((x: { subjectRef: string }) => x.subjectRef.startsWith(`return:${mug.id}:owed:`));
       expect(owed).toBeTruthy();
-      expect((await w.caseOf(mug.id)).waitingFor).toBe(`finance has not answered ${owed.id} (owed on top): record finance's answer on the case (POST /v1/returns/${mug.id}/owed/{exceptionId}/settle; resolving the item in the queue alone does not count)`);
+      expect((await w.caseOf(mug.id)).waitingFor).toBe(`finance has not answered ${owed.id} (owed on top; answered by settling it on the case, POST /v1/returns/{id}/owed/{exceptionId}/settle, not by resolving the item in the queue)`);
       // Finance pays the 5 by hand and resolves the refusal's item in the store only, as a release before
       // refusal_resolved did: nothing re-judged the case, and its work is done.
       const fin = await w.t.keyFor('finance');

@@ -110,7 +110,7 @@ for (const factory of storeFactories()) {
       const waiting = await w.caseOf(mug.id);
       expect(waiting).toMatchObject({ state: 'refunded', closing: null, refusalItem: { id: item.id, state: 'resolved' } });
       const note = waiting.history.at(-1).note as string;
-      expect(note).toMatch(new RegExp(`^finance item ${item.id} \\(the refusal\\) resolved by finance-\\d+ \\(customer takes a voucher\\); still open: its finance item ${item.id} resolved by finance-\\d+, but finance has not answered ${owed.id} \\(owed on top\\)$`));
+      expect(note).toMatch(new RegExp(`^finance item ${item.id} \\(the refusal\\) resolved by finance-\\d+ \\(customer takes a voucher\\); still open: its finance item ${item.id} resolved by finance-\\d+, but finance has not answered ${owed.id} \\(owed on top; answered by settling it on the case, POST /v1/returns/\\{id\\}/owed/\\{exceptionId\\}/settle, not by resolving the item in the queue\\)$`));
       // Replayed, the note is not said twice.
       await replayResolution(item.id);
       expect((await w.caseOf(mug.id)).history).toEqual(waiting.history);

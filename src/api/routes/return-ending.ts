@@ -5,7 +5,7 @@ import type { ReturnCaseRecord } from '../../store/repos/returns.js';
 import { caseSubject } from '../../engine/returns/case.js';
 import { CLOSING_REASONS, isClosable } from '../../domain/returns/case-closing.js';
 import { closingAt } from '../../engine/returns/closing.js';
-import { REFUSAL_QUEUE } from '../../engine/returns/refusal-item.js';
+import { refusalItem } from '../../engine/returns/refusal-item.js';
 import type { PolicyBook } from '../../engine/policy-book.js';
 
 /**
@@ -34,7 +34,7 @@ export const caseClosingSchema = z.object({
  * what an agent would otherwise have to read the code for.
  */
 export const caseWaitingForSchema = z.string().nullable().describe(
-  'Why a refunded, replaced or claimed case is still open: what its closing still waits for (the closing rule\'s words, e.g. "finance has not answered EX-… (owed on top)", "the replacement order is backordered, not shipped"); '
+  'Why a refunded, replaced or claimed case is still open: what its closing still waits for (the closing rule\'s words, e.g. "finance has not answered EX-… (owed on top; …)", "the replacement order is backordered, not shipped"); '
   + 'when its work is already done, that it closes with the next event or the hourly sweep. Null for a closed case and for a case in a state that does not close by itself (requested, awaiting the item, received, rejected, …: a person or an event moves it on).',
 );
 
@@ -44,11 +44,10 @@ export type CaseClosingView = z.infer<typeof caseClosingSchema>;
 /** The refused refund's finance item; null for a case whose refund was not refused. */
 export async function refusalItemOf(db: SqlExecutor, c: ReturnCaseRecord): Promise<RefusalItemView> {
   if (!c.doc.refundRefused) return null;
-  const r = await db.get<{ id: string; state: string; assignee: string | null }>(
-    `SELECT id, state, assignee FROM exceptions WHERE subject = ? AND queue = ? ORDER BY opened_ms, id LIMIT 1`, [caseSubject(c.id), REFUSAL_QUEUE]);
-  if (!r) return null;
+  const item = await refusalItem(db, c.id);
+  if (!item) return null;
   // As the exceptions API reads it: taken but not resolved is `assigned`.
-  return { id: r.id, state: r.state === 'resolved' ? 'resolved' : r.assignee ? 'assigned' : 'open' };
+  return { id: item.id, state: item.state === 'resolved' ? 'resolved' : item.assignee ? 'assigned' : 'open' };
 }
 
 /**
@@ -76,9 +75,7 @@ export async function closingOf(db: SqlExecutor, c: ReturnCaseRecord): Promise<C
 export async function waitingForOf(db: SqlExecutor, policies: PolicyBook, c: ReturnCaseRecord, now: number): Promise<string | null> {
   if (!isClosable(c.state)) return null;
   const judged = await closingAt(db, policies, c, now);
-  // A top-up counts as answered only when finance records it on the case (settle), not when its item
-  // is resolved in the queue: say where, or the case reads as waiting on an item the queue shows done.
-  if (!judged.close) return judged.waitingFor.includes('(owed on top)') ? `${judged.waitingFor}: record finance's answer on the case (POST /v1/returns/${c.id}/owed/{exceptionId}/settle; resolving the item in the queue alone does not count)` : judged.waitingFor;
+  if (!judged.close) return judged.waitingFor;
   // The hourly sweep looks at replaced and claimed cases and at refunded ones without a refund (refused);
   // any other case closes on its next event.
   const swept = c.state === 'replaced' || c.state === 'claimed' || (c.state === 'refunded' && !c.doc.refundId);

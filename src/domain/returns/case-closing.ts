@@ -98,7 +98,7 @@ export function whenCaseCloses(f: ClosingFacts, rules: ClosingRules): CaseClosin
           // on their own items, answered there (paid by hand or not paid), not dropped with the refusal.
           const open = openOwed(f.owed);
           const resolved = `its finance item ${item.id} resolved${item.resolvedBy ? ` by ${item.resolvedBy}` : ''}`;
-          if (open.length > 0) return wait(`${resolved}, but finance has not answered ${open.join(', ')} (owed on top)`);
+          if (open.length > 0) return wait(`${resolved}, but ${notAnswered(open)}`);
           const answered = figures.paid + figures.waived > 0 ? ` (${figures.paid} paid by hand, ${figures.waived} not paid of the ${f.refused.asked} asked)` : '';
           return {
             close: true, from: 'refunded', reason: 'refusal_resolved',
@@ -142,13 +142,20 @@ export function whenCaseCloses(f: ClosingFacts, rules: ClosingRules): CaseClosin
  */
 function waitingForFinance(owed: RefundOwedTold | undefined, shortCents: number, what: string): string | undefined {
   const open = openOwed(owed);
-  if (open.length > 0) return `finance has not answered ${open.join(', ')} (owed on top)`;
+  if (open.length > 0) return notAnswered(open);
   if (shortCents <= 0) return undefined;
   const figures = owedFigures(owed);
   const answeredCents = cents(figures.paid) + cents(figures.waived);
   if (answeredCents < shortCents) return `${what} ${(shortCents - answeredCents) / 100} short of what was asked and finance has not settled it`;
   return undefined;
 }
+
+/**
+ * Top-ups told and not answered, in words that say where the answer goes: a top-up counts as answered
+ * when finance records it on the case (settle), not when its item is resolved in the queue.
+ */
+const notAnswered = (ids: readonly string[]) =>
+  `finance has not answered ${ids.join(', ')} (owed on top; answered by settling it on the case, POST /v1/returns/{id}/owed/{exceptionId}/settle, not by resolving the item in the queue)`;
 
 /** The finance items of top-ups told and not answered yet (their exception ids). */
 const openOwed = (owed: RefundOwedTold | undefined): string[] => (owed?.items ?? []).filter((i) => owedItemState(i) === 'open').map((i) => i.exceptionId);

@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../../store/port.js';
 import type { ClosingFacts } from '../../domain/returns/case-closing.js';
-import { exceptionById } from '../../store/repos/exceptions.js';
+import { exceptionById, type StoredException } from '../../store/repos/exceptions.js';
 import { caseSubject } from './case.js';
 
 /**
@@ -12,11 +12,15 @@ import { caseSubject } from './case.js';
  */
 export const REFUSAL_QUEUE = 'reconciliation_discrepancy';
 
+/** The refusal's item: the first of the case's own subject in the queue (GET /v1/returns/{id} names it too). */
+export async function refusalItem(db: SqlExecutor, caseId: string): Promise<StoredException | undefined> {
+  const first = await db.get<{ id: string }>(`SELECT id FROM exceptions WHERE subject = ? AND queue = ? ORDER BY opened_ms, id LIMIT 1`, [caseSubject(caseId), REFUSAL_QUEUE]);
+  return first ? exceptionById(db, first.id) : undefined;
+}
+
 /** The refusal's item as the closing rule reads it: its state, and who resolved it with what note. */
 export async function refusalItemFact(db: SqlExecutor, caseId: string): Promise<ClosingFacts['refusalItem']> {
-  // The first item of the case's own subject in the queue (as GET /v1/returns/{id} names it).
-  const first = await db.get<{ id: string }>(`SELECT id FROM exceptions WHERE subject = ? AND queue = ? ORDER BY opened_ms, id LIMIT 1`, [caseSubject(caseId), REFUSAL_QUEUE]);
-  const item = first ? await exceptionById(db, first.id) : undefined;
+  const item = await refusalItem(db, caseId);
   if (!item) return undefined;
   const r = item.state === 'resolved' ? item.resolution : null;
   return { id: item.id, state: item.state, ...(r?.by ? { resolvedBy: r.by } : {}), ...(r?.reason ? { note: r.reason } : {}) };

@@ -27,7 +27,7 @@ describe('a refused refund case and its finance item', () => {
 
   it('waits while a top-up finance was told is open, and says so', () => {
     expect(judge({ refusalItem: resolved, owed: { told: 30, items: [item('x1', 30)] } })).toEqual({
-      close: false, waitingFor: 'its finance item x0 resolved by fin-1, but finance has not answered x1 (owed on top)',
+      close: false, waitingFor: 'its finance item x0 resolved by fin-1, but finance has not answered x1 (owed on top; answered by settling it on the case, POST /v1/returns/{id}/owed/{exceptionId}/settle, not by resolving the item in the queue)',
     });
     // Answered there, it no longer holds the case.
     expect(judge({ refusalItem: resolved, owed: { told: 30, items: [item('x1', 30, 'not_paid')] } })).toMatchObject({ close: true, reason: 'refusal_resolved' });
